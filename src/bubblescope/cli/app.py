@@ -1,0 +1,49 @@
+"""The typer application and its top-level error handling."""
+
+from __future__ import annotations
+
+import traceback
+
+import click
+import typer
+
+from bubblescope.cli import data, run, serve, signals, size, stress
+from bubblescope.cli.common import err_console
+from bubblescope.model.errors import BubblescopeError, ConvergenceError, DataError, ScenarioError
+
+__all__ = ["app", "run_app"]
+
+app = typer.Typer(
+    name="bubblescope",
+    help="Measure and stress-test the AI bubble: how big, when it breaks, who gets hurt.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+)
+for module in (run, size, signals, stress, data, serve):
+    module.register(app)
+
+
+def run_app(argv: list[str] | None = None) -> int:
+    """Run the app and map outcomes to exit codes: 0 ok, 2 bad input, 1 internal error."""
+    try:
+        app(args=argv, standalone_mode=False)
+    except (DataError, ScenarioError) as exc:
+        err_console.print(f"[bold red]error:[/] {exc}", markup=True, highlight=False)
+        return 2
+    except click.exceptions.Exit as exc:
+        return int(exc.exit_code)
+    except click.exceptions.Abort:
+        err_console.print("aborted")
+        return 130
+    except click.ClickException as exc:
+        exc.show()
+        return 2
+    except (ConvergenceError, BubblescopeError) as exc:
+        err_console.print(f"[bold red]error:[/] {exc}", highlight=False)
+        return 1
+    except Exception:  # the last line of defence: report, never swallow
+        err_console.print("[bold red]internal error[/] (please report):")
+        err_console.print(traceback.format_exc(), markup=False, highlight=False)
+        return 1
+    return 0

@@ -1,0 +1,56 @@
+"""What every command shares: options, JSON output and the mapping of errors to exit codes."""
+
+from __future__ import annotations
+
+import json
+import math
+import os
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+from rich.console import Console
+
+__all__ = [
+    "DB_ENV",
+    "DbOption",
+    "JsonOption",
+    "OutOption",
+    "console",
+    "default_db",
+    "err_console",
+    "print_json",
+]
+
+DB_ENV = "BUBBLESCOPE_DB"
+
+console = Console()
+err_console = Console(stderr=True)
+
+
+def default_db() -> Path:
+    """The store path: ``$BUBBLESCOPE_DB`` or ``./bubblescope.duckdb``."""
+    return Path(os.environ.get(DB_ENV, "bubblescope.duckdb"))
+
+
+DbOption = Annotated[
+    Path | None,
+    typer.Option("--db", help=f"DuckDB store file (default: ${DB_ENV} or ./bubblescope.duckdb)."),
+]
+JsonOption = Annotated[bool, typer.Option("--json", help="Print machine-readable JSON.")]
+OutOption = Annotated[Path, typer.Option("--out", help="Output directory for reports and plots.")]
+
+
+def _plain(value: Any) -> Any:
+    if isinstance(value, float) and not math.isfinite(value):
+        return None
+    if hasattr(value, "isoformat"):
+        return value.isoformat()
+    if hasattr(value, "tolist"):
+        return value.tolist()
+    return str(value)
+
+
+def print_json(payload: Any) -> None:
+    """Print ``payload`` as JSON on stdout (dates, arrays and NaN handled)."""
+    typer.echo(json.dumps(payload, default=_plain, indent=2, allow_nan=False))

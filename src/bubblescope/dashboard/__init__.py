@@ -1,0 +1,1 @@
+"""The browser face: a FastAPI app serving a JSON API and pages."""

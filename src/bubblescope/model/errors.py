@@ -1,0 +1,89 @@
+"""The exception tree and the named data-quality warnings.
+
+Every error bubblescope raises on purpose derives from :class:`BubblescopeError`::
+
+    BubblescopeError
+    ├── DataError         bad input data: names file, row, field, rule and value
+    ├── ScenarioError     a scenario or parameter out of its allowed range
+    └── ConvergenceError  a numerical method that did not converge
+
+Warnings about data quality derive from :class:`DataQualityWarning`.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+__all__ = [
+    "BubblescopeError",
+    "ConvergenceError",
+    "DataError",
+    "DataQualityWarning",
+    "Issue",
+    "ScenarioError",
+    "SeriesGapWarning",
+]
+
+
+class BubblescopeError(Exception):
+    """Base of every error bubblescope raises on purpose."""
+
+
+@dataclass(frozen=True)
+class Issue:
+    """One problem found in input data.
+
+    Parameters
+    ----------
+    file : str
+        The file (or table) name the value came from.
+    row : int or None
+        1-based data row (the header is row 0); ``None`` for a file-level problem.
+    field : str
+        Column or parameter name.
+    rule : str
+        The rule that was broken, phrased as what is required.
+    value : str
+        The offending value, as read.
+    """
+
+    file: str
+    row: int | None
+    field: str
+    rule: str
+    value: str
+
+    def __str__(self) -> str:
+        where = self.file if self.row is None else f"{self.file} row {self.row}"
+        return f"{where}: {self.field!r} {self.rule}, got {self.value!r}"
+
+
+class DataError(BubblescopeError):
+    """Bad input data; carries every :class:`Issue` found, not only the first."""
+
+    def __init__(self, issues: list[Issue] | tuple[Issue, ...]) -> None:
+        self.issues: tuple[Issue, ...] = tuple(issues)
+        n = len(self.issues)
+        head = f"{n} problem{'s' if n != 1 else ''} in input data"
+        super().__init__(head + ":\n" + "\n".join(f"  - {i}" for i in self.issues))
+
+    @classmethod
+    def single(cls, file: str, row: int | None, field: str, rule: str, value: object) -> DataError:
+        """Build an error holding one issue."""
+        return cls([Issue(file, row, field, rule, str(value))])
+
+
+class ScenarioError(BubblescopeError):
+    """A scenario field, preset name or run parameter outside its allowed values."""
+
+
+class ConvergenceError(BubblescopeError):
+    """A numerical method that did not reach its tolerance."""
+
+
+class DataQualityWarning(UserWarning):
+    """Base of warnings about data quality (gaps, assumptions, low confidence)."""
+
+
+class SeriesGapWarning(DataQualityWarning):
+    """A time series has missing periods that were filled or dropped."""

@@ -1,0 +1,1 @@
+"""Faces for people: terminal tables (rich) and the self-contained HTML report."""

@@ -1,0 +1,1 @@
+"""WHEN: explosive-price tests (PSY) and log-periodic power-law fits (LPPLS)."""

@@ -1,0 +1,1 @@
+"""HOW BIG: sizing the bubble (Wicksellian deficit, revenue gap, debt mix, circularity, ...)."""

@@ -1,0 +1,131 @@
+"""Read and write a web as a directory of plain, diff-able files.
+
+A web directory holds ``web.yaml`` (name, as_of, description) and the four tables
+``sources.csv``, ``entities.csv``, ``figures.csv`` and ``contracts.csv`` whose columns are
+listed in :data:`bubblescope.model.parse.COLUMNS`.
+"""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import os
+import tempfile
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from bubblescope.model.errors import DataError, Issue
+from bubblescope.model.parse import COLUMNS, Row, build_web
+from bubblescope.model.web import Web
+
+__all__ = ["read_csv_rows", "read_web_dir", "write_web_dir"]
+
+TABLES = ("sources", "entities", "figures", "contracts")
+
+
+def read_web_dir(path: str | os.PathLike[str]) -> Web:
+    """Load and validate the web stored in directory ``path``.
+
+    Raises
+    ------
+    DataError
+        Every problem in every file, each naming file, row, field, rule and value.
+    """
+    root = Path(path)
+    if not root.is_dir():
+        raise DataError.single(str(root), None, "path", "must be a web directory", root)
+    meta = _read_meta(root / "web.yaml")
+    tables = {t: read_csv_rows(root / f"{t}.csv") for t in TABLES if (root / f"{t}.csv").exists()}
+    missing = [t for t in ("sources", "entities", "contracts") if t not in tables]
+    if missing:
+        raise DataError([Issue(str(root / f"{t}.csv"), None, "file", "is required", "missing")
+                         for t in missing])
+    files = {t: str(root / f"{t}.csv") for t in TABLES}
+    return build_web(meta["name"], meta["as_of"], tables, files, meta.get("description", ""))
+
+
+def read_csv_rows(path: str | os.PathLike[str]) -> list[Row]:
+    """Read a CSV file into a list of rows (column → text); BOM and CRLF tolerated."""
+    with open(path, newline="", encoding="utf-8-sig") as handle:
+        return list(csv.DictReader(handle))
+
+
+def _read_meta(path: Path) -> dict[str, Any]:
+    if not path.exists():
+        raise DataError.single(str(path), None, "file", "is required (name, as_of)", "missing")
+    with open(path, encoding="utf-8") as handle:
+        meta = yaml.safe_load(handle) or {}
+    if not isinstance(meta, dict):
+        raise DataError.single(str(path), None, "web.yaml", "must be a mapping", type(meta))
+    issues = []
+    if not str(meta.get("name", "")).strip():
+        issues.append(Issue(str(path), None, "name", "is required", meta.get("name", "")))
+    as_of = meta.get("as_of")
+    if isinstance(as_of, str):
+        try:
+            as_of = dt.date.fromisoformat(as_of)
+        except ValueError:
+            pass
+    if not isinstance(as_of, dt.date):
+        issues.append(Issue(str(path), None, "as_of", "must be a date YYYY-MM-DD", str(as_of)))
+    if issues:
+        raise DataError(issues)
+    return {**meta, "as_of": as_of, "name": str(meta["name"])}
+
+
+def write_web_dir(web: Web, path: str | os.PathLike[str]) -> Path:
+    """Write ``web`` as a web directory at ``path`` (atomically: all files or none)."""
+    root = Path(path)
+    root.parent.mkdir(parents=True, exist_ok=True)
+    tmp = Path(tempfile.mkdtemp(prefix=".web-", dir=root.parent))
+    with open(tmp / "web.yaml", "w", encoding="utf-8") as handle:
+        yaml.safe_dump({"name": web.name, "as_of": web.as_of.isoformat(),
+                        "description": web.description}, handle, sort_keys=False,
+                       allow_unicode=True)
+    for table, rows in _web_rows(web).items():
+        required, optional = COLUMNS[table]
+        with open(tmp / f"{table}.csv", "w", newline="", encoding="utf-8") as handle:
+            writer = csv.DictWriter(handle, fieldnames=[*required, *optional])
+            writer.writeheader()
+            writer.writerows(rows)
+    if root.exists():
+        backup = root.with_name(root.name + ".old")
+        root.rename(backup)
+        tmp.rename(root)
+        _rmtree(backup)
+    else:
+        tmp.rename(root)
+    return root
+
+
+def _rmtree(path: Path) -> None:
+    for child in path.iterdir():
+        child.unlink()
+    path.rmdir()
+
+
+def _text(value: object) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, dt.date):
+        return value.isoformat()
+    if isinstance(value, tuple):
+        return ";".join(str(v) for v in value)
+    return str(value)
+
+
+def _web_rows(web: Web) -> dict[str, list[dict[str, str]]]:
+    def row(obj: object, table: str) -> dict[str, str]:
+        required, optional = COLUMNS[table]
+        return {c: _text(getattr(obj, c)) for c in (*required, *optional)}
+
+    return {
+        "sources": [row(s, "sources") for s in web.sources],
+        "entities": [row(e, "entities") for e in web.entities],
+        "figures": [row(f, "figures") for e in web.entities for f in e.figures],
+        "contracts": [row(c, "contracts") for c in web.contracts],
+    }

@@ -1,0 +1,1 @@
+"""WHO GETS HURT: the time-stepped crash engine and its channels."""
