@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import traceback
 
-import click
 import typer
+from rich.text import Text
 
 from bubblescope.cli import data, run, serve, signals, size, stress
 from bubblescope.cli.common import err_console
@@ -27,20 +27,14 @@ for module in (run, size, signals, stress, data, serve):
 def run_app(argv: list[str] | None = None) -> int:
     """Run the app and map outcomes to exit codes: 0 ok, 2 bad input, 1 internal error."""
     try:
-        app(args=argv, standalone_mode=False)
+        app(args=argv, prog_name="bubblescope", standalone_mode=True)
+    except SystemExit as exc:  # typer/click end every standalone run this way
+        return exc.code if isinstance(exc.code, int) else (0 if exc.code is None else 1)
     except (DataError, ScenarioError) as exc:
-        err_console.print(f"[bold red]error:[/] {exc}", markup=True, highlight=False)
-        return 2
-    except click.exceptions.Exit as exc:
-        return int(exc.exit_code)
-    except click.exceptions.Abort:
-        err_console.print("aborted")
-        return 130
-    except click.ClickException as exc:
-        exc.show()
+        err_console.print(Text.assemble(("error: ", "bold red"), str(exc)))
         return 2
     except (ConvergenceError, BubblescopeError) as exc:
-        err_console.print(f"[bold red]error:[/] {exc}", highlight=False)
+        err_console.print(Text.assemble(("error: ", "bold red"), str(exc)))
         return 1
     except Exception:  # the last line of defence: report, never swallow
         err_console.print("[bold red]internal error[/] (please report):")

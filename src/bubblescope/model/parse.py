@@ -190,7 +190,9 @@ def _check_columns(rows: Sequence[Row], file: str, table: str) -> list[Issue]:
     return issues
 
 
-def parse_sources(rows: Sequence[Row], file: str = "sources.csv") -> tuple[list[Source], list[Issue]]:
+def parse_sources(
+    rows: Sequence[Row], file: str = "sources.csv",
+) -> tuple[list[Source], list[Issue]]:
     """Parse source rows; return the valid sources and every issue found."""
 
     def make(r: _Reader) -> Source:
@@ -206,7 +208,9 @@ def parse_sources(rows: Sequence[Row], file: str = "sources.csv") -> tuple[list[
     return _parse_rows(rows, file, "sources", make)
 
 
-def parse_entities(rows: Sequence[Row], file: str = "entities.csv") -> tuple[list[Entity], list[Issue]]:
+def parse_entities(
+    rows: Sequence[Row], file: str = "entities.csv",
+) -> tuple[list[Entity], list[Issue]]:
     """Parse entity rows; return the valid entities and every issue found."""
 
     def make(r: _Reader) -> Entity:
@@ -220,7 +224,9 @@ def parse_entities(rows: Sequence[Row], file: str = "entities.csv") -> tuple[lis
     return _parse_rows(rows, file, "entities", make)
 
 
-def parse_figures(rows: Sequence[Row], file: str = "figures.csv") -> tuple[list[Figure], list[Issue]]:
+def parse_figures(
+    rows: Sequence[Row], file: str = "figures.csv",
+) -> tuple[list[Figure], list[Issue]]:
     """Parse figure rows; return the valid figures and every issue found."""
 
     def make(r: _Reader) -> Figure:
@@ -304,7 +310,7 @@ def build_web(
     issues += more
     contracts, more = parse_contracts(tables.get("contracts", ()), names["contracts"])
     issues += more
-    issues += _check_references(sources, entities, figures, contracts, tables, names)
+    issues += _check_references(entities, contracts, tables, names)
     if issues:
         raise DataError(issues)
     by_entity: dict[str, list[Figure]] = {}
@@ -335,8 +341,8 @@ def _duplicates(rows: Sequence[Row], key: str, file: str) -> list[Issue]:
 
 
 def _check_references(
-    sources: list[Source], entities: list[Entity], figures: list[Figure],
-    contracts: list[Contract], tables: Mapping[str, Sequence[Row]], names: Mapping[str, str],
+    entities: list[Entity], contracts: list[Contract], tables: Mapping[str, Sequence[Row]],
+    names: Mapping[str, str],
 ) -> list[Issue]:
     issues: list[Issue] = []
     for table, key in (("sources", "id"), ("entities", "id"), ("contracts", "id")):
@@ -344,7 +350,7 @@ def _check_references(
     source_ids = {_clean(r.get("id")) for r in tables.get("sources", ())}
     kinds = {_clean(r.get("id")): _clean(r.get("kind")) for r in tables.get("entities", ())}
     issues += _check_sources_of(entities, tables, names, "entities", "id", source_ids)
-    issues += _check_figures(figures, tables, names, source_ids, kinds)
+    issues += _check_figures(tables, names, source_ids, kinds)
     issues += _check_contracts(contracts, tables, names, source_ids, kinds)
     return issues
 
@@ -365,27 +371,24 @@ def _check_sources_of(
 
 
 def _check_figures(
-    figures: list[Figure], tables: Mapping[str, Sequence[Row]], names: Mapping[str, str],
-    known: set[str], kinds: Mapping[str, str],
+    tables: Mapping[str, Sequence[Row]], names: Mapping[str, str], known: set[str],
+    kinds: Mapping[str, str],
 ) -> list[Issue]:
     issues: list[Issue] = []
     file = names["figures"]
-    seen: set[tuple[str, str, int]] = set()
+    seen: set[tuple[str, str, str]] = set()
     for i, row in enumerate(tables.get("figures", ()), start=1):
-        entity_id, metric = _clean(row.get("entity_id")), _clean(row.get("metric"))
+        entity_id = _clean(row.get("entity_id"))
         if entity_id and entity_id not in kinds:
             issues.append(Issue(file, i, "entity_id", "must name a known entity", entity_id))
+        ids = tuple(v.strip() for v in _clean(row.get("source_ids")).split(";") if v.strip())
         issues += [Issue(file, i, "source_ids", "must name known source ids", s)
-                   for s in _unknown_sources(tuple(
-                       v.strip() for v in _clean(row.get("source_ids")).split(";") if v.strip()),
-                       known)]
-        key = (entity_id, metric, int(_clean(row.get("year")) or 0)
-               if _clean(row.get("year")).isdigit() else 0)
+                   for s in _unknown_sources(ids, known)]
+        key = (entity_id, _clean(row.get("metric")), _clean(row.get("year")))
         if key in seen:
             issues.append(Issue(file, i, "metric", "must be unique per entity and year",
-                                f"{entity_id}/{metric}/{key[2]}"))
+                                "/".join(key)))
         seen.add(key)
-    del figures
     return issues
 
 

@@ -7,6 +7,7 @@ listed in :data:`bubblescope.model.parse.COLUMNS`.
 
 from __future__ import annotations
 
+import contextlib
 import csv
 import datetime as dt
 import os
@@ -64,10 +65,8 @@ def _read_meta(path: Path) -> dict[str, Any]:
         issues.append(Issue(str(path), None, "name", "is required", meta.get("name", "")))
     as_of = meta.get("as_of")
     if isinstance(as_of, str):
-        try:
+        with contextlib.suppress(ValueError):
             as_of = dt.date.fromisoformat(as_of)
-        except ValueError:
-            pass
     if not isinstance(as_of, dt.date):
         issues.append(Issue(str(path), None, "as_of", "must be a date YYYY-MM-DD", str(as_of)))
     if issues:

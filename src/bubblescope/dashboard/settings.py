@@ -1,0 +1,99 @@
+"""How the dashboard server runs: address, access token and the limits it enforces.
+
+>>> s = Settings()
+>>> (s.host, s.port, s.limits.max_upload_bytes)
+('127.0.0.1', 8000, 5000000)
+>>> Settings(host="0.0.0.0")
+Traceback (most recent call last):
+...
+bubblescope.model.errors.ScenarioError: binding to non-loopback host '0.0.0.0' requires a token (--token)
+"""
+
+from __future__ import annotations
+
+import ipaddress
+from dataclasses import dataclass, field
+
+from bubblescope.model.errors import ScenarioError
+
+__all__ = ["Limits", "Settings", "is_loopback"]
+
+
+@dataclass(frozen=True)
+class Limits:
+    """Caps on what one request may ask of the server.
+
+    Parameters
+    ----------
+    max_upload_bytes : int
+        Largest request body accepted (uploads included); larger bodies get 413.
+    max_paths : int
+        Most Monte Carlo paths one stress run may ask for; more gets 422.
+    max_quarters : int
+        Longest stress horizon, in quarters; longer gets 422.
+    max_jobs : int
+        Most background jobs kept in memory; the oldest finished ones are dropped first,
+        and a new run while this many are still running gets 429.
+    max_series_points : int
+        Most rows of an uploaded price series.
+    """
+
+    max_upload_bytes: int = 5_000_000
+    max_paths: int = 2_000
+    max_quarters: int = 40
+    max_jobs: int = 32
+    max_series_points: int = 20_000
+
+    def __post_init__(self) -> None:
+        for name in ("max_upload_bytes", "max_paths", "max_quarters", "max_jobs",
+                     "max_series_points"):
+            value = getattr(self, name)
+            if not isinstance(value, int) or value < 1:
+                raise ScenarioError(f"limit {name!r} must be a positive whole number, got {value!r}")
+
+
+@dataclass(frozen=True)
+class Settings:
+    """Server configuration (frozen; change by :func:`dataclasses.replace`).
+
+    Parameters
+    ----------
+    host : str
+        Address to bind. Anything but a loopback address requires ``token``.
+    port : int
+        TCP port, 0-65535 (0 lets the system choose).
+    token : str or None
+        When set, every request must carry it (``Authorization: Bearer <token>``, or
+        ``?token=<token>`` on a page, which then sets a same-site cookie).
+    limits : Limits
+        Request and run size caps.
+    """
+
+    host: str = "127.0.0.1"
+    port: int = 8000
+    token: str | None = None
+    limits: Limits = field(default_factory=Limits)
+
+    def __post_init__(self) -> None:
+        if not 0 <= self.port <= 65535:
+            raise ScenarioError(f"port must be from 0 to 65535, got {self.port}")
+        if self.token is not None and len(self.token) < 8:
+            raise ScenarioError("token must be at least 8 characters long")
+        if not self.token and not is_loopback(self.host):
+            raise ScenarioError(
+                f"binding to non-loopback host {self.host!r} requires a token (--token)"
+            )
+
+
+def is_loopback(host: str) -> bool:
+    """Whether ``host`` names the local machine only (``localhost``, 127.0.0.0/8, ``::1``).
+
+    >>> [is_loopback(h) for h in ("localhost", "127.0.0.2", "::1", "0.0.0.0", "example.org")]
+    [True, True, True, False, False]
+    """
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False

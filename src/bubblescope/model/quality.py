@@ -1,0 +1,73 @@
+"""Data-quality view of a web: how much of it rests on assumptions or low confidence."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from bubblescope.model.web import Web
+
+__all__ = ["DataQuality", "data_quality"]
+
+
+@dataclass(frozen=True)
+class DataQuality:
+    """Counts and shares describing how well sourced a web's numbers are.
+
+    A number is *assumption-based* when every source it cites is of kind ``assumption``.
+    Shares of notional are over active (non-superseded) contracts.
+    """
+
+    n_figures: int
+    n_assumption_figures: int
+    n_contracts: int
+    n_assumption_contracts: int
+    n_low_confidence_contracts: int
+    notional: float
+    assumption_notional: float
+    low_confidence_notional: float
+
+    @property
+    def assumption_figure_share(self) -> float:
+        """Share of figures resting only on assumptions."""
+        return self.n_assumption_figures / self.n_figures if self.n_figures else 0.0
+
+    @property
+    def assumption_notional_share(self) -> float:
+        """Share of active notional (USD) resting only on assumptions."""
+        return self.assumption_notional / self.notional if self.notional else 0.0
+
+    @property
+    def low_confidence_notional_share(self) -> float:
+        """Share of active notional (USD) with confidence ``low``."""
+        return self.low_confidence_notional / self.notional if self.notional else 0.0
+
+    def __str__(self) -> str:
+        return (
+            f"{self.n_assumption_figures}/{self.n_figures} figures "
+            f"({self.assumption_figure_share:.0%}) and "
+            f"{self.n_assumption_contracts}/{self.n_contracts} contracts "
+            f"({self.assumption_notional_share:.0%} of notional) rest only on assumptions; "
+            f"{self.n_low_confidence_contracts} contracts "
+            f"({self.low_confidence_notional_share:.0%} of notional) are low confidence"
+        )
+
+
+def data_quality(web: Web) -> DataQuality:
+    """Summarise how much of ``web`` rests on assumptions or low-confidence numbers."""
+    kinds = {s.id: s.kind for s in web.sources}
+
+    def assumed(ids: tuple[str, ...]) -> bool:
+        return bool(ids) and all(kinds.get(i) == "assumption" for i in ids)
+
+    figures = [f for e in web.entities for f in e.figures]
+    active = web.active()
+    return DataQuality(
+        n_figures=len(figures),
+        n_assumption_figures=sum(assumed(f.source_ids) for f in figures),
+        n_contracts=len(active),
+        n_assumption_contracts=sum(assumed(c.source_ids) for c in active),
+        n_low_confidence_contracts=sum(c.confidence == "low" for c in active),
+        notional=sum(c.amount for c in active),
+        assumption_notional=sum(c.amount for c in active if assumed(c.source_ids)),
+        low_confidence_notional=sum(c.amount for c in active if c.confidence == "low"),
+    )
