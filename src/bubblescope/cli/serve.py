@@ -1,11 +1,43 @@
-"""`bubblescope serve`: placeholder until its issue lands (owned by the serve work)."""
+"""`bubblescope serve`: run the dashboard (FastAPI under uvicorn), on loopback by default."""
 
 from __future__ import annotations
 
+from pathlib import Path
+from typing import Annotated
+
 import typer
 
-__all__ = ["register"]
+from bubblescope.cli.common import err_console
+
+__all__ = ["TOKEN_ENV", "register", "serve"]
+
+TOKEN_ENV = "BUBBLESCOPE_TOKEN"
+
+
+def serve(
+    host: Annotated[str, typer.Option(help="Address to bind; non-loopback needs --token.")] = (
+        "127.0.0.1"),
+    port: Annotated[int, typer.Option(help="TCP port.")] = 8000,
+    token: Annotated[str | None, typer.Option(
+        envvar=TOKEN_ENV, help=f"Access token required on every request (or ${TOKEN_ENV}).",
+    )] = None,
+    web: Annotated[Path | None, typer.Option(
+        help="Web directory to show instead of the bundled default.",
+    )] = None,
+) -> None:
+    """Serve the dashboard: the web, stress, signals and data pages and their JSON API."""
+    import uvicorn
+
+    from bubblescope import load_web
+    from bubblescope.dashboard import Settings, create_app
+
+    settings = Settings(host=host, port=port, token=token)
+    app = create_app(settings, load_web(str(web)) if web is not None else None)
+    where = f"http://{host}:{port}/" + ("?token=…" if token else "")
+    err_console.print(f"bubblescope dashboard on {where}  (Ctrl-C to stop)", highlight=False)
+    uvicorn.run(app, host=host, port=port, log_level="warning")
 
 
 def register(app: typer.Typer) -> None:
     """Add the `serve` command to ``app``."""
+    app.command("serve")(serve)

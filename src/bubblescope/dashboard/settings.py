@@ -3,10 +3,10 @@
 >>> s = Settings()
 >>> (s.host, s.port, s.limits.max_upload_bytes)
 ('127.0.0.1', 8000, 5000000)
->>> Settings(host="0.0.0.0")
+>>> Settings(host="0.0.0.0")  # doctest: +ELLIPSIS
 Traceback (most recent call last):
 ...
-bubblescope.model.errors.ScenarioError: binding to non-loopback host '0.0.0.0' requires a token (--token)
+bubblescope.model.errors.ScenarioError: binding to non-loopback host '0.0.0.0' requires a token...
 """
 
 from __future__ import annotations
@@ -49,7 +49,8 @@ class Limits:
                      "max_series_points"):
             value = getattr(self, name)
             if not isinstance(value, int) or value < 1:
-                raise ScenarioError(f"limit {name!r} must be a positive whole number, got {value!r}")
+                raise ScenarioError(
+                    f"limit {name!r} must be a positive whole number, got {value!r}")
 
 
 @dataclass(frozen=True)

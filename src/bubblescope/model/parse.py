@@ -155,6 +155,8 @@ def _clean(value: object) -> str:
 
 
 def _show(value: object) -> str:
+    if isinstance(value, list):
+        return ",".join(map(_clean, value))
     return _clean(value)
 
 
@@ -168,6 +170,11 @@ def _parse_rows(
     for i, row in enumerate(rows, start=1):
         reader = _Reader(file, i, row)
         item = make(reader)
+        # csv.DictReader files surplus fields under the key None
+        extra = [v for k, v in row.items() if k is None]
+        if extra:
+            reader._fail("(extra fields)", "must not exist: the row has more fields than the "
+                         "header", extra[0])
         issues.extend(reader.issues)
         if not reader.issues:
             out.append(item)
@@ -178,7 +185,7 @@ def _check_columns(rows: Sequence[Row], file: str, table: str) -> list[Issue]:
     required, optional = COLUMNS[table]
     if not rows:
         return []
-    present = set(rows[0].keys())
+    present = {k for k in rows[0] if k is not None}
     missing = [c for c in required if c not in present]
     unknown = sorted(present - set(required) - set(optional))
     issues = [Issue(file, None, c, "is a required column and is missing", "") for c in missing]
@@ -310,7 +317,7 @@ def build_web(
     issues += more
     contracts, more = parse_contracts(tables.get("contracts", ()), names["contracts"])
     issues += more
-    issues += _check_references(entities, contracts, tables, names)
+    issues += _check_references(tables, names)
     if issues:
         raise DataError(issues)
     by_entity: dict[str, list[Figure]] = {}
@@ -325,10 +332,6 @@ def _with_figures(entity: Entity, figures: tuple[Figure, ...]) -> Entity:
                   entity.note, figures)
 
 
-def _row_numbers(rows: Sequence[Row], key: str) -> dict[str, int]:
-    return {_clean(r.get(key)): i for i, r in enumerate(rows, start=1)}
-
-
 def _duplicates(rows: Sequence[Row], key: str, file: str) -> list[Issue]:
     seen: set[str] = set()
     out: list[Issue] = []
@@ -341,17 +344,18 @@ def _duplicates(rows: Sequence[Row], key: str, file: str) -> list[Issue]:
 
 
 def _check_references(
-    entities: list[Entity], contracts: list[Contract], tables: Mapping[str, Sequence[Row]],
-    names: Mapping[str, str],
+    tables: Mapping[str, Sequence[Row]], names: Mapping[str, str],
 ) -> list[Issue]:
+    # Row-based, so a row that also failed a field check still has its references checked
+    # and every issue carries the row it came from (even when ids are duplicated).
     issues: list[Issue] = []
     for table, key in (("sources", "id"), ("entities", "id"), ("contracts", "id")):
         issues += _duplicates(tables.get(table, ()), key, names[table])
     source_ids = {_clean(r.get("id")) for r in tables.get("sources", ())}
     kinds = {_clean(r.get("id")): _clean(r.get("kind")) for r in tables.get("entities", ())}
-    issues += _check_sources_of(entities, tables, names, "entities", "id", source_ids)
+    issues += _check_sources_of(tables, names, "entities", source_ids)
     issues += _check_figures(tables, names, source_ids, kinds)
-    issues += _check_contracts(contracts, tables, names, source_ids, kinds)
+    issues += _check_contracts(tables, names, source_ids, kinds)
     return issues
 
 
@@ -360,14 +364,17 @@ def _unknown_sources(ids: tuple[str, ...], known: set[str]) -> list[str]:
 
 
 def _check_sources_of(
-    items: Sequence[Entity], tables: Mapping[str, Sequence[Row]], names: Mapping[str, str],
-    table: str, key: str, known: set[str],
+    tables: Mapping[str, Sequence[Row]], names: Mapping[str, str], table: str, known: set[str],
 ) -> list[Issue]:
-    rows = _row_numbers(tables.get(table, ()), key)
     return [
-        Issue(names[table], rows.get(e.id), "source_ids", "must name known source ids", s)
-        for e in items for s in _unknown_sources(e.source_ids, known)
+        Issue(names[table], i, "source_ids", "must name known source ids", s)
+        for i, row in enumerate(tables.get(table, ()), start=1)
+        for s in _unknown_sources(_split_ids(row.get("source_ids")), known)
     ]
+
+
+def _split_ids(value: object) -> tuple[str, ...]:
+    return tuple(v.strip() for v in _clean(value).split(";") if v.strip())
 
 
 def _check_figures(
@@ -381,9 +388,8 @@ def _check_figures(
         entity_id = _clean(row.get("entity_id"))
         if entity_id and entity_id not in kinds:
             issues.append(Issue(file, i, "entity_id", "must name a known entity", entity_id))
-        ids = tuple(v.strip() for v in _clean(row.get("source_ids")).split(";") if v.strip())
         issues += [Issue(file, i, "source_ids", "must name known source ids", s)
-                   for s in _unknown_sources(ids, known)]
+                   for s in _unknown_sources(_split_ids(row.get("source_ids")), known)]
         key = (entity_id, _clean(row.get("metric")), _clean(row.get("year")))
         if key in seen:
             issues.append(Issue(file, i, "metric", "must be unique per entity and year",
@@ -393,37 +399,36 @@ def _check_figures(
 
 
 def _check_contracts(
-    contracts: list[Contract], tables: Mapping[str, Sequence[Row]], names: Mapping[str, str],
-    known: set[str], kinds: Mapping[str, str],
+    tables: Mapping[str, Sequence[Row]], names: Mapping[str, str], known: set[str],
+    kinds: Mapping[str, str],
 ) -> list[Issue]:
     issues: list[Issue] = []
     file = names["contracts"]
-    rows = _row_numbers(tables.get("contracts", ()), "id")
-    for c in contracts:
-        row = rows.get(c.id)
-        for end in ("holder", "obligor"):
-            entity_id = getattr(c, end)
-            if entity_id not in kinds:
-                issues.append(Issue(file, row, end, "must name a known entity", entity_id))
-        issues += [Issue(file, row, "source_ids", "must name known source ids", s)
-                   for s in _unknown_sources(c.source_ids, known)]
-        issues += _direction_issues(c, kinds, file, row)
+    for i, row in enumerate(tables.get("contracts", ()), start=1):
+        ends = {end: _clean(row.get(end)) for end in ("holder", "obligor")}
+        issues += [Issue(file, i, end, "must name a known entity", entity_id)
+                   for end, entity_id in ends.items() if entity_id and entity_id not in kinds]
+        issues += [Issue(file, i, "source_ids", "must name known source ids", s)
+                   for s in _unknown_sources(_split_ids(row.get("source_ids")), known)]
+        kind = _clean(row.get("kind"))
+        if kind in DIRECTION:
+            issues += _direction_issues(kind, ends, kinds, file, i)
     return issues
 
 
 def _direction_issues(
-    c: Contract, kinds: Mapping[str, str], file: str, row: int | None,
+    kind: str, ends: Mapping[str, str], kinds: Mapping[str, str], file: str, row: int,
 ) -> list[Issue]:
-    rule = DIRECTION[c.kind]
+    rule = DIRECTION[kind]
     out: list[Issue] = []
     for end, allowed, role in (("holder", rule.holders, rule.holder_role),
                                ("obligor", rule.obligors, rule.obligor_role)):
-        kind = kinds.get(getattr(c, end))
-        if kind is not None and kind not in allowed:
+        entity_kind = kinds.get(ends[end])
+        if entity_kind in ENTITY_KINDS and entity_kind not in allowed:
             out.append(Issue(
                 file, row, end,
-                f"contradicts kind {c.kind}: the {end} is the {role}, which cannot be a {kind} "
-                f"(allowed: {', '.join(sorted(allowed))})",
-                getattr(c, end),
+                f"contradicts kind {kind}: the {end} is the {role}, which cannot be a "
+                f"{entity_kind} (allowed: {', '.join(sorted(allowed))})",
+                ends[end],
             ))
     return out

@@ -21,7 +21,7 @@ from bubblescope.model.errors import DataError, Issue
 from bubblescope.model.parse import COLUMNS, Row, build_web
 from bubblescope.model.web import Web
 
-__all__ = ["read_csv_rows", "read_web_dir", "write_web_dir"]
+__all__ = ["read_csv_rows", "read_meta", "read_web_dir", "write_web_dir"]
 
 TABLES = ("sources", "entities", "figures", "contracts")
 
@@ -37,7 +37,7 @@ def read_web_dir(path: str | os.PathLike[str]) -> Web:
     root = Path(path)
     if not root.is_dir():
         raise DataError.single(str(root), None, "path", "must be a web directory", root)
-    meta = _read_meta(root / "web.yaml")
+    meta = read_meta(root / "web.yaml")
     tables = {t: read_csv_rows(root / f"{t}.csv") for t in TABLES if (root / f"{t}.csv").exists()}
     missing = [t for t in ("sources", "entities", "contracts") if t not in tables]
     if missing:
@@ -48,16 +48,29 @@ def read_web_dir(path: str | os.PathLike[str]) -> Web:
 
 
 def read_csv_rows(path: str | os.PathLike[str]) -> list[Row]:
-    """Read a CSV file into a list of rows (column → text); BOM and CRLF tolerated."""
-    with open(path, newline="", encoding="utf-8-sig") as handle:
-        return list(csv.DictReader(handle))
+    """Read a CSV file into a list of rows (column → text); BOM and CRLF tolerated.
+
+    Raises
+    ------
+    DataError
+        The file is not UTF-8 text or not readable as CSV.
+    """
+    try:
+        with open(path, newline="", encoding="utf-8-sig") as handle:
+            return list(csv.DictReader(handle))
+    except (UnicodeDecodeError, csv.Error) as exc:
+        raise DataError.single(str(path), None, "file", "must be a UTF-8 CSV file", exc) from exc
 
 
-def _read_meta(path: Path) -> dict[str, Any]:
+def read_meta(path: Path) -> dict[str, Any]:
+    """Read and check ``web.yaml``: ``name`` and ``as_of`` (a date) are required."""
     if not path.exists():
         raise DataError.single(str(path), None, "file", "is required (name, as_of)", "missing")
-    with open(path, encoding="utf-8") as handle:
-        meta = yaml.safe_load(handle) or {}
+    try:
+        with open(path, encoding="utf-8") as handle:
+            meta = yaml.safe_load(handle) or {}
+    except (yaml.YAMLError, UnicodeDecodeError) as exc:
+        raise DataError.single(str(path), None, "file", "must be UTF-8 YAML", exc) from exc
     if not isinstance(meta, dict):
         raise DataError.single(str(path), None, "web.yaml", "must be a mapping", type(meta))
     issues = []
@@ -67,16 +80,20 @@ def _read_meta(path: Path) -> dict[str, Any]:
     if isinstance(as_of, str):
         with contextlib.suppress(ValueError):
             as_of = dt.date.fromisoformat(as_of)
+    if isinstance(as_of, dt.datetime):
+        as_of = as_of.date()
     if not isinstance(as_of, dt.date):
         issues.append(Issue(str(path), None, "as_of", "must be a date YYYY-MM-DD", str(as_of)))
     if issues:
         raise DataError(issues)
-    return {**meta, "as_of": as_of, "name": str(meta["name"])}
+    return {**meta, "as_of": as_of, "name": str(meta["name"]),
+            "description": str(meta.get("description") or "")}
 
 
 def write_web_dir(web: Web, path: str | os.PathLike[str]) -> Path:
     """Write ``web`` as a web directory at ``path`` (atomically: all files or none)."""
     root = Path(path)
+    check_replaceable(root)
     root.parent.mkdir(parents=True, exist_ok=True)
     tmp = Path(tempfile.mkdtemp(prefix=".web-", dir=root.parent))
     with open(tmp / "web.yaml", "w", encoding="utf-8") as handle:
@@ -97,6 +114,15 @@ def write_web_dir(web: Web, path: str | os.PathLike[str]) -> Path:
     else:
         tmp.rename(root)
     return root
+
+
+def check_replaceable(root: Path) -> None:
+    """Refuse to overwrite anything but a missing path, an empty directory or a web directory."""
+    if root.exists() and not (root.is_dir() and (
+            (root / "web.yaml").exists() or not any(root.iterdir()))):
+        raise DataError.single(str(root), None, "dest",
+                               "must be a new or empty directory, or a web directory to replace",
+                               root)
 
 
 def _rmtree(path: Path) -> None:

@@ -1,0 +1,73 @@
+"""API of the stress page: presets, runs as background jobs, job progress."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Depends, HTTPException
+from pydantic import BaseModel, Field
+
+from bubblescope.dashboard import parts
+from bubblescope.dashboard.deps import get_state
+from bubblescope.dashboard.jobs import Progress
+from bubblescope.dashboard.state import DashboardState
+from bubblescope.model.errors import ScenarioError
+
+__all__ = ["RunRequest", "router"]
+
+router = APIRouter(prefix="/api", tags=["stress"])
+State = Annotated[DashboardState, Depends(get_state)]
+Json = dict[str, Any]
+
+
+class RunRequest(BaseModel):
+    """A stress run: a preset, parameter overrides and the run size."""
+
+    preset: str = Field(description="name of a preset scenario (see /api/stress/presets)")
+    overrides: dict[str, float] = Field(default_factory=dict,
+                                        description="parameter name → value, within its range")
+    paths: int = Field(default=1, ge=1, description="Monte Carlo paths (capped by the server)")
+    quarters: int | None = Field(default=None, ge=1,
+                                 description="horizon in quarters (default: the preset's)")
+    seed: int = Field(default=0, ge=0, description="seed of the run's random generator")
+
+
+@router.get("/stress/presets")
+def presets(state: State) -> Json:
+    """Preset scenarios with their editable parameters and allowed ranges, and the run caps."""
+    limits = state.settings.limits
+    return {"presets": parts.stress_presets(),
+            "limits": {"max_paths": limits.max_paths, "max_quarters": limits.max_quarters}}
+
+
+@router.post("/stress/run", status_code=202)
+def run(state: State, request: RunRequest) -> Json:
+    """Start a stress run in the background; poll ``/api/jobs/{id}`` for progress and result."""
+    limits = state.settings.limits
+    if request.paths > limits.max_paths:
+        raise ScenarioError(f"paths must be at most {limits.max_paths}, got {request.paths}")
+    if request.quarters is not None and request.quarters > limits.max_quarters:
+        raise ScenarioError(
+            f"quarters must be at most {limits.max_quarters}, got {request.quarters}")
+    scenario = parts.stress_scenario(request.preset, request.overrides, request.quarters)
+    web = state.web
+
+    def work(progress: Progress) -> Json:
+        return parts.stress_run(web, scenario, request.paths, request.seed, progress)
+
+    return _job_json(state.jobs.submit("stress", work))
+
+
+@router.get("/jobs/{job_id}")
+def job(state: State, job_id: str) -> Json:
+    """Status, progress (0-1), message and, once done, the result of a job."""
+    try:
+        return _job_json(state.jobs.view(job_id))
+    except KeyError:
+        raise HTTPException(404, f"no job {job_id!r}") from None
+
+
+def _job_json(view: Any) -> Json:
+    return {"id": view.id, "kind": view.kind, "status": view.status,
+            "progress": view.progress, "message": view.message, "result": view.result,
+            "error": view.error}

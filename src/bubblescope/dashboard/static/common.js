@@ -1,0 +1,86 @@
+// Shared helpers. Data only ever enters the page as text nodes (createTextNode/textContent).
+"use strict";
+
+const BS = (() => {
+  const PAGES = [["/", "Overview"], ["/web", "The web"], ["/stress", "Stress"],
+                 ["/signals", "Signals"], ["/data", "Data"]];
+
+  // el("td", {class: "num"}, "text", childNode, ...): children are text or nodes.
+  function el(tag, attrs, ...children) {
+    const node = document.createElement(tag);
+    for (const [k, v] of Object.entries(attrs || {})) {
+      if (v === null || v === undefined || v === false) continue;
+      if (k === "class") node.className = v;
+      else if (k.startsWith("on")) node.addEventListener(k.slice(2), v);
+      else node.setAttribute(k, v === true ? "" : String(v));
+    }
+    for (const c of children.flat()) {
+      if (c === null || c === undefined) continue;
+      node.appendChild(c instanceof Node ? c : document.createTextNode(String(c)));
+    }
+    return node;
+  }
+
+  function clear(node) { while (node.firstChild) node.removeChild(node.firstChild); return node; }
+  function fill(node, ...children) { clear(node); for (const c of children.flat()) if (c) node.appendChild(c instanceof Node ? c : document.createTextNode(String(c))); return node; }
+
+  class ApiError extends Error {
+    constructor(status, body) {
+      super(typeof body.detail === "string" ? body.detail : JSON.stringify(body.detail));
+      this.status = status; this.body = body;
+    }
+  }
+
+  async function api(path, options) {
+    const response = await fetch(path, Object.assign({ credentials: "same-origin" }, options || {}));
+    let body = {};
+    try { body = await response.json(); } catch (e) { body = { detail: response.statusText }; }
+    if (!response.ok) throw new ApiError(response.status, body);
+    return body;
+  }
+
+  function postJson(path, payload) {
+    return api(path, { method: "POST", headers: { "content-type": "application/json" },
+                       body: JSON.stringify(payload) });
+  }
+
+  // A box saying a part of the library is not in this build yet (HTTP 503), or an error.
+  function problem(err) {
+    if (err instanceof ApiError && err.status === 503) {
+      return el("div", { class: "unavailable", "data-state": "unavailable" },
+                "Not available yet: ", err.message);
+    }
+    const issues = err.body && Array.isArray(err.body.issues) ? err.body.issues : [];
+    return el("div", { class: "error", "data-state": "error" }, "Error: ", err.message,
+              issues.length ? el("ul", {}, issues.map((i) => el("li", {}, i.message))) : null);
+  }
+
+  function table(columns, rows) {
+    const head = el("tr", {}, columns.map(([, title]) => el("th", {}, title)));
+    const body = rows.map((r) => el("tr", {}, columns.map(([key, , fmt]) => {
+      const v = r[key];
+      const isNum = typeof v === "number";
+      return el("td", { class: isNum ? "num" : null }, fmt ? fmt(v, r) : (v === null || v === undefined ? "" : v));
+    })));
+    return el("table", {}, el("thead", {}, head), el("tbody", {}, body));
+  }
+
+  function num(v, digits) {
+    if (v === null || v === undefined || Number.isNaN(v)) return "–";
+    return Number(v).toLocaleString("en-US", { maximumFractionDigits: digits === undefined ? 1 : digits });
+  }
+
+  // Plotly renders a few HTML-like tags in labels; show data as literal text instead.
+  function plain(s) { return String(s).replace(/&/g, "&amp;").replace(/</g, "&lt;").replace(/>/g, "&gt;"); }
+
+  function nav() {
+    const here = window.location.pathname;
+    const links = PAGES.map(([href, title]) =>
+      el("a", { href, class: href === here ? "current" : null }, title));
+    document.body.prepend(el("header", {}, el("span", { class: "brand" }, "bubblescope"),
+                             el("nav", {}, links)));
+  }
+
+  document.addEventListener("DOMContentLoaded", nav);
+  return { el, clear, fill, api, postJson, problem, table, num, plain, ApiError };
+})();

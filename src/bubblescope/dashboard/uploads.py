@@ -1,0 +1,77 @@
+"""Uploaded tables: parsed in memory (never written to disk) and validated at the boundary.
+
+A web table (``sources``, ``entities``, ``figures`` or ``contracts``) is validated together
+with the other three tables of the current web, so references (entity and source ids) are
+checked too; the result is the web with that table replaced.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+from typing import Final, Literal, get_args
+
+from bubblescope.model.errors import DataError, Issue
+from bubblescope.model.parse import Row, build_web
+from bubblescope.model.web import Web
+from bubblescope.store._rows import columns, text_row, typed_rows
+
+__all__ = ["TABLES", "WebTable", "csv_rows", "issue_json", "replace_table"]
+
+WebTable = Literal["sources", "entities", "figures", "contracts"]
+TABLES: Final[tuple[str, ...]] = get_args(WebTable)
+
+
+def csv_rows(data: bytes, file: str, max_rows: int | None = None) -> list[Row]:
+    """Decode an uploaded CSV (UTF-8, BOM tolerated) into rows of column → text.
+
+    Raises
+    ------
+    DataError
+        When the bytes are not UTF-8 text, the CSV is malformed, has no header, or has more
+        than ``max_rows`` rows.
+    """
+    try:
+        text = data.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        raise DataError.single(file, None, "file", "must be UTF-8 text",
+                               f"byte {exc.start}: {data[exc.start:exc.start + 1]!r}") from None
+    reader = csv.DictReader(io.StringIO(text, newline=""), strict=True)
+    try:
+        rows: list[Row] = []
+        for row in reader:
+            if None in row:
+                raise DataError.single(file, reader.line_num - 1, "row",
+                                       "must have no more cells than the header", row[None])
+            rows.append(row)
+            if max_rows is not None and len(rows) > max_rows:
+                raise DataError.single(file, None, "file", f"must have at most {max_rows} rows",
+                                       f"more than {max_rows}")
+    except csv.Error as exc:
+        raise DataError.single(file, reader.line_num, "file", "must be valid CSV", exc) from None
+    if not reader.fieldnames:
+        raise DataError.single(file, None, "header", "is required (first line)", "empty file")
+    return rows
+
+
+def replace_table(web: Web, table: WebTable, rows: list[Row], file: str) -> Web:
+    """Validate ``rows`` as ``table`` together with the rest of ``web``; return the new web.
+
+    Raises
+    ------
+    DataError
+        Every issue; issues in the uploaded table carry its row numbers.
+    """
+    tables: dict[str, list[Row]] = {
+        t: [text_row(r, columns(t)) for r in rows_of] for t, rows_of in typed_rows(web).items()
+    }
+    tables[table] = rows
+    files = {t: f"current web {t}" for t in TABLES}
+    files[table] = file
+    return build_web(web.name + "+upload", web.as_of, tables, files, web.description)
+
+
+def issue_json(issue: Issue) -> dict[str, str | int | None]:
+    """One issue as JSON (the page shows them as a table, by row)."""
+    return {"file": issue.file, "row": issue.row, "field": issue.field, "rule": issue.rule,
+            "value": issue.value, "message": str(issue)}

@@ -1,0 +1,173 @@
+"""HOW BIG in the report and on the terminal: the bubble card, its plots and headline.
+
+:func:`card_for` loads the bundled tables (and, with ``data_dir``, the vendor rate series)
+and computes the card for a web; :func:`section` renders it as the report's "How big"
+section; :func:`headline` is the one line ``bubblescope run`` prints; :func:`rich_card` is
+the terminal table ``bubblescope size`` prints.
+"""
+
+from __future__ import annotations
+
+import html
+from pathlib import Path
+
+import pandas as pd
+import plotly.graph_objects as go
+from rich.table import Table
+
+from bubblescope.model.web import Web
+from bubblescope.report.base import Section
+from bubblescope.size.card import CardOptions, SizeCard, bubble_card
+from bubblescope.size.data import load_inputs
+
+__all__ = ["card_for", "headline", "rich_card", "section"]
+
+
+def card_for(web: Web | None, data_dir: Path | str | None = None,
+             options: CardOptions | None = None, web_error: str = "") -> SizeCard:
+    """Compute the bubble card for ``web`` with the bundled tables."""
+    opts = options or CardOptions(rates="baa" if data_dir is not None else "treasury_const")
+    return bubble_card(load_inputs(data_dir, web, web_error), opts)
+
+
+def headline(card: SizeCard) -> str:
+    """The card's headline, for ``bubblescope run``."""
+    return card.headline
+
+
+def rich_card(card: SizeCard) -> Table:
+    """The card as a rich table (one row per figure)."""
+    table = Table(title="HOW BIG — the bubble card", caption=card.headline)
+    for col in ("figure", "value", "vs dot-com", "vs 2008", "seed says", "source"):
+        table.add_column(col, overflow="fold")
+    for f in card.figures:
+        table.add_row(f.label, f.value, f.vs_dotcom, f.vs_2008, f.seed, f.source)
+    return table
+
+
+def section(card: SizeCard) -> Section:
+    """The "How big" section: the card, the variants table and the plots."""
+    parts = [f"<p>{html.escape(card.headline)}</p>", _card_table(card)]
+    parts += [f"<p class='note'>note: {html.escape(n)}</p>" for n in card.wicksell.notes]
+    parts += [f"<p class='note'>unavailable: {html.escape(u)}</p>" for u in card.unavailable]
+    figures = [_wicksell_plot(card), _revenue_plot(card), _debt_plot(card), _cycles_plot(card),
+               _gdp_plot(card), _scaling_plot(card), _gk_plot(card)]
+    parts += [_embed(f) for f in figures if f is not None]
+    parts.append("<h3>Wicksellian deficit: variants</h3>" + _frame_html(card.variants.table))
+    if card.allocation is not None:
+        parts.append(f"<pre>{html.escape(str(card.allocation))}</pre>")
+    return Section("size", "How big", "\n".join(parts))
+
+
+def _embed(fig: go.Figure) -> str:
+    return str(fig.to_html(full_html=False, include_plotlyjs=False))
+
+
+def _frame_html(frame: pd.DataFrame) -> str:
+    return str(frame.to_html(index=False, escape=True, na_rep="n/a",
+                             float_format=lambda v: f"{v:.2f}"))
+
+
+def _card_table(card: SizeCard) -> str:
+    rows = "".join(
+        "<tr>" + "".join(f"<td>{html.escape(v)}</td>" for v in
+                         (f.label, f.value, f.vs_dotcom, f.vs_2008, f.seed, f.source)) + "</tr>"
+        for f in card.figures)
+    head = "".join(f"<th>{h}</th>" for h in
+                   ("figure", "value", "vs dot-com", "vs 2008", "seed says", "source"))
+    return f"<table class='card'><tr>{head}</tr>{rows}</table>"
+
+
+def _wicksell_plot(card: SizeCard) -> go.Figure:
+    w = card.wicksell
+    x = list(w.periods)
+    fig = go.Figure()
+    fig.add_bar(x=x, y=w.deficit, name="WD = g + θ − r (pp)")
+    fig.add_scatter(x=x, y=w.accumulated, name="accumulated (pp-years)", yaxis="y2")
+    for e in w.episodes:
+        fig.add_vrect(x0=e.start, x1=e.end, fillcolor="orange", opacity=0.15, line_width=0)
+    fig.update_layout(title=f"Wicksellian deficit ({w.rate_name}, {w.config.frequency}, "
+                            f"{w.config.rule}); episodes shaded",
+                      yaxis2={"overlaying": "y", "side": "right"}, xaxis={"type": "category"})
+    return fig
+
+
+def _revenue_plot(card: SizeCard) -> go.Figure | None:
+    b = card.break_even
+    if b is None:
+        return None
+    fig = go.Figure()
+    fig.add_scatter(x=b.years, y=b.exponential, name=f"x{b.multiple:g} in {b.multiple_years:g}y")
+    fig.add_scatter(x=b.years, y=b.linear, name="linear, same first step")
+    fig.add_hline(y=b.required, line_dash="dash", annotation_text="revenue needed")
+    fig.update_layout(title=f"Revenue paths vs obligations ({card.options.lab})",
+                      yaxis={"type": "log", "title": "USD bn a year"})
+    return fig
+
+
+def _debt_plot(card: SizeCard) -> go.Figure | None:
+    d = card.debt
+    if d is None or d.by_entity.empty:
+        return None
+    f = d.by_entity
+    fig = go.Figure()
+    fig.add_bar(x=f["entity"], y=f["on_share"], name="on balance sheet")
+    fig.add_bar(x=f["entity"], y=f["off_share"], name="off balance sheet (SPVs looked through)")
+    fig.update_layout(barmode="stack", title=f"Debt as a share of {d.year} capex",
+                      yaxis={"tickformat": ".0%"})
+    return fig
+
+
+def _cycles_plot(card: SizeCard) -> go.Figure | None:
+    c = card.cycles
+    if c is None or not c.cycles:
+        return None
+    top = c.cycles[:12]
+    labels = [" → ".join((*k.nodes, k.nodes[0])) for k in top]
+    fig = go.Figure(go.Bar(x=[k.smallest for k in top], y=labels, orientation="h"))
+    fig.update_layout(title="Financing cycles, by smallest leg (USD bn)",
+                      yaxis={"autorange": "reversed"})
+    return fig
+
+
+def _gdp_plot(card: SizeCard) -> go.Figure | None:
+    g = card.gdp
+    if g is None:
+        return None
+    q = [r.quarter for r in g.quarters]
+    fig = go.Figure()
+    fig.add_bar(x=q, y=[r.ai for r in g.quarters], name="AI investment")
+    fig.add_bar(x=q, y=[r.ex_ai for r in g.quarters], name="everything else")
+    fig.update_layout(barmode="relative", title="Contributions to US real GDP growth (pp, SAAR)")
+    return fig
+
+
+def _scaling_plot(card: SizeCard) -> go.Figure | None:
+    s = card.scaling
+    if s is None:
+        return None
+    gens = s.generations
+    fig = go.Figure()
+    fig.add_scatter(x=[g.generation for g in gens], y=[g.cost for g in gens], name="cost (USD m)",
+                    mode="lines+markers", text=[g.model for g in gens])
+    known = [g for g in gens if g.capability is not None]
+    fig.add_scatter(x=[g.cost for g in known], y=[g.capability for g in known], xaxis="x2",
+                    yaxis="y2", mode="markers+text", text=[g.model for g in known],
+                    name="capability vs cost")
+    fig.update_layout(title="Training cost per generation (log) and capability vs cost (log x)",
+                      yaxis={"type": "log"}, xaxis2={"type": "log", "anchor": "y2",
+                                                     "domain": [0.55, 1]},
+                      xaxis={"domain": [0, 0.45]}, yaxis2={"anchor": "x2"})
+    return fig
+
+
+def _gk_plot(card: SizeCard) -> go.Figure | None:
+    g = card.gk
+    if g is None:
+        return None
+    eps = [e.id for e in g.rubric.episodes]
+    z = [list(g.scores[e]) for e in eps]
+    fig = go.Figure(go.Heatmap(z=z, x=[f.name for f in g.rubric.factors], y=eps, zmin=0,
+                               zmax=2, colorscale="Reds", text=z, texttemplate="%{text}"))
+    fig.update_layout(title="Goldfarb–Kirsch scores (0/1/2 per factor)")
+    return fig

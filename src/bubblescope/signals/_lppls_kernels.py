@@ -1,0 +1,335 @@
+"""Numba kernels for LPPLS calibration (pure array functions; see :mod:`.lppls`).
+
+Model (Filimonov & Sornette 2013), for t in a window [t1, t2] and dt = |tc − t|:
+
+    ln p(t) ≈ A + B·dt^m + C1·dt^m·cos(ω ln dt) + C2·dt^m·sin(ω ln dt).
+
+For fixed nonlinear θ = (tc, m, ω) the linear parameters (A, B, C1, C2) solve a 4×4
+least-squares problem ("slaved"), so the search runs over θ only. All windows of one end
+date share the basis values at each t, so a coarse grid over θ is scored for every nested
+window in one backward pass of running moment sums; the best grid points (plus random
+starts) then seed a bounded Nelder–Mead refinement per window.
+"""
+
+from __future__ import annotations
+
+import math
+
+import numba
+import numpy as np
+
+from bubblescope.model._typing import BoolArray, FloatArray, IntArray
+
+__all__ = ["nested_fits", "sse_at"]
+
+_EPS_DT = 1e-8
+
+
+@numba.njit(cache=True)
+def _solve4(M: FloatArray, b: FloatArray, out: FloatArray) -> bool:  # pragma: no cover
+    """Solve the SPD system M x = b (4×4, lower triangle used) by Cholesky; False if singular."""
+    L = np.zeros((4, 4))
+    for a in range(4):
+        for c in range(a + 1):
+            s = M[a, c]
+            for k in range(c):
+                s -= L[a, k] * L[c, k]
+            if a == c:
+                if s <= 1e-13 * (M[a, a] + 1e-300):
+                    return False
+                L[a, a] = math.sqrt(s)
+            else:
+                L[a, c] = s / L[c, c]
+    z = np.zeros(4)
+    for a in range(4):
+        s = b[a]
+        for k in range(a):
+            s -= L[a, k] * z[k]
+        z[a] = s / L[a, a]
+    for a in range(3, -1, -1):
+        s = z[a]
+        for k in range(a + 1, 4):
+            s -= L[k, a] * out[k]
+        out[a] = s / L[a, a]
+    return True
+
+
+@numba.njit(cache=True)
+def _moments_sse(M: FloatArray, b: FloatArray, yy: float,
+                 coef: FloatArray) -> float:  # pragma: no cover - numba
+    """SSE = y'y − b'β̂ from the moments (y centred by the caller); inf when singular."""
+    if not _solve4(M, b, coef):
+        return np.inf
+    s = yy
+    for a in range(4):
+        s -= b[a] * coef[a]
+    return max(s, 0.0)
+
+
+@numba.njit(cache=True)
+def sse_at(t: FloatArray, y: FloatArray, lo: int, hi: int, tc: float, m: float, w: float,
+           coef: FloatArray) -> float:  # pragma: no cover - numba
+    """SSE of the slaved LPPLS fit on ``t[lo:hi]``, ``y[lo:hi]`` at θ = (tc, m, ω).
+
+    ``coef`` (shape (4,)) receives (A, B, C1, C2) for the *uncentred* y.
+    """
+    M = np.zeros((4, 4))
+    b = np.zeros(4)
+    ybar = 0.0
+    for i in range(lo, hi):
+        ybar += y[i]
+    ybar /= hi - lo
+    yy = 0.0
+    x = np.zeros(4)
+    for i in range(lo, hi):
+        dt = abs(tc - t[i]) + _EPS_DT
+        lg = math.log(dt)
+        f = math.exp(m * lg)
+        x[0] = 1.0
+        x[1] = f
+        x[2] = f * math.cos(w * lg)
+        x[3] = f * math.sin(w * lg)
+        yc = y[i] - ybar
+        yy += yc * yc
+        for a in range(4):
+            b[a] += x[a] * yc
+            for c in range(a + 1):
+                M[a, c] += x[a] * x[c]
+    s = _moments_sse(M, b, yy, coef)
+    coef[0] += ybar
+    return s
+
+
+@numba.njit(cache=True)
+def _nm_eval(t: FloatArray, y: FloatArray, lo: int, hi: int, x: FloatArray, box: FloatArray,
+             coef: FloatArray) -> float:  # pragma: no cover - numba
+    """SSE at the unit-cube point ``x`` (clipped) mapped into ``box`` (6,)."""
+    for k in range(3):
+        x[k] = min(max(x[k], 0.0), 1.0)
+    return sse_at(t, y, lo, hi, box[0] + x[0] * (box[1] - box[0]),
+                  box[2] + x[1] * (box[3] - box[2]), box[4] + x[2] * (box[5] - box[4]), coef)
+
+
+@numba.njit(cache=True)
+def _nelder_mead(t: FloatArray, y: FloatArray, lo: int, hi: int, x0: FloatArray,
+                 box: FloatArray, step: float, max_eval: int,
+                 best: FloatArray) -> tuple[float, bool]:  # pragma: no cover - numba
+    """Bounded Nelder–Mead from ``x0`` (unit cube); ``best`` (3,) receives the minimiser."""
+    coef = np.zeros(4)
+    S = np.zeros((4, 3))
+    F = np.zeros(4)
+    for v in range(4):
+        for k in range(3):
+            S[v, k] = x0[k]
+        if v > 0:
+            S[v, v - 1] += step if x0[v - 1] + step <= 1.0 else -step
+        F[v] = _nm_eval(t, y, lo, hi, S[v], box, coef)
+    nfev = 4
+    conv = False
+    xr = np.zeros(3)
+    xe = np.zeros(3)
+    c = np.zeros(3)
+    while nfev < max_eval:
+        order = np.argsort(F)
+        S, F = S[order].copy(), F[order].copy()
+        size = 0.0
+        for v in range(1, 4):
+            for k in range(3):
+                size = max(size, abs(S[v, k] - S[0, k]))
+        if F[3] - F[0] <= 1e-9 * (abs(F[0]) + 1e-12) and size < 1e-5:
+            conv = True
+            break
+        for k in range(3):
+            c[k] = (S[0, k] + S[1, k] + S[2, k]) / 3.0
+            xr[k] = c[k] + (c[k] - S[3, k])
+        fr = _nm_eval(t, y, lo, hi, xr, box, coef)
+        nfev += 1
+        if fr < F[0]:
+            for k in range(3):
+                xe[k] = c[k] + 2.0 * (c[k] - S[3, k])
+            fe = _nm_eval(t, y, lo, hi, xe, box, coef)
+            nfev += 1
+            if fe < fr:
+                S[3], F[3] = xe, fe
+            else:
+                S[3], F[3] = xr, fr
+        elif fr < F[2]:
+            S[3], F[3] = xr, fr
+        else:
+            for k in range(3):
+                xe[k] = c[k] + 0.5 * (S[3, k] - c[k])
+            fc = _nm_eval(t, y, lo, hi, xe, box, coef)
+            nfev += 1
+            if fc < F[3]:
+                S[3], F[3] = xe, fc
+            else:
+                for v in range(1, 4):
+                    for k in range(3):
+                        S[v, k] = S[0, k] + 0.5 * (S[v, k] - S[0, k])
+                    F[v] = _nm_eval(t, y, lo, hi, S[v], box, coef)
+                nfev += 3
+    i = int(np.argmin(F))
+    for k in range(3):
+        best[k] = S[i, k]
+    return F[i], conv
+
+
+@numba.njit(parallel=True, cache=True)
+def nested_fits(t: FloatArray, y: FloatArray, ends: IntArray, lengths: IntArray,
+                grid: FloatArray, box_frac: FloatArray, n_top: int, starts: FloatArray,
+                max_eval: int, out_par: FloatArray, out_sse: FloatArray,
+                out_conv: BoolArray) -> None:  # pragma: no cover - numba
+    """Calibrate LPPLS on every window ``[e − L + 1, e]`` for e in ``ends``, L in ``lengths``.
+
+    Parameters
+    ----------
+    t, y : ndarray of float64, shape (T,)
+        Time (years) and log price.
+    ends : ndarray of int64, shape (E,)
+        Window end indices.
+    lengths : ndarray of int64, shape (W,), ascending
+        Window lengths (observations).
+    grid : ndarray of float64, shape (3, G)
+        Unit-cube grid coordinates per axis (tc, m, ω), padded with NaN.
+    box_frac : ndarray of float64, shape (6,)
+        (tc_lo, tc_hi) as fractions of the window span dt after t2, then m and ω bounds.
+    n_top : int
+        Best grid points refined per window.
+    starts : ndarray of float64, shape (E, W, R, 3)
+        Extra random unit-cube starts per window.
+    out_par : ndarray, shape (E, W, 7) ← (tc, m, ω, A, B, C1, C2)
+    out_sse : ndarray, shape (E, W); out_conv : ndarray of bool, shape (E, W)
+    """
+    W = lengths.shape[0]
+    for ei in numba.prange(ends.shape[0]):
+        e = ends[ei]
+        tops = _grid_pass(t, y, e, lengths, grid, box_frac, n_top)
+        for wi in range(W):
+            lo = e - lengths[wi] + 1
+            box = _box(t, lo, e, box_frac)
+            n_st = n_top + starts.shape[2]
+            best_f = np.inf
+            best_x = np.zeros(3)
+            best_c = False
+            xb = np.zeros(3)
+            for s in range(n_st):
+                x0 = tops[wi, s, :3].copy() if s < n_top else starts[ei, wi, s - n_top].copy()
+                if s < n_top and not np.isfinite(tops[wi, s, 3]):
+                    continue
+                f, conv = _nelder_mead(t, y, lo, e + 1, x0, box, 0.05, max_eval, xb)
+                if f < best_f:
+                    best_f, best_c = f, conv
+                    best_x[:] = xb
+            coef = np.zeros(4)
+            tc = box[0] + best_x[0] * (box[1] - box[0])
+            m = box[2] + best_x[1] * (box[3] - box[2])
+            w = box[4] + best_x[2] * (box[5] - box[4])
+            out_sse[ei, wi] = sse_at(t, y, lo, e + 1, tc, m, w, coef)
+            out_par[ei, wi, 0], out_par[ei, wi, 1], out_par[ei, wi, 2] = tc, m, w
+            out_par[ei, wi, 3:] = coef
+            out_conv[ei, wi] = best_c and np.isfinite(best_f)
+
+
+@numba.njit(cache=True)
+def _box(t: FloatArray, lo: int, e: int, box_frac: FloatArray) -> FloatArray:  # pragma: no cover
+    dt = t[e] - t[lo]
+    box = box_frac.copy()
+    box[0] = t[e] + box_frac[0] * dt
+    box[1] = t[e] + box_frac[1] * dt
+    return box
+
+
+@numba.njit(cache=True)
+def _grid_pass(t: FloatArray, y: FloatArray, e: int, lengths: IntArray, grid: FloatArray,
+               box_frac: FloatArray, n_top: int) -> FloatArray:  # pragma: no cover - numba
+    """Score the θ grid for all nested windows ending at ``e``; keep the ``n_top`` best.
+
+    Returns an array of shape (W, n_top, 4): unit-cube θ of each window's box and its SSE.
+    """
+    W = lengths.shape[0]
+    n_max = lengths[W - 1]
+    tops = np.full((W, n_top, 4), np.inf)
+    widest = _box(t, e - n_max + 1, e, box_frac)
+    M = np.zeros((4, 4))
+    b = np.zeros(4)
+    coef = np.zeros(4)
+    lg = np.zeros(n_max)
+    f = np.zeros(n_max)
+    ng = [0, 0, 0]
+    for ax in range(3):
+        while ng[ax] < grid.shape[1] and np.isfinite(grid[ax, ng[ax]]):
+            ng[ax] += 1
+    cw = np.zeros((ng[2], n_max))
+    sw = np.zeros((ng[2], n_max))
+    boxes = np.zeros((W, 6))
+    for wi in range(W):
+        boxes[wi] = _box(t, e - lengths[wi] + 1, e, box_frac)
+    for it in range(ng[0]):
+        tc = widest[0] + grid[0, it] * (widest[1] - widest[0])
+        for j in range(n_max):
+            lg[j] = math.log(abs(tc - t[e - j]) + _EPS_DT)
+        for iw in range(ng[2]):
+            w = box_frac[4] + grid[2, iw] * (box_frac[5] - box_frac[4])
+            for j in range(n_max):
+                cw[iw, j] = math.cos(w * lg[j])
+                sw[iw, j] = math.sin(w * lg[j])
+        for im in range(ng[1]):
+            m = box_frac[2] + grid[1, im] * (box_frac[3] - box_frac[2])
+            for j in range(n_max):
+                f[j] = math.exp(m * lg[j])
+            for iw in range(ng[2]):
+                _score(y, e, lengths, boxes, tc, grid[1, im], grid[2, iw], f, cw[iw], sw[iw],
+                       M, b, coef, tops)
+    return tops
+
+
+@numba.njit(cache=True)
+def _score(y: FloatArray, e: int, lengths: IntArray, boxes: FloatArray, tc: float, xm: float,
+           xw: float, f: FloatArray, cw: FloatArray, sw: FloatArray, M: FloatArray,
+           b: FloatArray, coef: FloatArray, tops: FloatArray) -> None:  # pragma: no cover
+    """Backward pass of running moments; score each window whose tc box holds ``tc``."""
+    M[:, :] = 0.0
+    b[:] = 0.0
+    yy = 0.0
+    wi = 0
+    W = lengths.shape[0]
+    ye = y[e]
+    for j in range(lengths[W - 1]):
+        fj = f[j]
+        g = fj * cw[j]
+        h = fj * sw[j]
+        yc = y[e - j] - ye
+        M[0, 0] += 1.0
+        M[1, 0] += fj
+        M[2, 0] += g
+        M[3, 0] += h
+        M[1, 1] += fj * fj
+        M[2, 1] += g * fj
+        M[3, 1] += h * fj
+        M[2, 2] += g * g
+        M[3, 2] += h * g
+        M[3, 3] += h * h
+        b[0] += yc
+        b[1] += fj * yc
+        b[2] += g * yc
+        b[3] += h * yc
+        yy += yc * yc
+        while wi < W and j + 1 == lengths[wi]:
+            bx = boxes[wi]
+            if bx[0] <= tc <= bx[1]:
+                sse = _moments_sse(M, b, yy, coef)
+                _keep(tops[wi], (tc - bx[0]) / (bx[1] - bx[0]), xm, xw, sse)
+            wi += 1
+
+
+@numba.njit(cache=True)
+def _keep(top: FloatArray, xt: float, xm: float, xw: float, sse: float) -> None:  # pragma: no cover
+    """Insert (θ, sse) into the sorted list ``top`` (n_top, 4) if it is good enough."""
+    n = top.shape[0]
+    if not sse < top[n - 1, 3]:
+        return
+    k = n - 1
+    while k > 0 and top[k - 1, 3] > sse:
+        top[k] = top[k - 1]
+        k -= 1
+    top[k, 0], top[k, 1], top[k, 2], top[k, 3] = xt, xm, xw, sse

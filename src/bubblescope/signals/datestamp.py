@@ -1,0 +1,159 @@
+"""Date-stamping of explosive episodes (PSY 2015) and the bundled PSY analysis of a series.
+
+An episode originates at the first date where BSADF(r2) exceeds its critical value and
+terminates at the first later date where it falls back below; runs shorter than the
+minimum duration (default ⌊log T⌋ observations, PSY's δ·log T with δ = 1) are discarded.
+The peak is the date of the highest value of the series inside the episode.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+import numpy as np
+
+from bubblescope.model._typing import BoolArray, FloatArray
+from bubblescope.model.errors import ScenarioError
+from bubblescope.signals.critical import CriticalValues
+from bubblescope.signals.psy import PsyConfig, PsyStatistics, psy_statistics
+from bubblescope.signals.series import DateArray, PriceSeries, require_length, require_positive
+
+__all__ = ["Episode", "PsyResult", "date_stamp", "default_min_duration", "psy_analysis"]
+
+
+@dataclass(frozen=True)
+class Episode:
+    """One explosive episode: origination, peak and termination (``None`` while ongoing)."""
+
+    start: np.datetime64
+    peak: np.datetime64
+    end: np.datetime64 | None
+    duration: int
+
+    @property
+    def ongoing(self) -> bool:
+        """True when the statistic is still above its critical value at the sample end."""
+        return self.end is None
+
+    def __str__(self) -> str:
+        end = "ongoing" if self.end is None else str(self.end)
+        return f"{self.start} .. {end} (peak {self.peak}, {self.duration} obs)"
+
+
+def default_min_duration(T: int) -> int:
+    """Return PSY's minimum duration ⌊log T⌋ observations (δ = 1).
+
+    >>> default_min_duration(1680)
+    7
+    """
+    return max(1, math.floor(math.log(T)))
+
+
+def date_stamp(
+    dates: DateArray, values: FloatArray, stat: FloatArray, cv: FloatArray, min_duration: int
+) -> tuple[Episode, ...]:
+    """Find runs where ``stat > cv`` lasting at least ``min_duration`` observations.
+
+    Parameters
+    ----------
+    dates, values : ndarray, shape (n,)
+        Dates and values aligned with ``stat`` (the tail of the series).
+    stat, cv : ndarray of float64, shape (n,)
+        BSADF sequence and its critical values (a constant ``cv`` broadcasts).
+    min_duration : int
+        Shortest run kept.
+
+    Examples
+    --------
+    >>> d = np.arange(np.datetime64("2020-01-01"), np.datetime64("2020-01-11"))
+    >>> st = np.array([0, 2, 3, 2, 0, 0, 2, 0, 2, 2.0])
+    >>> for ep in date_stamp(d, np.arange(10.0), st, np.ones(10), 2):
+    ...     print(ep)
+    2020-01-02 .. 2020-01-05 (peak 2020-01-04, 3 obs)
+    2020-01-09 .. ongoing (peak 2020-01-10, 2 obs)
+    """
+    above: BoolArray = np.asarray(stat > cv, dtype=bool)
+    edges = np.diff(np.concatenate(([0], above.astype(np.int8), [0])))
+    starts, stops = np.flatnonzero(edges == 1), np.flatnonzero(edges == -1)
+    out = []
+    for a, b in zip(starts, stops, strict=True):
+        if b - a < min_duration:
+            continue
+        peak = a + int(np.argmax(values[a:b]))
+        end = dates[b] if b < dates.shape[0] else None
+        out.append(Episode(dates[a], dates[peak], end, int(b - a)))
+    return tuple(out)
+
+
+@dataclass(frozen=True, eq=False)
+class PsyResult:
+    """PSY tests on one series: statistics, critical values and dated episodes."""
+
+    name: str
+    transform: str
+    dates: DateArray
+    stats: PsyStatistics
+    cv: CriticalValues
+    level: float
+    min_duration: int
+    episodes: tuple[Episode, ...]
+
+    @property
+    def cv_sequence(self) -> FloatArray:
+        """BSADF critical values at :attr:`level`, shape (T - window + 1,)."""
+        return np.asarray(self.cv.bsadf[self.cv.index(self.level)], dtype=np.float64)
+
+    @property
+    def explosive_now(self) -> bool:
+        """True when the last BSADF exceeds its critical value."""
+        return bool(self.stats.bsadf[-1] > self.cv_sequence[-1])
+
+    def __str__(self) -> str:
+        i = self.cv.index(self.level)
+        lines = [
+            f"PSY on {self.name} ({self.transform}), {self.dates[0]} .. {self.dates[-1]}, "
+            f"T={self.stats.T}, window={self.stats.window}",
+            f"  SADF  {self.stats.sadf:7.3f}  vs {self.level:.0%} cv {self.cv.sadf[i]:.3f}",
+            f"  GSADF {self.stats.gsadf:7.3f}  vs {self.level:.0%} cv {self.cv.gsadf[i]:.3f}"
+            f"  ({self.cv.method}, {self.cv.reps} reps)",
+            f"  latest BSADF {self.stats.bsadf[-1]:.3f} vs cv {self.cv_sequence[-1]:.3f}",
+            f"  episodes (min {self.min_duration} obs): "
+            + ("none" if not self.episodes else "; ".join(map(str, self.episodes))),
+        ]
+        return "\n".join(lines)
+
+
+def psy_analysis(
+    series: PriceSeries,
+    cv: CriticalValues,
+    config: PsyConfig | None = None,
+    *,
+    transform: str = "log",
+    level: float = 0.95,
+    min_duration: int | None = None,
+) -> PsyResult:
+    """Run BADF/BSADF on ``series`` and date-stamp episodes against ``cv``.
+
+    ``transform`` is ``"log"`` (requires positive values) or ``"level"``. ``cv`` must come
+    from the same T, window and lag (e.g. :func:`~bubblescope.signals.critical.monte_carlo_cv`).
+    """
+    cfg = PsyConfig() if config is None else config
+    T = len(series)
+    require_length(series, max(cfg.resolved_window(T), 20), "the PSY minimum window")
+    if transform == "log":
+        require_positive(series, "the log of prices")
+        y = np.log(series.values)
+    elif transform == "level":
+        y = series.values
+    else:
+        raise ScenarioError(f"transform must be 'log' or 'level', got {transform!r}")
+    stats = psy_statistics(y, cfg)
+    if (cv.T, cv.window) != (T, stats.window):
+        raise ScenarioError(f"critical values are for T={cv.T}, window={cv.window}; the "
+                            f"series has T={T}, window={stats.window}")
+    md = default_min_duration(T) if min_duration is None else min_duration
+    tail = slice(stats.window - 1, None)
+    seq = cv.bsadf[cv.index(level)]
+    eps = date_stamp(series.dates[tail], series.values[tail], stats.bsadf, seq, md)
+    return PsyResult(series.name, transform, series.dates[tail], stats, cv, level, md, eps)

@@ -1,0 +1,319 @@
+"""LPPLS calibration (Filimonov & Sornette 2013) and the FCO confidence indicator.
+
+``ln p(t) = A + B·dt^m + C1·dt^m·cos(ω ln dt) + C2·dt^m·sin(ω ln dt)``, ``dt = |tc − t|``,
+time in years. The linear parameters are slaved to θ = (tc, m, ω); θ is searched in a box
+(tc within ``tc_box`` × the window span of its end t2; m and ω in their ranges) from the best
+points of a shared grid plus random starts, each refined by bounded Nelder–Mead; the fit
+with the lowest SSE wins. Fits carry ``converged`` (the simplex met its tolerance).
+
+The confidence indicator (Sornette et al. 2015; ETH Zurich Financial Crisis Observatory)
+at an end date t2 is the share of windows (default 750 … 125 trading days in steps of 5)
+whose fit passes the filters of :class:`Filters` with B < 0 (a positive bubble; B > 0 for
+a negative one). Qualified fits give a distribution of tc rather than a point.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from bubblescope.model._typing import BoolArray, FloatArray, IntArray
+from bubblescope.model.errors import ScenarioError
+from bubblescope.signals._lppls_kernels import nested_fits
+from bubblescope.signals.series import DateArray, PriceSeries, require_length, require_positive
+
+__all__ = [
+    "Filters",
+    "LpplsConfidence",
+    "LpplsFit",
+    "SearchBox",
+    "confidence",
+    "fit_lppls",
+    "years",
+]
+
+_DAYS_PER_YEAR = 365.25
+
+
+@dataclass(frozen=True)
+class SearchBox:
+    """Bounds of the nonlinear search; ``tc`` as fractions of the window span after t2."""
+
+    tc: tuple[float, float] = (-0.2, 0.2)
+    m: tuple[float, float] = (0.01, 1.2)
+    omega: tuple[float, float] = (2.0, 25.0)
+    grid: tuple[int, int, int] = (12, 6, 10)
+
+    def as_array(self) -> FloatArray:
+        """(tc_lo, tc_hi, m_lo, m_hi, ω_lo, ω_hi)."""
+        return np.array([*self.tc, *self.m, *self.omega], dtype=np.float64)
+
+    def grid_array(self) -> FloatArray:
+        """Unit-cube grid coordinates, shape (3, max(grid)), NaN-padded (cell midpoints)."""
+        g = np.full((3, max(self.grid)), np.nan)
+        for ax, n in enumerate(self.grid):
+            g[ax, :n] = (np.arange(n) + 0.5) / n
+        return g
+
+
+@dataclass(frozen=True)
+class Filters:
+    """FCO filter table (Sornette et al. 2015, Table 1)."""
+
+    m: tuple[float, float] = (0.01, 1.2)
+    omega: tuple[float, float] = (2.0, 25.0)
+    tc: tuple[float, float] = (-0.05, 0.1)
+    min_oscillations: float = 2.5
+    min_damping: float = 0.8
+    max_rel_error: float = 0.05
+
+
+@dataclass(frozen=True)
+class LpplsFit:
+    """One calibrated window. Times are years since ``origin``; see :attr:`tc_date`."""
+
+    origin: np.datetime64
+    t1: float
+    t2: float
+    n: int
+    tc: float
+    m: float
+    omega: float
+    A: float
+    B: float
+    C1: float
+    C2: float
+    sse: float
+    converged: bool
+
+    @property
+    def tc_date(self) -> np.datetime64:
+        """Critical time as a calendar date."""
+        return _to_date(self.origin, self.tc)
+
+    @property
+    def damping(self) -> float:
+        """m·|B| / (ω·|C|), C = √(C1² + C2²)."""
+        c = float(np.hypot(self.C1, self.C2))
+        return float("inf") if c == 0 else self.m * abs(self.B) / (self.omega * c)
+
+    @property
+    def oscillations(self) -> float:
+        """Number of log-periodic oscillations in the window, (ω/2π)·ln|tc−t1|/|tc−t2|."""
+        num, den = abs(self.tc - self.t1), abs(self.tc - self.t2) + 1e-8
+        return float(self.omega / (2 * np.pi) * np.log(num / den))
+
+    @property
+    def rel_error(self) -> float:
+        """Root-mean-square residual of ln p (≈ the relative price error)."""
+        return float(np.sqrt(self.sse / self.n))
+
+    def qualified(self, filters: Filters | None = None) -> bool:
+        """True when the fit passes every filter of ``filters`` (FCO defaults)."""
+        f = Filters() if filters is None else filters
+        dt = self.t2 - self.t1
+        return bool(
+            f.m[0] <= self.m <= f.m[1] and f.omega[0] <= self.omega <= f.omega[1]
+            and self.t2 + f.tc[0] * dt <= self.tc <= self.t2 + f.tc[1] * dt
+            and self.oscillations >= f.min_oscillations and self.damping >= f.min_damping
+            and self.rel_error <= f.max_rel_error)
+
+    def __str__(self) -> str:
+        return (f"LPPLS fit {_to_date(self.origin, self.t1)} .. {_to_date(self.origin, self.t2)}"
+                f" (n={self.n}): tc {self.tc_date}, m {self.m:.3f}, ω {self.omega:.2f}, "
+                f"B {self.B:.4g}, SSE {self.sse:.5g}, damping {self.damping:.2f}, "
+                f"oscillations {self.oscillations:.2f}, "
+                f"{'converged' if self.converged else 'NOT converged'}")
+
+
+@dataclass(frozen=True, eq=False)
+class LpplsConfidence:
+    """Confidence indicator over end dates, with every window's fit.
+
+    ``params`` has shape (E, W, 7) = (tc, m, ω, A, B, C1, C2) per end date and window
+    length; ``sse``, ``converged`` and ``qualified`` have shape (E, W).
+    """
+
+    name: str
+    origin: np.datetime64
+    dates: DateArray
+    ends: IntArray
+    lengths: IntArray
+    t: FloatArray
+    params: FloatArray
+    sse: FloatArray
+    converged: BoolArray
+    qualified: BoolArray
+    filters: Filters = field(default_factory=Filters)
+
+    @property
+    def positive(self) -> FloatArray:
+        """Share of windows qualified with B < 0 (positive bubble), shape (E,)."""
+        return np.asarray(np.mean(self.qualified & (self.params[..., 4] < 0), axis=1))
+
+    @property
+    def negative(self) -> FloatArray:
+        """Share of windows qualified with B > 0 (negative bubble), shape (E,)."""
+        return np.asarray(np.mean(self.qualified & (self.params[..., 4] > 0), axis=1))
+
+    def tc_quantiles(self, q: tuple[float, ...] = (0.1, 0.5, 0.9)) -> FloatArray:
+        """Quantiles of tc (years) over qualified positive fits, shape (E, len(q)); NaN if none."""
+        out = np.full((self.dates.shape[0], len(q)), np.nan)
+        ok = self.qualified & (self.params[..., 4] < 0)
+        for i in range(out.shape[0]):
+            if ok[i].any():
+                out[i] = np.quantile(self.params[i, ok[i], 0], q)
+        return out
+
+    def fit(self, i: int, j: int) -> LpplsFit:
+        """The fit of end date ``i`` and window length index ``j``."""
+        e, n = int(self.ends[i]), int(self.lengths[j])
+        return _make_fit(self.origin, float(self.t[e - n + 1]), float(self.t[e]), n,
+                         self.params[i, j], float(self.sse[i, j]), bool(self.converged[i, j]))
+
+    def __str__(self) -> str:
+        q = self.tc_quantiles()[-1]
+        tcs = ("no qualified fit" if np.isnan(q[0]) else
+               f"tc 10/50/90%: {', '.join(str(_to_date(self.origin, v)) for v in q)}")
+        return (f"LPPLS confidence on {self.name}, {self.dates.shape[0]} end dates "
+                f"{self.dates[0]} .. {self.dates[-1]}, windows {self.lengths[-1]}..."
+                f"{self.lengths[0]} obs: latest positive {self.positive[-1]:.0%}, "
+                f"negative {self.negative[-1]:.0%}; {tcs}; "
+                f"{self.converged.mean():.0%} of fits converged")
+
+
+def years(dates: DateArray, origin: np.datetime64) -> FloatArray:
+    """Years since ``origin`` (365.25-day years), shape like ``dates``."""
+    return (dates - origin).astype("timedelta64[D]").astype(np.float64) / _DAYS_PER_YEAR
+
+
+def fit_lppls(
+    series: PriceSeries,
+    *,
+    rng: np.random.Generator,
+    n_starts: int = 32,
+    box: SearchBox | None = None,
+    max_eval: int = 600,
+) -> LpplsFit:
+    """Fit LPPLS to the whole of ``series`` (log prices): the best of many restarts by SSE.
+
+    Parameters
+    ----------
+    series : PriceSeries
+        Positive prices; at least 20 observations.
+    rng : numpy.random.Generator
+        Draws the random starts (half of ``n_starts``; the other half are the best cells of
+        a dense grid).
+    n_starts : int
+        Number of Nelder–Mead restarts.
+    box : SearchBox, optional
+        Search bounds (default: tc within ±20% of the span around t2, m ∈ [0.01, 1.2],
+        ω ∈ [2, 25]).
+
+    Examples
+    --------
+    >>> d = np.arange(np.datetime64("2020-01-01"), np.datetime64("2021-01-01"), 3)
+    >>> tt = years(d, d[0]); tc = tt[-1] + 0.1
+    >>> p = np.exp(5 - 0.5 * (tc - tt) ** 0.5 * (1 + 0.05 * np.cos(8 * np.log(tc - tt))))
+    >>> from bubblescope.signals.series import make_series
+    >>> f = fit_lppls(make_series("x", d, p, "demo"), rng=np.random.default_rng(0), n_starts=8)
+    >>> f.sse < 1e-6, abs(f.m - 0.5) < 0.01
+    (True, True)
+    """
+    b = SearchBox(grid=(24, 10, 20)) if box is None else box
+    t, y = _prepare(series, 20)
+    n_top = max(1, n_starts // 2)
+    conf = _run(t, y, np.array([t.shape[0] - 1]), np.array([t.shape[0]]), b, n_top,
+                n_starts - n_top, rng, max_eval)
+    p = conf[0][0, 0]
+    return _make_fit(series.start, float(t[0]), float(t[-1]), int(t.shape[0]), p,
+                     float(conf[1][0, 0]), bool(conf[2][0, 0]))
+
+
+def confidence(
+    series: PriceSeries,
+    *,
+    rng: np.random.Generator,
+    ends: IntArray | None = None,
+    lengths: IntArray | None = None,
+    n_top: int = 2,
+    n_random: int = 0,
+    box: SearchBox | None = None,
+    filters: Filters | None = None,
+    max_eval: int = 300,
+) -> LpplsConfidence:
+    """Compute the LPPLS confidence indicator of ``series`` at the end indices ``ends``.
+
+    Parameters
+    ----------
+    series : PriceSeries
+        Positive daily prices.
+    rng : numpy.random.Generator
+        Draws the ``n_random`` extra starts per window.
+    ends : ndarray of int64, shape (E,), optional
+        End indices (default: the last observation).
+    lengths : ndarray of int64, shape (W,), optional
+        Window lengths (default: 750 down to 125 in steps of 5, the FCO table).
+    n_top, n_random : int
+        Restarts per window: best grid cells, then random points of the box.
+    """
+    lens = np.arange(125, 751, 5) if lengths is None else np.asarray(lengths, dtype=np.int64)
+    lens = np.sort(lens)
+    t, y = _prepare(series, int(lens[-1]))
+    e = np.array([t.shape[0] - 1]) if ends is None else np.asarray(ends, dtype=np.int64)
+    if e.min() < lens[-1] - 1 or e.max() >= t.shape[0] or lens[0] < 10:
+        raise ScenarioError(f"ends must lie in [{lens[-1] - 1}, {t.shape[0] - 1}] and lengths "
+                            f"be >= 10 for {series.name!r}")
+    b = SearchBox() if box is None else box
+    flt = Filters() if filters is None else filters
+    par, sse, conv = _run(t, y, e, lens, b, n_top, n_random, rng, max_eval)
+    qual = _qualify(t, e, lens, par, sse, flt)
+    return LpplsConfidence(series.name, series.start, series.dates[e], e, lens, t, par, sse, conv,
+                           qual, flt)
+
+
+def _prepare(series: PriceSeries, minimum: int) -> tuple[FloatArray, FloatArray]:
+    require_length(series, minimum, "the LPPLS window")
+    require_positive(series, "the LPPLS log-price model")
+    return years(series.dates, series.start), np.log(series.values)
+
+
+def _run(t: FloatArray, y: FloatArray, ends: IntArray, lens: IntArray, box: SearchBox,
+         n_top: int, n_random: int, rng: np.random.Generator,
+         max_eval: int) -> tuple[FloatArray, FloatArray, BoolArray]:
+    E, W = ends.shape[0], lens.shape[0]
+    starts = rng.random((E, W, n_random, 3))
+    par = np.empty((E, W, 7))
+    sse = np.empty((E, W))
+    conv = np.zeros((E, W), dtype=np.bool_)
+    nested_fits(t, y, ends.astype(np.int64), lens.astype(np.int64), box.grid_array(),
+                box.as_array(), n_top, starts, max_eval, par, sse, conv)
+    return par, sse, conv
+
+
+def _qualify(t: FloatArray, ends: IntArray, lens: IntArray, par: FloatArray, sse: FloatArray,
+             f: Filters) -> BoolArray:
+    t2 = t[ends][:, None]
+    dt = t2 - t[ends[:, None] - lens[None, :] + 1]
+    tc, m, w, B = par[..., 0], par[..., 1], par[..., 2], par[..., 4]
+    c = np.hypot(par[..., 5], par[..., 6])
+    with np.errstate(divide="ignore", invalid="ignore"):
+        damping = np.where(c > 0, m * np.abs(B) / (w * c), np.inf)
+        osc = w / (2 * np.pi) * np.log(np.abs(tc - (t2 - dt)) / (np.abs(tc - t2) + 1e-8))
+    rel = np.sqrt(sse / lens[None, :])
+    return np.asarray(
+        (m >= f.m[0]) & (m <= f.m[1]) & (w >= f.omega[0]) & (w <= f.omega[1])
+        & (tc >= t2 + f.tc[0] * dt) & (tc <= t2 + f.tc[1] * dt)
+        & (osc >= f.min_oscillations) & (damping >= f.min_damping) & (rel <= f.max_rel_error),
+        dtype=np.bool_)
+
+
+def _make_fit(origin: np.datetime64, t1: float, t2: float, n: int, p: FloatArray, sse: float,
+              converged: bool) -> LpplsFit:
+    tc, m, w, A, B, C1, C2 = (float(v) for v in p)
+    return LpplsFit(origin, t1, t2, n, tc, m, w, A, B, C1, C2, sse, converged)
+
+
+def _to_date(origin: np.datetime64, yrs: float) -> np.datetime64:
+    return origin + np.timedelta64(round(yrs * _DAYS_PER_YEAR), "D")

@@ -1,0 +1,222 @@
+"""Price series: a frozen, validated container and the checks every loader applies once.
+
+A :class:`PriceSeries` holds strictly increasing dates and finite values. Loaders
+(:mod:`bubblescope.signals.loaders`) read files and call :func:`make_series`, which names
+the file, the row and the rule when something is wrong (duplicated or unsorted dates,
+gaps, non-numeric values).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Literal
+
+import numpy as np
+import numpy.typing as npt
+
+from bubblescope.model._typing import FloatArray
+from bubblescope.model.errors import DataError, Issue
+
+__all__ = [
+    "DateArray",
+    "Frequency",
+    "PriceSeries",
+    "infer_frequency",
+    "make_series",
+    "require_length",
+    "require_positive",
+]
+
+DateArray = npt.NDArray[np.datetime64]
+Frequency = Literal["daily", "weekly", "monthly", "quarterly", "annual"]
+
+#: Largest step (calendar days) allowed between consecutive observations, per frequency.
+#: Daily market data has holidays and rare closures (9/11: 7 days, the 1933 bank holiday: 12).
+_MAX_STEP_DAYS: dict[Frequency, int] = {
+    "daily": 14,
+    "weekly": 14,
+    "monthly": 31,
+    "quarterly": 92,
+    "annual": 366,
+}
+
+
+@dataclass(frozen=True, eq=False)
+class PriceSeries:
+    """A validated time series of prices or ratios.
+
+    Parameters
+    ----------
+    name : str
+        Short name (``nasdaq-dotcom``) or the file stem.
+    dates : ndarray of datetime64[D], shape (T,)
+        Strictly increasing observation dates.
+    values : ndarray of float64, shape (T,)
+        Finite values (prices, index levels or ratios).
+    source : str
+        Where the values came from (file path or registry description).
+    frequency : {"daily", "weekly", "monthly", "quarterly", "annual"}
+        Inferred from the median spacing of the dates.
+    n_dropped : int
+        Rows dropped on load because their value was missing (FRED writes ``.`` or an
+        empty field on market holidays).
+    """
+
+    name: str
+    dates: DateArray
+    values: FloatArray
+    source: str
+    frequency: Frequency
+    n_dropped: int = field(default=0)
+
+    def __len__(self) -> int:
+        return int(self.values.shape[0])
+
+    @property
+    def start(self) -> np.datetime64:
+        """First date."""
+        return np.datetime64(self.dates[0], "D")
+
+    @property
+    def end(self) -> np.datetime64:
+        """Last date."""
+        return np.datetime64(self.dates[-1], "D")
+
+    def between(self, start: str | None = None, end: str | None = None) -> PriceSeries:
+        """Return the observations with ``start <= date <= end`` (ISO dates, inclusive)."""
+        keep = np.ones(len(self), dtype=bool)
+        if start is not None:
+            keep &= self.dates >= np.datetime64(start, "D")
+        if end is not None:
+            keep &= self.dates <= np.datetime64(end, "D")
+        return PriceSeries(
+            self.name, self.dates[keep], self.values[keep], self.source, self.frequency,
+            self.n_dropped,
+        )
+
+    def __str__(self) -> str:
+        dropped = f", {self.n_dropped} missing rows dropped" if self.n_dropped else ""
+        return (
+            f"PriceSeries {self.name!r}: {len(self)} {self.frequency} observations "
+            f"{self.start} .. {self.end}, last {self.values[-1]:.6g}{dropped} ({self.source})"
+        )
+
+
+def make_series(
+    name: str,
+    dates: DateArray,
+    values: FloatArray,
+    source: str,
+    *,
+    rows: npt.NDArray[np.int64] | None = None,
+    n_dropped: int = 0,
+) -> PriceSeries:
+    """Validate dates and values and build a :class:`PriceSeries`.
+
+    Parameters
+    ----------
+    name, source : str
+        Series name and the file (or description) that errors should name.
+    dates : ndarray of datetime64, shape (T,)
+    values : ndarray of float64, shape (T,)
+    rows : ndarray of int64, shape (T,), optional
+        1-based data-row numbers in the source file (for error messages).
+    n_dropped : int
+        Missing rows dropped by the loader.
+
+    Raises
+    ------
+    DataError
+        Naming the file and row of every non-finite value, duplicated or unsorted date and
+        gap longer than the frequency allows.
+
+    Examples
+    --------
+    >>> d = np.array(["2024-01-31", "2024-02-29", "2024-03-31"], dtype="datetime64[D]")
+    >>> s = make_series("x", d, np.array([1.0, 2.0, 3.0]), "example")
+    >>> s.frequency, len(s)
+    ('monthly', 3)
+    """
+    dates = np.asarray(dates, dtype="datetime64[D]")
+    values = np.asarray(values, dtype=np.float64)
+    rownums = np.arange(1, dates.shape[0] + 1) if rows is None else np.asarray(rows)
+    if dates.shape != values.shape or dates.ndim != 1:
+        raise DataError.single(source, None, "value", "must have one value per date",
+                               f"{dates.shape[0]} dates, {values.shape[0]} values")
+    if dates.shape[0] < 2:
+        raise DataError.single(source, None, "date", "needs at least 2 observations",
+                               dates.shape[0])
+    issues = _value_issues(source, values, rownums) + _date_issues(source, dates, rownums)
+    if issues:
+        raise DataError(issues)
+    freq = infer_frequency(dates)
+    gap_issues = _gap_issues(source, dates, rownums, freq)
+    if gap_issues:
+        raise DataError(gap_issues)
+    return PriceSeries(name, dates, values, source, freq, n_dropped)
+
+
+def infer_frequency(dates: DateArray) -> Frequency:
+    """Classify the median spacing of ``dates`` (shape (T,), T >= 2) as a frequency."""
+    step = float(np.median(np.diff(dates).astype(np.int64)))
+    if step <= 4:
+        return "daily"
+    if step <= 10:
+        return "weekly"
+    if step <= 45:
+        return "monthly"
+    if step <= 140:
+        return "quarterly"
+    return "annual"
+
+
+def require_length(series: PriceSeries, minimum: int, why: str) -> None:
+    """Raise :class:`DataError` when ``series`` has fewer than ``minimum`` observations."""
+    if len(series) < minimum:
+        raise DataError.single(series.source, None, "value",
+                               f"needs at least {minimum} observations ({why})", len(series))
+
+
+def require_positive(series: PriceSeries, why: str = "a log model") -> None:
+    """Raise :class:`DataError` naming the first non-positive value (needed for logs)."""
+    bad = np.flatnonzero(series.values <= 0)
+    if bad.size:
+        i = int(bad[0])
+        raise DataError.single(
+            series.source, None, "value",
+            f"must be positive for {why} (first offending date {series.dates[i]}, "
+            f"{bad.size} such values)", series.values[i])
+
+
+def _value_issues(source: str, values: FloatArray, rows: npt.NDArray[np.int64]) -> list[Issue]:
+    bad = np.flatnonzero(~np.isfinite(values))
+    return [Issue(source, int(rows[i]), "value", "must be a finite number", str(values[i]))
+            for i in bad[:20]]
+
+
+def _date_issues(source: str, dates: DateArray, rows: npt.NDArray[np.int64]) -> list[Issue]:
+    issues: list[Issue] = []
+    if np.isnat(dates).any():
+        i = int(np.flatnonzero(np.isnat(dates))[0])
+        return [Issue(source, int(rows[i]), "date", "must be a valid date", "NaT")]
+    step = np.diff(dates).astype(np.int64)
+    for i in np.flatnonzero(step == 0)[:20]:
+        issues.append(Issue(source, int(rows[i + 1]), "date",
+                            "must not repeat (duplicated date)", str(dates[i + 1])))
+    for i in np.flatnonzero(step < 0)[:20]:
+        issues.append(Issue(source, int(rows[i + 1]), "date",
+                            f"must be after the previous date {dates[i]}", str(dates[i + 1])))
+    return issues
+
+
+def _gap_issues(
+    source: str, dates: DateArray, rows: npt.NDArray[np.int64], freq: Frequency
+) -> list[Issue]:
+    limit = _MAX_STEP_DAYS[freq]
+    step = np.diff(dates).astype(np.int64)
+    return [
+        Issue(source, int(rows[i + 1]), "date",
+              f"must follow the previous date {dates[i]} within {limit} days for {freq} data "
+              f"(gap of {step[i]} days)", str(dates[i + 1]))
+        for i in np.flatnonzero(step > limit)[:20]
+    ]

@@ -1,0 +1,321 @@
+"""The bubble card: every sizing figure in one place, with its source and benchmarks.
+
+:func:`bubble_card` takes inputs already loaded (:class:`SizeInputs`; the loader is
+:func:`bubblescope.size.data.load_inputs`) and runs each measure. A figure that cannot be
+computed from the inputs (an entity missing from the web, say) is reported as unavailable
+with the reason, never as a number.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from typing import Any, TypeVar
+
+from bubblescope.model.errors import DataError, ScenarioError
+from bubblescope.model.web import Web
+from bubblescope.size.circularity import CycleReport, RoundTripReport, cycles, round_trips
+from bubblescope.size.concentration import Concentration, concentration
+from bubblescope.size.debt_mix import DebtMix, debt_mix
+from bubblescope.size.gdp_contribution import ContributionRow, GdpContribution, gdp_contribution
+from bubblescope.size.goldfarb_kirsch import GKScores, Rubric, score
+from bubblescope.size.revenue_gap import (
+    BreakEven,
+    RevenueGap,
+    SequoiaResult,
+    break_even,
+    revenue_gap,
+    sequoia_required_revenue,
+)
+from bubblescope.size.scaling import Generation, ScalingFit, fit_scaling
+from bubblescope.size.series import Series
+from bubblescope.size.wicksell import (
+    Allocation,
+    FlowShare,
+    VariantsTable,
+    WicksellConfig,
+    WicksellResult,
+    allocate,
+    variants,
+    wicksell,
+)
+
+__all__ = ["CardFigure", "CardOptions", "SizeCard", "SizeInputs", "bubble_card"]
+
+T = TypeVar("T")
+
+
+@dataclass(frozen=True)
+class SizeInputs:
+    """Everything the card needs, loaded at the edge."""
+
+    gdp: Series
+    rates: Mapping[str, Series]
+    flows: tuple[FlowShare, ...]
+    claims: Mapping[str, Any]
+    rubric: Rubric
+    generations: tuple[Generation, ...]
+    contributions: tuple[ContributionRow, ...]
+    web: Web | None
+    web_error: str = ""
+
+
+@dataclass(frozen=True)
+class CardOptions:
+    """User choices for the card."""
+
+    rates: str = "treasury_const"
+    wicksell: WicksellConfig = field(default_factory=WicksellConfig)
+    year: int = 2025
+    margin: float = 0.5
+    lab: str = "openai"
+    neocloud: str = "coreweave"
+    chip_supplier: str = "nvidia"
+    h1_window: tuple[str, ...] = ("2025Q1", "2025Q2")
+
+
+@dataclass(frozen=True)
+class CardFigure:
+    """One line of the card."""
+
+    key: str
+    label: str
+    value: str
+    source: str
+    vs_dotcom: str = ""
+    vs_2008: str = ""
+    seed: str = ""
+
+
+@dataclass(frozen=True)
+class SizeCard:
+    """The card's figures and the full results behind them."""
+
+    figures: tuple[CardFigure, ...]
+    options: CardOptions
+    wicksell: WicksellResult
+    variants: VariantsTable
+    allocation: Allocation | None = None
+    sequoia: SequoiaResult | None = None
+    revenue: RevenueGap | None = None
+    break_even: BreakEven | None = None
+    debt: DebtMix | None = None
+    cycles: CycleReport | None = None
+    round_trips: RoundTripReport | None = None
+    concentration: Concentration | None = None
+    gdp: GdpContribution | None = None
+    scaling: ScalingFit | None = None
+    gk: GKScores | None = None
+    unavailable: tuple[str, ...] = ()
+
+    @property
+    def headline(self) -> str:
+        """One sentence for ``bubblescope run``."""
+        w = self.wicksell
+        ratios = (f"{_x(w.ratio_dotcom)} the dot-com episode and {_x(w.ratio_subprime)} "
+                  "subprime")
+        gk = "" if self.gk is None else f"; Goldfarb–Kirsch score {self.gk.total('ai_2025')}/8"
+        return (f"How big: the current Wicksellian deficit episode ({w.rate_name}, "
+                f"{w.config.rule}, θ={w.config.theta:g}) is {ratios} "
+                f"(seed claims 17x and 4x){gk}.")
+
+    def __str__(self) -> str:
+        lines = ["HOW BIG — the bubble card", self.headline, ""]
+        for f in self.figures:
+            bench = " ".join(b for b in (f.vs_dotcom, f.vs_2008) if b)
+            seed = f"  | seed: {f.seed}" if f.seed else ""
+            lines.append(f"• {f.label}: {f.value}" + (f"  [{bench}]" if bench else "") + seed)
+            lines.append(f"    source: {f.source}")
+        lines += [f"• unavailable: {u}" for u in self.unavailable]
+        return "\n".join(lines)
+
+
+def _x(v: float | None) -> str:
+    return "n/a" if v is None else f"{v:.1f}x"
+
+
+def bubble_card(inputs: SizeInputs, options: CardOptions | None = None) -> SizeCard:
+    """Compute every sizing figure for the card.
+
+    Raises
+    ------
+    ScenarioError
+        If ``options.rates`` names a rate series the inputs do not have.
+    """
+    opt = options or CardOptions()
+    if opt.rates not in inputs.rates:
+        raise ScenarioError(f"rates must be one of {', '.join(inputs.rates)} with this data "
+                            f"(vendor series need --data-dir), got {opt.rates!r}")
+    missing: list[str] = []
+    w = wicksell(inputs.gdp, inputs.rates[opt.rates], opt.wicksell)
+    parts: dict[str, Any] = {
+        "wicksell": w,
+        "variants": variants(inputs.gdp, inputs.rates, base=opt.wicksell),
+        "allocation": _try(missing, "allocation", lambda: allocate(w, inputs.flows, inputs.gdp)),
+        "gdp": _try(missing, "GDP contribution", lambda: gdp_contribution(
+            inputs.contributions, opt.h1_window, claim=_claim(inputs, "gdp_ai_share_h1_2025"))),
+        "scaling": _try(missing, "scaling", lambda: fit_scaling(inputs.generations)),
+        "gk": score(inputs.rubric),
+    }
+    parts.update(_web_parts(inputs, opt, missing))
+    figures = _figures(inputs, opt, parts)
+    return SizeCard(figures=figures, options=opt, unavailable=tuple(missing), **parts)
+
+
+def _try(missing: list[str], label: str, fn: Callable[[], T]) -> T | None:
+    try:
+        return fn()
+    except (ScenarioError, DataError, KeyError) as exc:
+        missing.append(f"{label}: {str(exc).splitlines()[0]}")
+        return None
+
+
+def _claim(inputs: SizeInputs, key: str) -> float | None:
+    c = inputs.claims.get(key)
+    return None if c is None else float(c.value)
+
+
+def _web_parts(inputs: SizeInputs, opt: CardOptions, missing: list[str]) -> dict[str, Any]:
+    web = inputs.web
+    if web is None:
+        missing.append(f"web measures: {inputs.web_error or 'no web loaded'}")
+        return {}
+    rev = _try(missing, "revenue gap", lambda: revenue_gap(web, opt.year))
+    return {
+        "revenue": rev,
+        "sequoia": _try(missing, "Sequoia", lambda: _sequoia(web, opt)),
+        "break_even": _try(missing, "break-even", lambda: _break_even(web, rev, opt)),
+        "debt": _try(missing, "debt mix", lambda: debt_mix(web, opt.year)),
+        "cycles": _try(missing, "cycles", lambda: cycles(web)),
+        "round_trips": _try(missing, "round trips", lambda: round_trips(web)),
+        "concentration": _try(missing, "concentration",
+                              lambda: concentration(web, opt.neocloud)),
+    }
+
+
+def _sequoia(web: Web, opt: CardOptions) -> SequoiaResult:
+    fig = web.entity(opt.chip_supplier).figure("ai_revenue", opt.year)
+    if fig is None:
+        raise ScenarioError(f"{opt.chip_supplier} has no ai_revenue figure for {opt.year}")
+    return sequoia_required_revenue(fig.value)
+
+
+def _break_even(web: Web, rev: RevenueGap | None, opt: CardOptions) -> BreakEven:
+    entity = web.entity(opt.lab)
+    fig = entity.figure("ai_revenue", opt.year) or entity.figure("revenue", opt.year)
+    if fig is None or rev is None:
+        raise ScenarioError(f"{opt.lab} has no revenue figure for {opt.year}")
+    row = rev.by_entity[rev.by_entity["entity"] == opt.lab]
+    owed = float(row["commitments_per_year"].iloc[0]) if len(row) else 0.0
+    return break_even(fig.value, owed, opt.margin, start_year=opt.year)
+
+
+# --- the lines of the card --------------------------------------------------------------------
+def _figures(inputs: SizeInputs, opt: CardOptions, p: Mapping[str, Any]) -> tuple[CardFigure, ...]:
+    c = inputs.claims
+    seed = {k: f"{v.value:g} (seed {v.seed})" for k, v in c.items()}
+    out = [_wicksell_fig(p["wicksell"], p["variants"], seed)]
+    builders: list[tuple[str, Callable[[Any], CardFigure]]] = [
+        ("allocation", _alloc_fig), ("revenue", lambda r: _revenue_fig(r, seed)),
+        ("sequoia", _sequoia_fig), ("break_even", lambda b: _be_fig(b, opt, seed)),
+        ("debt", lambda d: _debt_fig(d, seed)), ("cycles", _cycle_fig),
+        ("round_trips", _round_fig), ("concentration", lambda k: _conc_fig(k, seed)),
+        ("gdp", lambda g: _gdp_fig(g, seed)), ("scaling", _scaling_fig),
+        ("gk", lambda g: _gk_fig(g, seed)),
+    ]
+    out += [fn(p[key]) for key, fn in builders if p.get(key) is not None]
+    return tuple(out)
+
+
+def _wicksell_fig(w: WicksellResult, v: VariantsTable, seed: Mapping[str, str]) -> CardFigure:
+    size = "none" if w.current is None else f"{w.current.size:.1f} pp-years ({w.current.start}.." \
+        f"{w.current.end})"
+    lo_d, hi_d, lo_s, hi_s = v.ratio_range
+    return CardFigure(
+        "wicksell", "Wicksellian deficit, current episode", size,
+        f"{w.rate_name}: {w.rate_note or w.rate_source}; GDP: {w.gdp_source}",
+        f"{_x(w.ratio_dotcom)} (variants {lo_d:.1f}..{hi_d:.1f}x)",
+        f"{_x(w.ratio_subprime)} (variants {lo_s:.1f}..{hi_s:.1f}x)",
+        f"dot-com {seed.get('wicksell_ratio_dotcom', 'n/a')}, 2008 "
+        f"{seed.get('wicksell_ratio_subprime', 'n/a')}")
+
+
+def _alloc_fig(a: Allocation) -> CardFigure:
+    ai = next((s for f, s in zip(a.flows, a.usd_bn, strict=True) if f.asset_class == "ai"), 0.0)
+    return CardFigure("allocation", "Misallocated capital in AI (flow-share assumption)",
+                      f"~${ai:,.0f}bn of ${a.usd_bn.sum():,.0f}bn", "ASSUMPTION: "
+                      "bubblescope/data/size/flow_shares.csv (sourced flows, low confidence)")
+
+
+def _revenue_fig(r: RevenueGap, seed: Mapping[str, str]) -> CardFigure:
+    t = r.total_excluding(("chipmaker",))
+    return CardFigure("revenue_gap", f"AI revenue vs capex + commitments ({r.year}, "
+                      "chipmakers left out)",
+                      f"${t['ai_revenue']:,.0f}bn vs ${t['capex']:,.0f}bn + "
+                      f"${t['commitments_per_year']:,.0f}bn/yr", "web figures and contracts",
+                      seed=f"{seed.get('ai_revenue_2025', '')} vs "
+                           f"{seed.get('ai_spending_2025', '')}")
+
+
+def _sequoia_fig(s: SequoiaResult) -> CardFigure:
+    return CardFigure("sequoia", "Sequoia required AI revenue", f"${s.required:,.0f}bn/yr "
+                      f"(from ${s.run_rate:,.0f}bn GPU run-rate)", "Cahn (Sequoia) 2023/2024 "
+                      "formula; run-rate from the web's chip-supplier AI revenue")
+
+
+def _be_fig(b: BreakEven, opt: CardOptions, seed: Mapping[str, str]) -> CardFigure:
+    return CardFigure("break_even", f"{opt.lab} break-even at {opt.margin:.0%} margin",
+                      f"needs ${b.required:,.0f}bn; x9/2y path: {b.year_exponential:.0f}, "
+                      f"linear: {b.year_linear:.0f}", "web figures; Azhar's x9 in two years",
+                      seed=seed.get("azhar_growth_two_years", ""))
+
+
+def _debt_fig(d: DebtMix, seed: Mapping[str, str]) -> CardFigure:
+    t = d.total
+    return CardFigure("debt_mix", f"Debt share of {d.year} capex (firms in the web)",
+                      f"on {t['on_share']:.0%}, off {t['off_share']:.0%} (of ${t['capex']:,.0f}bn)",
+                      "web debt contracts, SPVs looked through",
+                      seed=f"{seed.get('on_balance_sheet_debt_2025', '')} of "
+                           f"{seed.get('ai_capex_2025', '')}")
+
+
+def _cycle_fig(c: CycleReport) -> CardFigure:
+    top = str(c.cycles[0]) if c.cycles else "none"
+    return CardFigure("cycles", f"Financing cycles ({len(c.cycles)})", top,
+                      "web contracts as money flows")
+
+
+def _round_fig(r: RoundTripReport) -> CardFigure:
+    firm = r.firms[0] if r.firms else "none"
+    share = r.share(firm) if r.firms else 0.0
+    return CardFigure("round_trip", "Highest round-trip revenue share", f"{firm} {share:.0%}",
+                      "web contracts (widest path back)")
+
+
+def _conc_fig(k: Concentration, seed: Mapping[str, str]) -> CardFigure:
+    return CardFigure("concentration", f"{k.supplier} customer concentration",
+                      f"top {k.customers[0]} {k.top_share:.0%}, HHI {k.hhi:.2f}",
+                      f"web customer contracts ({k.basis})",
+                      seed=seed.get("coreweave_top_customer_share", ""))
+
+
+def _gdp_fig(g: GdpContribution, seed: Mapping[str, str]) -> CardFigure:
+    lo, hi = g.sensitivity()
+    return CardFigure("gdp", "AI share of H1 2025 real GDP growth",
+                      f"{g.window_share:.0%} (±0.5 pp growth: {hi:.0%}..{lo:.0%})",
+                      "BEA releases via cited summaries: bubblescope/data/size/gdp_contributions"
+                      ".csv", seed=seed.get("gdp_ai_share_h1_2025", ""))
+
+
+def _scaling_fig(s: ScalingFit) -> CardFigure:
+    return CardFigure("scaling", "Training cost per generation",
+                      f"x{s.cost_factor:.1f} per generation", "seed 002 costs; MMLU "
+                      "(bubblescope/data/size/scaling.csv)")
+
+
+def _gk_fig(g: GKScores, seed: Mapping[str, str]) -> CardFigure:
+    ai, dot = g.total("ai_2025"), g.total("dotcom_1990s") if "dotcom_1990s" in g.scores else None
+    return CardFigure("gk", "Goldfarb–Kirsch score, AI 2025", f"{ai}/8 ({g.verdict('ai_2025')})",
+                      "bubblescope/data/goldfarb_kirsch.yaml",
+                      vs_dotcom="" if dot is None else f"{dot}/8",
+                      seed=seed.get("gk_ai_score", ""))

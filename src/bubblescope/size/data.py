@@ -1,0 +1,295 @@
+"""Loaders for the sizing measures (the edge: these read files; the measures never do).
+
+Bundled, licence-clear series live in ``bubblescope/data/series`` (BEA GDP and the Fed H.15
+10-year Treasury, both ODC-PDDL copies) and the tool's tables in ``bubblescope/data/size``.
+Vendor series (Moody's Baa/Aaa, ICE BofA spreads) are not shipped: pass ``data_dir``, a
+folder laid out like ``../shared/data``, to read them.
+"""
+
+from __future__ import annotations
+
+import csv
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Final
+
+import pandas as pd
+import yaml
+
+from bubblescope.data import data_path
+from bubblescope.model.errors import DataError, Issue
+from bubblescope.model.web import Web
+from bubblescope.size.card import SizeInputs
+from bubblescope.size.gdp_contribution import ContributionRow
+from bubblescope.size.goldfarb_kirsch import Rubric, parse_rubric
+from bubblescope.size.scaling import Generation
+from bubblescope.size.series import Series, Unit, add, make_series, resample_mean, splice
+from bubblescope.size.wicksell import FlowShare
+
+__all__ = [
+    "RATE_CHOICES",
+    "SeedClaim",
+    "bundled",
+    "load_gdp",
+    "load_inputs",
+    "load_rates",
+    "load_rubric",
+    "read_contributions",
+    "read_csv_rows",
+    "read_flow_shares",
+    "read_generations",
+    "read_seed_claims",
+    "read_series_csv",
+]
+
+RATE_CHOICES: Final[tuple[str, ...]] = ("baa", "treasury_bbb", "aaa", "treasury_const")
+
+_GDP_FILE: Final = "us_gdp_quarterly_bea.csv"
+_VENDOR: Final[dict[str, str]] = {
+    "baa": "fred_BAA_monthly.csv",
+    "aaa": "fred_AAA_monthly.csv",
+    "bbb_oas": "fred_BAMLC0A4CBBB.csv",
+    "aaa_oas": "fred_BAMLC0A1CAAA.csv",
+    "treasury": "us_treasury_10y_monthly_h15.csv",
+}
+
+
+def bundled(*parts: str) -> Path:
+    """Path of a bundled file of the sizing tables (``bubblescope/data/size/...``)."""
+    return data_path("size", *parts)
+
+
+def read_csv_rows(path: Path | str) -> list[dict[str, str]]:
+    """Read a CSV file into rows of text (BOM and CRLF tolerated).
+
+    Raises
+    ------
+    DataError
+        If the file does not exist or has no header.
+    """
+    p = Path(path)
+    if not p.is_file():
+        raise DataError.single(str(p), None, "file", "must exist", str(p))
+    with p.open(newline="", encoding="utf-8-sig") as fh:
+        reader = csv.DictReader(fh)
+        if reader.fieldnames is None:
+            raise DataError.single(str(p), None, "header", "must name the columns", "")
+        return [dict(r) for r in reader]
+
+
+def read_series_csv(path: Path | str, column: str, *, name: str, unit: Unit, freq: str,
+                    source: str, date_column: str | None = None,
+                    missing: tuple[str, ...] = ()) -> Series:
+    """Read one column of a dated CSV into a validated :class:`Series`.
+
+    Rows whose value is one of ``missing`` (FRED writes ``.`` for market holidays) are
+    dropped before validation; any other empty or non-numeric value is an error.
+    """
+    rows = read_csv_rows(path)
+    if not rows:
+        raise DataError.single(str(path), None, "rows", "must hold at least one data row", 0)
+    date_col = date_column or next(iter(rows[0]))
+    if column not in rows[0] or date_col not in rows[0]:
+        raise DataError.single(str(path), None, column, "must be a column of the file",
+                               ", ".join(rows[0]))
+    kept = [r for r in rows if r[column].strip() not in missing]
+    dates = [r[date_col] for r in kept]
+    values = [r[column].strip() or "nan" for r in kept]
+    return make_series(name, dates, values, unit=unit, freq=freq,  # type: ignore[arg-type]
+                       source=source, file=str(path), allow_gaps=freq == "D")
+
+
+def load_gdp(path: Path | str | None = None) -> Series:
+    """Nominal US GDP, quarterly, USD bn SAAR (bundled BEA copy unless ``path`` is given)."""
+    p = Path(path) if path else data_path("series", "gdp_us_quarterly.csv")
+    return read_series_csv(p, "level-current", name="gdp_nominal", unit="usd_bn_saar", freq="Q",
+                           source="BEA NIPA via datahub gdp-us (ODC-PDDL)", date_column="date")
+
+
+def _treasury(path: Path) -> Series:
+    return read_series_csv(path, "Rate", name="treasury_10y", unit="percent", freq="M",
+                           source="Fed H.15 10y Treasury via datahub (ODC-PDDL)",
+                           date_column="Date")
+
+
+@dataclass(frozen=True)
+class _Constant:
+    spread: float
+    note: str
+
+
+def _constant(path: Path | None = None) -> _Constant:
+    p = path or bundled("wicksell.yaml")
+    try:
+        doc = yaml.safe_load(p.read_text(encoding="utf-8"))
+        spec = doc["treasury_const"]
+        return _Constant(float(spec["spread_pp"]), str(spec["short"]))
+    except (OSError, KeyError, TypeError, ValueError, yaml.YAMLError) as exc:
+        raise DataError.single(str(p), None, "treasury_const.spread_pp",
+                               "must be a number with a note", repr(exc)) from exc
+
+
+def load_rates(data_dir: Path | str | None = None) -> dict[str, Series]:
+    """Every corporate-rate series that can be built from the data at hand, by name.
+
+    Without ``data_dir`` only ``treasury_const`` (bundled 10y Treasury + a documented
+    constant spread) exists. With ``data_dir`` (laid out like ``../shared/data``):
+    ``baa`` (Moody's Baa to 2023-11, then 10y + ICE BofA BBB OAS shifted to Baa's level over
+    the last 36 months), ``treasury_bbb`` (10y + BBB OAS, from 1997), ``aaa`` (Moody's Aaa,
+    then 10y + AAA OAS, level-shifted) and ``treasury_const``.
+    """
+    const = _constant()
+    treasury = _treasury(data_path("series", "treasury_10y_monthly.csv"))
+    base = treasury.data + const.spread
+    out = {"treasury_const": Series("treasury_const", base, "percent", "M",
+                                    treasury.source + f" + {const.spread:.2f} pp constant",
+                                    const.note)}
+    if data_dir is None:
+        return out
+    return {**_vendor_rates(Path(data_dir), treasury), **out}
+
+
+def _vendor_rates(root: Path, treasury: Series) -> dict[str, Series]:
+    def fred(key: str, unit: Unit = "percent") -> Series:
+        path = root / _VENDOR[key]
+        header = read_csv_rows(path)[0]
+        date_col, column = list(header)[:2]
+        freq = "D" if key.endswith("_oas") else "M"
+        series = read_series_csv(path, column, name=key, unit=unit, freq=freq,
+                                 source=f"FRED {column} ({path.name})", date_column=date_col,
+                                 missing=(".", "") if freq == "D" else ())
+        return resample_mean(series, "M", min_obs=10) if freq == "D" else series
+
+    bbb = add(treasury, fred("bbb_oas"), "treasury_bbb", "10y Treasury + ICE BofA BBB OAS")
+    aaa_proxy = add(treasury, fred("aaa_oas"), "treasury_aaa", "10y Treasury + ICE BofA AAA OAS")
+    baa, _ = splice(fred("baa"), bbb)
+    aaa, _ = splice(fred("aaa"), aaa_proxy)
+    return {"baa": baa, "treasury_bbb": bbb, "aaa": aaa}
+
+
+def read_flow_shares(path: Path | str | None = None) -> tuple[FlowShare, ...]:
+    """Asset-class flows for the allocation (bundled ``flow_shares.csv`` by default)."""
+    p = Path(path) if path else bundled("flow_shares.csv")
+    rows = read_csv_rows(p)
+    issues: list[Issue] = []
+    out: list[FlowShare] = []
+    for i, r in enumerate(rows, start=1):
+        flow = _number(r, "flow_usd_bn", str(p), i, issues)
+        if not r.get("source", "").strip():
+            issues.append(Issue(str(p), i, "source", "is required (where the flow comes from)",
+                                ""))
+        out.append(FlowShare(r.get("asset_class", ""), flow, r.get("period", ""),
+                             r.get("measure", ""), r.get("source", ""),
+                             r.get("confidence", ""), r.get("note", "")))
+    if issues:
+        raise DataError(issues)
+    return tuple(out)
+
+
+def _number(row: Mapping[str, str], field: str, file: str, i: int, issues: list[Issue],
+            lo: float | None = 0.0) -> float:
+    raw = (row.get(field) or "").strip()
+    try:
+        value = float(raw)
+    except ValueError:
+        issues.append(Issue(file, i, field, "must be a number", raw))
+        return float("nan")
+    if value != value or (lo is not None and value < lo):
+        issues.append(Issue(file, i, field, f"must be a finite number >= {lo}", raw))
+    return value
+
+
+@dataclass(frozen=True)
+class SeedClaim:
+    """A number a seed article states, with the quoted passage (a check, never an input)."""
+
+    id: str
+    value: float
+    unit: str
+    seed: str
+    quote: str
+    note: str = ""
+
+    @property
+    def citation(self) -> str:
+        """Short citation: seed file number and note."""
+        return f"seed {self.seed}" + (f" ({self.note})" if self.note else "")
+
+
+def read_seed_claims(path: Path | str | None = None) -> dict[str, SeedClaim]:
+    """The seeds' claims the card compares with (bundled ``seed_claims.csv``)."""
+    p = Path(path) if path else bundled("seed_claims.csv")
+    issues: list[Issue] = []
+    out: dict[str, SeedClaim] = {}
+    for i, r in enumerate(read_csv_rows(p), start=1):
+        value = _number(r, "value", str(p), i, issues, lo=None)
+        out[r["id"]] = SeedClaim(r["id"], value, r["unit"], r["seed"], r["quote"], r["note"])
+    if issues:
+        raise DataError(issues)
+    return out
+
+
+def frame_of(series: Series) -> pd.DataFrame:
+    """A two-column table (period, value) of ``series``, for reports."""
+    return pd.DataFrame({"period": series.data.index.astype(str), "value": series.data.values})
+
+
+def load_rubric(path: Path | str | None = None) -> Rubric:
+    """The Goldfarb–Kirsch rubric (bundled ``goldfarb_kirsch.yaml`` unless ``path``)."""
+    p = Path(path) if path else data_path("goldfarb_kirsch.yaml")
+    try:
+        doc = yaml.safe_load(p.read_text(encoding="utf-8"))
+    except OSError as exc:
+        raise DataError.single(str(p), None, "file", "must be readable", repr(exc)) from exc
+    except yaml.YAMLError as exc:
+        raise DataError.single(str(p), None, "yaml", "must be valid YAML", str(exc)) from exc
+    return parse_rubric(doc, str(p))
+
+
+def read_generations(path: Path | str | None = None) -> tuple[Generation, ...]:
+    """Training cost and capability per model generation (bundled ``scaling.csv``)."""
+    p = Path(path) if path else bundled("scaling.csv")
+    issues: list[Issue] = []
+    out = []
+    for i, r in enumerate(read_csv_rows(p), start=1):
+        cost = _number(r, "training_cost_usd_m", str(p), i, issues)
+        cap_raw = (r.get("capability") or "").strip()
+        cap = _number(r, "capability", str(p), i, issues) if cap_raw else None
+        gen = _number(r, "generation", str(p), i, issues)
+        year = _number(r, "year", str(p), i, issues)
+        out.append(Generation(int(gen) if gen == gen else 0, r.get("model", ""),
+                              int(year) if year == year else 0, cost, cap,
+                              r.get("capability_metric", ""), r.get("cost_source", ""),
+                              r.get("capability_source", ""), r.get("confidence", "")))
+    if issues:
+        raise DataError(issues)
+    return tuple(out)
+
+
+def read_contributions(path: Path | str | None = None) -> tuple[ContributionRow, ...]:
+    """Published real GDP growth and contributions (bundled ``gdp_contributions.csv``)."""
+    p = Path(path) if path else bundled("gdp_contributions.csv")
+    issues: list[Issue] = []
+    out = []
+    for i, r in enumerate(read_csv_rows(p), start=1):
+        value = _number(r, "value", str(p), i, issues, lo=None)
+        for field in ("quarter", "series", "source"):
+            if not (r.get(field) or "").strip():
+                issues.append(Issue(str(p), i, field, "is required", ""))
+        out.append(ContributionRow(r.get("quarter", ""), r.get("series", ""), value,
+                                   r.get("vintage", ""), r.get("source", ""),
+                                   r.get("confidence", ""), r.get("note", "")))
+    if issues:
+        raise DataError(issues)
+    return tuple(out)
+
+
+def load_inputs(data_dir: Path | str | None = None, web: Web | None = None,
+                web_error: str = "") -> SizeInputs:
+    """Load every bundled table (and vendor series from ``data_dir``) for the card."""
+    return SizeInputs(
+        gdp=load_gdp(), rates=load_rates(data_dir), flows=read_flow_shares(),
+        claims=read_seed_claims(), rubric=load_rubric(), generations=read_generations(),
+        contributions=read_contributions(), web=web, web_error=web_error,
+    )

@@ -1,0 +1,244 @@
+"""Validated time series for the sizing measures: one frozen type, checks at the boundary.
+
+A :class:`Series` is a pandas Series on a regular :class:`pandas.PeriodIndex` (monthly,
+quarterly, annual or daily business periods) plus its unit and source. It is built only
+through :func:`make_series`, which rejects NaN, duplicate (overlapping) periods, gaps and
+values that contradict the stated unit, naming the file, row, field and value.
+
+>>> s = make_series("x", ["2020-01", "2020-02"], [1.0, 2.0], unit="percent", freq="M")
+>>> s.last_period
+'2020-02'
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Final, Literal, get_args
+
+import numpy as np
+import pandas as pd
+
+from bubblescope.model.errors import DataError, Issue
+
+__all__ = [
+    "FREQS",
+    "UNITS",
+    "Freq",
+    "Series",
+    "Unit",
+    "add",
+    "make_series",
+    "resample_mean",
+    "splice",
+]
+
+Unit = Literal["percent", "usd_bn_saar", "percent_saar", "pp"]
+Freq = Literal["D", "M", "Q", "Y"]
+UNITS: Final[tuple[str, ...]] = get_args(Unit)
+FREQS: Final[tuple[str, ...]] = get_args(Freq)
+_PANDAS_FREQ: Final[dict[str, str]] = {"D": "D", "M": "M", "Q": "Q", "Y": "Y"}
+
+
+@dataclass(frozen=True)
+class Series:
+    """A regular, gap-free time series with its unit and source.
+
+    Parameters
+    ----------
+    name : str
+        Short id (``"baa"``, ``"gdp_nominal"``).
+    data : pandas.Series
+        Float values on a :class:`pandas.PeriodIndex` of frequency ``freq``.
+    unit : {"percent", "usd_bn_saar", "percent_saar", "pp"}
+        ``percent`` for yields (5.2 means 5.2 % a year), ``usd_bn_saar`` for GDP levels.
+    freq : {"D", "M", "Q", "Y"}
+    source : str
+        Where the numbers come from (file, publisher), shown next to every result.
+    note : str
+        How the series was derived (splices, proxies), shown in results.
+    """
+
+    name: str
+    data: pd.Series
+    unit: Unit
+    freq: Freq
+    source: str = ""
+    note: str = ""
+
+    def __repr__(self) -> str:
+        return (f"Series({self.name!r}, {self.unit}, {self.freq}, "
+                f"{self.first_period}..{self.last_period}, n={len(self.data)})")
+
+    @property
+    def first_period(self) -> str:
+        """The first period, as text (``'1953-04'``)."""
+        return str(self.data.index[0])
+
+    @property
+    def last_period(self) -> str:
+        """The last period, as text."""
+        return str(self.data.index[-1])
+
+
+def make_series(
+    name: str,
+    dates: Sequence[object] | pd.Index,
+    values: Sequence[float] | np.ndarray,
+    *,
+    unit: Unit,
+    freq: Freq,
+    source: str = "",
+    note: str = "",
+    file: str = "<memory>",
+    allow_gaps: bool = False,
+) -> Series:
+    """Validate ``dates`` and ``values`` and build a :class:`Series`.
+
+    Raises
+    ------
+    DataError
+        For a NaN or non-numeric value, an unparseable date, two rows in one period
+        (overlapping dates), a missing period inside the range (unless ``allow_gaps``,
+        which keeps the gap out of the index: use only for daily market data) or
+        values that contradict the unit (a ``percent`` series given as decimals).
+    """
+    issues: list[Issue] = []
+    periods = _periods(dates, freq, file, issues)
+    floats = _floats(values, file, issues)
+    if issues:
+        raise DataError(issues)
+    data = pd.Series(floats, index=pd.PeriodIndex(periods, freq=_PANDAS_FREQ[freq]), name=name)
+    issues += _order_issues(data, file, allow_gaps)
+    issues += _unit_issues(data, unit, file)
+    if issues:
+        raise DataError(issues)
+    return Series(name, data.astype(np.float64), unit, freq, source, note)
+
+
+def _periods(dates: Sequence[object] | pd.Index, freq: str, file: str,
+             issues: list[Issue]) -> list[pd.Period]:
+    out: list[pd.Period] = []
+    for i, raw in enumerate(dates, start=1):
+        try:
+            out.append(pd.Period(str(raw).strip(), freq=_PANDAS_FREQ[freq]))
+        except (ValueError, TypeError):
+            issues.append(Issue(file, i, "date", f"must be a date of frequency {freq}", str(raw)))
+    return out
+
+
+def _floats(values: Sequence[float] | np.ndarray, file: str, issues: list[Issue]) -> list[float]:
+    out: list[float] = []
+    for i, raw in enumerate(values, start=1):
+        try:
+            value = float(raw)
+        except (ValueError, TypeError):
+            issues.append(Issue(file, i, "value", "must be a number", str(raw)))
+            continue
+        if not math.isfinite(value):
+            issues.append(Issue(file, i, "value", "must be a finite number (no NaN or gaps)",
+                                str(raw)))
+        out.append(value)
+    return out
+
+
+def _order_issues(data: pd.Series, file: str, allow_gaps: bool) -> list[Issue]:
+    idx = data.index
+    issues: list[Issue] = []
+    for i in range(1, len(idx)):
+        if idx[i] <= idx[i - 1]:
+            rule = ("must not repeat a period (overlapping dates)" if idx[i] == idx[i - 1]
+                    else "must be in increasing order")
+            issues.append(Issue(file, i + 1, "date", rule, str(idx[i])))
+        elif not allow_gaps and (idx[i] - idx[i - 1]).n != 1:
+            issues.append(Issue(file, i + 1, "date",
+                                f"must follow {idx[i - 1]} without a gap (missing periods)",
+                                str(idx[i])))
+    return issues
+
+
+def _unit_issues(data: pd.Series, unit: str, file: str) -> list[Issue]:
+    if unit != "percent" or len(data) < 3:
+        return []
+    values = data.to_numpy()
+    median = float(np.median(np.abs(values)))
+    if 0.0 < median < 0.3:
+        return [Issue(file, None, "value", "must be in percent (5.2 = 5.2 %), but the values "
+                      "look like decimals", f"median {median:g}")]
+    big = np.flatnonzero(np.abs(values) > 60.0)
+    return [Issue(file, int(i) + 1, "value", "must be a yield in percent below 60 (mixed units?)",
+                  f"{values[i]:g}") for i in big]
+
+
+def resample_mean(series: Series, freq: Freq, min_obs: int = 1) -> Series:
+    """Average ``series`` into periods of ``freq``, keeping periods with ``min_obs`` or more.
+
+    Examples
+    --------
+    >>> m = make_series("r", ["2020-01", "2020-02", "2020-03"], [1, 2, 3], unit="percent",
+    ...                 freq="M")
+    >>> float(resample_mean(m, "Q", min_obs=3).data.iloc[0])
+    2.0
+    """
+    index = pd.PeriodIndex(series.data.index)
+    grouped = series.data.groupby(index.asfreq(_PANDAS_FREQ[freq]))
+    means = grouped.mean()[grouped.count() >= min_obs]
+    if means.empty:
+        raise DataError.single(series.name, None, "date", f"must cover at least one complete "
+                               f"{freq} period ({min_obs} observations)", len(series.data))
+    full = pd.period_range(means.index[0], means.index[-1], freq=_PANDAS_FREQ[freq])
+    means = means.reindex(full).dropna()
+    return Series(series.name, means.astype(np.float64), series.unit, freq, series.source,
+                  series.note)
+
+
+def add(a: Series, b: Series, name: str, note: str = "") -> Series:
+    """Sum two series of one frequency on their common periods (e.g. Treasury + spread)."""
+    if a.freq != b.freq:
+        raise DataError.single(name, None, "freq", f"must match to add {a.name} and {b.name}",
+                               f"{a.freq} vs {b.freq}")
+    both = pd.concat([a.data, b.data], axis=1, join="inner").dropna()
+    data = (both.iloc[:, 0] + both.iloc[:, 1]).rename(name)
+    source = f"{a.source} + {b.source}"
+    return Series(name, data.astype(np.float64), a.unit, a.freq, source, note)
+
+
+@dataclass(frozen=True)
+class SpliceInfo:
+    """How a splice was made: where the proxy takes over and the level shift used (pp)."""
+
+    switch_after: str
+    shift: float
+    overlap: int
+
+
+def splice(primary: Series, proxy: Series, *, overlap: int = 36,
+           adjust: Literal["level", "raw"] = "level") -> tuple[Series, SpliceInfo]:
+    """Extend ``primary`` past its last period with ``proxy``.
+
+    With ``adjust="level"`` the proxy is shifted by the mean gap ``primary - proxy`` over the
+    last ``overlap`` common periods, so the level does not jump at the seam.
+
+    Raises
+    ------
+    DataError
+        When the two series share fewer than ``overlap`` periods under ``adjust="level"``.
+    """
+    common = primary.data.index.intersection(proxy.data.index)
+    shift = 0.0
+    if adjust == "level":
+        if len(common) < overlap:
+            raise DataError.single(proxy.name, None, "date",
+                                   f"must overlap {primary.name} by >= {overlap} periods",
+                                   len(common))
+        window = common[-overlap:]
+        shift = float((primary.data[window] - proxy.data[window]).mean())
+    tail = proxy.data[proxy.data.index > primary.data.index[-1]] + shift
+    data = pd.concat([primary.data, tail]).rename(primary.name)
+    info = SpliceInfo(primary.last_period, shift, min(overlap, len(common)))
+    how = (f" shifted by {shift:+.2f} pp (mean gap over {info.overlap} periods)"
+           if adjust == "level" else " (raw)")
+    note = f"{primary.name} to {info.switch_after}, then {proxy.name}{how}"
+    return Series(primary.name, data.astype(np.float64), primary.unit, primary.freq,
+                  f"{primary.source}; after {info.switch_after}: {proxy.source}", note), info

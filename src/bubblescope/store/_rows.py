@@ -1,0 +1,61 @@
+"""A web as typed rows per table, and typed rows back to the text rows the validator reads.
+
+The store and the Parquet export keep typed columns (dates, floats, booleans); on the way
+back in everything goes through :func:`bubblescope.model.parse.build_web` again, so a web
+read from any format is validated by the same boundary code.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import math
+from collections.abc import Iterable, Mapping
+from typing import Any, Final
+
+from bubblescope.model.parse import COLUMNS, Row
+from bubblescope.model.web import Web
+
+__all__ = ["TABLES", "columns", "text_row", "typed_rows"]
+
+TABLES: Final[tuple[str, ...]] = ("sources", "entities", "figures", "contracts")
+
+
+def columns(table: str) -> tuple[str, ...]:
+    """All columns of ``table`` in file order (required, then optional)."""
+    required, optional = COLUMNS[table]
+    return (*required, *optional)
+
+
+def typed_rows(web: Web) -> dict[str, list[dict[str, Any]]]:
+    """The web's four tables as rows of typed values (id lists joined with ``;``)."""
+    return {
+        "sources": [_row(s, "sources") for s in web.sources],
+        "entities": [_row(e, "entities") for e in web.entities],
+        "figures": [_row(f, "figures") for e in web.entities for f in e.figures],
+        "contracts": [_row(c, "contracts") for c in web.contracts],
+    }
+
+
+def text_row(values: Mapping[str, Any], names: Iterable[str]) -> Row:
+    """Turn typed values into the text a CSV reader would yield (``None``/NaN → empty)."""
+    return {name: _text(values.get(name)) for name in names}
+
+
+def _row(obj: object, table: str) -> dict[str, Any]:
+    out: dict[str, Any] = {}
+    for name in columns(table):
+        value = getattr(obj, name)
+        out[name] = ";".join(value) if isinstance(value, tuple) else value
+    return out
+
+
+def _text(value: object) -> str:
+    if value is None or (isinstance(value, float) and math.isnan(value)):
+        return ""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, dt.datetime):
+        return value.date().isoformat()
+    if isinstance(value, dt.date):
+        return value.isoformat()
+    return str(value)

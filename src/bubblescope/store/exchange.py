@@ -1,0 +1,99 @@
+"""Export a web as CSV or Parquet, and read either export (or any web directory) back.
+
+Both formats are a directory with ``web.yaml`` (name, as_of, description) and one file
+per table: ``<table>.csv`` (see :mod:`bubblescope.store.files`) or ``<table>.parquet``
+with typed columns (dates, float64 amounts, booleans). Reading goes through
+:func:`bubblescope.model.parse.build_web`, so an export read back is validated like any
+input and compares equal to the web that was exported.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import tempfile
+from pathlib import Path
+from typing import Literal
+
+import pyarrow as pa
+import pyarrow.parquet as pq
+import yaml
+
+from bubblescope.model.errors import DataError, Issue
+from bubblescope.model.parse import Row, build_web
+from bubblescope.model.web import Web
+from bubblescope.store._rows import TABLES, columns, text_row, typed_rows
+from bubblescope.store.files import check_replaceable, read_meta, read_web_dir, write_web_dir
+
+__all__ = ["ExportFormat", "detect_format", "export_web", "read_export"]
+
+ExportFormat = Literal["csv", "parquet"]
+_REQUIRED = ("sources", "entities", "contracts")
+
+
+def export_web(web: Web, dest: str | os.PathLike[str], fmt: ExportFormat = "csv") -> Path:
+    """Write ``web`` to directory ``dest`` as CSV or Parquet tables (atomically)."""
+    if fmt == "csv":
+        return write_web_dir(web, dest)
+    if fmt != "parquet":
+        raise DataError.single("export", None, "format", "must be csv or parquet", fmt)
+    return _write_parquet_dir(web, Path(dest))
+
+
+def read_export(path: str | os.PathLike[str]) -> Web:
+    """Read a web directory in either format (Parquet when ``*.parquet`` tables are present).
+
+    Raises
+    ------
+    DataError
+        Every problem found, naming file, row, field, rule and value.
+    """
+    root = Path(path)
+    if detect_format(root) == "csv":
+        return read_web_dir(root)
+    meta = read_meta(root / "web.yaml")
+    tables = {t: _parquet_rows(root / f"{t}.parquet") for t in TABLES
+              if (root / f"{t}.parquet").exists()}
+    missing = [t for t in _REQUIRED if t not in tables]
+    if missing:
+        raise DataError([Issue(str(root / f"{t}.parquet"), None, "file", "is required",
+                               "missing") for t in missing])
+    files = {t: str(root / f"{t}.parquet") for t in TABLES}
+    return build_web(meta["name"], meta["as_of"], tables, files, meta.get("description", ""))
+
+
+def detect_format(root: Path) -> ExportFormat:
+    """``parquet`` when ``root`` holds Parquet tables, else ``csv``."""
+    if root.is_dir() and any((root / f"{t}.parquet").exists() for t in TABLES):
+        return "parquet"
+    return "csv"
+
+
+def _parquet_rows(path: Path) -> list[Row]:
+    try:
+        table = pq.read_table(path)
+    except (pa.ArrowInvalid, OSError) as exc:
+        raise DataError.single(str(path), None, "file", "must be a Parquet file", exc) from exc
+    names = table.column_names
+    return [text_row(r, names) for r in table.to_pylist()]
+
+
+def _write_parquet_dir(web: Web, root: Path) -> Path:
+    check_replaceable(root)
+    root.parent.mkdir(parents=True, exist_ok=True)
+    tmp = Path(tempfile.mkdtemp(prefix=".web-", dir=root.parent))
+    with open(tmp / "web.yaml", "w", encoding="utf-8") as handle:
+        yaml.safe_dump({"name": web.name, "as_of": web.as_of.isoformat(),
+                        "description": web.description}, handle, sort_keys=False,
+                       allow_unicode=True)
+    for table, rows in typed_rows(web).items():
+        arrow = pa.Table.from_pylist(rows) if rows else _empty(table)
+        pq.write_table(arrow, tmp / f"{table}.parquet")
+    if root.exists():
+        shutil.rmtree(root)
+    tmp.rename(root)
+    return root
+
+
+def _empty(table: str) -> pa.Table:
+    return pa.table({c: pa.array([], type=pa.string()) for c in columns(table)})

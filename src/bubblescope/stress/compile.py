@@ -1,0 +1,404 @@
+"""Compile a :class:`~bubblescope.model.web.Web` into the engine's arrays.
+
+The entity axis is the order of ``web.entities``; the contract axis holds every active
+contract (superseded ones are left out and counted) followed by synthetic contracts the
+engine adds, each documented: **outside debt** (an entity's reported ``debt`` figure not
+covered by contracts in the web, owed to creditors outside the system, ``holder == -1``,
+maturing in equal parts over five years) and **operating costs** (owed outside, most senior).
+
+Missing numbers are filled with documented defaults, never silently: every fill is an
+:class:`Assumption` in :attr:`CompiledWeb.assumptions` (count them with
+:attr:`CompiledWeb.n_assumed`). A contract the engine cannot value raises
+:class:`~bubblescope.model.errors.DataError` naming the contract id and the field.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import math
+from dataclasses import dataclass
+from typing import Final
+
+import numpy as np
+
+from bubblescope.model._typing import BoolArray, FloatArray, IntArray
+from bubblescope.model.errors import DataError, Issue
+from bubblescope.model.kinds import HOLDER_SECTORS
+from bubblescope.model.web import Contract, Entity, Web
+
+__all__ = [
+    "AI_KINDS",
+    "DEBT_KINDS",
+    "EQUITY_KINDS",
+    "FLOW_KINDS",
+    "Assumption",
+    "CompiledWeb",
+    "compile_web",
+]
+
+#: Kinds whose valuations move with the AI narrative (hit by ``equity_shock``).
+AI_KINDS: Final[frozenset[str]] = frozenset(
+    {"chipmaker", "ai_lab", "hyperscaler", "neocloud", "data_center_developer"}
+)
+#: Contracts with principal and interest.
+DEBT_KINDS: Final[frozenset[str]] = frozenset(
+    {"loan", "bond", "gpu_backed_loan", "abs_note", "credit_line", "external_debt"}
+)
+#: Contracts paid as a stream: rent, compute bills, customer purchases.
+FLOW_KINDS: Final[frozenset[str]] = frozenset(
+    {"lease", "compute_commitment", "customer_revenue", "operating_cost"}
+)
+#: Ownership claims: no scheduled payment, marked to the obligor's valuation.
+EQUITY_KINDS: Final[frozenset[str]] = frozenset({"equity_stake", "warrant", "fund_share"})
+
+RANK: Final[dict[str, int]] = {"senior_secured": 0, "senior": 1, "subordinated": 2, "equity": 3}
+TRANCHE_CODE: Final[dict[str, int]] = {"senior": 0, "mezzanine": 1, "equity": 2}
+TRANCHE_RANK: Final[dict[str, int]] = {"senior": 1, "mezzanine": 2, "equity": 3}
+
+#: Interest rate assumed when a debt contract gives neither rate nor annual payment.
+DEFAULT_RATE: Final[dict[str, float]] = {
+    "loan": 0.065, "bond": 0.055, "gpu_backed_loan": 0.11, "abs_note": 0.064,
+    "credit_line": 0.06, "external_debt": 0.065,
+}
+#: Term (years) assumed when a contract gives no maturity.
+DEFAULT_TERM: Final[dict[str, float]] = {
+    "loan": 5.0, "bond": 7.0, "gpu_backed_loan": 4.0, "abs_note": 10.0, "credit_line": 3.0,
+    "lease": 15.0, "compute_commitment": 5.0, "customer_revenue": 10.0,
+}
+#: Share of revenue from AI when no ``ai_revenue`` figure exists, by entity kind.
+DEFAULT_AI_SHARE: Final[dict[str, float]] = {
+    "chipmaker": 0.8, "ai_lab": 1.0, "hyperscaler": 0.15, "neocloud": 1.0,
+    "data_center_developer": 1.0, "spv": 0.0,
+}
+OUTSIDE_DEBT_TRANCHES: Final[int] = 5
+QUARTER_DAYS: Final[float] = 365.25 / 4
+
+
+@dataclass(frozen=True)
+class Assumption:
+    """A number the compiler filled in because the web did not give it."""
+
+    item: str
+    field: str
+    value: float
+    rule: str
+
+    def __str__(self) -> str:
+        return f"{self.item}.{self.field} = {self.value:g} ({self.rule})"
+
+
+@dataclass(frozen=True)
+class CompiledWeb:
+    """The web as arrays: entity axis of length ``n``, contract axis of length ``m``.
+
+    Amounts are USD bn; flows (``revenue``, ``op_cost``, ``capex``, ``annual_payment``) are
+    per year; ``outside_revenue`` is revenue not paid by contracts in the
+    web and the operating-cost contracts carry costs not paid through them.
+    ``holder == -1`` marks a creditor outside the system.
+    """
+
+    name: str
+    as_of: dt.date
+    ids: tuple[str, ...]
+    kinds: tuple[str, ...]
+    cash: FloatArray
+    market_cap: FloatArray
+    book_equity: FloatArray
+    revenue: FloatArray
+    outside_revenue: FloatArray
+    ai_share: FloatArray
+    op_cost: FloatArray
+    capex: FloatArray
+    total_assets: FloatArray
+    contract_ids: tuple[str, ...]
+    contract_kinds: tuple[str, ...]
+    obligor: IntArray
+    holder: IntArray
+    amount: FloatArray
+    annual_payment: FloatArray
+    rate: FloatArray
+    start_q: IntArray
+    maturity_q: IntArray
+    rank: IntArray
+    tranche: IntArray
+    ltv: FloatArray
+    on_balance_sheet: BoolArray
+    assumptions: tuple[Assumption, ...]
+    n_superseded: int
+
+    def __repr__(self) -> str:
+        return (
+            f"CompiledWeb({self.name!r}, {self.n} entities, {self.m} contracts, "
+            f"{self.n_assumed} assumed values)"
+        )
+
+    @property
+    def n(self) -> int:
+        """Number of entities."""
+        return len(self.ids)
+
+    @property
+    def m(self) -> int:
+        """Number of contracts, synthetic ones included."""
+        return len(self.contract_ids)
+
+    @property
+    def n_assumed(self) -> int:
+        """How many values were filled with documented defaults."""
+        return len(self.assumptions)
+
+    def kind_mask(self, kinds: frozenset[str] | tuple[str, ...]) -> BoolArray:
+        """Contracts whose kind is in ``kinds``, shape (m,)."""
+        return np.array([k in kinds for k in self.contract_kinds], dtype=np.bool_)
+
+    def entity_mask(self, kinds: frozenset[str] | tuple[str, ...]) -> BoolArray:
+        """Entities whose kind is in ``kinds``, shape (n,)."""
+        return np.array([k in kinds for k in self.kinds], dtype=np.bool_)
+
+    @property
+    def is_holder_sector(self) -> BoolArray:
+        """Entities that are holder sectors (banks, insurers, funds, households), shape (n,)."""
+        return self.entity_mask(HOLDER_SECTORS)
+
+
+def compile_web(web: Web) -> CompiledWeb:
+    """Compile ``web`` into a :class:`CompiledWeb`.
+
+    Raises
+    ------
+    DataError
+        Naming every contract the engine cannot value (id and field).
+    """
+    active = [c for c in web.contracts if c.status != "superseded"]
+    issues = [i for c in active if (i := _unvaluable(c)) is not None]
+    if issues:
+        raise DataError(issues)
+    notes: list[Assumption] = []
+    ents = _entity_arrays(web, active, notes)
+    edges = [_edge(c, web, notes) for c in active]
+    edges += _outside_debt(web, active, ents["debt"], notes)
+    edges += _operating_costs(web, active, ents["op_cost"])
+    _break_even(web, ents, edges, notes)
+    cols = list(zip(*edges, strict=True)) if edges else [()] * 12
+    return CompiledWeb(
+        name=web.name, as_of=web.as_of, ids=tuple(e.id for e in web.entities),
+        kinds=tuple(e.kind for e in web.entities),
+        cash=ents["cash"], market_cap=ents["market_cap"], book_equity=ents["equity"],
+        revenue=ents["revenue"], outside_revenue=ents["outside_revenue"],
+        ai_share=ents["ai_share"], op_cost=ents["op_cost"],
+        capex=ents["capex"], total_assets=ents["total_assets"],
+        contract_ids=tuple(cols[0]), contract_kinds=tuple(cols[1]),
+        obligor=np.array(cols[2], dtype=np.int64), holder=np.array(cols[3], dtype=np.int64),
+        amount=np.array(cols[4], dtype=np.float64),
+        annual_payment=np.array(cols[5], dtype=np.float64),
+        rate=np.array(cols[6], dtype=np.float64), start_q=np.array(cols[7], dtype=np.int64),
+        maturity_q=np.array(cols[8], dtype=np.int64), rank=np.array(cols[9], dtype=np.int64),
+        tranche=np.array(cols[10], dtype=np.int64), ltv=np.array(cols[11], dtype=np.float64),
+        on_balance_sheet=np.array([c.on_balance_sheet for c in active]
+                                  + [False] * (len(edges) - len(active)), dtype=np.bool_),
+        assumptions=tuple(notes), n_superseded=len(web.contracts) - len(active),
+    )
+
+
+# ------------------------------------------------------------------ entities
+
+
+def _figure(entity: Entity, metric: str, year: int) -> float | None:
+    hits = [f for f in entity.figures if f.metric == metric and f.year <= year]
+    return max(hits, key=lambda f: f.year).value if hits else None
+
+
+def _entity_arrays(
+    web: Web, active: list[Contract], notes: list[Assumption],
+) -> dict[str, FloatArray]:
+    year = web.as_of.year
+    held = np.zeros(len(web.entities))
+    linked = np.zeros(len(web.entities), dtype=np.bool_)
+    for c in active:
+        held[web.index[c.holder]] += c.amount
+        linked[[web.index[c.holder], web.index[c.obligor]]] = True
+    rows = [_entity_row(e, year, held[i], bool(linked[i]), notes)
+            for i, e in enumerate(web.entities)]
+    keys = ("cash", "market_cap", "equity", "revenue", "ai_share", "op_cost", "capex",
+            "total_assets", "debt", "no_revenue", "no_cash")
+    return {k: np.array([r[k] for r in rows], dtype=np.float64) for k in keys}
+
+
+def _entity_row(e: Entity, year: int, held: float, linked: bool,
+                notes: list[Assumption]) -> dict[str, float]:
+    def get(metric: str, default: float, rule: str) -> float:
+        value = _figure(e, metric, year) if linked else None
+        if value is None:
+            notes.append(Assumption(e.id, metric, default, rule))
+            return default
+        return value
+
+    if not linked:
+        notes.append(Assumption(e.id, "contracts", 0.0,
+                                "no contracts in the web: a reference total, not simulated"))
+    sector = e.kind in HOLDER_SECTORS or e.kind in ("spv", "other")
+    no_revenue = linked and _figure(e, "revenue", year) is None
+    no_cash = linked and _figure(e, "cash", year) is None
+    revenue = _figure(e, "revenue", year) if linked else 0.0
+    assets = get("total_assets", max(10.0 * held, held + 1.0),
+                 "no total_assets figure: claims in the web taken as 10% of assets")
+    equity = get("equity", 0.1 * assets, "no equity figure: 10% of total assets")
+    ai = _figure(e, "ai_revenue", year)
+    share = (DEFAULT_AI_SHARE.get(e.kind, 0.0) if ai is None or not revenue
+             else min(ai / revenue, 1.0))
+    return {
+        "cash": _figure(e, "cash", year) or 0.0 if linked else 0.0,
+        "market_cap": get("market_cap", equity, "no market_cap figure: book equity"),
+        "equity": equity, "revenue": revenue or 0.0, "ai_share": share,
+        "op_cost": get("operating_cost", 0.0,
+                       "no operating_cost figure: none beyond its contracts in the web"),
+        "capex": get("capex", 0.0, "no capex figure: none planned"),
+        "total_assets": assets, "debt": (_figure(e, "debt", year) or 0.0) if linked else 0.0,
+        "no_revenue": float(no_revenue), "no_cash": float(no_cash or (not linked)),
+    }
+
+
+def _break_even(web: Web, ents: dict[str, FloatArray], edges: list[Edge],
+                notes: list[Assumption]) -> None:
+    """Fill missing revenue and cash from the scheduled payments at the start.
+
+    An entity without a revenue figure gets outside revenue that covers what it pays at the
+    start beyond what it receives (sponsor support, revenue outside the web): it breaks even.
+    Without a cash figure: 5% of assets for sectors and SPVs (plus two years of interest
+    for an SPV: the reserve funded from its notes) and a quarter of revenue for firms.
+    """
+    n = len(web.entities)
+    owed, got, interest = np.zeros(n), np.zeros(n), np.zeros(n)
+    for e in edges:
+        if e[7] < 0:
+            owed[e[2]] += e[5]
+            if e[3] >= 0:
+                got[e[3]] += e[5]
+            if e[1] in DEBT_KINDS:
+                interest[e[2]] += e[5]
+    ents["inflow"] = got
+    for i, ent in enumerate(web.entities):
+        if ents["no_revenue"][i]:
+            gap = max(owed[i] - got[i], 0.0)
+            ents["revenue"][i] = got[i] + gap
+            notes.append(Assumption(ent.id, "revenue", float(got[i] + gap),
+                                    "no revenue figure: breaks even on its scheduled payments"))
+        if ents["no_cash"][i]:
+            sector = ent.kind in HOLDER_SECTORS or ent.kind in ("spv", "other")
+            cash = 0.05 * ents["total_assets"][i] if sector else 0.25 * ents["revenue"][i]
+            cash += 2.0 * interest[i] if ent.kind == "spv" else 0.0
+            ents["cash"][i] = cash
+            notes.append(Assumption(ent.id, "cash", cash, "no cash figure: 5% of assets for "
+                                    "sectors and SPVs (SPVs: plus 2 years of interest), "
+                                    "25% of revenue for firms"))
+    ents["outside_revenue"] = np.maximum(ents["revenue"] - got, 0.0)
+
+
+# ------------------------------------------------------------------ contracts
+
+Edge = tuple[str, str, int, int, float, float, float, int, int, int, int, float]
+
+
+def _unvaluable(c: Contract) -> Issue | None:
+    if c.amount <= 0 and not c.annual_payment:
+        return Issue("contracts", None, "amount",
+                     f"contract {c.id!r} ({c.kind}) must have a positive amount or "
+                     "annual_payment for the stress engine to value it", str(c.amount))
+    if c.kind == "abs_note" and c.tranche is None:
+        return Issue("contracts", None, "tranche",
+                     f"contract {c.id!r} is an abs_note without a tranche", "")
+    return None
+
+
+def _quarters(as_of: dt.date, date: dt.date) -> int:
+    return math.floor((date - as_of).days / QUARTER_DAYS)
+
+
+def _term_years(c: Contract, as_of: dt.date) -> float | None:
+    if c.maturity is None:
+        return None
+    begin = max(c.start or as_of, as_of) if c.start and c.start > as_of else (c.start or as_of)
+    return max((c.maturity - begin).days / 365.25, 0.25)
+
+
+def _annual_flow(c: Contract, as_of: dt.date) -> float:
+    if c.annual_payment is not None:
+        return c.annual_payment
+    if c.kind == "customer_revenue":
+        return c.amount
+    term = _term_years(c, as_of) or DEFAULT_TERM.get(c.kind, 5.0)
+    return c.amount / term
+
+
+def _edge(c: Contract, web: Web, notes: list[Assumption]) -> Edge:
+    start_q = _quarters(web.as_of, c.start) if c.start and c.start > web.as_of else -1
+    maturity_q = _maturity(c, web.as_of, max(start_q, 0), notes)
+    annual, rate = _payment_and_rate(c, web.as_of, notes)
+    if c.kind == "abs_note" and c.tranche is not None:
+        rank, tranche = TRANCHE_RANK[c.tranche], TRANCHE_CODE[c.tranche]
+    else:
+        rank, tranche = RANK[c.seniority], -1
+    ltv = c.ltv if c.ltv is not None else math.nan
+    return (c.id, c.kind, web.index[c.obligor], web.index[c.holder], c.amount, annual, rate,
+            start_q, maturity_q, rank, tranche, ltv)
+
+
+def _maturity(c: Contract, as_of: dt.date, start_q: int, notes: list[Assumption]) -> int:
+    if c.kind in EQUITY_KINDS or c.kind == "guarantee":
+        return 10_000
+    if c.maturity is not None:
+        return max(_quarters(as_of, c.maturity), start_q)
+    years = DEFAULT_TERM.get(c.kind, 5.0)
+    if c.kind in FLOW_KINDS and c.annual_payment is not None and c.amount > 0:
+        years = c.amount / c.annual_payment
+    notes.append(Assumption(c.id, "maturity", years, f"no maturity: {years:g}-year term"))
+    return start_q + max(round(years * 4), 1)
+
+
+def _payment_and_rate(c: Contract, as_of: dt.date, notes: list[Assumption]) -> tuple[float, float]:
+    if c.kind in DEBT_KINDS:
+        if c.rate is not None:
+            return c.rate * c.amount, c.rate
+        if c.annual_payment is not None and c.amount > 0:
+            return c.annual_payment, c.annual_payment / c.amount
+        rate = DEFAULT_RATE[c.kind]
+        notes.append(Assumption(c.id, "rate", rate, f"no rate: {c.kind} at {rate:.1%}"))
+        return rate * c.amount, rate
+    if c.kind in FLOW_KINDS:
+        return _annual_flow(c, as_of), c.rate or 0.0
+    return 0.0, c.rate or 0.0
+
+
+def _outside_debt(web: Web, active: list[Contract], debt: FloatArray,
+                  notes: list[Assumption]) -> list[Edge]:
+    owed = np.zeros(len(web.entities))
+    for c in active:
+        if c.kind in DEBT_KINDS and c.on_balance_sheet:
+            owed[web.index[c.obligor]] += c.amount
+    out: list[Edge] = []
+    rate = DEFAULT_RATE["external_debt"]
+    for i in np.flatnonzero(debt - owed > 1e-9):
+        rest = float(debt[i] - owed[i])
+        eid = web.entities[i].id
+        notes.append(Assumption(eid, "outside_debt", rest,
+                                f"debt figure not in web contracts: owed outside at {rate:.1%}, "
+                                f"maturing in {OUTSIDE_DEBT_TRANCHES} equal yearly parts"))
+        part = rest / OUTSIDE_DEBT_TRANCHES
+        out += [(f"outside_debt:{eid}:{y + 1}", "external_debt", int(i), -1, part, rate * part,
+                 rate, -1, 4 * (y + 1) - 1, RANK["senior"], -1, math.nan)
+                for y in range(OUTSIDE_DEBT_TRANCHES)]
+    return out
+
+
+def _operating_costs(web: Web, active: list[Contract], op_cost: FloatArray) -> list[Edge]:
+    """Operating costs not paid through the web's own leases and commitments, owed outside."""
+    paid = np.zeros(len(web.entities))
+    for c in active:
+        if c.kind in FLOW_KINDS and not (c.start and c.start > web.as_of):
+            paid[web.index[c.obligor]] += _annual_flow(c, web.as_of)
+    rest = np.maximum(op_cost - paid, 0.0)
+    return [
+        (f"operating_cost:{web.entities[i].id}", "operating_cost", int(i), -1, float(rest[i]),
+         float(rest[i]), 0.0, -1, 10_000, RANK["senior_secured"], -1, math.nan)
+        for i in np.flatnonzero(rest > 0)
+    ]

@@ -1,0 +1,317 @@
+"""Distributions of uncertain scenario inputs: the ``uncertain:`` section of a scenario file.
+
+Most inputs of the AI web are uncertain or undisclosed. A scenario file declares, for each
+uncertain input, the scenario field it sets and its distribution::
+
+    uncertain:
+      revenue_shortfall: {dist: triangular, low: 0.0, mode: 0.2, high: 0.6}
+      gpu_price_fall:    {dist: beta, a: 2, b: 5}
+      spread_widening:   {dist: lognormal, mu: -5.3, sigma: 0.5, field: credit_spread_bp}
+
+Every distribution samples by inverse transform, ``x = F^{-1}(u)`` with ``u`` uniform on
+(0, 1): the same uniforms give the same inputs on every machine, and the Sobol design of
+:mod:`bubblescope.stress.sensitivity` reuses :meth:`Distribution.ppf`.
+
+>>> import numpy as np
+>>> u = parse_uncertainty({"g": {"dist": "uniform", "low": 1, "high": 3}})
+>>> u.names
+('g',)
+>>> u.inputs[0].dist.ppf(np.array([0.0, 0.5, 1.0])).tolist()
+[1.0, 2.0, 3.0]
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any, Final, Literal, get_args
+
+import numpy as np
+from scipy import stats
+
+from bubblescope.model._typing import FloatArray
+from bubblescope.model.errors import ScenarioError
+from bubblescope.stress.scenario import FIELD_RULES
+
+__all__ = [
+    "DIST_KINDS",
+    "Beta",
+    "DistKind",
+    "Distribution",
+    "LogNormal",
+    "Normal",
+    "Triangular",
+    "SCALAR_ONLY",
+    "UncertainInput",
+    "Uncertainty",
+    "Uniform",
+    "check_fields",
+    "parse_distribution",
+    "parse_uncertainty",
+]
+
+DistKind = Literal["normal", "lognormal", "uniform", "triangular", "beta"]
+DIST_KINDS: Final[tuple[str, ...]] = get_args(DistKind)
+
+# Uniforms are kept off 0 and 1 so that unbounded laws never return +-inf.
+_U_EPS: Final[float] = 1e-12
+
+
+@dataclass(frozen=True)
+class Normal:
+    """Normal law with ``mean`` and standard deviation ``sd`` > 0."""
+
+    mean: float
+    sd: float
+    kind: Literal["normal"] = "normal"
+
+    def ppf(self, u: FloatArray) -> FloatArray:
+        """Quantiles at ``u`` (array of any shape, values in [0, 1])."""
+        return np.asarray(stats.norm.ppf(_open(u), loc=self.mean, scale=self.sd), np.float64)
+
+
+@dataclass(frozen=True)
+class LogNormal:
+    """Log-normal law: ``log X`` is normal with mean ``mu`` and sd ``sigma`` > 0."""
+
+    mu: float
+    sigma: float
+    kind: Literal["lognormal"] = "lognormal"
+
+    def ppf(self, u: FloatArray) -> FloatArray:
+        """Quantiles at ``u`` (array of any shape, values in [0, 1])."""
+        z = stats.norm.ppf(_open(u))
+        return np.asarray(np.exp(self.mu + self.sigma * z), np.float64)
+
+
+@dataclass(frozen=True)
+class Uniform:
+    """Uniform law on [``low``, ``high``], ``low`` < ``high``."""
+
+    low: float
+    high: float
+    kind: Literal["uniform"] = "uniform"
+
+    def ppf(self, u: FloatArray) -> FloatArray:
+        """Quantiles at ``u`` (array of any shape, values in [0, 1])."""
+        return np.asarray(self.low + (self.high - self.low) * np.asarray(u), np.float64)
+
+
+@dataclass(frozen=True)
+class Triangular:
+    """Triangular law on [``low``, ``high``] with mode ``mode``, low <= mode <= high."""
+
+    low: float
+    mode: float
+    high: float
+    kind: Literal["triangular"] = "triangular"
+
+    def ppf(self, u: FloatArray) -> FloatArray:
+        """Quantiles at ``u`` (array of any shape, values in [0, 1])."""
+        width = self.high - self.low
+        c = (self.mode - self.low) / width
+        return np.asarray(stats.triang.ppf(_open(u), c, loc=self.low, scale=width), np.float64)
+
+
+@dataclass(frozen=True)
+class Beta:
+    """Beta law with shapes ``a``, ``b`` > 0, scaled to [``low``, ``high``] (default [0, 1])."""
+
+    a: float
+    b: float
+    low: float = 0.0
+    high: float = 1.0
+    kind: Literal["beta"] = "beta"
+
+    def ppf(self, u: FloatArray) -> FloatArray:
+        """Quantiles at ``u`` (array of any shape, values in [0, 1])."""
+        x = stats.beta.ppf(_open(u), self.a, self.b)
+        return np.asarray(self.low + (self.high - self.low) * x, np.float64)
+
+
+Distribution = Normal | LogNormal | Uniform | Triangular | Beta
+
+
+@dataclass(frozen=True)
+class UncertainInput:
+    """One uncertain input: its ``name``, the scenario ``field`` it sets and its law."""
+
+    name: str
+    field: str
+    dist: Distribution
+
+
+@dataclass(frozen=True)
+class Uncertainty:
+    """The declared uncertain inputs of a scenario, in file order."""
+
+    inputs: tuple[UncertainInput, ...]
+
+    def __str__(self) -> str:
+        lines = [f"Uncertainty over {len(self.inputs)} inputs:"]
+        lines += [f"  {i.name} -> {i.field}: {i.dist}" for i in self.inputs]
+        return "\n".join(lines)
+
+    @property
+    def names(self) -> tuple[str, ...]:
+        """Input names, in order (the columns of :meth:`transform`)."""
+        return tuple(i.name for i in self.inputs)
+
+    @property
+    def dim(self) -> int:
+        """Number of uncertain inputs."""
+        return len(self.inputs)
+
+    def transform(self, u: FloatArray) -> FloatArray:
+        """Map uniforms of shape (n, dim) to inputs of shape (n, dim) by each law's ppf."""
+        out = np.empty_like(u, dtype=np.float64)
+        for j, item in enumerate(self.inputs):
+            out[:, j] = item.dist.ppf(u[:, j])
+        return out
+
+    def sample(self, n: int, rng: np.random.Generator) -> FloatArray:
+        """Draw ``n`` joint samples (independent inputs), an array of shape (n, dim)."""
+        return self.transform(rng.random((n, self.dim)))
+
+    def as_fields(self, x: FloatArray) -> dict[str, FloatArray]:
+        """Scenario fields of samples ``x`` (n, dim): field name → array of shape (n,)."""
+        return {item.field: x[:, j].copy() for j, item in enumerate(self.inputs)}
+
+
+#: Scenario fields the engine takes as one number per run (not per path).
+SCALAR_ONLY: Final[frozenset[str]] = frozenset(
+    {"fire_sale_impact", "gpu_market_depth", "ltv_covenant_headroom"})
+
+
+def check_fields(uncertainty: Uncertainty) -> None:
+    """Raise ScenarioError unless every uncertain field is a per-path scenario field whose
+    allowed range holds the whole support of its law."""
+    for item in uncertainty.inputs:
+        where = f"uncertain.{item.name}"
+        rule = FIELD_RULES.get(item.field)
+        if rule is None or rule.integer or item.field in SCALAR_ONLY:
+            allowed = sorted(k for k, r in FIELD_RULES.items()
+                             if not r.integer and k not in SCALAR_ONLY)
+            raise ScenarioError(f"{where}.field must be a numeric scenario field that can vary "
+                                f"by path (allowed: {', '.join(allowed)}), got {item.field!r}")
+        lo, hi = item.dist.ppf(np.array([0.0, 1.0]))
+        if lo < rule.lo or hi > rule.hi:
+            raise ScenarioError(
+                f"{where}: the law must stay within {item.field!r}'s range [{rule.lo:g}, "
+                f"{rule.hi:g}] ({rule.doc}); its support is [{lo:.4g}, {hi:.4g}] - use a "
+                f"bounded law (uniform, triangular, beta) or narrower parameters")
+
+
+# --- parsing at the boundary -------------------------------------------------------------
+_PARAMS: Final[dict[str, tuple[tuple[str, ...], tuple[str, ...]]]] = {
+    "normal": (("mean", "sd"), ()),
+    "lognormal": (("mu", "sigma"), ()),
+    "uniform": (("low", "high"), ()),
+    "triangular": (("low", "mode", "high"), ()),
+    "beta": (("a", "b"), ("low", "high")),
+}
+
+
+def parse_uncertainty(section: Mapping[str, Any], file: str = "scenario") -> Uncertainty:
+    """Validate the ``uncertain:`` section of a scenario file.
+
+    Parameters
+    ----------
+    section : mapping
+        Input name → mapping with ``dist`` (one of :data:`DIST_KINDS`), the law's
+        parameters and optionally ``field`` (the scenario field set; default the name).
+    file : str
+        Where the section came from, for error messages.
+
+    Raises
+    ------
+    ScenarioError
+        Naming the file, the input and parameter, the rule and the value.
+    """
+    if not isinstance(section, Mapping) or not section:
+        raise ScenarioError(
+            f"{file}: 'uncertain' must be a non-empty mapping of input name to law, "
+            f"got {section!r}"
+        )
+    inputs = [_parse_input(str(name), spec, file) for name, spec in section.items()]
+    fields = [i.field for i in inputs]
+    dupes = sorted({f for f in fields if fields.count(f) > 1})
+    if dupes:
+        raise ScenarioError(f"{file}: uncertain fields must be unique, got {dupes[0]!r} twice")
+    return Uncertainty(tuple(inputs))
+
+
+def parse_distribution(spec: Mapping[str, Any], where: str) -> Distribution:
+    """Validate one law given as ``{"dist": kind, <params>}``; ``where`` prefixes errors."""
+    kind = spec.get("dist")
+    if kind not in DIST_KINDS:
+        raise ScenarioError(f"{where}.dist must be one of {', '.join(DIST_KINDS)}, got {kind!r}")
+    required, optional = _PARAMS[str(kind)]
+    allowed = {"dist", "field", *required, *optional}
+    for key in spec:
+        if key not in allowed:
+            raise ScenarioError(
+                f"{where}.{key} is not a parameter of {kind} "
+                f"(allowed: {', '.join(sorted(allowed))}), got {spec[key]!r}"
+            )
+    values = {k: _number(spec, k, where) for k in required}
+    values |= {k: _number(spec, k, where) for k in optional if k in spec}
+    return _build(str(kind), values, where)
+
+
+def _parse_input(name: str, spec: object, file: str) -> UncertainInput:
+    where = f"{file}: uncertain.{name}"
+    if not isinstance(spec, Mapping):
+        raise ScenarioError(f"{where} must be a mapping with 'dist' and parameters, got {spec!r}")
+    field = spec.get("field", name)
+    if not isinstance(field, str) or not field:
+        raise ScenarioError(f"{where}.field must be a non-empty field name, got {field!r}")
+    return UncertainInput(name, field, parse_distribution(spec, where))
+
+
+def _number(spec: Mapping[str, Any], key: str, where: str) -> float:
+    if key not in spec:
+        raise ScenarioError(f"{where}.{key} is required for {spec.get('dist')}, got nothing")
+    raw = spec[key]
+    if isinstance(raw, bool):
+        raise ScenarioError(f"{where}.{key} must be a finite number, got {raw!r}")
+    try:
+        value = float(raw)
+    except (TypeError, ValueError):
+        raise ScenarioError(f"{where}.{key} must be a finite number, got {raw!r}") from None
+    if not math.isfinite(value):
+        raise ScenarioError(f"{where}.{key} must be a finite number, got {raw!r}")
+    return value
+
+
+def _build(kind: str, v: dict[str, float], where: str) -> Distribution:
+    if kind == "normal":
+        _require(v["sd"] > 0, where, "sd", "must be > 0", v["sd"])
+        return Normal(v["mean"], v["sd"])
+    if kind == "lognormal":
+        _require(v["sigma"] > 0, where, "sigma", "must be > 0", v["sigma"])
+        return LogNormal(v["mu"], v["sigma"])
+    if kind == "uniform":
+        _require(v["low"] < v["high"], where, "high", f"must be > low ({v['low']})", v["high"])
+        return Uniform(v["low"], v["high"])
+    if kind == "triangular":
+        _require(v["low"] < v["high"], where, "high", f"must be > low ({v['low']})", v["high"])
+        ok = v["low"] <= v["mode"] <= v["high"]
+        _require(ok, where, "mode", f"must lie in [low, high] = [{v['low']}, {v['high']}]",
+                 v["mode"])
+        return Triangular(v["low"], v["mode"], v["high"])
+    _require(v["a"] > 0, where, "a", "must be > 0", v["a"])
+    _require(v["b"] > 0, where, "b", "must be > 0", v["b"])
+    low, high = v.get("low", 0.0), v.get("high", 1.0)
+    _require(low < high, where, "high", f"must be > low ({low})", high)
+    return Beta(v["a"], v["b"], low, high)
+
+
+def _require(ok: bool, where: str, key: str, rule: str, value: float) -> None:
+    if not ok:
+        raise ScenarioError(f"{where}.{key} {rule}, got {value!r}")
+
+
+def _open(u: FloatArray) -> FloatArray:
+    return np.clip(np.asarray(u, dtype=np.float64), _U_EPS, 1.0 - _U_EPS)

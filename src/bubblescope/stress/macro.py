@@ -1,0 +1,93 @@
+"""Macro: AI capex and wealth losses feed GDP; output feeds jobs (seeds 001 and 004).
+
+* **Capex.** AI spending was about 92% of US GDP growth in H1 2025 (seed 001): a cut of
+  capex below plan lowers output one for one times a multiplier (``capex_multiplier``).
+* **Wealth.** Households spend a few cents a year per dollar of stock-market wealth
+  (``wealth_effect`` 0.03; Lettau and Ludvigson 2004 and the Federal Reserve's FRB/US
+  estimates are of this order).
+* **Jobs.** Okun's law: the unemployment-rate gap is about -0.5 times the output gap
+  (Ball, Leigh and Loungani 2017, US coefficient about 0.4-0.5); jobs lost = gap in the
+  unemployment rate times the labour force (about 170 million, BLS 2025).
+* **Displacement.** In the boom, a share of new AI revenue replaces wage bills.
+
+For comparison, the 2008 crisis cost about 27 million jobs worldwide (ILO, as cited in
+the product spec) and downgraded USD 1.9T of securities from investment grade to junk
+(seed 004).
+"""
+
+from __future__ import annotations
+
+from typing import Final
+
+import numpy as np
+
+from bubblescope.model._typing import FloatArray
+
+__all__ = [
+    "DOWNGRADED_2008_USD_BN",
+    "JOBS_2008_MILLIONS",
+    "displaced_jobs",
+    "okun_jobs",
+    "output_gap",
+    "yoy_growth",
+]
+
+#: Jobs lost worldwide in the 2008 crisis, millions (spec M14; ILO).
+JOBS_2008_MILLIONS: Final[float] = 27.0
+#: Securities downgraded from investment grade to junk in 2008, USD bn (seed 004).
+DOWNGRADED_2008_USD_BN: Final[float] = 1900.0
+
+
+def output_gap(
+    capex: FloatArray, capex_plan: FloatArray, wealth_change: FloatArray, gdp: FloatArray,
+    multiplier: FloatArray, wealth_effect: FloatArray,
+) -> FloatArray:
+    """Output relative to the no-shock path, a fraction of GDP, shape (n_paths,).
+
+    ``gap = (m (K - K_plan) + w dW) / GDP`` with capex ``K`` and plan at annual rates (USD bn)
+    and ``dW`` the change of wealth (USD bn).
+
+    >>> float(output_gap(np.array([90.0]), np.array([100.0]), np.array([0.0]),
+    ...                  np.array([1000.0]), np.ones(1), np.full(1, .03))[0])
+    -0.01
+    """
+    return np.asarray((multiplier * (capex - capex_plan) + wealth_effect * wealth_change) / gdp,
+                      dtype=np.float64)
+
+
+def yoy_growth(gap: FloatArray, baseline: FloatArray) -> FloatArray:
+    """Year-on-year GDP growth from the gap path, shape (n_paths, n_quarters).
+
+    ``g_t = g_0 + gap_t - gap_{t-4}`` (the gap before the run is 0).
+
+    >>> gap = np.array([[0.0, -0.01, -0.02, -0.02, -0.02]])
+    >>> yoy_growth(gap, np.array([0.02])).round(4).tolist()
+    [[0.02, 0.01, 0.0, 0.0, 0.0]]
+    """
+    lagged = np.concatenate([np.zeros((gap.shape[0], 4)), gap], axis=1)[:, : gap.shape[1]]
+    return np.asarray(baseline[:, None] + gap - lagged, dtype=np.float64)
+
+
+def okun_jobs(gap: FloatArray, okun: FloatArray, labor_force_millions: FloatArray) -> FloatArray:
+    """Change in jobs (millions) implied by the output gap by Okun's law, like ``gap``.
+
+    ``jobs = okun * gap * labour_force`` (a negative gap loses jobs).
+
+    >>> float(okun_jobs(np.array([-0.02]), np.array([0.5]), np.array([170.0]))[0])
+    -1.7
+    """
+    return np.asarray(okun * gap * labor_force_millions, dtype=np.float64)
+
+
+def displaced_jobs(ai_revenue: FloatArray, ai_revenue_start: FloatArray, share: FloatArray,
+                   pay_usd_k: FloatArray) -> FloatArray:
+    """Jobs displaced by AI (millions): new AI revenue replacing wage bills, (n_paths,).
+
+    ``share * max(R - R_0, 0) / pay`` with revenue in USD bn a year and pay in USD thousand.
+
+    >>> float(displaced_jobs(np.array([540.0]), np.array([60.0]), np.array([0.5]),
+    ...                      np.array([100.0]))[0])
+    2.4
+    """
+    extra = np.maximum(ai_revenue - ai_revenue_start, 0.0)
+    return np.asarray(share * extra / pay_usd_k, dtype=np.float64)

@@ -1,0 +1,264 @@
+"""The result of a stress run: arrays with named axes (path, quarter, entity) and summaries.
+
+:class:`StressResult` is frozen; its summaries are pandas frames (means over paths) and it
+prints as its own quarter-by-quarter summary. :class:`Recorder` fills it during the run.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from typing import Final
+
+import numpy as np
+import pandas as pd
+
+from bubblescope.model._typing import FloatArray, IntArray
+from bubblescope.model.kinds import HOLDER_SECTORS
+from bubblescope.stress import macro
+from bubblescope.stress.compile import CompiledWeb
+from bubblescope.stress.holders import CHANNELS
+from bubblescope.stress.scenario import Scenario
+
+__all__ = ["AXES", "REASONS", "Recorder", "StressResult"]
+
+#: Why an entity defaulted (codes of ``default_reason``; 0 = did not default).
+REASONS: Final[tuple[str, ...]] = (
+    "none",
+    "shortfall",
+    "contagion",
+    "maturity wall",
+)
+#: Named axes of every result array.
+AXES: Final[dict[str, tuple[str, ...]]] = {
+    "cash": ("path", "quarter", "entity"),
+    "valuation": ("path", "quarter", "entity"),
+    "loss": ("path", "quarter", "entity"),
+    "loss_by_channel": ("path", "quarter", "channel"),
+    "tranche_loss": ("path", "quarter", "tranche"),
+    "default_quarter": ("path", "entity"),
+    "default_reason": ("path", "entity"),
+    "series": ("path", "quarter"),
+}
+
+
+@dataclass(frozen=True, eq=False)
+class StressResult:
+    """What a stress run produced (USD bn unless stated; see :data:`AXES` for the axes).
+
+    ``loss[p, t, i]`` is the loss entity ``i`` booked as a holder in quarter ``t``;
+    ``default_quarter[p, i]`` is the quarter it defaulted (-1: never), and
+    ``default_reason`` indexes :data:`REASONS`. Per-quarter series have shape
+    (n_paths, quarters): ``gdp_growth`` (year on year), ``output_gap`` (fraction of GDP),
+    ``jobs_millions`` (change against the no-shock path, Okun's law minus displacement),
+    ``gpu_price`` (index, 1 at the start), ``downgraded`` (USD bn fallen from investment
+    grade to junk), ``spread``, ``ai_revenue`` and ``capex`` (USD bn a year).
+    """
+
+    scenario: Scenario
+    web_name: str
+    as_of: dt.date
+    entity_ids: tuple[str, ...]
+    entity_kinds: tuple[str, ...]
+    n_assumed: int
+    cash: FloatArray
+    valuation: FloatArray
+    loss: FloatArray
+    loss_by_channel: FloatArray
+    tranche_loss: FloatArray
+    default_quarter: IntArray
+    default_reason: IntArray
+    ai_revenue: FloatArray
+    capex: FloatArray
+    capex_plan: FloatArray
+    output_gap: FloatArray
+    gdp_growth: FloatArray
+    jobs_millions: FloatArray
+    displaced_millions: FloatArray
+    gpu_price: FloatArray
+    downgraded: FloatArray
+    spread: FloatArray
+    inflow: FloatArray
+    outflow: FloatArray
+    destroyed: FloatArray
+    cash_start: FloatArray
+
+    @property
+    def n_paths(self) -> int:
+        """Number of paths."""
+        return int(self.cash.shape[0])
+
+    @property
+    def quarters(self) -> int:
+        """Number of quarters."""
+        return int(self.cash.shape[1])
+
+    @property
+    def quarter_labels(self) -> tuple[str, ...]:
+        """Calendar label of each quarter (the first quarter after ``as_of``)."""
+        q0 = (self.as_of.month - 1) // 3 + 1
+        out = []
+        for t in range(self.quarters):
+            k = q0 + t  # 0-based count of quarters after Q1 of the as-of year, plus one
+            out.append(f"{self.as_of.year + k // 4}Q{k % 4 + 1}")
+        return tuple(out)
+
+    @property
+    def n_defaults(self) -> IntArray:
+        """Entities that defaulted on each path, shape (n_paths,)."""
+        return np.asarray((self.default_quarter >= 0).sum(axis=1), dtype=np.int64)
+
+    @property
+    def total_loss(self) -> FloatArray:
+        """Losses booked by all holders over the run on each path, shape (n_paths,)."""
+        return np.asarray(self.loss.sum(axis=(1, 2)), dtype=np.float64)
+
+    @property
+    def holder_loss(self) -> FloatArray:
+        """Losses of the holder sectors (banks, insurers, funds, households), (n_paths,)."""
+        mask = np.array([k in HOLDER_SECTORS for k in self.entity_kinds])
+        return np.asarray(self.loss[:, :, mask].sum(axis=(1, 2)), dtype=np.float64)
+
+    @property
+    def defaults(self) -> pd.DataFrame:
+        """Who defaulted, when and why: one row per (path, entity) default."""
+        p, i = np.nonzero(self.default_quarter >= 0)
+        q = self.default_quarter[p, i]
+        labels = np.array(self.quarter_labels, dtype=object)
+        return pd.DataFrame({
+            "path": p, "entity": np.array(self.entity_ids, dtype=object)[i],
+            "kind": np.array(self.entity_kinds, dtype=object)[i], "quarter": q,
+            "label": labels[q] if q.size else np.array([], dtype=object),
+            "reason": np.array(REASONS, dtype=object)[self.default_reason[p, i]],
+        }).sort_values(["path", "quarter", "entity"], ignore_index=True)
+
+    @property
+    def default_probability(self) -> pd.Series:
+        """Share of paths on which each entity defaults."""
+        share = (self.default_quarter >= 0).mean(axis=0)
+        return pd.Series(share, index=pd.Index(self.entity_ids, name="entity"), name="p_default")
+
+    @property
+    def losses_by_sector(self) -> pd.DataFrame:
+        """Mean cumulative loss by holder kind (rows) and quarter (columns), USD bn."""
+        cum = self.loss.mean(axis=0).cumsum(axis=0)  # (quarter, entity)
+        frame = pd.DataFrame(cum.T, columns=list(self.quarter_labels))
+        frame["sector"] = self.entity_kinds
+        out = frame.groupby("sector").sum()
+        return out.loc[out.iloc[:, -1].abs().sort_values(ascending=False).index]
+
+    @property
+    def losses_by_channel(self) -> pd.Series:
+        """Mean loss over the run by channel (missed payments, write-offs, ...), USD bn."""
+        return pd.Series(self.loss_by_channel.sum(axis=1).mean(axis=0),
+                         index=pd.Index(CHANNELS, name="channel"), name="loss")
+
+    @property
+    def timeline(self) -> pd.DataFrame:
+        """Mean path by quarter: defaults, losses, GDP, jobs, GPU price, downgrades."""
+        new_defaults = [(self.default_quarter == t).sum(axis=1).mean()
+                        for t in range(self.quarters)]
+        return pd.DataFrame({
+            "defaults": new_defaults,
+            "holder_loss": self.loss.sum(axis=2).mean(axis=0),
+            "ai_revenue": self.ai_revenue.mean(axis=0),
+            "capex": self.capex.mean(axis=0),
+            "gdp_growth": self.gdp_growth.mean(axis=0),
+            "jobs_millions": self.jobs_millions.mean(axis=0),
+            "gpu_price": self.gpu_price.mean(axis=0),
+            "downgraded": self.downgraded.mean(axis=0),
+            "downgraded_vs_2008": self.downgraded.mean(axis=0) / macro.DOWNGRADED_2008_USD_BN,
+            "spread": self.spread.mean(axis=0),
+        }, index=pd.Index(self.quarter_labels, name="quarter"))
+
+    def conservation_error(self) -> FloatArray:
+        """Largest gap of the cash identity over quarters on each path, shape (n_paths,).
+
+        ``sum cash_t - sum cash_{t-1} = inflow - outflow - destroyed`` must hold: money moves
+        between entities without appearing or vanishing, except as flows across the web's
+        boundary and as value destroyed by default costs.
+        """
+        total = np.concatenate([self.cash_start.sum(axis=1)[:, None],
+                                self.cash.sum(axis=2)], axis=1)
+        gap = np.diff(total, axis=1) - (self.inflow - self.outflow - self.destroyed)
+        return np.asarray(np.abs(gap).max(axis=1), dtype=np.float64)
+
+    def summary(self) -> str:
+        """A short text account of the run (means over paths)."""
+        tl = self.timeline
+        last = tl.iloc[-1]
+        lines = [
+            f"Stress run {self.scenario.name!r} on web {self.web_name!r} (as of {self.as_of}): "
+            f"{self.n_paths} path(s) x {self.quarters} quarters; {self.n_assumed} assumed inputs",
+            f"  defaults per path: {self.n_defaults.mean():.2f}; holder-sector losses: "
+            f"USD {self.holder_loss.mean():,.1f}bn; all holders: "
+            f"USD {self.total_loss.mean():,.1f}bn",
+            f"  GDP growth at the end: {last['gdp_growth']:.2%} (output gap "
+            f"{self.output_gap[:, -1].mean():.2%}); jobs {last['jobs_millions']:+.2f}M "
+            f"(2008: -{macro.JOBS_2008_MILLIONS:g}M worldwide)",
+            f"  GPU price index {last['gpu_price']:.2f}; downgraded to junk USD "
+            f"{last['downgraded']:,.0f}bn = {last['downgraded_vs_2008']:.2f}x 2008's $1.9T",
+        ]
+        first = self.defaults.query("path == 0").head(8)
+        for row in first.itertuples():
+            lines.append(f"  {row.label}: {row.entity} ({row.kind}) defaults: {row.reason}")
+        return "\n".join(lines)
+
+    def __str__(self) -> str:
+        return self.summary()
+
+    def __repr__(self) -> str:
+        return (f"StressResult({self.scenario.name!r}, n_paths={self.n_paths}, "
+                f"quarters={self.quarters}, mean_defaults={self.n_defaults.mean():.3g})")
+
+
+class Recorder:
+    """Collects the per-quarter state of a run into the arrays of a :class:`StressResult`."""
+
+    def __init__(self, n_paths: int, quarters: int, n: int) -> None:
+        shape3, shape2 = (n_paths, quarters, n), (n_paths, quarters)
+        self.cash, self.valuation, self.loss = (np.zeros(shape3) for _ in range(3))
+        self.loss_by_channel = np.zeros((n_paths, quarters, len(CHANNELS)))
+        self.tranche_loss = np.zeros((n_paths, quarters, 3))
+        self.series = {k: np.zeros(shape2) for k in (
+            "ai_revenue", "capex", "capex_plan", "gpu_price", "downgraded", "spread",
+            "wealth_change", "inflow", "outflow", "destroyed")}
+        self.cash_start = np.zeros((n_paths, n))
+
+    def quarter(self, t: int, *, cash: FloatArray, value: FloatArray, loss: FloatArray,
+                **series: FloatArray) -> None:
+        """Store quarter ``t``: entity arrays (n_paths, n), ``loss`` (n_paths, n, channel)."""
+        self.cash[:, t], self.valuation[:, t] = cash, value
+        self.loss[:, t] = loss.sum(axis=2)
+        self.loss_by_channel[:, t] = loss.sum(axis=1)
+        for key, x in series.items():
+            self.series["gpu_price" if key == "price" else key][:, t] = x
+
+    def paper(self, t: int, downgraded: FloatArray, tranche_loss: FloatArray) -> None:
+        """Store the downgraded volume (n_paths,) and projected tranche losses (n_paths, 3)."""
+        self.series["downgraded"][:, t] = downgraded
+        self.tranche_loss[:, t] = tranche_loss
+
+    def result(self, cw: CompiledWeb, scenario: Scenario, prm: dict[str, FloatArray],
+               default_q: IntArray, reason: IntArray) -> StressResult:
+        """Assemble the frozen result (macro series are derived here from the records)."""
+        s = self.series
+        gap = macro.output_gap(4 * s["capex"], 4 * s["capex_plan"], s["wealth_change"],
+                               prm["gdp_usd_bn"][:, None], prm["capex_multiplier"][:, None],
+                               prm["wealth_effect"][:, None])
+        displaced = macro.displaced_jobs(s["ai_revenue"], prm["ai_revenue_usd_bn"][:, None],
+                                         prm["displacement_share"][:, None],
+                                         prm["compensation_per_job_usd_k"][:, None])
+        jobs = macro.okun_jobs(gap, prm["okun_coefficient"][:, None],
+                               prm["labor_force_millions"][:, None]) - displaced
+        return StressResult(
+            scenario=scenario, web_name=cw.name, as_of=cw.as_of, entity_ids=cw.ids,
+            entity_kinds=cw.kinds, n_assumed=cw.n_assumed, cash=self.cash, valuation=self.valuation,
+            loss=self.loss, loss_by_channel=self.loss_by_channel, tranche_loss=self.tranche_loss,
+            default_quarter=default_q, default_reason=reason, ai_revenue=s["ai_revenue"],
+            capex=4 * s["capex"], capex_plan=4 * s["capex_plan"], output_gap=gap,
+            gdp_growth=macro.yoy_growth(gap, prm["baseline_gdp_growth"]), jobs_millions=jobs,
+            displaced_millions=displaced, gpu_price=s["gpu_price"], downgraded=s["downgraded"],
+            spread=s["spread"], inflow=s["inflow"], outflow=s["outflow"],
+            destroyed=s["destroyed"], cash_start=self.cash_start,
+        )

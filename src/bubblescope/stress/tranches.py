@@ -1,0 +1,159 @@
+"""Tranche waterfalls of securitisation SPVs: who is paid, who loses.
+
+Convention: tranches are ordered **senior → junior** along the last axis; the last tranche
+is the equity (first-loss) piece. Cash collected by the SPV in a period pays, in order,
+the coupons due senior → junior, then the principal (par) due senior → junior
+("sequential pay"); what is left goes to the equity tranche. A tranche's loss is what it
+was due and did not get: ``loss = coupon_due + par - paid`` floored at 0.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from bubblescope.model._typing import FloatArray
+from bubblescope.model.errors import ScenarioError
+
+__all__ = ["WaterfallResult", "waterfall", "waterfall_many", "waterfall_reference"]
+
+
+@dataclass(frozen=True)
+class WaterfallResult:
+    """Payments and losses by tranche.
+
+    Attributes
+    ----------
+    paid : ndarray of shape (n_paths, k) or (n_paths, n_spv, k)
+        Cash paid to each tranche (the equity tranche also gets any excess).
+    loss : ndarray, same shape as ``paid``
+        Shortfall against coupon plus par due, ``>= 0``.
+    """
+
+    paid: FloatArray
+    loss: FloatArray
+
+    @property
+    def loss_rate(self) -> FloatArray:
+        """Loss as a share of the tranche's total due; 0 where nothing was due."""
+        due = self.paid + self.loss
+        owed = np.where(due > 0, due, 1.0)
+        return np.asarray(np.where(due > 0, self.loss / owed, 0.0), dtype=np.float64)
+
+    def __str__(self) -> str:
+        per_tranche = self.loss.reshape(-1, self.loss.shape[-1]).mean(axis=0)
+        shown = ", ".join(f"{x:.4g}" for x in per_tranche)
+        return f"WaterfallResult: {self.paid.shape}; mean loss by tranche (senior→junior) [{shown}]"
+
+
+def waterfall(
+    collections: FloatArray, par: FloatArray, coupon_due: FloatArray | None = None
+) -> WaterfallResult:
+    """Run the sequential-pay waterfall of one SPV on every path.
+
+    Parameters
+    ----------
+    collections : ndarray of shape (n_paths,)
+        Cash the SPV collected this period (>= 0).
+    par : ndarray of shape (k,)
+        Principal due to each tranche, senior → junior (>= 0).
+    coupon_due : ndarray of shape (k,), optional
+        Interest due to each tranche; paid before any principal. Zero if omitted.
+
+    Returns
+    -------
+    WaterfallResult
+        ``paid`` and ``loss`` of shape (n_paths, k).
+
+    Notes
+    -----
+    With the claims laid out in payment order ``c_1, ..., c_{2k}`` (coupons then par) and
+    ``C_j = sum_{l<j} c_l``, claim ``j`` receives ``clip(X - C_j, 0, c_j)`` for collections
+    ``X``; the equity tranche also receives ``max(0, X - sum c)``.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> r = waterfall(np.array([100.0, 70.0]), np.array([60.0, 25.0, 15.0]))
+    >>> r.paid.tolist(), r.loss.tolist()
+    ([[60.0, 25.0, 15.0], [60.0, 10.0, 0.0]], [[0.0, 0.0, 0.0], [0.0, 15.0, 15.0]])
+    """
+    x = np.asarray(collections, dtype=np.float64)
+    if x.ndim != 1:
+        raise ScenarioError(f"waterfall: 'collections' must have shape (n_paths,), got {x.shape}")
+    p = np.asarray(par, dtype=np.float64)
+    c = np.zeros_like(p) if coupon_due is None else np.asarray(coupon_due, dtype=np.float64)
+    r = waterfall_many(x[:, None], p[None, :], c[None, :])
+    return WaterfallResult(r.paid[:, 0, :], r.loss[:, 0, :])
+
+
+def waterfall_many(
+    collections: FloatArray, par: FloatArray, coupon_due: FloatArray | None = None
+) -> WaterfallResult:
+    """Run the waterfalls of many SPVs at once (the SPV axis is batched, not looped).
+
+    Parameters
+    ----------
+    collections : ndarray of shape (n_paths, n_spv)
+        Cash collected by each SPV on each path.
+    par : ndarray of shape (n_spv, k)
+        Principal of each SPV's tranches, senior → junior; pad shorter stacks with
+        zero-par tranches *before* the equity tranche (the last column is the equity).
+    coupon_due : ndarray of shape (n_spv, k), optional
+        Interest due; zero if omitted.
+
+    Returns
+    -------
+    WaterfallResult
+        ``paid`` and ``loss`` of shape (n_paths, n_spv, k).
+    """
+    x, p, c = _check(collections, par, coupon_due)
+    claims = np.concatenate([c, p], axis=-1)  # (n_spv, 2k): coupons, then principal
+    before = np.cumsum(claims, axis=-1) - claims
+    got = np.clip(x[:, :, None] - before[None], 0.0, claims[None])
+    k = p.shape[-1]
+    paid = got[..., :k] + got[..., k:]
+    loss = np.maximum(c + p - paid, 0.0)
+    paid[..., -1] += np.maximum(x - claims.sum(axis=-1)[None, :], 0.0)
+    return WaterfallResult(paid, np.broadcast_to(loss, paid.shape).copy())
+
+
+def waterfall_reference(
+    collections: FloatArray, par: FloatArray, coupon_due: FloatArray | None = None
+) -> WaterfallResult:
+    """Pay tranche by tranche with a running cash balance: the twin of :func:`waterfall`."""
+    k = len(par)
+    coupons = [0.0] * k if coupon_due is None else [float(v) for v in coupon_due]
+    paid_rows, loss_rows = [], []
+    for cash_in in np.asarray(collections, dtype=np.float64):
+        cash, paid = float(cash_in), [0.0] * k
+        for i in range(k):
+            paid[i] += min(cash, coupons[i])
+            cash -= min(cash, coupons[i])
+        for i in range(k):
+            paid[i] += min(cash, float(par[i]))
+            cash -= min(cash, float(par[i]))
+        paid[-1] += cash
+        paid_rows.append(paid)
+        loss_rows.append([max(0.0, coupons[i] + float(par[i]) - paid[i]) for i in range(k)])
+    return WaterfallResult(np.array(paid_rows).reshape(-1, k), np.array(loss_rows).reshape(-1, k))
+
+
+def _check(
+    collections: FloatArray, par: FloatArray, coupon_due: FloatArray | None
+) -> tuple[FloatArray, FloatArray, FloatArray]:
+    x = np.asarray(collections, dtype=np.float64)
+    p = np.asarray(par, dtype=np.float64)
+    c = np.zeros_like(p) if coupon_due is None else np.asarray(coupon_due, dtype=np.float64)
+    if x.ndim != 2 or p.ndim != 2 or p.shape[0] != x.shape[1] or c.shape != p.shape:
+        raise ScenarioError(
+            "waterfall_many: need 'collections' (n_paths, n_spv), 'par' and 'coupon_due' "
+            f"(n_spv, k); got {x.shape}, {p.shape}, {c.shape}"
+        )
+    if p.shape[1] == 0:
+        raise ScenarioError("waterfall: 'par' needs at least one tranche, got 0")
+    for name, arr in (("collections", x), ("par", p), ("coupon_due", c)):
+        if not np.all(np.isfinite(arr) & (arr >= 0)):
+            raise ScenarioError(f"waterfall: every {name!r} must be finite and >= 0")
+    return x, p, c

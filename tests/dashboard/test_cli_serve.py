@@ -1,0 +1,44 @@
+"""`bubblescope serve`: options reach uvicorn; a public address needs a token."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from bubblescope.cli import app_main
+from bubblescope.model import Web
+from bubblescope.store.files import write_web_dir
+
+
+@pytest.fixture
+def calls(monkeypatch: pytest.MonkeyPatch) -> list[dict[str, Any]]:
+    import uvicorn
+
+    seen: list[dict[str, Any]] = []
+    monkeypatch.setattr(uvicorn, "run", lambda app, **kw: seen.append({"app": app, **kw}))
+    return seen
+
+
+def test_serve_runs_uvicorn_on_loopback(calls: list[dict[str, Any]], small_web: Web,
+                                        tmp_path: Any) -> None:
+    write_web_dir(small_web, tmp_path / "web")
+    code = app_main(["serve", "--port", "8123", "--web", str(tmp_path / "web")])
+    assert code == 0
+    (call,) = calls
+    assert (call["host"], call["port"]) == ("127.0.0.1", 8123)
+    assert call["app"].state.dashboard.web.name == "small"
+
+
+def test_public_host_without_token_is_refused(calls: list[dict[str, Any]],
+                                              monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv("BUBBLESCOPE_TOKEN", raising=False)
+    assert app_main(["serve", "--host", "0.0.0.0"]) == 2
+    assert calls == []
+
+
+def test_public_host_with_token_from_the_environment(calls: list[dict[str, Any]],
+                                                     monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("BUBBLESCOPE_TOKEN", "a-long-enough-token")
+    assert app_main(["serve", "--host", "0.0.0.0", "--port", "0"]) == 0
+    assert calls[0]["host"] == "0.0.0.0"

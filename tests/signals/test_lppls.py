@@ -1,0 +1,104 @@
+"""LPPLS calibration: recovery of known parameters, filters, confidence, fast vs slow twin."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from scipy.optimize import minimize
+
+from bubblescope.model.errors import DataError, ScenarioError
+from bubblescope.signals._lppls_kernels import sse_at
+from bubblescope.signals.lppls import Filters, LpplsFit, SearchBox, confidence, fit_lppls, years
+from bubblescope.signals.series import PriceSeries, make_series
+
+
+def _synthetic(n: int = 400, noise: float = 0.0, seed: int = 0) -> tuple[PriceSeries, float]:
+    d = np.arange(np.datetime64("2020-01-01"), np.datetime64("2020-01-01") + n)
+    t = years(d, d[0])
+    tc = t[-1] + 0.08
+    dt = tc - t
+    lp = 5 - 0.8 * dt**0.6 + 0.05 * dt**0.6 * np.cos(9 * np.log(dt))
+    lp += noise * np.random.default_rng(seed).standard_normal(n)
+    return make_series("syn", d, np.exp(lp), "mem"), float(tc)
+
+
+def _reference_sse(t: np.ndarray, y: np.ndarray, tc: float, m: float, w: float) -> float:
+    """Slow twin of the slaved SSE: explicit design matrix and lstsq."""
+    dt = np.abs(tc - t) + 1e-8
+    X = np.column_stack([np.ones_like(t), dt**m, dt**m * np.cos(w * np.log(dt)),
+                         dt**m * np.sin(w * np.log(dt))])
+    coef, *_ = np.linalg.lstsq(X, y, rcond=None)
+    return float(np.sum((y - X @ coef) ** 2))
+
+
+def test_slaved_sse_matches_lstsq() -> None:
+    s, tc = _synthetic(noise=0.01)
+    t, y = years(s.dates, s.start), np.log(s.values)
+    coef = np.zeros(4)
+    for theta in [(tc, 0.6, 9.0), (tc + 0.3, 0.3, 5.0), (t[-1] - 0.01, 1.1, 20.0)]:
+        fast = sse_at(t, y, 50, 400, *theta, coef)
+        assert fast == pytest.approx(_reference_sse(t[50:], y[50:], *theta), rel=1e-7)
+
+
+def test_recovers_parameters_without_noise() -> None:
+    s, tc = _synthetic()
+    f = fit_lppls(s, rng=np.random.default_rng(0), n_starts=8)
+    assert f.converged and f.sse < 1e-8
+    assert f.tc == pytest.approx(tc, abs=1e-3) and f.m == pytest.approx(0.6, abs=1e-2)
+    assert f.omega == pytest.approx(9.0, abs=0.05) and f.B < 0
+    assert "converged" in str(f) and f.damping > 0 and f.oscillations > 0
+
+
+def test_fast_search_no_worse_than_scipy_twin() -> None:
+    s, _ = _synthetic(noise=0.02, seed=3)
+    t, y = years(s.dates, s.start), np.log(s.values)
+    f = fit_lppls(s, rng=np.random.default_rng(1), n_starts=8)
+    box = SearchBox().as_array()
+    dt = t[-1] - t[0]
+    lo = [t[-1] + box[0] * dt, box[2], box[4]]
+    hi = [t[-1] + box[1] * dt, box[3], box[5]]
+    rng = np.random.default_rng(2)
+    best = np.inf
+    for _ in range(8):
+        x0 = rng.uniform(lo, hi)
+        r = minimize(lambda p: _reference_sse(t, y, *p), x0, method="Nelder-Mead",
+                     bounds=list(zip(lo, hi, strict=True)))
+        best = min(best, float(r.fun))
+    assert f.sse <= best * (1 + 1e-6)
+
+
+def test_confidence_on_synthetic_bubble() -> None:
+    s, tc = _synthetic(n=500, noise=0.002)
+    ends = np.array([449, 499])
+    c = confidence(s, rng=np.random.default_rng(0), ends=ends, lengths=np.arange(150, 451, 50),
+                   n_random=1)
+    assert c.params.shape == (2, 7, 7) and c.qualified.shape == (2, 7)
+    assert c.positive[-1] > 0.5 and c.negative[-1] == 0.0
+    q = c.tc_quantiles()[-1]
+    assert abs(q[1] - tc) < 0.1
+    fit = c.fit(1, 6)
+    assert isinstance(fit, LpplsFit) and fit.n == 450 and fit.qualified(c.filters) == bool(
+        c.qualified[1, 6])
+    assert "LPPLS confidence" in str(c)
+
+
+def test_confidence_none_qualified_prints() -> None:
+    rng = np.random.default_rng(4)
+    d = np.arange(np.datetime64("2020-01-01"), np.datetime64("2020-01-01") + 200)
+    s = make_series("rw", d, np.exp(np.cumsum(0.01 * rng.standard_normal(200))), "mem")
+    c = confidence(s, rng=rng, lengths=np.array([100, 150]),
+                   filters=Filters(max_rel_error=1e-9))
+    assert c.positive[-1] == 0 and "no qualified fit" in str(c)
+    assert np.isnan(c.tc_quantiles()[-1]).all()
+
+
+def test_bad_input() -> None:
+    s, _ = _synthetic(n=100)
+    with pytest.raises(DataError, match="at least 750"):
+        confidence(s, rng=np.random.default_rng(0))
+    with pytest.raises(ScenarioError, match="ends must lie"):
+        confidence(s, rng=np.random.default_rng(0), ends=np.array([10]),
+                   lengths=np.array([50]))
+    neg = make_series("n", s.dates, -s.values, "mem")
+    with pytest.raises(DataError, match="positive"):
+        fit_lppls(neg, rng=np.random.default_rng(0))

@@ -1,0 +1,91 @@
+"""Series validation at the boundary: NaN, overlaps, gaps, units; resampling and splicing."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from bubblescope.model import DataError
+from bubblescope.size.series import add, make_series, resample_mean, splice
+
+
+def _monthly(start: str, values: list[float], name: str = "r") -> object:
+    import pandas as pd
+
+    dates = [str(p) for p in pd.period_range(start, periods=len(values), freq="M")]
+    return make_series(name, dates, values, unit="percent", freq="M", source=name)
+
+
+def test_nan_is_rejected_with_row_and_field() -> None:
+    with pytest.raises(DataError, match=r"f\.csv row 2: 'value' must be a finite number"):
+        make_series("x", ["2020-01", "2020-02"], [1.0, float("nan")], unit="percent",
+                    freq="M", file="f.csv")
+
+
+def test_overlapping_dates_are_rejected() -> None:
+    with pytest.raises(DataError, match="overlapping dates"):
+        make_series("x", ["2020-01", "2020-01", "2020-02"], [1, 2, 3], unit="percent",
+                    freq="M")
+
+
+def test_unordered_dates_are_rejected() -> None:
+    with pytest.raises(DataError, match="increasing order"):
+        make_series("x", ["2020-02", "2020-01"], [1, 2], unit="percent", freq="M")
+
+
+def test_gaps_are_rejected_unless_allowed() -> None:
+    with pytest.raises(DataError, match="without a gap"):
+        make_series("x", ["2020-01", "2020-03"], [1, 2], unit="percent", freq="M")
+    s = make_series("x", ["2020-01-01", "2020-01-03"], [1, 2], unit="percent", freq="D",
+                    allow_gaps=True)
+    assert len(s.data) == 2
+
+
+def test_bad_dates_and_numbers_are_named() -> None:
+    with pytest.raises(DataError) as err:
+        make_series("x", ["2020-01", "not a date"], ["1", "abc"], unit="percent", freq="M")
+    text = str(err.value)
+    assert "'date' must be a date" in text and "'value' must be a number" in text
+
+
+def test_decimal_rates_contradict_percent_unit() -> None:
+    with pytest.raises(DataError, match="look like decimals"):
+        make_series("x", ["2020-01", "2020-02", "2020-03"], [0.05, 0.051, 0.052],
+                    unit="percent", freq="M")
+
+
+def test_mixed_units_are_caught() -> None:
+    with pytest.raises(DataError, match="mixed units"):
+        make_series("x", ["2020-01", "2020-02", "2020-03"], [5.0, 510.0, 5.2],
+                    unit="percent", freq="M")
+
+
+def test_resample_keeps_only_complete_periods() -> None:
+    s = _monthly("2020-01", [1.0, 2.0, 3.0, 4.0])
+    q = resample_mean(s, "Q", min_obs=3)  # type: ignore[arg-type]
+    assert list(q.data.index.astype(str)) == ["2020Q1"]
+    assert q.data.iloc[0] == pytest.approx(2.0)
+    assert "2020Q1" in repr(q)
+
+
+def test_add_requires_one_frequency() -> None:
+    m = _monthly("2020-01", [1.0, 2.0, 3.0])
+    q = resample_mean(m, "Q", min_obs=3)  # type: ignore[arg-type]
+    with pytest.raises(DataError, match="freq"):
+        add(m, q, "sum")  # type: ignore[arg-type]
+    total = add(m, m, "sum")  # type: ignore[arg-type]
+    np.testing.assert_allclose(total.data.to_numpy(), [2.0, 4.0, 6.0])
+
+
+def test_splice_shifts_the_proxy_to_the_primary_level() -> None:
+    primary = _monthly("2020-01", [5.0] * 6, "baa")
+    proxy = _monthly("2020-01", [4.0] * 9, "proxy")
+    joined, info = splice(primary, proxy, overlap=3)  # type: ignore[arg-type]
+    assert info.shift == pytest.approx(1.0)
+    assert joined.last_period == "2020-09"
+    np.testing.assert_allclose(joined.data.to_numpy()[-3:], [5.0, 5.0, 5.0])
+    assert "shifted by +1.00 pp" in joined.note
+    raw, info_raw = splice(primary, proxy, adjust="raw")  # type: ignore[arg-type]
+    assert info_raw.shift == 0.0 and raw.data.iloc[-1] == pytest.approx(4.0)
+    with pytest.raises(DataError, match="must overlap"):
+        splice(primary, proxy, overlap=12)  # type: ignore[arg-type]

@@ -1,0 +1,95 @@
+"""Tests of the backends: a real local Dask cluster gives the local backend's numbers."""
+
+from __future__ import annotations
+
+import socket
+import time
+from collections.abc import Iterator
+
+import numpy as np
+import pytest
+
+from bubblescope.model.errors import ScenarioError
+from bubblescope.stress.backends import DaskBackend, LocalBackend, open_backend
+from bubblescope.stress.distributions import parse_uncertainty
+from bubblescope.stress.montecarlo import run_montecarlo
+from bubblescope.stress.synthetic import FurfineModel, SyntheticSpec, synthetic_compiled
+
+UNCERTAIN = parse_uncertainty({
+    "shortfall": {"dist": "triangular", "low": 0, "mode": 0.05, "high": 0.3,
+                  "field": "ai_revenue_shock"},
+    "recovery": {"dist": "beta", "a": 4, "b": 6, "field": "recovery_senior"},
+})
+
+
+@pytest.fixture(scope="module")
+def cluster() -> Iterator[DaskBackend]:
+    """One local cluster (2 worker processes on loopback) for the whole module."""
+    with open_backend(workers=2) as backend:
+        assert isinstance(backend, DaskBackend)
+        yield backend
+
+
+@pytest.fixture(scope="module")
+def model() -> FurfineModel:
+    return FurfineModel(synthetic_compiled(SyntheticSpec(80, 400), np.random.default_rng(2)),
+                        quarters=6)
+
+
+def test_dask_gives_the_local_numbers(cluster: DaskBackend, model: FurfineModel) -> None:
+    local = run_montecarlo(model, UNCERTAIN, 120, seed=9, chunk_size=50)
+    remote = run_montecarlo(model, UNCERTAIN, 120, seed=9, chunk_size=7, backend=cluster)
+    np.testing.assert_array_equal(local.inputs, remote.inputs)
+    np.testing.assert_array_equal(local.outcome.system_loss, remote.outcome.system_loss)
+    np.testing.assert_array_equal(local.outcome.sector_loss, remote.outcome.sector_loss)
+    np.testing.assert_array_equal(local.outcome.default_quarter, remote.outcome.default_quarter)
+    assert cluster.n_workers == 2
+    assert "local cluster of 2 worker processes" in cluster.name
+    assert "DaskBackend" in repr(cluster)
+
+
+def test_existing_scheduler_by_address(cluster: DaskBackend, model: FurfineModel) -> None:
+    address = cluster._client.scheduler.address
+    assert address.startswith("tcp://127.0.0.1:")
+    with open_backend(scheduler=address) as backend:
+        assert backend.name == f"dask ({address})"
+        out = list(backend.map(lambda item, shared: item + shared, 100, [1, 2, 3]))
+    assert sorted(out) == [101, 102, 103]
+
+
+def test_empty_work_and_local_backend() -> None:
+    assert LocalBackend().name == "local"
+    assert list(LocalBackend().map(lambda item, shared: item, None, [])) == []
+
+
+def test_dask_map_of_nothing(cluster: DaskBackend) -> None:
+    assert list(cluster.map(lambda item, shared: item, None, [])) == []
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def test_unreachable_scheduler_is_a_clear_error_within_the_timeout() -> None:
+    address = f"tcp://127.0.0.1:{_free_port()}"
+    t0 = time.monotonic()
+    with pytest.raises(ScenarioError, match="is unreachable within 1 s"), \
+            open_backend(scheduler=address, timeout=1.0):
+        pass
+    assert time.monotonic() - t0 < 15
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "message"),
+    [
+        ({"workers": 2, "scheduler": "tcp://127.0.0.1:1"}, "not both"),
+        ({"workers": 0}, "'workers' must be an integer >= 1, got 0"),
+        ({"scheduler": "localhost"}, "must be an address like tcp://HOST:PORT"),
+        ({"scheduler": "tcp://nohost"}, "must be an address like tcp://HOST:PORT"),
+    ],
+)
+def test_bad_backend_arguments(kwargs: dict[str, object], message: str) -> None:
+    with pytest.raises(ScenarioError, match=message), open_backend(**kwargs):  # type: ignore[arg-type]
+        pass

@@ -1,0 +1,175 @@
+"""Tests of the Monte Carlo machinery: reproducible streams, chunking, statistics."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+import numpy as np
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from bubblescope.model._typing import FloatArray
+from bubblescope.model.errors import ScenarioError
+from bubblescope.stress.distributions import parse_uncertainty
+from bubblescope.stress.montecarlo import (
+    BLOCK_SIZE,
+    Chunk,
+    MonteCarloResult,
+    PathOutcome,
+    assemble,
+    draw_inputs,
+    evaluate_chunk,
+    plan_chunks,
+    run_montecarlo,
+)
+from bubblescope.stress.synthetic import FurfineModel, SyntheticSpec, synthetic_compiled
+
+UNCERTAIN = parse_uncertainty({
+    "shortfall": {"dist": "beta", "a": 2, "b": 8, "field": "ai_revenue_shock"},
+    "recovery": {"dist": "uniform", "low": 0.2, "high": 0.6, "field": "recovery_senior"},
+})
+
+
+@pytest.fixture(scope="module")
+def model() -> FurfineModel:
+    return FurfineModel(synthetic_compiled(SyntheticSpec(60, 300), np.random.default_rng(5)),
+                        quarters=8)
+
+
+class Linear:
+    """Loss = 10 x + 1 per path; entity 'a' defaults in quarter 2 when x > 0.5."""
+
+    entity_ids = ("a", "b")
+    sectors = ("bank",)
+    n_quarters = 4
+
+    def evaluate(self, fields: Mapping[str, FloatArray], n_paths: int) -> PathOutcome:
+        x = fields["x"]
+        q = np.where(x > 0.5, 2.0, np.nan)
+        return PathOutcome(10 * x + 1, (5 * x)[:, None], np.stack([q, np.full(n_paths, np.nan)],
+                                                                   axis=1), 4000 * x)
+
+
+def test_streams_are_the_spawned_children_of_the_seed() -> None:
+    u = parse_uncertainty({"x": {"dist": "uniform", "low": 0, "high": 1}})
+    children = np.random.SeedSequence(42).spawn(3)
+    expected = np.random.Generator(np.random.PCG64(children[2])).random((BLOCK_SIZE, 1))
+    got = draw_inputs(u, 42, 2 * BLOCK_SIZE, 3 * BLOCK_SIZE)
+    np.testing.assert_array_equal(got, expected)
+
+
+@pytest.mark.parametrize("chunk_size", [1, 7, 100, None])
+def test_any_chunking_gives_identical_per_path_results(model: FurfineModel,
+                                                       chunk_size: int | None) -> None:
+    whole = run_montecarlo(model, UNCERTAIN, 100, seed=11, chunk_size=100)
+    other = run_montecarlo(model, UNCERTAIN, 100, seed=11, chunk_size=chunk_size)
+    np.testing.assert_array_equal(whole.inputs, other.inputs)
+    np.testing.assert_array_equal(whole.outcome.system_loss, other.outcome.system_loss)
+    np.testing.assert_array_equal(whole.outcome.default_quarter, other.outcome.default_quarter)
+    np.testing.assert_array_equal(whole.outcome.sector_loss, other.outcome.sector_loss)
+
+
+def test_a_path_depends_only_on_seed_and_index(model: FurfineModel) -> None:
+    big = run_montecarlo(model, UNCERTAIN, 300, seed=3, chunk_size=64)
+    small = run_montecarlo(model, UNCERTAIN, 30, seed=3)
+    np.testing.assert_array_equal(big.inputs[:30], small.inputs)
+    other = run_montecarlo(model, UNCERTAIN, 30, seed=4)
+    assert not np.array_equal(other.inputs, small.inputs)
+
+
+def test_statistics_against_hand_computed_values() -> None:
+    u = parse_uncertainty({"x": {"dist": "uniform", "low": 0, "high": 1}})
+    r = run_montecarlo(Linear(), u, 2000, seed=1, chunk_size=333)
+    x = r.inputs[:, 0]
+    loss = 10 * x + 1
+    assert r.var(0.9) == pytest.approx(np.sort(loss)[int(np.ceil(0.9 * 2000)) - 1])
+    assert r.expected_shortfall(0.9) == pytest.approx(loss[loss >= r.var(0.9)].mean())
+    assert r.expected_shortfall() >= r.var()
+    p = r.default_probability()
+    assert p["a"] == pytest.approx(np.mean(x > 0.5))
+    assert p["b"] == 0.0
+    timing = r.default_timing()
+    assert timing.loc["a", "mean_quarter"] == 2.0
+    assert timing.loc["a", "first_quarter"] == 2.0
+    assert np.isnan(timing.loc["b", "mean_quarter"])
+    assert r.default_probability_se()["a"] == pytest.approx(np.sqrt(p["a"] * (1 - p["a"]) / 2000))
+    assert r.p_downgrades_exceed() == pytest.approx(np.mean(4000 * x > 1900))
+    assert 0 < r.p_downgrades_exceed_se() < 0.02
+    sectors = r.sector_losses()
+    assert sectors.loc["bank", "mean"] == pytest.approx(5 * x.mean())
+    assert sectors.loc["bank", "p95"] == pytest.approx(np.quantile(5 * x, 0.95))
+
+
+def test_convergence_check_tightens_with_more_paths() -> None:
+    u = parse_uncertainty({"x": {"dist": "normal", "mean": 100, "sd": 10}})
+    few = run_montecarlo(Linear(), u, 40, seed=2)
+    many = run_montecarlo(Linear(), u, 20_000, seed=2)
+    c_few, c_many = few.convergence()[0], many.convergence()[0]
+    assert c_many.half_width < c_few.half_width / 10
+    assert c_many.passed
+    assert many.converged
+    assert c_few.estimate == pytest.approx(few.outcome.system_loss.mean())
+    # Batch-means standard error of the mean agrees with the iid formula for iid paths.
+    iid = many.outcome.system_loss.std(ddof=1) / np.sqrt(many.n_paths)
+    assert c_many.std_error == pytest.approx(iid, rel=0.5)
+    assert "mean system loss" in str(c_many)
+    one = run_montecarlo(Linear(), u, 1, seed=2)
+    assert not one.converged
+
+
+def test_result_prints_its_summary_and_tables(model: FurfineModel) -> None:
+    r = run_montecarlo(model, UNCERTAIN, 200, seed=8, chunk_size=50)
+    assert isinstance(r, MonteCarloResult)
+    text = str(r)
+    assert "Monte Carlo: 200 paths, seed 8" in text
+    assert "VaR99%" in text
+    assert "1.9T" in text
+    frame = r.paths_frame()
+    assert len(frame) == 200
+    assert {"path", "input:shortfall", "system_loss", "loss:bank"} <= set(frame.columns)
+    assert frame["path"].tolist() == list(range(200))
+
+
+def test_resume_runs_only_missing_chunks(model: FurfineModel) -> None:
+    seen: list[int] = []
+    progress: list[tuple[int, int]] = []
+    full = run_montecarlo(model, UNCERTAIN, 50, seed=5, chunk_size=10,
+                          on_chunk=lambda c: seen.append(c.chunk.index))
+    assert seen == [0, 1, 2, 3, 4]
+    first_two = [evaluate_chunk(c, (model, UNCERTAIN, 5)) for c in plan_chunks(50, 10)[:2]]
+    seen.clear()
+    resumed = run_montecarlo(model, UNCERTAIN, 50, seed=5, chunk_size=10, done=first_two,
+                             on_chunk=lambda c: seen.append(c.chunk.index),
+                             progress=lambda d, n: progress.append((d, n)))
+    assert seen == [2, 3, 4]
+    assert progress == [(20, 50), (30, 50), (40, 50), (50, 50)]
+    np.testing.assert_array_equal(full.outcome.system_loss, resumed.outcome.system_loss)
+
+
+def test_assemble_refuses_gaps_and_nothing(model: FurfineModel) -> None:
+    chunks = plan_chunks(30, 10)
+    parts = [evaluate_chunk(c, (model, UNCERTAIN, 1)) for c in chunks]
+    with pytest.raises(ScenarioError, match="paths from 10 are missing"):
+        assemble(model, UNCERTAIN, 1, [parts[0], parts[2]])
+    with pytest.raises(ScenarioError, match="at least one chunk"):
+        assemble(model, UNCERTAIN, 1, [])
+
+
+def test_bad_run_parameters() -> None:
+    with pytest.raises(ScenarioError, match="'paths' must be an integer >= 1, got 0"):
+        plan_chunks(0)
+    with pytest.raises(ScenarioError, match="'chunk_size' must be an integer >= 1, got -3"):
+        plan_chunks(10, -3)
+    assert plan_chunks(10, 4) == (Chunk(0, 0, 4), Chunk(1, 4, 8), Chunk(2, 8, 10))
+    assert plan_chunks(10, 4)[2].size == 2
+
+
+@settings(max_examples=25, deadline=None)
+@given(start=st.integers(0, 3 * BLOCK_SIZE), length=st.integers(1, 2 * BLOCK_SIZE),
+       seed=st.integers(0, 2**32))
+def test_draws_of_a_slice_equal_the_slice_of_the_draws(start: int, length: int,
+                                                       seed: int) -> None:
+    everything = draw_inputs(UNCERTAIN, seed, 0, start + length)
+    np.testing.assert_array_equal(draw_inputs(UNCERTAIN, seed, start, start + length),
+                                  everything[start:])
