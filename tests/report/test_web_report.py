@@ -17,6 +17,7 @@ def test_data_quality_counts_assumption_only_numbers(small_web: Web) -> None:
     assert q.notional == pytest.approx(485.0)
     assert q.assumption_notional_share == pytest.approx(58 / 485)
     assert q.low_confidence_notional_share == pytest.approx(40 / 485)
+    assert (q.n_contracts_citing_assumption, q.citing_assumption_notional) == (2, 58.0)
     assert (q.n_figures, q.n_assumption_figures) == (2, 1)
     assert "2/5 contracts" in str(q)
 
@@ -26,7 +27,7 @@ def test_summary_totals_match_contracts(small_web: Web) -> None:
     totals = dict(zip(s.by_kind["kind"], s.by_kind["usd_bn"], strict=True))
     assert totals == {"compute_commitment": 300.0, "equity_stake": 100.0,
                       "customer_revenue": 40.0, "abs_note": 27.0, "loan": 18.0}
-    assert list(s.largest["amount"]) == [300.0, 100.0, 40.0]
+    assert list(s.largest["amount"]) == [300.0, 40.0, 27.0]  # equity stakes left out
     sectors = dict(zip(s.by_holder_sector["sector"], s.by_holder_sector["held"], strict=True))
     assert sectors == {"life_insurer": 27.0, "bank": 18.0}
     assert s.to_dict()["contracts"] == 5

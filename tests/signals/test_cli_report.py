@@ -24,7 +24,8 @@ def _cache(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
 def test_cli_text(capsys: pytest.CaptureFixture[str]) -> None:
     assert app_main(["signals", "--series", "us-house", "--reps", "30", "--lag", "2"]) == 0
     out = capsys.readouterr().out
-    assert "GSADF" in out and "episodes" in out
+    assert "GSADF" in out
+    assert "episodes" in out
 
 
 def test_cli_json_with_lppls(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
@@ -34,7 +35,8 @@ def test_cli_json_with_lppls(capsys: pytest.CaptureFixture[str], tmp_path: Path)
     p.write_text("date,close\n" + "".join(f"{a},{b}\n" for a, b in zip(d, y, strict=True)))
     assert app_main(["signals", "--series", str(p), "--reps", "20", "--json"]) == 0
     payload = json.loads(capsys.readouterr().out)
-    assert payload["observations"] == 800 and payload["lppls"] is not None
+    assert payload["observations"] == 800
+    assert payload["lppls"] is not None
     assert len(payload["gsadf"]["cv"]) == 3
 
 
@@ -51,18 +53,24 @@ def test_section_html(tmp_path: Path) -> None:
     conf = confidence(s, rng=np.random.default_rng(0), ends=np.array([800, 1000]),
                       lengths=np.array([200, 400]))
     sec = section(res, s, conf)
-    assert sec.key == "when" and "BSADF" in sec.html and "LPPLS" in sec.html
+    assert sec.key == "when"
+    assert "BSADF" in sec.html
+    assert "LPPLS" in sec.html
     assert section(res, s).html.count("plotly") >= 1
 
 
 def test_latest_signals(tmp_path: Path) -> None:
     rows = latest_signals(["nvda", "us-house"], None, cache_dir=tmp_path, lppls=False)
-    assert rows[0].missing is not None and "not available" in str(rows[0])
-    assert rows[1].missing is None and isinstance(rows[1], LatestSignal)
-    assert "BSADF" in str(rows[1]) and isinstance(rows[1].explosive, bool)
+    assert rows[0].missing is not None
+    assert "not available" in str(rows[0])
+    assert rows[1].missing is None
+    assert isinstance(rows[1], LatestSignal)
+    assert "BSADF" in str(rows[1])
+    assert isinstance(rows[1].explosive, bool)
 
 
 def test_latest_signals_ai(shared_data: Path, tmp_path: Path) -> None:
     rows = latest_signals(["nvda"], shared_data, cache_dir=tmp_path)
-    assert rows[0].date is not None and 0 <= rows[0].lppls_positive <= 1
+    assert rows[0].date is not None
+    assert 0 <= rows[0].lppls_positive <= 1
     assert "LPPLS confidence" in str(rows[0])

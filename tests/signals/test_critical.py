@@ -19,7 +19,9 @@ def test_monte_carlo_cache_roundtrip(tmp_path: Path) -> None:
     assert len(files) == 1
     b = monte_carlo_cv(50, cfg, reps=40, rng=np.random.default_rng(99), cache_dir=tmp_path)
     np.testing.assert_array_equal(a.bsadf, b.bsadf)
-    assert b.reps == 40 and b.method == "monte-carlo" and "GSADF" in str(b)
+    assert b.reps == 40
+    assert b.method == "monte-carlo"
+    assert "GSADF" in str(b)
     c = monte_carlo_cv(50, cfg, reps=40, rng=np.random.default_rng(99))
     assert not np.array_equal(a.gsadf, c.gsadf)
 
@@ -29,8 +31,10 @@ def test_monotone_levels_and_progress() -> None:
     cv = monte_carlo_cv(60, PsyConfig(window=15, lag=1), reps=150,
                         rng=np.random.default_rng(2), progress=lambda d, t: seen.append(d))
     assert seen == [100, 150]
-    assert np.all(np.diff(cv.gsadf) > 0) and np.all(np.diff(cv.sadf) > 0)
-    assert cv.bsadf.shape == (3, 46) and cv.index(0.99) == 2
+    assert np.all(np.diff(cv.gsadf) > 0)
+    assert np.all(np.diff(cv.sadf) > 0)
+    assert cv.bsadf.shape == (3, 46)
+    assert cv.index(0.99) == 2
     with pytest.raises(ScenarioError, match="level must be"):
         cv.index(0.5)
 
@@ -49,7 +53,8 @@ def test_wild_bootstrap_shape_and_fresh_draws(lag: int) -> None:
     y = np.cumsum(e)
     cfg = PsyConfig(window=20, lag=lag)
     cv = wild_bootstrap_cv(y, cfg, reps=60, rng=np.random.default_rng(4))
-    assert cv.method == "wild-bootstrap" and cv.bsadf.shape == (3, 101)
+    assert cv.method == "wild-bootstrap"
+    assert cv.bsadf.shape == (3, 101)
     assert np.all(np.diff(cv.gsadf) >= 0)
     cv2 = wild_bootstrap_cv(y, cfg, reps=60, rng=np.random.default_rng(5))
     assert not np.array_equal(cv.gsadf, cv2.gsadf)

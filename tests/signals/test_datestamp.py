@@ -29,8 +29,10 @@ def test_bubble_is_dated() -> None:
     assert any(np.datetime64("2000-04-05") <= e.start <= np.datetime64("2000-04-30")
                for e in res.episodes)
     ep = max(res.episodes, key=lambda e: e.duration)
-    assert ep.peak == np.datetime64("2000-01-01") + 129 and not ep.ongoing
-    assert "episodes" in str(res) and isinstance(res.explosive_now, bool)
+    assert ep.peak == np.datetime64("2000-01-01") + 129
+    assert not ep.ongoing
+    assert "episodes" in str(res)
+    assert isinstance(res.explosive_now, bool)
 
 
 def test_log_transform_and_errors() -> None:
@@ -38,7 +40,8 @@ def test_log_transform_and_errors() -> None:
     s = make_series("toy", d, y, "mem")
     cv = monte_carlo_cv(160, PsyConfig(window=25), reps=20, rng=np.random.default_rng(1))
     res = psy_analysis(s, cv, PsyConfig(window=25))
-    assert res.transform == "log" and res.stats.bsadf.shape == (136,)
+    assert res.transform == "log"
+    assert res.stats.bsadf.shape == (136,)
     with pytest.raises(ScenarioError, match="transform"):
         psy_analysis(s, cv, PsyConfig(window=25), transform="sqrt")
     with pytest.raises(ScenarioError, match="critical values are for"):
@@ -55,5 +58,6 @@ def test_date_stamp_runs_and_ongoing() -> None:
     d = np.arange(np.datetime64("2020-01-01"), np.datetime64("2020-01-09"))
     st = np.array([2.0, 2, 0, 2, 2, 2, 0, 2])
     eps = date_stamp(d, np.arange(8.0), st, np.ones(8), 3)
-    assert len(eps) == 1 and eps[0].duration == 3
+    assert len(eps) == 1
+    assert eps[0].duration == 3
     assert default_min_duration(2) == 1

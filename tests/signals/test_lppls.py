@@ -43,10 +43,15 @@ def test_slaved_sse_matches_lstsq() -> None:
 def test_recovers_parameters_without_noise() -> None:
     s, tc = _synthetic()
     f = fit_lppls(s, rng=np.random.default_rng(0), n_starts=8)
-    assert f.converged and f.sse < 1e-8
-    assert f.tc == pytest.approx(tc, abs=1e-3) and f.m == pytest.approx(0.6, abs=1e-2)
-    assert f.omega == pytest.approx(9.0, abs=0.05) and f.B < 0
-    assert "converged" in str(f) and f.damping > 0 and f.oscillations > 0
+    assert f.converged
+    assert f.sse < 1e-8
+    assert f.tc == pytest.approx(tc, abs=1e-3)
+    assert f.m == pytest.approx(0.6, abs=1e-2)
+    assert f.omega == pytest.approx(9.0, abs=0.05)
+    assert f.B < 0
+    assert "converged" in str(f)
+    assert f.damping > 0
+    assert f.oscillations > 0
 
 
 def test_fast_search_no_worse_than_scipy_twin() -> None:
@@ -72,12 +77,16 @@ def test_confidence_on_synthetic_bubble() -> None:
     ends = np.array([449, 499])
     c = confidence(s, rng=np.random.default_rng(0), ends=ends, lengths=np.arange(150, 451, 50),
                    n_random=1)
-    assert c.params.shape == (2, 7, 7) and c.qualified.shape == (2, 7)
-    assert c.positive[-1] > 0.5 and c.negative[-1] == 0.0
+    assert c.params.shape == (2, 7, 7)
+    assert c.qualified.shape == (2, 7)
+    assert c.positive[-1] > 0.5
+    assert c.negative[-1] == 0.0
     q = c.tc_quantiles()[-1]
     assert abs(q[1] - tc) < 0.1
     fit = c.fit(1, 6)
-    assert isinstance(fit, LpplsFit) and fit.n == 450 and fit.qualified(c.filters) == bool(
+    assert isinstance(fit, LpplsFit)
+    assert fit.n == 450
+    assert fit.qualified(c.filters) == bool(
         c.qualified[1, 6])
     assert "LPPLS confidence" in str(c)
 
@@ -88,7 +97,8 @@ def test_confidence_none_qualified_prints() -> None:
     s = make_series("rw", d, np.exp(np.cumsum(0.01 * rng.standard_normal(200))), "mem")
     c = confidence(s, rng=rng, lengths=np.array([100, 150]),
                    filters=Filters(max_rel_error=1e-9))
-    assert c.positive[-1] == 0 and "no qualified fit" in str(c)
+    assert c.positive[-1] == 0
+    assert "no qualified fit" in str(c)
     assert np.isnan(c.tc_quantiles()[-1]).all()
 
 

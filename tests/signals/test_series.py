@@ -29,7 +29,8 @@ def test_generic_csv_picks_adj_close(tmp_path: Path) -> None:
     p = _write(tmp_path, "x.csv", "Date,Close,Adj Close\n2024-01-02,10,9\n2024-01-03,11,10\n")
     s = read_series(p)
     assert s.values.tolist() == [9.0, 10.0]
-    assert s.frequency == "daily" and "x.csv" in str(s)
+    assert s.frequency == "daily"
+    assert "x.csv" in str(s)
 
 
 def test_explicit_columns_and_ratio(tmp_path: Path) -> None:
@@ -49,7 +50,8 @@ def test_yahoo_three_header_layout(tmp_path: Path) -> None:
 def test_fred_missing_values_dropped_and_counted(tmp_path: Path) -> None:
     text = "DATE,BAA\n2024-01-01,1\n2024-01-02,.\n2024-01-03,\n2024-01-04,2\n"
     s = read_series(_write(tmp_path, "f.csv", text))
-    assert len(s) == 2 and s.n_dropped == 2
+    assert len(s) == 2
+    assert s.n_dropped == 2
     assert "2 missing rows dropped" in str(s)
 
 
@@ -80,7 +82,7 @@ def test_bad_input_names_problem_and_row(tmp_path: Path, text: str, fragment: st
 
 def test_row_number_in_message(tmp_path: Path) -> None:
     text = "date,value\n2024-01-02,1\n2024-01-03,2\n2024-01-03,3\n"
-    with pytest.raises(DataError, match="bad.csv row 3"):
+    with pytest.raises(DataError, match=r"bad\.csv row 3"):
         read_series(_write(tmp_path, "bad.csv", text))
 
 
@@ -123,7 +125,8 @@ def test_bundled_registry_series() -> None:
     nas = load_named("nasdaq")
     assert float(nas.values[nas.dates == np.datetime64("2000-03-10")][0]) == 5048.62
     pd_ = load_named("sp500-pd")
-    assert str(pd_.start) == "1871-01-01" and pd_.frequency == "monthly"
+    assert str(pd_.start) == "1871-01-01"
+    assert pd_.frequency == "monthly"
     dot = load_named("nasdaq-dotcom")
     assert str(dot.start) == "1994-01-03"
 
@@ -146,9 +149,11 @@ def test_registry_errors_and_data_dir(tmp_path: Path) -> None:
 def test_resolve_file_and_name(tmp_path: Path) -> None:
     p = _write(tmp_path, "z.csv", "date,value\n2024-01-02,1\n2024-01-03,2\n")
     s, tr = resolve_series(str(p))
-    assert tr == "log" and len(s) == 2
+    assert tr == "log"
+    assert len(s) == 2
     s2, tr2 = resolve_series("sp500-pd")
-    assert tr2 == "level" and len(s2) > 1000
+    assert tr2 == "level"
+    assert len(s2) > 1000
 
 
 def test_ai_names_from_shared_data(shared_data: Path) -> None:

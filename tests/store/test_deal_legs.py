@@ -65,7 +65,8 @@ def test_the_headline_option_fills_legs_and_says_so(shared_data: Path) -> None:
     assert len(stargate) == 5
     assert all(c.status == "superseded" and c.amount == 500.0 for c in stargate)
     assert all(c.confidence == "low" and "headline" in c.note for c in stargate)
-    rows = list(csv.DictReader(open(shared_data / KEVIN, encoding="utf-8")))
+    with open(shared_data / KEVIN, encoding="utf-8", newline="") as handle:
+        rows = list(csv.DictReader(handle))
     not_counted = {i for i, r in enumerate(rows, 1)
                    if r["in_totals"] == "0" or r["status"].startswith("superseded")}
     assert set(result.superseded_rows) == not_counted & set(result.contract_rows)
@@ -159,7 +160,7 @@ def test_every_bad_row_is_reported_at_once(tmp_path: Path) -> None:
 def test_web_level_problems_are_traced_back_to_the_leg_row(tmp_path: Path) -> None:
     path = _legs(
         tmp_path, GOOD,
-        "d2,2025-01-02,Deal,OpenAI,OpenAI,purchase,5,,5,,x,closed,high,1,https://a",
+        "d2,2025-01-02,Deal,OpenAI,OpenAI,investment,5,,5,,x,closed,high,1,https://a",
         "d3,2025-01-02,Deal,Retail,OpenAI,investment,5,,5,,x,closed,high,1,https://a",
     )
     mapping = load_mapping(_yaml(tmp_path, "entities:\n  Retail: {id: retail, kind: household}\n"

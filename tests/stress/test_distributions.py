@@ -129,3 +129,21 @@ def test_bounded_laws_stay_in_bounds_and_are_monotone(
         assert np.all(x >= low - 1e-9 * width)
         assert np.all(x <= low + width + 1e-9 * width)
         assert np.all(np.diff(x) >= -1e-9 * width)
+
+
+def test_fields_are_checked_against_the_scenario_rules() -> None:
+    from bubblescope.stress.distributions import check_fields
+
+    check_fields(parse_uncertainty({"s": {"dist": "beta", "a": 2, "b": 5,
+                                          "field": "ai_revenue_shock"}}))
+    with pytest.raises(ScenarioError, match="must be a numeric scenario field that can vary by "
+                                            "path .*got 'moonshot'"):
+        check_fields(parse_uncertainty({"m": {"dist": "uniform", "low": 0, "high": 1,
+                                              "field": "moonshot"}}))
+    for field in ("quarters", "fire_sale_impact"):
+        with pytest.raises(ScenarioError, match="can vary by path"):
+            check_fields(parse_uncertainty({"m": {"dist": "uniform", "low": 1, "high": 2,
+                                                  "field": field}}))
+    with pytest.raises(ScenarioError, match=r"within 'equity_shock''s range \[0, 0.99\]"):
+        check_fields(parse_uncertainty({"e": {"dist": "normal", "mean": 0.3, "sd": 0.1,
+                                              "field": "equity_shock"}}))

@@ -15,10 +15,15 @@ from bubblescope.stress.distributions import parse_uncertainty
 from bubblescope.stress.montecarlo import (
     BLOCK_SIZE,
     Chunk,
+    EngineModel,
     MonteCarloResult,
     PathOutcome,
     assemble,
+    chunk_frame,
+    chunk_from_frame,
     draw_inputs,
+    draw_noise,
+    engine_model,
     evaluate_chunk,
     plan_chunks,
     run_montecarlo,
@@ -43,6 +48,7 @@ class Linear:
     entity_ids = ("a", "b")
     sectors = ("bank",)
     n_quarters = 4
+    n_noise = 0
 
     def evaluate(self, fields: Mapping[str, FloatArray], n_paths: int) -> PathOutcome:
         x = fields["x"]
@@ -173,3 +179,76 @@ def test_draws_of_a_slice_equal_the_slice_of_the_draws(start: int, length: int,
     everything = draw_inputs(UNCERTAIN, seed, 0, start + length)
     np.testing.assert_array_equal(draw_inputs(UNCERTAIN, seed, start, start + length),
                                   everything[start:])
+
+
+# --- the crash engine as a path model -------------------------------------------------------
+ENGINE_UNCERTAIN = parse_uncertainty({
+    "shortfall": {"dist": "uniform", "low": 0.0, "high": 0.6, "field": "ai_revenue_shock"},
+    "gpu": {"dist": "triangular", "low": 0.0, "mode": 0.2, "high": 0.6,
+            "field": "gpu_price_shock"},
+})
+
+
+@pytest.fixture(scope="module")
+def engine() -> EngineModel:
+    import bubblescope as bs
+    from bubblescope.stress.compile import compile_web
+    from bubblescope.stress.scenario import Scenario
+
+    return engine_model(compile_web(bs.load_default()), Scenario("mc", quarters=8),
+                        ENGINE_UNCERTAIN)
+
+
+def test_engine_paths_do_not_depend_on_chunking(engine: EngineModel) -> None:
+    runs = [run_montecarlo(engine, ENGINE_UNCERTAIN, 8, seed=21, chunk_size=c)
+            for c in (1, 7, 8)]
+    for other in runs[1:]:
+        np.testing.assert_array_equal(runs[0].inputs, other.inputs)
+        np.testing.assert_array_equal(runs[0].outcome.system_loss, other.outcome.system_loss)
+        np.testing.assert_array_equal(runs[0].outcome.sector_loss, other.outcome.sector_loss)
+        np.testing.assert_array_equal(runs[0].outcome.default_quarter,
+                                      other.outcome.default_quarter)
+        np.testing.assert_array_equal(runs[0].outcome.downgraded, other.outcome.downgraded)
+    assert runs[0].entity_ids == engine.entity_ids
+    assert runs[0].n_quarters == 8
+
+
+def test_engine_outcome_matches_the_stress_result(engine: EngineModel) -> None:
+    fields = {"ai_revenue_shock": np.array([0.0, 0.5]), "gpu_price_shock": np.array([0.0, 0.4])}
+    full = engine.stress_result(fields, 2)
+    out = engine.evaluate(fields, 2)
+    np.testing.assert_allclose(out.system_loss, full.total_loss, rtol=1e-12)
+    assert out.system_loss[1] >= out.system_loss[0]
+    np.testing.assert_array_equal(~np.isnan(out.default_quarter), full.default_quarter >= 0)
+    np.testing.assert_allclose(out.downgraded, full.downgraded.max(axis=1))
+    assert out.sector_loss.sum(axis=1)[1] <= out.system_loss[1] + 1e-9
+    assert engine.n_noise == 0
+
+
+def test_volatile_revenue_takes_noise_from_the_streams() -> None:
+    import bubblescope as bs
+    from bubblescope.stress.compile import compile_web
+    from bubblescope.stress.scenario import Scenario
+
+    vol = parse_uncertainty({"vol": {"dist": "uniform", "low": 0.1, "high": 0.5,
+                                     "field": "revenue_volatility"}})
+    model = engine_model(compile_web(bs.load_default()), Scenario("v", quarters=4), vol)
+    assert model.n_noise == 4
+    a = run_montecarlo(model, vol, 3, seed=1, chunk_size=1)
+    b = run_montecarlo(model, vol, 3, seed=1, chunk_size=3)
+    np.testing.assert_array_equal(a.outcome.system_loss, b.outcome.system_loss)
+    z = draw_noise(vol, 1, 0, 3, 4)
+    assert z.shape == (3, 4)
+    assert not np.allclose(z[0], z[1])
+
+
+def test_chunk_frames_round_trip(model: FurfineModel) -> None:
+    part = evaluate_chunk(Chunk(3, 30, 40), (model, UNCERTAIN, 2))
+    frame = chunk_frame(part, model, UNCERTAIN.names)
+    assert frame["path"].tolist() == list(range(30, 40))
+    assert set(frame["chunk"]) == {3}
+    back = chunk_from_frame(frame, model, UNCERTAIN.names)
+    assert back.chunk == part.chunk
+    np.testing.assert_array_equal(back.inputs, part.inputs)
+    np.testing.assert_array_equal(back.outcome.default_quarter, part.outcome.default_quarter)
+    np.testing.assert_array_equal(back.outcome.sector_loss, part.outcome.sector_loss)

@@ -26,6 +26,7 @@ class Threshold:
     entity_ids = ("a", "b")
     sectors = ("bank",)
     n_quarters = 8
+    n_noise = 0
 
     def __init__(self) -> None:
         self.batches: list[int] = []

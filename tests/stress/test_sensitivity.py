@@ -67,6 +67,7 @@ class Additive:
     entity_ids = ("x",)
     sectors = ("bank",)
     n_quarters = 1
+    n_noise = 0
 
     def evaluate(self, fields: Mapping[str, FloatArray], n_paths: int) -> PathOutcome:
         a, b = fields["a"], fields["b"]

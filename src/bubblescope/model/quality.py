@@ -22,8 +22,10 @@ class DataQuality:
     n_contracts: int
     n_assumption_contracts: int
     n_low_confidence_contracts: int
+    n_contracts_citing_assumption: int
     notional: float
     assumption_notional: float
+    citing_assumption_notional: float
     low_confidence_notional: float
 
     @property
@@ -37,6 +39,11 @@ class DataQuality:
         return self.assumption_notional / self.notional if self.notional else 0.0
 
     @property
+    def citing_assumption_notional_share(self) -> float:
+        """Share of active notional (USD) citing at least one assumption."""
+        return self.citing_assumption_notional / self.notional if self.notional else 0.0
+
+    @property
     def low_confidence_notional_share(self) -> float:
         """Share of active notional (USD) with confidence ``low``."""
         return self.low_confidence_notional / self.notional if self.notional else 0.0
@@ -47,6 +54,8 @@ class DataQuality:
             f"({self.assumption_figure_share:.0%}) and "
             f"{self.n_assumption_contracts}/{self.n_contracts} contracts "
             f"({self.assumption_notional_share:.0%} of notional) rest only on assumptions; "
+            f"{self.n_contracts_citing_assumption} contracts "
+            f"({self.citing_assumption_notional_share:.0%} of notional) cite one; "
             f"{self.n_low_confidence_contracts} contracts "
             f"({self.low_confidence_notional_share:.0%} of notional) are low confidence"
         )
@@ -59,6 +68,9 @@ def data_quality(web: Web) -> DataQuality:
     def assumed(ids: tuple[str, ...]) -> bool:
         return bool(ids) and all(kinds.get(i) == "assumption" for i in ids)
 
+    def cites(ids: tuple[str, ...]) -> bool:
+        return any(kinds.get(i) == "assumption" for i in ids)
+
     figures = [f for e in web.entities for f in e.figures]
     active = web.active()
     return DataQuality(
@@ -67,7 +79,9 @@ def data_quality(web: Web) -> DataQuality:
         n_contracts=len(active),
         n_assumption_contracts=sum(assumed(c.source_ids) for c in active),
         n_low_confidence_contracts=sum(c.confidence == "low" for c in active),
+        n_contracts_citing_assumption=sum(cites(c.source_ids) for c in active),
         notional=sum(c.amount for c in active),
         assumption_notional=sum(c.amount for c in active if assumed(c.source_ids)),
+        citing_assumption_notional=sum(c.amount for c in active if cites(c.source_ids)),
         low_confidence_notional=sum(c.amount for c in active if c.confidence == "low"),
     )

@@ -17,6 +17,9 @@ from bubblescope.report.base import Section
 
 __all__ = ["WebSummary", "rich_summary", "section", "summarize"]
 
+#: Ownership claims, left out of "largest exposures" (they are valued at market, not owed).
+_EQUITY_KINDS = ("equity_stake", "fund_share", "warrant")
+
 
 @dataclass(frozen=True)
 class WebSummary:
@@ -40,11 +43,10 @@ class WebSummary:
             "totals_by_kind": self.by_kind.to_dict(orient="records"),
             "holder_sectors": self.by_holder_sector.to_dict(orient="records"),
             "largest_exposures": self.largest.to_dict(orient="records"),
-            "data_quality": {**self.quality.__dict__,
-                             "assumption_figure_share": self.quality.assumption_figure_share,
-                             "assumption_notional_share": self.quality.assumption_notional_share,
-                             "low_confidence_notional_share":
-                                 self.quality.low_confidence_notional_share},
+            "data_quality": {**self.quality.__dict__, **{
+                name: getattr(self.quality, name) for name in (
+                    "assumption_figure_share", "assumption_notional_share",
+                    "citing_assumption_notional_share", "low_confidence_notional_share")}},
         }
 
 
@@ -59,8 +61,9 @@ def summarize(web: Web, top: int = 10) -> WebSummary:
     sectors = sectors[sectors["sector"].isin(HOLDER_SECTORS)]
     by_sector = (sectors.groupby("sector")[["held", "owed"]].sum()
                  .sort_values("held", ascending=False).reset_index())
-    largest = by_kind.nlargest(top, "amount")[
-        ["id", "kind", "holder", "obligor", "amount", "status", "confidence"]
+    credit = by_kind[~by_kind["kind"].isin(_EQUITY_KINDS)]
+    largest = credit.nlargest(top, "amount")[
+        ["kind", "holder", "obligor", "amount", "confidence"]
     ].reset_index(drop=True)
     return WebSummary(web.name, web.as_of.isoformat(), len(web.entities), len(web.contracts),
                       len(web.sources), kinds, by_sector, largest, data_quality(web))
@@ -85,7 +88,7 @@ def rich_summary(summary: WebSummary) -> Group:
         _table("Totals by contract kind (USD bn)", summary.by_kind, ("usd_bn",)),
         _table("Holder sectors: claims held and owed (USD bn)", summary.by_holder_sector,
                ("held", "owed")),
-        _table("Largest exposures (USD bn)", summary.largest, ("amount",)),
+        _table("Largest credit and commitment exposures (USD bn)", summary.largest, ("amount",)),
         f"[bold]Data quality:[/] {summary.quality}",
     )
 
@@ -128,7 +131,7 @@ def section(web: Web) -> Section:
         bars.to_html(full_html=False, include_plotlyjs=False),
         "<h3>Totals by contract kind</h3>", _frame_html(s.by_kind),
         "<h3>Holder sectors</h3>", _frame_html(s.by_holder_sector),
-        "<h3>Largest exposures</h3>", _frame_html(s.largest),
+        "<h3>Largest credit and commitment exposures</h3>", _frame_html(s.largest),
         _sankey(web).to_html(full_html=False, include_plotlyjs=False),
     ])
     return Section("web", "The financing web", body)

@@ -158,7 +158,7 @@ def adf(y: FloatArray, lag: int = 0, ic: IC = "fixed", trend: bool = False) -> f
     """ADF t-statistic of β on the whole of ``y`` (shape (T,)), by ordinary least squares.
 
     >>> round(adf(np.array([1.0, 2.0, 2.5, 2.0, 3.0, 3.5, 3.0, 4.5])), 3)
-    -1.691
+    -0.949
     """
     return _adf_reference(np.asarray(y, dtype=np.float64), lag, _IC_CODE[ic], int(trend))
 

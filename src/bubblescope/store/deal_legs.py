@@ -197,8 +197,9 @@ def _read_leg(reader: _LegReader, policy: EmptyAmount) -> _Leg | None:
     amount = reader.amount("amount")
     headline = reader.amount("headline") if amount is None and policy == "headline" else None
     status = _status(reader)
-    confidence = get("confidence").lower()
-    if confidence not in m.confidences:
+    confidences = {k.lower(): v for k, v in m.confidences.items()}
+    confidence = confidences.get(get("confidence").lower())
+    if confidence is None:
         reader.fail("confidence", f"must be one of {', '.join(m.confidences)}", get("confidence"))
     urls = tuple(u.strip() for u in get("sources").split(m.sources_separator.strip()) if u.strip())
     if not urls:
@@ -206,7 +207,7 @@ def _read_leg(reader: _LegReader, policy: EmptyAmount) -> _Leg | None:
     if reader.issues or (amount is None and headline is None):
         return None
     return _Leg(reader.row_no, date, parties, leg_type, amount if amount is not None
-                else float(headline or 0.0), status, m.confidences[confidence], urls,
+                else float(headline or 0.0), status, str(confidence), urls,
                 get("deal"), _note(reader), "leg" if amount is not None else "headline")
 
 
@@ -225,19 +226,20 @@ def _status(reader: _LegReader) -> str:
     totals = reader.get("in_totals").lower()
     if totals not in ("", "0", "1", "true", "false"):
         reader.fail("in_totals", "must be 0 or 1", totals)
+    statuses = {k.lower(): v for k, v in reader.m.statuses.items()}
     if raw.lower().startswith(reader.m.superseded_prefix) or totals in ("0", "false"):
         return "superseded"
-    if raw.lower() not in reader.m.statuses:
+    if raw.lower() not in statuses:
         allowed = ", ".join([*reader.m.statuses, reader.m.superseded_prefix + ": …"])
         reader.fail("status", f"must be one of {allowed}", raw)
         return "announced"
-    return reader.m.statuses[raw.lower()]
+    return statuses[raw.lower()]
 
 
 def _note(reader: _LegReader) -> str:
     parts = [f"{c}: {reader.row.get(c)}" for c in reader.m.note_columns if reader.row.get(c)]
     raw_status = reader.get("status")
-    if raw_status.lower() not in reader.m.statuses:
+    if raw_status.lower() not in {k.lower() for k in reader.m.statuses}:
         parts.append(f"status in file: {raw_status}")
     if reader.get("in_totals").lower() in ("0", "false"):
         parts.append("in_totals=0: the source does not count this leg")

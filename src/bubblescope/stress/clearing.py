@@ -98,6 +98,7 @@ def clear(
     beta: float | FloatArray = 1.0,
     method: Literal["fictitious_default"] = "fictitious_default",
     tol: float = 1e-12,
+    round_tol: float | None = None,
     max_iter: int = 100_000,
 ) -> ClearingResult:
     """Clear a network on every path: the greatest clearing vector, defaults and their order.
@@ -123,6 +124,11 @@ def clear(
         the entities that cannot pay in full.
     tol : float
         Absolute tolerance of the inner fixed point, relative to ``max(1, max(pbar))``.
+    round_tol : float, optional
+        Looser tolerance for the rounds before the last (default ``tol``: exact rounds).
+        Iterates approach each round's fixed point from above, so a loose round never
+        declares a default that the exact one would not; it may only postpone a near-miss
+        to a later round label. The final clearing vector is always converged to ``tol``.
     max_iter : int
         Cap on inner sweeps per round; exceeding it raises ``ConvergenceError``.
 
@@ -156,7 +162,7 @@ def clear(
     if method != "fictitious_default":
         raise ScenarioError(f"clear: 'method' must be 'fictitious_default', got {method!r}")
     net = _prepare(obligor, holder, due, rank, external_assets, n_entities, alpha, beta)
-    return _fictitious_default(net, tol, max_iter)
+    return _fictitious_default(net, tol, tol if round_tol is None else round_tol, max_iter)
 
 
 def clear_reference(
@@ -318,27 +324,37 @@ def _check_values(obl: IntArray, hol: IntArray, rk: IntArray, due: FloatArray, e
 # ---------------------------------------------------------------- fast kernel
 
 
-def _fictitious_default(net: _Net, tol: float, max_iter: int) -> ClearingResult:
+def _fictitious_default(net: _Net, tol: float, round_tol: float, max_iter: int
+                        ) -> ClearingResult:
     n, n_paths = net.e.shape
     full = _Full.start(net)
     rnd = np.full((n, n_paths), -1, dtype=np.int64)
-    tol_abs = tol * max(1.0, float(net.pbar.max(initial=0.0)))
+    scale = max(1.0, float(net.pbar.max(initial=0.0)))
+    tol_abs, loose = tol * scale, max(tol, round_tol) * scale
     cols = np.arange(n_paths, dtype=np.int64)
     _Paths(full, cols).sweep(update=False)
-    rounds, sweeps, seconds = 0, 0, []
+    rounds, sweeps, seconds, tight = 0, 0, [], loose <= tol_abs
+    settled: list[IntArray] = []  # paths that stopped during loose rounds
     while cols.size:
         t0 = time.perf_counter()
         new = ~_take(full.defaulted, cols) & (
             _take(net.e, cols) + _take(full.recv, cols) < _take(full.pbar, cols) - tol_abs
         )
         hit = new.any(axis=0)
+        if not tight:
+            settled.append(cols[~hit])
         if not hit.any():
-            break
+            if tight:
+                break
+            # Loose rounds are over: converge every path they touched to ``tol``, look again.
+            cols, tight = np.sort(np.concatenate(settled)), True
+            sweeps += _solve_round(full, cols, tol_abs, max_iter)
+            continue
         rounds += 1
         cols, new = cols[hit], new[:, hit]
         rnd[:, cols] = np.where(new, rounds, rnd[:, cols])
         full.defaulted[:, cols] |= new
-        sweeps += _solve_round(full, cols, tol_abs, max_iter)
+        sweeps += _solve_round(full, cols, tol_abs if tight else loose, max_iter)
         seconds.append(time.perf_counter() - t0)
     return _result(full, rnd, rounds, sweeps, tuple(seconds))
 

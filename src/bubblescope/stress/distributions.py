@@ -36,13 +36,13 @@ from bubblescope.stress.scenario import FIELD_RULES
 
 __all__ = [
     "DIST_KINDS",
+    "SCALAR_ONLY",
     "Beta",
     "DistKind",
     "Distribution",
     "LogNormal",
     "Normal",
     "Triangular",
-    "SCALAR_ONLY",
     "UncertainInput",
     "Uncertainty",
     "Uniform",

@@ -137,6 +137,8 @@ class _Index:
     g_share: FloatArray
     ltv0: FloatArray
     gsub: IntArray
+    to_obligor: FloatArray
+    to_holder: FloatArray
 
     @staticmethod
     def of(cw: CompiledWeb, sc: Scenario, prm: dict[str, FloatArray]) -> _Index:
@@ -161,7 +163,8 @@ class _Index:
             book=leases.spv_book(cw.obligor, cw.amount, cw.rank, cw.tranche, debt,
                                  kinds == "spv"),
             g_share=1.0 / np.maximum(counts[beneficiary], 1.0), ltv0=ltv0,
-            gsub=np.flatnonzero(gpu),
+            gsub=np.flatnonzero(gpu), to_obligor=_aggregator(cw.obligor, cw.n),
+            to_holder=_aggregator(cw.holder, cw.n),
         )
 
 
@@ -309,11 +312,11 @@ def _funding(t: int, cw: CompiledWeb, ix: _Index, prm: dict[str, FloatArray], st
     is_rolled = rolled > 0
     st.maturity = np.where(is_rolled, t + sc.refinancing_term_quarters, st.maturity)
     st.rate = np.where(is_rolled, cw.rate[None, :] + reprice[:, None], st.rate)
-    st.extra["unrolled"] = _by_obligor(cw, principal - rolled)
+    st.extra["unrolled"] = _by_obligor(ix, principal - rolled)
     st.out = st.out - (principal - rolled)  # unrolled principal is paid (or defaulted) now
     st.extra["principal_due"] = principal - rolled
-    gap = _by_obligor(cw, due - rolled) + _plan(t, cw, prm, st) - st.cash - revenue
-    gap -= _by_holder(cw, due)
+    gap = _by_obligor(ix, due - rolled) + _plan(t, cw, prm, st) - st.cash - revenue
+    gap -= _by_holder(ix, due)
     cap = funding.equity_capacity(cw.market_cap, st.value, prm["equity_raise_capacity"],
                                   ix.listed)
     raised = np.minimum(np.maximum(gap, 0.0), cap) * st.alive
@@ -322,8 +325,8 @@ def _funding(t: int, cw: CompiledWeb, ix: _Index, prm: dict[str, FloatArray], st
 
 def _cuts(t: int, cw: CompiledWeb, ix: _Index, prm: dict[str, FloatArray], st: _State,
           due: FloatArray, revenue: FloatArray, loss: FloatArray) -> FloatArray:
-    gap = _by_obligor(cw, due) - st.cash - revenue - _by_holder(cw, due)
-    flow_due = _by_obligor(cw, due * ix.cuttable)
+    gap = _by_obligor(ix, due) - st.cash - revenue - _by_holder(ix, due)
+    flow_due = _by_obligor(ix, due * ix.cuttable)
     distressed = (st.value < prm["lease_cut_trigger"][:, None]) & ~st.cut_done & st.alive
     distressed &= ix.listed[None, :]
     st.cut_done |= distressed
@@ -332,11 +335,11 @@ def _cuts(t: int, cw: CompiledWeb, ix: _Index, prm: dict[str, FloatArray], st: _
     f = np.where(ix.cuttable[None, :], factor[:, cw.obligor], 1.0)
     remaining = cw.annual_payment[None, :] / 4 * st.scale * np.maximum(st.maturity - t, 0)
     lost = remaining * (1.0 - f) * ix.cuttable * (cw.start_q[None, :] <= t)
-    _book(loss, cw, lost, 2)
+    _book(loss, ix, lost, 2)
     st.scale = st.scale * f
     new_due = due * f
     running = (cw.start_q[None, :] <= t) & (t < st.maturity) & st.alive[:, cw.obligor]
-    income_lost = _by_holder(cw, cw.annual_payment[None, :] / 4 * (1.0 - st.scale)
+    income_lost = _by_holder(ix, cw.annual_payment[None, :] / 4 * (1.0 - st.scale)
                              * ix.cuttable * running)
     g_due = leases.guarantee_due(st.g_left[:, ix.guarantee], income_lost,
                                  cw.holder[ix.guarantee], ix.g_share)
@@ -382,7 +385,7 @@ def _settle(t: int, cw: CompiledWeb, ix: _Index, prm: dict[str, FloatArray], st:
     st.out = st.out + principal * (1.0 - frac) + got_disb  # unpaid principal stays owed
     st.basis = st.basis + got_disb * ix.equity
     interest_short = (due - paid) - principal * (1.0 - frac)
-    _book(loss, cw, np.where(ix.inside, interest_short, 0.0) * ~ix.guarantee, 0)
+    _book(loss, ix, np.where(ix.inside, interest_short, 0.0) * ~ix.guarantee, 0)
     st.g_left = st.g_left - np.where(ix.guarantee, paid, 0.0)
 
 
@@ -404,9 +407,9 @@ def _write_offs(t: int, cw: CompiledWeb, ix: _Index, prm: dict[str, FloatArray],
     future = cw.annual_payment[None, :] / 4 * st.scale * np.maximum(st.maturity - t - 1, 0)
     flow_left = future * gone * ix.flow * (cw.start_q[None, :] <= t)
     recovered = debt_left * rec + flow_left * prm["recovery_flow"][:, None]
-    _book(loss, cw, debt_left + flow_left - recovered, 1)
+    _book(loss, ix, debt_left + flow_left - recovered, 1)
     st.defaulted_debt += (st.out * new[:, cw.obligor] * ix.debt).sum(axis=1)
-    np.add.at(st.cash.T, cw.holder[ix.inside], recovered[:, ix.inside].T)
+    st.cash = st.cash + _by_holder(ix, recovered)
     dead = new[:, cw.obligor]
     st.out = np.where(dead & (ix.debt | ix.flow), 0.0, st.out)
     st.scale = np.where(dead, 0.0, st.scale)
@@ -432,16 +435,18 @@ def _collateral(t: int, cw: CompiledWeb, ix: _Index, prm: dict[str, FloatArray],
     wiped = (st.units <= 1e-12) & (left > 0)
     lender_loss = np.zeros((st.price.size, cw.m))
     lender_loss[:, ix.gsub] = left * wiped
-    _book(loss, cw, lender_loss, 4)
+    _book(loss, ix, lender_loss, 4)
     st.out[:, ix.gsub] = np.where(wiped, 0.0, left)
-    np.add.at(st.cash.T, cw.holder[ix.gsub], repay.T)
+    repaid = np.zeros((st.price.size, cw.m))
+    repaid[:, ix.gsub] = repay
+    st.cash = st.cash + _by_holder(ix, repaid)
     return {"proceeds": np.asarray(repay.sum(axis=1), dtype=np.float64)}
 
 
 def _expected_loss(cw: CompiledWeb, ix: _Index, prm: dict[str, FloatArray], st: _State,
                    t: int) -> tuple[FloatArray, FloatArray]:
     owed_flows = cw.annual_payment[None, :] * st.scale * np.maximum(st.maturity - t, 0) / 4
-    owed = _by_obligor(cw, st.out * ix.debt + owed_flows * ix.cuttable)
+    owed = _by_obligor(ix, st.out * ix.debt + owed_flows * ix.cuttable)
     equity = cw.market_cap[None, :] * st.value
     pd = funding.default_probability(equity, owed, prm["asset_volatility"])
     pd = np.where(st.alive, pd, 1.0)
@@ -451,7 +456,7 @@ def _expected_loss(cw: CompiledWeb, ix: _Index, prm: dict[str, FloatArray], st: 
     lgd_flow = 1.0 - prm["recovery_flow"][:, None]
     income = owed_flows * ix.cuttable * (1.0 - pd[:, cw.obligor] * lgd_flow)
     income += st.g_left * ix.guarantee * st.alive[:, cw.obligor]
-    collections = _by_holder(cw, income) + st.cash
+    collections = _by_holder(ix, income) + st.cash
     tr_loss, el_spv = leases.tranche_expected_loss(ix.book, collections)
     el = np.where(ix.book.contract_spv[None, :] >= 0, el_spv, el)
     return np.clip(np.where(ix.debt, el, 0.0), 0.0, 1.0), tr_loss
@@ -463,7 +468,7 @@ def _paper(t: int, cw: CompiledWeb, ix: _Index, prm: dict[str, FloatArray], st: 
     junk_now = ~is_investment_grade(rate(el)) & ix.debt & st.ig0
     newly = junk_now & ~st.junk
     st.junk |= junk_now
-    _book(loss, cw, holders.forced_sale_loss(newly, ix.constrained, st.out,
+    _book(loss, ix, holders.forced_sale_loss(newly, ix.constrained, st.out,
                                              prm["forced_sale_discount"]), 5)
     volume = (cw.amount[None, :] * st.junk).sum(axis=1)
     st.spread = (prm["base_spread"] + prm["spread_shock"] * after
@@ -477,7 +482,7 @@ def _marks(cw: CompiledWeb, ix: _Index, st: _State, loss: FloatArray) -> None:
     value = st.basis * np.where(ix.fund[cw.obligor], holders.value_index(
         st.cum_loss, ix.capital)[:, cw.obligor], np.minimum(st.value[:, cw.obligor], 10.0))
     new = np.where(ix.equity & started, value, 0.0)
-    _book(loss, cw, np.where(ix.equity, st.out - new, 0.0), 3)
+    _book(loss, ix, np.where(ix.equity, st.out - new, 0.0), 3)
     st.out = np.where(ix.equity, new, st.out)
     st.cum_loss += loss.sum(axis=2)
 
@@ -505,19 +510,24 @@ def _plan(t: int, cw: CompiledWeb, prm: dict[str, FloatArray], st: _State) -> Fl
 # ------------------------------------------------------------------ helpers
 
 
-def _by_obligor(cw: CompiledWeb, x: FloatArray) -> FloatArray:
-    out = np.zeros((x.shape[0], cw.n))
-    np.add.at(out.T, cw.obligor, x.T)
+def _by_obligor(ix: _Index, x: FloatArray) -> FloatArray:
+    """Sum a contract array (n_paths, m) by obligor: (n_paths, n)."""
+    return np.asarray(x @ ix.to_obligor, dtype=np.float64)
+
+
+def _by_holder(ix: _Index, x: FloatArray) -> FloatArray:
+    """Sum a contract array (n_paths, m) by holder inside the web: (n_paths, n)."""
+    return np.asarray(x @ ix.to_holder, dtype=np.float64)
+
+
+def _aggregator(index: IntArray, n: int) -> FloatArray:
+    """Dense 0/1 matrix of shape (m, n) sending contract k to entity index[k] (-1: nowhere)."""
+    out = np.zeros((index.size, n))
+    keep = index >= 0
+    out[np.flatnonzero(keep), index[keep]] = 1.0
     return out
 
 
-def _by_holder(cw: CompiledWeb, x: FloatArray) -> FloatArray:
-    out = np.zeros((x.shape[0], cw.n))
-    inside = cw.holder >= 0
-    np.add.at(out.T, cw.holder[inside], x[:, inside].T)
-    return out
-
-
-def _book(loss: FloatArray, cw: CompiledWeb, per_contract: FloatArray, channel: int) -> None:
-    loss[:, :, channel] += _by_holder(cw, per_contract)
+def _book(loss: FloatArray, ix: _Index, per_contract: FloatArray, channel: int) -> None:
+    loss[:, :, channel] += _by_holder(ix, per_contract)
 

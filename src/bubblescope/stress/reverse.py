@@ -10,7 +10,7 @@ log(grid - 1)`` batches instead of one run per bisection step.
 >>> import numpy as np
 >>> from bubblescope.stress.montecarlo import PathOutcome
 >>> class Toy:  # loss = 100 x shock; the level 25 is first reached at shock 0.25
-...     entity_ids, sectors, n_quarters = ("a",), ("bank",), 1
+...     entity_ids, sectors, n_quarters, n_noise = ("a",), ("bank",), 1, 0
 ...     def evaluate(self, fields, n_paths):
 ...         s = fields["ai_revenue_shock"]
 ...         return PathOutcome(100 * s, np.zeros((n_paths, 1)), np.full((n_paths, 1), np.nan),

@@ -9,7 +9,7 @@ distributions; :func:`tornado` gives the one-at-a-time swing of each input.
 
 >>> import numpy as np
 >>> r = sobol_indices(lambda u: u[:, 0] + 0.1 * u[:, 1], 2, 4096, np.random.default_rng(1))
->>> [round(v, 1) for v in r.first]
+>>> r.first.round(1).tolist()
 [1.0, 0.0]
 
 References

@@ -166,6 +166,11 @@ class FurfineModel:
         """Horizon in quarters."""
         return self.quarters
 
+    @property
+    def n_noise(self) -> int:
+        """No noise: the cascade is deterministic given its fields."""
+        return 0
+
     @cached_property
     def _claims(self) -> sparse.csr_array:
         keep = self.web.holder >= 0

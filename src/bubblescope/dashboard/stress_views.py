@@ -1,0 +1,147 @@
+"""The stress engine as the stress page sees it: preset forms, runs and their results as JSON."""
+
+from __future__ import annotations
+
+import dataclasses
+import functools
+from typing import Any, Final
+
+import numpy as np
+
+from bubblescope.dashboard.jobs import Progress
+from bubblescope.model.web import Web
+from bubblescope.stress import PRESETS, Scenario, StressResult, load_preset, run
+from bubblescope.stress.scenario import FIELD_RULES
+
+__all__ = ["DEFAULT_PRESET", "KEY_PARAMETERS", "headline", "presets", "result_json", "scenario",
+           "stress_job"]
+
+Json = dict[str, Any]
+
+#: The scenario the overview's "Who gets hurt?" card runs (seed 001's crash sequence).
+DEFAULT_PRESET: Final = "atlantic-crash"
+#: Scenario fields every stress form shows first.
+KEY_PARAMETERS: Final = ("shock_quarter", "equity_shock", "ai_revenue_shock", "ai_revenue_growth",
+                         "spread_shock", "rate_shock", "lease_cut", "gpu_price_shock")
+#: Most defaults listed per quarter of the cascade.
+MAX_EVENTS: Final = 12
+
+
+@functools.cache
+def presets() -> list[Json]:
+    """Every preset with each numeric parameter's value, range, unit and meaning.
+
+    A parameter is ``main`` when the preset sets it or it is one of :data:`KEY_PARAMETERS`;
+    the page folds the others away. ``quarters`` is the run size, not a parameter. The
+    presets are bundled files, so this is computed once (callers must not mutate it).
+    """
+    return [_preset_json(load_preset(name)) for name in PRESETS]
+
+
+def _preset_json(sc: Scenario) -> Json:
+    defaults = {f.name: f.default for f in dataclasses.fields(Scenario)}
+    params = []
+    for name, rule in FIELD_RULES.items():
+        if name == "quarters":
+            continue
+        value = getattr(sc, name)
+        first = value[0] if isinstance(value, tuple) else value
+        params.append({"name": name, "label": name.replace("_", " "), "value": first,
+                       "min": rule.lo, "max": rule.hi, "step": 1 if rule.integer else "any",
+                       "unit": rule.unit, "help": rule.doc,
+                       "main": name in KEY_PARAMETERS or value != defaults[name]})
+    return {"name": sc.name, "title": sc.name.replace("-", " "), "description": sc.description,
+            "quarters": sc.quarters, "parameters": params}
+
+
+def scenario(preset: str, overrides: dict[str, float], quarters: int | None) -> Scenario:
+    """The scenario of ``preset`` with ``overrides`` applied.
+
+    Raises :class:`~bubblescope.model.errors.ScenarioError` for an unknown preset or
+    parameter, or a value out of its range.
+    """
+    updates: dict[str, object] = dict(overrides)
+    if quarters is not None:
+        updates["quarters"] = quarters
+    return load_preset(preset).with_values(updates)
+
+
+def stress_job(web: Web, sc: Scenario, paths: int, seed: int, progress: Progress) -> Json:
+    """Run ``sc`` on ``web`` for ``paths`` paths, reporting progress quarter by quarter."""
+
+    def tick(done: int, total: int) -> None:
+        progress(0.95 * done / total, f"quarter {done} of {total}")
+
+    result = run(web, sc, n_paths=paths, rng=np.random.default_rng(seed), progress=tick)
+    progress(0.97, "summarising")
+    return result_json(result, web)
+
+
+def headline(web: Web) -> Json:
+    """Who gets hurt under :data:`DEFAULT_PRESET`, one path (for the overview card)."""
+    result = run(web, DEFAULT_PRESET)
+    return {"preset": DEFAULT_PRESET, "headlines": _headlines(result)}
+
+
+def result_json(result: StressResult, web: Web) -> Json:
+    """A run as the page shows it: headlines, losses by sector, GDP, jobs and the cascade."""
+    sectors = result.losses_by_sector
+    sectors = sectors[sectors.iloc[:, -1].abs() > 1e-9]
+    return {
+        "scenario": {"name": result.scenario.name, "title": result.scenario.name.replace("-", " "),
+                     "description": result.scenario.description, "text": str(result.scenario)},
+        "paths": result.n_paths,
+        "quarters": list(result.quarter_labels),
+        "headlines": _headlines(result),
+        "losses_by_sector": {str(k): [round(float(v), 3) for v in row]
+                             for k, row in zip(sectors.index, sectors.to_numpy(), strict=True)},
+        "gdp": {"unit": "year-on-year growth, %",
+                "values": [round(100 * float(v), 3) for v in result.timeline["gdp_growth"]]},
+        "jobs": {"unit": "change against the no-shock path, millions",
+                 "values": [round(float(v), 3) for v in result.timeline["jobs_millions"]]},
+        "cascade": _cascade(result, web),
+        "summary": result.summary(),
+    }
+
+
+def _headlines(r: StressResult) -> list[Json]:
+    tl = r.timeline.iloc[-1]
+    return [
+        {"label": "Holder-sector losses", "value": float(r.holder_loss.mean()), "unit": "USD bn",
+         "digits": 0},
+        {"label": "Defaults per path", "value": float(r.n_defaults.mean()), "unit": "",
+         "digits": 2},
+        {"label": f"GDP growth in {r.quarter_labels[-1]}", "value": 100 * float(tl["gdp_growth"]),
+         "unit": "% y/y", "digits": 2},
+        {"label": "Jobs", "value": float(tl["jobs_millions"]), "unit": "million vs no shock",
+         "digits": 2},
+        {"label": "Downgraded to junk", "value": float(tl["downgraded"]), "unit": "USD bn",
+         "digits": 0},
+        {"label": "GPU price index", "value": float(tl["gpu_price"]), "unit": "(start = 1)",
+         "digits": 2},
+    ]
+
+
+def _cascade(r: StressResult, web: Web) -> list[Json]:
+    """One step per quarter: who defaulted (path 1), new losses, cumulative losses by sector."""
+    tl = r.timeline
+    cum = r.losses_by_sector
+    defaults = r.defaults
+    first = defaults[defaults["path"] == 0]
+    names = {e.id: e.name for e in web.entities}
+    where = "" if r.n_paths == 1 else " (path 1)"
+    steps = []
+    for t, label in enumerate(r.quarter_labels):
+        hits = first[first["quarter"] == t]
+        events = [f"{names.get(row.entity, row.entity)} ({row.kind}) defaults{where}: {row.reason}"
+                  for row in hits.head(MAX_EVENTS).itertuples()]
+        if len(hits) > MAX_EVENTS:
+            events.append(f"… and {len(hits) - MAX_EVENTS} more defaults")
+        row = tl.iloc[t]
+        events.append(f"holders lose USD {row['holder_loss']:,.1f}bn this quarter; "
+                      f"USD {row['downgraded']:,.0f}bn downgraded to junk so far; "
+                      f"GPU price index {row['gpu_price']:.2f}; spread {100 * row['spread']:.2f}%")
+        steps.append({"quarter": label, "events": events,
+                      "losses": {str(k): round(float(v), 3) for k, v in cum[label].items()
+                                 if abs(v) > 1e-9}})
+    return steps
