@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import time
+
 from fastapi.testclient import TestClient
 
 from bubblescope.dashboard import Limits, Settings, create_app
@@ -48,3 +50,63 @@ def test_bad_preset_or_parameter_is_422(client: TestClient) -> None:
 
 def test_unknown_job_is_404(client: TestClient) -> None:
     assert client.get("/api/jobs/nope").status_code == 404
+
+
+def wait_job(client: TestClient, job_id: str) -> dict[str, object]:
+    for _ in range(600):
+        job: dict[str, object] = client.get(f"/api/jobs/{job_id}").json()
+        if job["status"] in ("done", "failed"):
+            return job
+        time.sleep(0.05)
+    raise AssertionError("job did not finish")
+
+
+def test_a_run_is_a_job_whose_result_steps_through_the_quarters(client: TestClient) -> None:
+    r = client.post("/api/stress/run", json={"preset": "atlantic-crash", "quarters": 6,
+                                             "paths": 2, "overrides": {"equity_shock": 0.6}})
+    assert r.status_code == 202
+    assert r.json()["status"] in ("queued", "running")
+    job = wait_job(client, r.json()["id"])
+    assert job["status"] == "done", job["error"]
+    assert job["progress"] == 1.0
+    res = job["result"]
+    assert isinstance(res, dict)
+    assert res["paths"] == 2
+    assert res["quarters"] == ["2026Q1", "2026Q2", "2026Q3", "2026Q4", "2027Q1", "2027Q2"]
+    assert "equity_shock=0.6" in res["scenario"]["text"]
+    assert len(res["cascade"]) == 6
+    assert len(res["gdp"]["values"]) == 6
+    assert len(res["jobs"]["values"]) == 6
+    for sector, losses in res["losses_by_sector"].items():
+        assert len(losses) == 6, sector
+        # cumulative losses never fall, and each step's table is the same numbers
+        assert all(b >= a - 1e-9 for a, b in zip(losses, losses[1:], strict=False)), sector
+        assert res["cascade"][-1]["losses"][sector] == losses[-1]
+    labels = [h["label"] for h in res["headlines"]]
+    assert labels[:2] == ["Holder-sector losses", "Defaults per path"]
+
+
+def test_bigger_shock_loses_at_least_as_much(client: TestClient) -> None:
+    totals = []
+    for shock in (0.1, 0.8):
+        r = client.post("/api/stress/run", json={"preset": "baseline", "quarters": 4,
+                                                 "overrides": {"equity_shock": shock}})
+        res = wait_job(client, r.json()["id"])["result"]
+        assert isinstance(res, dict)
+        totals.append(res["headlines"][0]["value"])
+    assert totals[1] >= totals[0]
+
+
+def test_preset_longer_than_the_cap_must_ask_for_fewer_quarters(xss_web: Web) -> None:
+    app = create_app(Settings(limits=Limits(max_quarters=8)), xss_web)
+    with TestClient(app) as c:
+        r = c.post("/api/stress/run", json={"preset": "baseline"})
+        assert r.status_code == 422
+        assert "runs 24: ask for fewer" in r.json()["detail"]
+
+
+def test_headline_of_the_default_scenario(client: TestClient) -> None:
+    r = client.get("/api/stress/headline").json()
+    assert r["preset"] == "atlantic-crash"
+    assert r["headlines"][0]["unit"] == "USD bn"
+    assert client.get("/api/stress/headline").json() == r  # cached per web

@@ -54,7 +54,8 @@ def test_file_names_default_to_the_table_and_can_be_given(tables: Tables) -> Non
 def test_a_missing_required_column_and_an_unknown_column_are_reported() -> None:
     rows = [{"id": "s1", "kind": "filing", "colour": "red"}]
     _, issues = parse_sources(rows)
-    assert Issue("sources.csv", None, "citation", "is a required column and is missing", "") in issues
+    missing = Issue("sources.csv", None, "citation", "is a required column and is missing", "")
+    assert missing in issues
     assert any(i.field == "colour" and "is not a column of sources" in i.rule for i in issues)
 
 

@@ -132,7 +132,7 @@ def test_the_uncorrupted_tables_are_valid(fresh: Callable[[], Tables]) -> None:
     assert len(web.contracts) == len(fresh()["contracts"])
 
 
-@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(data=st.data())
 def test_every_single_corruption_is_reported_where_it_is(
     fresh: Callable[[], Tables], data: st.DataObject,
@@ -143,7 +143,7 @@ def test_every_single_corruption_is_reported_where_it_is(
     assert expected in _reported(tables)
 
 
-@settings(max_examples=100, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(data=st.data())
 def test_several_corruptions_are_all_reported_at_once(
     fresh: Callable[[], Tables], data: st.DataObject,

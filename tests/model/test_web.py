@@ -41,9 +41,11 @@ def test_lookups(web: Web) -> None:
 def test_entity_figure_picks_the_year_or_the_latest(web: Web) -> None:
     nvidia = web.entity("nvidia")
     latest = nvidia.figure("cash")
-    assert latest is not None and latest.year == 2025
+    assert latest is not None
+    assert latest.year == 2025
     early = nvidia.figure("cash", 2024)
-    assert early is not None and early.value == 43.2
+    assert early is not None
+    assert early.value == 43.2
     assert nvidia.figure("debt") is None
 
 
@@ -56,7 +58,8 @@ def test_contracts_of_and_active(web: Web) -> None:
 def test_contract_roles_and_maturity(web: Web) -> None:
     loan = next(c for c in web.contracts if c.id == "c_loan")
     lease = next(c for c in web.contracts if c.id == "c_lease")
-    assert loan.is_financing and not lease.is_financing
+    assert loan.is_financing
+    assert not lease.is_financing
     assert (lease.holder_role, lease.obligor_role) == ("lessor (landlord, often an SPV)", "tenant")
     years = loan.years_to_maturity(dt.date(2025, 8, 1))
     assert years == pytest.approx(3.0, abs=0.01)
@@ -71,7 +74,8 @@ def test_adjacency_is_holder_by_obligor_and_skips_superseded(web: Web) -> None:
     assert a[i["nvidia"], i["coreweave"]] == 0.0  # the superseded stake
     assert a.sum() == pytest.approx(100 + 300 + 2.3 + 27 + 5.5)
     only_loans = web.adjacency("gpu_backed_loan").toarray()
-    assert only_loans.sum() == 2.3 and only_loans[i["us_banks"], i["coreweave"]] == 2.3
+    assert only_loans.sum() == 2.3
+    assert only_loans[i["us_banks"], i["coreweave"]] == 2.3
 
 
 def test_adjacency_by_kind_sums_to_the_whole(web: Web) -> None:
@@ -84,7 +88,8 @@ def test_adjacency_by_kind_sums_to_the_whole(web: Web) -> None:
 
 def test_frames_and_totals(web: Web) -> None:
     frame = web.contracts_frame()
-    assert len(frame) == 6 and frame.loc[2, "source_ids"] == "s_filing;s_assume"
+    assert len(frame) == 6
+    assert frame.loc[2, "source_ids"] == "s_filing;s_assume"
     by_entity = web.totals_by_entity().set_index(["entity", "kind"])
     assert by_entity.loc[("openai", "compute_commitment"), "owed"] == 300.0
     assert by_entity.loc[("oracle", "compute_commitment"), "held"] == 300.0
@@ -98,7 +103,8 @@ def test_frames_and_totals(web: Web) -> None:
 
 def test_with_contracts_makes_a_new_web(web: Web) -> None:
     fewer = web.with_contracts(c for c in web.contracts if c.kind != "lease")
-    assert len(fewer.contracts) == 5 and len(web.contracts) == 6
+    assert len(fewer.contracts) == 5
+    assert len(web.contracts) == 6
     assert fewer.adjacency("lease").nnz == 0
 
 

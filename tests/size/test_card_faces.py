@@ -21,9 +21,11 @@ def test_card_on_a_small_web(small_web: Web) -> None:
     assert {"wicksell", "allocation", "revenue_gap", "sequoia", "break_even", "debt_mix",
             "cycles", "round_trip", "concentration", "gdp", "scaling", "gk"} <= keys
     wick = next(f for f in card.figures if f.key == "wicksell")
-    assert wick.vs_dotcom.endswith(")") and "x" in wick.vs_2008
+    assert wick.vs_dotcom.endswith(")")
+    assert "x" in wick.vs_2008
     assert "17" in wick.seed
-    assert card.cycles is not None and card.cycles.find(["nvidia", "openai", "oracle"])
+    assert card.cycles is not None
+    assert card.cycles.find(["nvidia", "openai", "oracle"])
     assert "seed claims 17x and 4x" in card.headline
     assert "HOW BIG" in str(card)
 
@@ -35,10 +37,12 @@ def test_card_without_a_web_says_why(small_web: Web) -> None:
 
 
 def test_card_reports_missing_entities(small_web: Web) -> None:
-    opts = CardOptions(lab="nobody", neocloud="pimco", chip_supplier="openai")
+    opts = CardOptions(lab="nobody", neocloud="pimco", chip_supplier="meta")
     card = bubble_card(load_inputs(web=small_web), opts)
     text = " ".join(card.unavailable)
-    assert "break-even" in text and "concentration" in text and "Sequoia" in text
+    assert "break-even" in text
+    assert "concentration" in text
+    assert "Sequoia" in text
 
 
 def test_card_rejects_unknown_rates(small_web: Web) -> None:
@@ -49,7 +53,8 @@ def test_card_rejects_unknown_rates(small_web: Web) -> None:
 def test_report_section_has_plots_and_escapes(small_web: Web) -> None:
     card = card_for(small_web)
     sec = section(card)
-    assert sec.key == "size" and sec.title == "How big"
+    assert sec.key == "size"
+    assert sec.title == "How big"
     assert sec.html.count("plotly-graph-div") >= 6
     assert "<script src" not in sec.html
     assert headline(card) == card.headline
@@ -59,7 +64,8 @@ def test_report_section_has_plots_and_escapes(small_web: Web) -> None:
 def test_cli_size_prints_the_card(capsys: pytest.CaptureFixture[str]) -> None:
     assert app_main(["size"]) == 0
     out = capsys.readouterr().out
-    assert "HOW BIG" in out and "Wicksellian" in out
+    assert "HOW BIG" in out
+    assert "Wicksellian" in out
 
 
 def test_cli_size_json(capsys: pytest.CaptureFixture[str]) -> None:
@@ -103,6 +109,27 @@ def test_break_even_paths_and_errors() -> None:
     assert b.required_cagr(5) == pytest.approx(12 ** 0.2 - 1)
     assert "Break-even" in str(b)
     covered = break_even(200.0, 60.0, 0.5)
-    assert covered.years_exponential == 0.0 and covered.years_linear == 0.0
+    assert covered.years_exponential == 0.0
+    assert covered.years_linear == 0.0
     with pytest.raises(ScenarioError):
         break_even(0.0, 60.0, 0.5)
+
+
+def test_section_without_web_skips_web_plots() -> None:
+    card = bubble_card(load_inputs(web=None, web_error="none"))
+    sec = section(card)
+    assert "unavailable: web measures: none" in sec.html
+    assert sec.html.count("plotly-graph-div") == 4  # deficit, GDP, scaling, GK
+
+
+def test_cli_size_with_a_broken_web_dir_reports_why(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str],
+) -> None:
+    broken = tmp_path / "broken"
+    broken.mkdir()
+    (broken / "web.yaml").write_text("name: x\nas_of: 2025-12-31\n", encoding="utf-8")
+    (broken / "entities.csv").write_text("id,name,kind,country\na,A,martian,US\n",
+                                         encoding="utf-8")
+    assert app_main(["size", "--json", "--web", str(broken)]) == 0
+    payload = json.loads(capsys.readouterr().out)
+    assert any(u.startswith("web measures:") for u in payload["unavailable"])

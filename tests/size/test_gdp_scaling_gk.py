@@ -30,11 +30,13 @@ def test_ai_share_and_growth_ex_ai() -> None:
             _row("2025Q1", "software", 0.5), _row("2025Q1", "data_center_structures", 0.1)]
     res = gdp_contribution(rows, ["2025Q1"])
     q = res.quarters[0]
-    assert q.ai == pytest.approx(1.6) and q.ex_ai == pytest.approx(0.4)
+    assert q.ai == pytest.approx(1.6)
+    assert q.ex_ai == pytest.approx(0.4)
     assert q.flags == ()
     assert res.window_share == pytest.approx(0.8)
     lo, hi = res.sensitivity(0.5)
-    assert lo == pytest.approx(1.6 / 1.5) and hi == pytest.approx(1.6 / 2.5)
+    assert lo == pytest.approx(1.6 / 1.5)
+    assert hi == pytest.approx(1.6 / 2.5)
 
 
 def test_missing_and_substituted_components_are_flagged() -> None:
@@ -100,7 +102,8 @@ def test_scaling_errors() -> None:
     with pytest.raises(DataError, match="strictly between"):
         fit_scaling([_gen(1, 5, 100.0), _gen(2, 50, 50.0)])
     flat = fit_scaling([_gen(1, 5, None), _gen(2, 50, None)])
-    assert flat.per_decade is None and flat.predict(10) is None
+    assert flat.per_decade is None
+    assert flat.predict(10) is None
     worse = fit_scaling([_gen(1, 5, 50.0), _gen(2, 50, 40.0)])
     assert worse.marginal[0][1] == float("inf")
 

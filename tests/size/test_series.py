@@ -45,7 +45,8 @@ def test_bad_dates_and_numbers_are_named() -> None:
     with pytest.raises(DataError) as err:
         make_series("x", ["2020-01", "not a date"], ["1", "abc"], unit="percent", freq="M")
     text = str(err.value)
-    assert "'date' must be a date" in text and "'value' must be a number" in text
+    assert "'date' must be a date" in text
+    assert "'value' must be a number" in text
 
 
 def test_decimal_rates_contradict_percent_unit() -> None:
@@ -86,6 +87,7 @@ def test_splice_shifts_the_proxy_to_the_primary_level() -> None:
     np.testing.assert_allclose(joined.data.to_numpy()[-3:], [5.0, 5.0, 5.0])
     assert "shifted by +1.00 pp" in joined.note
     raw, info_raw = splice(primary, proxy, adjust="raw")  # type: ignore[arg-type]
-    assert info_raw.shift == 0.0 and raw.data.iloc[-1] == pytest.approx(4.0)
+    assert info_raw.shift == 0.0
+    assert raw.data.iloc[-1] == pytest.approx(4.0)
     with pytest.raises(DataError, match="must overlap"):
         splice(primary, proxy, overlap=12)  # type: ignore[arg-type]

@@ -79,7 +79,8 @@ def test_round_trip_is_capped_by_the_path_bottleneck(
 def test_roles_find_firms_on_several_sides(small_web: Web) -> None:
     report = roles(small_web)
     assert set(report.roles["nvidia"]) >= {"investor", "supplier", "customer"}
-    assert "meta" in report.multi and "nvidia" in report.multi
+    assert "meta" in report.multi
+    assert "nvidia" in report.multi
     assert "pimco" not in report.multi
     assert "guarantor" in report.roles["meta"]
     assert "nvidia" in str(report)

@@ -100,9 +100,12 @@ def synthetic() -> tuple[Series, Series]:
 def test_synthetic_episodes_and_ratios(synthetic: tuple[Series, Series]) -> None:
     gdp, rate = synthetic
     res = wicksell(gdp, rate, WicksellConfig(theta=2.0, rule="positive_runs"))
-    assert res.dotcom is not None and res.dotcom.size == pytest.approx(2.0, rel=1e-6)
-    assert res.subprime is not None and res.subprime.size == pytest.approx(6.0, rel=1e-6)
-    assert res.current is not None and res.current.ongoing
+    assert res.dotcom is not None
+    assert res.dotcom.size == pytest.approx(2.0, rel=1e-6)
+    assert res.subprime is not None
+    assert res.subprime.size == pytest.approx(6.0, rel=1e-6)
+    assert res.current is not None
+    assert res.current.ongoing
     assert res.ratio_dotcom == pytest.approx(10.0, rel=1e-6)
     assert res.ratio_subprime == pytest.approx(20.0 / 6.0, rel=1e-6)
     assert "current / dot-com = 10.00x" in str(res)
@@ -119,7 +122,8 @@ def test_theta_shifts_the_deficit_one_for_one(synthetic: tuple[Series, Series]) 
 def test_quarterly_frequency_agrees_on_a_flat_path(synthetic: tuple[Series, Series]) -> None:
     gdp, rate = synthetic
     q = wicksell(gdp, rate, WicksellConfig(frequency="quarterly", rule="positive_runs"))
-    assert q.current is not None and q.current.size == pytest.approx(20.0, rel=0.05)
+    assert q.current is not None
+    assert q.current.size == pytest.approx(20.0, rel=0.05)
 
 
 def test_reset_rule_merges_episodes_and_says_so(synthetic: tuple[Series, Series]) -> None:
@@ -132,7 +136,8 @@ def test_reset_rule_merges_episodes_and_says_so(synthetic: tuple[Series, Series]
 def test_missing_benchmark_is_reported(synthetic: tuple[Series, Series]) -> None:
     gdp, rate = synthetic
     res = wicksell(gdp, rate, WicksellConfig(theta=0.0))
-    assert res.dotcom is None and res.ratio_dotcom is None
+    assert res.dotcom is None
+    assert res.ratio_dotcom is None
     assert any("no dot-com episode" in n for n in res.notes)
     assert "n/a" in str(res)
 
@@ -171,7 +176,8 @@ def test_variants_table_covers_the_grid(synthetic: tuple[Series, Series]) -> Non
     table = variants(gdp, {"a": rate, "b": rate}, thetas=(1.0, 2.0))
     assert len(table.table) == 2 * 2 * 2 * 2
     lo_d, hi_d, lo_s, hi_s = table.ratio_range
-    assert lo_d <= hi_d and lo_s <= hi_s
+    assert lo_d <= hi_d
+    assert lo_s <= hi_s
     assert "Wicksellian deficit variants" in str(table)
 
 
@@ -214,6 +220,9 @@ def test_vendor_rates_from_shared_data(shared_data: Path) -> None:
     res = wicksell(load_gdp(shared_data / "us_gdp_quarterly_bea.csv"), baa,
                    WicksellConfig(rule="positive_runs"))
     # what the data gives (no tuning): a current episode from 2021 that exceeds both benchmarks
-    assert res.current is not None and res.current.start == "2021"
-    assert res.ratio_dotcom is not None and res.ratio_dotcom > 1.0
-    assert res.ratio_subprime is not None and res.ratio_subprime > 1.0
+    assert res.current is not None
+    assert res.current.start == "2021"
+    assert res.ratio_dotcom is not None
+    assert res.ratio_dotcom > 1.0
+    assert res.ratio_subprime is not None
+    assert res.ratio_subprime > 1.0

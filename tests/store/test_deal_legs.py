@@ -30,8 +30,10 @@ def test_the_kevin_tracker_imports_with_empty_amounts_skipped(shared_data: Path)
         result = import_deal_legs(shared_data / KEVIN)
     web = result.web
     assert result.n_rows == 174
-    assert len(result.contract_rows) == 81 and len(result.skipped_rows) == 93
-    assert len(web.contracts) == 81 and web.as_of.isoformat() == "2026-10-07"
+    assert len(result.contract_rows) == 81
+    assert len(result.skipped_rows) == 93
+    assert len(web.contracts) == 81
+    assert web.as_of.isoformat() == "2026-10-07"
     assert _contract(web, "openai-oracle-2025-07") == [
         ("compute_commitment", "oracle", "openai", 300.0)]
     assert _contract(web, "aws-openai-2025-11") == [
@@ -80,7 +82,8 @@ def test_entities_and_sources_made_by_the_import_are_flagged(shared_data: Path) 
     assert all("created by the deal-leg import" in e.note for e in web.entities)
     assert web.entity("nvidia").kind == "chipmaker"
     g42 = web.entity("g42")
-    assert g42.kind == "other" and "not in the mapping" in g42.note
+    assert g42.kind == "other"
+    assert "not in the mapping" in g42.note
     assert web.source_by_id["kevin19980730_deals"].kind == "dataset"
     assert all(c.source_ids[0] == "kevin19980730_deals" and len(c.source_ids) >= 2
                for c in web.contracts)
@@ -100,10 +103,12 @@ def test_the_json_edges_file_imports_payer_to_payee(shared_data: Path) -> None:
     with pytest.warns(MissingAmountWarning, match="6 legs without an amount were skipped"):
         result = import_deal_legs(shared_data / EDGES)
     web = result.web
-    assert web.as_of.isoformat() == "2026-06-03" and len(web.contracts) == 6
+    assert web.as_of.isoformat() == "2026-06-03"
+    assert len(web.contracts) == 6
     flows = {(c.kind, c.holder, c.obligor): c for c in web.contracts}
     commitment = flows["compute_commitment", "coreweave", "openai"]
-    assert commitment.amount == 18.4 and commitment.start is not None
+    assert commitment.amount == 18.4
+    assert commitment.start is not None
     loi = flows["equity_stake", "nvidia", "openai"]
     assert (loi.amount, loi.status, loi.confidence) == (100.0, "announced", "low")
     assert flows["equity_stake", "microsoft", "openai"].confidence == "high"
@@ -212,7 +217,8 @@ def test_as_of_needs_a_dated_leg_or_an_argument(tmp_path: Path) -> None:
     import datetime as dt
 
     web = import_deal_legs(path, as_of=dt.date(2026, 1, 1)).web
-    assert web.contracts[0].start is None and web.contracts[0].amount == 1.0
+    assert web.contracts[0].start is None
+    assert web.contracts[0].amount == 1.0
 
 
 def _yaml(tmp_path: Path, text: str) -> Path:
@@ -245,7 +251,8 @@ dataset_source: {}
         "customer_revenue", "openai", "acme", 2.5, "closed")
     assert len(c.source_ids) == 2
     assert result.web.entity("acme").name == "Acme Cloud Inc."
-    assert "acme" in str(result) and "1 contracts" in str(result)
+    assert "acme" in str(result)
+    assert "1 contracts" in str(result)
 
 
 def test_a_bad_mapping_reports_every_problem(tmp_path: Path) -> None:

@@ -167,7 +167,8 @@ def test_a_lock_held_too_long_is_reported(tmp_path: Path, small_web: Web) -> Non
         store.save_web(small_web)
     with subprocess.Popen([sys.executable, "-c", _HOLDER, str(path), "3"],
                           stdout=subprocess.PIPE, text=True) as holder:
-        assert holder.stdout is not None and holder.stdout.readline().strip() == "locked"
+        assert holder.stdout is not None
+        assert holder.stdout.readline().strip() == "locked"
         with pytest.raises(DataError, match="is locked by another process"):
             open_store(path, read_only=True, timeout=0.3)
     assert holder.returncode == 0
@@ -202,7 +203,8 @@ def test_a_reader_during_a_write_sees_the_whole_before_or_the_whole_after(
     rows.write_text(json.dumps(tables))
     with subprocess.Popen([sys.executable, "-c", _WRITER, str(path), str(rows)],
                           stdout=subprocess.PIPE, text=True) as writer:
-        assert writer.stdout is not None and writer.stdout.readline().strip() == "mid-write"
+        assert writer.stdout is not None
+        assert writer.stdout.readline().strip() == "mid-write"
         started = time.monotonic()
         with open_store(path, read_only=True, timeout=60) as store:
             versions = store.list_webs("small")

@@ -67,7 +67,8 @@ def test_an_export_replaces_an_old_export_but_not_other_directories(
     dest = tmp_path / "web"
     export_web(small_web, dest, "csv")
     export_web(small_web, dest, "parquet")
-    assert detect_format(dest) == "parquet" and not (dest / "contracts.csv").exists()
+    assert detect_format(dest) == "parquet"
+    assert not (dest / "contracts.csv").exists()
     home = tmp_path / "home"
     home.mkdir()
     (home / "thesis.tex").write_text("precious")

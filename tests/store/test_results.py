@@ -33,13 +33,14 @@ def test_a_frame_round_trips_exactly(store: Store) -> None:
     assert (info.status, info.chunks, info.n_rows) == ("complete", (0,), 6)
     assert info.params == {"paths": 3, "scenario": "crash"}
     pd.testing.assert_frame_equal(store.load_result_frame("r1"), frame)
-    assert "run r1 (stress): complete, 1 chunk(s), 6 rows" == str(info)
+    assert str(info) == "run r1 (stress): complete, 1 chunk(s), 6 rows"
 
 
 def test_a_chunked_run_resumes_and_concatenates_in_chunk_order(store: Store) -> None:
     params = {"scenario": "crash", "seed": 7}
     store.save_result_frame("mc", "stress", params, _frame(range(2, 4)), chunk=1, complete=False)
     store.save_result_frame("mc", "stress", params, _frame(range(0, 2)), chunk=0, complete=False)
+    assert store.has_run("mc")
     info = store.run_info("mc")
     assert (info.status, info.chunks) == ("running", (0, 1))
     with pytest.raises(ScenarioError, match="is running"):
@@ -68,6 +69,7 @@ def test_resuming_with_other_params_or_into_a_complete_run_is_refused(store: Sto
 
 
 def test_unknown_runs_are_data_errors(store: Store) -> None:
+    assert not store.has_run("nope")
     with pytest.raises(DataError, match="must name a stored run"):
         store.load_result_frame("nope")
     with pytest.raises(DataError, match="must name a stored run"):
@@ -105,3 +107,11 @@ def test_bad_series_are_data_errors(store: Store) -> None:
         store.save_series("x", pd.DataFrame({"date": ["2024-01-01", "soon"], "value": [1, 2]}))
     with pytest.raises(DataError, match="must name a stored series"):
         store.load_series("x")
+
+
+def test_the_store_package_exports_lazily() -> None:
+    import bubblescope.store as package
+
+    assert package.open_store is open_store
+    with pytest.raises(AttributeError, match="no attribute 'nothing'"):
+        package.nothing  # noqa: B018

@@ -134,7 +134,7 @@ def test_bounded_laws_stay_in_bounds_and_are_monotone(
 def test_fields_are_checked_against_the_scenario_rules() -> None:
     from bubblescope.stress.distributions import check_fields
 
-    check_fields(parse_uncertainty({"s": {"dist": "beta", "a": 2, "b": 5,
+    check_fields(parse_uncertainty({"s": {"dist": "beta", "a": 2, "b": 5, "high": 0.9,
                                           "field": "ai_revenue_shock"}}))
     with pytest.raises(ScenarioError, match="must be a numeric scenario field that can vary by "
                                             "path .*got 'moonshot'"):

@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+import json
+from collections.abc import Iterator, Mapping
+from pathlib import Path
 
 import numpy as np
 import pytest
+import typer
+from typer.testing import CliRunner
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -15,6 +19,7 @@ from bubblescope.stress.distributions import parse_uncertainty
 from bubblescope.stress.montecarlo import (
     BLOCK_SIZE,
     Chunk,
+    ChunkResult,
     EngineModel,
     MonteCarloResult,
     PathOutcome,
@@ -252,3 +257,135 @@ def test_chunk_frames_round_trip(model: FurfineModel) -> None:
     np.testing.assert_array_equal(back.inputs, part.inputs)
     np.testing.assert_array_equal(back.outcome.default_quarter, part.outcome.default_quarter)
     np.testing.assert_array_equal(back.outcome.sector_loss, part.outcome.sector_loss)
+
+
+# --- faces: the report section and the commands (src/bubblescope/{report,cli}/montecarlo.py) --
+def test_report_section_draws_the_distributions(model: FurfineModel) -> None:
+    from bubblescope.report.montecarlo import section
+
+    r = run_montecarlo(model, UNCERTAIN, 120, seed=3)
+    s = section(r)
+    assert s.key == "montecarlo"
+    assert s.html.count("plotly-graph-div") == 4
+    assert "System loss over the horizon" in s.html
+    assert "2008: $1.9T" in s.html
+    assert "Convergence (batch means)" in s.html
+
+
+SCENARIO_YAML = """
+name: mc-test
+quarters: 4
+equity_shock: 0.2
+uncertain:
+  shortfall: {dist: uniform, low: 0.0, high: 0.6, field: ai_revenue_shock}
+  recovery: {dist: uniform, low: 0.2, high: 0.6, field: recovery_senior}
+"""
+
+
+@pytest.fixture
+def cli() -> Iterator[tuple[CliRunner, typer.Typer]]:
+    from bubblescope.cli import montecarlo as mc_cli
+
+    app = typer.Typer()
+    mc_cli.register(app)
+    yield CliRunner(), app
+
+
+def test_cli_interrupt_keeps_chunks_and_resume_completes(
+    cli: tuple[CliRunner, typer.Typer], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from bubblescope.cli import montecarlo as mc_cli
+    from bubblescope.store.duckdb_store import open_store
+
+    runner, app = cli
+    scen = tmp_path / "s.yaml"
+    scen.write_text(SCENARIO_YAML)
+    db = tmp_path / "mc.duckdb"
+    args = ["montecarlo", "--scenario", str(scen), "--paths", "10", "--seed", "4",
+            "--chunk-size", "3", "--db", str(db)]
+    full = runner.invoke(app, [*args, "--run-id", "whole", "--json"])
+    assert full.exit_code == 0, full.output
+    whole = json.loads(full.stdout)
+    assert whole["run_id"] == "whole"
+    assert whole["paths"] == 10
+
+    real = mc_cli.run_montecarlo
+
+    def interrupted(*a: object, **kw: object) -> object:
+        save = kw["on_chunk"]
+
+        def on_chunk(result: ChunkResult) -> None:
+            save(result)  # type: ignore[operator]
+            if result.chunk.index == 1:
+                raise KeyboardInterrupt
+
+        kw["on_chunk"] = on_chunk
+        return real(*a, **kw)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(mc_cli, "run_montecarlo", interrupted)
+    cut = runner.invoke(app, [*args, "--run-id", "cut"])
+    assert cut.exit_code == 130
+    assert "2 of 4 chunks stored as run 'cut'" in cut.stderr
+    with open_store(db) as store:
+        info = store.run_info("cut")
+        assert info.status == "running"
+        assert info.chunks == (0, 1)
+        assert store.run_info("whole").status == "complete"
+
+    monkeypatch.setattr(mc_cli, "run_montecarlo", real)
+    resumed = runner.invoke(app, ["montecarlo", "--resume", "cut", "--db", str(db), "--json"])
+    assert resumed.exit_code == 0, resumed.output
+    again = json.loads(resumed.stdout)
+    assert again["system_loss"] == whole["system_loss"]
+    assert again["defaults"] == whole["defaults"]
+    with open_store(db) as store:
+        assert store.run_info("cut").status == "complete"
+        assert len(store.load_result_frame("cut")) == 10
+
+
+def test_cli_text_output_and_bad_input(cli: tuple[CliRunner, typer.Typer],
+                                       tmp_path: Path) -> None:
+    runner, app = cli
+    scen = tmp_path / "s.yaml"
+    scen.write_text(SCENARIO_YAML)
+    ok = runner.invoke(app, ["montecarlo", "--scenario", str(scen), "--paths", "4",
+                             "--no-store"])
+    assert ok.exit_code == 0, ok.output
+    assert "Monte Carlo: 4 paths" in ok.stdout
+    assert "not stored" in ok.stdout
+    bad = tmp_path / "bad.yaml"
+    bad.write_text("uncertain:\n  x: {dist: normal, mean: 0, sd: -1, field: equity_shock}\n")
+    res = runner.invoke(app, ["montecarlo", "--uncertain", str(bad), "--no-store"])
+    assert isinstance(res.exception, ScenarioError)
+    assert "uncertain.x.sd must be > 0, got -1.0" in str(res.exception)
+    res = runner.invoke(app, ["montecarlo", "--scenario", "nope", "--no-store"])
+    assert isinstance(res.exception, ScenarioError)
+    assert "must be a preset" in str(res.exception)
+    res = runner.invoke(app, ["montecarlo", "--paths", "2", "--no-store",
+                              "--scheduler", "tcp://127.0.0.1:9", "--timeout", "1"])
+    assert isinstance(res.exception, ScenarioError)
+    assert "unreachable" in str(res.exception)
+
+
+def test_cli_reverse_and_sensitivity(cli: tuple[CliRunner, typer.Typer], tmp_path: Path) -> None:
+    runner, app = cli
+    scen = tmp_path / "s.yaml"
+    scen.write_text(SCENARIO_YAML)
+    rev = runner.invoke(app, ["reverse", "--scenario", str(scen), "--direction",
+                              "ai_revenue_shortfall", "--outcome", "loss:-1", "--json"])
+    assert rev.exit_code == 0, rev.output
+    assert json.loads(rev.stdout)["status"] == "reached_at_zero"
+    text = runner.invoke(app, ["reverse", "--scenario", str(scen), "--outcome", "default",
+                               "--tol", "0.05", "--grid", "5"])
+    assert text.exit_code == 0, text.output
+    assert "Reverse stress test: first default of any entity" in text.stdout
+    bad = runner.invoke(app, ["reverse", "--direction", "moon"])
+    assert isinstance(bad.exception, ScenarioError)
+    sens = runner.invoke(app, ["sensitivity", "--scenario", str(scen), "--samples", "4",
+                               "--json"])
+    assert sens.exit_code == 0, sens.output
+    payload = json.loads(sens.stdout)
+    assert payload["evaluations"] == 4 * 4
+    assert {b["name"] for b in payload["tornado"]} == {"shortfall", "recovery"}
+    txt = runner.invoke(app, ["sensitivity", "--scenario", str(scen), "--samples", "4"])
+    assert "Sobol indices" in txt.stdout

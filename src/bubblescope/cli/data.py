@@ -6,6 +6,7 @@ import leaves the store unchanged; ``app.py`` prints every issue and exits with 
 
 from __future__ import annotations
 
+import dataclasses
 import warnings
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -60,17 +61,20 @@ MappingOption = Annotated[Path | None, typer.Option(
 EmptyOption = Annotated[str | None, typer.Option(
     "--empty-amount", help="Deal legs without an amount: 'skip' them or use the 'headline'.")]
 VersionOption = Annotated[str | None, typer.Option("--version", help="Web version.")]
+BaseOption = Annotated[str | None, typer.Option(
+    "--base", help="With --deal-legs: add the legs to this stored web ('default': bundled).")]
 
 
 @data_app.command("validate")
 def validate(
     path: Annotated[Path, typer.Argument(help="Web directory, table CSV or deal-leg file.")],
     deal_legs: DealLegsOption = False, mapping: MappingOption = None,
-    empty_amount: EmptyOption = None, as_json: JsonOption = False,
+    empty_amount: EmptyOption = None, base: BaseOption = None, db: DbOption = None,
+    as_json: JsonOption = False,
 ) -> None:
     """Check a web directory (CSV or Parquet), one table CSV, or a deal-leg file."""
     if deal_legs or path.suffix.lower() == ".json":
-        result = _deal_legs(path, mapping, empty_amount)
+        result = _deal_legs(path, mapping, empty_amount, None, _base(base, db))
         _report_valid(as_json, {"kind": "deal_legs", **_import_payload(result)}, str(result))
         return
     if path.is_dir():
@@ -97,7 +101,7 @@ def import_(
     name: Annotated[str | None, typer.Option("--name", help="Store the web under this name.")]
     = None,
     version: VersionOption = None, deal_legs: DealLegsOption = False,
-    mapping: MappingOption = None, empty_amount: EmptyOption = None,
+    mapping: MappingOption = None, empty_amount: EmptyOption = None, base: BaseOption = None,
     replace: Annotated[bool, typer.Option("--replace", help="Overwrite an existing version.")]
     = False,
     db: DbOption = None, as_json: JsonOption = False,
@@ -105,12 +109,12 @@ def import_(
     """Validate PATH and store it as a new version of a web (all or nothing)."""
     payload: dict[str, Any] = {}
     if deal_legs or path.suffix.lower() == ".json":
-        result = _deal_legs(path, mapping, empty_amount, name)
+        result = _deal_legs(path, mapping, empty_amount, name, _base(base, db))
         web, payload = result.web, _import_payload(result)
     else:
         web = read_export(path)
         if name:
-            web = Web(name, web.as_of, web.entities, web.contracts, web.sources, web.description)
+            web = dataclasses.replace(web, name=name)
     with open_store(db or default_db()) as store:
         saved = store.save_web(web, version, origin=str(path), replace=replace)
     if as_json:
@@ -201,7 +205,8 @@ def register(app: typer.Typer) -> None:
 
 # --- helpers ----------------------------------------------------------------------------
 def _deal_legs(
-    path: Path, mapping_file: Path | None, empty_amount: str | None, name: str | None = None,
+    path: Path, mapping_file: Path | None, empty_amount: str | None, name: str | None,
+    base: Web | None,
 ) -> DealLegImport:
     if empty_amount not in (None, "skip", "headline"):
         raise DataError.single("--empty-amount", None, "empty_amount",
@@ -210,7 +215,11 @@ def _deal_legs(
     policy: Literal["skip", "headline"] | None = (
         "headline" if empty_amount == "headline" else "skip" if empty_amount else None)
     with _warnings_to_stderr():
-        return import_deal_legs(path, mapping, name=name, empty_amount=policy)
+        return import_deal_legs(path, mapping, name=name, empty_amount=policy, base=base)
+
+
+def _base(name: str | None, db: Path | None) -> Web | None:
+    return _stored_web(name, None, db) if name else None
 
 
 @contextmanager
@@ -285,7 +294,7 @@ def _print_entity(p: dict[str, Any]) -> None:
     for f in p["figures"]:
         figures.add_row(f["metric"], str(f["year"]), f"{f['value']:,.3f}", f["confidence"],
                         ", ".join(f["sources"]))
-    console.print(figures)
+    console.print(figures if p["figures"] else "No figures.")
     for key, title in (("holds", "Claims held (holder)"), ("owes", "Claims owed (obligor)")):
         table = Table("id", "kind", "counterparty", "USD bn", "status", "confidence", title=title)
         for c in p[key]:

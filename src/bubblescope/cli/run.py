@@ -17,7 +17,9 @@ from rich.console import RenderableType
 import bubblescope
 from bubblescope.cli.common import JsonOption, console, print_json
 from bubblescope.model.web import Web
+from bubblescope.cli.size import card_payload
 from bubblescope.report import html as report_html
+from bubblescope.report import size as report_size
 from bubblescope.report import web as report_web
 from bubblescope.report.base import Section
 
@@ -40,7 +42,13 @@ def _web_part(web: Web) -> Part:
                 report_web.section(web))
 
 
-PARTS: tuple[Callable[[Web], Part], ...] = (_web_part,)
+def _size_part(web: Web) -> Part:
+    card = report_size.card_for(web)
+    return Part("size", report_size.headline(card), card_payload(card),
+                report_size.section(card))
+
+
+PARTS: tuple[Callable[[Web], Part], ...] = (_web_part, _size_part)
 
 WebOption = Annotated[
     Path | None,

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 from typing import Annotated
 
@@ -9,9 +10,10 @@ import typer
 
 from bubblescope.cli.common import err_console
 
-__all__ = ["TOKEN_ENV", "register", "serve"]
+__all__ = ["DATA_DIR_ENV", "TOKEN_ENV", "register", "serve"]
 
 TOKEN_ENV = "BUBBLESCOPE_TOKEN"
+DATA_DIR_ENV = "BUBBLESCOPE_DATA_DIR"
 
 
 def serve(
@@ -24,14 +26,19 @@ def serve(
     web: Annotated[Path | None, typer.Option(
         help="Web directory to show instead of the bundled default.",
     )] = None,
+    data_dir: Annotated[Path | None, typer.Option(
+        help=f"Directory of extra price series (default: ${DATA_DIR_ENV} or ../shared/data).",
+    )] = None,
 ) -> None:
     """Serve the dashboard: the web, stress, signals and data pages and their JSON API."""
     import uvicorn
 
     from bubblescope import load_web
     from bubblescope.dashboard import Settings, create_app
+    from bubblescope.signals import find_data_dir
 
-    settings = Settings(host=host, port=port, token=token)
+    found = find_data_dir(data_dir, os.environ.get(DATA_DIR_ENV), Path.cwd())
+    settings = Settings(host=host, port=port, token=token, data_dir=found)
     app = create_app(settings, load_web(str(web)) if web is not None else None)
     where = f"http://{host}:{port}/" + ("?token=…" if token else "")
     err_console.print(f"bubblescope dashboard on {where}  (Ctrl-C to stop)", highlight=False)

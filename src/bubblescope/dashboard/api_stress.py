@@ -7,9 +7,9 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Depends, HTTPException
 from pydantic import BaseModel, Field
 
-from bubblescope.dashboard import parts
+from bubblescope.dashboard import stress_views
 from bubblescope.dashboard.deps import get_state
-from bubblescope.dashboard.jobs import Progress
+from bubblescope.dashboard.jobs import JobView, Progress
 from bubblescope.dashboard.state import DashboardState
 from bubblescope.model.errors import ScenarioError
 
@@ -36,7 +36,7 @@ class RunRequest(BaseModel):
 def presets(state: State) -> Json:
     """Preset scenarios with their editable parameters and allowed ranges, and the run caps."""
     limits = state.settings.limits
-    return {"presets": parts.stress_presets(),
+    return {"presets": stress_views.presets(),
             "limits": {"max_paths": limits.max_paths, "max_quarters": limits.max_quarters}}
 
 
@@ -49,13 +49,22 @@ def run(state: State, request: RunRequest) -> Json:
     if request.quarters is not None and request.quarters > limits.max_quarters:
         raise ScenarioError(
             f"quarters must be at most {limits.max_quarters}, got {request.quarters}")
-    scenario = parts.stress_scenario(request.preset, request.overrides, request.quarters)
+    scenario = stress_views.scenario(request.preset, request.overrides, request.quarters)
+    if scenario.quarters > limits.max_quarters:
+        raise ScenarioError(f"quarters must be at most {limits.max_quarters}; preset "
+                            f"{request.preset!r} runs {scenario.quarters}: ask for fewer")
     web = state.web
 
     def work(progress: Progress) -> Json:
-        return parts.stress_run(web, scenario, request.paths, request.seed, progress)
+        return stress_views.stress_job(web, scenario, request.paths, request.seed, progress)
 
     return _job_json(state.jobs.submit("stress", work))
+
+
+@router.get("/stress/headline")
+def headline(state: State) -> Json:
+    """Who gets hurt under the default scenario (one path; computed once per web)."""
+    return state.cached("stress-headline", stress_views.headline)
 
 
 @router.get("/jobs/{job_id}")
@@ -67,7 +76,7 @@ def job(state: State, job_id: str) -> Json:
         raise HTTPException(404, f"no job {job_id!r}") from None
 
 
-def _job_json(view: Any) -> Json:
+def _job_json(view: JobView) -> Json:
     return {"id": view.id, "kind": view.kind, "status": view.status,
             "progress": view.progress, "message": view.message, "result": view.result,
             "error": view.error}

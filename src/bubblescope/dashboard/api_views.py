@@ -1,14 +1,14 @@
-"""API of the overview, size and signals pages."""
+"""API of the overview and signals pages: the web in numbers, the bubble card, signals."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, File, UploadFile
 
-from bubblescope.dashboard import parts
-from bubblescope.dashboard.deps import PartUnavailableError, get_state
+from bubblescope.dashboard import signal_views
+from bubblescope.dashboard.deps import get_state
+from bubblescope.dashboard.size_views import size_json
 from bubblescope.dashboard.state import DashboardState
 from bubblescope.dashboard.uploads import csv_rows
 
@@ -19,22 +19,39 @@ State = Annotated[DashboardState, Depends(get_state)]
 Json = dict[str, Any]
 
 
+@router.get("/overview")
+def overview(state: State) -> Json:
+    """The current web in numbers."""
+    web = state.web
+    return {"name": web.name, "as_of": web.as_of.isoformat(), "entities": len(web.entities),
+            "contracts": len(web.contracts), "sources": len(web.sources),
+            "modified": state.modified}
+
+
 @router.get("/size")
 def size(state: State) -> Json:
     """How big: the bubble card of the current web."""
-    return parts.size_card(state.web)
+    return state.cached("size", lambda web: size_json(web, state.settings.data_dir))
 
 
 @router.get("/signals")
-def signal_series() -> list[Json]:
-    """The bundled price series the signals page can analyse."""
-    return parts.signal_series()
+def signal_series(state: State) -> list[Json]:
+    """The price series the signals page can analyse here."""
+    return signal_views.series_list(state.settings.data_dir)
+
+
+@router.get("/signals/latest")
+def latest(state: State) -> Json:
+    """When: the latest explosiveness reading of the AI names (for the overview)."""
+    return state.cached("signals-latest",
+                        lambda _: signal_views.latest(state.settings.data_dir))
 
 
 @router.get("/signals/{name}")
-def signal(name: str) -> Json:
-    """When: a bundled series with its BSADF statistic, episodes and LPPLS fit."""
-    return parts.signal_analysis(name)
+def signal(state: State, name: str) -> Json:
+    """A series with its BSADF statistic, critical values, episodes and LPPLS fit."""
+    return state.cached(("signal", name),
+                        lambda _: signal_views.named(name, state.settings.data_dir))
 
 
 @router.post("/signals/upload")
@@ -43,24 +60,4 @@ async def signal_upload(
 ) -> Json:
     """The same analysis for an uploaded ``date,value`` CSV (parsed in memory)."""
     rows = csv_rows(await file.read(), "uploaded series", state.settings.limits.max_series_points)
-    return parts.signal_upload(rows)
-
-
-@router.get("/overview")
-def overview(state: State) -> Json:
-    """The three headlines: how big, the latest signals, who gets hurt by default."""
-    out: Json = {"web": {"name": state.web.name, "as_of": state.web.as_of.isoformat(),
-                         "entities": len(state.web.entities),
-                         "contracts": len(state.web.contracts),
-                         "sources": len(state.web.sources), "modified": state.modified}}
-    views: list[tuple[str, Callable[[], Json]]] = [
-        ("size", lambda: parts.size_card(state.web)),
-        ("signals", parts.latest_signals),
-        ("stress", lambda: parts.stress_headline(state.web)),
-    ]
-    for key, make in views:
-        try:
-            out[key] = {"available": True, **make()}
-        except PartUnavailableError as exc:
-            out[key] = {"available": False, "detail": str(exc)}
-    return out
+    return signal_views.uploaded(rows)

@@ -7,11 +7,17 @@ from typing import Annotated, Any, cast
 
 from fastapi import APIRouter, Depends, File, Form, HTTPException, Query, UploadFile
 
-from bubblescope.dashboard import parts
 from bubblescope.dashboard.deps import get_state
 from bubblescope.dashboard.graph import EdgeFilter, entity_card, search_sources
 from bubblescope.dashboard.state import DashboardState
-from bubblescope.dashboard.uploads import TABLES, WebTable, csv_rows, issue_json, replace_table
+from bubblescope.dashboard.uploads import (
+    TABLES,
+    WebTable,
+    csv_rows,
+    deal_legs_web,
+    issue_json,
+    replace_table,
+)
 from bubblescope.model.errors import DataError, ScenarioError
 from bubblescope.model.kinds import CONFIDENCES, CONTRACT_KINDS, ENTITY_KINDS, STATUSES
 from bubblescope.model.parse import Row
@@ -126,5 +132,5 @@ def _upload_name(filename: str | None, table: str) -> str:
 def _validated(state: DashboardState, table: str, rows: list[Row], name: str,
                ) -> tuple[Web, list[str]]:
     if table == "deal_legs":
-        return parts.deal_legs_web(state.web, rows, name)
+        return deal_legs_web(state.web, rows, name)
     return replace_table(state.web, cast(WebTable, table), rows, name), []

@@ -20,7 +20,6 @@ from fastapi.responses import FileResponse, JSONResponse, Response
 from fastapi.staticfiles import StaticFiles
 
 from bubblescope.dashboard import api_stress, api_views, api_web
-from bubblescope.dashboard.deps import PartUnavailableError
 from bubblescope.dashboard.jobs import JobManager, TooManyJobsError
 from bubblescope.dashboard.security import BodyLimitMiddleware, TokenMiddleware
 from bubblescope.dashboard.settings import Settings
@@ -136,5 +135,5 @@ def _add_errors(app: FastAPI) -> None:
         return respond
 
     for exc_type, status in ((DataError, 422), (ScenarioError, 422), (TooManyJobsError, 429),
-                             (PartUnavailableError, 503), (BubblescopeError, 500)):
+                             (BubblescopeError, 500)):
         app.add_exception_handler(exc_type, handler(status))

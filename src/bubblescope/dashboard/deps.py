@@ -1,17 +1,12 @@
-"""What every router shares: the server state and the errors the API maps to statuses."""
+"""What every router shares: the server state."""
 
 from __future__ import annotations
 
 from fastapi import Request
 
 from bubblescope.dashboard.state import DashboardState
-from bubblescope.model.errors import BubblescopeError
 
-__all__ = ["PartUnavailableError", "get_state"]
-
-
-class PartUnavailableError(BubblescopeError):
-    """A library part the page needs is not installed in this build (served as 503)."""
+__all__ = ["get_state"]
 
 
 def get_state(request: Request) -> DashboardState:

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import ipaddress
 from dataclasses import dataclass, field
+from pathlib import Path
 
 from bubblescope.model.errors import ScenarioError
 
@@ -68,12 +69,16 @@ class Settings:
         ``?token=<token>`` on a page, which then sets a same-site cookie).
     limits : Limits
         Request and run size caps.
+    data_dir : Path or None
+        Directory of extra price series (``../shared/data``) for the signals page, chosen by
+        whoever starts the server; uploads never name paths.
     """
 
     host: str = "127.0.0.1"
     port: int = 8000
     token: str | None = None
     limits: Limits = field(default_factory=Limits)
+    data_dir: Path | None = None
 
     def __post_init__(self) -> None:
         if not 0 <= self.port <= 65535:

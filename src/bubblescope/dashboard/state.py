@@ -1,38 +1,41 @@
-"""What one dashboard server holds in memory: the current web and the background jobs.
+"""What one dashboard server holds in memory: the current web, derived views, and jobs.
 
 Uploading a valid table replaces the current web for this server only; nothing is written
 to disk, and :meth:`DashboardState.reset` goes back to the web the server started with.
+Views derived from the web (layout, filtered graphs, the bubble card, the default stress
+headline, signal analyses) are computed on first use and kept until the web changes.
 """
 
 from __future__ import annotations
 
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Hashable
 from dataclasses import dataclass, field
-from typing import Any, Final
+from typing import Any, Final, TypeVar, cast
 
 from bubblescope.dashboard.graph import EdgeFilter, layout, web_graph
 from bubblescope.dashboard.jobs import JobManager
 from bubblescope.dashboard.settings import Settings
 from bubblescope.model.web import Web
 
-__all__ = ["GRAPH_CACHE", "DashboardState"]
+__all__ = ["MEMO_SIZE", "DashboardState"]
 
-#: Most filtered graphs kept per web (the oldest is dropped first).
-GRAPH_CACHE: Final = 64
+T = TypeVar("T")
+
+#: Most derived views kept per web (the oldest is dropped first).
+MEMO_SIZE: Final = 128
 
 
 @dataclass
 class DashboardState:
-    """The server's current web (loaded on first use), its layout and the job manager."""
+    """The server's current web (loaded on first use), its derived views and the jobs."""
 
     settings: Settings
     loader: Callable[[], Web]
     jobs: JobManager
     _base: Web | None = None
     _web: Web | None = None
-    _positions: dict[str, tuple[float, float]] = field(default_factory=dict)
-    _graphs: dict[EdgeFilter, dict[str, Any]] = field(default_factory=dict)
+    _memo: dict[Hashable, Any] = field(default_factory=dict)
     _lock: threading.Lock = field(default_factory=threading.Lock)
 
     @property
@@ -40,50 +43,44 @@ class DashboardState:
         """The current web; the first call loads it (errors of the loader propagate)."""
         with self._lock:
             if self._web is None:
-                self._base = self.loader()
-                self._set(self._base)
-            assert self._web is not None  # set just above: narrows the type for mypy
+                self._base = self._web = self.loader()
             return self._web
-
-    @property
-    def positions(self) -> dict[str, tuple[float, float]]:
-        """Layout positions of the current web's entities."""
-        _ = self.web
-        return self._positions
-
-    def graph(self, keep: EdgeFilter) -> dict[str, Any]:
-        """The graph JSON of the current web under ``keep`` (cached per filter)."""
-        web = self.web
-        with self._lock:
-            cached = self._graphs.get(keep)
-        if cached is None:
-            cached = web_graph(web, keep, self.positions)
-            with self._lock:
-                if self._web is web:  # an upload may have replaced the web meanwhile
-                    if len(self._graphs) >= GRAPH_CACHE:
-                        self._graphs.pop(next(iter(self._graphs)))
-                    self._graphs[keep] = cached
-        return cached
 
     @property
     def modified(self) -> bool:
         """Whether an upload replaced the web the server started with."""
         return self._web is not None and self._web is not self._base
 
+    def cached(self, key: Hashable, make: Callable[[Web], T]) -> T:
+        """``make(web)`` for the current web, computed once per web and ``key``.
+
+        Two threads asking at once may both compute; the value is the same.
+        """
+        web = self.web
+        with self._lock:
+            if key in self._memo:
+                return cast(T, self._memo[key])
+        value = make(web)
+        with self._lock:
+            if self._web is web:  # an upload may have replaced the web meanwhile
+                if len(self._memo) >= MEMO_SIZE:
+                    self._memo.pop(next(iter(self._memo)))
+                self._memo[key] = value
+        return value
+
+    def graph(self, keep: EdgeFilter) -> dict[str, Any]:
+        """The graph JSON of the current web under ``keep``."""
+        return self.cached(("graph", keep),
+                           lambda web: web_graph(web, keep, self.cached("layout", layout)))
+
     def replace(self, web: Web) -> None:
         """Make ``web`` the current web (an upload that validated)."""
         _ = self.web
         with self._lock:
-            self._set(web)
+            self._web, self._memo = web, {}
 
     def reset(self) -> None:
         """Go back to the web the server started with."""
         _ = self.web
         with self._lock:
-            assert self._base is not None  # loaded by the line above
-            self._set(self._base)
-
-    def _set(self, web: Web) -> None:
-        self._web = web
-        self._graphs = {}
-        self._positions = layout(web)
+            self._web, self._memo = self._base, {}

@@ -133,8 +133,8 @@ def _cascade(r: StressResult, web: Web) -> list[Json]:
     steps = []
     for t, label in enumerate(r.quarter_labels):
         hits = first[first["quarter"] == t]
-        events = [f"{names.get(row.entity, row.entity)} ({row.kind}) defaults{where}: {row.reason}"
-                  for row in hits.head(MAX_EVENTS).itertuples()]
+        events = [f"{names.get(str(e), str(e))} ({k}) defaults{where}: {why}"
+                  for e, k, why in hits[["entity", "kind", "reason"]].head(MAX_EVENTS).to_numpy()]
         if len(hits) > MAX_EVENTS:
             events.append(f"… and {len(hits) - MAX_EVENTS} more defaults")
         row = tl.iloc[t]

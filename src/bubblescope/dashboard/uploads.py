@@ -9,14 +9,18 @@ from __future__ import annotations
 
 import csv
 import io
+import warnings
+from collections.abc import Sequence
 from typing import Final, Literal, get_args
 
-from bubblescope.model.errors import DataError, Issue
+from bubblescope.model.errors import DataError, DataQualityWarning, Issue
 from bubblescope.model.parse import Row, build_web
 from bubblescope.model.web import Web
+from bubblescope.store import deal_legs
 from bubblescope.store._rows import columns, text_row, typed_rows
+from bubblescope.store.leg_mapping import KEVIN_MAPPING
 
-__all__ = ["TABLES", "WebTable", "csv_rows", "issue_json", "replace_table"]
+__all__ = ["TABLES", "WebTable", "csv_rows", "deal_legs_web", "issue_json", "replace_table"]
 
 WebTable = Literal["sources", "entities", "figures", "contracts"]
 TABLES: Final[tuple[str, ...]] = get_args(WebTable)
@@ -69,6 +73,21 @@ def replace_table(web: Web, table: WebTable, rows: list[Row], file: str) -> Web:
     files = {t: f"current web {t}" for t in TABLES}
     files[table] = file
     return build_web(web.name + "+upload", web.as_of, tables, files, web.description)
+
+
+def deal_legs_web(web: Web, rows: Sequence[Row], file: str) -> tuple[Web, list[str]]:
+    """Validate a deal-leg table (Kevin's column layout) and add its legs to ``web``.
+
+    Returns the new web and the importer's data-quality notes (legs skipped for want of an
+    amount, ...). Raises :class:`DataError` naming every bad row and column.
+    """
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always", DataQualityWarning)
+        # import_deal_legs() reads a path; uploads stay in memory, so the rows go straight
+        # to the importer's row-level builder.
+        result = deal_legs._build(rows, file, KEVIN_MAPPING, KEVIN_MAPPING.empty_amount,
+                                  web.name + "+legs", web.as_of, web)
+    return result.web, [str(w.message) for w in caught]
 
 
 def issue_json(issue: Issue) -> dict[str, str | int | None]:

@@ -79,8 +79,11 @@ def latest_signals(
         try:
             s = load_named(name, data_dir)
         except DataError as exc:
+            issue = exc.issues[0]
+            why = (f"{issue.file} not found ({issue.value}); Yahoo prices are not bundled: "
+                   "pass --data-dir or set $BUBBLESCOPE_DATA_DIR")
             out.append(LatestSignal(name, None, np.nan, np.nan, np.nan, np.nan, np.nan,
-                                    LATEST_REPS, exc.issues[0].rule.split(";")[0]))
+                                    LATEST_REPS, why))
             continue
         s = _tail(s, LATEST_T)
         if len(s) not in cvs:  # shorter histories need their own (cached) critical values

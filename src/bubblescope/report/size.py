@@ -38,10 +38,11 @@ def headline(card: SizeCard) -> str:
 def rich_card(card: SizeCard) -> Table:
     """The card as a rich table (one row per figure)."""
     table = Table(title="HOW BIG — the bubble card", caption=card.headline)
-    for col in ("figure", "value", "vs dot-com", "vs 2008", "seed says", "source"):
+    for col in ("figure", "value", "vs dot-com | 2008", "seed says", "source"):
         table.add_column(col, overflow="fold")
     for f in card.figures:
-        table.add_row(f.label, f.value, f.vs_dotcom, f.vs_2008, f.seed, f.source)
+        bench = " | ".join(b for b in (f.vs_dotcom, f.vs_2008) if b)
+        table.add_row(f.label, f.value, bench, f.seed, f.source)
     return table
 
 

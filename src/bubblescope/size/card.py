@@ -233,8 +233,8 @@ def _wicksell_fig(w: WicksellResult, v: VariantsTable, seed: Mapping[str, str]) 
     lo_d, hi_d, lo_s, hi_s = v.ratio_range
     return CardFigure(
         "wicksell", "Wicksellian deficit, current episode", size,
-        f"{w.rate_name}: {w.rate_note or w.rate_source}; GDP: {w.gdp_source}",
-        f"{_x(w.ratio_dotcom)} (variants {lo_d:.1f}..{hi_d:.1f}x)",
+        f"{w.rate_name}: {w.rate_note or w.rate_source}; BEA GDP",
+        f"{_x(w.ratio_dotcom)} (variants {lo_d:.1f}..{hi_d:.0f}x)",
         f"{_x(w.ratio_subprime)} (variants {lo_s:.1f}..{hi_s:.1f}x)",
         f"dot-com {seed.get('wicksell_ratio_dotcom', 'n/a')}, 2008 "
         f"{seed.get('wicksell_ratio_subprime', 'n/a')}")
@@ -242,80 +242,80 @@ def _wicksell_fig(w: WicksellResult, v: VariantsTable, seed: Mapping[str, str]) 
 
 def _alloc_fig(a: Allocation) -> CardFigure:
     ai = next((s for f, s in zip(a.flows, a.usd_bn, strict=True) if f.asset_class == "ai"), 0.0)
-    return CardFigure("allocation", "Misallocated capital in AI (flow-share assumption)",
-                      f"~${ai:,.0f}bn of ${a.usd_bn.sum():,.0f}bn", "ASSUMPTION: "
-                      "bubblescope/data/size/flow_shares.csv (sourced flows, low confidence)")
+    return CardFigure("allocation", "Misallocated capital in AI",
+                      f"~${ai:,.0f}bn of ${a.usd_bn.sum():,.0f}bn",
+                      "ASSUMPTION: flow shares (flow_shares.csv, low confidence)")
 
 
 def _revenue_fig(r: RevenueGap, seed: Mapping[str, str]) -> CardFigure:
     t = r.total_excluding(("chipmaker",))
-    return CardFigure("revenue_gap", f"AI revenue vs capex + commitments ({r.year}, "
-                      "chipmakers left out)",
+    return CardFigure("revenue_gap", f"AI revenue vs capex + commitments {r.year}",
                       f"${t['ai_revenue']:,.0f}bn vs ${t['capex']:,.0f}bn + "
-                      f"${t['commitments_per_year']:,.0f}bn/yr", "web figures and contracts",
+                      f"${t['commitments_per_year']:,.0f}bn/yr", "web (chipmakers left out)",
                       seed=f"{seed.get('ai_revenue_2025', '')} vs "
                            f"{seed.get('ai_spending_2025', '')}")
 
 
 def _sequoia_fig(s: SequoiaResult) -> CardFigure:
     return CardFigure("sequoia", "Sequoia required AI revenue", f"${s.required:,.0f}bn/yr "
-                      f"(from ${s.run_rate:,.0f}bn GPU run-rate)", "Cahn (Sequoia) 2023/2024 "
-                      "formula; run-rate from the web's chip-supplier AI revenue")
+                      f"(GPU run-rate ${s.run_rate:,.0f}bn)", "Cahn (Sequoia) formula; web")
 
 
 def _be_fig(b: BreakEven, opt: CardOptions, seed: Mapping[str, str]) -> CardFigure:
     return CardFigure("break_even", f"{opt.lab} break-even at {opt.margin:.0%} margin",
                       f"needs ${b.required:,.0f}bn; x9/2y path: {b.year_exponential:.0f}, "
-                      f"linear: {b.year_linear:.0f}", "web figures; Azhar's x9 in two years",
+                      f"linear: {b.year_linear:.0f}", "web; Azhar's x9 in two years",
                       seed=seed.get("azhar_growth_two_years", ""))
 
 
 def _debt_fig(d: DebtMix, seed: Mapping[str, str]) -> CardFigure:
     t = d.total
-    return CardFigure("debt_mix", f"Debt share of {d.year} capex (firms in the web)",
+    return CardFigure("debt_mix", f"Debt share of {d.year} capex",
                       f"on {t['on_share']:.0%}, off {t['off_share']:.0%} (of ${t['capex']:,.0f}bn)",
-                      "web debt contracts, SPVs looked through",
+                      "web firms, SPVs looked through",
                       seed=f"{seed.get('on_balance_sheet_debt_2025', '')} of "
                            f"{seed.get('ai_capex_2025', '')}")
 
 
 def _cycle_fig(c: CycleReport) -> CardFigure:
-    top = str(c.cycles[0]) if c.cycles else "none"
-    return CardFigure("cycles", f"Financing cycles ({len(c.cycles)})", top,
+    top = "none"
+    if c.cycles:
+        k = c.cycles[0]
+        top = f"{' → '.join((*k.nodes, k.nodes[0]))} (min leg ${k.smallest:,.0f}bn)"
+    return CardFigure("cycles", f"Financing cycles ({len(c.cycles)}), top", top,
                       "web contracts as money flows")
 
 
 def _round_fig(r: RoundTripReport) -> CardFigure:
     firm = r.firms[0] if r.firms else "none"
     share = r.share(firm) if r.firms else 0.0
-    return CardFigure("round_trip", "Highest round-trip revenue share", f"{firm} {share:.0%}",
-                      "web contracts (widest path back)")
+    return CardFigure("round_trip", "Top round-trip revenue share", f"{firm} {share:.0%}",
+                      "web (widest path back)")
 
 
 def _conc_fig(k: Concentration, seed: Mapping[str, str]) -> CardFigure:
-    return CardFigure("concentration", f"{k.supplier} customer concentration",
+    return CardFigure("concentration", f"{k.supplier} customers",
                       f"top {k.customers[0]} {k.top_share:.0%}, HHI {k.hhi:.2f}",
-                      f"web customer contracts ({k.basis})",
+                      f"web ({k.basis})",
                       seed=seed.get("coreweave_top_customer_share", ""))
 
 
 def _gdp_fig(g: GdpContribution, seed: Mapping[str, str]) -> CardFigure:
     lo, hi = g.sensitivity()
-    return CardFigure("gdp", "AI share of H1 2025 real GDP growth",
-                      f"{g.window_share:.0%} (±0.5 pp growth: {hi:.0%}..{lo:.0%})",
-                      "BEA releases via cited summaries: bubblescope/data/size/gdp_contributions"
-                      ".csv", seed=seed.get("gdp_ai_share_h1_2025", ""))
+    return CardFigure("gdp", "AI share of H1 2025 GDP growth",
+                      f"{g.window_share:.0%} (growth ±0.5 pp: {hi:.0%}..{lo:.0%})",
+                      "BEA via cited summaries (gdp_contributions.csv)",
+                      seed=seed.get("gdp_ai_share_h1_2025", ""))
 
 
 def _scaling_fig(s: ScalingFit) -> CardFigure:
     return CardFigure("scaling", "Training cost per generation",
-                      f"x{s.cost_factor:.1f} per generation", "seed 002 costs; MMLU "
-                      "(bubblescope/data/size/scaling.csv)")
+                      f"x{s.cost_factor:.1f}", "seed 002; MMLU (scaling.csv)")
 
 
 def _gk_fig(g: GKScores, seed: Mapping[str, str]) -> CardFigure:
     ai, dot = g.total("ai_2025"), g.total("dotcom_1990s") if "dotcom_1990s" in g.scores else None
     return CardFigure("gk", "Goldfarb–Kirsch score, AI 2025", f"{ai}/8 ({g.verdict('ai_2025')})",
-                      "bubblescope/data/goldfarb_kirsch.yaml",
+                      "goldfarb_kirsch.yaml",
                       vs_dotcom="" if dot is None else f"{dot}/8",
                       seed=seed.get("gk_ai_score", ""))

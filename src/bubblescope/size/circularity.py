@@ -178,23 +178,20 @@ def round_trips(web: Web, legs: Iterable[str] = LEGS) -> RoundTripReport:
     credit or backstop leg); its bottleneck, capped at the revenue, is the round-trip
     amount. One widest path per revenue edge: a lower bound of the max-flow.
     """
-    hops = _hops(flow_edges(web, legs))
+    edges = flow_edges(web, legs)
+    hops = _hops(edges)
+    revenue_of = {e.contract_id: e.value for e in edges if e.leg in _REVENUE_LEGS}
     out_adj: dict[str, list[Hop]] = defaultdict(list)
     for h in hops.values():
         out_adj[h.src].append(h)
     trips = []
     for h in hops.values():
         if set(h.legs) & _REVENUE_LEGS:
-            revenue = _leg_value(web, h, _REVENUE_LEGS)
+            revenue = sum(revenue_of.get(c, 0.0) for c in h.contract_ids)
             width, path = _widest_back(out_adj, firm=h.dst, customer=h.src)
             trips.append(RoundTrip(h.dst, h.src, revenue, min(revenue, width), path))
     trips.sort(key=lambda t: (t.firm, -t.returned))
     return RoundTripReport(tuple(trips))
-
-
-def _leg_value(web: Web, hop: Hop, legs: frozenset[str]) -> float:
-    edges = {e.contract_id: e for e in flow_edges(web, legs)}
-    return sum(edges[c].value for c in hop.contract_ids if c in edges)
 
 
 def _widest_back(out_adj: dict[str, list[Hop]], firm: str, customer: str

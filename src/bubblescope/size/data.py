@@ -14,7 +14,6 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Final
 
-import pandas as pd
 import yaml
 
 from bubblescope.data import data_path
@@ -228,11 +227,6 @@ def read_seed_claims(path: Path | str | None = None) -> dict[str, SeedClaim]:
     if issues:
         raise DataError(issues)
     return out
-
-
-def frame_of(series: Series) -> pd.DataFrame:
-    """A two-column table (period, value) of ``series``, for reports."""
-    return pd.DataFrame({"period": series.data.index.astype(str), "value": series.data.values})
 
 
 def load_rubric(path: Path | str | None = None) -> Rubric:

@@ -95,7 +95,7 @@ def import_deal_legs(
         Defaults to :data:`KEVIN_MAPPING` for CSV and :data:`EDGES_MAPPING` for JSON.
     name, as_of : optional
         Web name (default: the file stem) and date (default: the file's ``as_of`` for
-        JSON, else the latest leg date).
+        JSON, else the latest of the leg dates and ``base.as_of``).
     base : Web, optional
         A web to add the legs to: its entities are "known", its contracts are kept.
     empty_amount : {"skip", "headline"}, optional
@@ -322,7 +322,7 @@ def _build(
             skipped.append(i)
     if issues:
         raise DataError(issues)
-    web = _web(legs, file, m, name, _as_of(as_of, legs, file), base)
+    web = _web(legs, file, m, name, _as_of(as_of, legs, file, base), base)
     result = _result(web, file, len(rows), legs, skipped, base)
     _warn(result)
     return result
@@ -408,8 +408,11 @@ def _missing_columns(rows: Sequence[Row], file: str, m: LegMapping) -> list[Issu
                   "") for c in needed if c not in present]
 
 
-def _as_of(as_of: dt.date | None, legs: Sequence[_Leg], file: str) -> dt.date:
+def _as_of(
+    as_of: dt.date | None, legs: Sequence[_Leg], file: str, base: Web | None,
+) -> dt.date:
     dates = [leg.date for leg in legs if leg.date is not None]
+    dates += [base.as_of] if base else []
     if as_of is not None:
         return as_of
     if not dates:

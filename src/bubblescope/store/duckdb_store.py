@@ -224,6 +224,12 @@ class Store:
         with self._read() as con:
             return results.load_frame(con, run_id, require_complete)
 
+    def has_run(self, run_id: str) -> bool:
+        """Whether run ``run_id`` has anything stored (use before resuming a chunked run)."""
+        with self._read() as con:
+            row = con.execute("SELECT count(*) FROM runs WHERE run_id = ?", [run_id]).fetchone()
+        return row is not None and int(row[0]) > 0
+
     def run_info(self, run_id: str) -> RunInfo:
         """Kind, params, status and stored chunks of run ``run_id``."""
         with self._read() as con:

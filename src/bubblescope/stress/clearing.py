@@ -457,14 +457,19 @@ def _result(full: _Full, rnd: IntArray, rounds: int, sweeps: int,
 def _fractions(paid, g_before, g_due, g_obl, stride, frac):  # type: ignore[no-untyped-def]
     """Share of each (obligor, class) that is paid: frac[g, p], shape (G, k)."""
     for g in nb.prange(g_obl.shape[0]):
-        o = g_obl[g]
-        for p in range(frac.shape[1]):
-            q = p * stride
-            d = g_due[g, q]
-            f = 1.0
+        row, pay = frac[g], paid[g_obl[g]]
+        if stride == 0:
+            d, before = g_due[g, 0], g_before[g, 0]
             if d > 0.0:
-                f = min(1.0, max(0.0, (paid[o, p] - g_before[g, q]) / d))
-            frac[g, p] = f
+                inv = 1.0 / d
+                for p in range(row.shape[0]):
+                    row[p] = min(1.0, max(0.0, (pay[p] - before) * inv))
+            else:
+                row[:] = 1.0
+        else:
+            for p in range(row.shape[0]):
+                d = g_due[g, p]
+                row[p] = min(1.0, max(0.0, (pay[p] - g_before[g, p]) / d)) if d > 0.0 else 1.0
 
 
 @nb.njit(parallel=True, cache=True)

@@ -236,7 +236,6 @@ def _entity_row(e: Entity, year: int, held: float, linked: bool,
     if not linked:
         notes.append(Assumption(e.id, "contracts", 0.0,
                                 "no contracts in the web: a reference total, not simulated"))
-    sector = e.kind in HOLDER_SECTORS or e.kind in ("spv", "other")
     no_revenue = linked and _figure(e, "revenue", year) is None
     no_cash = linked and _figure(e, "cash", year) is None
     revenue = _figure(e, "revenue", year) if linked else 0.0

@@ -35,6 +35,7 @@ from bubblescope.model.errors import ScenarioError
 from bubblescope.stress.scenario import FIELD_RULES
 
 __all__ = [
+    "DEFAULT_UNCERTAIN",
     "DIST_KINDS",
     "SCALAR_ONLY",
     "Beta",
@@ -53,6 +54,25 @@ __all__ = [
 
 DistKind = Literal["normal", "lognormal", "uniform", "triangular", "beta"]
 DIST_KINDS: Final[tuple[str, ...]] = get_args(DistKind)
+
+#: Uncertainty used when a scenario declares none. Every law is an assumption of this tool,
+#: chosen to span the seeds' stories (see docs/montecarlo.md for the reasoning):
+#: AI revenue shortfall mean 0.18 (seed 002: revenue far below commitments), GPU price
+#: fall mode 0.1 up to 0.6 (seed 003: the collateral spiral), spread widening mean 2pp
+#: (seed 004: a repricing of dollar assets), senior recovery 25-55% (long-run averages of
+#: senior unsecured bonds are about 40%), GPU depreciation 15-40% a year (economic life of
+#: 3-4 years against accounting lives of 5-6).
+DEFAULT_UNCERTAIN: Final[dict[str, dict[str, Any]]] = {
+    "revenue_shortfall": {"dist": "beta", "a": 1.5, "b": 6.5, "high": 0.9,
+                          "field": "ai_revenue_shock"},
+    "gpu_price_fall": {"dist": "triangular", "low": 0.0, "mode": 0.1, "high": 0.6,
+                       "field": "gpu_price_shock"},
+    "spread_widening": {"dist": "beta", "a": 2.0, "b": 8.0, "high": 0.1,
+                        "field": "spread_shock"},
+    "recovery": {"dist": "uniform", "low": 0.25, "high": 0.55, "field": "recovery_senior"},
+    "gpu_depreciation": {"dist": "triangular", "low": 0.15, "mode": 0.25, "high": 0.4,
+                         "field": "gpu_depreciation"},
+}
 
 # Uniforms are kept off 0 and 1 so that unbounded laws never return +-inf.
 _U_EPS: Final[float] = 1e-12

@@ -207,6 +207,7 @@ class _State:
     equity_shock: FloatArray
     basis: FloatArray
     capex_norm: FloatArray
+    shocked: float = 0.0
     extra: dict[str, FloatArray] = field(default_factory=dict)
 
     @staticmethod
@@ -242,13 +243,15 @@ class _State:
 def _quarter(t: int, cw: CompiledWeb, ix: _Index, prm: dict[str, FloatArray], sc: Scenario,
              st: _State, rec: Recorder, eps: FloatArray) -> None:
     hit = t == sc.shock_quarter
+    st.shocked = float(t >= sc.shock_quarter)
     growth = prm["ai_revenue_growth"] if t < sc.growth_quarters else prm["expected_ai_growth"]
     revenue = _demand(cw, ix, prm, st, eps, hit, t >= sc.shock_quarter, growth)
     _valuation(t, ix, prm, st, hit)
     due, principal = _obligations(t, cw, ix, st)
     raised, rolled_cash = _funding(t, cw, ix, prm, st, due, principal, revenue, hit, sc)
     due = due - rolled_cash
-    loss = np.zeros((st.cash.shape[0], cw.n, len(holders.CHANNELS)))
+    n_paths = st.cash.shape[0]
+    loss = _Losses(np.zeros((n_paths, cw.n, len(holders.CHANNELS))), np.zeros((n_paths, cw.m)))
     due = _cuts(t, cw, ix, prm, st, due, revenue, loss)
     flows = _clearing(t, cw, ix, prm, st, due, principal, revenue, raised, loss)
     flows.update(_collateral(t, cw, ix, prm, st, sc, loss))
@@ -258,7 +261,8 @@ def _quarter(t: int, cw: CompiledWeb, ix: _Index, prm: dict[str, FloatArray], sc
     wealth = (cw.market_cap[None, :] * (st.value - 1.0) * ix.listed).sum(axis=1)
     wealth -= (st.cum_loss * ~ix.listed).sum(axis=1)
     rec.quarter(
-        t, cash=st.cash, value=st.value, loss=loss, price=st.price, spread=st.spread,
+        t, cash=st.cash, value=st.value, loss=loss.entity, contract_loss=loss.contract,
+        price=st.price, spread=st.spread,
         ai_revenue=prm["ai_revenue_usd_bn"] * st.ai_index, capex=spent, capex_plan=plan,
         wealth_change=wealth, destroyed=flows["destroyed"],
         inflow=revenue.sum(axis=1) + raised.sum(axis=1) + flows["recovered"] + flows["proceeds"],
@@ -324,7 +328,7 @@ def _funding(t: int, cw: CompiledWeb, ix: _Index, prm: dict[str, FloatArray], st
 
 
 def _cuts(t: int, cw: CompiledWeb, ix: _Index, prm: dict[str, FloatArray], st: _State,
-          due: FloatArray, revenue: FloatArray, loss: FloatArray) -> FloatArray:
+          due: FloatArray, revenue: FloatArray, loss: _Losses) -> FloatArray:
     gap = _by_obligor(ix, due) - st.cash - revenue - _by_holder(ix, due)
     flow_due = _by_obligor(ix, due * ix.cuttable)
     distressed = (st.value < prm["lease_cut_trigger"][:, None]) & ~st.cut_done & st.alive
@@ -349,7 +353,7 @@ def _cuts(t: int, cw: CompiledWeb, ix: _Index, prm: dict[str, FloatArray], st: _
 
 def _clearing(t: int, cw: CompiledWeb, ix: _Index, prm: dict[str, FloatArray], st: _State,
               due: FloatArray, principal: FloatArray, revenue: FloatArray, raised: FloatArray,
-              loss: FloatArray) -> dict[str, FloatArray]:
+              loss: _Losses) -> dict[str, FloatArray]:
     disb = _disbursements(t, cw, ix, st)
     obligor = np.concatenate([cw.obligor, np.where(ix.inside, cw.holder, 0)])
     holder = np.concatenate([cw.holder, cw.obligor])
@@ -379,7 +383,7 @@ def _disbursements(t: int, cw: CompiledWeb, ix: _Index, st: _State) -> FloatArra
 
 
 def _settle(t: int, cw: CompiledWeb, ix: _Index, prm: dict[str, FloatArray], st: _State,
-            due: FloatArray, paid: FloatArray, got_disb: FloatArray, loss: FloatArray) -> None:
+            due: FloatArray, paid: FloatArray, got_disb: FloatArray, loss: _Losses) -> None:
     frac = np.where(due > 0, paid / np.where(due > 0, due, 1.0), 1.0)
     principal = st.extra["principal_due"]
     st.out = st.out + principal * (1.0 - frac) + got_disb  # unpaid principal stays owed
@@ -399,7 +403,7 @@ def _mark_defaults(t: int, st: _State, new: BoolArray, rounds: IntArray) -> None
 
 
 def _write_offs(t: int, cw: CompiledWeb, ix: _Index, prm: dict[str, FloatArray], st: _State,
-                new: BoolArray, loss: FloatArray) -> FloatArray:
+                new: BoolArray, loss: _Losses) -> FloatArray:
     gone = new[:, cw.obligor] & ix.inside
     rec = holders.recovery_rate(cw.rank, prm["recovery_senior_secured"], prm["recovery_senior"],
                                 prm["recovery_subordinated"])
@@ -417,7 +421,7 @@ def _write_offs(t: int, cw: CompiledWeb, ix: _Index, prm: dict[str, FloatArray],
 
 
 def _collateral(t: int, cw: CompiledWeb, ix: _Index, prm: dict[str, FloatArray], st: _State,
-                sc: Scenario, loss: FloatArray) -> dict[str, FloatArray]:
+                sc: Scenario, loss: _Losses) -> dict[str, FloatArray]:
     step = (1.0 - prm["gpu_depreciation"]) ** 0.25
     if (t + 1) % sc.generation_interval_quarters == 0:
         step = step * (1.0 - prm["generation_step"])
@@ -448,7 +452,8 @@ def _expected_loss(cw: CompiledWeb, ix: _Index, prm: dict[str, FloatArray], st: 
     owed_flows = cw.annual_payment[None, :] * st.scale * np.maximum(st.maturity - t, 0) / 4
     owed = _by_obligor(ix, st.out * ix.debt + owed_flows * ix.cuttable)
     equity = cw.market_cap[None, :] * st.value
-    pd = funding.default_probability(equity, owed, prm["asset_volatility"])
+    sigma = prm["asset_volatility"] + prm["volatility_shock"] * st.shocked
+    pd = funding.default_probability(equity, owed, sigma)
     pd = np.where(st.alive, pd, 1.0)
     rec = holders.recovery_rate(cw.rank, prm["recovery_senior_secured"], prm["recovery_senior"],
                                 prm["recovery_subordinated"])
@@ -463,7 +468,7 @@ def _expected_loss(cw: CompiledWeb, ix: _Index, prm: dict[str, FloatArray], st: 
 
 
 def _paper(t: int, cw: CompiledWeb, ix: _Index, prm: dict[str, FloatArray], st: _State,
-           loss: FloatArray, rec: Recorder, after: bool) -> None:
+           loss: _Losses, rec: Recorder, after: bool) -> None:
     el, tr_loss = _expected_loss(cw, ix, prm, st, t + 1)
     junk_now = ~is_investment_grade(rate(el)) & ix.debt & st.ig0
     newly = junk_now & ~st.junk
@@ -477,14 +482,14 @@ def _paper(t: int, cw: CompiledWeb, ix: _Index, prm: dict[str, FloatArray], st: 
     rec.paper(t, volume, tr_loss.sum(axis=1))
 
 
-def _marks(cw: CompiledWeb, ix: _Index, st: _State, loss: FloatArray) -> None:
+def _marks(cw: CompiledWeb, ix: _Index, st: _State, loss: _Losses) -> None:
     started = st.basis > 0
     value = st.basis * np.where(ix.fund[cw.obligor], holders.value_index(
         st.cum_loss, ix.capital)[:, cw.obligor], np.minimum(st.value[:, cw.obligor], 10.0))
     new = np.where(ix.equity & started, value, 0.0)
     _book(loss, ix, np.where(ix.equity, st.out - new, 0.0), 3)
     st.out = np.where(ix.equity, new, st.out)
-    st.cum_loss += loss.sum(axis=2)
+    st.cum_loss += loss.entity.sum(axis=2)
 
 
 def _capex(t: int, cw: CompiledWeb, ix: _Index, prm: dict[str, FloatArray],
@@ -528,6 +533,15 @@ def _aggregator(index: IntArray, n: int) -> FloatArray:
     return out
 
 
-def _book(loss: FloatArray, ix: _Index, per_contract: FloatArray, channel: int) -> None:
-    loss[:, :, channel] += _by_holder(ix, per_contract)
+@dataclass(frozen=True)
+class _Losses:
+    """This quarter's losses: by holder and channel (n_paths, n, C), by contract (n_paths, m)."""
+
+    entity: FloatArray
+    contract: FloatArray
+
+
+def _book(loss: _Losses, ix: _Index, per_contract: FloatArray, channel: int) -> None:
+    loss.entity[:, :, channel] += _by_holder(ix, per_contract)
+    loss.contract[:] += np.where(ix.inside, per_contract, 0.0)
 

@@ -289,17 +289,22 @@ class MonteCarloResult:
     def convergence(self, tol: float = 0.05, n_batches: int = 20) -> tuple[ConvergenceCheck, ...]:
         """Batch-means 95% intervals of mean loss, VaR and ES, checked against ``tol``.
 
-        Paths are cut into ``n_batches`` contiguous batches by path index (independent of
-        chunking); the standard error of a statistic is the standard deviation of its
-        batch values over ``sqrt(n_batches)``.
+        Paths are cut into (at most) ``n_batches`` contiguous batches by path index
+        (independent of chunking); the standard error of a statistic is the standard
+        deviation of its batch values over ``sqrt(batches)``. A tail statistic needs at
+        least ``10 / (1 - level)`` paths per batch, so with fewer than two such batches its
+        check fails (infinite half-width): there are not enough paths to judge it.
         """
         loss = self.outcome.system_loss
-        stats: dict[str, Callable[[FloatArray], float]] = {
-            "mean system loss": lambda v: float(v.mean()),
-            f"VaR{self.level:.0%}": functools.partial(_var, level=self.level),
-            f"ES{self.level:.0%}": functools.partial(_es, level=self.level),
+        tail = math.ceil(10 / (1 - self.level))
+        stats: dict[str, tuple[Callable[[FloatArray], float], int]] = {
+            "mean system loss": (lambda v: float(v.mean()), n_batches),
+            f"VaR{self.level:.0%}": (functools.partial(_var, level=self.level),
+                                     min(n_batches, loss.size // tail)),
+            f"ES{self.level:.0%}": (functools.partial(_es, level=self.level),
+                                    min(n_batches, loss.size // tail)),
         }
-        return tuple(_batch_check(name, fn, loss, n_batches, tol) for name, fn in stats.items())
+        return tuple(_batch_check(name, fn, loss, b, tol) for name, (fn, b) in stats.items())
 
     @property
     def converged(self) -> bool:

@@ -31,6 +31,7 @@ import numpy as np
 from bubblescope.model._typing import BoolArray, FloatArray
 from bubblescope.model.errors import ScenarioError
 from bubblescope.stress.montecarlo import DOWNGRADES_2008, PathModel, PathOutcome
+from bubblescope.stress.scenario import FIELD_RULES
 
 __all__ = [
     "DIRECTIONS",
@@ -40,6 +41,8 @@ __all__ = [
     "Outcome",
     "ReverseResult",
     "ShockDirection",
+    "level_cap",
+    "parse_outcome",
     "reverse_stress",
 ]
 
@@ -239,6 +242,44 @@ class _Search:
         return ReverseResult(self.ray, self.outcome, status, shock, bracket, monotone,
                              {f: float(v[0]) for f, v in fields.items()}, path,
                              self.evaluations)
+
+
+def level_cap(direction: str | ShockDirection, base: Mapping[str, float]) -> float:
+    """Largest level along ``direction`` that keeps every field within its allowed range.
+
+    >>> level_cap("spread_widening", {"spread_shock": 0.05})
+    0.25
+    """
+    ray = _direction(direction)
+    caps = [ray.max_level]
+    for f, w in ray.weights:
+        rule = FIELD_RULES.get(f)
+        if rule is not None and w > 0:
+            caps.append((rule.hi - base.get(f, 0.0)) / w)
+        elif rule is not None and w < 0:
+            caps.append((rule.lo - base.get(f, 0.0)) / w)
+    return round(min(caps), 12)
+
+
+def parse_outcome(text: str) -> Outcome:
+    """Read an outcome: ``default`` (any entity), ``default:ENTITY``, ``loss:USD_BN``,
+    ``downgrades`` (above 2008's $1.9T) or ``downgrades:USD_BN``.
+
+    >>> parse_outcome("loss:5000")
+    LossAbove(level=5000.0)
+    """
+    head, _, arg = text.partition(":")
+    if head == "default":
+        return EntityDefaults(arg or None)
+    if head in ("loss", "downgrades") and (arg or head == "downgrades"):
+        try:
+            level = float(arg) if arg else DOWNGRADES_2008
+        except ValueError:
+            level = float("nan")
+        if level == level:  # not NaN
+            return LossAbove(level) if head == "loss" else DowngradesAbove(level)
+    raise ScenarioError("'outcome' must be default, default:ENTITY, loss:USD_BN, downgrades or "
+                        f"downgrades:USD_BN, got {text!r}")
 
 
 def _direction(direction: str | ShockDirection) -> ShockDirection:

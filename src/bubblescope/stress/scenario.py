@@ -78,7 +78,7 @@ FIELD_RULES: Final[dict[str, Rule]] = {
     "rollover_valuation_elasticity": Rule(0.0, 10.0, "", "rollover ~ valuation**e"),
     "rollover_spread_sensitivity": Rule(0.0, 500.0, "per unit spread", "rollover ~ exp(-s dS)"),
     "refinancing_term_quarters": Rule(1, 80, "quarters", "term of refinanced debt", integer=True),
-    "equity_raise_capacity": Rule(0.0, 0.5, "per quarter", "outside financing raisable, share of market cap"),
+    "equity_raise_capacity": Rule(0.0, 0.5, "per quarter", "new outside money, share of cap"),
     "lease_cut": Rule(0.0, 1.0, "fraction", "share of leases cut by a tenant in distress"),
     "lease_cut_trigger": Rule(0.0, 1.0, "valuation index", "valuation below which tenants cut"),
     "renegotiation": Rule(0.0, 1.0, "fraction", "share of a tenant's shortfall renegotiated away"),
@@ -92,6 +92,7 @@ FIELD_RULES: Final[dict[str, Rule]] = {
     "ltv": Rule(0.05, 1.0, "ratio", "loan-to-value at origination when a loan gives none"),
     "ltv_covenant_headroom": Rule(0.0, 1.0, "ratio", "covenant LTV minus origination LTV"),
     "asset_volatility": Rule(0.01, 3.0, "per sqrt(year)", "asset volatility for default odds"),
+    "volatility_shock": Rule(0.0, 3.0, "per sqrt(year)", "rise of asset volatility at the shock"),
     "forced_sale_discount": Rule(0.0, 0.95, "fraction", "discount when insurers sell junk"),
     "recovery_senior_secured": Rule(0.0, 1.0, "fraction", "recovery of senior secured debt"),
     "recovery_senior": Rule(0.0, 1.0, "fraction", "recovery of senior unsecured debt"),
@@ -164,6 +165,7 @@ class Scenario:
     ltv: Param = 0.7
     ltv_covenant_headroom: Param = 0.15
     asset_volatility: Param = 0.35
+    volatility_shock: Param = 0.0
     forced_sale_discount: Param = 0.1
     recovery_senior_secured: Param = 0.6
     recovery_senior: Param = 0.4

@@ -1,8 +1,8 @@
 "use strict";
 (() => {
-  const { el, fill, api, problem, num } = BS;
+  const { el, fill, api, problem, num, table } = BS;
 
-  // A headline: {title, value, unit, note} items → a list of big numbers.
+  // Headlines: [{label, value | text, unit, digits, note}] → big numbers with their labels.
   function headlines(items) {
     return items.map((h) => el("div", { class: "headline" },
       el("div", { class: "muted" }, h.label),
@@ -11,29 +11,37 @@
       h.note ? el("div", { class: "muted" }, h.note) : null));
   }
 
-  function card(id, view, link) {
+  async function card(id, path, link, extra) {
     const body = document.querySelector(`#${id} .body`);
-    if (!view.available) {
-      fill(body, el("div", { class: "unavailable", "data-state": "unavailable" },
-                    "Not available yet: ", view.detail));
-      return;
+    try {
+      const view = await api(path);
+      fill(body, view.headline ? el("p", {}, view.headline) : null, headlines(view.headlines),
+           el("p", {}, el("a", { href: link }, "More →")));
+      if (extra) extra(view);
+    } catch (err) {
+      fill(body, problem(err));
     }
-    fill(body, headlines(view.headlines || []), el("p", {}, el("a", { href: link }, "More →")));
+  }
+
+  function sizeTable(view) {
+    fill(document.getElementById("size-table"), el("h2", {}, "The bubble card"),
+      table([["label", "Figure"], ["value", "Value"], ["vs_dotcom", "vs dot-com"], ["vs_2008", "vs 2008"],
+             ["seed", "Seed says"], ["source", "Source"]], view.figures),
+      view.unavailable.length ? el("ul", { class: "muted" }, view.unavailable.map((u) => el("li", {}, `unavailable: ${u}`))) : null);
   }
 
   async function load() {
     try {
-      const o = await api("/api/overview");
-      const w = o.web;
+      const w = await api("/api/overview");
       fill(document.getElementById("web-line"),
            `Web “${w.name}” as of ${w.as_of}: ${w.entities} entities, ${w.contracts} contracts, `
            + `${w.sources} sources${w.modified ? " (modified by an upload)" : ""}.`);
-      card("size-card", o.size, "/web");
-      card("signals-card", o.signals, "/signals");
-      card("stress-card", o.stress, "/stress");
     } catch (err) {
       fill(document.getElementById("web-line"), problem(err));
     }
+    await Promise.all([card("size-card", "/api/size", "/web", sizeTable),
+                       card("signals-card", "/api/signals/latest", "/signals"),
+                       card("stress-card", "/api/stress/headline", "/stress")]);
   }
   document.addEventListener("DOMContentLoaded", load);
 })();

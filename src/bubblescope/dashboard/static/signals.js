@@ -11,7 +11,9 @@
       y0: 0, y1: 1, fillcolor: "rgba(214,39,40,0.15)", line: { width: 0 } }));
     const price = [{ type: "scatter", mode: "lines", name: plain(a.title), x: a.dates, y: a.values, line: { color: "#1f77b4" } }];
     if (showL && a.lppls) {
-      price.push({ type: "scatter", mode: "lines", name: "LPPLS fit", x: a.lppls.dates, y: a.lppls.fit,
+      shapes.push({ type: "line", xref: "x", yref: "paper", x0: a.lppls.tc, x1: a.lppls.tc, y0: 0, y1: 1,
+                    line: { color: "#d62728", dash: "dot", width: 1 } });
+      price.push({ type: "scatter", mode: "lines", name: `LPPLS fit (critical time ${a.lppls.tc})`, x: a.lppls.dates, y: a.lppls.fit,
                    line: { color: "#d62728", dash: "dash" } });
     }
     Plotly.react("price", price, { title: { text: `${plain(a.title)} with explosive episodes (shaded)` },

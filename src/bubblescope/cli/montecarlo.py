@@ -1,0 +1,343 @@
+"""`bubblescope montecarlo`, `reverse` and `sensitivity`: distributions, breaking points, drivers.
+
+``montecarlo`` runs many paths of the crash engine over the uncertain inputs a scenario
+declares (its ``uncertain:`` section, ``--uncertain FILE``, or the documented defaults),
+locally or on Dask (``--workers N`` starts a local cluster, ``--scheduler tcp://HOST:PORT``
+uses an existing one). Every finished chunk is saved in the DuckDB store as it lands; Ctrl-C
+keeps them and ``--resume RUN_ID`` runs only the rest. A run is marked complete only when
+every chunk is stored.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Annotated, Any
+
+import numpy as np
+import pandas as pd
+import typer
+import yaml
+from rich.progress import (
+    BarColumn,
+    MofNCompleteColumn,
+    Progress,
+    TextColumn,
+    TimeElapsedColumn,
+    TimeRemainingColumn,
+)
+
+import bubblescope
+from bubblescope.cli.common import (
+    DbOption,
+    JsonOption,
+    console,
+    default_db,
+    err_console,
+    print_json,
+)
+from bubblescope.model.errors import ScenarioError
+from bubblescope.stress.backends import open_backend
+from bubblescope.stress.compile import compile_web
+from bubblescope.stress.distributions import DEFAULT_UNCERTAIN, Uncertainty, parse_uncertainty
+from bubblescope.stress.montecarlo import (
+    ChunkResult,
+    EngineModel,
+    MonteCarloResult,
+    chunk_frame,
+    chunk_from_frame,
+    engine_model,
+    plan_chunks,
+    run_montecarlo,
+)
+from bubblescope.stress.reverse import DIRECTIONS, level_cap, parse_outcome, reverse_stress
+from bubblescope.stress.scenario import PRESETS, Scenario, load_preset, scenario_from_mapping
+from bubblescope.stress.sensitivity import sobol, tornado
+
+__all__ = ["mc_payload", "montecarlo", "register", "reverse", "sensitivity"]
+
+KIND = "montecarlo"
+
+ScenarioOption = Annotated[str, typer.Option(
+    "--scenario", help=f"A preset ({', '.join(PRESETS)}) or a scenario YAML file.")]
+UncertainOption = Annotated[Path | None, typer.Option(
+    "--uncertain", help="YAML file with an 'uncertain:' section (default: the scenario's own, "
+    "else the documented defaults).", exists=True, dir_okay=False)]
+WebOption = Annotated[Path | None, typer.Option(
+    "--web", help="A web directory instead of the bundled default.", exists=True,
+    file_okay=False)]
+SeedOption = Annotated[int, typer.Option("--seed", help="Seed of the random streams.", min=0)]
+
+
+# --- montecarlo ----------------------------------------------------------------------------
+def montecarlo(
+    scenario: ScenarioOption = "baseline",
+    paths: Annotated[int, typer.Option("--paths", help="Number of paths.", min=1)] = 1000,
+    seed: SeedOption = 0,
+    uncertain: UncertainOption = None,
+    workers: Annotated[int | None, typer.Option(
+        "--workers", help="Run on a local Dask cluster of N worker processes.", min=1)] = None,
+    scheduler: Annotated[str | None, typer.Option(
+        "--scheduler", help="Run on an existing Dask cluster at tcp://HOST:PORT.")] = None,
+    chunk_size: Annotated[int | None, typer.Option(
+        "--chunk-size", help="Paths per chunk (does not change results).", min=1)] = None,
+    resume: Annotated[str | None, typer.Option(
+        "--resume", help="Continue the stored, unfinished run RUN_ID.")] = None,
+    run_id: Annotated[str | None, typer.Option(
+        "--run-id", help="Id of the new run in the store (default: mc-<time>).")] = None,
+    web_dir: WebOption = None,
+    timeout: Annotated[float, typer.Option(
+        "--timeout", help="Seconds to wait for a Dask scheduler.")] = 10.0,
+    no_store: Annotated[bool, typer.Option(
+        "--no-store", help="Do not save chunks in the store (no resume).")] = False,
+    as_json: JsonOption = False,
+    db: DbOption = None,
+) -> None:
+    """Run the crash engine over the uncertain inputs: loss distributions, default odds."""
+    store_path = db or default_db()
+    if resume is not None:
+        params, done = _resumed(store_path, resume)
+        rid = resume
+    else:
+        sc, section = _scenario(scenario, uncertain)
+        # The store sorts JSON keys: keep the inputs' order (it fixes the draws) as a list.
+        params = {"scenario": _scenario_values(sc), "uncertain": list(section.items()),
+                  "paths": paths,
+                  "seed": seed, "chunk_size": chunk_size,
+                  "web": None if web_dir is None else str(web_dir)}
+        rid, done = run_id or f"mc-{dt.datetime.now():%Y%m%d-%H%M%S}", {}
+    unc = parse_uncertainty(dict(params["uncertain"]), file="uncertain")
+    sc = scenario_from_mapping(params["scenario"], origin="stored scenario")
+    model = engine_model(_compiled(params["web"]), sc, unc)
+    chunks = [chunk_from_frame(f, model, unc.names) for f in done.values()]
+    saver = None if no_store else _Saver(store_path, rid, params, model, unc, len(chunks))
+    with open_backend(workers, scheduler, timeout) as backend, _bar(as_json) as advance:
+        try:
+            result = run_montecarlo(model, unc, int(params["paths"]), int(params["seed"]),
+                                    chunk_size=params["chunk_size"], backend=backend,
+                                    done=chunks, on_chunk=saver, progress=advance)
+        except KeyboardInterrupt:
+            _interrupted(saver, rid, int(params["paths"]), params["chunk_size"])
+            raise typer.Exit(130) from None
+    if saver is not None:
+        saver.complete()
+    _report(result, rid if saver is not None else None, backend.name, as_json)
+
+
+def mc_payload(result: MonteCarloResult) -> dict[str, Any]:
+    """The result's figures as JSON-ready data."""
+    timing = result.default_timing().reset_index(names="entity")
+    return {
+        "paths": result.n_paths, "seed": result.seed, "quarters": result.n_quarters,
+        "inputs": list(result.input_names), "level": result.level,
+        "system_loss": {"mean": float(result.outcome.system_loss.mean()),
+                        "var": result.var(), "expected_shortfall": result.expected_shortfall()},
+        "p_downgrades_exceed_2008": result.p_downgrades_exceed(),
+        "p_downgrades_exceed_2008_se": result.p_downgrades_exceed_se(),
+        "sector_losses": _records(result.sector_losses().reset_index(names="sector")),
+        "defaults": _records(timing[timing["default_probability"] > 0]),
+        "convergence": [{**dataclasses.asdict(c), "passed": c.passed}
+                        for c in result.convergence()],
+        "converged": result.converged,
+    }
+
+
+# --- reverse -------------------------------------------------------------------------------
+def reverse(
+    scenario: ScenarioOption = "baseline",
+    direction: Annotated[str, typer.Option(
+        "--direction", help=f"Shock direction: {', '.join(DIRECTIONS)}.")] = "ai_revenue_shortfall",
+    outcome: Annotated[str, typer.Option(
+        "--outcome", help="default, default:ENTITY, loss:USD_BN, downgrades (> 2008's $1.9T) "
+        "or downgrades:USD_BN.")] = "default",
+    tol: Annotated[float, typer.Option("--tol", help="Width of the final bracket.")] = 1e-3,
+    grid: Annotated[int, typer.Option("--grid", help="Shock levels per batch.")] = 17,
+    web_dir: WebOption = None,
+    as_json: JsonOption = False,
+) -> None:
+    """Find the smallest shock along a direction that produces the named outcome."""
+    if direction not in DIRECTIONS:
+        raise ScenarioError(f"--direction must be one of {', '.join(DIRECTIONS)}, "
+                            f"got {direction!r}")
+    target = parse_outcome(outcome)
+    sc, _ = _scenario(scenario, None)
+    ray = DIRECTIONS[direction]
+    base = {f: float(sc.values(f, 1)[0]) for f, _ in ray.weights}
+    model = EngineModel(_compiled(None if web_dir is None else str(web_dir)), sc)
+    with err_console.status(f"searching along {direction} ..."):
+        found = reverse_stress(model, ray, target, base=base, grid=grid, tol=tol,
+                               max_level=level_cap(ray, base))
+    path = None
+    if found.shock is not None:
+        path = model.stress_result({k: np.array([v]) for k, v in found.fields.items()}, 1)
+    if as_json:
+        print_json(_finite({"direction": direction, "outcome": str(target), "status": found.status,
+                    "shock": found.shock, "bracket": list(found.bracket),
+                    "monotone": found.monotone, "fields": dict(found.fields),
+                    "evaluations": found.n_evaluations,
+                    "defaults": [] if path is None else _records(path.defaults)}))
+        return
+    console.print(str(found), markup=False, highlight=False)
+    if path is not None:
+        console.print("\nThe path at that shock:", style="bold")
+        console.print(path.summary(), markup=False, highlight=False)
+
+
+# --- sensitivity ---------------------------------------------------------------------------
+def sensitivity(
+    scenario: ScenarioOption = "baseline",
+    uncertain: UncertainOption = None,
+    samples: Annotated[int, typer.Option(
+        "--samples", help="Base sample size N of the Sobol design (N (d + 2) engine paths).",
+        min=2)] = 64,
+    seed: SeedOption = 0,
+    output: Annotated[str, typer.Option(
+        "--output", help="system_loss or downgraded.")] = "system_loss",
+    web_dir: WebOption = None,
+    as_json: JsonOption = False,
+) -> None:
+    """Which uncertain inputs drive the outcome: Sobol indices and a tornado chart."""
+    sc, section = _scenario(scenario, uncertain)
+    unc = parse_uncertainty(section, file="uncertain")
+    model = engine_model(_compiled(None if web_dir is None else str(web_dir)), sc, unc)
+    with err_console.status(f"running {samples * (unc.dim + 2) + 2 * unc.dim + 1} paths ..."):
+        bars = tornado(model, unc, output)  # type: ignore[arg-type]
+        indices = sobol(model, unc, samples, np.random.default_rng(seed), output)  # type: ignore[arg-type]
+    if as_json:
+        print_json(_finite({"output": output, "tornado": _records(bars.frame()),
+                            "sobol": _records(indices.frame().reset_index(names="input")),
+                            "variance": indices.variance,
+                            "evaluations": indices.n_evaluations}))
+        return
+    console.print(str(bars), markup=False, highlight=False)
+    console.print(str(indices), markup=False, highlight=False)
+
+
+def register(app: typer.Typer) -> None:
+    """Add the `montecarlo`, `reverse` and `sensitivity` commands to ``app``."""
+    app.command("montecarlo")(montecarlo)
+    app.command("reverse")(reverse)
+    app.command("sensitivity")(sensitivity)
+
+
+# --- helpers -------------------------------------------------------------------------------
+def _scenario(spec: str, uncertain: Path | None) -> tuple[Scenario, dict[str, Any]]:
+    """The scenario and its uncertain section (file > scenario's own > defaults)."""
+    own: Any = None
+    if spec in PRESETS:
+        sc = load_preset(spec)
+    elif Path(spec).is_file():
+        data = yaml.safe_load(Path(spec).read_text("utf-8"))
+        if not isinstance(data, dict):
+            raise ScenarioError(f"{spec}: a scenario file is a YAML mapping, got {data!r}")
+        own = data.pop("uncertain", None)
+        sc = scenario_from_mapping(data, origin=spec)
+    else:
+        raise ScenarioError(f"--scenario must be a preset ({', '.join(PRESETS)}) or a YAML "
+                            f"file, got {spec!r}")
+    if uncertain is not None:
+        data = yaml.safe_load(uncertain.read_text("utf-8"))
+        own = data.get("uncertain") if isinstance(data, dict) else None
+        if own is None:
+            raise ScenarioError(f"{uncertain}: must hold an 'uncertain:' section")
+    section = dict(DEFAULT_UNCERTAIN if own is None else own)
+    parse_uncertainty(section, file=str(uncertain or spec))  # validate before any work
+    return sc, section
+
+
+def _scenario_values(sc: Scenario) -> dict[str, Any]:
+    values = dataclasses.asdict(sc)
+    values["revenue_shocks"] = [list(p) for p in sc.revenue_shocks]
+    return values
+
+
+def _compiled(web_dir: str | None) -> Any:
+    web = bubblescope.load_default() if web_dir is None else bubblescope.load_web(web_dir)
+    return compile_web(web)
+
+
+def _resumed(db: Path, run_id: str) -> tuple[dict[str, Any], dict[int, pd.DataFrame]]:
+    from bubblescope.store.duckdb_store import open_store
+
+    with open_store(db) as store:
+        info = store.run_info(run_id)
+        if info.kind != KIND:
+            raise ScenarioError(f"--resume {run_id!r} is a {info.kind} run, not a {KIND} run")
+        frame = store.load_result_frame(run_id, require_complete=False)
+    done = {int(c): frame[frame["chunk"] == c].reset_index(drop=True)
+            for c in frame["chunk"].unique()} if len(frame) else {}
+    return dict(info.params), done
+
+
+class _Saver:
+    """Saves each finished chunk in the store (status ``running`` until :meth:`complete`)."""
+
+    def __init__(self, db: Path, run_id: str, params: Mapping[str, Any], model: EngineModel,
+                 unc: Uncertainty, already: int) -> None:
+        from bubblescope.store.duckdb_store import open_store
+
+        self.store = open_store(db)
+        self.run_id, self.params, self.model, self.unc = run_id, dict(params), model, unc
+        self.stored = already
+
+    def __call__(self, result: ChunkResult) -> None:
+        frame = chunk_frame(result, self.model, self.unc.names)
+        self.store.save_result_frame(self.run_id, KIND, self.params, frame,
+                                     chunk=result.chunk.index, complete=False)
+        self.stored += 1
+
+    def complete(self) -> None:
+        """Mark the run complete (every chunk is stored) and close the store."""
+        self.store.mark_complete(self.run_id)
+        self.store.close()
+
+
+def _interrupted(saver: _Saver | None, run_id: str, paths: int, chunk_size: int | None) -> None:
+    total = len(plan_chunks(paths, chunk_size))
+    if saver is None:
+        err_console.print("interrupted; nothing was stored (--no-store)")
+        return
+    err_console.print(f"interrupted: {saver.stored} of {total} chunks stored as run "
+                      f"{run_id!r} (status running). Continue with: bubblescope montecarlo "
+                      f"--resume {run_id}", markup=False, highlight=False)
+
+
+@contextmanager
+def _bar(quiet: bool) -> Iterator[Any]:
+    columns = (TextColumn("paths"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
+               TextColumn("ETA"), TimeRemainingColumn())
+    with Progress(*columns, console=err_console, disable=quiet, transient=True) as progress:
+        task = progress.add_task("paths", total=None)
+
+        def advance(done: int, total: int) -> None:
+            progress.update(task, completed=done, total=total)
+
+        yield advance
+
+
+def _report(result: MonteCarloResult, run_id: str | None, backend: str, as_json: bool) -> None:
+    if as_json:
+        print_json(_finite({"run_id": run_id, "backend": backend, **mc_payload(result)}))
+        return
+    console.print(str(result), markup=False, highlight=False)
+    console.print(result.sector_losses().round(2).to_string(), markup=False, highlight=False)
+    where = f"stored as run {run_id!r}" if run_id else "not stored"
+    console.print(f"[dim]backend: {backend}; {where}[/]")
+
+
+def _records(frame: pd.DataFrame) -> list[dict[str, Any]]:
+    return [{str(k): v for k, v in row.items()} for row in frame.to_dict(orient="records")]
+
+
+def _finite(obj: Any) -> Any:
+    """``obj`` with every NaN or infinite float replaced by None (JSON has neither)."""
+    if isinstance(obj, dict):
+        return {k: _finite(v) for k, v in obj.items()}
+    if isinstance(obj, list | tuple):
+        return [_finite(v) for v in obj]
+    if isinstance(obj, float | np.floating) and not np.isfinite(obj):
+        return None
+    return obj

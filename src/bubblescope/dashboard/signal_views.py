@@ -1,0 +1,188 @@
+"""Market signals (WHEN) as JSON for the signals page: PSY episodes, BSADF and an LPPLS fit.
+
+Long daily series are thinned to every fifth trading day (about weekly) and every series
+is cut to its last :data:`MAX_OBS` observations, so that the Monte Carlo critical values
+(:data:`CV_REPS` replications) and the fits take a second or two, not minutes.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any, Final
+
+import numpy as np
+
+from bubblescope.model._typing import FloatArray
+from bubblescope.model.errors import DataError, Issue
+from bubblescope.model.parse import Row
+from bubblescope.report.signals import latest_signals
+from bubblescope.signals import (
+    REGISTRY,
+    LpplsFit,
+    PriceSeries,
+    PsyResult,
+    fit_lppls,
+    load_named,
+    make_series,
+    monte_carlo_cv,
+    psy_analysis,
+)
+
+__all__ = ["CV_REPS", "LATEST_NAMES", "MAX_OBS", "analyse", "latest", "lppls_curve",
+           "named", "series_list", "uploaded"]
+
+Json = dict[str, Any]
+
+#: Most observations analysed per series (the most recent ones are kept).
+MAX_OBS: Final = 600
+#: Monte Carlo replications of the PSY critical values.
+CV_REPS: Final = 199
+#: Series the overview's "When does it break?" card reads.
+LATEST_NAMES: Final = ("nvda", "msft", "orcl", "qqq", "nasdaq")
+UPLOAD: Final = "uploaded series"
+
+
+def series_list(data_dir: Path | None) -> list[Json]:
+    """Registered series that can be loaded here (bundled, or present in ``data_dir``)."""
+    return [{"name": s.name, "title": s.description, "bundled": s.bundled}
+            for s in REGISTRY.values()
+            if s.bundled or (data_dir is not None and (data_dir / s.file).is_file())]
+
+
+def named(name: str, data_dir: Path | None) -> Json:
+    """The analysis of registered series ``name`` (ScenarioError when unknown)."""
+    series = load_named(name, data_dir)
+    return analyse(series, REGISTRY[name].transform, REGISTRY[name].description)
+
+
+def uploaded(rows: Sequence[Row]) -> Json:
+    """The analysis of an uploaded ``date,value`` table (DataError names bad rows)."""
+    return analyse(_series_from_rows(rows), "log", UPLOAD)
+
+
+def analyse(series: PriceSeries, transform: str, title: str, seed: int = 0) -> Json:
+    """PSY date-stamping (BSADF vs its 95% critical values) and an LPPLS fit, as JSON."""
+    s, note = _shrink(series)
+    rng = np.random.default_rng(seed)
+    psy = psy_analysis(s, monte_carlo_cv(len(s), reps=CV_REPS, rng=rng), transform=transform)
+    fit, window = _lppls(s, rng) if bool((s.values > 0).all()) else (None, None)
+    return {
+        "name": s.name, "title": title, "note": note, "log": transform == "log",
+        "dates": _iso(s.dates), "values": s.values.round(6).tolist(),
+        "bsadf": {"dates": _iso(psy.dates), "stat": psy.stats.bsadf.round(4).tolist(),
+                  "cv": psy.cv_sequence.round(4).tolist(), "level": f"{psy.level:.0%}"},
+        "episodes": [{"start": str(e.start), "end": str(e.end if e.end is not None else s.end),
+                      "peak": str(e.peak), "ongoing": e.ongoing} for e in psy.episodes],
+        "lppls": None if fit is None or window is None else _lppls_json(fit, window),
+        "headlines": _headlines(s, psy, fit),
+    }
+
+
+def latest(data_dir: Path | None) -> Json:
+    """The latest PSY reading of :data:`LATEST_NAMES` (for the overview card)."""
+    rows = latest_signals(LATEST_NAMES, data_dir, lppls=False)
+    return {"headlines": [
+        {"label": r.name.upper(), "text": "no data here", "note": r.missing} if r.missing else
+        {"label": f"{r.name.upper()} on {r.date}",
+         "text": "explosive" if r.explosive else "not explosive",
+         "note": f"BSADF {r.bsadf:.2f} vs 95% critical value {r.cv95:.2f}"}
+        for r in rows]}
+
+
+def lppls_curve(fit: LpplsFit, t: FloatArray) -> FloatArray:
+    """Fitted log price at times ``t`` (years since the fit's origin, all before ``tc``).
+
+    ln p(t) = A + B (tc − t)^m + (tc − t)^m [C1 cos(ω ln(tc − t)) + C2 sin(ω ln(tc − t))]
+
+    Parameters
+    ----------
+    fit : LpplsFit
+    t : ndarray of shape (n,)
+
+    Returns
+    -------
+    ndarray of shape (n,)
+    """
+    dt = np.maximum(fit.tc - t, 1e-9)
+    power = dt ** fit.m
+    phase = fit.omega * np.log(dt)
+    return np.asarray(fit.A + fit.B * power
+                      + power * (fit.C1 * np.cos(phase) + fit.C2 * np.sin(phase)))
+
+
+def _shrink(s: PriceSeries) -> tuple[PriceSeries, str]:
+    notes = []
+    if s.frequency == "daily" and len(s) > MAX_OBS:
+        s = make_series(s.name, s.dates[::5], s.values[::5], s.source)
+        notes.append("daily prices thinned to every fifth trading day")
+    if len(s) > MAX_OBS:
+        s = s.between(str(s.dates[-MAX_OBS]), None)
+        notes.append(f"last {MAX_OBS} observations")
+    return s, "; ".join(notes)
+
+
+def _lppls(s: PriceSeries, rng: np.random.Generator) -> tuple[LpplsFit | None, PriceSeries | None]:
+    """Fit the run-up: from the start to the highest price (the whole series if that is last)."""
+    top = int(np.argmax(s.values))
+    window = s if top < 30 else s.between(None, str(s.dates[top]))
+    if len(window) < 30:
+        return None, None
+    return fit_lppls(window, rng=rng, n_starts=16), window
+
+
+def _lppls_json(fit: LpplsFit, window: PriceSeries) -> Json:
+    t = (window.dates - fit.origin).astype("timedelta64[D]").astype(np.float64) / 365.25
+    return {"dates": _iso(window.dates), "fit": np.exp(lppls_curve(fit, t)).round(6).tolist(),
+            "tc": str(fit.tc_date), "m": round(fit.m, 4), "omega": round(fit.omega, 4),
+            "qualified": fit.qualified(), "text": str(fit)}
+
+
+def _headlines(s: PriceSeries, psy: PsyResult, fit: LpplsFit | None) -> list[Json]:
+    i = psy.cv.index(psy.level)
+    out: list[Json] = [
+        {"label": f"Latest BSADF ({s.end})", "text": f"{psy.stats.bsadf[-1]:.2f} vs "
+         f"{psy.cv_sequence[-1]:.2f}: {'explosive' if psy.explosive_now else 'not explosive'}"},
+        {"label": "GSADF", "text": f"{psy.stats.gsadf:.2f} vs {psy.level:.0%} critical value "
+         f"{psy.cv.gsadf[i]:.2f}"},
+        {"label": "Explosive episodes", "value": len(psy.episodes), "digits": 0},
+    ]
+    if fit is not None:
+        out.append({"label": "LPPLS critical time", "text": f"{fit.tc_date} "
+                    f"({'passes' if fit.qualified() else 'fails'} the usual filters)"})
+    return out
+
+
+def _iso(dates: np.ndarray) -> list[str]:
+    return [str(d) for d in dates.astype("datetime64[D]")]
+
+
+def _series_from_rows(rows: Sequence[Row]) -> PriceSeries:
+    issues: list[Issue] = []
+    if rows and not {"date", "value"} <= set(rows[0]):
+        raise DataError.single(UPLOAD, None, "header", "must have the columns date and value",
+                               ",".join(str(k) for k in rows[0]))
+    dates, values, numbers = [], [], []
+    for i, row in enumerate(rows, start=1):
+        raw_d, raw_v = str(row.get("date") or "").strip(), str(row.get("value") or "").strip()
+        try:
+            d = np.datetime64(raw_d, "D")
+        except ValueError:
+            issues.append(Issue(UPLOAD, i, "date", "must be a date YYYY-MM-DD", raw_d))
+            continue
+        try:
+            v = float(raw_v)
+        except ValueError:
+            v = math.nan
+        if not math.isfinite(v) or v <= 0:
+            issues.append(Issue(UPLOAD, i, "value", "must be a positive number (a price)", raw_v))
+            continue
+        dates.append(d)
+        values.append(v)
+        numbers.append(i)
+    if issues:
+        raise DataError(issues)
+    return make_series("upload", np.array(dates, dtype="datetime64[D]"),
+                       np.array(values, dtype=np.float64), UPLOAD,
+                       rows=np.array(numbers, dtype=np.int64))

@@ -1,0 +1,85 @@
+"""The Monte Carlo section of the HTML report: loss distributions, default odds, convergence."""
+
+from __future__ import annotations
+
+import html
+
+import numpy as np
+import pandas as pd
+import plotly.graph_objects as go
+
+from bubblescope.report.base import Section
+from bubblescope.stress.montecarlo import DOWNGRADES_2008, MonteCarloResult
+
+__all__ = ["section"]
+
+
+def section(result: MonteCarloResult) -> Section:
+    """The "Uncertainty" section: distributions of losses, default odds and convergence."""
+    head = (f"{result.n_paths:,} paths from seed {result.seed} over {result.n_quarters} "
+            f"quarters; uncertain inputs: {', '.join(result.input_names) or 'none'}.")
+    parts = [f"<p>{html.escape(head)}</p>", _headline_table(result)]
+    figures = [_loss_histogram(result), _sector_box(result), _default_bars(result),
+               _downgrade_histogram(result)]
+    parts += [str(f.to_html(full_html=False, include_plotlyjs=False)) for f in figures]
+    parts.append("<h3>Convergence (batch means)</h3>" + _frame_html(pd.DataFrame(
+        [{"metric": c.metric, "estimate": c.estimate, "std error": c.std_error,
+          "95% half-width": c.half_width, "converged": "yes" if c.passed else "no"}
+         for c in result.convergence()])))
+    return Section("montecarlo", "Uncertainty: Monte Carlo", "\n".join(parts))
+
+
+def _headline_table(r: MonteCarloResult) -> str:
+    lv = f"{r.level:.0%}"
+    rows = [
+        ("mean system loss (USD bn)", f"{r.outcome.system_loss.mean():,.1f}"),
+        (f"VaR {lv} (USD bn)", f"{r.var():,.1f}"),
+        (f"expected shortfall {lv} (USD bn)", f"{r.expected_shortfall():,.1f}"),
+        ("P(downgrades > 2008's $1.9T)",
+         f"{r.p_downgrades_exceed():.3f} ± {r.p_downgrades_exceed_se():.3f}"),
+    ]
+    return _frame_html(pd.DataFrame(rows, columns=["figure", "value"]))
+
+
+def _loss_histogram(r: MonteCarloResult) -> go.Figure:
+    fig = go.Figure(go.Histogram(x=r.outcome.system_loss, nbinsx=50, name="system loss"))
+    for x, label in ((r.var(), f"VaR {r.level:.0%}"), (r.expected_shortfall(), "ES")):
+        fig.add_vline(x=x, line_dash="dash", annotation_text=label)
+    fig.update_layout(title="System loss over the horizon", xaxis_title="USD bn",
+                      yaxis_title="paths", showlegend=False)
+    return fig
+
+
+def _sector_box(r: MonteCarloResult) -> go.Figure:
+    fig = go.Figure()
+    for j, sector in enumerate(r.sectors):
+        fig.add_trace(go.Box(y=r.outcome.sector_loss[:, j], name=sector, boxpoints=False))
+    fig.update_layout(title="Loss by holder sector", yaxis_title="USD bn", showlegend=False)
+    return fig
+
+
+def _default_bars(r: MonteCarloResult) -> go.Figure:
+    t = r.default_timing()
+    t = t[t["default_probability"] > 0].sort_values("default_probability", ascending=False)
+    fig = go.Figure(go.Bar(
+        x=list(t.index), y=t["default_probability"],
+        error_y={"type": "data", "array": 1.96 * t["std_error"].to_numpy()},
+        customdata=np.stack([t["mean_quarter"], t["first_quarter"]], axis=1) if len(t) else None,
+        hovertemplate="%{x}: P=%{y:.3f}<br>mean quarter %{customdata[0]:.1f}, "
+                      "first %{customdata[1]:.0f}<extra></extra>"))
+    fig.update_layout(title="Probability of default (95% interval)", yaxis_title="probability",
+                      yaxis_range=[0, 1.05])
+    return fig
+
+
+def _downgrade_histogram(r: MonteCarloResult) -> go.Figure:
+    fig = go.Figure(go.Histogram(x=r.outcome.downgraded, nbinsx=50))
+    fig.add_vline(x=DOWNGRADES_2008, line_dash="dash", annotation_text="2008: $1.9T")
+    fig.update_layout(title="Debt downgraded to junk (peak over the horizon)",
+                      xaxis_title="USD bn", yaxis_title="paths", showlegend=False)
+    return fig
+
+
+def _frame_html(frame: pd.DataFrame) -> str:
+    return str(frame.to_html(index=False, escape=True, na_rep="n/a",
+                             float_format=lambda v: f"{v:,.3f}"))

@@ -1,0 +1,91 @@
+"""Overview, size and signals API."""
+
+from __future__ import annotations
+
+import pytest
+from fastapi.testclient import TestClient
+
+from bubblescope.dashboard import signal_views
+
+
+def test_overview_counts_the_web(client: TestClient) -> None:
+    assert client.get("/api/overview").json() == {
+        "name": "small", "as_of": "2025-12-31", "entities": 6, "contracts": 5, "sources": 2,
+        "modified": False}
+
+
+def test_size_card_has_its_figures_and_overview_headlines(client: TestClient) -> None:
+    r = client.get("/api/size").json()
+    assert r["headline"].startswith("How big:")
+    keys = [f["key"] for f in r["figures"]]
+    assert "wicksell" in keys
+    assert r["headlines"][0]["label"] == "Wicksellian deficit, current episode"
+    assert all(isinstance(u, str) for u in r["unavailable"])
+
+
+def test_bundled_series_are_listed(client: TestClient) -> None:
+    names = [s["name"] for s in client.get("/api/signals").json()]
+    assert {"nasdaq-dotcom", "us-house"} <= set(names)
+
+
+def test_house_prices_show_the_2000s_bubble(client: TestClient) -> None:
+    r = client.get("/api/signals/us-house").json()
+    assert r["log"] is True
+    assert len(r["dates"]) == len(r["values"]) == 312
+    assert len(r["bsadf"]["stat"]) == len(r["bsadf"]["cv"]) == len(r["bsadf"]["dates"])
+    # Case-Shiller: PSY dates an explosive episode that covers the 2006 peak
+    assert any(e["start"] < "2005-01-01" < "2006-07-01" <= e["end"] for e in r["episodes"])
+    assert r["lppls"] is not None
+    assert r["lppls"]["dates"][-1] == "2006-07-01"  # the run-up ends at the highest price
+    assert len(r["lppls"]["fit"]) == len(r["lppls"]["dates"])
+
+
+def test_unknown_series_is_422(client: TestClient) -> None:
+    r = client.get("/api/signals/nope")
+    assert r.status_code == 422
+    assert "unknown series 'nope'" in r.json()["detail"]
+
+
+def upload(client: TestClient, body: bytes) -> tuple[int, dict[str, object]]:
+    r = client.post("/api/signals/upload", files={"file": ("s.csv", body, "text/csv")})
+    return r.status_code, r.json()
+
+
+def test_uploaded_series_is_analysed(client: TestClient) -> None:
+    rows = "".join(f"{1990 + m // 12}-{m % 12 + 1:02d}-01,{100 * 1.01 ** m:.4f}\n"
+                   for m in range(200))
+    code, r = upload(client, ("date,value\n" + rows).encode())
+    assert code == 200
+    assert r["title"] == "uploaded series"
+    assert len(r["values"]) == 200  # type: ignore[arg-type]
+
+
+def test_uploaded_series_errors_name_the_rows(client: TestClient) -> None:
+    code, r = upload(client, b"date,value\n2020-01-01,1\nsoon,2\n2020-03-01,-4\n")
+    assert code == 422
+    got = [(i["row"], i["field"]) for i in r["issues"]]  # type: ignore[attr-defined]
+    assert got == [(2, "date"), (3, "value")]
+    code, r = upload(client, b"day,price\n2020-01-01,1\n")
+    assert code == 422
+    assert "date and value" in str(r["issues"])
+
+
+def test_lppls_curve_matches_the_formula() -> None:
+    import numpy as np
+
+    from bubblescope.signals import LpplsFit
+
+    fit = LpplsFit(np.datetime64("2000-01-01"), 0.0, 1.0, 10, 2.0, 0.5, 6.0, 1.0, -0.5,
+                   0.1, 0.0, 0.0, True)
+    t = np.array([0.0, 1.0])
+    dt = 2.0 - t
+    want = 1.0 - 0.5 * dt ** 0.5 + 0.1 * dt ** 0.5 * np.cos(6.0 * np.log(dt))
+    assert signal_views.lppls_curve(fit, t) == pytest.approx(want)
+
+
+def test_latest_signals_say_what_is_missing(client: TestClient) -> None:
+    r = client.get("/api/signals/latest").json()
+    by_label = {h["label"].split()[0]: h for h in r["headlines"]}
+    assert by_label["NVDA"]["text"] == "no data here"  # no data directory in this client
+    assert "not bundled" in by_label["NVDA"]["note"]
+    assert by_label["NASDAQ"]["text"] in ("explosive", "not explosive")

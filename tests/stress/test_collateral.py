@@ -1,0 +1,135 @@
+"""GPU collateral: vintage values, the fire-sale fixed point, fast == reference."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from bubblescope.model._typing import FloatArray
+from bubblescope.model.errors import ConvergenceError, ScenarioError
+from bubblescope.stress.collateral import (
+    fire_sale,
+    fire_sale_reference,
+    gpu_value,
+    sale_needed,
+)
+
+
+def test_value_falls_with_age_and_generations() -> None:
+    ages = np.arange(0, 25)
+    v = gpu_value(1.0, ages)
+    assert v[0] == 1.0
+    assert np.all(np.diff(v) <= 0)
+    # a new generation every 8 quarters is a visible step down
+    assert v[8] < v[7] * 0.85
+    # the economic value (4 y) is below the accounting value (6 y, no step-downs)
+    book = gpu_value(1.0, ages, economic_life_years=6.0, generation_step=0.0)
+    assert np.all(v[1:] < book[1:])
+    assert gpu_value(np.array([10.0, 20.0]), 0).tolist() == [10.0, 20.0]
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "match"),
+    [
+        ({"economic_life_years": 0.0}, "economic_life_years"),
+        ({"generation_years": -1.0}, "generation_years"),
+        ({"generation_step": 1.0}, "generation_step"),
+        ({"residual": 1.5}, "residual"),
+    ],
+)
+def test_value_rejects_bad_parameters(kwargs: dict[str, float], match: str) -> None:
+    with pytest.raises(ScenarioError, match=match):
+        gpu_value(1.0, 4, **kwargs)
+    with pytest.raises(ScenarioError, match="age_quarters"):
+        gpu_value(1.0, -1)
+
+
+def book(seed: int) -> tuple[FloatArray, FloatArray, FloatArray, FloatArray]:
+    rng = np.random.default_rng(seed)
+    k, n_paths = int(rng.integers(1, 6)), 3
+    units = rng.uniform(0, 100, (n_paths, k))
+    ltv = rng.uniform(0.5, 0.9, k)
+    debt = units * ltv * rng.uniform(0.6, 1.1, (n_paths, k))  # some start near the covenant
+    price = rng.uniform(0.7, 1.0, n_paths)
+    return units, debt, ltv, price
+
+
+def test_no_breach_no_sale() -> None:
+    units, debt, ltv, _ = book(0)
+    r = fire_sale(units, debt * 0.1, ltv, np.ones(3), impact=1.0, market_depth=100.0)
+    assert not r.sold.any()
+    assert not r.breached.any()
+    np.testing.assert_allclose(r.price, 1.0)
+    assert r.iterations == 1
+    assert "FireSaleResult" in str(r)
+
+
+@settings(max_examples=50, deadline=None)
+@given(seed=st.integers(0, 2**32 - 1), impact=st.floats(0.0, 3.0),
+       model=st.sampled_from(["exponential", "linear"]))
+def test_fixed_point_and_reference(seed: int, impact: float, model: str) -> None:
+    units, debt, ltv, price = book(seed)
+    depth = 200.0
+    r = fire_sale(units, debt, ltv, price, impact=impact, market_depth=depth,
+                  impact_model=model)  # type: ignore[arg-type]
+    ref = fire_sale_reference(units, debt, ltv, price, impact=impact, market_depth=depth,
+                              impact_model=model)  # type: ignore[arg-type]
+    np.testing.assert_allclose(r.price, ref.price, atol=1e-9)
+    np.testing.assert_allclose(r.sold, ref.sold, atol=1e-7)
+    # the fixed point: the price is what the total sold at that price implies
+    total = sale_needed(units, debt, ltv, r.price).sum(axis=1)
+    implied = (price * np.exp(-impact * total / depth) if model == "exponential"
+               else price * np.maximum(0.0, 1 - impact * total / depth))
+    np.testing.assert_allclose(r.price, implied, atol=1e-9)
+    # sellers restore their covenant (or sell out); nobody sells more than pledged
+    left, repaid = units - r.sold, debt - r.proceeds
+    ok = (repaid <= ltv * left * r.price[:, None] + 1e-7) | (r.sold >= units - 1e-9)
+    assert np.all(ok)
+    assert np.all(r.sold <= units + 1e-12)
+    assert np.all(r.breached == (r.sold > 0))
+
+
+@settings(max_examples=50, deadline=None)
+@given(seed=st.integers(0, 2**32 - 1), cut=st.floats(0.3, 1.0))
+def test_monotone_in_the_shock(seed: int, cut: float) -> None:
+    units, debt, ltv, price = book(seed)
+    mild = fire_sale(units, debt, ltv, price, impact=1.0, market_depth=150.0)
+    severe = fire_sale(units, debt, ltv, price * cut, impact=1.0, market_depth=150.0)
+    assert np.all(severe.price <= mild.price + 1e-9)
+    assert np.all(severe.sold.sum(axis=1) >= mild.sold.sum(axis=1) - 1e-7)
+    assert np.all(severe.breached >= mild.breached)
+
+
+def test_the_spiral_takes_several_rounds() -> None:
+    # Loan 0 breaches; its sales push the price down until loan 1 breaches too.
+    units = np.array([[100.0, 100.0]])
+    debt = np.array([[85.0, 78.0]])
+    r = fire_sale(units, debt, np.array([0.8, 0.8]), np.array([1.0]), impact=1.0,
+                  market_depth=400.0)
+    assert r.breached.tolist() == [[True, True]]
+    assert r.iterations > 3
+
+
+def test_price_can_collapse_to_zero_with_linear_impact() -> None:
+    r = fire_sale(np.array([[10.0]]), np.array([[9.0]]), np.array([0.5]), np.array([1.0]),
+                  impact=1.0, market_depth=5.0, impact_model="linear")
+    assert r.price[0] == 0.0
+    assert r.sold[0, 0] == 10.0
+    ref = fire_sale_reference(np.array([[10.0]]), np.array([[9.0]]), np.array([0.5]),
+                              np.array([1.0]), impact=1.0, market_depth=5.0,
+                              impact_model="linear")
+    np.testing.assert_allclose(ref.sold, r.sold)
+
+
+def test_errors() -> None:
+    units, debt, ltv, price = book(2)
+    with pytest.raises(ConvergenceError):
+        fire_sale(units, debt * 1.5, ltv, price, impact=2.0, market_depth=50.0, max_iter=1)
+    with pytest.raises(ScenarioError, match="ltv_max"):
+        fire_sale(units, debt, ltv * 0 + 1.0, price, impact=1.0, market_depth=1.0)
+    with pytest.raises(ScenarioError, match="market_depth"):
+        fire_sale(units, debt, ltv, price, impact=1.0, market_depth=0.0)
+    with pytest.raises(ScenarioError, match="n_paths"):
+        fire_sale(units[0], debt, ltv, price, impact=1.0, market_depth=1.0)

@@ -1,0 +1,80 @@
+"""Expected-loss ratings: the table, batching, migration, IG-to-junk volume."""
+
+from __future__ import annotations
+
+import itertools
+
+import numpy as np
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from bubblescope.model.errors import ScenarioError
+from bubblescope.stress.ratings import (
+    EL_THRESHOLDS,
+    INVESTMENT_GRADE_FLOOR,
+    RATINGS,
+    downgraded_volume,
+    is_investment_grade,
+    migration_matrix,
+    rate,
+    rate_reference,
+)
+
+
+def test_table_is_ordered_and_complete() -> None:
+    assert len(EL_THRESHOLDS) == RATINGS.index("CCC")
+    assert all(a < b for a, b in itertools.pairwise(EL_THRESHOLDS))
+    assert RATINGS[INVESTMENT_GRADE_FLOOR] == "BBB-"
+    # Moody's idealized 10-year EL: Aaa 0.0055%, Baa2 1.98% (module docstring).
+    assert EL_THRESHOLDS[0] == pytest.approx(0.000055)
+    assert EL_THRESHOLDS[RATINGS.index("BBB")] == pytest.approx(0.0198)
+
+
+def test_thresholds_are_inclusive_upper_bounds() -> None:
+    el = np.array(EL_THRESHOLDS)
+    assert rate(el).tolist() == list(range(len(EL_THRESHOLDS)))
+    assert rate(el * 1.0001).tolist() == list(range(1, len(EL_THRESHOLDS) + 1))
+    assert RATINGS[int(rate(np.array(0.99)))] == "CCC"
+    assert RATINGS[int(rate(np.array(0.5), default_at=0.4))] == "D"
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.lists(st.floats(0, 1), min_size=1, max_size=30))
+def test_fast_equals_reference_and_is_monotone(values: list[float]) -> None:
+    el = np.sort(np.array(values)).reshape(1, -1)
+    codes = rate(el)
+    assert codes.tolist() == rate_reference(el).tolist()
+    assert np.all(np.diff(codes) >= 0)  # more expected loss, never a better grade
+
+
+def test_migration_and_downgraded_volume() -> None:
+    before = np.array([[0, 3, 9, 12], [0, 3, 9, 12]])
+    after = np.array([[0, 10, 17, 12], [2, 4, 9, 17]])
+    amounts = np.array([100.0, 50.0, 30.0, 20.0])
+    d = downgraded_volume(amounts, before, after)
+    np.testing.assert_allclose(d.volume, [80.0, 0.0])
+    np.testing.assert_allclose(d.outstanding_ig, [180.0, 180.0])
+    np.testing.assert_allclose(d.vs_2008(), [80.0 / 1900.0, 0.0])
+    assert "1.9T" in str(d)
+    m = migration_matrix(before, after, np.broadcast_to(amounts, before.shape))
+    assert m.sum() == pytest.approx(2 * amounts.sum())
+    assert m[3, 10] == 50.0
+    assert m[0, 0] == 100.0
+    counts = migration_matrix(before, after)
+    assert counts.sum() == before.size
+    assert is_investment_grade(before).sum() == 6
+
+
+@pytest.mark.parametrize(
+    ("call", "match"),
+    [
+        (lambda: rate(np.array([-0.1])), "expected_loss"),
+        (lambda: rate(np.array([1.1])), "expected_loss"),
+        (lambda: migration_matrix(np.array([0, 1]), np.array([0])), "shapes"),
+        (lambda: migration_matrix(np.array([0]), np.array([99])), "codes"),
+    ],
+)
+def test_bad_input(call: object, match: str) -> None:
+    with pytest.raises(ScenarioError, match=match):
+        call()  # type: ignore[operator]
