@@ -116,7 +116,8 @@ def pct(values: list[float], q: float) -> float:
     return ordered[min(len(ordered) - 1, int(q * len(ordered)))] * 1000
 
 
-def report(tally: Tally, elapsed: float, clients: int, seconds: float, web: str) -> str:
+def report(tally: Tally, elapsed: float, clients: int, seconds: float, web: str,
+           load: tuple[float, float, float]) -> str:
     rows = []
     every = [v for vs in tally.latencies.values() for v in vs]
     for label, _ in MIX:
@@ -132,7 +133,8 @@ def report(tally: Tally, elapsed: float, clients: int, seconds: float, web: str)
         "",
         f"- date: {dt.datetime.now(dt.UTC).strftime('%Y-%m-%d %H:%M UTC')}",
         f"- machine: {platform.machine()}, {os.cpu_count()} cores shared with other work, "
-        f"Python {platform.python_version()}, {platform.system()}",
+        f"Python {platform.python_version()}, {platform.system()}; load average before the "
+        f"run {load[0]:.1f} / {load[1]:.1f} / {load[2]:.1f} (1 / 5 / 15 min)",
         f"- server: `bubblescope serve` (uvicorn, one process) on 127.0.0.1; web: {web}",
         f"- load: {clients} concurrent clients (asyncio + httpx, keep-alive) for "
         f"{elapsed:.1f} s, each cycling through the mix below",
@@ -178,6 +180,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--seconds", type=float, default=10.0)
     parser.add_argument("--out", type=Path, default=ROOT / "docs" / "benchmarks" / "dashboard.md")
     args = parser.parse_args([] if argv is None else argv)
+    load_before = os.getloadavg()
     with tempfile.TemporaryDirectory() as tmp:
         web_dir = fallback_web(Path(tmp))
         port = free_port()
@@ -190,7 +193,7 @@ def main(argv: list[str] | None = None) -> int:
             proc.terminate()
             proc.wait(10)
     web = "bundled default" if web_dir is None else "small test web (bundled web did not load)"
-    text = report(tally, elapsed, args.clients, args.seconds, web)
+    text = report(tally, elapsed, args.clients, args.seconds, web, load_before)
     args.out.parent.mkdir(parents=True, exist_ok=True)
     args.out.write_text(text, encoding="utf-8")
     print(text)

@@ -43,3 +43,12 @@ def load_default() -> Web:
 def load_web(path: str) -> Web:
     """Load a web directory (``web.yaml`` plus CSV tables) and validate it."""
     return read_web_dir(path)
+
+
+def __getattr__(name: str) -> object:
+    """Import a sub-package on first use: ``bs.stress.run(...)`` after ``import bubblescope``."""
+    if name in ("size", "signals", "stress"):
+        import importlib
+
+        return importlib.import_module(f"bubblescope.{name}")
+    raise AttributeError(f"module 'bubblescope' has no attribute {name!r}")

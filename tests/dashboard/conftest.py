@@ -25,5 +25,5 @@ def xss_web(small_web: Web) -> Web:
 @pytest.fixture
 def client(xss_web: Web) -> Iterator[TestClient]:
     """A test client of the dashboard on :func:`xss_web`, default settings."""
-    with TestClient(create_app(Settings(), xss_web)) as c:
+    with TestClient(create_app(Settings(), xss_web), base_url="http://127.0.0.1:8000") as c:
         yield c

@@ -111,9 +111,26 @@ def test_page_scripts_never_use_inner_html(client: TestClient) -> None:
             assert sink not in text, (name, sink)
 
 
+def test_no_page_loads_from_a_cdn(client: TestClient) -> None:
+    # FastAPI's /docs and /redoc pull their scripts from a CDN, so they are switched off
+    assert client.get("/docs").status_code == 404
+    assert client.get("/redoc").status_code == 404
+    assert client.get("/favicon.ico").headers["content-type"].startswith("image/svg")
+
+
 def test_openapi_schema_lists_the_api(client: TestClient) -> None:
     paths = client.get("/openapi.json").json()["paths"]
     for p in ("/api/web", "/api/entities/{entity_id}", "/api/sources", "/api/validate",
               "/api/stress/presets", "/api/stress/run", "/api/jobs/{job_id}",
               "/api/signals/{name}", "/api/size", "/api/overview"):
         assert p in paths, p
+
+
+def test_non_finite_numbers_become_null() -> None:
+    import json
+
+    from bubblescope.dashboard.deps import fast_json
+
+    r = fast_json({"a": [1.0, float("nan")], "b": (float("inf"), "x"), "c": 2})
+    assert json.loads(r.body) == {"a": [1.0, None], "b": [None, "x"], "c": 2}
+    assert json.loads(fast_json({"d": 1.5}).body) == {"d": 1.5}

@@ -17,12 +17,12 @@ TOKEN = "correct-horse-battery"
 @pytest.fixture
 def guarded(xss_web: Web) -> Iterator[TestClient]:
     app = create_app(Settings(host="0.0.0.0", token=TOKEN), xss_web)
-    with TestClient(app) as c:
+    with TestClient(app, base_url="http://127.0.0.1:8000") as c:
         yield c
 
 
 @pytest.mark.parametrize("path", ["/", "/web", "/api/web", "/api/health", "/assets/plotly.min.js",
-                                  "/static/common.js", "/openapi.json", "/docs"])
+                                  "/static/common.js", "/openapi.json", "/favicon.ico"])
 def test_every_request_without_token_gets_401(guarded: TestClient, path: str) -> None:
     r = guarded.get(path)
     assert r.status_code == 401
@@ -54,7 +54,7 @@ def test_query_token_on_a_page_sets_a_cookie_that_then_passes(guarded: TestClien
 
 def test_oversized_upload_gets_413(xss_web: Web) -> None:
     app = create_app(Settings(limits=Limits(max_upload_bytes=1000)), xss_web)
-    with TestClient(app) as c:
+    with TestClient(app, base_url="http://127.0.0.1:8000") as c:
         r = c.post("/api/validate", data={"table": "contracts"},
                    files={"file": ("c.csv", b"x" * 5000, "text/csv")})
         assert r.status_code == 413
@@ -68,7 +68,7 @@ def test_streamed_body_over_the_cap_gets_413(xss_web: Web) -> None:
         for _ in range(10):
             yield b"y" * 300
 
-    with TestClient(app) as c:
+    with TestClient(app, base_url="http://127.0.0.1:8000") as c:
         r = c.post("/api/stress/run", content=chunks(),
                    headers={"content-type": "application/json"})
         assert r.status_code == 413
@@ -78,3 +78,24 @@ def test_small_streamed_body_passes_the_cap(client: TestClient) -> None:
     r = client.post("/api/stress/run", content=iter([b'{"preset": 1']),
                     headers={"content-type": "application/json"})
     assert r.status_code == 422  # reached the endpoint: malformed JSON, not 413
+
+
+@pytest.mark.parametrize("host", ["evil.example", "evil.example:8000", "127.0.0.1.nip.io"])
+def test_loopback_server_refuses_other_host_names(client: TestClient, host: str) -> None:
+    # DNS rebinding: another site's name resolving to 127.0.0.1 must not reach the API
+    r = client.get("/api/web", headers={"host": host})
+    assert r.status_code == 400
+    assert "unexpected Host header" in r.json()["detail"]
+
+
+@pytest.mark.parametrize("host", ["localhost:8000", "127.0.0.1", "[::1]:8000"])
+def test_loopback_names_are_accepted(client: TestClient, host: str) -> None:
+    assert client.get("/api/health", headers={"host": host}).status_code == 200
+
+
+def test_cross_site_posts_are_refused(client: TestClient) -> None:
+    r = client.post("/api/web/reset", headers={"origin": "https://evil.example"})
+    assert r.status_code == 403
+    same = client.post("/api/web/reset", headers={"origin": "http://127.0.0.1:8000"})
+    assert same.status_code == 200
+    assert client.post("/api/web/reset").status_code == 200  # no Origin: not a browser form

@@ -93,3 +93,13 @@ def test_unreachable_scheduler_is_a_clear_error_within_the_timeout() -> None:
 def test_bad_backend_arguments(kwargs: dict[str, object], message: str) -> None:
     with pytest.raises(ScenarioError, match=message), open_backend(**kwargs):  # type: ignore[arg-type]
         pass
+
+
+def test_sobol_design_in_chunks_on_the_cluster(cluster: DaskBackend, model: FurfineModel) -> None:
+    from bubblescope.stress.sensitivity import sobol
+
+    local = sobol(model, UNCERTAIN, 32, np.random.default_rng(4))
+    remote = sobol(model, UNCERTAIN, 32, np.random.default_rng(4), backend=cluster,
+                   chunk_size=40)
+    np.testing.assert_array_equal(local.first, remote.first)
+    np.testing.assert_array_equal(local.total, remote.total)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 import bubblescope as bs
-from bubblescope.stress import PRESETS, CompiledWeb, StressResult, compile_web, run
+from bubblescope.stress import PRESETS, CompiledWeb, StressResult, compile_web
 
 
 @pytest.fixture(scope="module")
@@ -19,7 +19,7 @@ def default_web() -> CompiledWeb:
 
 @pytest.fixture(scope="module")
 def results(default_web: CompiledWeb) -> dict[str, StressResult]:
-    return {name: run(default_web, name) for name in PRESETS}
+    return {name: bs.stress.run(default_web, name) for name in PRESETS}  # as in DESIGN.md
 
 
 def test_every_preset_runs_and_conserves_money(results: dict[str, StressResult]) -> None:

@@ -136,8 +136,8 @@ def test_fields_are_checked_against_the_scenario_rules() -> None:
 
     check_fields(parse_uncertainty({"s": {"dist": "beta", "a": 2, "b": 5, "high": 0.9,
                                           "field": "ai_revenue_shock"}}))
-    with pytest.raises(ScenarioError, match="must be a numeric scenario field that can vary by "
-                                            "path .*got 'moonshot'"):
+    with pytest.raises(ScenarioError, match=r"must be a numeric scenario field that can vary by "
+                                            r"path .*got 'moonshot'"):
         check_fields(parse_uncertainty({"m": {"dist": "uniform", "low": 0, "high": 1,
                                               "field": "moonshot"}}))
     for field in ("quarters", "fire_sale_impact"):

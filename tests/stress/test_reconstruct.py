@@ -2,15 +2,21 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import numpy as np
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from bubblescope.model.errors import ConvergenceError, DataError
+from bubblescope.model.errors import ConvergenceError, DataError, ScenarioError
+from bubblescope.model.web import Web
 from bubblescope.stress.reconstruct import (
+    exposure_totals,
+    exposure_webs,
     max_entropy,
     min_density,
+    parse_exposures,
     ras,
     ras_reference,
     sample_exposures,
@@ -130,3 +136,73 @@ def test_every_method_matches_random_margins(rows: list[float], cols: list[float
               sample_exposures(r, c, 1, np.random.default_rng(0), density=0.3)[0]):
         assert np.all(x >= 0)
         assert _margins_ok(x, r, c, tol=1e-6 * max(1.0, r.sum()))
+
+
+# --- exposures of a web ---------------------------------------------------------------------
+PC_SECTION = {
+    "kind": "fund_share",
+    "holders": ["life_insurers", "pension_funds", "hedge_funds", "households_401k"],
+    "obligors": ["private_credit_funds", "blue_owl", "pimco"],
+    "method": "sample", "density": 0.5, "draws": 3,
+}
+
+
+@pytest.fixture(scope="module")
+def default_web() -> Web:
+    import bubblescope as bs
+
+    return bs.load_default()
+
+
+def test_exposure_webs_keep_the_totals(default_web: Web) -> None:
+    spec = parse_exposures(PC_SECTION)
+    rows, cols = exposure_totals(default_web, spec)
+    assert rows.sum() == pytest.approx(cols.sum())
+    webs = exposure_webs(default_web, spec, np.random.default_rng(0))
+    assert len(webs) == 3
+    for w in webs:
+        r, c = exposure_totals(w, spec)
+        np.testing.assert_allclose(r, rows, rtol=1e-8)
+        np.testing.assert_allclose(c, cols, rtol=1e-8)
+        others = [x for x in w.contracts if x.kind != "fund_share"]
+        assert len(others) == len([x for x in default_web.contracts if x.kind != "fund_share"])
+    reconstructed = [x for x in webs[0].contracts if "reconstructed" in x.note]
+    assert reconstructed
+    assert all(x.id.count("@") == 1 for x in reconstructed)
+    one = exposure_webs(default_web, replace(spec, method="min_density"),
+                        np.random.default_rng(0))
+    dense = exposure_webs(default_web, replace(spec, method="max_entropy"),
+                          np.random.default_rng(0))
+    n_sparse = sum("reconstructed" in x.note for x in one[0].contracts)
+    n_dense = sum("reconstructed" in x.note for x in dense[0].contracts)
+    assert n_sparse <= len(spec.holders) + len(spec.obligors) - 1 < n_dense
+
+
+@pytest.mark.parametrize(
+    ("change", "message"),
+    [
+        ({"kind": "lottery"}, "exposures.kind must be one of"),
+        ({"holders": []}, "exposures.holders must be a non-empty list of entity ids"),
+        ({"obligors": "pimco"}, "exposures.obligors must be a non-empty list"),
+        ({"method": "guess"}, "exposures.method must be one of max_entropy, min_density, sample"),
+        ({"density": 0}, "exposures.density must be a number in (0, 1]"),
+        ({"draws": 0}, "exposures.draws must be an integer from 1 to 1000"),
+        ({"colour": "red"}, "exposures.colour is not a key"),
+    ],
+)
+def test_bad_exposure_sections(change: dict[str, object], message: str) -> None:
+    with pytest.raises(ScenarioError) as info:
+        parse_exposures({**PC_SECTION, **change}, file="s.yaml")
+    assert message in str(info.value)
+    assert str(info.value).startswith("s.yaml: exposures")
+    with pytest.raises(ScenarioError, match="must be a mapping"):
+        parse_exposures(["kind"])  # type: ignore[arg-type]
+
+
+def test_exposures_must_name_entities_and_select_contracts(default_web: Web) -> None:
+    spec = parse_exposures({**PC_SECTION, "holders": ["life_insurers", "martians"]})
+    with pytest.raises(DataError, match=r"'exposures.holders' must name entities of the web"):
+        exposure_totals(default_web, spec)
+    empty = parse_exposures({**PC_SECTION, "kind": "lease"})
+    with pytest.raises(DataError, match="must select active lease contracts"):
+        exposure_totals(default_web, empty)

@@ -41,6 +41,11 @@ def test_summaries_are_frames_with_calendar_quarters(toy_web: Web) -> None:
     d = r.defaults
     assert list(d.columns) == ["path", "entity", "kind", "quarter", "label", "reason"]
     assert set(d["reason"]) <= set(REASONS[1:])
+    hit = r.capital_hit
+    assert set(hit["kind"]) <= {"bank", "life_insurer", "private_credit_fund", "mutual_fund",
+                                "household", "pension_fund", "hedge_fund", "private_equity"}
+    assert (hit["capital"] > 0).all()
+    assert hit["share"].iloc[0] >= hit["share"].iloc[-1]
     p = r.default_probability
     assert ((p >= 0) & (p <= 1)).all()
     np.testing.assert_allclose(r.losses_by_channel.sum(), r.total_loss.mean())

@@ -15,6 +15,8 @@ from bubblescope.stress.reverse import (
     EntityDefaults,
     LossAbove,
     ShockDirection,
+    level_cap,
+    parse_outcome,
     reverse_stress,
 )
 from bubblescope.stress.synthetic import FurfineModel, SyntheticSpec, synthetic_compiled
@@ -120,3 +122,30 @@ def test_bad_reverse_arguments(kwargs: dict[str, object], message: str) -> None:
     args |= kwargs
     with pytest.raises(ScenarioError, match=message.replace("(", r"\(")):
         reverse_stress(Threshold(), **args)  # type: ignore[arg-type]
+
+
+def test_level_cap_keeps_fields_in_range() -> None:
+    assert level_cap("gpu_price_fall", {}) == 0.99
+    assert level_cap("gpu_price_fall", {"gpu_price_shock": 0.5}) == pytest.approx(0.49)
+    down = ShockDirection("down", (("rate_shock", -1.0), ("moonshot", 1.0)), 1.0)
+    assert level_cap(down, {"rate_shock": 0.0}) == pytest.approx(0.05)
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("default", EntityDefaults()),
+        ("default:openai", EntityDefaults("openai")),
+        ("loss:5000", LossAbove(5000.0)),
+        ("downgrades", DowngradesAbove(1900.0)),
+        ("downgrades:2500", DowngradesAbove(2500.0)),
+    ],
+)
+def test_parse_outcome(text: str, expected: object) -> None:
+    assert parse_outcome(text) == expected
+
+
+@pytest.mark.parametrize("text", ["loss", "loss:abc", "loss:inf", "crash", "downgrades:x"])
+def test_parse_outcome_rejects_nonsense(text: str) -> None:
+    with pytest.raises(ScenarioError, match="'outcome' must be default, default:ENTITY"):
+        parse_outcome(text)

@@ -87,6 +87,8 @@ def test_sobol_over_declared_distributions() -> None:
     assert r.names == ("a", "b")
     d = sobol(Additive(), UNC, 4096, np.random.default_rng(1), output="downgraded")
     np.testing.assert_allclose(d.total, [1.0, 0.0], atol=0.02)
+    chunked = sobol(Additive(), UNC, 4096, np.random.default_rng(1), chunk_size=1000)
+    np.testing.assert_allclose(chunked.first, r.first, rtol=1e-12)
 
 
 def test_tornado_orders_by_swing() -> None:

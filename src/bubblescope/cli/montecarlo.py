@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Annotated, Any
@@ -39,27 +39,38 @@ from bubblescope.cli.common import (
     err_console,
     print_json,
 )
+from bubblescope.model._typing import FloatArray
 from bubblescope.model.errors import ScenarioError
 from bubblescope.stress.backends import open_backend
 from bubblescope.stress.compile import compile_web
-from bubblescope.stress.distributions import DEFAULT_UNCERTAIN, Uncertainty, parse_uncertainty
+from bubblescope.stress.distributions import (
+    DEFAULT_UNCERTAIN,
+    EXPOSURE,
+    Uncertainty,
+    parse_uncertainty,
+)
 from bubblescope.stress.montecarlo import (
+    Chunk,
     ChunkResult,
     EngineModel,
     MonteCarloResult,
-    chunk_frame,
-    chunk_from_frame,
+    PathModel,
+    PathOutcome,
     engine_model,
     plan_chunks,
     run_montecarlo,
 )
+from bubblescope.stress.reconstruct import exposure_webs, parse_exposures
 from bubblescope.stress.reverse import DIRECTIONS, level_cap, parse_outcome, reverse_stress
 from bubblescope.stress.scenario import PRESETS, Scenario, load_preset, scenario_from_mapping
-from bubblescope.stress.sensitivity import sobol, tornado
+from bubblescope.stress.sensitivity import OUTPUTS, Output, sobol, tornado
 
-__all__ = ["mc_payload", "montecarlo", "register", "reverse", "sensitivity"]
+__all__ = ["chunk_frame", "chunk_from_frame", "mc_payload", "montecarlo", "register", "reverse",
+           "sensitivity"]
 
 KIND = "montecarlo"
+#: Spawn key of the stream that draws reconstructed exposure webs (blocks use keys < 2**32).
+EXPOSURE_STREAM = 2**32
 
 ScenarioOption = Annotated[str, typer.Option(
     "--scenario", help=f"A preset ({', '.join(PRESETS)}) or a scenario YAML file.")]
@@ -70,6 +81,12 @@ WebOption = Annotated[Path | None, typer.Option(
     "--web", help="A web directory instead of the bundled default.", exists=True,
     file_okay=False)]
 SeedOption = Annotated[int, typer.Option("--seed", help="Seed of the random streams.", min=0)]
+WorkersOption = Annotated[int | None, typer.Option(
+    "--workers", help="Run on a local Dask cluster of N worker processes.", min=1)]
+SchedulerOption = Annotated[str | None, typer.Option(
+    "--scheduler", help="Run on an existing Dask cluster at tcp://HOST:PORT.")]
+ChunkOption = Annotated[int | None, typer.Option(
+    "--chunk-size", help="Paths per chunk (does not change results).", min=1)]
 
 
 # --- montecarlo ----------------------------------------------------------------------------
@@ -78,12 +95,9 @@ def montecarlo(
     paths: Annotated[int, typer.Option("--paths", help="Number of paths.", min=1)] = 1000,
     seed: SeedOption = 0,
     uncertain: UncertainOption = None,
-    workers: Annotated[int | None, typer.Option(
-        "--workers", help="Run on a local Dask cluster of N worker processes.", min=1)] = None,
-    scheduler: Annotated[str | None, typer.Option(
-        "--scheduler", help="Run on an existing Dask cluster at tcp://HOST:PORT.")] = None,
-    chunk_size: Annotated[int | None, typer.Option(
-        "--chunk-size", help="Paths per chunk (does not change results).", min=1)] = None,
+    workers: WorkersOption = None,
+    scheduler: SchedulerOption = None,
+    chunk_size: ChunkOption = None,
     resume: Annotated[str | None, typer.Option(
         "--resume", help="Continue the stored, unfinished run RUN_ID.")] = None,
     run_id: Annotated[str | None, typer.Option(
@@ -96,22 +110,20 @@ def montecarlo(
     as_json: JsonOption = False,
     db: DbOption = None,
 ) -> None:
-    """Run the crash engine over the uncertain inputs: loss distributions, default odds."""
+    """Run the crash engine over the uncertain inputs: loss distributions, default odds.
+
+    With ``--resume RUN_ID`` every run parameter comes from the store.
+    """
     store_path = db or default_db()
     if resume is not None:
         params, done = _resumed(store_path, resume)
         rid = resume
     else:
-        sc, section = _scenario(scenario, uncertain)
-        # The store sorts JSON keys: keep the inputs' order (it fixes the draws) as a list.
-        params = {"scenario": _scenario_values(sc), "uncertain": list(section.items()),
-                  "paths": paths,
-                  "seed": seed, "chunk_size": chunk_size,
-                  "web": None if web_dir is None else str(web_dir)}
+        params = _new_params(scenario, uncertain, paths, seed, chunk_size, web_dir)
         rid, done = run_id or f"mc-{dt.datetime.now():%Y%m%d-%H%M%S}", {}
     unc = parse_uncertainty(dict(params["uncertain"]), file="uncertain")
     sc = scenario_from_mapping(params["scenario"], origin="stored scenario")
-    model = engine_model(_compiled(params["web"]), sc, unc)
+    model = _model(params, sc, unc)
     chunks = [chunk_from_frame(f, model, unc.names) for f in done.values()]
     saver = None if no_store else _Saver(store_path, rid, params, model, unc, len(chunks))
     with open_backend(workers, scheduler, timeout) as backend, _bar(as_json) as advance:
@@ -163,7 +175,7 @@ def reverse(
         raise ScenarioError(f"--direction must be one of {', '.join(DIRECTIONS)}, "
                             f"got {direction!r}")
     target = parse_outcome(outcome)
-    sc, _ = _scenario(scenario, None)
+    sc, _, _ = _scenario(scenario, None)
     ray = DIRECTIONS[direction]
     base = {f: float(sc.values(f, 1)[0]) for f, _ in ray.weights}
     model = EngineModel(_compiled(None if web_dir is None else str(web_dir)), sc)
@@ -196,16 +208,24 @@ def sensitivity(
     seed: SeedOption = 0,
     output: Annotated[str, typer.Option(
         "--output", help="system_loss or downgraded.")] = "system_loss",
+    workers: WorkersOption = None,
+    scheduler: SchedulerOption = None,
+    chunk_size: ChunkOption = None,
     web_dir: WebOption = None,
     as_json: JsonOption = False,
 ) -> None:
     """Which uncertain inputs drive the outcome: Sobol indices and a tornado chart."""
-    sc, section = _scenario(scenario, uncertain)
+    if output not in OUTPUTS:
+        raise ScenarioError(f"--output must be one of {', '.join(OUTPUTS)}, got {output!r}")
+    target: Output = "downgraded" if output == "downgraded" else "system_loss"
+    sc, section, _ = _scenario(scenario, uncertain)
     unc = parse_uncertainty(section, file="uncertain")
     model = engine_model(_compiled(None if web_dir is None else str(web_dir)), sc, unc)
-    with err_console.status(f"running {samples * (unc.dim + 2) + 2 * unc.dim + 1} paths ..."):
-        bars = tornado(model, unc, output)  # type: ignore[arg-type]
-        indices = sobol(model, unc, samples, np.random.default_rng(seed), output)  # type: ignore[arg-type]
+    with open_backend(workers, scheduler) as backend, \
+            err_console.status(f"running {samples * (unc.dim + 2) + 2 * unc.dim + 1} paths ..."):
+        bars = tornado(model, unc, target)
+        indices = sobol(model, unc, samples, np.random.default_rng(seed), target,
+                        backend=backend, chunk_size=chunk_size)
     if as_json:
         print_json(_finite({"output": output, "tornado": _records(bars.frame()),
                             "sobol": _records(indices.frame().reset_index(names="input")),
@@ -223,10 +243,55 @@ def register(app: typer.Typer) -> None:
     app.command("sensitivity")(sensitivity)
 
 
+# --- chunks as tables (for the store) ------------------------------------------------------
+def chunk_frame(result: ChunkResult, model: PathModel, names: tuple[str, ...]) -> pd.DataFrame:
+    """One row per path of a chunk: chunk, path, inputs, losses, downgrades, defaults."""
+    o, c = result.outcome, result.chunk
+    cols: dict[str, Any] = {"chunk": np.full(c.size, c.index, np.int64),
+                            "path": np.arange(c.start, c.stop, dtype=np.int64)}
+    cols |= {f"input:{n}": result.inputs[:, j] for j, n in enumerate(names)}
+    cols |= {"system_loss": o.system_loss, "downgraded": o.downgraded}
+    cols |= {f"loss:{s}": o.sector_loss[:, j] for j, s in enumerate(model.sectors)}
+    cols |= {f"default:{e}": o.default_quarter[:, j] for j, e in enumerate(model.entity_ids)}
+    return pd.DataFrame(cols)
+
+
+def chunk_from_frame(frame: pd.DataFrame, model: PathModel,
+                     names: tuple[str, ...]) -> ChunkResult:
+    """Inverse of :func:`chunk_frame` for the rows of one chunk."""
+    path = frame["path"].to_numpy(np.int64)
+    chunk = Chunk(int(frame["chunk"].iloc[0]), int(path[0]), int(path[-1]) + 1)
+
+    def block(prefix: str, labels: Sequence[str]) -> FloatArray:
+        cols = [f"{prefix}{label}" for label in labels]
+        return frame[cols].to_numpy(np.float64).reshape(len(frame), len(cols))
+
+    outcome = PathOutcome(frame["system_loss"].to_numpy(np.float64),
+                          block("loss:", model.sectors), block("default:", model.entity_ids),
+                          frame["downgraded"].to_numpy(np.float64))
+    return ChunkResult(chunk, block("input:", names), outcome)
+
+
 # --- helpers -------------------------------------------------------------------------------
-def _scenario(spec: str, uncertain: Path | None) -> tuple[Scenario, dict[str, Any]]:
-    """The scenario and its uncertain section (file > scenario's own > defaults)."""
+def _new_params(scenario: str, uncertain: Path | None, paths: int, seed: int,
+                chunk_size: int | None, web_dir: Path | None) -> dict[str, Any]:
+    """Everything that defines a new run (stored with it, so ``--resume`` needs nothing)."""
+    sc, section, exposures = _scenario(scenario, uncertain)
+    if exposures is not None:
+        spec = parse_exposures(exposures, file=scenario)
+        if spec.method == "sample" and spec.draws > 1:
+            section[EXPOSURE] = {"dist": "uniform", "low": 0, "high": 1, "field": EXPOSURE}
+    # The store sorts JSON keys: keep the inputs' order (it fixes the draws) as a list.
+    return {"scenario": _scenario_values(sc), "uncertain": list(section.items()),
+            "exposures": exposures, "paths": paths, "seed": seed, "chunk_size": chunk_size,
+            "web": None if web_dir is None else str(web_dir)}
+
+
+def _scenario(spec: str, uncertain: Path | None) -> tuple[Scenario, dict[str, Any], Any]:
+    """The scenario, its uncertain section (file > scenario's own > defaults) and its
+    ``exposures:`` section (None when absent)."""
     own: Any = None
+    exposures: Any = None
     if spec in PRESETS:
         sc = load_preset(spec)
     elif Path(spec).is_file():
@@ -234,6 +299,7 @@ def _scenario(spec: str, uncertain: Path | None) -> tuple[Scenario, dict[str, An
         if not isinstance(data, dict):
             raise ScenarioError(f"{spec}: a scenario file is a YAML mapping, got {data!r}")
         own = data.pop("uncertain", None)
+        exposures = data.pop("exposures", None)
         sc = scenario_from_mapping(data, origin=spec)
     else:
         raise ScenarioError(f"--scenario must be a preset ({', '.join(PRESETS)}) or a YAML "
@@ -245,7 +311,7 @@ def _scenario(spec: str, uncertain: Path | None) -> tuple[Scenario, dict[str, An
             raise ScenarioError(f"{uncertain}: must hold an 'uncertain:' section")
     section = dict(DEFAULT_UNCERTAIN if own is None else own)
     parse_uncertainty(section, file=str(uncertain or spec))  # validate before any work
-    return sc, section
+    return sc, section, exposures
 
 
 def _scenario_values(sc: Scenario) -> dict[str, Any]:
@@ -257,6 +323,20 @@ def _scenario_values(sc: Scenario) -> dict[str, Any]:
 def _compiled(web_dir: str | None) -> Any:
     web = bubblescope.load_default() if web_dir is None else bubblescope.load_web(web_dir)
     return compile_web(web)
+
+
+def _model(params: Mapping[str, Any], sc: Scenario, unc: Uncertainty) -> EngineModel:
+    """The engine model of a run, with its reconstructed exposure webs if it declares any."""
+    web = bubblescope.load_default() if params["web"] is None else \
+        bubblescope.load_web(params["web"])
+    if not params.get("exposures"):
+        return engine_model(compile_web(web), sc, unc)
+    spec = parse_exposures(params["exposures"])
+    stream = np.random.SeedSequence(int(params["seed"]), spawn_key=(EXPOSURE_STREAM,))
+    webs = tuple(compile_web(w) for w in exposure_webs(web, spec, np.random.default_rng(stream)))
+    if len(webs) == 1:
+        return engine_model(webs[0], sc, unc)
+    return engine_model(compile_web(web), sc, unc, webs)
 
 
 def _resumed(db: Path, run_id: str) -> tuple[dict[str, Any], dict[int, pd.DataFrame]]:

@@ -18,12 +18,26 @@ import bubblescope
 from bubblescope.cli.common import JsonOption, console, print_json
 from bubblescope.model.web import Web
 from bubblescope.cli.size import card_payload
+from bubblescope.cli.stress import stress_payload
 from bubblescope.report import html as report_html
 from bubblescope.report import size as report_size
+from bubblescope.report import stress as report_stress
 from bubblescope.report import web as report_web
 from bubblescope.report.base import Section
+from bubblescope.stress import run as run_stress
 
-__all__ = ["Part", "register"]
+__all__ = ["Part", "RunOptions", "register"]
+
+#: The stress scenario `run` answers "who gets hurt" with: seed 001's six-step crash.
+DEFAULT_SCENARIO = "atlantic-crash"
+
+
+@dataclass(frozen=True)
+class RunOptions:
+    """What a user can change about `run`."""
+
+    scenario: str = DEFAULT_SCENARIO
+    data_dir: Path | None = None
 
 
 @dataclass(frozen=True)
@@ -36,19 +50,25 @@ class Part:
     section: Section
 
 
-def _web_part(web: Web) -> Part:
+def _web_part(web: Web, options: RunOptions) -> Part:
     summary = report_web.summarize(web)
     return Part("web", report_web.rich_summary(summary), summary.to_dict(),
                 report_web.section(web))
 
 
-def _size_part(web: Web) -> Part:
+def _size_part(web: Web, options: RunOptions) -> Part:
     card = report_size.card_for(web)
     return Part("size", report_size.headline(card), card_payload(card),
                 report_size.section(card))
 
 
-PARTS: tuple[Callable[[Web], Part], ...] = (_web_part, _size_part)
+def _stress_part(web: Web, options: RunOptions) -> Part:
+    result = run_stress(web, options.scenario)
+    return Part("stress", report_stress.headline(result), stress_payload(result),
+                report_stress.section(result))
+
+
+PARTS: tuple[Callable[[Web, RunOptions], Part], ...] = (_web_part, _size_part, _stress_part)
 
 WebOption = Annotated[
     Path | None,
@@ -56,6 +76,11 @@ WebOption = Annotated[
                  exists=True, file_okay=False),
 ]
 OutDir = Annotated[Path, typer.Option("--out", help="Directory for report.html.")]
+ScenarioOption = Annotated[str, typer.Option(
+    "--scenario", help="Stress preset for 'who gets hurt' (see `bubblescope stress --help`).")]
+DataDirOption = Annotated[Path | None, typer.Option(
+    "--data-dir", help="Directory of vendor series (default: $BUBBLESCOPE_DATA_DIR or "
+    "../shared/data when present).", file_okay=False)]
 
 
 def _load(web_dir: Path | None) -> Web:
@@ -72,12 +97,17 @@ def _write_report(parts: list[Part], out: Path, web: Web) -> Path:
     return path
 
 
+def _parts(web: Web, options: RunOptions) -> list[Part]:
+    return [make(web, options) for make in PARTS]
+
+
 def run(
     web_dir: WebOption = None, out: OutDir = Path("out"), as_json: JsonOption = False,
+    scenario: ScenarioOption = DEFAULT_SCENARIO, data_dir: DataDirOption = None,
 ) -> None:
     """Answer how big, when and who gets hurt on the bundled default web; write out/report.html."""
     web = _load(web_dir)
-    parts = [make(web) for make in PARTS]
+    parts = _parts(web, RunOptions(scenario, data_dir))
     path = _write_report(parts, out, web)
     if as_json:
         print_json({"report": str(path), **{p.key: p.payload for p in parts}})
@@ -88,10 +118,13 @@ def run(
     console.print(f"Report written to [bold]{path}[/]")
 
 
-def report(web_dir: WebOption = None, out: OutDir = Path("out")) -> None:
+def report(
+    web_dir: WebOption = None, out: OutDir = Path("out"),
+    scenario: ScenarioOption = DEFAULT_SCENARIO, data_dir: DataDirOption = None,
+) -> None:
     """Write the self-contained HTML report (out/report.html) without printing the headline."""
     web = _load(web_dir)
-    path = _write_report([make(web) for make in PARTS], out, web)
+    path = _write_report(_parts(web, RunOptions(scenario, data_dir)), out, web)
     console.print(f"Report written to [bold]{path}[/]")
 
 

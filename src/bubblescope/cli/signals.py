@@ -37,17 +37,22 @@ def register(app: typer.Typer) -> None:
 
 
 def signals(
-    series: Annotated[str, typer.Option("--series", help="Registry name or CSV file.")
-                      ] = "nasdaq-dotcom",
-    date_col: Annotated[str | None, typer.Option("--date-col")] = None,
+    series: Annotated[str, typer.Option(
+        "--series", help="Registry name (nasdaq-dotcom, sp500-pd, us-house, nvda, msft, qqq, "
+        "...) or a CSV file.")] = "nasdaq-dotcom",
+    date_col: Annotated[str | None, typer.Option("--date-col", help="Date column (CSV).")] = None,
     value_col: Annotated[str | None, typer.Option("--value-col", help="Column or A/B.")] = None,
     lag: Annotated[int, typer.Option("--lag", help="ADF lag (max lag with --ic).")] = 0,
     ic: Annotated[str, typer.Option("--ic", help="fixed, aic or bic.")] = "fixed",
     window: Annotated[int | None, typer.Option("--window", help="Minimum window.")] = None,
-    reps: Annotated[int, typer.Option("--reps", help="Monte Carlo replications.")] = 2000,
-    lppls: Annotated[bool, typer.Option("--lppls/--no-lppls")] = True,
-    seed: Annotated[int, typer.Option("--seed")] = 0,
-    data_dir: Annotated[Path | None, typer.Option("--data-dir", help=f"(${DATA_ENV})")] = None,
+    reps: Annotated[int, typer.Option(
+        "--reps", help=f"Monte Carlo replications (cached in ${CACHE_ENV}).")] = 2000,
+    lppls: Annotated[bool, typer.Option("--lppls/--no-lppls",
+                                        help="LPPLS confidence at the last date.")] = True,
+    seed: Annotated[int, typer.Option("--seed", help="Random seed.")] = 0,
+    data_dir: Annotated[Path | None, typer.Option(
+        "--data-dir", help=f"Folder of non-bundled prices (${DATA_ENV}, ../shared/data).")
+    ] = None,
     json: JsonOption = False,
 ) -> None:
     """Test a price series for explosive episodes (PSY) and fit LPPLS at its last date."""

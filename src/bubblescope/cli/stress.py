@@ -1,11 +1,183 @@
-"""`bubblescope stress`: placeholder until its issue lands (owned by the stress work)."""
+"""`bubblescope stress`: run a crash scenario and print who gets hurt, quarter by quarter."""
 
 from __future__ import annotations
 
-import typer
+import datetime as dt
+from pathlib import Path
+from typing import Annotated, Any
 
-__all__ = ["register"]
+import pandas as pd
+import typer
+import yaml
+from rich.progress import Progress
+from rich.table import Table
+
+from bubblescope.cli.common import DbOption, JsonOption, console, print_json
+from bubblescope.model.errors import ScenarioError
+from bubblescope.model.web import Web
+from bubblescope.stress import PRESETS, Scenario, StressResult, load_preset, run
+from bubblescope.stress.holders import CHANNELS
+from bubblescope.stress.macro import DOWNGRADED_2008_USD_BN, JOBS_2008_MILLIONS
+from bubblescope.stress.scenario import scenario_from_mapping
+
+__all__ = ["parse_sets", "register", "resolve_scenario", "stress", "stress_payload"]
+
+
+def stress(
+    scenario: Annotated[str, typer.Option(
+        "--scenario", "-s",
+        help=f"A preset ({', '.join(PRESETS)}) or a scenario YAML file.")] = "baseline",
+    quarters: Annotated[int | None, typer.Option(
+        "--quarters", "-q", help="Quarters to simulate (default: the scenario's, 24).")] = None,
+    sets: Annotated[list[str] | None, typer.Option(
+        "--set", help="Override a scenario field: --set equity_shock=0.5 (repeatable).")] = None,
+    web_dir: Annotated[Path | None, typer.Option(
+        "--web", help="A web directory (default: the bundled default web).")] = None,
+    json_out: JsonOption = False,
+    db: DbOption = None,
+) -> None:
+    """Run a crash scenario through the AI financing web: defaults, losses, GDP and jobs."""
+    sc = resolve_scenario(scenario, quarters, sets or [])
+    web = _load_web(web_dir)
+    if json_out:
+        result = run(web, sc)
+    else:
+        with Progress(console=console, transient=True) as bar:
+            task = bar.add_task(f"stress {sc.name}", total=sc.quarters)
+            result = run(web, sc, progress=lambda done, total: bar.update(task, completed=done))
+    if db is not None:
+        _save(db, result)
+    if json_out:
+        print_json(stress_payload(result))
+    else:
+        _print(result)
 
 
 def register(app: typer.Typer) -> None:
     """Add the `stress` command to ``app``."""
+    app.command("stress")(stress)
+
+
+def resolve_scenario(name: str, quarters: int | None, sets: list[str]) -> Scenario:
+    """Load a preset or a YAML file and apply ``--quarters`` and ``--set`` overrides."""
+    path = Path(name)
+    if name not in PRESETS and path.suffix in (".yaml", ".yml"):
+        if not path.is_file():
+            raise ScenarioError(f"scenario file {name!r} not found")
+        sc = scenario_from_mapping(yaml.safe_load(path.read_text("utf-8")), origin=name)
+    else:
+        sc = load_preset(name)
+    updates: dict[str, object] = parse_sets(sets)
+    if quarters is not None:
+        updates["quarters"] = quarters
+    return sc.with_values(updates) if updates else sc
+
+
+def parse_sets(sets: list[str]) -> dict[str, object]:
+    """Turn ``["field=value", ...]`` into a mapping (values stay text; the scenario parses)."""
+    out: dict[str, object] = {}
+    for item in sets:
+        field, sep, value = item.partition("=")
+        if not sep or not field.strip():
+            raise ScenarioError(f"--set must look like field=value, got {item!r}")
+        out[field.strip()] = value.strip()
+    return out
+
+
+def stress_payload(result: StressResult) -> dict[str, Any]:
+    """The result as plain data for ``--json``."""
+    tl = result.timeline.reset_index()
+    sectors = result.losses_by_sector.iloc[:, -1]
+    return {
+        "scenario": {"name": result.scenario.name, "description": result.scenario.description},
+        "web": result.web_name, "as_of": result.as_of, "paths": result.n_paths,
+        "assumed_inputs": result.n_assumed,
+        "timeline": tl.to_dict(orient="records"),
+        "defaults": result.defaults.to_dict(orient="records"),
+        "losses_by_sector": {str(k): float(v) for k, v in sectors.items()},
+        "losses_by_channel": {str(k): float(v) for k, v in result.losses_by_channel.items()},
+        "capital_hit": result.capital_hit.to_dict(orient="records"),
+        "holder_loss": float(result.holder_loss.mean()),
+        "total_loss": float(result.total_loss.mean()),
+        "downgraded_usd_bn": float(result.downgraded[:, -1].mean()),
+        "downgraded_vs_2008": float(result.downgraded[:, -1].mean() / DOWNGRADED_2008_USD_BN),
+        "jobs_millions": float(result.jobs_millions[:, -1].mean()),
+    }
+
+
+# ------------------------------------------------------------------ helpers
+
+
+def _load_web(web_dir: Path | None) -> Web:
+    import bubblescope as bs
+
+    return bs.load_web(str(web_dir)) if web_dir is not None else bs.load_default()
+
+
+def _save(db: Path, result: StressResult) -> None:
+    from bubblescope.store.duckdb_store import open_store
+
+    stamp = dt.datetime.now(dt.UTC).strftime("%Y%m%dT%H%M%S%f")
+    run_id = f"stress-{result.scenario.name}-{stamp}"
+    frame = result.timeline.reset_index()
+    params = {"scenario": result.scenario.name, "web": result.web_name,
+              "quarters": result.quarters}
+    with open_store(db) as store:
+        store.save_result_frame(run_id, "stress", params, frame)
+    console.print(f"saved as run {run_id} in {db}")
+
+
+def _print(result: StressResult) -> None:
+    sc = result.scenario
+    console.print(f"[bold]{sc.name}[/]: {sc.description}", highlight=False)
+    console.print(f"web {result.web_name!r} as of {result.as_of}; {result.n_assumed} inputs "
+                  "filled with documented defaults", highlight=False)
+    console.print(_quarter_table(result))
+    console.print(_sector_table(result))
+    console.print(_capital_table(result))
+    last = result.timeline.iloc[-1]
+    console.print(
+        f"Downgraded from investment grade to junk: USD {last['downgraded']:,.0f}bn "
+        f"({last['downgraded_vs_2008']:.2f}x 2008's USD 1.9T). Jobs: "
+        f"{last['jobs_millions']:+.2f}M in the US against the no-shock path "
+        f"(2008: {JOBS_2008_MILLIONS:g}M worldwide).", highlight=False)
+
+
+def _quarter_table(result: StressResult) -> Table:
+    table = Table(title="Quarter by quarter (mean over paths)")
+    for col in ("quarter", "who defaults (why)", "holder losses $bn", "GDP growth",
+                "jobs (M)", "GPU price", "junked $bn"):
+        table.add_column(col, justify="left" if col.startswith("who") else "right")
+    defaults = result.defaults.query("path == 0")
+    names = {str(label): _names(group) for label, group in defaults.groupby("label")}
+    tl = result.timeline
+    for label, row in tl.iterrows():
+        table.add_row(str(label), str(names.get(str(label), "")), f"{row['holder_loss']:,.1f}",
+                      f"{row['gdp_growth']:.2%}", f"{row['jobs_millions']:+.2f}",
+                      f"{row['gpu_price']:.2f}", f"{row['downgraded']:,.0f}")
+    return table
+
+
+def _names(frame: pd.DataFrame) -> str:
+    return ", ".join(f"{e} ({r})" for e, r in zip(frame["entity"], frame["reason"], strict=True))
+
+
+def _capital_table(result: StressResult) -> Table:
+    table = Table(title="Holder sectors: losses against capital (equity; assets for funds)")
+    for col in ("holder", "kind", "loss $bn", "capital $bn", "share lost"):
+        table.add_column(col, justify="left" if col in ("holder", "kind") else "right")
+    for row in result.capital_hit.itertuples():
+        table.add_row(str(row.entity), str(row.kind), f"{row.loss:,.1f}",
+                      f"{row.capital:,.0f}", f"{row.share:.1%}")
+    return table
+
+
+def _sector_table(result: StressResult) -> Table:
+    table = Table(title="Losses by holder kind over the run, USD bn (marks included)")
+    table.add_column("holder kind")
+    table.add_column("loss", justify="right")
+    for sector, value in result.losses_by_sector.iloc[:, -1].items():
+        table.add_row(str(sector), f"{value:,.1f}")
+    for channel, value in zip(CHANNELS, result.losses_by_channel, strict=True):
+        table.add_row(f"[dim]channel: {channel}[/]", f"[dim]{value:,.1f}[/]")
+    return table

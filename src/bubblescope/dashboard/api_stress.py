@@ -5,10 +5,11 @@ from __future__ import annotations
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, HTTPException
+from fastapi.responses import JSONResponse, Response
 from pydantic import BaseModel, Field
 
 from bubblescope.dashboard import stress_views
-from bubblescope.dashboard.deps import get_state
+from bubblescope.dashboard.deps import fast_json, get_state
 from bubblescope.dashboard.jobs import JobView, Progress
 from bubblescope.dashboard.state import DashboardState
 from bubblescope.model.errors import ScenarioError
@@ -32,12 +33,13 @@ class RunRequest(BaseModel):
     seed: int = Field(default=0, ge=0, description="seed of the run's random generator")
 
 
-@router.get("/stress/presets")
-def presets(state: State) -> Json:
+@router.get("/stress/presets", response_class=JSONResponse)
+def presets(state: State) -> Response:
     """Preset scenarios with their editable parameters and allowed ranges, and the run caps."""
     limits = state.settings.limits
-    return {"presets": stress_views.presets(),
-            "limits": {"max_paths": limits.max_paths, "max_quarters": limits.max_quarters}}
+    return fast_json({"presets": stress_views.presets(),
+                      "limits": {"max_paths": limits.max_paths,
+                                 "max_quarters": limits.max_quarters}})
 
 
 @router.post("/stress/run", status_code=202)
@@ -67,11 +69,11 @@ def headline(state: State) -> Json:
     return state.cached("stress-headline", stress_views.headline)
 
 
-@router.get("/jobs/{job_id}")
-def job(state: State, job_id: str) -> Json:
+@router.get("/jobs/{job_id}", response_class=JSONResponse)
+def job(state: State, job_id: str) -> Response:
     """Status, progress (0-1), message and, once done, the result of a job."""
     try:
-        return _job_json(state.jobs.view(job_id))
+        return fast_json(_job_json(state.jobs.view(job_id)))
     except KeyError:
         raise HTTPException(404, f"no job {job_id!r}") from None
 

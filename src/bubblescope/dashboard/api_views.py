@@ -5,9 +5,10 @@ from __future__ import annotations
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, File, UploadFile
+from fastapi.responses import JSONResponse, Response
 
 from bubblescope.dashboard import signal_views
-from bubblescope.dashboard.deps import get_state
+from bubblescope.dashboard.deps import fast_json, get_state
 from bubblescope.dashboard.size_views import size_json
 from bubblescope.dashboard.state import DashboardState
 from bubblescope.dashboard.uploads import csv_rows
@@ -47,11 +48,11 @@ def latest(state: State) -> Json:
                         lambda _: signal_views.latest(state.settings.data_dir))
 
 
-@router.get("/signals/{name}")
-def signal(state: State, name: str) -> Json:
+@router.get("/signals/{name}", response_class=JSONResponse)
+def signal(state: State, name: str) -> Response:
     """A series with its BSADF statistic, critical values, episodes and LPPLS fit."""
-    return state.cached(("signal", name),
-                        lambda _: signal_views.named(name, state.settings.data_dir))
+    return fast_json(state.cached(("signal", name),
+                                  lambda _: signal_views.named(name, state.settings.data_dir)))
 
 
 @router.post("/signals/upload")

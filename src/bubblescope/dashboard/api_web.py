@@ -6,8 +6,9 @@ import datetime as dt
 from typing import Annotated, Any, cast
 
 from fastapi import APIRouter, Depends, File, Form, HTTPException, Query, UploadFile
+from fastapi.responses import JSONResponse, Response
 
-from bubblescope.dashboard.deps import get_state
+from bubblescope.dashboard.deps import fast_json, get_state
 from bubblescope.dashboard.graph import EdgeFilter, entity_card, search_sources
 from bubblescope.dashboard.state import DashboardState
 from bubblescope.dashboard.uploads import (
@@ -34,7 +35,7 @@ def _checked(name: str, values: list[str], allowed: tuple[str, ...]) -> tuple[st
     bad = [v for v in values if v not in allowed]
     if bad:
         raise ScenarioError(f"{name} must be among {', '.join(allowed)}, got {bad[0]!r}")
-    return tuple(values)
+    return tuple(sorted(set(values)))  # one cache entry per set of choices
 
 
 @router.get("/vocabulary")
@@ -45,7 +46,7 @@ def vocabulary() -> Json:
             "tables": [*TABLES, "deal_legs"]}
 
 
-@router.get("/web")
+@router.get("/web", response_class=JSONResponse)
 def get_web(
     state: State,
     kind: Annotated[list[str], Query(description="contract kinds to keep")] = [],  # noqa: B006
@@ -53,12 +54,12 @@ def get_web(
     status: Annotated[list[str], Query()] = [],  # noqa: B006
     start_from: dt.date | None = None,
     start_to: dt.date | None = None,
-) -> Json:
+) -> Response:
     """Nodes, edges (one per contract) and circular flows of the current web, filtered."""
     keep = EdgeFilter(_checked("kind", kind, CONTRACT_KINDS),
                       _checked("confidence", confidence, CONFIDENCES),
                       _checked("status", status, STATUSES), start_from, start_to)
-    return {**state.graph(keep), "modified": state.modified}
+    return fast_json({**state.graph(keep), "modified": state.modified})
 
 
 @router.get("/entities")
@@ -71,11 +72,11 @@ def list_entities(state: State, q: str = "", limit: Annotated[int, Query(ge=1, l
             for e in hits[:limit]]
 
 
-@router.get("/entities/{entity_id}")
-def get_entity(state: State, entity_id: str) -> Json:
+@router.get("/entities/{entity_id}", response_class=JSONResponse)
+def get_entity(state: State, entity_id: str) -> Response:
     """One entity with its contracts, figures and the sources they cite."""
     try:
-        return entity_card(state.web, entity_id)
+        return fast_json(entity_card(state.web, entity_id))
     except KeyError:
         raise HTTPException(404, f"no entity {entity_id!r}") from None
 

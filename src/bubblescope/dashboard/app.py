@@ -1,7 +1,7 @@
 """The FastAPI application: JSON API, pages and offline assets.
 
 >>> from fastapi.testclient import TestClient
->>> client = TestClient(create_app(Settings()))
+>>> client = TestClient(create_app(Settings()), base_url="http://127.0.0.1:8000")
 >>> client.get("/api/health").json()["status"]
 'ok'
 """
@@ -21,8 +21,14 @@ from fastapi.staticfiles import StaticFiles
 
 from bubblescope.dashboard import api_stress, api_views, api_web
 from bubblescope.dashboard.jobs import JobManager, TooManyJobsError
-from bubblescope.dashboard.security import BodyLimitMiddleware, TokenMiddleware
-from bubblescope.dashboard.settings import Settings
+from bubblescope.dashboard.security import (
+    LOOPBACK_NAMES,
+    BodyLimitMiddleware,
+    HostGuardMiddleware,
+    SameOriginMiddleware,
+    TokenMiddleware,
+)
+from bubblescope.dashboard.settings import Settings, is_loopback
 from bubblescope.dashboard.state import DashboardState
 from bubblescope.model.errors import BubblescopeError, DataError, ScenarioError
 from bubblescope.model.web import Web
@@ -65,16 +71,22 @@ def create_app(settings: Settings, web: Web | Callable[[], Web] | None = None) -
         yield
         jobs.shutdown()
 
+    # No /docs or /redoc: FastAPI's pages load Swagger/ReDoc from a CDN; the schema is
+    # served at /openapi.json.
     app = FastAPI(title="bubblescope dashboard", version=_version(), lifespan=lifespan,
-                  description="Measure and stress-test the AI bubble: JSON API of the pages.")
+                  description="Measure and stress-test the AI bubble: JSON API of the pages.",
+                  docs_url=None, redoc_url=None)
     app.state.dashboard = DashboardState(settings, _loader(web), jobs)
     for router in (api_web.router, api_stress.router, api_views.router):
         app.include_router(router)
     _add_errors(app)
     _add_pages(app)
     app.add_middleware(BodyLimitMiddleware, max_bytes=settings.limits.max_upload_bytes)
+    app.add_middleware(SameOriginMiddleware)
     if settings.token:
         app.add_middleware(TokenMiddleware, token=settings.token)
+    if is_loopback(settings.host):
+        app.add_middleware(HostGuardMiddleware, names=LOOPBACK_NAMES | {settings.host.lower()})
     return app
 
 

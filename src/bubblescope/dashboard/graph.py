@@ -18,10 +18,12 @@ from bubblescope.size.circularity import cycles
 
 __all__ = [
     "EdgeFilter",
+    "contract_json",
     "entity_card",
     "filter_contracts",
     "layout",
     "search_sources",
+    "source_json",
     "web_graph",
 ]
 

@@ -1,6 +1,13 @@
-"""ASGI middleware: the access token and the request-size cap.
+"""ASGI middleware: the access token, the request-size cap and the local-only guards.
 
 Pure ASGI (no request buffering) so a too-large body is refused before it is read.
+
+A server on a loopback address has no token, so two browser attacks on "localhost" servers
+are closed here: DNS rebinding (a page of another site whose name now resolves to
+127.0.0.1) is refused by :class:`HostGuardMiddleware`, which accepts only loopback names
+in the ``Host`` header; and cross-site requests that change state (an upload applied, a
+reset, a run) are refused by :class:`SameOriginMiddleware`, which compares the
+``Origin`` a browser sends with the ``Host``.
 """
 
 from __future__ import annotations
@@ -9,15 +16,25 @@ import hmac
 import json
 from collections.abc import Awaitable, Callable, MutableMapping
 from typing import Any
-from urllib.parse import parse_qs
+from urllib.parse import parse_qs, urlsplit
 
-__all__ = ["COOKIE", "BodyLimitMiddleware", "TokenMiddleware"]
+__all__ = [
+    "COOKIE",
+    "LOOPBACK_NAMES",
+    "BodyLimitMiddleware",
+    "HostGuardMiddleware",
+    "SameOriginMiddleware",
+    "TokenMiddleware",
+]
 
 Scope = MutableMapping[str, Any]
 Message = MutableMapping[str, Any]
 Receive = Callable[[], Awaitable[Message]]
 Send = Callable[[Message], Awaitable[None]]
 ASGIApp = Callable[[Scope, Receive, Send], Awaitable[None]]
+
+#: Host names a loopback-bound server answers to.
+LOOPBACK_NAMES: frozenset[str] = frozenset({"localhost", "127.0.0.1", "::1"})
 
 #: Cookie set after a page was opened with a valid ``?token=``, so its scripts and API calls pass.
 COOKIE = "bubblescope_token"
@@ -131,3 +148,40 @@ class BodyLimitMiddleware:
 
     def _detail(self) -> str:
         return f"request body larger than the {self.max_bytes} byte limit"
+
+
+def _hostname(netloc: str) -> str:
+    """``host`` of ``host:port`` / ``[v6]:port`` (lower case, no brackets)."""
+    return (urlsplit(f"//{netloc}").hostname or "").lower()
+
+
+class HostGuardMiddleware:
+    """Refuse (400) requests whose ``Host`` is not one of ``names`` (port ignored)."""
+
+    def __init__(self, app: ASGIApp, names: frozenset[str]) -> None:
+        self.app = app
+        self.names = names
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "http" and _hostname(_header(scope, b"host")) not in self.names:
+            await _send_json(send, 400, "unexpected Host header: this server answers to "
+                             + ", ".join(sorted(self.names)))
+            return
+        await self.app(scope, receive, send)
+
+
+class SameOriginMiddleware:
+    """Refuse (403) state-changing requests a browser sends from another origin."""
+
+    SAFE = frozenset({"GET", "HEAD", "OPTIONS"})
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "http" and scope["method"] not in self.SAFE:
+            origin = _header(scope, b"origin")
+            if origin and urlsplit(origin).netloc.lower() != _header(scope, b"host").lower():
+                await _send_json(send, 403, "cross-origin request refused")
+                return
+        await self.app(scope, receive, send)

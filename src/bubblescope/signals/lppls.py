@@ -3,7 +3,7 @@
 ``ln p(t) = A + B·dt^m + C1·dt^m·cos(ω ln dt) + C2·dt^m·sin(ω ln dt)``, ``dt = |tc − t|``,
 time in years. The linear parameters are slaved to θ = (tc, m, ω); θ is searched in a box
 (tc within ``tc_box`` × the window span of its end t2; m and ω in their ranges) from the best
-points of a shared grid plus random starts, each refined by bounded Nelder–Mead; the fit
+points of a shared grid (one per ω) plus random starts, each refined by bounded Nelder–Mead; the fit
 with the lowest SSE wins. Fits carry ``converged`` (the simplex met its tolerance).
 
 The confidence indicator (Sornette et al. 2015; ETH Zurich Financial Crisis Observatory)
@@ -237,7 +237,7 @@ def confidence(
     rng: np.random.Generator,
     ends: IntArray | None = None,
     lengths: IntArray | None = None,
-    n_top: int = 2,
+    n_top: int = 3,
     n_random: int = 0,
     box: SearchBox | None = None,
     filters: Filters | None = None,

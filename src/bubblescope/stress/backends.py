@@ -84,13 +84,15 @@ class DaskBackend:
         """
         if not items:
             return
-        [shared_future] = self._client.scatter([shared], broadcast=True)
+        # hash=False: a fresh key per call, so releasing an earlier call's copy cannot
+        # delete the data this call's tasks depend on.
+        [shared_future] = self._client.scatter([shared], broadcast=True, hash=False)
         futures = self._client.map(fn, list(items), [shared_future] * len(items), pure=False)
         try:
             for future in _distributed().as_completed(futures, loop=self._client.loop):
                 yield future.result()
         finally:
-            self._client.cancel(futures)
+            self._client.cancel([f for f in futures if not f.done()])
 
 
 @contextmanager
@@ -145,10 +147,18 @@ def _local_cluster(workers: int, timeout: float) -> Iterator[DaskBackend]:
     if isinstance(workers, bool) or not isinstance(workers, int) or workers < 1:
         raise ScenarioError(f"'workers' must be an integer >= 1, got {workers!r}")
     dist = _distributed()
-    cluster = dist.LocalCluster(
-        n_workers=workers, threads_per_worker=1, processes=True, host="127.0.0.1",
-        dashboard_address=None, silence_logs=logging.ERROR,
-    )
+    import dask
+
+    # Dask sets MALLOC_TRIM_THRESHOLD_=65536 in worker processes, which turns off glibc's
+    # adaptive mmap threshold: every large temporary array is then mapped and unmapped
+    # afresh, and the engine runs ~4x slower than in this process. Keep glibc's defaults.
+    environ = {k: v for k, v in dask.config.get("distributed.nanny.pre-spawn-environ").items()
+               if k != "MALLOC_TRIM_THRESHOLD_"}
+    with dask.config.set({"distributed.nanny.pre-spawn-environ": environ}):
+        cluster = dist.LocalCluster(
+            n_workers=workers, threads_per_worker=1, processes=True, host="127.0.0.1",
+            dashboard_address=":0", silence_logs=logging.ERROR,
+        )
     client = dist.Client(cluster, timeout=f"{timeout}s", set_as_default=False)
     try:
         client.wait_for_workers(workers, timeout=timeout * 6)

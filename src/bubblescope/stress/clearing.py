@@ -120,7 +120,7 @@ def clear(
         ``alpha = beta = 1`` is Eisenberg–Noe.
     method : {"fictitious_default"}
         The fictitious default algorithm: each round fixes the default set, solves the
-        fixed point of the defaulters' payments (batched Jacobi sweeps to ``tol``), then adds
+        fixed point of the defaulters' payments (batched Gauss–Seidel sweeps to ``tol``), then adds
         the entities that cannot pay in full.
     tol : float
         Absolute tolerance of the inner fixed point, relative to ``max(1, max(pbar))``.
@@ -156,8 +156,8 @@ def clear(
     >>> import numpy as np
     >>> r = clear(np.array([0, 1]), np.array([1, 0]), np.array([2.0, 2.2]), np.array([0, 0]),
     ...           np.array([[1.0, 1.0]]), 2, alpha=0.5, beta=0.5)
-    >>> r.paid.round(6).tolist(), r.defaulted.any()
-    ([[2.0, 2.2]], np.False_)
+    >>> r.paid.round(6).tolist(), bool(r.defaulted.any())
+    ([[2.0, 2.2]], False)
     """
     if method != "fictitious_default":
         raise ScenarioError(f"clear: 'method' must be 'fictitious_default', got {method!r}")
@@ -213,6 +213,7 @@ class _Net:
     g_obligor: IntArray  # (G,)
     g_due: FloatArray  # (G, npd) total due of the class
     g_before: FloatArray  # (G, npd) total due of the obligor's more senior classes
+    g_inv: FloatArray  # (G, npd) 1 / g_due, 0 where nothing is due
     pbar: FloatArray  # (n, npd)
     h_ptr: IntArray  # (n + 1,) CSR pointer of contracts by holder
     h_order: IntArray  # contracts with a holder inside, sorted by holder
@@ -259,7 +260,9 @@ def _prepare(
     h_ptr = np.concatenate(([0], np.cumsum(np.bincount(hol[inside], minlength=n))))
     return _Net(
         obl, hol, due_t, rk, group.astype(np.int64), g_obl.astype(np.int64),
-        np.ascontiguousarray(g_due), g_before, np.ascontiguousarray(pbar),
+        np.ascontiguousarray(g_due), g_before,
+        np.divide(1.0, g_due, out=np.zeros_like(g_due), where=g_due > 0),
+        np.ascontiguousarray(pbar),
         h_ptr.astype(np.int64), h_order.astype(np.int64),
         np.ascontiguousarray(e.T),
         _per_entity("alpha", alpha, n_paths, n), _per_entity("beta", beta, n_paths, n),
@@ -326,21 +329,16 @@ def _check_values(obl: IntArray, hol: IntArray, rk: IntArray, due: FloatArray, e
 
 def _fictitious_default(net: _Net, tol: float, round_tol: float, max_iter: int
                         ) -> ClearingResult:
-    n, n_paths = net.e.shape
-    full = _Full.start(net)
-    rnd = np.full((n, n_paths), -1, dtype=np.int64)
+    state = _State.start(net)
     scale = max(1.0, float(net.pbar.max(initial=0.0)))
     tol_abs, loose = tol * scale, max(tol, round_tol) * scale
-    cols = np.arange(n_paths, dtype=np.int64)
-    _Paths(full, cols).sweep(update=False)
+    cols = np.arange(net.e.shape[1], dtype=np.int64)
+    state.sweep(cols, update=False)
     rounds, sweeps, seconds, tight = 0, 0, [], loose <= tol_abs
     settled: list[IntArray] = []  # paths that stopped during loose rounds
     while cols.size:
         t0 = time.perf_counter()
-        new = ~_take(full.defaulted, cols) & (
-            _take(net.e, cols) + _take(full.recv, cols) < _take(full.pbar, cols) - tol_abs
-        )
-        hit = new.any(axis=0)
+        hit = state.detect(cols, rounds + 1, tol_abs)
         if not tight:
             settled.append(cols[~hit])
         if not hit.any():
@@ -348,108 +346,84 @@ def _fictitious_default(net: _Net, tol: float, round_tol: float, max_iter: int
                 break
             # Loose rounds are over: converge every path they touched to ``tol``, look again.
             cols, tight = np.sort(np.concatenate(settled)), True
-            sweeps += _solve_round(full, cols, tol_abs, max_iter)
+            sweeps += _solve_round(state, cols, tol_abs, max_iter)
             continue
         rounds += 1
-        cols, new = cols[hit], new[:, hit]
-        rnd[:, cols] = np.where(new, rounds, rnd[:, cols])
-        full.defaulted[:, cols] |= new
-        sweeps += _solve_round(full, cols, tol_abs if tight else loose, max_iter)
+        cols = cols[hit]
+        sweeps += _solve_round(state, cols, tol_abs if tight else loose, max_iter)
         seconds.append(time.perf_counter() - t0)
-    return _result(full, rnd, rounds, sweeps, tuple(seconds))
+    return _result(state, rounds, sweeps, tuple(seconds))
 
 
 @dataclass(frozen=True)
-class _Full:
-    """State of every path: payment vector, default set, last received amounts."""
+class _State:
+    """Every path's payment vector, default set, default round and last received amounts.
+
+    Arrays are (n, n_paths); the kernels take the list of paths (columns) still in play
+    instead of copies of them.
+    """
 
     net: _Net
-    ae: FloatArray  # (n, n_paths) alpha * e
-    pbar: FloatArray  # (n, n_paths) broadcast view
-    paid: FloatArray  # (n, n_paths)
+    ae: FloatArray  # alpha * e
+    paid: FloatArray
     defaulted: BoolArray
+    rnd: IntArray
     recv: FloatArray
 
     @classmethod
-    def start(cls, net: _Net) -> _Full:
+    def start(cls, net: _Net) -> _State:
         shape = net.e.shape
-        pbar = np.broadcast_to(net.pbar, shape)
-        return cls(net, net.alpha * net.e, pbar, np.array(pbar, order="C"),
-                   np.zeros(shape, dtype=np.bool_), np.zeros(shape))
+        return cls(net, net.alpha * net.e, np.array(np.broadcast_to(net.pbar, shape), order="C"),
+                   np.zeros(shape, dtype=np.bool_), np.full(shape, -1, dtype=np.int64),
+                   np.zeros(shape))
+
+    @property
+    def stride(self) -> int:
+        return self.net.stride
+
+    def sweep(self, cols: IntArray, *, update: bool) -> FloatArray:
+        """One Gauss–Seidel sweep of paths ``cols``; the largest change of each, (len(cols),)."""
+        net, change = self.net, np.zeros(cols.size)
+        blocks = min(cols.size, nb.get_num_threads())
+        _sweep(self.paid, net.obligor, net.group, net.g_before, net.g_inv, net.due, self.stride,
+               net.h_ptr, net.h_order, self.ae, net.beta, net.pbar, self.defaulted, self.recv,
+               change, update, cols, blocks)
+        return change
+
+    def detect(self, cols: IntArray, label: int, tol_abs: float) -> BoolArray:
+        """Mark who cannot pay in full on paths ``cols``; which of those paths saw one."""
+        hits = np.zeros((nb.get_num_threads(), cols.size), dtype=np.bool_)
+        _detect(self.defaulted, self.rnd, self.net.e, self.recv, self.net.pbar, self.stride,
+                tol_abs, label, cols, hits)
+        return np.asarray(hits.any(axis=0), dtype=np.bool_)
 
 
-def _take(a: np.ndarray, cols: IntArray) -> np.ndarray:  # type: ignore[type-arg]
-    """Columns ``cols`` of a per-path array, without a copy when ``cols`` is every column."""
-    if a.shape[1] == 1 or (cols.size == a.shape[1] and cols[-1] == cols.size - 1):
-        return a
-    return np.ascontiguousarray(a[:, cols])
-
-
-class _Paths:
-    """Contiguous working copies of the columns (paths) still being iterated."""
-
-    def __init__(self, full: _Full, cols: IntArray) -> None:
-        net = full.net
-        self.full, self.cols = full, cols
-        self.paid, self.defaulted = _take(full.paid, cols), _take(full.defaulted, cols)
-        self.recv = _take(full.recv, cols)
-        self.ae, self.beta = _take(full.ae, cols), _take(net.beta, cols)
-        self.due, self.pbar = _take(net.due, cols), _take(net.pbar, cols)
-        self.g_due, self.g_before = _take(net.g_due, cols), _take(net.g_before, cols)
-        self.frac = np.empty((net.g_obligor.size, cols.size))
-        self.change = np.zeros((nb.get_num_threads(), cols.size))
-
-    def write_back(self) -> None:
-        """Copy the working columns into the full arrays (no-op when they are the full ones)."""
-        if self.paid is not self.full.paid:
-            self.full.paid[:, self.cols] = self.paid
-            self.full.recv[:, self.cols] = self.recv
-
-    def sweep(self, *, update: bool) -> FloatArray:
-        """One Jacobi sweep; returns the largest change of ``paid`` on each column."""
-        net, stride = self.full.net, int(self.due.shape[1] > 1)
-        _fractions(self.paid, self.g_before, self.g_due, net.g_obligor, stride, self.frac)
-        self.change[:] = 0.0
-        _receive_and_update(self.paid, self.frac, net.group, self.due, stride, net.h_ptr,
-                            net.h_order, self.ae, self.beta, self.pbar, self.defaulted,
-                            self.recv, self.change, update)
-        return np.asarray(self.change.max(axis=0), dtype=np.float64)
-
-
-def _solve_round(full: _Full, cols: IntArray, tol_abs: float, max_iter: int) -> int:
-    """Jacobi sweeps of the defaulters' payments with the default set fixed.
-
-    Paths that have converged leave the working set once a quarter of it has.
-    """
-    work = _Paths(full, cols)
+def _solve_round(state: _State, cols: IntArray, tol_abs: float, max_iter: int) -> int:
+    """Sweeps of the defaulters' payments with the default set fixed; converged paths leave."""
     for it in range(1, max_iter + 1):
-        done = work.sweep(update=True) <= tol_abs
-        if done.all():
-            work.write_back()
+        cols = cols[state.sweep(cols, update=True) > tol_abs]
+        if not cols.size:
             return it
-        if done.mean() >= 0.25:
-            work.write_back()
-            work = _Paths(full, work.cols[~done])
     raise ConvergenceError(
         f"clear: inner fixed point not within tol={tol_abs:g} after max_iter={max_iter} sweeps"
     )
 
 
-def _result(full: _Full, rnd: IntArray, rounds: int, sweeps: int,
-            seconds: tuple[float, ...]) -> ClearingResult:
-    net = full.net
-    n_paths = net.e.shape[1]
-    final = _Paths(full, np.arange(n_paths, dtype=np.int64))
-    final.sweep(update=False)
-    final.write_back()
+def _result(state: _State, rounds: int, sweeps: int, seconds: tuple[float, ...]
+            ) -> ClearingResult:
+    net = state.net
+    n, n_paths = net.e.shape
+    state.sweep(np.arange(n_paths, dtype=np.int64), update=False)
+    frac = np.empty((net.g_obligor.size, n_paths))
+    _fractions(state.paid, net.g_before, net.g_due, net.g_obligor, state.stride, frac)
     payments = np.empty((n_paths, net.group.size))
-    _contract_payments(np.ascontiguousarray(final.frac.T), net.group, net.due,
-                       int(net.due.shape[1] > 1), payments)
-    recv, defaulted = full.recv, full.defaulted
-    realised = np.where(defaulted, full.ae + net.beta * recv, net.e + recv)
+    _contract_payments(np.ascontiguousarray(frac.T), net.group, net.due, state.stride, payments)
+    recv, defaulted = state.recv, state.defaulted
+    realised = np.where(defaulted, state.ae + net.beta * recv, net.e + recv)
+    equity = realised - np.broadcast_to(net.pbar, (n, n_paths))
     return ClearingResult(
-        payments, full.paid.T.copy(), recv.T.copy(), (realised - full.pbar).T.copy(),
-        defaulted.T.copy(), rnd.T.copy(), rounds, sweeps, seconds,
+        payments, state.paid.T.copy(), recv.T.copy(), equity.T.copy(), defaulted.T.copy(),
+        state.rnd.T.copy(), rounds, sweeps, seconds,
     )
 
 
@@ -473,30 +447,61 @@ def _fractions(paid, g_before, g_due, g_obl, stride, frac):  # type: ignore[no-u
 
 
 @nb.njit(parallel=True, cache=True)
-def _receive_and_update(paid, frac, group, due, stride, h_ptr, h_order,  # type: ignore[no-untyped-def]
-                        ae, beta, pbar, defaulted, recv, change, update):
-    """received[i] = sum of due * frac over i's claims; defaulters then pay ae + beta * recv."""
-    k_paths = paid.shape[1]
-    for i in nb.prange(h_ptr.shape[0] - 1):
-        row = recv[i]
-        row[:] = 0.0
-        for t in range(h_ptr[i], h_ptr[i + 1]):
-            k = h_order[t]
-            fr = frac[group[k]]
-            if stride == 0:
-                d = due[k, 0]
-                for p in range(k_paths):
-                    row[p] += d * fr[p]
-            else:
-                for p in range(k_paths):
-                    row[p] += due[k, p] * fr[p]
-        if update:
-            tid = nb.get_thread_id()
-            for p in range(k_paths):
-                if defaulted[i, p]:
-                    new = min(pbar[i, p * stride], ae[i, p] + beta[i, p] * row[p])
-                    change[tid, p] = max(change[tid, p], abs(new - paid[i, p]))
-                    paid[i, p] = new
+def _sweep(paid, obligor, group, g_before, g_inv, due, stride, h_ptr, h_order,  # type: ignore[no-untyped-def]
+           ae, beta, pbar, defaulted, recv, change, update, cols, blocks):
+    """received[i] = sum over i's claims of due * clip((paid[obligor] - before) / class due).
+
+    Only the paths (columns) listed in ``cols``. With ``update`` each defaulter's payment
+    becomes ``min(pbar, ae + beta * received)`` in place, entity after entity
+    (Gauss–Seidel). Threads own disjoint blocks of ``cols`` and run the entities in the same
+    order, so the result does not depend on the thread count.
+    """
+    n_cols = cols.shape[0]
+    first = cols[0] if n_cols else 0
+    dense = n_cols > 0 and cols[n_cols - 1] - first == n_cols - 1
+    for b in nb.prange(blocks):
+        lo, hi = b * n_cols // blocks, (b + 1) * n_cols // blocks
+        for i in range(h_ptr.shape[0] - 1):
+            for j in range(lo, hi):
+                recv[i, cols[j]] = 0.0
+            for t in range(h_ptr[i], h_ptr[i + 1]):
+                k = h_order[t]
+                g, o = group[k], obligor[k]
+                if stride == 0 and dense:  # all columns from cols[0] on: no gather
+                    d, before, inv = due[k, 0], g_before[g, 0], g_inv[g, 0]
+                    src, dst = paid[o, first + lo:first + hi], recv[i, first + lo:first + hi]
+                    for j in range(hi - lo):
+                        dst[j] += d * min(1.0, max(0.0, (src[j] - before) * inv))
+                elif stride == 0:
+                    d, before, inv = due[k, 0], g_before[g, 0], g_inv[g, 0]
+                    for j in range(lo, hi):
+                        p = cols[j]
+                        recv[i, p] += d * min(1.0, max(0.0, (paid[o, p] - before) * inv))
+                else:
+                    for j in range(lo, hi):
+                        p = cols[j]
+                        f = min(1.0, max(0.0, (paid[o, p] - g_before[g, p]) * g_inv[g, p]))
+                        recv[i, p] += due[k, p] * f
+            if update:
+                for j in range(lo, hi):
+                    p = cols[j]
+                    if defaulted[i, p]:
+                        new = min(pbar[i, p * stride], ae[i, p] + beta[i, p] * recv[i, p])
+                        change[j] = max(change[j], abs(new - paid[i, p]))
+                        paid[i, p] = new
+
+
+@nb.njit(parallel=True, cache=True)
+def _detect(defaulted, rnd, e, recv, pbar, stride, tol_abs, label, cols, hits):  # type: ignore[no-untyped-def]
+    """New defaulters on paths ``cols``: ``e + received < pbar - tol``; label their round."""
+    for i in nb.prange(e.shape[0]):
+        tid = nb.get_thread_id()  # type: ignore[attr-defined]
+        for j in range(cols.shape[0]):
+            p = cols[j]
+            if not defaulted[i, p] and e[i, p] + recv[i, p] < pbar[i, p * stride] - tol_abs:
+                defaulted[i, p] = True
+                rnd[i, p] = label
+                hits[tid, j] = True
 
 
 @nb.njit(parallel=True, cache=True)

@@ -22,6 +22,9 @@ Parameter sources (defaults of :func:`gpu_value`)
   $8/GPU-hour (2023) to about $2 (2025) — a fall of roughly three quarters over one
   generation plus two years of use, of which straight-line wear explains half.
 * ``residual = 0.05`` (**assumption**): scrap/secondary-market floor as a share of cost.
+
+The filings and prices above are cited from public reporting as recalled, not re-read in
+this project: confirm them against the filings before quoting them in a report.
 """
 
 from __future__ import annotations

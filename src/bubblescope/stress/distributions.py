@@ -32,11 +32,12 @@ from scipy import stats
 
 from bubblescope.model._typing import FloatArray
 from bubblescope.model.errors import ScenarioError
-from bubblescope.stress.scenario import FIELD_RULES
+from bubblescope.stress.scenario import FIELD_RULES, Rule
 
 __all__ = [
     "DEFAULT_UNCERTAIN",
     "DIST_KINDS",
+    "EXPOSURE",
     "SCALAR_ONLY",
     "Beta",
     "DistKind",
@@ -199,9 +200,15 @@ class Uncertainty:
         return {item.field: x[:, j].copy() for j, item in enumerate(self.inputs)}
 
 
+#: Per-path field that picks one of the reconstructed exposure webs (a uniform in [0, 1)).
+EXPOSURE: Final[str] = "exposure_draw"
+
 #: Scenario fields the engine takes as one number per run (not per path).
 SCALAR_ONLY: Final[frozenset[str]] = frozenset(
     {"fire_sale_impact", "gpu_market_depth", "ltv_covenant_headroom"})
+
+
+_EXPOSURE_RULE: Final[Rule] = Rule(0.0, 1.0, "", "which reconstructed exposure web a path uses")
 
 
 def check_fields(uncertainty: Uncertainty) -> None:
@@ -209,7 +216,7 @@ def check_fields(uncertainty: Uncertainty) -> None:
     allowed range holds the whole support of its law."""
     for item in uncertainty.inputs:
         where = f"uncertain.{item.name}"
-        rule = FIELD_RULES.get(item.field)
+        rule = _EXPOSURE_RULE if item.field == EXPOSURE else FIELD_RULES.get(item.field)
         if rule is None or rule.integer or item.field in SCALAR_ONLY:
             allowed = sorted(k for k, r in FIELD_RULES.items()
                              if not r.integer and k not in SCALAR_ONLY)

@@ -11,13 +11,15 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
+import numba
 import numpy as np
+from scipy import sparse
 
 from bubblescope.model._typing import BoolArray, FloatArray, IntArray
 from bubblescope.model.errors import ScenarioError
 from bubblescope.model.web import Web
 from bubblescope.stress import funding, holders, leases
-from bubblescope.stress.clearing import clear
+from bubblescope.stress.clearing import ClearingResult, clear
 from bubblescope.stress.collateral import fire_sale
 from bubblescope.stress.compile import (
     AI_KINDS,
@@ -35,6 +37,7 @@ __all__ = ["run", "simulate"]
 
 Progress = Callable[[int, int], None]
 _CUTTABLE = frozenset({"lease", "compute_commitment", "customer_revenue"})
+_PARALLEL_FROM = 256
 _SCALAR_ONLY = ("fire_sale_impact", "gpu_market_depth", "ltv_covenant_headroom")
 
 
@@ -89,6 +92,18 @@ def simulate(
         raise ScenarioError(
             f"'noise' must have shape (n_paths, {scenario.quarters}), got {noise.shape}"
         )
+    threads = numba.get_num_threads()
+    # a small batch loses more to starting the clearing kernel's threads than it gains
+    numba.set_num_threads(1 if n_paths < _PARALLEL_FROM else threads)
+    try:
+        return _simulate(cw, scenario, noise, progress)
+    finally:
+        numba.set_num_threads(threads)
+
+
+def _simulate(cw: CompiledWeb, scenario: Scenario, noise: FloatArray,
+              progress: Progress | None) -> StressResult:
+    n_paths = noise.shape[0]
     prm = _params(scenario, n_paths)
     ix = _Index.of(cw, scenario, prm)
     st = _State.start(cw, ix, prm, n_paths)
@@ -98,7 +113,7 @@ def simulate(
         _quarter(t, cw, ix, prm, scenario, st, rec, noise[:, t])
         if progress is not None:
             progress(t + 1, scenario.quarters)
-    return rec.result(cw, scenario, prm, st.default_q, st.reason)
+    return rec.result(cw, scenario, prm, st.default_q, st.reason, ix.capital)
 
 
 # ------------------------------------------------------------------ set-up
@@ -128,6 +143,7 @@ class _Index:
     inside: BoolArray
     ai: BoolArray
     listed: BoolArray
+    sector_holder: BoolArray
     chip: BoolArray
     fund: BoolArray
     constrained: BoolArray
@@ -137,8 +153,10 @@ class _Index:
     g_share: FloatArray
     ltv0: FloatArray
     gsub: IntArray
-    to_obligor: FloatArray
-    to_holder: FloatArray
+    to_obligor: sparse.csr_array
+    to_holder: sparse.csr_array
+    opcost: BoolArray
+    future: IntArray
 
     @staticmethod
     def of(cw: CompiledWeb, sc: Scenario, prm: dict[str, FloatArray]) -> _Index:
@@ -156,6 +174,7 @@ class _Index:
             debt=debt, flow=cw.kind_mask(FLOW_KINDS), cuttable=cw.kind_mask(_CUTTABLE),
             equity=cw.kind_mask(EQUITY_KINDS), guarantee=guarantee, gpu=gpu,
             inside=cw.holder >= 0, ai=cw.entity_mask(AI_KINDS), listed=~sector,
+            sector_holder=(cw.holder >= 0) & cw.is_holder_sector[np.maximum(cw.holder, 0)],
             chip=kinds == "chipmaker", fund=fund,
             constrained=np.isin(holder_kind, list(holders.RATING_CONSTRAINED)) & debt,
             capital=np.where(fund, cw.total_assets, cw.book_equity),
@@ -164,7 +183,9 @@ class _Index:
                                  kinds == "spv"),
             g_share=1.0 / np.maximum(counts[beneficiary], 1.0), ltv0=ltv0,
             gsub=np.flatnonzero(gpu), to_obligor=_aggregator(cw.obligor, cw.n),
-            to_holder=_aggregator(cw.holder, cw.n),
+            to_holder=_aggregator(cw.holder, cw.n), opcost=cw.kind_mask(("operating_cost",)),
+            future=np.flatnonzero((cw.start_q >= 0) & (debt | cw.kind_mask(EQUITY_KINDS))
+                                  & (cw.holder >= 0)),
         )
 
 
@@ -233,7 +254,7 @@ class _State:
             basis=np.where(ix.equity, out, 0.0), capex_norm=np.ones(n_paths),
         )
         el, _ = _expected_loss(cw, ix, prm, st, 0)
-        st.ig0 = is_investment_grade(rate(el[0]))
+        st.ig0 = is_investment_grade(rate(el))  # (n_paths, m): each path its own start
         return st
 
 
@@ -247,7 +268,7 @@ def _quarter(t: int, cw: CompiledWeb, ix: _Index, prm: dict[str, FloatArray], sc
     growth = prm["ai_revenue_growth"] if t < sc.growth_quarters else prm["expected_ai_growth"]
     revenue = _demand(cw, ix, prm, st, eps, hit, t >= sc.shock_quarter, growth)
     _valuation(t, ix, prm, st, hit)
-    due, principal = _obligations(t, cw, ix, st)
+    due, principal = _obligations(t, cw, ix, prm, st, revenue)
     raised, rolled_cash = _funding(t, cw, ix, prm, st, due, principal, revenue, hit, sc)
     due = due - rolled_cash
     n_paths = st.cash.shape[0]
@@ -296,11 +317,16 @@ def _valuation(t: int, ix: _Index, prm: dict[str, FloatArray], st: _State, hit: 
     st.value = np.where(ix.listed[None, :], v, held) * st.alive
 
 
-def _obligations(t: int, cw: CompiledWeb, ix: _Index, st: _State) -> tuple[FloatArray, FloatArray]:
+def _obligations(t: int, cw: CompiledWeb, ix: _Index, prm: dict[str, FloatArray], st: _State,
+                 revenue: FloatArray) -> tuple[FloatArray, FloatArray]:
     running = (cw.start_q[None, :] <= t) & (t < st.maturity) & st.alive[:, cw.obligor]
     interest = st.out * st.rate / 4 * running * ix.debt
     principal = st.out * (st.maturity == t) * ix.debt * st.alive[:, cw.obligor]
     flow = cw.annual_payment[None, :] / 4 * st.scale * running * ix.flow
+    base = cw.outside_revenue[None, :] / 4
+    ratio = np.where(base > 0, np.minimum(revenue / np.where(base > 0, base, 1.0), 1.0), 1.0)
+    share = prm["variable_cost_share"][:, None]
+    flow = np.where(ix.opcost, flow * (1.0 - share + share * ratio)[:, cw.obligor], flow)
     return interest + principal + flow, principal
 
 
@@ -311,7 +337,11 @@ def _funding(t: int, cw: CompiledWeb, ix: _Index, prm: dict[str, FloatArray], st
     share = funding.rollover_share(st.value, excess, prm["rollover_base"],
                                    prm["rollover_valuation_elasticity"],
                                    prm["rollover_spread_sensitivity"])
-    rolled = principal * share[:, cw.obligor]
+    # a lender that has lost its capital stops rolling too: its constraint propagates
+    lender = holders.value_index(st.cum_loss, ix.capital)[:, np.maximum(cw.holder, 0)]
+    willing = np.where(ix.sector_holder, np.clip(lender, 0.0, 1.0), 1.0)
+    willing = willing ** prm["rollover_valuation_elasticity"][:, None]
+    rolled = principal * share[:, cw.obligor] * willing
     reprice = excess + prm["rate_shock"] * (t >= sc.shock_quarter)
     is_rolled = rolled > 0
     st.maturity = np.where(is_rolled, t + sc.refinancing_term_quarters, st.maturity)
@@ -354,18 +384,17 @@ def _cuts(t: int, cw: CompiledWeb, ix: _Index, prm: dict[str, FloatArray], st: _
 def _clearing(t: int, cw: CompiledWeb, ix: _Index, prm: dict[str, FloatArray], st: _State,
               due: FloatArray, principal: FloatArray, revenue: FloatArray, raised: FloatArray,
               loss: _Losses) -> dict[str, FloatArray]:
-    disb = _disbursements(t, cw, ix, st)
-    obligor = np.concatenate([cw.obligor, np.where(ix.inside, cw.holder, 0)])
-    holder = np.concatenate([cw.holder, cw.obligor])
-    keep = np.concatenate([np.ones(cw.m, dtype=np.bool_), ix.inside])
-    dues = np.concatenate([due, disb], axis=1)[:, keep]
+    # future financing is paid in holder -> obligor: those contracts enter reversed
+    fut = ix.future
+    obligor = np.concatenate([cw.obligor, cw.holder[fut]])
+    holder = np.concatenate([cw.holder, cw.obligor[fut]])
+    dues = np.concatenate([due, _disbursements(t, cw, ix, st)[:, fut]], axis=1)
     ext = st.cash + revenue + raised
-    res = clear(obligor[keep], holder[keep], dues, np.concatenate([cw.rank, cw.rank])[keep],
-                ext, cw.n, alpha=prm["default_cost_alpha"][:, None],
-                beta=prm["default_cost_beta"][:, None])
-    pay = np.zeros((st.cash.shape[0], 2 * cw.m))
-    pay[:, keep] = res.payments
-    paid, got_disb = pay[:, : cw.m], pay[:, cw.m :]
+    res = _clear_paths(obligor, holder, dues, np.concatenate([cw.rank, cw.rank[fut]]), ext,
+                       cw.n, prm)
+    paid = res.payments[:, : cw.m]
+    got_disb = np.zeros_like(paid)
+    got_disb[:, fut] = res.payments[:, cw.m :]
     new = res.defaulted & st.alive
     st.cash = np.where(res.defaulted, 0.0, res.equity)
     destroyed = np.where(res.defaulted, ext + res.received - res.paid, 0.0).sum(axis=1)
@@ -374,6 +403,30 @@ def _clearing(t: int, cw: CompiledWeb, ix: _Index, prm: dict[str, FloatArray], s
     recovered = _write_offs(t, cw, ix, prm, st, new, loss)
     outside = (paid * ~ix.inside).sum(axis=1)
     return {"destroyed": destroyed, "recovered": recovered, "paid_outside": outside}
+
+
+def _clear_paths(obligor: IntArray, holder: IntArray, dues: FloatArray, rank: IntArray,
+                 ext: FloatArray, n: int, prm: dict[str, FloatArray]) -> ClearingResult:
+    """Clear only the paths where someone cannot pay from its own outside assets.
+
+    On the other paths everyone pays in full (``e_i >= pbar_i`` for all ``i`` makes the full
+    payment vector the greatest clearing vector), so the kernel is skipped there.
+    """
+    n_paths = ext.shape[0]
+    owed = np.asarray((_aggregator(obligor, n) @ dues.T).T, dtype=np.float64)
+    got = np.asarray((_aggregator(holder, n) @ dues.T).T, dtype=np.float64)
+    need = np.flatnonzero((ext < owed - 1e-12 * np.maximum(owed, 1.0)).any(axis=1))
+    out = ClearingResult(dues.copy(), owed, got, ext + got - owed,
+                         np.zeros((n_paths, n), dtype=bool), np.full((n_paths, n), -1), 0)
+    if need.size:
+        res = clear(obligor, holder, dues[need], rank, ext[need], n,
+                    alpha=prm["default_cost_alpha"][need, None],
+                    beta=prm["default_cost_beta"][need, None])
+        out.payments[need], out.paid[need], out.received[need] = (res.payments, res.paid,
+                                                                   res.received)
+        out.equity[need], out.defaulted[need] = res.equity, res.defaulted
+        out.default_round[need] = res.default_round
+    return out
 
 
 def _disbursements(t: int, cw: CompiledWeb, ix: _Index, st: _State) -> FloatArray:
@@ -404,6 +457,8 @@ def _mark_defaults(t: int, st: _State, new: BoolArray, rounds: IntArray) -> None
 
 def _write_offs(t: int, cw: CompiledWeb, ix: _Index, prm: dict[str, FloatArray], st: _State,
                 new: BoolArray, loss: _Losses) -> FloatArray:
+    if not new.any():
+        return np.zeros(new.shape[0])
     gone = new[:, cw.obligor] & ix.inside
     rec = holders.recovery_rate(cw.rank, prm["recovery_senior_secured"], prm["recovery_senior"],
                                 prm["recovery_subordinated"])
@@ -517,20 +572,18 @@ def _plan(t: int, cw: CompiledWeb, prm: dict[str, FloatArray], st: _State) -> Fl
 
 def _by_obligor(ix: _Index, x: FloatArray) -> FloatArray:
     """Sum a contract array (n_paths, m) by obligor: (n_paths, n)."""
-    return np.asarray(x @ ix.to_obligor, dtype=np.float64)
+    return np.asarray((ix.to_obligor @ x.T).T, dtype=np.float64)
 
 
 def _by_holder(ix: _Index, x: FloatArray) -> FloatArray:
     """Sum a contract array (n_paths, m) by holder inside the web: (n_paths, n)."""
-    return np.asarray(x @ ix.to_holder, dtype=np.float64)
+    return np.asarray((ix.to_holder @ x.T).T, dtype=np.float64)
 
 
-def _aggregator(index: IntArray, n: int) -> FloatArray:
-    """Dense 0/1 matrix of shape (m, n) sending contract k to entity index[k] (-1: nowhere)."""
-    out = np.zeros((index.size, n))
-    keep = index >= 0
-    out[np.flatnonzero(keep), index[keep]] = 1.0
-    return out
+def _aggregator(index: IntArray, n: int) -> sparse.csr_array:
+    """Sparse 0/1 matrix of shape (n, m) summing contract k into entity index[k] (-1: none)."""
+    keep = np.flatnonzero(index >= 0)
+    return sparse.csr_array((np.ones(keep.size), (index[keep], keep)), shape=(n, index.size))
 
 
 @dataclass(frozen=True)

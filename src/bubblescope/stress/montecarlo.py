@@ -25,18 +25,18 @@ import functools
 import math
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any, Final, Protocol
+from typing import Final, Protocol
 
 import numpy as np
 import pandas as pd
 from scipy import stats as sps
 
-from bubblescope.model._typing import FloatArray
+from bubblescope.model._typing import FloatArray, IntArray
 from bubblescope.model.errors import ScenarioError
 from bubblescope.model.kinds import HOLDER_SECTORS
 from bubblescope.stress.backends import Backend, LocalBackend
 from bubblescope.stress.compile import CompiledWeb
-from bubblescope.stress.distributions import Uncertainty, check_fields
+from bubblescope.stress.distributions import EXPOSURE, Uncertainty, check_fields
 from bubblescope.stress.engine import simulate
 from bubblescope.stress.result import StressResult
 from bubblescope.stress.scenario import Scenario
@@ -53,8 +53,6 @@ __all__ = [
     "PathModel",
     "PathOutcome",
     "assemble",
-    "chunk_frame",
-    "chunk_from_frame",
     "draw_inputs",
     "draw_noise",
     "engine_model",
@@ -102,8 +100,8 @@ class PathOutcome:
         """Number of paths."""
         return int(self.system_loss.shape[0])
 
-    def take(self, index: slice | np.ndarray) -> PathOutcome:
-        """The outcomes of the paths selected by ``index``."""
+    def take(self, index: IntArray) -> PathOutcome:
+        """The outcomes of the paths at ``index`` (shape (k,)), in that order."""
         return PathOutcome(self.system_loss[index], self.sector_loss[index],
                            self.default_quarter[index], self.downgraded[index])
 
@@ -345,6 +343,7 @@ def draw_inputs(
     Block ``k`` (paths ``k * BLOCK_SIZE`` onwards) draws uniforms of shape
     (BLOCK_SIZE, n_inputs) from the stream ``SeedSequence(seed, spawn_key=(k,))`` — the
     ``k``-th child of ``SeedSequence(seed).spawn`` — and maps them by each input's ppf.
+    ``n_noise`` does not change the inputs; it lets :func:`draw_noise` reuse the cached block.
     """
     return uncertainty.transform(_slice_blocks(seed, start, stop, uncertainty.dim, n_noise, 0))
 
@@ -400,6 +399,8 @@ def run_montecarlo(
     progress : callable, optional
         Called as ``progress(paths_done, n_paths)``.
     """
+    if isinstance(seed, bool) or not isinstance(seed, int | np.integer) or seed < 0:
+        raise ScenarioError(f"'seed' must be an integer >= 0, got {seed!r}")
     chunks = plan_chunks(n_paths, chunk_size)
     finished = {r.chunk.index: r for r in done if r.chunk in chunks}
     todo = [c for c in chunks if c.index not in finished]
@@ -449,11 +450,15 @@ class EngineModel:
     Each batch of paths is one engine run of ``base`` with the uncertain fields set per
     path (the engine takes per-path values of every numeric field). When the scenario has
     revenue volatility, the engine's per-quarter noise comes from the Monte Carlo streams.
+    ``variants`` are webs with other draws of exposures known only as totals
+    (:func:`~bubblescope.stress.reconstruct.exposure_webs`): the per-path field
+    ``exposure_draw`` in [0, 1) picks variant ``floor(K u)``, and paths run grouped by it.
     """
 
     web: CompiledWeb
     base: Scenario
     volatile: bool = False
+    variants: tuple[CompiledWeb, ...] = ()
 
     @property
     def entity_ids(self) -> tuple[str, ...]:
@@ -475,26 +480,37 @@ class EngineModel:
         """Standard normals per path: one per quarter when revenue is volatile."""
         return self.base.quarters if self.volatile else 0
 
-    def stress_result(self, fields: Mapping[str, FloatArray], n_paths: int) -> StressResult:
+    def stress_result(self, fields: Mapping[str, FloatArray], n_paths: int,
+                      web: CompiledWeb | None = None) -> StressResult:
         """The full engine result of ``n_paths`` paths with ``fields`` set per path."""
         values = {k: tuple(float(v) for v in np.asarray(x)) for k, x in fields.items()
-                  if k != NOISE}
+                  if k not in (NOISE, EXPOSURE)}
         scenario = self.base.with_values(values) if values else self.base
         noise = fields.get(NOISE)
         z = np.zeros((n_paths, self.base.quarters)) if noise is None else np.asarray(noise)
-        return simulate(self.web, scenario, z)
+        return simulate(self.web if web is None else web, scenario, z)
 
     def evaluate(self, fields: Mapping[str, FloatArray], n_paths: int) -> PathOutcome:
         """Run the engine on ``n_paths`` paths and summarise each path."""
-        return outcome_of(self.stress_result(fields, n_paths))
+        if not self.variants or EXPOSURE not in fields:
+            return outcome_of(self.stress_result(fields, n_paths))
+        k = len(self.variants)
+        pick = np.minimum((np.asarray(fields[EXPOSURE]) * k).astype(np.int64), k - 1)
+        groups = [np.flatnonzero(pick == v) for v in range(k)]
+        parts = [outcome_of(self.stress_result({f: np.asarray(x)[g] for f, x in fields.items()},
+                                               g.size, self.variants[v]))
+                 for v, g in enumerate(groups) if g.size]
+        order = np.argsort(np.concatenate([g for g in groups if g.size]), kind="stable")
+        return PathOutcome.concat(parts).take(order)
 
 
-def engine_model(web: CompiledWeb, base: Scenario, uncertainty: Uncertainty) -> EngineModel:
+def engine_model(web: CompiledWeb, base: Scenario, uncertainty: Uncertainty,
+                 variants: tuple[CompiledWeb, ...] = ()) -> EngineModel:
     """Check ``uncertainty`` against ``base`` and wrap the engine as a path model."""
     check_fields(uncertainty)
     volatile = "revenue_volatility" in {i.field for i in uncertainty.inputs} or \
         bool(np.any(base.values("revenue_volatility", 1) > 0))
-    return EngineModel(web, base, volatile)
+    return EngineModel(web, base, volatile, variants)
 
 
 def outcome_of(result: StressResult) -> PathOutcome:
@@ -510,35 +526,6 @@ def outcome_of(result: StressResult) -> PathOutcome:
     q = result.default_quarter.astype(np.float64)
     return PathOutcome(sums[:, 0], sums[:, 1:], np.where(q >= 0, q, np.nan),
                        result.downgraded.max(axis=1))
-
-
-# --- chunks as tables (for the store) ------------------------------------------------------
-def chunk_frame(result: ChunkResult, model: PathModel, names: tuple[str, ...]) -> pd.DataFrame:
-    """One row per path of a chunk: chunk, path, inputs, losses, downgrades, defaults."""
-    o, c = result.outcome, result.chunk
-    cols: dict[str, Any] = {"chunk": np.full(c.size, c.index, np.int64),
-                            "path": np.arange(c.start, c.stop, dtype=np.int64)}
-    cols |= {f"input:{n}": result.inputs[:, j] for j, n in enumerate(names)}
-    cols |= {"system_loss": o.system_loss, "downgraded": o.downgraded}
-    cols |= {f"loss:{s}": o.sector_loss[:, j] for j, s in enumerate(model.sectors)}
-    cols |= {f"default:{e}": o.default_quarter[:, j] for j, e in enumerate(model.entity_ids)}
-    return pd.DataFrame(cols)
-
-
-def chunk_from_frame(frame: pd.DataFrame, model: PathModel,
-                     names: tuple[str, ...]) -> ChunkResult:
-    """Inverse of :func:`chunk_frame` for the rows of one chunk."""
-    path = frame["path"].to_numpy(np.int64)
-    chunk = Chunk(int(frame["chunk"].iloc[0]), int(path[0]), int(path[-1]) + 1)
-
-    def block(prefix: str, labels: Sequence[str]) -> FloatArray:
-        cols = [f"{prefix}{label}" for label in labels]
-        return frame[cols].to_numpy(np.float64).reshape(len(frame), len(cols))
-
-    outcome = PathOutcome(frame["system_loss"].to_numpy(np.float64),
-                          block("loss:", model.sectors), block("default:", model.entity_ids),
-                          frame["downgraded"].to_numpy(np.float64))
-    return ChunkResult(chunk, block("input:", names), outcome)
 
 
 # --- helpers -------------------------------------------------------------------------------

@@ -11,11 +11,12 @@ expected-loss rates by rating and horizon (Moody's Investors Service, *Rating Sy
 Definitions*; the table is reproduced in Yoshizawa, Y. (2003), *Moody's Approach to Rating
 Synthetic CDOs*, Moody's, and in later CDO methodologies). The 10-year column is used here.
 Its values equal the idealized 10-year default probabilities times a 55 % loss given default.
+**Not verified against the Moody's original in this project** (no copy of the table was at
+hand; the values are transcribed from secondary sources as remembered). Believed reliable:
 Aaa 0.0055 %, Aa1 0.055 %, Aa2 0.11 %, Aa3 0.22 %, A1 0.385 %, A2 0.55 %, Baa1 1.43 %,
-Baa2 1.98 %, Ba2 7.425 %, Ba3 9.713 %, B1 12.21 % and B2 14.96 % are as widely transcribed.
-**Uncertain** (transcribed from memory of secondary sources, not checked against the
-Moody's original; may be off by some tenths of a percentage point): A3 0.99 %, Baa3 3.355 %,
-Ba1 5.17 %, B3 19.59 %. An expected loss above the B3 threshold rates CCC; a realised default
+Baa2 1.98 %, Ba2 7.425 %, Ba3 9.713 %, B1 12.21 %, B2 14.96 %. Least certain (may be off by
+some tenths of a percentage point): A3 0.99 %, Baa3 3.355 %, Ba1 5.17 %, B3 19.59 %.
+An expected loss above the B3 threshold rates CCC; a realised default
 (expected loss ``>= default_at``, 1 by default) rates D.
 """
 

@@ -7,7 +7,7 @@ prints as its own quarter-by-quarter summary. :class:`Recorder` fills it during 
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Final
 
 import numpy as np
@@ -82,6 +82,11 @@ class StressResult:
     outflow: FloatArray
     destroyed: FloatArray
     cash_start: FloatArray
+    capital: FloatArray = field(default_factory=lambda: np.zeros(0))
+    contract_ids: tuple[str, ...] = ()
+    contract_obligor: tuple[str, ...] = ()
+    contract_holder: tuple[str, ...] = ()
+    contract_loss: FloatArray = field(default_factory=lambda: np.zeros((0, 0)))
 
     @property
     def n_paths(self) -> int:
@@ -171,6 +176,38 @@ class StressResult:
             "spread": self.spread.mean(axis=0),
         }, index=pd.Index(self.quarter_labels, name="quarter"))
 
+    @property
+    def capital_hit(self) -> pd.DataFrame:
+        """Holder sectors' losses over the run against their capital (mean over paths).
+
+        ``capital`` is book equity for banks and insurers and assets for funds and households
+        (their investors bear every loss); ``share`` above 1 means the capital is gone.
+        """
+        mask = np.array([k in HOLDER_SECTORS for k in self.entity_kinds], dtype=bool)
+        loss = self.loss.sum(axis=1).mean(axis=0)[mask]
+        cap = self.capital[mask] if self.capital.size else np.full(int(mask.sum()), np.nan)
+        share = np.where(cap > 0, loss / np.where(cap > 0, cap, 1.0), np.nan)
+        return pd.DataFrame({
+            "entity": np.array(self.entity_ids, dtype=object)[mask],
+            "kind": np.array(self.entity_kinds, dtype=object)[mask],
+            "loss": loss, "capital": cap, "share": share,
+        }).sort_values("share", ascending=False, ignore_index=True)
+
+    @property
+    def loss_flows(self) -> pd.DataFrame:
+        """Mean loss over the run from each borrower to each holder sector, USD bn.
+
+        Columns ``borrower``, ``sector`` (the holder's kind) and ``loss``; gains (negative
+        marks) are left out.
+        """
+        kind = dict(zip(self.entity_ids, self.entity_kinds, strict=True))
+        frame = pd.DataFrame({"borrower": self.contract_obligor, "holder": self.contract_holder,
+                              "loss": np.maximum(self.contract_loss.mean(axis=0), 0.0)})
+        frame["sector"] = frame["holder"].map(kind)
+        frame = frame[frame["loss"] > 0]
+        out = frame.groupby(["borrower", "sector"])["loss"].sum().reset_index()
+        return pd.DataFrame(out.sort_values("loss", ascending=False, ignore_index=True))
+
     def conservation_error(self) -> FloatArray:
         """Largest gap of the cash identity over quarters on each path, shape (n_paths,).
 
@@ -224,11 +261,15 @@ class Recorder:
             "ai_revenue", "capex", "capex_plan", "gpu_price", "downgraded", "spread",
             "wealth_change", "inflow", "outflow", "destroyed")}
         self.cash_start = np.zeros((n_paths, n))
+        self.contract_loss: FloatArray | None = None
 
     def quarter(self, t: int, *, cash: FloatArray, value: FloatArray, loss: FloatArray,
-                **series: FloatArray) -> None:
+                contract_loss: FloatArray, **series: FloatArray) -> None:
         """Store quarter ``t``: entity arrays (n_paths, n), ``loss`` (n_paths, n, channel)."""
         self.cash[:, t], self.valuation[:, t] = cash, value
+        if self.contract_loss is None:
+            self.contract_loss = np.zeros_like(contract_loss)
+        self.contract_loss += contract_loss
         self.loss[:, t] = loss.sum(axis=2)
         self.loss_by_channel[:, t] = loss.sum(axis=1)
         for key, x in series.items():
@@ -240,7 +281,7 @@ class Recorder:
         self.tranche_loss[:, t] = tranche_loss
 
     def result(self, cw: CompiledWeb, scenario: Scenario, prm: dict[str, FloatArray],
-               default_q: IntArray, reason: IntArray) -> StressResult:
+               default_q: IntArray, reason: IntArray, capital: FloatArray) -> StressResult:
         """Assemble the frozen result (macro series are derived here from the records)."""
         s = self.series
         gap = macro.output_gap(4 * s["capex"], 4 * s["capex_plan"], s["wealth_change"],
@@ -261,4 +302,9 @@ class Recorder:
             displaced_millions=displaced, gpu_price=s["gpu_price"], downgraded=s["downgraded"],
             spread=s["spread"], inflow=s["inflow"], outflow=s["outflow"],
             destroyed=s["destroyed"], cash_start=self.cash_start,
+            capital=capital, contract_ids=cw.contract_ids,
+            contract_obligor=tuple(cw.ids[i] for i in cw.obligor),
+            contract_holder=tuple(cw.ids[i] if i >= 0 else "outside" for i in cw.holder),
+            contract_loss=(self.contract_loss if self.contract_loss is not None
+                           else np.zeros((self.cash.shape[0], cw.m))),
         )

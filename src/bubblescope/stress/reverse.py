@@ -22,6 +22,7 @@ log(grid - 1)`` batches instead of one run per bisection step.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Final, Literal
@@ -271,12 +272,14 @@ def parse_outcome(text: str) -> Outcome:
     head, _, arg = text.partition(":")
     if head == "default":
         return EntityDefaults(arg or None)
-    if head in ("loss", "downgrades") and (arg or head == "downgrades"):
+    if head == "downgrades" and not arg:
+        return DowngradesAbove()
+    if head in ("loss", "downgrades"):
         try:
-            level = float(arg) if arg else DOWNGRADES_2008
+            level = float(arg)
         except ValueError:
-            level = float("nan")
-        if level == level:  # not NaN
+            level = math.nan
+        if math.isfinite(level):
             return LossAbove(level) if head == "loss" else DowngradesAbove(level)
     raise ScenarioError("'outcome' must be default, default:ENTITY, loss:USD_BN, downgrades or "
                         f"downgrades:USD_BN, got {text!r}")

@@ -63,6 +63,7 @@ FIELD_RULES: Final[dict[str, Rule]] = {
     "expected_ai_growth": Rule(-0.9, 10.0, "per year", "growth priced into valuations"),
     "ai_revenue_shock": Rule(0.0, 0.99, "fraction", "one-off fall of AI revenue at the shock"),
     "revenue_volatility": Rule(0.0, 2.0, "per sqrt(year)", "volatility of AI revenue"),
+    "variable_cost_share": Rule(0.0, 1.0, "fraction", "share of costs moving with revenue"),
     "capex_growth": Rule(-0.9, 5.0, "per year", "planned growth of capex"),
     "capex_valuation_elasticity": Rule(0.0, 10.0, "", "capex plan ~ valuation**e"),
     "equity_shock": Rule(0.0, 0.99, "fraction", "one-off fall of AI equity valuations"),
@@ -137,6 +138,7 @@ class Scenario:
     expected_ai_growth: Param = 0.5
     ai_revenue_shock: Param = 0.0
     revenue_volatility: Param = 0.0
+    variable_cost_share: Param = 0.5
     capex_growth: Param = 0.0
     capex_valuation_elasticity: Param = 1.0
     equity_shock: Param = 0.0

@@ -34,10 +34,12 @@ import pandas as pd
 
 from bubblescope.model._typing import FloatArray
 from bubblescope.model.errors import ScenarioError
+from bubblescope.stress.backends import Backend, LocalBackend
 from bubblescope.stress.distributions import Uncertainty
 from bubblescope.stress.montecarlo import PathModel, PathOutcome
 
 __all__ = [
+    "OUTPUTS",
     "Output",
     "SobolResult",
     "Tornado",
@@ -165,12 +167,26 @@ def sobol(
     n: int,
     rng: np.random.Generator,
     output: Output = "system_loss",
+    *,
+    backend: Backend | None = None,
+    chunk_size: int | None = None,
 ) -> SobolResult:
-    """Sobol indices of ``output`` over the declared distributions of ``uncertainty``."""
+    """Sobol indices of ``output`` over the declared distributions of ``uncertainty``.
+
+    The design runs as one batch, or in chunks of ``chunk_size`` rows on ``backend``
+    (e.g. a Dask cluster); the answer does not depend on how it is cut.
+    """
     _check_output(output)
 
     def fn(u: FloatArray) -> FloatArray:
-        return _output(model, uncertainty, uncertainty.transform(u), output)
+        x = uncertainty.transform(u)
+        if backend is None and chunk_size is None:
+            return _output(model, uncertainty, x, output)
+        size = x.shape[0] if chunk_size is None else chunk_size
+        parts = [(start, x[start:start + size]) for start in range(0, x.shape[0], size)]
+        runner = LocalBackend() if backend is None else backend
+        done = dict(runner.map(_rows, (model, uncertainty, output), parts))
+        return np.concatenate([done[start] for start, _ in parts])
 
     return sobol_indices(fn, uncertainty.dim, n, rng, uncertainty.names)
 
@@ -228,6 +244,12 @@ def _indices(ya: FloatArray, yb: FloatArray, yab: FloatArray) -> tuple[FloatArra
     first = np.mean(yb[None, :] * (yab - ya[None, :]), axis=1) / var
     total = 0.5 * np.mean((ya[None, :] - yab) ** 2, axis=1) / var
     return first, total, var
+
+
+def _rows(part: tuple[int, FloatArray], job: tuple[PathModel, Uncertainty, str]
+          ) -> tuple[int, FloatArray]:
+    model, uncertainty, output = job
+    return part[0], _output(model, uncertainty, part[1], output)
 
 
 def _output(model: PathModel, uncertainty: Uncertainty, x: FloatArray, output: str) -> FloatArray:
