@@ -136,20 +136,25 @@ def main(argv: list[str] | None = None) -> None:
     big = (10_000, 100_000) if quick else (100_000, 1_000_000)
     entity_sizes = [1_000, 3_000] if quick else [1_000, 3_000, 10_000, 30_000]
     path_counts = [1, 10, 100] if quick else [1, 10, 100, 1_000, 4_000]
-    mc_paths, chunk = (400, 100) if quick else (8_000, 1_000)
+    mc_paths, chunk = (400, 100) if quick else (8_000, 250)
 
     started = datetime.now(UTC)
+    loads = {"start": os.getloadavg()[0]}
     print(f"big web {big} ...", flush=True)
     big_run = in_child(*big)
     print(big_run, flush=True)
     curve_n = [*(in_child(n, 10 * n) for n in entity_sizes), big_run]
     print(curve_n, flush=True)
+    loads["after the synthetic webs"] = os.getloadavg()[0]
     cw, unc = default_engine()
     curve_p = path_curve(cw, path_counts)
     print(curve_p, flush=True)
     mc = mc_timings(cw, unc, mc_paths, chunk)
     print(mc, flush=True)
+    loads["end"] = os.getloadavg()[0]
     text = render(started, big_run, curve_n, curve_p, mc, mc_paths, chunk, cw.n, quick)
+    text += ("\nLoad average (1 min) of the machine during the run, from other jobs as well: "
+             + ", ".join(f"{k} {v:.1f}" for k, v in loads.items()) + ".\n")
     OUT.parent.mkdir(parents=True, exist_ok=True)
     OUT.write_text(text, encoding="utf-8")
     print(f"wrote {OUT}")

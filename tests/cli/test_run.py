@@ -32,6 +32,18 @@ def test_run_json(web_dir: Path, tmp_path: Path, capsys: pytest.CaptureFixture[s
     payload = json.loads(capsys.readouterr().out)
     assert payload["web"]["entities"] == 6
     assert payload["web"]["data_quality"]["n_assumption_contracts"] == 2
+    assert payload["size"]["headline"].startswith("How big")
+    assert payload["stress"]["scenario"]["name"] == "atlantic-crash"
+    assert [x["name"] for x in payload["signals"]["latest"]][:2] == ["nvda", "msft"]
+    assert payload["signals"]["series"]
+
+
+def test_run_unknown_scenario_exits_2(
+    web_dir: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert app_main(["run", "--web", str(web_dir), "--out", str(tmp_path),
+                     "--scenario", "no-such"]) == 2
+    assert "atlantic-crash" in capsys.readouterr().err
 
 
 def test_report_command(web_dir: Path, tmp_path: Path) -> None:
@@ -48,8 +60,9 @@ def test_bad_web_exits_2_and_names_every_problem(
     assert app_main(["run", "--web", str(web_dir), "--out", str(tmp_path)]) == 2
     err = capsys.readouterr().err
     assert "2 problems" in err
-    assert "row 2" in err and "'-300'" in err
-    assert "row 4" in err and "'eighteen'" in err
+    lines = err.splitlines()
+    assert any("contracts.csv row 2: 'amount'" in x and "'-300'" in x for x in lines)
+    assert any("contracts.csv row 4: 'amount'" in x and "'eighteen'" in x for x in lines)
     assert not (tmp_path / "report.html").exists()
 
 

@@ -272,8 +272,10 @@ def test_loose_rounds_on_a_cascade() -> None:
     np.testing.assert_allclose(loose.paid, exact.paid, atol=TOL)
 
 
+@pytest.mark.parametrize("cols", [[0, 2], [0, 1, 2], [1, 2]])
 @pytest.mark.parametrize("per_path_due", [False, True])
-def test_compiled_kernels_match_their_python_source(per_path_due: bool) -> None:
+def test_compiled_kernels_match_their_python_source(per_path_due: bool, cols: list[int]
+                                                    ) -> None:
     # Runs the numba kernels' Python source (``py_func``) beside the compiled code:
     # the same loops, so a compiler surprise or a typing slip shows up here.
     import numba
@@ -283,18 +285,18 @@ def test_compiled_kernels_match_their_python_source(per_path_due: bool) -> None:
     nw, e = random_net(3)
     due = np.tile(nw.due, (3, 1)) * 0.9 if per_path_due else nw.due
     net_ = c._prepare(nw.obligor, nw.holder, due, nw.rank, e, nw.n, 0.7, 0.9)
-    cols = np.array([0, 2])
+    picked = np.array(cols)
     outputs = []
     for sweep, detect in ((c._sweep.py_func, c._detect.py_func), (c._sweep, c._detect)):
         state = c._State.start(net_)
         state.defaulted[:, 0] = True
-        change = np.zeros(2)
-        hits = np.zeros((numba.get_num_threads(), 2), dtype=np.bool_)  # one row per thread
+        change = np.zeros(picked.size)
+        hits = np.zeros((numba.get_num_threads(), picked.size), dtype=np.bool_)  # row per thread
         sweep(state.paid, net_.obligor, net_.group, net_.g_before, net_.g_inv, net_.due,
               net_.stride, net_.h_ptr, net_.h_order, state.ae, net_.beta, net_.pbar,
-              state.defaulted, state.recv, change, True, cols, 2)
+              state.defaulted, state.recv, change, True, picked, 2)
         detect(state.defaulted, state.rnd, net_.e, state.recv, net_.pbar, net_.stride, 0.0, 1,
-               cols, hits)
+               picked, hits)
         frac = np.empty((net_.g_obligor.size, 3))
         fractions = c._fractions.py_func if len(outputs) == 0 else c._fractions
         fractions(state.paid, net_.g_before, net_.g_due, net_.g_obligor, net_.stride, frac)

@@ -147,3 +147,12 @@ def test_fields_are_checked_against_the_scenario_rules() -> None:
     with pytest.raises(ScenarioError, match=r"within 'equity_shock''s range \[0, 0.99\]"):
         check_fields(parse_uncertainty({"e": {"dist": "normal", "mean": 0.3, "sd": 0.1,
                                               "field": "equity_shock"}}))
+
+
+def test_scalar_only_fields_match_the_engine() -> None:
+    from bubblescope.stress import engine
+    from bubblescope.stress.distributions import SCALAR_ONLY
+
+    # The engine refuses per-path values of these fields; a drift would let a Monte Carlo
+    # run pass validation and fail inside the engine.
+    assert set(engine._SCALAR_ONLY) == SCALAR_ONLY

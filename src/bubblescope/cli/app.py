@@ -31,10 +31,10 @@ def run_app(argv: list[str] | None = None) -> int:
     except SystemExit as exc:  # typer/click end every standalone run this way
         return exc.code if isinstance(exc.code, int) else (0 if exc.code is None else 1)
     except (DataError, ScenarioError) as exc:
-        err_console.print(Text.assemble(("error: ", "bold red"), str(exc)))
+        err_console.print(Text.assemble(("error: ", "bold red"), str(exc)), soft_wrap=True)
         return 2
     except (ConvergenceError, BubblescopeError) as exc:
-        err_console.print(Text.assemble(("error: ", "bold red"), str(exc)))
+        err_console.print(Text.assemble(("error: ", "bold red"), str(exc)), soft_wrap=True)
         return 1
     except Exception:  # the last line of defence: report, never swallow
         err_console.print("[bold red]internal error[/] (please report):")

@@ -6,30 +6,41 @@ and writes the self-contained ``out/report.html``; ``report`` only writes the re
 
 from __future__ import annotations
 
+import html
+import os
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Annotated, Any
 
 import typer
-from rich.console import RenderableType
+from rich.console import Group, RenderableType
 
 import bubblescope
 from bubblescope.cli.common import JsonOption, console, print_json
-from bubblescope.model.web import Web
+from bubblescope.cli.signals import DATA_ENV, default_cache_dir, run_signals
 from bubblescope.cli.size import card_payload
 from bubblescope.cli.stress import stress_payload
+from bubblescope.model.web import Web
 from bubblescope.report import html as report_html
+from bubblescope.report import signals as report_signals
 from bubblescope.report import size as report_size
 from bubblescope.report import stress as report_stress
 from bubblescope.report import web as report_web
 from bubblescope.report.base import Section
+from bubblescope.signals.psy import PsyConfig
+from bubblescope.signals.registry import AI_NAMES, find_data_dir, resolve_series
+from bubblescope.stress import load_preset
 from bubblescope.stress import run as run_stress
 
 __all__ = ["Part", "RunOptions", "register"]
 
 #: The stress scenario `run` answers "who gets hurt" with: seed 001's six-step crash.
 DEFAULT_SCENARIO = "atlantic-crash"
+#: The bundled series the report's "When" section dates episodes on (the dot-com Nasdaq).
+REPORT_SERIES = "nasdaq-dotcom"
+#: Monte Carlo replications for the report's critical values (cached after the first run).
+REPORT_REPS = 499
 
 
 @dataclass(frozen=True)
@@ -62,13 +73,35 @@ def _size_part(web: Web, options: RunOptions) -> Part:
                 report_size.section(card))
 
 
+def _signals_part(web: Web, options: RunOptions) -> Part:
+    del web  # market signals read prices, not the web
+    data_dir = find_data_dir(options.data_dir, os.environ.get(DATA_ENV), Path.cwd())
+    cache = default_cache_dir()
+    latest = report_signals.latest_signals(AI_NAMES, data_dir, cache_dir=cache)
+    series, transform = resolve_series(REPORT_SERIES, data_dir)
+    psy, conf = run_signals(series, transform, PsyConfig(), reps=REPORT_REPS, lppls=False,
+                            seed=0, cache_dir=cache, quiet=True)
+    section = report_signals.section(psy, series, conf)
+    rows = "".join(f"<li>{html.escape(str(x))}</li>" for x in latest)
+    section = replace(section, html=f"<h3>Latest signals, AI names</h3><ul>{rows}</ul>"
+                      f"<h3>{html.escape(series.name)}</h3>{section.html}")
+    live = [x for x in latest if x.missing is None]
+    hot = [x.name for x in live if x.explosive]
+    head = (f"When: {len(hot)} of {len(live)} AI price series explosive at their last date"
+            f" ({', '.join(hot) or 'none'}; PSY BSADF vs 95% cv)")
+    payload = {"headline": head, "latest": [x.__dict__ for x in latest],
+               "series": series.name, "episodes": [str(e) for e in psy.episodes]}
+    return Part("signals", Group(head, *(f"  {x}" for x in latest)), payload, section)
+
+
 def _stress_part(web: Web, options: RunOptions) -> Part:
     result = run_stress(web, options.scenario)
     return Part("stress", report_stress.headline(result), stress_payload(result),
                 report_stress.section(result))
 
 
-PARTS: tuple[Callable[[Web, RunOptions], Part], ...] = (_web_part, _size_part, _stress_part)
+PARTS: tuple[Callable[[Web, RunOptions], Part], ...] = (
+    _web_part, _size_part, _signals_part, _stress_part)
 
 WebOption = Annotated[
     Path | None,
@@ -98,6 +131,7 @@ def _write_report(parts: list[Part], out: Path, web: Web) -> Path:
 
 
 def _parts(web: Web, options: RunOptions) -> list[Part]:
+    load_preset(options.scenario)  # an unknown preset fails before any slow work
     return [make(web, options) for make in PARTS]
 
 

@@ -152,8 +152,9 @@ def _local_cluster(workers: int, timeout: float) -> Iterator[DaskBackend]:
     # Dask sets MALLOC_TRIM_THRESHOLD_=65536 in worker processes, which turns off glibc's
     # adaptive mmap threshold: every large temporary array is then mapped and unmapped
     # afresh, and the engine runs ~4x slower than in this process. Keep glibc's defaults.
+    # One numba thread per worker: the workers are the parallelism (no oversubscription).
     environ = {k: v for k, v in dask.config.get("distributed.nanny.pre-spawn-environ").items()
-               if k != "MALLOC_TRIM_THRESHOLD_"}
+               if k != "MALLOC_TRIM_THRESHOLD_"} | {"NUMBA_NUM_THREADS": 1}
     with dask.config.set({"distributed.nanny.pre-spawn-environ": environ}):
         cluster = dist.LocalCluster(
             n_workers=workers, threads_per_worker=1, processes=True, host="127.0.0.1",
