@@ -111,13 +111,22 @@ async def load(base: str, ids: list[str], clients: int, seconds: float) -> tuple
         return tally, time.perf_counter() - t0
 
 
+def cpu_seconds(pid: int) -> float:
+    """User + system CPU time of process ``pid`` so far (Linux /proc; NaN elsewhere)."""
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except OSError:
+        return float("nan")
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
 def pct(values: list[float], q: float) -> float:
     ordered = sorted(values)
     return ordered[min(len(ordered) - 1, int(q * len(ordered)))] * 1000
 
 
 def report(tally: Tally, elapsed: float, clients: int, seconds: float, web: str,
-           load: tuple[float, float, float]) -> str:
+           load: tuple[float, float, float], server_cpu: float) -> str:
     rows = []
     every = [v for vs in tally.latencies.values() for v in vs]
     for label, _ in MIX:
@@ -142,6 +151,12 @@ def report(tally: Tally, elapsed: float, clients: int, seconds: float, web: str,
         f"**{total} requests, {total / elapsed:.0f} req/s, {len(tally.errors)} errors; "
         f"overall p50 {pct(every, 0.5):.1f} ms, p95 {pct(every, 0.95):.1f} ms, "
         f"p99 {pct(every, 0.99):.1f} ms.**",
+        "",
+        f"The server process used {server_cpu:.1f} s of CPU in the run: "
+        f"{1000 * server_cpu / max(total, 1):.2f} ms per request, so on one free core it "
+        f"would serve about {total / server_cpu if server_cpu > 0 else float('nan'):.0f} "
+        "requests a second; the rest of each latency is waiting for a core (the load "
+        "generator shares the same two).",
         "",
         "| request | n | p50 ms | p95 ms | p99 ms | max ms |",
         "|---|---|---|---|---|---|",
@@ -188,12 +203,14 @@ def main(argv: list[str] | None = None) -> int:
         proc = start_server(port, web_dir)
         try:
             ids = wait_ready(base, proc)
+            cpu0 = cpu_seconds(proc.pid)
             tally, elapsed = asyncio.run(load(base, ids, args.clients, args.seconds))
+            server_cpu = cpu_seconds(proc.pid) - cpu0
         finally:
             proc.terminate()
             proc.wait(10)
     web = "bundled default" if web_dir is None else "small test web (bundled web did not load)"
-    text = report(tally, elapsed, args.clients, args.seconds, web, load_before)
+    text = report(tally, elapsed, args.clients, args.seconds, web, load_before, server_cpu)
     args.out.parent.mkdir(parents=True, exist_ok=True)
     args.out.write_text(text, encoding="utf-8")
     print(text)

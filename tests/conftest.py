@@ -2,11 +2,19 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import pytest
+from hypothesis import settings
 
 from bubblescope.model import Web, build_web
+
+# CI runs the property tests on a fixed sequence of examples, so a run is reproducible;
+# locally Hypothesis explores new examples each time.
+settings.register_profile("ci", derandomize=True, deadline=None, print_blob=True)
+if os.environ.get("CI"):
+    settings.load_profile("ci")
 
 #: Real public series for tests and demos, kept beside the repository (see shared/data/SOURCES.md).
 SHARED_DATA = Path(__file__).resolve().parents[1].parent / "shared" / "data"

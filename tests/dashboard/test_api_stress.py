@@ -111,3 +111,16 @@ def test_headline_of_the_default_scenario(client: TestClient) -> None:
     assert r["preset"] == "atlantic-crash"
     assert r["headlines"][0]["unit"] == "USD bn"
     assert client.get("/api/stress/headline").json() == r  # cached per web
+
+
+def test_run_while_every_job_slot_is_busy_is_429(xss_web: Web) -> None:
+    import threading
+
+    app = create_app(Settings(limits=Limits(max_jobs=1)), xss_web)
+    gate = threading.Event()
+    with TestClient(app, base_url="http://127.0.0.1:8000") as c:
+        app.state.dashboard.jobs.submit("blocker", lambda progress: {"ok": gate.wait(5)})
+        r = c.post("/api/stress/run", json={"preset": "baseline", "quarters": 2})
+        assert r.status_code == 429
+        assert "job slots are busy" in r.json()["detail"]
+        gate.set()

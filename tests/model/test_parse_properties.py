@@ -109,12 +109,17 @@ def _direction_options(base: Tables) -> list[Corruption]:
 
 
 def _distinct(items: list[Corruption]) -> list[Corruption]:
+    """Keep corruptions that touch different rows.
+
+    A duplicate (``row == 0``) copies row 1, so it also claims row 1: corrupting row 1 as
+    well could remove the duplicate key it relies on.
+    """
     seen: set[tuple[str, int]] = set()
     out = []
     for c in items:
-        key = (c.table, c.row if c.row else -len(out))
-        if key not in seen:
-            seen.add(key)
+        keys = {(c.table, 0), (c.table, 1)} if c.row == 0 else {(c.table, c.row)}
+        if not keys & seen:
+            seen |= keys
             out.append(c)
     return out
 

@@ -333,3 +333,69 @@ def test_result_does_not_depend_on_the_thread_count() -> None:
     many = nw.run(e, alpha=0.7)
     assert one.paid.tobytes() == many.paid.tobytes()
     assert one.default_round.tolist() == many.default_round.tolist()
+
+
+# ------------------------------------------------------------ blocked kernel
+
+
+def _many_paths(seed: int, n_paths: int) -> tuple[Net, FloatArray]:
+    """A random network with enough paths for several blocks (and a padded last one)."""
+    nw, _ = random_net(seed)
+    e = np.random.default_rng(seed).uniform(0.0, 3.0, (n_paths, nw.n))
+    return nw, e
+
+
+@settings(max_examples=25, deadline=None)
+@given(seed=st.integers(0, 2**32 - 1), alpha=st.floats(0.0, 1.0), beta=st.floats(0.0, 1.0),
+       per_path_due=st.booleans())
+def test_blocked_equals_flat(seed: int, alpha: float, beta: float, per_path_due: bool) -> None:
+    nw, e = _many_paths(seed, 70)
+    due = nw.due * np.random.default_rng(seed).uniform(0.5, 1.5, (70, 1)) if per_path_due \
+        else nw.due
+    args = (nw.obligor, nw.holder, due, nw.rank, e, nw.n)
+    fast = clear(*args, alpha=alpha, beta=beta, kernel="blocked")
+    flat = clear(*args, alpha=alpha, beta=beta, kernel="flat")
+    for name in ("payments", "paid", "received", "equity"):
+        np.testing.assert_allclose(getattr(fast, name), getattr(flat, name), atol=TOL)
+    assert fast.default_round.tolist() == flat.default_round.tolist()
+    assert (fast.rounds, fast.iterations) == (flat.rounds, flat.iterations)
+    assert len(fast.round_seconds) == fast.rounds
+
+
+def test_blocked_loose_rounds_match_flat() -> None:
+    nw, e = _many_paths(21, 40)
+    args = (nw.obligor, nw.holder, nw.due, nw.rank, e, nw.n)
+    fast = clear(*args, alpha=0.8, round_tol=1e-3)
+    flat = clear(*args, alpha=0.8, round_tol=1e-3, kernel="flat")
+    np.testing.assert_allclose(fast.paid, flat.paid, atol=TOL)
+    assert fast.default_round.tolist() == flat.default_round.tolist()
+
+
+def test_unknown_kernel_is_named() -> None:
+    nw = net([(0, 1, 2.0, 0)], 2)
+    with pytest.raises(ScenarioError, match="kernel"):
+        clear(nw.obligor, nw.holder, nw.due, nw.rank, np.ones((1, 2)), 2,
+              kernel="gpu")  # type: ignore[arg-type]
+
+
+@pytest.mark.parametrize("per_path_due", [False, True])
+def test_blocked_kernels_match_their_python_source(monkeypatch: pytest.MonkeyPatch,
+                                                   per_path_due: bool) -> None:
+    # Every compiled kernel of the blocked path swapped for its Python source (``py_func``):
+    # the same loops run by the interpreter, so a compiler surprise or a typing slip shows.
+    import numba
+
+    from bubblescope.stress import _clearing_blocks as cb
+
+    nw, e = _many_paths(4, 40)
+    due = np.tile(nw.due, (40, 1)) * 0.9 if per_path_due else nw.due
+    args = (nw.obligor, nw.holder, due, nw.rank, e, nw.n)
+    compiled = clear(*args, alpha=0.7, beta=0.9)
+    for name in dir(cb):
+        kernel = getattr(cb, name)
+        if isinstance(kernel, numba.core.registry.CPUDispatcher):
+            monkeypatch.setattr(cb, name, kernel.py_func)
+    python = clear(*args, alpha=0.7, beta=0.9)
+    for field in ("payments", "paid", "received", "equity"):
+        np.testing.assert_allclose(getattr(python, field), getattr(compiled, field))
+    assert python.default_round.tolist() == compiled.default_round.tolist()

@@ -7,7 +7,7 @@ import traceback
 import typer
 from rich.text import Text
 
-from bubblescope.cli import data, run, serve, signals, size, stress
+from bubblescope.cli import data, montecarlo, run, serve, signals, size, stress
 from bubblescope.cli.common import err_console
 from bubblescope.model.errors import BubblescopeError, ConvergenceError, DataError, ScenarioError
 
@@ -20,7 +20,7 @@ app = typer.Typer(
     add_completion=False,
     pretty_exceptions_enable=False,
 )
-for module in (run, size, signals, stress, data, serve):
+for module in (run, size, signals, stress, montecarlo, data, serve):
     module.register(app)
 
 

@@ -6,6 +6,7 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, File, UploadFile
 from fastapi.responses import JSONResponse, Response
+from starlette.concurrency import run_in_threadpool
 
 from bubblescope.dashboard import signal_views
 from bubblescope.dashboard.deps import fast_json, get_state
@@ -60,5 +61,10 @@ async def signal_upload(
     state: State, file: Annotated[UploadFile, File(description="CSV with date,value columns")],
 ) -> Json:
     """The same analysis for an uploaded ``date,value`` CSV (parsed in memory)."""
-    rows = csv_rows(await file.read(), "uploaded series", state.settings.limits.max_series_points)
-    return signal_views.uploaded(rows)
+    data = await file.read()
+
+    def analyse() -> Json:  # CPU work: off the event loop, so other requests go on
+        rows = csv_rows(data, signal_views.UPLOAD, state.settings.limits.max_upload_rows)
+        return signal_views.uploaded(rows)
+
+    return await run_in_threadpool(analyse)

@@ -7,6 +7,7 @@ from typing import Annotated, Any, cast
 
 from fastapi import APIRouter, Depends, File, Form, HTTPException, Query, UploadFile
 from fastapi.responses import JSONResponse, Response
+from starlette.concurrency import run_in_threadpool
 
 from bubblescope.dashboard.deps import fast_json, get_state
 from bubblescope.dashboard.graph import EdgeFilter, entity_card, search_sources
@@ -105,9 +106,8 @@ async def validate_upload(
         raise ScenarioError(f"table must be one of {', '.join(allowed)}, got {table!r}")
     name = _upload_name(file.filename, table)
     data = await file.read()
-    try:
-        rows = csv_rows(data, name, state.settings.limits.max_series_points)
-        web, notes = _validated(state, table, rows, name)
+    try:  # validation is CPU work: off the event loop, so other requests go on
+        rows, (web, notes) = await run_in_threadpool(_validated, state, table, data, name)
     except DataError as exc:
         return {"valid": False, "applied": False, "rows": None,
                 "issues": [issue_json(i) for i in exc.issues], "notes": []}
@@ -130,8 +130,9 @@ def _upload_name(filename: str | None, table: str) -> str:
     return base[:80] or f"{table}.csv"
 
 
-def _validated(state: DashboardState, table: str, rows: list[Row], name: str,
-               ) -> tuple[Web, list[str]]:
+def _validated(state: DashboardState, table: str, data: bytes, name: str,
+               ) -> tuple[list[Row], tuple[Web, list[str]]]:
+    rows = csv_rows(data, name, state.settings.limits.max_upload_rows)
     if table == "deal_legs":
-        return deal_legs_web(state.web, rows, name)
-    return replace_table(state.web, cast(WebTable, table), rows, name), []
+        return rows, deal_legs_web(state.web, rows, name)
+    return rows, (replace_table(state.web, cast(WebTable, table), rows, name), [])

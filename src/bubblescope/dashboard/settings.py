@@ -35,19 +35,19 @@ class Limits:
     max_jobs : int
         Most background jobs kept in memory; the oldest finished ones are dropped first,
         and a new run while this many are still running gets 429.
-    max_series_points : int
-        Most rows of an uploaded price series.
+    max_upload_rows : int
+        Most data rows of an uploaded CSV (a table or a price series).
     """
 
     max_upload_bytes: int = 5_000_000
     max_paths: int = 2_000
     max_quarters: int = 40
     max_jobs: int = 32
-    max_series_points: int = 20_000
+    max_upload_rows: int = 20_000
 
     def __post_init__(self) -> None:
         for name in ("max_upload_bytes", "max_paths", "max_quarters", "max_jobs",
-                     "max_series_points"):
+                     "max_upload_rows"):
             value = getattr(self, name)
             if not isinstance(value, int) or value < 1:
                 raise ScenarioError(

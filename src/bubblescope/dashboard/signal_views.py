@@ -30,7 +30,7 @@ from bubblescope.signals import (
     psy_analysis,
 )
 
-__all__ = ["CV_REPS", "LATEST_NAMES", "MAX_OBS", "analyse", "latest", "lppls_curve",
+__all__ = ["CV_REPS", "LATEST_NAMES", "MAX_OBS", "UPLOAD", "analyse", "latest", "lppls_curve",
            "named", "series_list", "uploaded"]
 
 Json = dict[str, Any]
