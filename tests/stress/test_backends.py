@@ -103,3 +103,13 @@ def test_sobol_design_in_chunks_on_the_cluster(cluster: DaskBackend, model: Furf
                    chunk_size=40)
     np.testing.assert_array_equal(local.first, remote.first)
     np.testing.assert_array_equal(local.total, remote.total)
+
+
+def test_the_cluster_leaves_this_process_environment_alone(cluster: DaskBackend) -> None:
+    # The nanny writes its pre-spawn variables into the parent's os.environ; a changed
+    # NUMBA_NUM_THREADS made every later numba compile in this process fail (CI, cold cache).
+    import os
+
+    assert "NUMBA_NUM_THREADS" not in os.environ or os.environ["NUMBA_NUM_THREADS"] != "1"
+    seen = set(cluster.map(lambda _i, _s: os.environ.get("NUMBA_NUM_THREADS"), None, [0, 1, 2]))
+    assert seen == {"1"}  # the workers do get one numba thread each

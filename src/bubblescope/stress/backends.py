@@ -19,6 +19,7 @@ caller puts them back in order (results never depend on which backend ran them, 
 from __future__ import annotations
 
 import logging
+import os
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -152,14 +153,24 @@ def _local_cluster(workers: int, timeout: float) -> Iterator[DaskBackend]:
     # Dask sets MALLOC_TRIM_THRESHOLD_=65536 in worker processes, which turns off glibc's
     # adaptive mmap threshold: every large temporary array is then mapped and unmapped
     # afresh, and the engine runs ~4x slower than in this process. Keep glibc's defaults.
-    # One numba thread per worker: the workers are the parallelism (no oversubscription).
     environ = {k: v for k, v in dask.config.get("distributed.nanny.pre-spawn-environ").items()
-               if k != "MALLOC_TRIM_THRESHOLD_"} | {"NUMBA_NUM_THREADS": 1}
-    with dask.config.set({"distributed.nanny.pre-spawn-environ": environ}):
-        cluster = dist.LocalCluster(
-            n_workers=workers, threads_per_worker=1, processes=True, host="127.0.0.1",
-            dashboard_address=":0", silence_logs=logging.ERROR,
-        )
+               if k != "MALLOC_TRIM_THRESHOLD_"}
+    # The nanny writes its pre-spawn variables into *this* process's os.environ; numba
+    # would then see a changed NUMBA_NUM_THREADS at its next compile and refuse. Restore
+    # the caller's environment once the workers are spawned.
+    saved = dict(os.environ)
+    try:
+        with dask.config.set({"distributed.nanny.pre-spawn-environ": environ}):
+            cluster = dist.LocalCluster(
+                n_workers=workers, threads_per_worker=1, processes=True, host="127.0.0.1",
+                dashboard_address=":0", silence_logs=logging.ERROR,
+                # One numba thread per worker: the workers are the parallelism. Set in the
+                # worker process only (the nanny's ``env``), never in this one.
+                env={"NUMBA_NUM_THREADS": "1"},
+            )
+    finally:
+        os.environ.clear()
+        os.environ.update(saved)
     client = dist.Client(cluster, timeout=f"{timeout}s", set_as_default=False)
     try:
         client.wait_for_workers(workers, timeout=timeout * 6)
@@ -167,6 +178,8 @@ def _local_cluster(workers: int, timeout: float) -> Iterator[DaskBackend]:
     finally:
         client.close()
         cluster.close()
+        os.environ.clear()  # a worker restarted by its nanny writes the variables again
+        os.environ.update(saved)
 
 
 def _distributed() -> Any:
