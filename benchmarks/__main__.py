@@ -16,7 +16,7 @@ def main(argv: list[str]) -> int:
             print(f"unknown benchmark {name!r}; choose from {', '.join(NAMES)}", file=sys.stderr)
             return 2
         print(f"== {name}", flush=True)
-        importlib.import_module(f"benchmarks.bench_{name}").main()
+        importlib.import_module(f"benchmarks.bench_{name}").main([])
     return 0
 
 

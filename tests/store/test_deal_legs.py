@@ -12,7 +12,12 @@ from hypothesis import strategies as st
 
 from bubblescope.model.errors import DataError
 from bubblescope.model.web import Web
-from bubblescope.store.deal_legs import MissingAmountWarning, import_deal_legs, read_leg_rows
+from bubblescope.store.deal_legs import (
+    MissingAmountWarning,
+    import_deal_legs,
+    import_leg_rows,
+    read_leg_rows,
+)
 from bubblescope.store.duckdb_store import open_store
 from bubblescope.store.leg_mapping import KEVIN_MAPPING, LegRule, load_mapping
 
@@ -48,6 +53,19 @@ def test_the_kevin_tracker_imports_with_empty_amounts_skipped(shared_data: Path)
         ("loan", "broadcom", "openai", 50.0)]
     assert _contract(web, "goog-characterai-2024-08") == [
         ("customer_revenue", "character_ai", "google", 2.7)]
+
+
+def test_rows_in_memory_import_like_the_file(shared_data: Path) -> None:
+    rows, as_of = read_leg_rows(shared_data / KEVIN)
+    with pytest.warns(MissingAmountWarning):
+        from_file = import_deal_legs(shared_data / KEVIN, name="k")
+    with pytest.warns(MissingAmountWarning):
+        from_rows = import_leg_rows(rows, str(shared_data / KEVIN), name="k", as_of=as_of)
+    assert from_rows.web == from_file.web
+    assert from_rows.skipped_rows == from_file.skipped_rows
+    bad = [dict(rows[0], **{KEVIN_MAPPING.columns["amount"]: "-3"}), *rows[1:]]
+    with pytest.raises(DataError, match=r"upload\.csv row 1: .usd_bn. must be a finite number"):
+        import_leg_rows(bad, "upload.csv", name="k")
 
 
 def test_superseded_legs_do_not_count(shared_data: Path) -> None:

@@ -16,9 +16,8 @@ from typing import Final, Literal, get_args
 from bubblescope.model.errors import DataError, DataQualityWarning, Issue
 from bubblescope.model.parse import Row, build_web
 from bubblescope.model.web import Web
-from bubblescope.store import deal_legs
-from bubblescope.store._rows import columns, text_row, typed_rows
-from bubblescope.store.leg_mapping import KEVIN_MAPPING
+from bubblescope.store.deal_legs import import_leg_rows
+from bubblescope.store.rows import text_tables
 
 __all__ = ["TABLES", "WebTable", "csv_rows", "deal_legs_web", "issue_json", "replace_table"]
 
@@ -66,9 +65,7 @@ def replace_table(web: Web, table: WebTable, rows: list[Row], file: str) -> Web:
     DataError
         Every issue; issues in the uploaded table carry its row numbers.
     """
-    tables: dict[str, list[Row]] = {
-        t: [text_row(r, columns(t)) for r in rows_of] for t, rows_of in typed_rows(web).items()
-    }
+    tables = text_tables(web)
     tables[table] = rows
     files = {t: f"current web {t}" for t in TABLES}
     files[table] = file
@@ -83,10 +80,7 @@ def deal_legs_web(web: Web, rows: Sequence[Row], file: str) -> tuple[Web, list[s
     """
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always", DataQualityWarning)
-        # import_deal_legs() reads a path; uploads stay in memory, so the rows go straight
-        # to the importer's row-level builder.
-        result = deal_legs._build(rows, file, KEVIN_MAPPING, KEVIN_MAPPING.empty_amount,
-                                  web.name + "+legs", web.as_of, web)
+        result = import_leg_rows(rows, file, name=web.name + "+legs", as_of=web.as_of, base=web)
     return result.web, [str(w.message) for w in caught]
 
 

@@ -37,7 +37,6 @@ from typing import Any, Literal
 from bubblescope.model.errors import DataError, DataQualityWarning, Issue
 from bubblescope.model.parse import Row, build_web
 from bubblescope.model.web import Web
-from bubblescope.store._rows import TABLES, columns, text_row, typed_rows
 from bubblescope.store.files import read_csv_rows
 from bubblescope.store.leg_mapping import (
     EDGES_MAPPING,
@@ -45,8 +44,10 @@ from bubblescope.store.leg_mapping import (
     EmptyAmount,
     LegMapping,
 )
+from bubblescope.store.rows import TABLES, text_tables
 
-__all__ = ["DealLegImport", "MissingAmountWarning", "import_deal_legs", "read_leg_rows"]
+__all__ = ["DealLegImport", "MissingAmountWarning", "import_deal_legs", "import_leg_rows",
+           "read_leg_rows"]
 
 
 class MissingAmountWarning(DataQualityWarning):
@@ -106,13 +107,29 @@ def import_deal_legs(
     DataError
         Every problem in every row, naming file, row, column, rule and value.
     """
-    file = str(path)
     rows, file_as_of = read_leg_rows(path)
     if mapping is None:
         mapping = EDGES_MAPPING if Path(path).suffix.lower() == ".json" else KEVIN_MAPPING
-    policy = empty_amount or mapping.empty_amount
-    return _build(rows, file, mapping, policy, name or _slug(Path(path).stem),
-                  as_of or file_as_of, base)
+    return import_leg_rows(rows, str(path), mapping, name=name or _slug(Path(path).stem),
+                           as_of=as_of or file_as_of, base=base, empty_amount=empty_amount)
+
+
+def import_leg_rows(
+    rows: Sequence[Row],
+    file: str,
+    mapping: LegMapping = KEVIN_MAPPING,
+    *,
+    name: str,
+    as_of: dt.date | None = None,
+    base: Web | None = None,
+    empty_amount: EmptyAmount | None = None,
+) -> DealLegImport:
+    """:func:`import_deal_legs` on rows already in memory (an upload, a data frame).
+
+    ``file`` names the rows' origin in every issue and source record; the other arguments
+    are those of :func:`import_deal_legs`.
+    """
+    return _build(rows, file, mapping, empty_amount or mapping.empty_amount, name, as_of, base)
 
 
 def read_leg_rows(path: str | os.PathLike[str]) -> tuple[list[Row], dt.date | None]:
@@ -424,7 +441,7 @@ def _as_of(
 def _base_rows(base: Web | None) -> dict[str, list[Row]]:
     if base is None:
         return {t: [] for t in TABLES}
-    return {t: [text_row(r, columns(t)) for r in rows] for t, rows in typed_rows(base).items()}
+    return text_tables(base)
 
 
 def _ids(rows: Sequence[Row]) -> set[str]:

@@ -31,8 +31,8 @@ from bubblescope.model.parse import build_web
 from bubblescope.model.web import Web
 from bubblescope.store import results
 from bubblescope.store._db import connect, create_schema
-from bubblescope.store._rows import TABLES, columns, text_row, typed_rows
 from bubblescope.store.results import RunInfo
+from bubblescope.store.rows import TABLES, columns, text_row, typed_rows
 
 __all__ = ["DEFAULT_TIMEOUT", "Store", "WebVersion", "open_store"]
 

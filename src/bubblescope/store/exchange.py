@@ -22,8 +22,8 @@ import yaml
 from bubblescope.model.errors import DataError, Issue
 from bubblescope.model.parse import Row, build_web
 from bubblescope.model.web import Web
-from bubblescope.store._rows import TABLES, columns, text_row, typed_rows
 from bubblescope.store.files import check_replaceable, read_meta, read_web_dir, write_web_dir
+from bubblescope.store.rows import TABLES, columns, text_row, typed_rows
 
 __all__ = ["ExportFormat", "detect_format", "export_web", "read_export"]
 

@@ -15,7 +15,7 @@ from typing import Any, Final
 from bubblescope.model.parse import COLUMNS, Row
 from bubblescope.model.web import Web
 
-__all__ = ["TABLES", "columns", "text_row", "typed_rows"]
+__all__ = ["TABLES", "columns", "text_row", "text_tables", "typed_rows"]
 
 TABLES: Final[tuple[str, ...]] = ("sources", "entities", "figures", "contracts")
 
@@ -34,6 +34,11 @@ def typed_rows(web: Web) -> dict[str, list[dict[str, Any]]]:
         "figures": [_row(f, "figures") for e in web.entities for f in e.figures],
         "contracts": [_row(c, "contracts") for c in web.contracts],
     }
+
+
+def text_tables(web: Web) -> dict[str, list[Row]]:
+    """The web's four tables as the text rows :func:`~bubblescope.model.parse.build_web` reads."""
+    return {t: [text_row(r, columns(t)) for r in rows] for t, rows in typed_rows(web).items()}
 
 
 def text_row(values: Mapping[str, Any], names: Iterable[str]) -> Row:
