@@ -253,13 +253,50 @@ def test_convergence_error_when_sweeps_run_out() -> None:
 @given(seed=st.integers(0, 2**32 - 1), round_tol=st.sampled_from([1e-6, 1e-3, 1e-1]))
 def test_loose_rounds_keep_the_clearing_vector(seed: int, round_tol: float) -> None:
     nw, e = random_net(seed)
-    exact = nw.run(e, alpha=0.8)
+    exact = nw.run(e, alpha=0.8, round_tol=0.0)
     loose = clear(nw.obligor, nw.holder, nw.due, nw.rank, e, nw.n, alpha=0.8,
                   round_tol=round_tol)
     np.testing.assert_allclose(loose.paid, exact.paid, atol=TOL)
     assert loose.defaulted.tolist() == exact.defaulted.tolist()
     # a loose round may postpone a default to a later label, never bring one forward
     assert np.all(loose.default_round >= exact.default_round)
+
+
+@pytest.mark.parametrize("seed", range(8))
+def test_default_round_tolerance_labels_like_exact_rounds(seed: int) -> None:
+    # Not a theorem (a near-miss may be postponed), a check on fixed random networks that
+    # the default round_tol is far inside the margins that decide a label.
+    nw, e = random_net(seed)
+    exact, default = nw.run(e, round_tol=0.0), nw.run(e)
+    assert default.default_round.tolist() == exact.default_round.tolist()
+    np.testing.assert_allclose(default.paid, exact.paid, atol=TOL)
+
+
+def test_default_round_tolerance_on_a_long_cascade() -> None:
+    # 2,000 entities, 20,000 contracts, 64 paths: cascades of ~10 rounds, as in the benchmark
+    rng = np.random.default_rng(7)
+    n, m = 2_000, 20_000
+    obligor = rng.integers(0, n, m)
+    holder = np.where(rng.random(m) < 0.2, -1, (obligor + rng.integers(1, n, m)) % n)
+    due, rank = rng.lognormal(0.0, 1.0, m), rng.integers(0, 3, m)
+    pbar = np.bincount(obligor, weights=due, minlength=n)
+    claims = np.bincount(holder[holder >= 0], weights=due[holder >= 0], minlength=n)
+    base = np.maximum(pbar * (1.0 + rng.uniform(0.05, 0.30, n)) - claims, 0.05 * pbar)
+    hit = np.clip(rng.uniform(0.0, 0.5, (64, 1)) * rng.lognormal(0.0, 0.5, (64, n)), 0.0, 1.0)
+    args = (obligor, holder, due, rank, base * (1.0 - hit), n)
+    exact = clear(*args, alpha=0.9, beta=0.8, tol=1e-10, round_tol=0.0)
+    default = clear(*args, alpha=0.9, beta=0.8, tol=1e-10)
+    assert exact.rounds >= 8
+    assert default.iterations < exact.iterations
+    assert default.default_round.tolist() == exact.default_round.tolist()
+    np.testing.assert_allclose(default.paid, exact.paid, atol=1e-7)
+
+
+@pytest.mark.parametrize("bad", [-1e-6, float("nan"), float("inf")])
+def test_round_tol_must_be_a_finite_non_negative_number(bad: float) -> None:
+    nw, e = random_net(0)
+    with pytest.raises(ScenarioError, match="'round_tol' must be a finite number >= 0"):
+        nw.run(e, round_tol=bad)
 
 
 def test_loose_rounds_on_a_cascade() -> None:

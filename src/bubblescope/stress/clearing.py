@@ -18,6 +18,7 @@ class and ``C[i, c]`` the total due of all more senior classes of ``i``.
 
 from __future__ import annotations
 
+import math
 import time
 from dataclasses import dataclass, field
 from typing import Literal
@@ -99,7 +100,7 @@ def clear(
     beta: float | FloatArray = 1.0,
     method: Literal["fictitious_default"] = "fictitious_default",
     tol: float = 1e-12,
-    round_tol: float | None = None,
+    round_tol: float = 1e-6,
     max_iter: int = 100_000,
     kernel: Literal["blocked", "flat"] = "blocked",
 ) -> ClearingResult:
@@ -126,11 +127,16 @@ def clear(
         the entities that cannot pay in full.
     tol : float
         Absolute tolerance of the inner fixed point, relative to ``max(1, max(pbar))``.
-    round_tol : float, optional
-        Looser tolerance for the rounds before the last (default ``tol``: exact rounds).
-        Iterates approach each round's fixed point from above, so a loose round never
-        declares a default that the exact one would not; it may only postpone a near-miss
-        to a later round label. The final clearing vector is always converged to ``tol``.
+    round_tol : float
+        Tolerance of the rounds before the last, relative like ``tol``; ``0`` (or anything
+        ``<= tol``) solves every round to ``tol`` ("exact rounds"). Iterates approach each
+        round's fixed point from above, so a loose round never declares a default that the
+        exact one would not; it may only postpone a near-miss (an entity whose margin at
+        that round is within the round's remaining error) to a later round label. The final
+        clearing vector is always converged to ``tol`` and re-checked, so the payments and
+        the default set are those of exact rounds. On the 10,000-entity benchmark the
+        default ``1e-6`` labels every one of 4.7 million defaults as exact rounds do, in
+        0.85 of the time (``docs/benchmarks/clearing.md``).
     max_iter : int
         Cap on inner sweeps per round; exceeding it raises ``ConvergenceError``.
     kernel : {"blocked", "flat"}
@@ -173,7 +179,9 @@ def clear(
     net = _prepare(obligor, holder, due, rank, external_assets, n_entities, alpha, beta)
     scale = max(1.0, float(net.pbar.max(initial=0.0)))
     tol_abs = tol * scale
-    loose = max(tol, tol if round_tol is None else round_tol) * scale
+    if not (math.isfinite(round_tol) and round_tol >= 0):
+        raise ScenarioError(f"clear: 'round_tol' must be a finite number >= 0, got {round_tol!r}")
+    loose = max(tol, round_tol) * scale
     if kernel == "flat":
         return _fictitious_default(net, tol_abs, loose, max_iter)
     blk = _blocks.pack(net, tol_abs)
