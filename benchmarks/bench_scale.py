@@ -250,7 +250,9 @@ def render(started: datetime, big: dict[str, Any], curve_n: list[dict[str, Any]]
               f"{mc['cores']:.2f} of 2.", "",
               f"Throughput per busy core (from the 2-worker CPU time): {per_core:,.0f} "
               f"path-quarters per CPU-minute, i.e. {2 * per_core:,.0f} per minute on 2 "
-              "otherwise idle cores (derived, not measured: the machine was shared)."]
+              "otherwise idle cores (derived from CPU time, not a wall-clock measurement).", "",
+              f"**Speed-up of 2 worker processes over 1: "
+              f"{mc['dask_1'] / mc['dask_2']:.2f}x** (wall time, same run; ideal 2x)."]
     lines += ["", f"Cluster start (not in the times above): 1 worker {mc['start_1']:.1f} s, "
               f"2 workers {mc['start_2']:.1f} s. Target: >= 1,000,000 path-quarters per minute "
               f"on 2 cores; best measured {max(pq.values()):,.0f}.", "",

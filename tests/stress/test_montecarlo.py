@@ -485,3 +485,24 @@ def test_tail_measures_are_ordered(losses: list[float], lo: float, gap: float) -
     assert r.expected_shortfall(lo) >= r.var(lo) - 1e-9 * max(1.0, abs(r.var(lo)))
     assert r.expected_shortfall(hi) <= loss.max() + 1e-9 * max(1.0, abs(loss.max()))
     assert r.expected_shortfall(lo) >= loss.mean() - 1e-6 * max(1.0, np.abs(loss).max())
+
+
+def test_stress_with_paths_is_the_monte_carlo(tmp_path: Path) -> None:
+    # The face: `bubblescope stress --paths N --seed S` gives the same run as
+    # `bubblescope montecarlo` with the same arguments.
+    from bubblescope.cli.app import app
+
+    runner = CliRunner()
+    scen = tmp_path / "s.yaml"
+    scen.write_text(SCENARIO_YAML)
+    common = ["--scenario", str(scen), "--paths", "6", "--seed", "3", "--json",
+              "--db", str(tmp_path / "x.duckdb")]
+    via_stress = runner.invoke(app, ["stress", *common])
+    via_mc = runner.invoke(app, ["montecarlo", *common])
+    assert via_stress.exit_code == 0, via_stress.output
+    a, b = json.loads(via_stress.stdout), json.loads(via_mc.stdout)
+    assert a["paths"] == 6
+    assert a["system_loss"] == b["system_loss"]
+    mixed = runner.invoke(app, ["stress", "--paths", "4", "--set", "equity_shock=0.3"])
+    assert isinstance(mixed.exception, ScenarioError)
+    assert "--quarters and --set apply to a single run; with --paths" in str(mixed.exception)

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
+import secrets
 from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from pathlib import Path
@@ -101,7 +102,7 @@ def montecarlo(
     resume: Annotated[str | None, typer.Option(
         "--resume", help="Continue the stored, unfinished run RUN_ID.")] = None,
     run_id: Annotated[str | None, typer.Option(
-        "--run-id", help="Id of the new run in the store (default: mc-<time>).")] = None,
+        "--run-id", help="Id of the new run in the store (default: mc-<time>-<4 hex>).")] = None,
     web_dir: WebOption = None,
     timeout: Annotated[float, typer.Option(
         "--timeout", help="Seconds to wait for a Dask scheduler.")] = 10.0,
@@ -120,7 +121,7 @@ def montecarlo(
         rid = resume
     else:
         params = _new_params(scenario, uncertain, paths, seed, chunk_size, web_dir)
-        rid, done = run_id or f"mc-{dt.datetime.now():%Y%m%d-%H%M%S}", {}
+        rid, done = run_id or f"mc-{dt.datetime.now():%Y%m%d-%H%M%S}-{secrets.token_hex(2)}", {}
     unc = parse_uncertainty(dict(params["uncertain"]), file="uncertain")
     sc = scenario_from_mapping(params["scenario"], origin="stored scenario")
     model = _model(params, sc, unc)

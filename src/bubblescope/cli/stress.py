@@ -13,6 +13,13 @@ from rich.progress import Progress
 from rich.table import Table
 
 from bubblescope.cli.common import DbOption, JsonOption, console, print_json
+from bubblescope.cli.montecarlo import (
+    ChunkOption,
+    SchedulerOption,
+    UncertainOption,
+    WorkersOption,
+    montecarlo,
+)
 from bubblescope.model.errors import ScenarioError
 from bubblescope.model.web import Web
 from bubblescope.stress import PRESETS, Scenario, StressResult, load_preset, run
@@ -35,8 +42,37 @@ def stress(
         "--web", help="A web directory (default: the bundled default web).")] = None,
     json_out: JsonOption = False,
     db: DbOption = None,
+    paths: Annotated[int | None, typer.Option(
+        "--paths", help="Monte Carlo: run N paths over the uncertain inputs "
+        "(as `bubblescope montecarlo`).", min=1)] = None,
+    seed: Annotated[int | None, typer.Option(
+        "--seed", help="Monte Carlo: seed of the random streams (default 0).", min=0)] = None,
+    uncertain: UncertainOption = None,
+    workers: WorkersOption = None,
+    scheduler: SchedulerOption = None,
+    chunk_size: ChunkOption = None,
+    resume: Annotated[str | None, typer.Option(
+        "--resume", help="Monte Carlo: continue the stored, unfinished run RUN_ID.")] = None,
 ) -> None:
-    """Run a crash scenario through the AI financing web: defaults, losses, GDP and jobs."""
+    """Run a crash scenario through the AI financing web: defaults, losses, GDP and jobs.
+
+    With ``--paths`` (or ``--seed``, ``--workers``, ``--scheduler``, ``--resume``) it runs
+    the Monte Carlo over the scenario's uncertain inputs instead, with a progress bar, chunks
+    kept in the store and ``--resume`` after Ctrl-C: the same as ``bubblescope montecarlo``.
+    """
+    mc_flags = {"--paths": paths, "--seed": seed, "--uncertain": uncertain,
+                "--workers": workers, "--scheduler": scheduler, "--chunk-size": chunk_size,
+                "--resume": resume}
+    if any(v is not None for v in mc_flags.values()):
+        if quarters is not None or sets:
+            raise ScenarioError("--quarters and --set apply to a single run; with "
+                                f"{', '.join(k for k, v in mc_flags.items() if v is not None)} "
+                                "put them in a scenario YAML file (--scenario FILE)")
+        montecarlo(scenario=scenario, paths=paths or 1000, seed=seed or 0, uncertain=uncertain,
+                   workers=workers, scheduler=scheduler, chunk_size=chunk_size, resume=resume,
+                   run_id=None, web_dir=web_dir, timeout=10.0, no_store=False,
+                   as_json=json_out, db=db)
+        return
     sc = resolve_scenario(scenario, quarters, sets or [])
     web = _load_web(web_dir)
     if json_out:
