@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import dataclasses
+import json
+import sys
 import traceback
 
 import typer
@@ -26,18 +29,28 @@ for module in (run, size, signals, stress, montecarlo, data, serve):
 
 def run_app(argv: list[str] | None = None) -> int:
     """Run the app and map outcomes to exit codes: 0 ok, 2 bad input, 1 internal error."""
+    as_json = "--json" in (sys.argv[1:] if argv is None else argv)
     try:
         app(args=argv, prog_name="bubblescope", standalone_mode=True)
     except SystemExit as exc:  # typer/click end every standalone run this way
         return exc.code if isinstance(exc.code, int) else (0 if exc.code is None else 1)
     except (DataError, ScenarioError) as exc:
-        err_console.print(Text.assemble(("error: ", "bold red"), str(exc)), soft_wrap=True)
-        return 2
+        return _fail(exc, 2, as_json)
     except (ConvergenceError, BubblescopeError) as exc:
-        err_console.print(Text.assemble(("error: ", "bold red"), str(exc)), soft_wrap=True)
-        return 1
+        return _fail(exc, 1, as_json)
     except Exception:  # the last line of defence: report, never swallow
         err_console.print("[bold red]internal error[/] (please report):")
         err_console.print(traceback.format_exc(), markup=False, highlight=False)
         return 1
     return 0
+
+
+def _fail(exc: BubblescopeError, code: int, as_json: bool) -> int:
+    """Report a known error on stderr and, with ``--json``, as JSON on stdout."""
+    err_console.print(Text.assemble(("error: ", "bold red"), str(exc)), soft_wrap=True)
+    if as_json:
+        issues = [dataclasses.asdict(i) for i in exc.issues] if isinstance(exc, DataError) else []
+        payload = {"error": {"kind": type(exc).__name__, "exit_code": code,
+                             "message": str(exc), "issues": issues}}
+        typer.echo(json.dumps(payload, indent=2))
+    return code
