@@ -84,7 +84,8 @@ def test_a_run_is_a_job_whose_result_steps_through_the_quarters(client: TestClie
         assert all(b >= a - 1e-9 for a, b in itertools.pairwise(losses)), sector
         assert res["cascade"][-1]["losses"][sector] == losses[-1]
     labels = [h["label"] for h in res["headlines"]]
-    assert labels[:2] == ["Holder-sector losses", "Defaults per path"]
+    assert labels[:3] == ["Losses of all holders", "of which banks, insurers, funds, households",
+                          "Defaults per path"]
 
 
 def test_bigger_shock_loses_at_least_as_much(client: TestClient) -> None:

@@ -56,7 +56,7 @@ def test_uploaded_series_is_analysed(client: TestClient) -> None:
                    for m in range(200))
     code, r = upload(client, ("date,value\n" + rows).encode())
     assert code == 200
-    assert r["title"] == "uploaded series"
+    assert r["title"] == "s.csv"  # the uploaded file's name
     assert len(r["values"]) == 200  # type: ignore[arg-type]
 
 
@@ -65,6 +65,13 @@ def test_uploaded_series_errors_name_the_rows(client: TestClient) -> None:
     assert code == 422
     got = [(i["row"], i["field"]) for i in r["issues"]]  # type: ignore[attr-defined]
     assert got == [(2, "date"), (3, "value")]
+    assert {i["file"] for i in r["issues"]} == {"s.csv"}  # type: ignore[attr-defined]
+    # every problem in one pass, duplicated dates included, in row order
+    code, r = upload(client, b"date,value\n2020-01-01,1\n2020-02-01,x\n2020-01-01,3\n")
+    assert code == 422
+    got = [(i["row"], i["field"], i["rule"]) for i in r["issues"]]  # type: ignore[attr-defined]
+    assert got == [(2, "value", "must be a positive number (a price)"),
+                   (3, "date", "must not repeat row 1's date")]
     code, r = upload(client, b"day,price\n2020-01-01,1\n")
     assert code == 422
     assert "date and value" in str(r["issues"])

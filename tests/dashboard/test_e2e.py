@@ -140,7 +140,7 @@ def test_overview_page(server: Server, page: Watched) -> None:
         pg.wait_for_selector(f"#{card} .body:not(:has-text('Loading'))", timeout=60_000)
     assert "entities" in pg.text_content("#web-line")
     assert "Wicksellian deficit" in pg.text_content("#size-card")
-    assert "Holder-sector losses" in pg.text_content("#stress-card")
+    assert "Losses of all holders" in pg.text_content("#stress-card")
     assert "NASDAQ" in pg.text_content("#signals-card")
     pg.wait_for_selector("#size-table table")
     shot(pg, "overview")
@@ -246,7 +246,7 @@ def test_stress_page_runs_and_compares_two_scenarios(server: Server, page: Watch
     pg.fill(".slot[data-slot=A] input[name=equity_shock]", "0.5")
     run_slot(pg, "A", "atlantic-crash", 8)
     assert pg.is_visible("#results")
-    assert "Holder-sector losses" in pg.text_content(".result[data-slot=A]")
+    assert "Losses of all holders" in pg.text_content(".result[data-slot=A]")
     assert pg.text_content("#quarter-label") == "2026Q1"
     pg.click("#next")
     assert pg.text_content("#quarter-label") == "2026Q2"

@@ -32,6 +32,8 @@ def test_bad_rows_are_reported_by_row_and_nothing_is_kept(client: TestClient) ->
     assert isinstance(issues, list)
     got = {(i["row"], i["field"]) for i in issues}
     assert {(1, "amount"), (2, "obligor"), (3, "confidence")} <= got
+    rows = [i["row"] for i in issues if i["file"] == "passwd"]
+    assert rows == sorted(rows, key=lambda r: -1 if r is None else r)  # in file order
     # the file name only labels messages, stripped of any directory part
     assert all(i["file"] == "passwd" for i in issues if i["row"] is not None)
     assert sorted(e["id"] for e in client.get("/api/web").json()["edges"]) == [

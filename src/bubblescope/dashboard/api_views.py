@@ -12,7 +12,7 @@ from bubblescope.dashboard import signal_views
 from bubblescope.dashboard.deps import fast_json, get_state
 from bubblescope.dashboard.size_views import size_json
 from bubblescope.dashboard.state import DashboardState
-from bubblescope.dashboard.uploads import csv_rows
+from bubblescope.dashboard.uploads import csv_rows, upload_name
 
 __all__ = ["router"]
 
@@ -62,9 +62,10 @@ async def signal_upload(
 ) -> Json:
     """The same analysis for an uploaded ``date,value`` CSV (parsed in memory)."""
     data = await file.read()
+    name = upload_name(file.filename, "series.csv")
 
     def analyse() -> Json:  # CPU work: off the event loop, so other requests go on
-        rows = csv_rows(data, signal_views.UPLOAD, state.settings.limits.max_upload_rows)
-        return signal_views.uploaded(rows)
+        rows = csv_rows(data, name, state.settings.limits.max_upload_rows)
+        return signal_views.uploaded(rows, name)
 
     return await run_in_threadpool(analyse)

@@ -17,8 +17,9 @@ from bubblescope.dashboard.uploads import (
     WebTable,
     csv_rows,
     deal_legs_web,
-    issue_json,
+    issues_json,
     replace_table,
+    upload_name,
 )
 from bubblescope.model.errors import DataError, ScenarioError
 from bubblescope.model.kinds import CONFIDENCES, CONTRACT_KINDS, ENTITY_KINDS, STATUSES
@@ -104,13 +105,13 @@ async def validate_upload(
     allowed = (*TABLES, "deal_legs")
     if table not in allowed:
         raise ScenarioError(f"table must be one of {', '.join(allowed)}, got {table!r}")
-    name = _upload_name(file.filename, table)
+    name = upload_name(file.filename, f"{table}.csv")
     data = await file.read()
     try:  # validation is CPU work: off the event loop, so other requests go on
         rows, (web, notes) = await run_in_threadpool(_validated, state, table, data, name)
     except DataError as exc:
         return {"valid": False, "applied": False, "rows": None,
-                "issues": [issue_json(i) for i in exc.issues], "notes": []}
+                "issues": issues_json(exc.issues), "notes": []}
     if apply:
         state.replace(web)
     return {"valid": True, "applied": apply, "rows": len(rows), "issues": [], "notes": notes,
@@ -122,12 +123,6 @@ def reset_web(state: State) -> Json:
     """Go back to the web the server started with."""
     state.reset()
     return {"modified": state.modified}
-
-
-def _upload_name(filename: str | None, table: str) -> str:
-    # Only for messages: the name never reaches the file system.
-    base = (filename or f"{table}.csv").replace("\\", "/").rsplit("/", 1)[-1]
-    return base[:80] or f"{table}.csv"
 
 
 def _validated(state: DashboardState, table: str, data: bytes, name: str,

@@ -30,6 +30,7 @@ from bubblescope.dashboard.security import (
 )
 from bubblescope.dashboard.settings import Settings, is_loopback
 from bubblescope.dashboard.state import DashboardState
+from bubblescope.dashboard.uploads import issues_json
 from bubblescope.model.errors import BubblescopeError, DataError, ScenarioError
 from bubblescope.model.web import Web
 
@@ -139,9 +140,7 @@ def _add_errors(app: FastAPI) -> None:
             body: dict[str, Any] = {"detail": str(exc)}
             if isinstance(exc, DataError):
                 body = {"detail": f"{len(exc.issues)} problem(s) in input data",
-                        "issues": [{"file": i.file, "row": i.row, "field": i.field,
-                                    "rule": i.rule, "value": i.value, "message": str(i)}
-                                   for i in exc.issues]}
+                        "issues": issues_json(exc.issues)}
             return JSONResponse(body, status_code=status)
 
         return respond

@@ -57,9 +57,9 @@ def named(name: str, data_dir: Path | None) -> Json:
     return analyse(series, REGISTRY[name].transform, REGISTRY[name].description)
 
 
-def uploaded(rows: Sequence[Row]) -> Json:
-    """The analysis of an uploaded ``date,value`` table (DataError names bad rows)."""
-    return analyse(_series_from_rows(rows), "log", UPLOAD)
+def uploaded(rows: Sequence[Row], file: str = UPLOAD) -> Json:
+    """The analysis of an uploaded ``date,value`` table (DataError names bad rows of ``file``)."""
+    return analyse(_series_from_rows(rows, file), "log", file)
 
 
 def analyse(series: PriceSeries, transform: str, title: str, seed: int = 0) -> Json:
@@ -158,25 +158,30 @@ def _iso(dates: np.ndarray) -> list[str]:
     return [str(d) for d in dates.astype("datetime64[D]")]
 
 
-def _series_from_rows(rows: Sequence[Row]) -> PriceSeries:
+def _series_from_rows(rows: Sequence[Row], file: str) -> PriceSeries:
     issues: list[Issue] = []
     if rows and not {"date", "value"} <= set(rows[0]):
-        raise DataError.single(UPLOAD, None, "header", "must have the columns date and value",
+        raise DataError.single(file, None, "header", "must have the columns date and value",
                                ",".join(str(k) for k in rows[0]))
     dates, values, numbers = [], [], []
+    seen: dict[np.datetime64, int] = {}
     for i, row in enumerate(rows, start=1):
         raw_d, raw_v = str(row.get("date") or "").strip(), str(row.get("value") or "").strip()
         try:
             d = np.datetime64(raw_d, "D")
         except ValueError:
-            issues.append(Issue(UPLOAD, i, "date", "must be a date YYYY-MM-DD", raw_d))
+            issues.append(Issue(file, i, "date", "must be a date YYYY-MM-DD", raw_d))
             continue
+        if d in seen:
+            issues.append(Issue(file, i, "date", f"must not repeat row {seen[d]}'s date", raw_d))
+            continue
+        seen[d] = i
         try:
             v = float(raw_v)
         except ValueError:
             v = math.nan
         if not math.isfinite(v) or v <= 0:
-            issues.append(Issue(UPLOAD, i, "value", "must be a positive number (a price)", raw_v))
+            issues.append(Issue(file, i, "value", "must be a positive number (a price)", raw_v))
             continue
         dates.append(d)
         values.append(v)
@@ -184,5 +189,5 @@ def _series_from_rows(rows: Sequence[Row]) -> PriceSeries:
     if issues:
         raise DataError(issues)
     return make_series("upload", np.array(dates, dtype="datetime64[D]"),
-                       np.array(values, dtype=np.float64), UPLOAD,
+                       np.array(values, dtype=np.float64), file,
                        rows=np.array(numbers, dtype=np.int64))

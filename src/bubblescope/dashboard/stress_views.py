@@ -107,8 +107,10 @@ def result_json(result: StressResult, web: Web) -> Json:
 def _headlines(r: StressResult) -> list[Json]:
     tl = r.timeline.iloc[-1]
     return [
-        {"label": "Holder-sector losses", "value": float(r.holder_loss.mean()), "unit": "USD bn",
+        {"label": "Losses of all holders", "value": float(r.total_loss.mean()), "unit": "USD bn",
          "digits": 0},
+        {"label": "of which banks, insurers, funds, households",
+         "value": float(r.holder_loss.mean()), "unit": "USD bn", "digits": 0},
         {"label": "Defaults per path", "value": float(r.n_defaults.mean()), "unit": "",
          "digits": 2},
         {"label": f"GDP growth in {r.quarter_labels[-1]}", "value": 100 * float(tl["gdp_growth"]),

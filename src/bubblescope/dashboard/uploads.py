@@ -19,7 +19,8 @@ from bubblescope.model.web import Web
 from bubblescope.store.deal_legs import import_leg_rows
 from bubblescope.store.rows import text_tables
 
-__all__ = ["TABLES", "WebTable", "csv_rows", "deal_legs_web", "issue_json", "replace_table"]
+__all__ = ["TABLES", "WebTable", "csv_rows", "deal_legs_web", "issue_json", "issues_json",
+           "replace_table", "upload_name"]
 
 WebTable = Literal["sources", "entities", "figures", "contracts"]
 TABLES: Final[tuple[str, ...]] = get_args(WebTable)
@@ -82,6 +83,18 @@ def deal_legs_web(web: Web, rows: Sequence[Row], file: str) -> tuple[Web, list[s
         warnings.simplefilter("always", DataQualityWarning)
         result = import_leg_rows(rows, file, name=web.name + "+legs", as_of=web.as_of, base=web)
     return result.web, [str(w.message) for w in caught]
+
+
+def upload_name(filename: str | None, default: str) -> str:
+    """The uploaded file's base name, for messages only (it never reaches the file system)."""
+    base = (filename or default).replace("\\", "/").rsplit("/", 1)[-1]
+    return base[:80] or default
+
+
+def issues_json(issues: Sequence[Issue]) -> list[dict[str, str | int | None]]:
+    """Every issue as JSON, in file order: by file, then row (file-level problems first)."""
+    ordered = sorted(issues, key=lambda i: (i.file, -1 if i.row is None else i.row))
+    return [issue_json(i) for i in ordered]
 
 
 def issue_json(issue: Issue) -> dict[str, str | int | None]:
