@@ -35,10 +35,7 @@ def test_store_export_import_store_round_trip(tmp_path: Path, small_web: Web, fm
 
 
 def test_the_default_web_round_trips_through_every_format(tmp_path: Path) -> None:
-    try:
-        web = bubblescope.load_default()
-    except DataError as exc:  # the bundled web is being written in parallel
-        pytest.skip(f"bundled default web not available yet: {exc}")
+    web = bubblescope.load_default()
     for fmt in ("csv", "parquet"):
         assert read_export(export_web(web, tmp_path / fmt, fmt)) == web  # type: ignore[arg-type]
     with open_store(tmp_path / "s.duckdb") as store:

@@ -133,3 +133,33 @@ def test_errors() -> None:
         fire_sale(units, debt, ltv, price, impact=1.0, market_depth=0.0)
     with pytest.raises(ScenarioError, match="n_paths"):
         fire_sale(units[0], debt, ltv, price, impact=1.0, market_depth=1.0)
+
+
+def test_vintage_factor_is_the_gpu_value_law() -> None:
+    from bubblescope.stress.collateral import gpu_value, vintage_factor
+
+    ages = np.array([0.0, 3.0, 9.0, 14.0])
+    later = ages + 5.0
+    got = vintage_factor(ages, later, np.array(4.0), np.array(2.0), np.array(0.2))
+    want = gpu_value(1.0, later) / gpu_value(1.0, ages)
+    np.testing.assert_allclose(got, want)
+    assert got[2] < got[0]  # an older fleet loses more of what it is worth now
+    with pytest.raises(ScenarioError):
+        vintage_factor(np.array(-1.0), np.array(0.0), np.array(4.0), np.array(2.0),
+                       np.array(0.2))
+
+
+def test_engine_values_gpu_collateral_by_vintage() -> None:
+    import bubblescope as bs
+    from bubblescope.stress import compile_web, engine
+    from bubblescope.stress.scenario import load_preset
+
+    cw = compile_web(bs.load_default())
+    sc = load_preset("baseline")
+    prm = engine._params(sc, 1)
+    ix = engine._Index.of(cw, sc, prm)
+    worth = engine._vintage(0, ix, prm, sc, ix.gpu_age0, ix.gpu_start)[0]
+    ids = [cw.contract_ids[k] for k in ix.gsub]
+    old, new = ids.index("coreweave_ddtl1"), ids.index("coreweave_ddtl3")
+    assert ix.gpu_age0[old] > ix.gpu_age0[new] > 0
+    assert worth[old] < worth[new] < 1.0

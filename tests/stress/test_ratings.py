@@ -78,3 +78,48 @@ def test_migration_and_downgraded_volume() -> None:
 def test_bad_input(call: object, match: str) -> None:
     with pytest.raises(ScenarioError, match=match):
         call()  # type: ignore[operator]
+
+
+def test_grade_pd_rates_back_to_its_grade() -> None:
+    from bubblescope.stress.ratings import IDEALIZED_LGD, grade_pd
+
+    codes = np.arange(RATINGS.index("CCC") + 1)
+    assert rate(grade_pd(codes) * IDEALIZED_LGD).tolist() == codes.tolist()
+    with pytest.raises(ScenarioError):
+        grade_pd(RATINGS.index("D"))
+
+
+def test_anchored_pd_starts_at_the_anchor_and_moves_with_the_model() -> None:
+    from bubblescope.stress.ratings import IDEALIZED_LGD, anchor_pds, anchored_pd, grade_pd
+
+    anchor = anchor_pds(["oracle", "nobody"], {"oracle": ("BBB", "test")})
+    assert anchor[0] == pytest.approx(float(grade_pd(RATINGS.index("BBB"))))
+    assert np.isnan(anchor[1])
+    start = np.array([0.4, 0.4])
+    same = anchored_pd(start[None, :], start, anchor)[0]
+    assert same[0] == pytest.approx(anchor[0])  # the raw model would say Phi(-0.4) = 34%
+    assert same[1] == pytest.approx(0.3446, abs=1e-4)
+    worse = anchored_pd((start - 1.0)[None, :], start, anchor)[0]
+    assert worse[0] > same[0]
+    assert not is_investment_grade(rate(np.array(worse[0] * IDEALIZED_LGD)))
+    assert anchored_pd(np.array([[np.inf]]), np.array([np.inf]), anchor[:1])[0, 0] == 0.0
+    with pytest.raises(ScenarioError):
+        anchor_pds(["x"], {"x": ("Z", "bad")})
+
+
+def test_bundled_agency_ratings_name_web_entities_and_carry_sources() -> None:
+    from importlib.resources import files
+
+    import yaml
+
+    import bubblescope as bs
+    from bubblescope.stress.ratings import AGENCY_RATINGS_FILE, agency_ratings
+
+    table = agency_ratings()
+    assert table["oracle"][0] == "BBB"
+    assert set(table) <= {e.id for e in bs.load_default().entities}
+    raw = yaml.safe_load(files("bubblescope.data").joinpath(AGENCY_RATINGS_FILE).read_text())
+    for eid, entry in raw["ratings"].items():
+        assert entry["source"], eid
+        assert entry["confidence"] in ("high", "medium", "low"), eid
+    assert raw["ratings"]["ai_ig_issuers_other"]["source"] == "assumption"

@@ -30,16 +30,21 @@ this project: confirm them against the filings before quoting them in a report.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Literal
+from typing import Final, Literal
 
 import numpy as np
 
 from bubblescope.model._typing import BoolArray, FloatArray
 from bubblescope.model.errors import ConvergenceError, ScenarioError
 
-__all__ = ["FireSaleResult", "fire_sale", "fire_sale_reference", "gpu_value", "sale_needed"]
+__all__ = [
+    "RESIDUAL", "FireSaleResult", "fire_sale", "fire_sale_reference", "gpu_value", "sale_needed",
+    "vintage_factor",
+]
 
 ImpactModel = Literal["exponential", "linear"]
+#: Scrap/secondary-market floor of a GPU's wear factor, share of cost (**assumption**).
+RESIDUAL: Final[float] = 0.05
 
 
 def gpu_value(
@@ -49,7 +54,7 @@ def gpu_value(
     economic_life_years: float = 4.0,
     generation_years: float = 2.0,
     generation_step: float = 0.2,
-    residual: float = 0.05,
+    residual: float = RESIDUAL,
 ) -> FloatArray:
     """Value a GPU vintage: straight-line wear over its economic life and generation step-downs.
 
@@ -82,12 +87,57 @@ def gpu_value(
     66.67
     """
     _check_value_params(economic_life_years, generation_years, generation_step, residual)
-    age = np.asarray(age_quarters, dtype=np.float64) / 4.0
+    age = np.asarray(age_quarters, dtype=np.float64)
     if np.any(age < 0):
         raise ScenarioError("gpu_value: every 'age_quarters' must be >= 0")
-    wear = np.maximum(residual, 1.0 - age / economic_life_years)
-    steps = (1.0 - generation_step) ** np.floor(age / generation_years + 1e-12)
-    return np.asarray(np.asarray(cost, dtype=np.float64) * wear * steps, dtype=np.float64)
+    return np.asarray(np.asarray(cost, dtype=np.float64) * _vintage(
+        age, np.asarray(economic_life_years), np.asarray(generation_years),
+        np.asarray(generation_step), residual), dtype=np.float64)
+
+
+def vintage_factor(
+    age_start: FloatArray, age_now: FloatArray, economic_life_years: FloatArray,
+    generation_years: FloatArray, generation_step: FloatArray, residual: float = RESIDUAL,
+) -> FloatArray:
+    """Value of each vintage now relative to its value at the start: the :func:`gpu_value` law.
+
+    The engine knows each GPU-backed loan's collateral at the start (``amount / ltv``); this
+    factor carries it forward by the vintage's own age, so an older fleet nears the end of its
+    economic life and its next generation step-down sooner than a new one.
+
+    Parameters
+    ----------
+    age_start, age_now : ndarray, broadcastable (e.g. (k,) and (n_paths, k))
+        Age in quarters at the start and now (>= 0).
+    economic_life_years, generation_years, generation_step : ndarray
+        Parameters of :func:`gpu_value`, broadcastable (e.g. one per path, shape (n_paths, 1)).
+    residual : float
+
+    Examples
+    --------
+    >>> vintage_factor(np.array([0.0, 8.0]), np.array([4.0, 12.0]), np.array(4.0),
+    ...                np.array(2.0), np.array(0.2)).round(4).tolist()
+    [0.75, 0.5]
+    """
+    a0 = np.asarray(age_start, dtype=np.float64)
+    a1 = np.asarray(age_now, dtype=np.float64)
+    life = np.asarray(economic_life_years, dtype=np.float64)
+    gen = np.asarray(generation_years, dtype=np.float64)
+    step = np.asarray(generation_step, dtype=np.float64)
+    if np.any(a0 < 0) or np.any(a1 < 0):
+        raise ScenarioError("vintage_factor: ages must be >= 0 quarters")
+    if np.any(life <= 0) or np.any(gen <= 0) or np.any((step < 0) | (step >= 1)):
+        raise ScenarioError("vintage_factor: life and generation years must be > 0 and "
+                            "generation_step in [0, 1)")
+    before = _vintage(a0, life, gen, step, residual)
+    return np.asarray(_vintage(a1, life, gen, step, residual) / before, dtype=np.float64)
+
+
+def _vintage(age_quarters: FloatArray, life: FloatArray, gen: FloatArray, step: FloatArray,
+             residual: float) -> FloatArray:
+    age = age_quarters / 4.0
+    wear = np.maximum(residual, 1.0 - age / life)
+    return np.asarray(wear * (1.0 - step) ** np.floor(age / gen + 1e-12), dtype=np.float64)
 
 
 @dataclass(frozen=True)

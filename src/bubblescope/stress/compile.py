@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import datetime as dt
 import math
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Final
 
 import numpy as np
@@ -125,6 +125,9 @@ class CompiledWeb:
     on_balance_sheet: BoolArray
     assumptions: tuple[Assumption, ...]
     n_superseded: int
+    #: Age of each contract at ``as_of`` in quarters (0 if it starts later): the vintage of
+    #: a GPU-backed loan's collateral. Empty means all 0 (e.g. synthetic webs).
+    age_q: FloatArray = field(default_factory=lambda: np.zeros(0))
 
     def __repr__(self) -> str:
         return (
@@ -197,7 +200,16 @@ def compile_web(web: Web) -> CompiledWeb:
         on_balance_sheet=np.array([c.on_balance_sheet for c in active]
                                   + [False] * (len(edges) - len(active)), dtype=np.bool_),
         assumptions=tuple(notes), n_superseded=len(web.contracts) - len(active),
+        age_q=np.array([_age(c, web.as_of) for c in active] + [0.0] * (len(edges) - len(active)),
+                       dtype=np.float64),
     )
+
+
+def _age(c: Contract, as_of: dt.date) -> float:
+    """Quarters from the contract's start to ``as_of`` (0 if it starts later or gives none)."""
+    if c.start is None or c.start >= as_of:
+        return 0.0
+    return (as_of - c.start).days / QUARTER_DAYS
 
 
 # ------------------------------------------------------------------ entities
@@ -370,9 +382,13 @@ def _payment_and_rate(c: Contract, as_of: dt.date, notes: list[Assumption]) -> t
 
 def _outside_debt(web: Web, active: list[Contract], debt: FloatArray,
                   notes: list[Assumption]) -> list[Edge]:
+    # every debt contract an entity owes is on *its own* balance sheet, whatever the flag:
+    # ``on_balance_sheet = false`` says the debt is off the *sponsor's* books (an SPV's notes),
+    # and the SPV's own ``debt`` figure already counts it (not counting it here owed the
+    # Hyperion and xAI SPVs' notes twice: once in the web, once outside)
     owed = np.zeros(len(web.entities))
     for c in active:
-        if c.kind in DEBT_KINDS and c.on_balance_sheet:
+        if c.kind in DEBT_KINDS:
             owed[web.index[c.obligor]] += c.amount
     out: list[Edge] = []
     rate = DEFAULT_RATE["external_debt"]

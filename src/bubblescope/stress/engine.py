@@ -20,7 +20,7 @@ from bubblescope.model.errors import ScenarioError
 from bubblescope.model.web import Web
 from bubblescope.stress import funding, holders, leases
 from bubblescope.stress.clearing import ClearingResult, clear
-from bubblescope.stress.collateral import fire_sale
+from bubblescope.stress.collateral import RESIDUAL, fire_sale, vintage_factor
 from bubblescope.stress.compile import (
     AI_KINDS,
     DEBT_KINDS,
@@ -29,7 +29,7 @@ from bubblescope.stress.compile import (
     CompiledWeb,
     compile_web,
 )
-from bubblescope.stress.ratings import is_investment_grade, rate
+from bubblescope.stress.ratings import anchor_pds, anchored_pd, is_investment_grade, rate
 from bubblescope.stress.result import REASONS, Recorder, StressResult
 from bubblescope.stress.scenario import FIELD_RULES, PRESETS, Scenario, load_preset
 
@@ -157,6 +157,9 @@ class _Index:
     to_holder: sparse.csr_array
     opcost: BoolArray
     future: IntArray
+    pd_anchor: FloatArray
+    gpu_age0: FloatArray
+    gpu_start: IntArray
 
     @staticmethod
     def of(cw: CompiledWeb, sc: Scenario, prm: dict[str, FloatArray]) -> _Index:
@@ -186,6 +189,9 @@ class _Index:
             to_holder=_aggregator(cw.holder, cw.n), opcost=cw.kind_mask(("operating_cost",)),
             future=np.flatnonzero((cw.start_q >= 0) & (debt | cw.kind_mask(EQUITY_KINDS))
                                   & (cw.holder >= 0)),
+            pd_anchor=anchor_pds(cw.ids),
+            gpu_age0=(cw.age_q[gpu] if cw.age_q.size == cw.m else np.zeros(int(gpu.sum()))),
+            gpu_start=np.maximum(cw.start_q[gpu], 0),
         )
 
 
@@ -228,6 +234,9 @@ class _State:
     equity_shock: FloatArray
     basis: FloatArray
     capex_norm: FloatArray
+    dd0: FloatArray
+    expected: FloatArray  # (n_paths,) AI revenue index priced into valuations
+    expected_growth: FloatArray  # (n_paths,) growth per year priced in, learning from realised
     shocked: float = 0.0
     extra: dict[str, FloatArray] = field(default_factory=dict)
 
@@ -252,7 +261,10 @@ class _State:
             junk=np.zeros((n_paths, cw.m), dtype=np.bool_), ig0=np.ones(cw.m, dtype=np.bool_),
             defaulted_debt=np.zeros(n_paths), equity_shock=np.zeros(n_paths),
             basis=np.where(ix.equity, out, 0.0), capex_norm=np.ones(n_paths),
+            dd0=np.zeros((n_paths, cw.n)), expected=np.ones(n_paths),
+            expected_growth=prm["expected_ai_growth"].copy(),
         )
+        st.dd0 = _distance(cw, ix, prm, st, 0)[0]  # anchored ratings move from here
         el, _ = _expected_loss(cw, ix, prm, st, 0)
         st.ig0 = is_investment_grade(rate(el))  # (n_paths, m): each path its own start
         return st
@@ -267,13 +279,13 @@ def _quarter(t: int, cw: CompiledWeb, ix: _Index, prm: dict[str, FloatArray], sc
     st.shocked = float(t >= sc.shock_quarter)
     growth = prm["ai_revenue_growth"] if t < sc.growth_quarters else prm["expected_ai_growth"]
     revenue = _demand(cw, ix, prm, st, eps, hit, t >= sc.shock_quarter, growth)
-    _valuation(t, ix, prm, st, hit)
+    _valuation(ix, prm, st, hit, growth)
     due, principal = _obligations(t, cw, ix, prm, st, revenue)
     raised, rolled_cash = _funding(t, cw, ix, prm, st, due, principal, revenue, hit, sc)
     due = due - rolled_cash
     n_paths = st.cash.shape[0]
     loss = _Losses(np.zeros((n_paths, cw.n, len(holders.CHANNELS))), np.zeros((n_paths, cw.m)))
-    due = _cuts(t, cw, ix, prm, st, due, revenue, loss)
+    due = _cuts(t, cw, ix, prm, st, due, revenue + raised, loss)
     flows = _clearing(t, cw, ix, prm, st, due, principal, revenue, raised, loss)
     flows.update(_collateral(t, cw, ix, prm, st, sc, loss))
     _paper(t, cw, ix, prm, st, loss, rec, t >= sc.shock_quarter)
@@ -283,7 +295,7 @@ def _quarter(t: int, cw: CompiledWeb, ix: _Index, prm: dict[str, FloatArray], sc
     wealth -= (st.cum_loss * ~ix.listed).sum(axis=1)
     rec.quarter(
         t, cash=st.cash, value=st.value, loss=loss.entity, contract_loss=loss.contract,
-        price=st.price, spread=st.spread,
+        price=st.extra["gpu_price"], spread=st.spread,
         ai_revenue=prm["ai_revenue_usd_bn"] * st.ai_index, capex=spent, capex_plan=plan,
         wealth_change=wealth, destroyed=flows["destroyed"],
         inflow=revenue.sum(axis=1) + raised.sum(axis=1) + flows["recovered"] + flows["proceeds"],
@@ -302,12 +314,17 @@ def _demand(cw: CompiledWeb, ix: _Index, prm: dict[str, FloatArray], st: _State,
     return np.asarray(cw.outside_revenue[None, :] / 4 * mix * shock * st.alive, dtype=np.float64)
 
 
-def _valuation(t: int, ix: _Index, prm: dict[str, FloatArray], st: _State, hit: bool) -> None:
+def _valuation(ix: _Index, prm: dict[str, FloatArray], st: _State, hit: bool,
+               growth: FloatArray) -> None:
     if hit:
         st.equity_shock = prm["equity_shock"]
-    expected = (1.0 + prm["expected_ai_growth"]) ** ((t + 1) / 4)
+    # Adaptive expectations: the growth priced in closes a share of its gap to the realised
+    # trend growth each quarter, so a lasting shortfall is a level loss, not a decay forever.
+    st.expected = st.expected * (1.0 + st.expected_growth) ** 0.25
+    st.expected_growth = st.expected_growth + prm["expectation_learning"] * (
+        growth - st.expected_growth)
     firm_v = funding.valuation(
-        st.ai_index / expected, st.capex_index / st.capex_norm, st.spread - prm["base_spread"],
+        st.ai_index / st.expected, st.capex_index / st.capex_norm, st.spread - prm["base_spread"],
         np.zeros_like(st.equity_shock), prm["valuation_revenue_beta"],
         prm["valuation_capex_beta"], prm["valuation_spread_beta"],
     )
@@ -475,21 +492,41 @@ def _write_offs(t: int, cw: CompiledWeb, ix: _Index, prm: dict[str, FloatArray],
     return np.asarray(recovered.sum(axis=1), dtype=np.float64)
 
 
+def _vintage(t: int, ix: _Index, prm: dict[str, FloatArray], sc: Scenario,
+             age0: FloatArray, start: IntArray) -> FloatArray:
+    """Value of each vintage at the end of quarter ``t`` relative to its value at the start.
+
+    :func:`~bubblescope.stress.collateral.gpu_value`'s law with the scenario's parameters:
+    economic life ``1 / gpu_depreciation`` years, a step-down of ``generation_step`` every
+    ``generation_interval_quarters``. A loan that starts later is new at its start.
+    """
+    elapsed = np.maximum(t + 1 - start, 0).astype(np.float64)
+    life = 1.0 / np.maximum(prm["gpu_depreciation"], 1e-6)
+    return vintage_factor(age0[None, :], (age0 + elapsed)[None, :], life[:, None],
+                          np.full((life.size, 1), sc.generation_interval_quarters / 4.0),
+                          prm["generation_step"][:, None], RESIDUAL)
+
+
 def _collateral(t: int, cw: CompiledWeb, ix: _Index, prm: dict[str, FloatArray], st: _State,
                 sc: Scenario, loss: _Losses) -> dict[str, FloatArray]:
-    step = (1.0 - prm["gpu_depreciation"]) ** 0.25
-    if (t + 1) % sc.generation_interval_quarters == 0:
-        step = step * (1.0 - prm["generation_step"])
-    st.price = st.price * step * (1.0 - prm["gpu_price_shock"] * (t == sc.shock_quarter))
+    # st.price is the GPU *market* factor (shocks and fire-sale impact); wear and generation
+    # step-downs act on each loan's own vintage (collateral.gpu_value's law)
+    st.price = st.price * (1.0 - prm["gpu_price_shock"] * (t == sc.shock_quarter))
+    new_vintage = _vintage(t, ix, prm, sc, np.zeros(1), np.zeros(1, dtype=np.int64))[:, 0]
+    st.extra["gpu_price"] = st.price * new_vintage  # what a GPU bought at the start is worth
     if ix.gsub.size == 0:
         return {"proceeds": np.zeros(st.price.size)}
     debt = st.out[:, ix.gsub]
     ltv_max = np.minimum(ix.ltv0 + float(prm["ltv_covenant_headroom"][0]), 0.999)
-    res = fire_sale(st.units, debt, ltv_max, st.price, impact=float(prm["fire_sale_impact"][0]),
+    worth = _vintage(t, ix, prm, sc, ix.gpu_age0, ix.gpu_start)  # (n_paths, k)
+    res = fire_sale(st.units * worth, debt, ltv_max, st.price,
+                    impact=float(prm["fire_sale_impact"][0]),
                     market_depth=float(prm["gpu_market_depth"][0]))
     st.price = res.price
+    st.extra["gpu_price"] = st.price * new_vintage
+    st.extra["worth"] = worth
     repay = np.minimum(res.proceeds, debt)
-    st.units = st.units - res.sold
+    st.units = np.maximum(st.units - res.sold / np.maximum(worth, 1e-12), 0.0)
     left = debt - repay
     wiped = (st.units <= 1e-12) & (left > 0)
     lender_loss = np.zeros((st.price.size, cw.m))
@@ -502,21 +539,36 @@ def _collateral(t: int, cw: CompiledWeb, ix: _Index, prm: dict[str, FloatArray],
     return {"proceeds": np.asarray(repay.sum(axis=1), dtype=np.float64)}
 
 
-def _expected_loss(cw: CompiledWeb, ix: _Index, prm: dict[str, FloatArray], st: _State,
-                   t: int) -> tuple[FloatArray, FloatArray]:
+def _distance(cw: CompiledWeb, ix: _Index, prm: dict[str, FloatArray], st: _State,
+              t: int) -> tuple[FloatArray, FloatArray]:
+    """Merton distance to default of each entity (10 years) and its remaining flows owed."""
     owed_flows = cw.annual_payment[None, :] * st.scale * np.maximum(st.maturity - t, 0) / 4
     owed = _by_obligor(ix, st.out * ix.debt + owed_flows * ix.cuttable)
     equity = cw.market_cap[None, :] * st.value
     sigma = prm["asset_volatility"] + prm["volatility_shock"] * st.shocked
-    pd = funding.default_probability(equity, owed, sigma)
+    return funding.distance_to_default(equity, owed, sigma), owed_flows
+
+
+def _expected_loss(cw: CompiledWeb, ix: _Index, prm: dict[str, FloatArray], st: _State,
+                   t: int) -> tuple[FloatArray, FloatArray]:
+    dd, owed_flows = _distance(cw, ix, prm, st, t)
+    # issuers with an agency rating start at it; the structural model moves them (ratings.py)
+    pd = anchored_pd(dd, st.dd0, ix.pd_anchor)
     pd = np.where(st.alive, pd, 1.0)
     rec = holders.recovery_rate(cw.rank, prm["recovery_senior_secured"], prm["recovery_senior"],
                                 prm["recovery_subordinated"])
     el = pd[:, cw.obligor] * (1.0 - rec)
     lgd_flow = 1.0 - prm["recovery_flow"][:, None]
     income = owed_flows * ix.cuttable * (1.0 - pd[:, cw.obligor] * lgd_flow)
-    income += st.g_left * ix.guarantee * st.alive[:, cw.obligor]
+    # a guarantee is worth what its guarantor can pay: weighted by the guarantor's survival
+    lgd_g = 1.0 - prm["recovery_senior"][:, None]
+    income += (st.g_left * ix.guarantee * st.alive[:, cw.obligor]
+               * (1.0 - pd[:, cw.obligor] * lgd_g))
     collections = _by_holder(ix, income) + st.cash
+    if ix.gsub.size:  # a GPU-backed SPV can also sell its collateral at today's vintage value
+        pledged = np.zeros_like(income)
+        pledged[:, ix.gsub] = st.units * st.extra.get("worth", 1.0) * st.price[:, None]
+        collections += _by_obligor(ix, pledged)
     tr_loss, el_spv = leases.tranche_expected_loss(ix.book, collections)
     el = np.where(ix.book.contract_spv[None, :] >= 0, el_spv, el)
     return np.clip(np.where(ix.debt, el, 0.0), 0.0, 1.0), tr_loss

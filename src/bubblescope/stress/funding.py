@@ -13,7 +13,10 @@ from scipy.special import ndtr
 
 from bubblescope.model._typing import BoolArray, FloatArray
 
-__all__ = ["default_probability", "equity_capacity", "rollover_share", "valuation"]
+__all__ = [
+    "default_probability", "distance_to_default", "equity_capacity", "rollover_share",
+    "valuation",
+]
 
 
 def valuation(
@@ -116,8 +119,21 @@ def default_probability(
     ...                                 np.array([0.3]), 1.0)[0, 0]), 4)
     0.0104
     """
+    return np.asarray(ndtr(-distance_to_default(equity_value, liabilities, sigma, horizon)),
+                      dtype=np.float64)
+
+
+def distance_to_default(
+    equity_value: FloatArray, liabilities: FloatArray, sigma: FloatArray, horizon: float = 10.0,
+) -> FloatArray:
+    """Merton distance to default ``ln(A / D) / (sigma sqrt(h))``, ``+inf`` owing nothing.
+
+    >>> distance_to_default(np.array([[1.0, 1.0]]), np.array([[1.0, 0.0]]),
+    ...                     np.array([0.5]), 1.0).round(4).tolist()
+    [[1.3863, inf]]
+    """
     debt = np.maximum(liabilities, 0.0)
     assets = np.maximum(equity_value, 0.0) + debt
     safe = np.where(debt > 0, debt, 1.0)
     dd = np.log(np.maximum(assets, 1e-300) / safe) / (sigma[:, None] * np.sqrt(horizon))
-    return np.asarray(np.where(debt > 0, ndtr(-dd), 0.0), dtype=np.float64)
+    return np.asarray(np.where(debt > 0, dd, np.inf), dtype=np.float64)

@@ -18,24 +18,46 @@ Baa2 1.98 %, Ba2 7.425 %, Ba3 9.713 %, B1 12.21 %, B2 14.96 %. Least certain (ma
 some tenths of a percentage point): A3 0.99 %, Baa3 3.355 %, Ba1 5.17 %, B3 19.59 %.
 An expected loss above the B3 threshold rates CCC; a realised default
 (expected loss ``>= default_at``, 1 by default) rates D.
+
+Starting ratings: anchored structural model (:func:`anchored_pd`)
+------------------------------------------------------------------
+A raw Merton default probability over 10 years (zero drift, one asset volatility for every
+firm) is far too pessimistic for investment-grade issuers: with the default 35 % volatility
+Oracle (rated BBB/Baa2) came out BB and an aggregate with no equity figure came out CCC. So
+the engine *anchors* each issuer that has an agency rating (:func:`agency_ratings`): its
+distance to default at the start is the one implied by its rating's idealized 10-year
+default probability (:func:`grade_pd`), and the structural model only *moves* it:
+``DD_t = DD_anchor + (DD_model_t - DD_model_0)``. Issuers without a rating (unlisted labs,
+SPVs, funds) keep the raw model. A shock that halves an issuer's equity and lifts asset
+volatility moves ``DD`` by about one to two units, i.e. from A to BB: the path from
+investment grade to junk that seed 001 describes.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from importlib.resources import files
 from typing import ClassVar, Final
 
 import numpy as np
+import yaml
+from scipy.special import ndtr, ndtri
 
 from bubblescope.model._typing import BoolArray, FloatArray, IntArray
 from bubblescope.model.errors import ScenarioError
 
 __all__ = [
+    "AGENCY_RATINGS_FILE",
     "EL_THRESHOLDS",
+    "IDEALIZED_LGD",
     "INVESTMENT_GRADE_FLOOR",
     "RATINGS",
     "DowngradedVolume",
+    "agency_ratings",
+    "anchor_pds",
+    "anchored_pd",
     "downgraded_volume",
+    "grade_pd",
     "is_investment_grade",
     "migration_matrix",
     "rate",
@@ -55,6 +77,34 @@ EL_THRESHOLDS: Final[tuple[float, ...]] = (
 #: Code of the lowest investment-grade rating (BBB- / Baa3).
 INVESTMENT_GRADE_FLOOR: Final[int] = RATINGS.index("BBB-")
 _CCC, _D = RATINGS.index("CCC"), RATINGS.index("D")
+#: Loss given default behind Moody's idealized expected losses (EL = PD x 55 %).
+IDEALIZED_LGD: Final[float] = 0.55
+
+#: File of the agency ratings that anchor the default web's issuers (grade, agencies, source,
+#: confidence per entity id); see the file's header for where they come from.
+AGENCY_RATINGS_FILE: Final[str] = "agency_ratings.yaml"
+
+
+def agency_ratings() -> dict[str, tuple[str, str]]:
+    """The bundled agency ratings, ``{entity id: (grade, agencies' wording)}``.
+
+    Read from ``bubblescope/data/agency_ratings.yaml`` (end-2025 S&P/Moody's ratings,
+    recalled rather than re-read here: confidence medium; the residual IG issuers' BBB is an
+    assumption). Raises :class:`ScenarioError` naming the entry when a grade is not a rating.
+    """
+    raw = yaml.safe_load(files("bubblescope.data").joinpath(AGENCY_RATINGS_FILE)
+                         .read_text(encoding="utf-8"))
+    out: dict[str, tuple[str, str]] = {}
+    for eid, entry in (raw.get("ratings") or {}).items():
+        grade = str(entry.get("grade"))
+        if grade not in RATINGS[:_CCC + 1]:
+            raise ScenarioError(f"{AGENCY_RATINGS_FILE}: ratings.{eid}.grade must be one of "
+                                f"{', '.join(RATINGS[:_CCC + 1])}, got {grade!r}")
+        if not entry.get("source") or entry.get("confidence") not in ("high", "medium", "low"):
+            raise ScenarioError(f"{AGENCY_RATINGS_FILE}: ratings.{eid} needs a source and a "
+                                "confidence (high, medium or low)")
+        out[str(eid)] = (grade, str(entry.get("agencies", "")))
+    return out
 
 
 def rate(expected_loss: FloatArray, *, default_at: float = 1.0) -> IntArray:
@@ -94,6 +144,76 @@ def rate_reference(expected_loss: FloatArray, *, default_at: float = 1.0) -> Int
                 break
         out.append(_D if x >= default_at else grade)
     return np.array(out, dtype=np.int64).reshape(el.shape)
+
+
+def grade_pd(code: int | IntArray) -> FloatArray:
+    """Idealized 10-year default probability at the middle of a grade.
+
+    The geometric mean of the grade's lower and upper expected-loss bounds (AAA: its upper
+    bound over 10, CCC: three times the B3 bound, capped at 0.9) divided by
+    :data:`IDEALIZED_LGD`.
+
+    Examples
+    --------
+    >>> bool(rate(grade_pd(RATINGS.index("BBB")) * IDEALIZED_LGD) == RATINGS.index("BBB"))
+    True
+    """
+    c = np.asarray(code, dtype=np.int64)
+    if np.any((c < 0) | (c > _CCC)):
+        raise ScenarioError(f"grade_pd: rating codes must lie in [0, {_CCC}] (AAA..CCC)")
+    upper = np.asarray((*EL_THRESHOLDS, min(3.0 * EL_THRESHOLDS[-1], 0.9 * IDEALIZED_LGD)))
+    lower = np.concatenate([[EL_THRESHOLDS[0] / 10.0], upper[:-1]])
+    return np.asarray(np.sqrt(upper[c] * lower[c]) / IDEALIZED_LGD, dtype=np.float64)
+
+
+def anchored_pd(dd_now: FloatArray, dd_start: FloatArray, pd_anchor: FloatArray) -> FloatArray:
+    """Default probability of issuers anchored at an agency rating, moved by the model.
+
+    ``PD = Phi(-(DD_anchor + dd_now - dd_start))`` with ``DD_anchor = -Phi^-1(pd_anchor)``;
+    where ``pd_anchor`` is NaN (no rating) the raw ``Phi(-dd_now)`` is returned. Infinite
+    distances (an issuer owing nothing) give 0.
+
+    Parameters
+    ----------
+    dd_now : ndarray of shape (n_paths, n)
+        Model distance to default now.
+    dd_start : ndarray of shape (n_paths, n) or (n,)
+        Model distance to default at the start.
+    pd_anchor : ndarray of shape (n,)
+        Default probability implied by each issuer's starting rating, NaN if none.
+
+    Examples
+    --------
+    >>> anchor = np.array([grade_pd(RATINGS.index("A")), np.nan])
+    >>> p = anchored_pd(np.array([[3.0, 1.0]]), np.array([3.0, 1.0]), anchor)
+    >>> [RATINGS[int(c)] for c in rate(p[0] * IDEALIZED_LGD)]
+    ['A', 'BB-']
+    """
+    anchor = np.asarray(pd_anchor, dtype=np.float64)
+    has = ~np.isnan(anchor)
+    dd_a = -ndtri(np.where(has, np.clip(anchor, 1e-12, 1 - 1e-12), 0.5))
+    finite = np.isfinite(dd_now) & np.isfinite(dd_start)
+    move = np.where(finite, np.where(finite, dd_now, 0.0) - np.where(finite, dd_start, 0.0), 0.0)
+    dd = np.where(has, dd_a + move, dd_now)
+    dd = np.where(np.isposinf(dd_now), np.inf, dd)
+    return np.asarray(ndtr(-dd), dtype=np.float64)
+
+
+def anchor_pds(ids: tuple[str, ...] | list[str],
+               ratings: dict[str, tuple[str, str]] | None = None) -> FloatArray:
+    """Anchor default probability of each entity id (NaN where it has no rating).
+
+    ``ratings`` defaults to :func:`agency_ratings`; pass ``{}`` for the raw model.
+    """
+    table = agency_ratings() if ratings is None else ratings
+    out = np.full(len(ids), np.nan)
+    for i, eid in enumerate(ids):
+        if eid in table:
+            grade = table[eid][0]
+            if grade not in RATINGS[:_CCC + 1]:
+                raise ScenarioError(f"rating of {eid!r} must be one of {', '.join(RATINGS[:-1])}")
+            out[i] = float(grade_pd(RATINGS.index(grade)))
+    return out
 
 
 def is_investment_grade(code: IntArray) -> BoolArray:

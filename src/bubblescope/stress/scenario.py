@@ -14,9 +14,11 @@ from __future__ import annotations
 
 import dataclasses
 import math
+import os
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from importlib.resources import files
+from pathlib import Path
 from typing import Any, Final
 
 import numpy as np
@@ -25,7 +27,15 @@ import yaml
 from bubblescope.model._typing import FloatArray
 from bubblescope.model.errors import ScenarioError
 
-__all__ = ["FIELD_RULES", "PRESETS", "Param", "Scenario", "load_preset", "scenario_from_mapping"]
+__all__ = [
+    "FIELD_RULES",
+    "PRESETS",
+    "Param",
+    "Scenario",
+    "load_preset",
+    "read_yaml",
+    "scenario_from_mapping",
+]
 
 #: A numeric scenario parameter: one value for all paths, or one value per path.
 Param = float | tuple[float, ...]
@@ -61,6 +71,9 @@ FIELD_RULES: Final[dict[str, Rule]] = {
     "ai_revenue_usd_bn": Rule(1, 1e5, "USD bn/yr", "AI end revenue at the start"),
     "ai_revenue_growth": Rule(-0.9, 10.0, "per year", "realised growth of AI end revenue"),
     "expected_ai_growth": Rule(-0.9, 10.0, "per year", "growth priced into valuations"),
+    "expectation_learning": Rule(0.0, 1.0, "per quarter",
+                                 "share of the gap to realised trend growth that the growth "
+                                 "priced into valuations closes each quarter"),
     "ai_revenue_shock": Rule(0.0, 0.99, "fraction", "one-off fall of AI revenue at the shock"),
     "revenue_volatility": Rule(0.0, 2.0, "per sqrt(year)", "volatility of AI revenue"),
     "variable_cost_share": Rule(0.0, 1.0, "fraction", "share of costs moving with revenue"),
@@ -136,6 +149,7 @@ class Scenario:
     ai_revenue_usd_bn: Param = 60.0
     ai_revenue_growth: Param = 0.5
     expected_ai_growth: Param = 0.5
+    expectation_learning: Param = 0.25
     ai_revenue_shock: Param = 0.0
     revenue_volatility: Param = 0.0
     variable_cost_share: Param = 0.5
@@ -203,6 +217,18 @@ class Scenario:
         return f"Scenario {self.name!r}: " + (", ".join(changed) or "all defaults")
 
     @property
+    def unshocked(self) -> bool:
+        """Whether the scenario sets no shock: every ``*_shock`` field and ``lease_cut`` are
+        0 and there are no ``revenue_shocks`` (then it is the no-shock path itself).
+
+        >>> Scenario("x").unshocked, Scenario("y", equity_shock=0.3).unshocked
+        (True, False)
+        """
+        names = [f for f in FIELD_RULES if f.endswith("_shock") or f == "lease_cut"]
+        flat = [v for f in names for v in np.atleast_1d(np.asarray(getattr(self, f)))]
+        return not self.revenue_shocks and not any(flat)
+
+    @property
     def path_lengths(self) -> set[int]:
         """Lengths of the per-path fields (empty when every field is a single number)."""
         return {len(v) for f in FIELD_RULES if isinstance(v := getattr(self, f), tuple)}
@@ -265,6 +291,35 @@ def load_preset(name: str) -> Scenario:
         raise ScenarioError(f"unknown preset {name!r} (allowed: {', '.join(PRESETS)})")
     text = files("bubblescope.stress").joinpath("presets", f"{name}.yaml").read_text("utf-8")
     return scenario_from_mapping(yaml.safe_load(text), origin=f"preset {name}.yaml")
+
+
+def read_yaml(path: str | os.PathLike[str]) -> Any:
+    """Parse the YAML file at ``path``.
+
+    Raises
+    ------
+    ScenarioError
+        The file cannot be read or is not valid YAML; the message names the file and,
+        for a syntax error, the line and column.
+
+    >>> read_yaml("no/such.yaml")
+    Traceback (most recent call last):
+    ...
+    bubblescope.model.errors.ScenarioError: no/such.yaml: cannot read the file (FileNotFoundError)
+    """
+    try:
+        text = Path(path).read_text("utf-8")
+    except (OSError, UnicodeDecodeError) as exc:
+        raise ScenarioError(f"{path}: cannot read the file ({type(exc).__name__})") from None
+    try:
+        return yaml.safe_load(text)
+    except yaml.MarkedYAMLError as exc:
+        mark = exc.problem_mark or exc.context_mark
+        where = f" at line {mark.line + 1}, column {mark.column + 1}" if mark else ""
+        what = " ".join(str(p) for p in (exc.context, exc.problem) if p)
+        raise ScenarioError(f"{path}: not valid YAML{where}: {what}") from None
+    except yaml.YAMLError as exc:
+        raise ScenarioError(f"{path}: not valid YAML: {exc}") from None
 
 
 def _coerce(scenario: str, name: str, value: object) -> object:
