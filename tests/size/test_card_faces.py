@@ -69,12 +69,15 @@ def test_cli_size_prints_the_card(capsys: pytest.CaptureFixture[str]) -> None:
 
 
 def test_cli_size_json(capsys: pytest.CaptureFixture[str]) -> None:
-    assert app_main(["size", "--json", "--theta", "3", "--frequency", "quarterly"]) == 0
+    assert app_main(["size", "--json", "--theta", "3", "--frequency", "quarterly",
+                     "--rates", "treasury_const"]) == 0
     payload = json.loads(capsys.readouterr().out)
     assert payload["wicksell"]["config"]["theta"] == 3.0
     assert payload["wicksell"]["rates"] == "treasury_const"
     assert {f["key"] for f in payload["figures"]} >= {"wicksell", "gk"}
-    assert len(payload["variants"]) == 12
+    series = {v["rates"] for v in payload["variants"]}
+    assert "treasury_const" in series
+    assert len(payload["variants"]) == 12 * len(series)  # 2 freq x 2 rules x 3 θ per series
 
 
 def test_cli_size_with_vendor_data(shared_data: Path, capsys: pytest.CaptureFixture[str]
@@ -85,11 +88,12 @@ def test_cli_size_with_vendor_data(shared_data: Path, capsys: pytest.CaptureFixt
     assert "shifted by" in payload["wicksell"]["rate_note"]
 
 
-def test_cli_size_bad_input_exits_2(capsys: pytest.CaptureFixture[str]) -> None:
+def test_cli_size_bad_input_exits_2(tmp_path: Path, capsys: pytest.CaptureFixture[str]
+                                    ) -> None:
     assert app_main(["size", "--rates", "junk"]) == 2
     assert app_main(["size", "--rule", "sum"]) == 2
-    assert app_main(["size", "--rates", "baa"]) == 2
-    assert "error" in capsys.readouterr().err
+    assert app_main(["size", "--rates", "baa", "--data-dir", str(tmp_path)]) == 2
+    assert "fred_" in capsys.readouterr().err  # the vendor file that is missing is named
 
 
 def test_cli_size_with_a_web_dir(tmp_path: Path, small_web: Web,
@@ -130,6 +134,7 @@ def test_cli_size_with_a_broken_web_dir_reports_why(
     (broken / "web.yaml").write_text("name: x\nas_of: 2025-12-31\n", encoding="utf-8")
     (broken / "entities.csv").write_text("id,name,kind,country\na,A,martian,US\n",
                                          encoding="utf-8")
-    assert app_main(["size", "--json", "--web", str(broken)]) == 0
+    assert app_main(["size", "--json", "--web", str(broken)]) == 2
     payload = json.loads(capsys.readouterr().out)
-    assert any(u.startswith("web measures:") for u in payload["unavailable"])
+    assert payload["error"]["kind"] == "DataError"
+    assert len(payload["error"]["issues"]) >= 2

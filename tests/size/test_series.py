@@ -91,3 +91,39 @@ def test_splice_shifts_the_proxy_to_the_primary_level() -> None:
     assert raw.data.iloc[-1] == pytest.approx(4.0)
     with pytest.raises(DataError, match="must overlap"):
         splice(primary, proxy, overlap=12)  # type: ignore[arg-type]
+
+
+def test_a_decimal_run_inside_percent_data_is_a_jump() -> None:
+    values = [7.0, 7.1, 0.072, 0.073, 7.3, 7.2]
+    with pytest.raises(DataError) as err:
+        make_series("baa", [f"2020-0{i}" for i in range(1, 7)], values, unit="percent",
+                    freq="M", file="baa.csv")
+    rows = [i.row for i in err.value.issues]
+    assert rows == [3, 5]
+    assert all(i.file == "baa.csv" and i.field == "value" and "jump" in i.rule
+               for i in err.value.issues)
+    assert err.value.issues[0].value == "0.072"
+
+
+def test_near_zero_short_rates_and_real_moves_are_not_jumps() -> None:
+    make_series("tbill", ["2008-10", "2008-11", "2008-12", "2009-01"], [0.9, 0.3, 0.02, 0.4],
+                unit="percent", freq="M")  # x15 and x20 moves, but below 1 %
+    make_series("gdp", ["2020Q1", "2020Q2", "2020Q3"], [21500.0, 19500.0, 21200.0],
+                unit="usd_bn_saar", freq="Q")
+    with pytest.raises(DataError, match="x2"):
+        make_series("gdp", ["2020Q1", "2020Q2", "2020Q3"], [21500.0, 21.5, 21200.0],
+                    unit="usd_bn_saar", freq="Q")
+
+
+def test_every_problem_is_reported_at_once() -> None:
+    dates = ["2020-01", "2020-02", "2020-02", "2020-04", "2020-05", "bad"]
+    values = [5.0, float("nan"), 5.1, 0.05, 5.2, 5.3]
+    with pytest.raises(DataError) as err:
+        make_series("x", dates, values, unit="percent", freq="M", file="f.csv",
+                    rows=[2, 3, 4, 5, 6, 7])
+    by_row = {(i.row, i.field) for i in err.value.issues}
+    assert (3, "value") in by_row          # NaN
+    assert (4, "date") in by_row           # repeated 2020-02
+    assert (5, "date") in by_row           # gap: 2020-03 missing
+    assert (5, "value") in by_row          # 0.05 after 5.1: a jump
+    assert (7, "date") in by_row           # unparseable date

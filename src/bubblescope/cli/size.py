@@ -7,23 +7,28 @@ dot-com and 2008 episodes. ``--json`` prints the same figures for machines.
 from __future__ import annotations
 
 import math
-from dataclasses import asdict, replace
+from dataclasses import replace
 from pathlib import Path
 from typing import Annotated, Any
 
-import pandas as pd
 import typer
 
 import bubblescope
 from bubblescope.cli.common import JsonOption, console, print_json
-from bubblescope.model.errors import DataError, ScenarioError
-from bubblescope.model.web import Web
+from bubblescope.model.errors import ScenarioError
 from bubblescope.report.size import rich_card
 from bubblescope.size.card import CardOptions, SizeCard, bubble_card
-from bubblescope.size.data import RATE_CHOICES, load_inputs
+from bubblescope.size.data import (
+    RATE_CHOICES,
+    InputFiles,
+    default_rates,
+    load_inputs,
+    resolve_data_dir,
+)
+from bubblescope.size.payload import card_payload
 from bubblescope.size.wicksell import WicksellConfig
 
-__all__ = ["card_payload", "load_web_or_reason", "register", "size"]
+__all__ = ["card_payload", "register", "size"]
 
 ThetaOption = Annotated[float, typer.Option("--theta", help="Required premium θ of the "
                                             "borrowing cost over nominal GDP growth, pp.")]
@@ -31,25 +36,35 @@ RuleOption = Annotated[str, typer.Option("--rule", help="Accumulation rule: posi
                                          "reset.")]
 RatesOption = Annotated[str, typer.Option("--rates", help="Borrowing-cost series: "
                                           f"{', '.join(RATE_CHOICES)} (all but treasury_const "
-                                          "need --data-dir).")]
+                                          "need vendor data; default baa when a data "
+                                          "directory is found, else treasury_const).")]
 FreqOption = Annotated[str, typer.Option("--frequency", help="annual or quarterly.")]
 DataDirOption = Annotated[Path | None, typer.Option(
-    "--data-dir", help="Folder with the vendor series (laid out like ../shared/data).",
+    "--data-dir", help="Folder with the vendor series (laid out like ../shared/data); default "
+    "$BUBBLESCOPE_DATA_DIR, else ../shared/data when it exists.",
     exists=True, file_okay=False)]
 WebOption = Annotated[Path | None, typer.Option(
     "--web", help="A web directory instead of the bundled default.", exists=True,
     file_okay=False)]
-MarginOption = Annotated[float, typer.Option("--margin", help="Margin for the break-even path.")]
+MarginOption = Annotated[float, typer.Option("--margin", help="Margin for the break-even path, "
+                                             "in (0, 1].")]
 
 
-def load_web_or_reason(web_dir: Path | None) -> tuple[Web | None, str]:
-    """Load the web, or return why it could not be loaded (the card then skips web figures)."""
-    try:
-        web = (bubblescope.load_default() if web_dir is None
-               else bubblescope.load_web(str(web_dir)))
-    except (DataError, FileNotFoundError) as exc:
-        return None, str(exc).splitlines()[0]
-    return web, ""
+def _file_option(flag: str, what: str) -> Any:
+    return typer.Option(flag, help=f"{what} instead of the bundled table (same columns).",
+                        exists=True, dir_okay=False)
+
+
+RubricOption = Annotated[Path | None, _file_option(
+    "--rubric", "Goldfarb–Kirsch rubric YAML (factors, verdicts, episodes with evidence)")]
+ContribOption = Annotated[Path | None, _file_option(
+    "--gdp-contributions", "CSV of contributions to real GDP growth")]
+FlowsOption = Annotated[Path | None, _file_option(
+    "--flows", "CSV of asset-class flows for the allocation")]
+ScalingOption = Annotated[Path | None, _file_option(
+    "--scaling", "CSV of training cost and capability per model generation")]
+GdpOption = Annotated[Path | None, _file_option(
+    "--gdp", "CSV of quarterly nominal GDP (date, level-current; USD bn SAAR)")]
 
 
 def size(
@@ -61,42 +76,33 @@ def size(
     data_dir: DataDirOption = None,
     web_dir: WebOption = None,
     margin: MarginOption = 0.5,
+    rubric: RubricOption = None,
+    gdp_contributions: ContribOption = None,
+    flows: FlowsOption = None,
+    scaling: ScalingOption = None,
+    gdp: GdpOption = None,
 ) -> None:
     """Print the bubble card: how big is it, and how does it compare with 2000 and 2008?"""
-    chosen = rates or ("baa" if data_dir is not None else "treasury_const")
+    if not (math.isfinite(margin) and 0.0 < margin <= 1.0):
+        raise ScenarioError(f"--margin must be in (0, 1], got {margin:g}")
+    if not math.isfinite(theta):
+        raise ScenarioError(f"--theta must be a finite number of pp, got {theta:g}")
+    ddir = resolve_data_dir(data_dir)
+    chosen = rates or default_rates(ddir)
     if chosen not in RATE_CHOICES:
         raise ScenarioError(f"--rates must be one of {', '.join(RATE_CHOICES)}, got {chosen!r}")
     config = WicksellConfig(theta=theta, rule=rule, frequency=frequency)  # type: ignore[arg-type]
-    web, reason = load_web_or_reason(web_dir)
-    inputs = load_inputs(data_dir, web, reason)
+    # An explicit --web must load: its DataError lists every problem and exits 2.
+    web = bubblescope.load_default() if web_dir is None else bubblescope.load_web(str(web_dir))
+    files = InputFiles(rubric=rubric, contributions=gdp_contributions, flows=flows,
+                       scaling=scaling, gdp=gdp)
+    inputs = load_inputs(ddir, web, files=files)
     card = bubble_card(inputs, replace(CardOptions(), rates=chosen, wicksell=config,
                                        margin=margin))
     if as_json:
         print_json(card_payload(card))
         return
     _print_card(card)
-
-
-def card_payload(card: SizeCard) -> dict[str, Any]:
-    """The card as JSON-ready data."""
-    w = card.wicksell
-    return {
-        "headline": card.headline,
-        "figures": [asdict(f) for f in card.figures],
-        "unavailable": list(card.unavailable),
-        "wicksell": {
-            "rates": w.rate_name, "rate_source": w.rate_source, "rate_note": w.rate_note,
-            "config": asdict(w.config), "ratio_dotcom": w.ratio_dotcom,
-            "ratio_subprime": w.ratio_subprime, "notes": list(w.notes),
-            "episodes": [asdict(e) for e in w.episodes],
-        },
-        "variants": _records(card.variants.table),
-    }
-
-
-def _records(frame: pd.DataFrame) -> list[dict[str, Any]]:
-    return [{str(k): (None if isinstance(v, float) and not math.isfinite(v) else v)
-             for k, v in row.items()} for row in frame.to_dict(orient="records")]
 
 
 def _print_card(card: SizeCard) -> None:

@@ -54,8 +54,9 @@ class DataQuality:
             f"({self.assumption_figure_share:.0%}) and "
             f"{self.n_assumption_contracts}/{self.n_contracts} contracts "
             f"({self.assumption_notional_share:.0%} of notional) rest only on assumptions; "
-            f"{self.n_contracts_citing_assumption} contracts "
-            f"({self.citing_assumption_notional_share:.0%} of notional) cite one; "
+            f"{self.n_contracts_citing_assumption}/{self.n_contracts} contracts "
+            f"({self.citing_assumption_notional_share:.0%} of notional) cite at least one "
+            f"assumption; "
             f"{self.n_low_confidence_contracts} contracts "
             f"({self.low_confidence_notional_share:.0%} of notional) are low confidence"
         )

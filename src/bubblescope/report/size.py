@@ -18,16 +18,24 @@ from rich.table import Table
 from bubblescope.model.web import Web
 from bubblescope.report.base import Section
 from bubblescope.size.card import CardOptions, SizeCard, bubble_card
-from bubblescope.size.data import load_inputs
+from bubblescope.size.data import InputFiles, default_rates, load_inputs, resolve_data_dir
 
 __all__ = ["card_for", "headline", "rich_card", "section"]
 
 
 def card_for(web: Web | None, data_dir: Path | str | None = None,
-             options: CardOptions | None = None, web_error: str = "") -> SizeCard:
-    """Compute the bubble card for ``web`` with the bundled tables."""
-    opts = options or CardOptions(rates="baa" if data_dir is not None else "treasury_const")
-    return bubble_card(load_inputs(data_dir, web, web_error), opts)
+             options: CardOptions | None = None, web_error: str = "",
+             files: InputFiles | None = None) -> SizeCard:
+    """Compute the bubble card for ``web``.
+
+    The vendor data directory is resolved as for ``bubblescope size``
+    (:func:`bubblescope.size.data.resolve_data_dir`: ``data_dir``, else
+    ``$BUBBLESCOPE_DATA_DIR``, else ``../shared/data`` when it exists); the rates default to
+    ``baa`` when a directory is found, else ``treasury_const``.
+    """
+    ddir = resolve_data_dir(data_dir)
+    opts = options or CardOptions(rates=default_rates(ddir))
+    return bubble_card(load_inputs(ddir, web, web_error, files), opts)
 
 
 def headline(card: SizeCard) -> str:
@@ -55,9 +63,64 @@ def section(card: SizeCard) -> Section:
                _gdp_plot(card), _scaling_plot(card), _gk_plot(card)]
     parts += [_embed(f) for f in figures if f is not None]
     parts.append("<h3>Wicksellian deficit: variants</h3>" + _frame_html(card.variants.table))
+    parts += _detail_tables(card)
     if card.allocation is not None:
         parts.append(f"<pre>{html.escape(str(card.allocation))}</pre>")
     return Section("size", "How big", "\n".join(parts))
+
+
+def _detail_tables(card: SizeCard) -> list[str]:
+    """The tables behind the card's web figures (USD bn; shares in %)."""
+    out: list[str] = []
+    pct = {"on_share", "off_share", "debt_share", "share", "round_trip_share"}
+
+    def table(title: str, frame: pd.DataFrame) -> None:
+        shown = frame.copy()
+        for col in pct & set(shown.columns):
+            shown[col] = shown[col].map(lambda v: f"{100 * v:.1f}%")
+        out.append(f"<h3>{html.escape(title)}</h3>" + _frame_html(shown))
+
+    if card.revenue is not None:
+        r = card.revenue
+        table(f"Revenue gap {r.year} per sector (USD bn; coverage = AI revenue / (capex + "
+              "commitments))", r.by_sector)
+        table(f"Revenue gap {r.year} per entity (USD bn)", r.by_entity)
+    if card.debt is not None:
+        d = card.debt
+        cols = ["entity", "sector", "capex", "on_bs", "off_bs", "on_share", "off_share",
+                "debt_share"]
+        table(f"Debt mix of {d.year} capex per entity (USD bn; SPVs looked through)",
+              d.by_entity[cols])
+        table(f"Debt mix of {d.year} capex per sector (USD bn)", d.by_sector)
+    if card.spv is not None:
+        s = card.spv
+        seed = "" if s.seed_share is None else (f"; the seed's ${s.seed_debt:,.1f}bn is "
+                                                f"{s.seed_share:.1%}")
+        out.append(f"<p>{html.escape(s.tenant)} carries ${s.carried:,.1f}bn of SPV debt "
+                   f"({html.escape(', '.join(s.spvs))}), {s.share:.1%} of the seed's "
+                   f"${s.industry_capex:,.0f}bn industry capex{html.escape(seed)}.</p>")
+    if card.cycles is not None and card.cycles.cycles:
+        rows = [{"cycle": " → ".join((*k.nodes, k.nodes[0])), "smallest leg": k.smallest,
+                 "legs": ", ".join("/".join(h.legs) for h in k.hops)}
+                for k in card.cycles.cycles[:15]]
+        table(f"Financing cycles (top {len(rows)} of {len(card.cycles.cycles)}, USD bn)",
+              pd.DataFrame(rows))
+    if card.round_trips is not None and card.round_trips.firms:
+        rt = card.round_trips
+        table("Round-trip revenue share per firm (own money coming back)",
+              pd.DataFrame([{"firm": f, "round_trip_share": rt.share(f)} for f in rt.firms]))
+    if card.roles is not None and card.roles.multi:
+        table("Entities in several roles", pd.DataFrame(
+            [{"entity": e, "roles": ", ".join(card.roles.roles[e])} for e in card.roles.multi]))
+    if card.concentration is not None:
+        k = card.concentration
+        table(f"{k.supplier} customers ({k.basis}; HHI {k.hhi:.2f})", pd.DataFrame(
+            {"customer": k.customers, "revenue": k.amounts, "share": k.shares}))
+    if card.gdp is not None:
+        table("Real GDP growth with and without AI investment (pp, annualised)", pd.DataFrame(
+            [{"quarter": q.quarter, "growth": q.gdp_growth, "AI": q.ai, "growth ex-AI": q.ex_ai,
+              "flags": "; ".join(q.flags)} for q in card.gdp.quarters]))
+    return out
 
 
 def _embed(fig: go.Figure) -> str:

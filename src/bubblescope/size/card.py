@@ -14,7 +14,14 @@ from typing import Any, TypeVar
 
 from bubblescope.model.errors import DataError, ScenarioError
 from bubblescope.model.web import Web
-from bubblescope.size.circularity import CycleReport, RoundTripReport, cycles, round_trips
+from bubblescope.size.circularity import (
+    CycleReport,
+    RoleReport,
+    RoundTripReport,
+    cycles,
+    roles,
+    round_trips,
+)
 from bubblescope.size.concentration import Concentration, concentration
 from bubblescope.size.debt_mix import DebtMix, debt_mix
 from bubblescope.size.gdp_contribution import ContributionRow, GdpContribution, gdp_contribution
@@ -40,7 +47,7 @@ from bubblescope.size.wicksell import (
     wicksell,
 )
 
-__all__ = ["CardFigure", "CardOptions", "SizeCard", "SizeInputs", "bubble_card"]
+__all__ = ["CardFigure", "CardOptions", "SizeCard", "SizeInputs", "SpvComparison", "bubble_card"]
 
 T = TypeVar("T")
 
@@ -72,6 +79,32 @@ class CardOptions:
     neocloud: str = "coreweave"
     chip_supplier: str = "nvidia"
     h1_window: tuple[str, ...] = ("2025Q1", "2025Q2")
+    spv_tenant: str = "meta"
+
+
+@dataclass(frozen=True)
+class SpvComparison:
+    """SPV debt a tenant carries (looked through) against industry capex, beside the seed's.
+
+    ``industry_capex`` is the seed's industry capex claim (``ai_capex_2025``), the
+    benchmark the seed's "≈ 5 %" uses; ``seed_debt`` the seed's SPV debt (``meta_spv_debt``).
+    """
+
+    tenant: str
+    spvs: tuple[str, ...]
+    carried: float
+    industry_capex: float
+    seed_debt: float | None
+
+    @property
+    def share(self) -> float:
+        """Carried SPV debt as a share of industry capex (0..1)."""
+        return self.carried / self.industry_capex
+
+    @property
+    def seed_share(self) -> float | None:
+        """The seed's SPV debt as a share of the same capex."""
+        return None if self.seed_debt is None else self.seed_debt / self.industry_capex
 
 
 @dataclass(frozen=True)
@@ -85,6 +118,8 @@ class CardFigure:
     vs_dotcom: str = ""
     vs_2008: str = ""
     seed: str = ""
+    numbers: Mapping[str, float | None] = field(default_factory=dict)
+    """The figure's numbers, unit in the key (``_usd_bn``, ``_share`` 0..1, ``_pp``, ``_x``)."""
 
 
 @dataclass(frozen=True)
@@ -102,6 +137,8 @@ class SizeCard:
     debt: DebtMix | None = None
     cycles: CycleReport | None = None
     round_trips: RoundTripReport | None = None
+    roles: RoleReport | None = None
+    spv: SpvComparison | None = None
     concentration: Concentration | None = None
     gdp: GdpContribution | None = None
     scaling: ScalingFit | None = None
@@ -181,16 +218,30 @@ def _web_parts(inputs: SizeInputs, opt: CardOptions, missing: list[str]) -> dict
         missing.append(f"web measures: {inputs.web_error or 'no web loaded'}")
         return {}
     rev = _try(missing, "revenue gap", lambda: revenue_gap(web, opt.year))
+    debt = _try(missing, "debt mix", lambda: debt_mix(web, opt.year))
     return {
+        "spv": None if debt is None else _try(missing, "SPV comparison",
+                                              lambda: _spv(inputs, debt, opt)),
         "revenue": rev,
         "sequoia": _try(missing, "Sequoia", lambda: _sequoia(web, opt)),
         "break_even": _try(missing, "break-even", lambda: _break_even(web, rev, opt)),
-        "debt": _try(missing, "debt mix", lambda: debt_mix(web, opt.year)),
+        "debt": debt,
         "cycles": _try(missing, "cycles", lambda: cycles(web)),
         "round_trips": _try(missing, "round trips", lambda: round_trips(web)),
+        "roles": _try(missing, "roles", lambda: roles(web)),
         "concentration": _try(missing, "concentration",
                               lambda: concentration(web, opt.neocloud)),
     }
+
+
+def _spv(inputs: SizeInputs, debt: DebtMix, opt: CardOptions) -> SpvComparison:
+    links = [k for k in debt.links if k.tenant == opt.spv_tenant]
+    capex = _claim(inputs, "ai_capex_2025")
+    if not links or capex is None or capex <= 0:
+        raise ScenarioError(f"{opt.spv_tenant} leases from no SPV in the web, or the seed's "
+                            "industry capex (ai_capex_2025) is missing")
+    return SpvComparison(opt.spv_tenant, tuple(k.spv for k in links),
+                         sum(k.part for k in links), capex, _claim(inputs, "meta_spv_debt"))
 
 
 def _sequoia(web: Web, opt: CardOptions) -> SequoiaResult:
@@ -237,14 +288,20 @@ def _wicksell_fig(w: WicksellResult, v: VariantsTable, seed: Mapping[str, str]) 
         f"{_x(w.ratio_dotcom)} (variants {lo_d:.1f}..{hi_d:.0f}x)",
         f"{_x(w.ratio_subprime)} (variants {lo_s:.1f}..{hi_s:.1f}x)",
         f"dot-com {seed.get('wicksell_ratio_dotcom', 'n/a')}, 2008 "
-        f"{seed.get('wicksell_ratio_subprime', 'n/a')}")
+        f"{seed.get('wicksell_ratio_subprime', 'n/a')}",
+        {"current_size_pp_years": None if w.current is None else w.current.size,
+         "ratio_dotcom_x": w.ratio_dotcom, "ratio_subprime_x": w.ratio_subprime,
+         "variants_ratio_dotcom_min_x": lo_d, "variants_ratio_dotcom_max_x": hi_d,
+         "variants_ratio_subprime_min_x": lo_s, "variants_ratio_subprime_max_x": hi_s,
+         "theta_pp": w.config.theta})
 
 
 def _alloc_fig(a: Allocation) -> CardFigure:
     ai = next((s for f, s in zip(a.flows, a.usd_bn, strict=True) if f.asset_class == "ai"), 0.0)
     return CardFigure("allocation", "Misallocated capital in AI",
                       f"~${ai:,.0f}bn of ${a.usd_bn.sum():,.0f}bn",
-                      "ASSUMPTION: flow shares (flow_shares.csv, low confidence)")
+                      "ASSUMPTION: flow shares (flow_shares.csv, low confidence)",
+                      numbers={"ai_usd_bn": float(ai), "total_usd_bn": float(a.usd_bn.sum())})
 
 
 def _revenue_fig(r: RevenueGap, seed: Mapping[str, str]) -> CardFigure:
@@ -253,19 +310,29 @@ def _revenue_fig(r: RevenueGap, seed: Mapping[str, str]) -> CardFigure:
                       f"${t['ai_revenue']:,.0f}bn vs ${t['capex']:,.0f}bn + "
                       f"${t['commitments_per_year']:,.0f}bn/yr", "web (chipmakers left out)",
                       seed=f"{seed.get('ai_revenue_2025', '')} vs "
-                           f"{seed.get('ai_spending_2025', '')}")
+                           f"{seed.get('ai_spending_2025', '')}",
+                      numbers={"ai_revenue_usd_bn": t["ai_revenue"], "capex_usd_bn": t["capex"],
+                               "commitments_usd_bn_per_year": t["commitments_per_year"],
+                               "gap_usd_bn": t["gap"]})
 
 
 def _sequoia_fig(s: SequoiaResult) -> CardFigure:
     return CardFigure("sequoia", "Sequoia required AI revenue", f"${s.required:,.0f}bn/yr "
-                      f"(GPU run-rate ${s.run_rate:,.0f}bn)", "Cahn (Sequoia) formula; web")
+                      f"(GPU run-rate ${s.run_rate:,.0f}bn)", "Cahn (Sequoia) formula; web",
+                      numbers={"required_usd_bn_per_year": s.required,
+                               "gpu_run_rate_usd_bn": s.run_rate, "gpu_share": s.gpu_share,
+                               "gross_margin_share": s.gross_margin})
 
 
 def _be_fig(b: BreakEven, opt: CardOptions, seed: Mapping[str, str]) -> CardFigure:
     return CardFigure("break_even", f"{opt.lab} break-even at {opt.margin:.0%} margin",
                       f"needs ${b.required:,.0f}bn; x9/2y path: {b.year_exponential:.0f}, "
                       f"linear: {b.year_linear:.0f}", "web; Azhar's x9 in two years",
-                      seed=seed.get("azhar_growth_two_years", ""))
+                      seed=seed.get("azhar_growth_two_years", ""),
+                      numbers={"required_usd_bn_per_year": b.required,
+                               "margin_share": opt.margin,
+                               "year_exponential": b.year_exponential,
+                               "year_linear": b.year_linear})
 
 
 def _debt_fig(d: DebtMix, seed: Mapping[str, str]) -> CardFigure:
@@ -274,30 +341,38 @@ def _debt_fig(d: DebtMix, seed: Mapping[str, str]) -> CardFigure:
                       f"on {t['on_share']:.0%}, off {t['off_share']:.0%} (of ${t['capex']:,.0f}bn)",
                       "web firms, SPVs looked through",
                       seed=f"{seed.get('on_balance_sheet_debt_2025', '')} of "
-                           f"{seed.get('ai_capex_2025', '')}")
+                           f"{seed.get('ai_capex_2025', '')}",
+                      numbers={"capex_usd_bn": t["capex"], "on_bs_usd_bn": t["on_bs"],
+                               "off_bs_usd_bn": t["off_bs"], "on_share": t["on_share"],
+                               "off_share": t["off_share"], "debt_share": t["debt_share"]})
 
 
 def _cycle_fig(c: CycleReport) -> CardFigure:
     top = "none"
+    smallest: float | None = None
     if c.cycles:
         k = c.cycles[0]
+        smallest = k.smallest
         top = f"{' → '.join((*k.nodes, k.nodes[0]))} (min leg ${k.smallest:,.0f}bn)"
     return CardFigure("cycles", f"Financing cycles ({len(c.cycles)}), top", top,
-                      "web contracts as money flows")
+                      "web contracts as money flows",
+                      numbers={"count": float(len(c.cycles)), "top_smallest_leg_usd_bn": smallest})
 
 
 def _round_fig(r: RoundTripReport) -> CardFigure:
     firm = r.firms[0] if r.firms else "none"
     share = r.share(firm) if r.firms else 0.0
     return CardFigure("round_trip", "Top round-trip revenue share", f"{firm} {share:.0%}",
-                      "web (widest path back)")
+                      "web (widest path back)", numbers={"top_share": share})
 
 
 def _conc_fig(k: Concentration, seed: Mapping[str, str]) -> CardFigure:
     return CardFigure("concentration", f"{k.supplier} customers",
                       f"top {k.customers[0]} {k.top_share:.0%}, HHI {k.hhi:.2f}",
                       f"web ({k.basis})",
-                      seed=seed.get("coreweave_top_customer_share", ""))
+                      seed=seed.get("coreweave_top_customer_share", ""),
+                      numbers={"top_share": k.top_share, "hhi": k.hhi,
+                               "unattributed_share": k.unattributed})
 
 
 def _gdp_fig(g: GdpContribution, seed: Mapping[str, str]) -> CardFigure:
@@ -305,12 +380,18 @@ def _gdp_fig(g: GdpContribution, seed: Mapping[str, str]) -> CardFigure:
     return CardFigure("gdp", "AI share of H1 2025 GDP growth",
                       f"{g.window_share:.0%} (growth ±0.5 pp: {hi:.0%}..{lo:.0%})",
                       "BEA via cited summaries (gdp_contributions.csv)",
-                      seed=seed.get("gdp_ai_share_h1_2025", ""))
+                      seed=seed.get("gdp_ai_share_h1_2025", ""),
+                      numbers={"ai_share": g.window_share, "growth_pp": g.window_growth,
+                               "ai_pp": g.window_ai,
+                               "growth_ex_ai_pp": g.window_growth - g.window_ai,
+                               "ai_share_growth_minus_0_5pp": lo,
+                               "ai_share_growth_plus_0_5pp": hi})
 
 
 def _scaling_fig(s: ScalingFit) -> CardFigure:
     return CardFigure("scaling", "Training cost per generation",
-                      f"x{s.cost_factor:.1f}", "seed 002; MMLU (scaling.csv)")
+                      f"x{s.cost_factor:.1f}", "seed 002; MMLU (scaling.csv)",
+                      numbers={"cost_factor_per_generation_x": s.cost_factor})
 
 
 def _gk_fig(g: GKScores, seed: Mapping[str, str]) -> CardFigure:
@@ -318,4 +399,7 @@ def _gk_fig(g: GKScores, seed: Mapping[str, str]) -> CardFigure:
     return CardFigure("gk", "Goldfarb–Kirsch score, AI 2025", f"{ai}/8 ({g.verdict('ai_2025')})",
                       "goldfarb_kirsch.yaml",
                       vs_dotcom="" if dot is None else f"{dot}/8",
-                      seed=seed.get("gk_ai_score", ""))
+                      seed=seed.get("gk_ai_score", ""),
+                      numbers={"ai_score_points": float(ai),
+                               "dotcom_score_points": None if dot is None else float(dot),
+                               "max_points": 8.0})

@@ -9,10 +9,11 @@ folder laid out like ``../shared/data``, to read them.
 from __future__ import annotations
 
 import csv
-from collections.abc import Mapping
+import os
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Final
+from typing import Any, Final
 
 import yaml
 
@@ -27,9 +28,12 @@ from bubblescope.size.series import Series, Unit, add, make_series, resample_mea
 from bubblescope.size.wicksell import FlowShare
 
 __all__ = [
+    "DATA_ENV",
     "RATE_CHOICES",
+    "InputFiles",
     "SeedClaim",
     "bundled",
+    "default_rates",
     "load_gdp",
     "load_inputs",
     "load_rates",
@@ -40,9 +44,12 @@ __all__ = [
     "read_generations",
     "read_seed_claims",
     "read_series_csv",
+    "resolve_data_dir",
 ]
 
 RATE_CHOICES: Final[tuple[str, ...]] = ("baa", "treasury_bbb", "aaa", "treasury_const")
+#: Environment variable naming the vendor data directory.
+DATA_ENV: Final = "BUBBLESCOPE_DATA_DIR"
 
 _GDP_FILE: Final = "us_gdp_quarterly_bea.csv"
 _VENDOR: Final[dict[str, str]] = {
@@ -52,6 +59,28 @@ _VENDOR: Final[dict[str, str]] = {
     "aaa_oas": "fred_BAMLC0A1CAAA.csv",
     "treasury": "us_treasury_10y_monthly_h15.csv",
 }
+
+
+def resolve_data_dir(explicit: Path | str | None = None, *,
+                     env: Mapping[str, str] | None = None, cwd: Path | None = None
+                     ) -> Path | None:
+    """The vendor data directory the sizing measures use: the one rule for every command.
+
+    ``explicit`` (``--data-dir``) wins; else ``$BUBBLESCOPE_DATA_DIR``; else
+    ``../shared/data`` beside the working directory or the source checkout, when it exists
+    (the same rule as :func:`bubblescope.signals.registry.find_data_dir`, which it calls).
+    ``None`` when nothing is given and no default exists: only bundled series are used.
+    """
+    from bubblescope.signals.registry import find_data_dir  # lazy: signals is heavy
+
+    environ = os.environ if env is None else env
+    given = None if explicit is None else Path(explicit)
+    return find_data_dir(given, environ.get(DATA_ENV) or None, cwd or Path.cwd())
+
+
+def default_rates(data_dir: Path | str | None) -> str:
+    """The default rate series: ``baa`` when vendor data is at hand, else ``treasury_const``."""
+    return "baa" if data_dir is not None else "treasury_const"
 
 
 def bundled(*parts: str) -> Path:
@@ -92,11 +121,13 @@ def read_series_csv(path: Path | str, column: str, *, name: str, unit: Unit, fre
     if column not in rows[0] or date_col not in rows[0]:
         raise DataError.single(str(path), None, column, "must be a column of the file",
                                ", ".join(rows[0]))
-    kept = [r for r in rows if r[column].strip() not in missing]
-    dates = [r[date_col] for r in kept]
-    values = [r[column].strip() or "nan" for r in kept]
+    kept = [(i, r) for i, r in enumerate(rows, start=1)
+            if (r[column] or "").strip() not in missing]
+    dates = [r[date_col] for _, r in kept]
+    values = [(r[column] or "").strip() or "nan" for _, r in kept]
     return make_series(name, dates, values, unit=unit, freq=freq,  # type: ignore[arg-type]
-                       source=source, file=str(path), allow_gaps=freq == "D")
+                       source=source, file=str(path), allow_gaps=freq == "D",
+                       rows=[i for i, _ in kept])
 
 
 def load_gdp(path: Path | str | None = None) -> Series:
@@ -152,18 +183,31 @@ def load_rates(data_dir: Path | str | None = None) -> dict[str, Series]:
 def _vendor_rates(root: Path, treasury: Series) -> dict[str, Series]:
     def fred(key: str, unit: Unit = "percent") -> Series:
         path = root / _VENDOR[key]
-        header = read_csv_rows(path)[0]
-        date_col, column = list(header)[:2]
+        rows = read_csv_rows(path)
+        if not rows or len(rows[0]) < 2:
+            raise DataError.single(str(path), None, "header",
+                                   "must have a date column and a value column", len(rows))
+        date_col, column = list(rows[0])[:2]
         freq = "D" if key.endswith("_oas") else "M"
         series = read_series_csv(path, column, name=key, unit=unit, freq=freq,
                                  source=f"FRED {column} ({path.name})", date_column=date_col,
                                  missing=(".", "") if freq == "D" else ())
         return resample_mean(series, "M", min_obs=10) if freq == "D" else series
 
-    bbb = add(treasury, fred("bbb_oas"), "treasury_bbb", "10y Treasury + ICE BofA BBB OAS")
-    aaa_proxy = add(treasury, fred("aaa_oas"), "treasury_aaa", "10y Treasury + ICE BofA AAA OAS")
-    baa, _ = splice(fred("baa"), bbb)
-    aaa, _ = splice(fred("aaa"), aaa_proxy)
+    loaded: dict[str, Series] = {}
+    issues: list[Issue] = []
+    for key in ("bbb_oas", "aaa_oas", "baa", "aaa"):
+        try:
+            loaded[key] = fred(key)
+        except DataError as exc:  # every file is checked before any error is raised
+            issues += exc.issues
+    if issues:
+        raise DataError(issues)
+    bbb = add(treasury, loaded["bbb_oas"], "treasury_bbb", "10y Treasury + ICE BofA BBB OAS")
+    aaa_proxy = add(treasury, loaded["aaa_oas"], "treasury_aaa",
+                    "10y Treasury + ICE BofA AAA OAS")
+    baa, _ = splice(loaded["baa"], bbb)
+    aaa, _ = splice(loaded["aaa"], aaa_proxy)
     return {"baa": baa, "treasury_bbb": bbb, "aaa": aaa}
 
 
@@ -279,11 +323,39 @@ def read_contributions(path: Path | str | None = None) -> tuple[ContributionRow,
     return tuple(out)
 
 
+@dataclass(frozen=True)
+class InputFiles:
+    """User files replacing the bundled tables (``None`` keeps the bundled one)."""
+
+    rubric: Path | None = None
+    contributions: Path | None = None
+    flows: Path | None = None
+    scaling: Path | None = None
+    gdp: Path | None = None
+
+
 def load_inputs(data_dir: Path | str | None = None, web: Web | None = None,
-                web_error: str = "") -> SizeInputs:
-    """Load every bundled table (and vendor series from ``data_dir``) for the card."""
-    return SizeInputs(
-        gdp=load_gdp(), rates=load_rates(data_dir), flows=read_flow_shares(),
-        claims=read_seed_claims(), rubric=load_rubric(), generations=read_generations(),
-        contributions=read_contributions(), web=web, web_error=web_error,
-    )
+                web_error: str = "", files: InputFiles | None = None) -> SizeInputs:
+    """Load every table (bundled unless ``files`` names a replacement) and vendor series.
+
+    Every table is read and checked before an error is raised, so one :class:`DataError`
+    lists the problems of all of them.
+    """
+    f = files or InputFiles()
+    loaders: dict[str, Callable[[], object]] = {
+        "gdp": lambda: load_gdp(f.gdp), "rates": lambda: load_rates(data_dir),
+        "flows": lambda: read_flow_shares(f.flows), "claims": read_seed_claims,
+        "rubric": lambda: load_rubric(f.rubric),
+        "generations": lambda: read_generations(f.scaling),
+        "contributions": lambda: read_contributions(f.contributions),
+    }
+    loaded: dict[str, Any] = {}
+    issues: list[Issue] = []
+    for key, load in loaders.items():
+        try:
+            loaded[key] = load()
+        except DataError as exc:
+            issues += exc.issues
+    if issues:
+        raise DataError(issues)
+    return SizeInputs(web=web, web_error=web_error, **loaded)

@@ -29,9 +29,20 @@ import pandas as pd
 from bubblescope.model.web import Contract, Web
 from bubblescope.size.flows import aggregate_ids
 
-__all__ = ["DEBT_KINDS", "DebtMix", "debt_mix"]
+__all__ = ["DEBT_KINDS", "DebtMix", "SpvLink", "debt_mix"]
 
 DEBT_KINDS = frozenset({"loan", "bond", "credit_line", "gpu_backed_loan", "abs_note"})
+
+
+@dataclass(frozen=True)
+class SpvLink:
+    """One SPV's debt carried to one tenant (USD bn), split by lease notional."""
+
+    spv: str
+    spv_debt: float
+    tenant: str
+    part: float
+    lease: str
 
 
 @dataclass(frozen=True)
@@ -43,6 +54,7 @@ class DebtMix:
     undated: int
     spv_links: tuple[str, ...]
     aggregates: Mapping[str, float] = field(default_factory=dict)
+    links: tuple[SpvLink, ...] = ()
 
     @property
     def by_sector(self) -> pd.DataFrame:
@@ -89,6 +101,8 @@ def debt_mix(web: Web, year: int, include_undated: bool = True) -> DebtMix:
         else:
             off[c.obligor] += c.amount
     links = _look_through(web, spv_debt, off)
+    text = tuple(f"{k.spv} debt {k.spv_debt:g}bn → {k.tenant} {k.part:g}bn (lease {k.lease})"
+                 for k in links)
     rows, aggregates = [], {}
     skip = aggregate_ids(web)
     for e in web.entities:
@@ -101,7 +115,7 @@ def debt_mix(web: Web, year: int, include_undated: bool = True) -> DebtMix:
         rows.append({"entity": e.id, "sector": e.kind, "capex": fig.value,
                      "on_bs": on.get(e.id, 0.0), "off_bs": off.get(e.id, 0.0)})
     frame = pd.DataFrame(rows, columns=["entity", "sector", "capex", "on_bs", "off_bs"])
-    return DebtMix(year, _with_shares(frame), undated, links, aggregates)
+    return DebtMix(year, _with_shares(frame), undated, text, aggregates, links)
 
 
 def _counts(start: dt.date | None, year: int, include_undated: bool) -> bool:
@@ -109,7 +123,7 @@ def _counts(start: dt.date | None, year: int, include_undated: bool) -> bool:
 
 
 def _look_through(web: Web, spv_debt: dict[str, float], off: dict[str, float]
-                  ) -> tuple[str, ...]:
+                  ) -> tuple[SpvLink, ...]:
     leases: dict[str, list[Contract]] = defaultdict(list)
     for c in web.active():
         if c.kind == "lease" and c.holder in spv_debt:
@@ -121,7 +135,7 @@ def _look_through(web: Web, spv_debt: dict[str, float], off: dict[str, float]
         for c in tenants:
             part = debt * c.amount / total if total > 0 else debt / len(tenants)
             off[c.obligor] += part
-            links.append(f"{spv} debt {debt:g}bn → {c.obligor} {part:g}bn (lease {c.id})")
+            links.append(SpvLink(spv, debt, c.obligor, part, c.id))
     return tuple(links)
 
 

@@ -15,6 +15,7 @@ from __future__ import annotations
 import math
 from collections.abc import Sequence
 from dataclasses import dataclass
+from itertools import pairwise
 from typing import Final, Literal, get_args
 
 import numpy as np
@@ -82,6 +83,15 @@ class Series:
         return str(self.data.index[-1])
 
 
+#: Largest ratio between two consecutive observations real data shows, per unit. A long-term
+#: yield moves by far less than x3 from one month to the next (the 10y Treasury's largest
+#: monthly move since 1953 is about x1.6, in 2020), and a quarterly GDP level by less than
+#: x1.2 (2020Q2: x0.92). A jump of x10 or more means mixed units (percent vs decimals, bn vs
+#: m). Yields below :data:`JUMP_FLOOR` (near-zero short rates) are not compared.
+MAX_JUMP: Final[dict[str, float]] = {"percent": 10.0, "usd_bn_saar": 2.0}
+JUMP_FLOOR: Final[dict[str, float]] = {"percent": 1.0, "usd_bn_saar": 0.0}
+
+
 def make_series(
     name: str,
     dates: Sequence[object] | pd.Index,
@@ -93,82 +103,117 @@ def make_series(
     note: str = "",
     file: str = "<memory>",
     allow_gaps: bool = False,
+    rows: Sequence[int] | None = None,
 ) -> Series:
     """Validate ``dates`` and ``values`` and build a :class:`Series`.
+
+    Every problem is collected and reported at once. ``rows`` gives each observation's
+    1-based data row in ``file`` (default ``1..n``), so issues name the row of the file even
+    when the loader dropped some rows.
 
     Raises
     ------
     DataError
         For a NaN or non-numeric value, an unparseable date, two rows in one period
         (overlapping dates), a missing period inside the range (unless ``allow_gaps``,
-        which keeps the gap out of the index: use only for daily market data) or
-        values that contradict the unit (a ``percent`` series given as decimals).
+        which keeps the gap out of the index: use only for daily market data), values that
+        contradict the unit (a ``percent`` series given as decimals) or a jump between
+        consecutive observations larger than :data:`MAX_JUMP` allows for the unit (mixed
+        units inside one file).
     """
+    row_of = list(rows) if rows is not None else list(range(1, len(values) + 1))
     issues: list[Issue] = []
-    periods = _periods(dates, freq, file, issues)
-    floats = _floats(values, file, issues)
+    periods = _periods(dates, freq, file, issues, row_of)
+    floats = _floats(values, file, issues, row_of)
+    parsed = [(r, p) for r, p in zip(row_of, periods, strict=True) if p is not None]
+    issues += _order_issues(parsed, file, allow_gaps)
+    good = [(r, p, v) for r, p, v in zip(row_of, periods, floats, strict=True)
+            if p is not None and math.isfinite(v)]
+    issues += _unit_issues([r for r, _, _ in good], np.array([v for _, _, v in good]), unit,
+                           file)
     if issues:
-        raise DataError(issues)
-    data = pd.Series(floats, index=pd.PeriodIndex(periods, freq=_PANDAS_FREQ[freq]), name=name)
-    issues += _order_issues(data, file, allow_gaps)
-    issues += _unit_issues(data, unit, file)
-    if issues:
-        raise DataError(issues)
+        raise DataError(sorted(issues, key=lambda i: (i.row or 0, i.field)))
+    index = pd.PeriodIndex([p for p in periods if p is not None], freq=_PANDAS_FREQ[freq])
+    data = pd.Series(floats, index=index, name=name)
     return Series(name, data.astype(np.float64), unit, freq, source, note)
 
 
 def _periods(dates: Sequence[object] | pd.Index, freq: str, file: str,
-             issues: list[Issue]) -> list[pd.Period]:
-    out: list[pd.Period] = []
-    for i, raw in enumerate(dates, start=1):
+             issues: list[Issue], rows: Sequence[int]) -> list[pd.Period | None]:
+    out: list[pd.Period | None] = []
+    for row, raw in zip(rows, dates, strict=True):
         try:
             out.append(pd.Period(str(raw).strip(), freq=_PANDAS_FREQ[freq]))
         except (ValueError, TypeError):
-            issues.append(Issue(file, i, "date", f"must be a date of frequency {freq}", str(raw)))
+            issues.append(Issue(file, row, "date", f"must be a date of frequency {freq}",
+                                str(raw)))
+            out.append(None)
     return out
 
 
-def _floats(values: Sequence[float] | np.ndarray, file: str, issues: list[Issue]) -> list[float]:
+def _floats(values: Sequence[float] | np.ndarray, file: str, issues: list[Issue],
+            rows: Sequence[int]) -> list[float]:
     out: list[float] = []
-    for i, raw in enumerate(values, start=1):
+    for row, raw in zip(rows, values, strict=True):
         try:
             value = float(raw)
         except (ValueError, TypeError):
-            issues.append(Issue(file, i, "value", "must be a number", str(raw)))
+            issues.append(Issue(file, row, "value", "must be a number", str(raw)))
+            out.append(math.nan)
             continue
         if not math.isfinite(value):
-            issues.append(Issue(file, i, "value", "must be a finite number (no NaN or gaps)",
+            issues.append(Issue(file, row, "value", "must be a finite number (no NaN or gaps)",
                                 str(raw)))
         out.append(value)
     return out
 
 
-def _order_issues(data: pd.Series, file: str, allow_gaps: bool) -> list[Issue]:
-    idx = data.index
+def _order_issues(parsed: Sequence[tuple[int, pd.Period]], file: str,
+                  allow_gaps: bool) -> list[Issue]:
     issues: list[Issue] = []
-    for i in range(1, len(idx)):
-        if idx[i] <= idx[i - 1]:
-            rule = ("must not repeat a period (overlapping dates)" if idx[i] == idx[i - 1]
+    for (_, prev), (row, cur) in pairwise(parsed):
+        if cur <= prev:
+            rule = ("must not repeat a period (overlapping dates)" if cur == prev
                     else "must be in increasing order")
-            issues.append(Issue(file, i + 1, "date", rule, str(idx[i])))
-        elif not allow_gaps and (idx[i] - idx[i - 1]).n != 1:
-            issues.append(Issue(file, i + 1, "date",
-                                f"must follow {idx[i - 1]} without a gap (missing periods)",
-                                str(idx[i])))
+            issues.append(Issue(file, row, "date", rule, str(cur)))
+        elif not allow_gaps and (cur - prev).n != 1:
+            issues.append(Issue(file, row, "date",
+                                f"must follow {prev} without a gap (missing periods)", str(cur)))
     return issues
 
 
-def _unit_issues(data: pd.Series, unit: str, file: str) -> list[Issue]:
-    if unit != "percent" or len(data) < 3:
+def _unit_issues(rows: Sequence[int], values: np.ndarray, unit: str, file: str) -> list[Issue]:
+    issues: list[Issue] = []
+    if unit == "percent" and len(values) >= 3:
+        median = float(np.median(np.abs(values)))
+        if 0.0 < median < 0.3:
+            return [Issue(file, None, "value", "must be in percent (5.2 = 5.2 %), but the "
+                          "values look like decimals", f"median {median:g}")]
+        issues += [Issue(file, rows[int(i)], "value",
+                         "must be a yield in percent below 60 (mixed units?)", f"{values[i]:g}")
+                   for i in np.flatnonzero(np.abs(values) > 60.0)]
+    return issues + _jump_issues(rows, values, unit, file)
+
+
+def _jump_issues(rows: Sequence[int], values: np.ndarray, unit: str, file: str) -> list[Issue]:
+    """Consecutive observations whose ratio exceeds :data:`MAX_JUMP` for the unit."""
+    limit = MAX_JUMP.get(unit)
+    if limit is None or len(values) < 2:
         return []
-    values = data.to_numpy()
-    median = float(np.median(np.abs(values)))
-    if 0.0 < median < 0.3:
-        return [Issue(file, None, "value", "must be in percent (5.2 = 5.2 %), but the values "
-                      "look like decimals", f"median {median:g}")]
-    big = np.flatnonzero(np.abs(values) > 60.0)
-    return [Issue(file, int(i) + 1, "value", "must be a yield in percent below 60 (mixed units?)",
-                  f"{values[i]:g}") for i in big]
+    floor = JUMP_FLOOR[unit]
+    issues = []
+    for i in range(1, len(values)):
+        a, b = float(values[i - 1]), float(values[i])
+        if a <= 0 or b <= 0 or max(a, b) < floor:
+            continue
+        factor = max(a, b) / min(a, b)
+        if factor > limit:
+            issues.append(Issue(
+                file, rows[i], "value",
+                f"must not jump by more than x{limit:g} from the previous observation "
+                f"({a:g} at row {rows[i - 1]}; a x{factor:.0f} jump means mixed units, "
+                f"e.g. percent vs decimals)", f"{b:g}"))
+    return issues
 
 
 def resample_mean(series: Series, freq: Freq, min_obs: int = 1) -> Series:
