@@ -12,9 +12,13 @@ Sources:
 
 from __future__ import annotations
 
+import json
+from pathlib import Path
+
 import numpy as np
 import pytest
 
+from bubblescope.cli import app_main
 from bubblescope.signals.critical import monte_carlo_cv
 from bubblescope.signals.datestamp import psy_analysis
 from bubblescope.signals.psy import PsyConfig, psy_statistics
@@ -68,3 +72,19 @@ def test_monte_carlo_vs_exuber(T: int, reps: int, sadf95: float, gsadf95: float,
     i = cv.index(0.95)
     assert cv.sadf[i] == pytest.approx(sadf95, abs=tol)
     assert cv.gsadf[i] == pytest.approx(gsadf95, abs=tol)
+
+
+def test_cli_reproduces_psy_sample(capsys: pytest.CaptureFixture[str], tmp_path: Path,
+                                   monkeypatch: pytest.MonkeyPatch) -> None:
+    """`bubblescope signals --series sp500-pd --end 2010-12 --transform level` is PSY's sample:
+    the same T, window and GSADF as the Python API above (published 4.21; ours 4.16)."""
+    monkeypatch.setenv("BUBBLESCOPE_CACHE", str(tmp_path))
+    argv = ["signals", "--series", "sp500-pd", "--end", "2010-12", "--transform", "level",
+            "--reps", "50", "--no-lppls", "--json"]
+    assert app_main(argv) == 0
+    out = json.loads(capsys.readouterr().out)
+    assert (out["observations"], out["window"], out["lag"]) == (1680, 90, 0)
+    assert out["gsadf"]["value"] == pytest.approx(4.21, abs=0.1)
+    _, y = _sp500_pd()
+    assert out["gsadf"]["value"] == pytest.approx(psy_statistics(y).gsadf, abs=1e-9)
+    assert out["sadf"]["value"] == pytest.approx(psy_statistics(y).sadf, abs=1e-9)

@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 
 from bubblescope.cli import app_main
-from bubblescope.report.signals import LatestSignal, latest_signals, section
+from bubblescope.report.signals import LatestSignal, latest_signals, report_confidence, section
 from bubblescope.signals.critical import monte_carlo_cv
 from bubblescope.signals.datestamp import psy_analysis
 from bubblescope.signals.lppls import confidence
@@ -74,3 +74,93 @@ def test_latest_signals_ai(shared_data: Path, tmp_path: Path) -> None:
     assert rows[0].date is not None
     assert 0 <= rows[0].lppls_positive <= 1
     assert "LPPLS confidence" in str(rows[0])
+
+
+def _json(capsys: pytest.CaptureFixture[str], argv: list[str]) -> dict[str, object]:
+    assert app_main([*argv, "--json"]) == 0
+    out: dict[str, object] = json.loads(capsys.readouterr().out)
+    return out
+
+
+def test_cli_start_end_transform(capsys: pytest.CaptureFixture[str]) -> None:
+    """PSY's sample (1871-01 .. 2010-12, levels of the P/D ratio) from the command line."""
+    base = ["signals", "--series", "sp500-pd", "--end", "2010-12", "--reps", "20", "--no-lppls"]
+    lv = _json(capsys, [*base, "--transform", "level"])
+    assert (lv["observations"], lv["end"], lv["transform"]) == (1680, "2010-12-01", "level")
+    assert lv["transform_source"] == "--transform"
+    assert abs(lv["gsadf"]["value"] - 4.159) < 0.005  # type: ignore[index]
+    lg = _json(capsys, [*base, "--transform", "log", "--start", "1900-01"])
+    assert lg["transform"] == "log"
+    assert lg["start"] == "1900-01-01"
+    assert lg["gsadf"]["value"] != lv["gsadf"]["value"]  # type: ignore[index]
+    assert app_main([*base, "--transform", "level"]) == 0
+    assert "settings: transform level (--transform)" in capsys.readouterr().out
+    assert app_main([*base, "--transform", "sqrt"]) == 2
+    assert app_main(["signals", "--series", "sp500-pd", "--start", "2030", "--reps", "20"]) == 2
+
+
+def test_cli_trend_min_duration_bootstrap(capsys: pytest.CaptureFixture[str]) -> None:
+    argv = ["signals", "--series", "us-house", "--lag", "0", "--ic", "fixed", "--no-lppls"]
+    mc = _json(capsys, [*argv, "--reps", "30"])
+    assert mc["critical_values"] == {"method": "monte-carlo", "reps": 30,  # type: ignore[comparison-overlap]
+                                     "levels": [0.9, 0.95, 0.99]}
+    assert mc["note"] is None
+    assert mc["min_duration"] == 5
+    wb = _json(capsys, [*argv, "--bootstrap", "40", "--trend", "--min-duration", "24"])
+    assert wb["critical_values"]["method"] == "wild-bootstrap"  # type: ignore[index]
+    assert wb["critical_values"]["reps"] == 40  # type: ignore[index]
+    assert wb["trend"] is True
+    assert wb["min_duration"] == 24
+    assert all(e["duration"] >= 24 for e in wb["episodes"])  # type: ignore[attr-defined]
+    assert wb["gsadf"]["value"] != mc["gsadf"]["value"]  # type: ignore[index]
+    assert app_main([*argv, "--bootstrap", "5"]) == 2
+
+
+def test_us_house_default_lag_selection(capsys: pytest.CaptureFixture[str]) -> None:
+    """us-house uses BIC up to 12 lags by default; the boom episode then ends before the crash."""
+    out = _json(capsys, ["signals", "--series", "us-house", "--reps", "100", "--no-lppls"])
+    assert (out["lag"], out["ic"]) == (12, "bic")
+    assert "BIC" in str(out["note"])
+    boom = [e for e in out["episodes"]  # type: ignore[attr-defined]
+            if e["start"] < "2005-01-01" and (e["end"] is None or e["end"] > "2005-01-01")]
+    assert len(boom) == 1
+    assert boom[0]["end"] is not None
+    assert boom[0]["end"] < "2007-07-01"
+    assert app_main(["signals", "--series", "us-house", "--reps", "30", "--no-lppls"]) == 0
+    assert "note: us-house defaults to BIC" in capsys.readouterr().out
+
+
+def test_cli_bad_csv_messages(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    two = tmp_path / "two.csv"
+    two.write_text("date,Close\n2020-01-01,1\n2020-01-02,2\n")
+    assert app_main(["signals", "--series", str(two), "--reps", "20"]) == 2
+    err = capsys.readouterr().err
+    assert "two.csv" in err
+    assert "'Close' series too short: need at least 20" in err
+    assert "2 observations" in err
+    neg = tmp_path / "neg.csv"
+    months = np.arange(np.datetime64("2015-01"), np.datetime64("2017-07"))
+    neg.write_text("date,Close\n" + "".join(
+        f"{m}-01,{-1.5 if i == 4 else i + 1}\n" for i, m in enumerate(months)))
+    assert app_main(["signals", "--series", str(neg), "--reps", "20", "--window", "6"]) == 2
+    err = " ".join(capsys.readouterr().err.split())
+    assert "neg.csv row 5: 'Close' must be positive" in err
+    assert "'-1.5'" in err
+    assert "--transform level" in err
+
+
+def test_report_confidence_panel() -> None:
+    s = load_named("nasdaq-dotcom").between("1997-01-01", "2000-12-31")
+    conf = report_confidence(s, step=150, lengths=np.array([250, 500]))
+    assert conf is not None
+    assert conf.dates.shape[0] == len(range(499, len(s), 150)) + 1  # plus the last date
+    assert conf.dates[-1] == s.dates[-1]
+    cv = monte_carlo_cv(len(s), reps=20, rng=np.random.default_rng(0))
+    html = section(psy_analysis(s, cv), s, conf).html
+    assert "LPPLS confidence indicator (FCO filters)" in html
+    assert "Highest positive confidence" in html
+    house = load_named("us-house")
+    assert report_confidence(house) is None
+    hcv = monte_carlo_cv(len(house), reps=20, rng=np.random.default_rng(0))
+    text = section(psy_analysis(house, hcv), house, None).html
+    assert "LPPLS confidence indicator: not computed (a daily series" in text

@@ -7,7 +7,7 @@ import pytest
 
 from bubblescope.model.errors import DataError, ScenarioError
 from bubblescope.signals.critical import monte_carlo_cv
-from bubblescope.signals.datestamp import date_stamp, default_min_duration, psy_analysis
+from bubblescope.signals.datestamp import date_stamp, default_min_duration, psy_analysis, psy_input
 from bubblescope.signals.psy import PsyConfig
 from bubblescope.signals.series import make_series
 
@@ -61,3 +61,13 @@ def test_date_stamp_runs_and_ongoing() -> None:
     assert len(eps) == 1
     assert eps[0].duration == 3
     assert default_min_duration(2) == 1
+
+
+def test_psy_input_names_the_length_rule() -> None:
+    d = np.arange(np.datetime64("2020-01-01"), np.datetime64("2020-03-01"))
+    s = make_series("s", d, np.linspace(1.0, 2.0, d.shape[0]), "s.csv")
+    with pytest.raises(DataError, match=r"s.csv: 'value' series too short: need at least 70 "
+                                         r"observations for window 70 \(lag 0\)"):
+        psy_input(s, PsyConfig(window=70), "log")
+    assert psy_input(s, PsyConfig(), "level")[0] == 1.0
+    assert psy_input(s, PsyConfig(), "log")[-1] == pytest.approx(np.log(2.0))

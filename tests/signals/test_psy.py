@@ -65,9 +65,12 @@ def test_default_window_and_validation() -> None:
     y = np.arange(50.0)
     with pytest.raises(ScenarioError, match="lag must be"):
         psy_statistics(y, PsyConfig(lag=-1))
-    with pytest.raises(ScenarioError, match="window must be >="):
+    with pytest.raises(ScenarioError, match=r"window 4 is too small for lag 0.*at least 5"):
         psy_statistics(y, PsyConfig(window=4))
-    with pytest.raises(ScenarioError, match="window must be <="):
+    with pytest.raises(ScenarioError, match=r"default window .* = 12 for T = 48 is too small "
+                                            "for lag 12"):
+        psy_statistics(y[:48], PsyConfig(lag=12))
+    with pytest.raises(ScenarioError, match="series too short: window 60 is longer than the 50"):
         psy_statistics(y, PsyConfig(window=60))
     with pytest.raises(ScenarioError, match="ic must be"):
         psy_statistics(y, PsyConfig(ic="xyz"))  # type: ignore[arg-type]

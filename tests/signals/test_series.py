@@ -160,3 +160,45 @@ def test_ai_names_from_shared_data(shared_data: Path) -> None:
     s = load_named("nvda", shared_data)
     assert float(s.values[s.dates == np.datetime64("2024-12-31")][0]) == pytest.approx(
         134.29, abs=0.5)
+
+
+def test_errors_name_file_row_column_rule_and_value(tmp_path: Path) -> None:
+    """Audit: a negative price names its row and real column like a non-numeric one does."""
+    rows = "".join(f"2015-{m:02d}-28,{-1.5 if m == 5 else 10 + m}\n" for m in range(1, 13))
+    p = _write(tmp_path, "neg.csv", "Date,Close\n" + rows)
+    s = read_series(p)
+    with pytest.raises(DataError) as exc:
+        require_positive(s, "the log of prices")
+    issue = exc.value.issues[0]
+    assert (issue.file, issue.row, issue.field, issue.value) == ("neg.csv", 5, "Close", "-1.5")
+    assert "2015-05-28" in issue.rule
+    bad = _write(tmp_path, "bad.csv", "Date,Close\n2015-01-28,1\n2015-02-28,x\n")
+    with pytest.raises(DataError) as exc2:
+        read_series(bad)
+    assert (exc2.value.issues[0].row, exc2.value.issues[0].field) == (2, "Close")
+    # rows survive a date selection
+    cut = s.between("2015-04", "2015-06")
+    assert cut.rows is not None
+    assert cut.rows.tolist() == [4, 5, 6]
+    with pytest.raises(DataError, match="row 5: 'Close'"):
+        require_positive(cut)
+
+
+def test_require_length_says_series_too_short(tmp_path: Path) -> None:
+    p = _write(tmp_path, "two.csv", "date,ratio\n2020-01-31,1\n2020-02-29,2\n")
+    s = read_series(p)
+    with pytest.raises(DataError) as exc:
+        require_length(s, 20, "window 19 (lag 0)")
+    issue = exc.value.issues[0]
+    assert issue.file == "two.csv"
+    assert issue.field == "ratio"
+    assert issue.rule == "series too short: need at least 20 observations for window 19 (lag 0)"
+    assert issue.value.startswith("2 observations")
+
+
+def test_between_partial_dates() -> None:
+    s = load_named("sp500-pd")
+    assert len(s.between(None, "2010-12")) == 1680
+    assert str(s.between("1995", "1995").end) == "1995-12-01"
+    with pytest.raises(ScenarioError, match="YYYY-MM"):
+        s.between(None, "2010-13")

@@ -19,13 +19,17 @@ from bubblescope.signals.lppls import LpplsConfidence, confidence
 from bubblescope.signals.registry import load_named
 from bubblescope.signals.series import PriceSeries
 
-__all__ = ["LatestSignal", "latest_signals", "section"]
+__all__ = ["LatestSignal", "latest_signals", "report_confidence", "section"]
 
 #: Trading days of history ``latest_signals`` tests (a common T lets one cached set of
 #: critical values serve every name).
 LATEST_T = 1000
 LATEST_REPS = 199
 LATEST_LENGTHS = np.arange(125, 751, 125)
+#: The report's LPPLS panel: windows 750 … 125 trading days in steps of 25 (the FCO table
+#: thinned 5×) at every 20th trading day.
+REPORT_LENGTHS = np.arange(125, 751, 25)
+REPORT_STEP = 20
 
 
 @dataclass(frozen=True)
@@ -99,8 +103,27 @@ def latest_signals(
     return out
 
 
+def report_confidence(series: PriceSeries, *, seed: int = 0, step: int = REPORT_STEP,
+                      lengths: np.ndarray | None = None) -> LpplsConfidence | None:
+    """LPPLS confidence over the history of ``series`` for the report's panel.
+
+    End dates every ``step`` observations from the first with a full 750-day window, and
+    always the last date; windows :data:`REPORT_LENGTHS`. ``None`` when the series is not
+    daily, too short or not positive (the section then says why the panel is absent).
+    """
+    lens = REPORT_LENGTHS if lengths is None else np.asarray(lengths, dtype=np.int64)
+    if not _lppls_ok(series, int(lens.max())):
+        return None
+    ends = np.unique(np.append(np.arange(int(lens.max()) - 1, len(series), step),
+                               len(series) - 1))
+    return confidence(series, rng=np.random.default_rng(seed), ends=ends, lengths=lens)
+
+
 def section(psy: PsyResult, series: PriceSeries, conf: LpplsConfidence | None = None) -> Section:
-    """The "When" section: price with episodes shaded, BSADF vs its critical values, LPPLS."""
+    """The "When" section: price with episodes shaded, BSADF vs its critical values, and the
+    LPPLS confidence panel (positive and negative indicator over the end dates of ``conf``,
+    with the t_c quantiles of the latest date in the text); without ``conf`` the section says
+    the panel was not computed."""
     rows = 3 if conf is not None else 2
     fig = make_subplots(rows=rows, cols=1, shared_xaxes=False, vertical_spacing=0.08,
                         subplot_titles=_titles(psy, conf))
@@ -114,21 +137,46 @@ def section(psy: PsyResult, series: PriceSeries, conf: LpplsConfidence | None = 
     fig.add_trace(go.Scatter(x=psy.dates, y=psy.cv_sequence, name=f"{psy.level:.0%} cv",
                              line={"dash": "dash"}), row=2, col=1)
     if conf is not None:
-        fig.add_trace(go.Bar(x=conf.dates, y=conf.positive, name="LPPLS confidence (+)"),
-                      row=3, col=1)
-        fig.add_trace(go.Bar(x=conf.dates, y=-conf.negative, name="LPPLS confidence (−)"),
-                      row=3, col=1)
+        _confidence_panel(fig, conf)
     fig.update_layout(height=300 * rows, margin={"t": 40, "b": 30})
     body = (f"<p>{html.escape(str(psy)).replace(chr(10), '<br>')}</p>"
-            + (f"<p>{html.escape(str(conf))}</p>" if conf is not None else "")
+            + f"<p>{html.escape(_confidence_text(series, conf))}</p>"
             + fig.to_html(full_html=False, include_plotlyjs=False))
     return Section("when", "When: market bubble signals", body)
+
+
+def _confidence_panel(fig: go.Figure, conf: LpplsConfidence) -> None:
+    """Positive (B < 0) confidence up, negative (B > 0) down, one point per end date."""
+    kind = go.Bar if conf.dates.shape[0] <= 3 else go.Scatter
+    fig.add_trace(kind(x=conf.dates, y=conf.positive, name="LPPLS confidence (+, bubble)"),
+                  row=3, col=1)
+    fig.add_trace(kind(x=conf.dates, y=-conf.negative, name="LPPLS confidence (−, crash)"),
+                  row=3, col=1)
+    fig.update_yaxes(range=[-1, 1], title_text="share of windows", row=3, col=1)
+
+
+def _confidence_text(series: PriceSeries, conf: LpplsConfidence | None) -> str:
+    if conf is None:
+        why = ("a daily series of at least 750 positive prices is needed"
+               if not _lppls_ok(series, 750) else "not requested")
+        return f"LPPLS confidence indicator: not computed ({why})."
+    i = int(np.argmax(conf.positive))
+    return (f"{conf}. Highest positive confidence {conf.positive[i]:.0%} on {conf.dates[i]}; "
+            f"{conf.lengths.shape[0]} windows of {conf.lengths[0]}…{conf.lengths[-1]} trading "
+            f"days per end date.")
+
+
+def _lppls_ok(series: PriceSeries, longest: int) -> bool:
+    return (series.frequency == "daily" and len(series) >= longest
+            and bool((series.values > 0).all()))
 
 
 def _titles(psy: PsyResult, conf: LpplsConfidence | None) -> tuple[str, ...]:
     base = (f"{psy.name}: price, PSY episodes shaded",
             f"BSADF vs {psy.level:.0%} critical value ({psy.cv.method}, {psy.cv.reps} reps)")
-    return (*base, "LPPLS confidence indicator") if conf is not None else base
+    if conf is None:
+        return base
+    return (*base, "LPPLS confidence indicator (FCO filters): + bubble, − crash")
 
 
 def _tail(s: PriceSeries, n: int) -> PriceSeries:

@@ -208,38 +208,55 @@ def _nm_iterate(t: FloatArray, y: FloatArray, lo: int, hi: int, box: FloatArray,
 
 @numba.njit(cache=True)
 def _refine(t: FloatArray, y: FloatArray, lo: int, hi: int, x0s: FloatArray, box: FloatArray,
-            step: FloatArray, probe: int, max_eval: int,
+            step: FloatArray, probe: int, max_eval: int, n_full: int, n_polish: int,
             best: FloatArray) -> tuple[float, bool]:  # pragma: no cover - numba
-    """Best of several Nelder–Mead restarts ``x0s`` (k, 3) by successive halving.
+    """Best of several Nelder–Mead restarts ``x0s`` (k, 3) by successive halving and polish.
 
-    Every restart gets ``probe`` evaluations; only the one with the lowest value so far runs
-    on to convergence (``max_eval`` in all). ``best`` (3,) receives the minimiser.
+    Every restart gets ``probe`` evaluations; the ``n_full`` with the lowest values so far run
+    on to convergence (``max_eval`` each), and each is then restarted up to ``n_polish``
+    times from its best vertex with a fresh simplex (a collapsed simplex can stall short of
+    the minimum) while that still lowers the SSE. ``best`` (3,) receives the minimiser.
     """
     k = x0s.shape[0]
     Ss = np.zeros((k, 4, 3))
     Fs = np.zeros((k, 4))
     conv = np.zeros(k, dtype=np.bool_)
+    lead_f = np.zeros(k)
     coef = np.zeros(4)
     ws = np.zeros((10, 4))
-    lead = 0
+    x = np.zeros(3)
     for s in range(k):
         _nm_start(t, y, lo, hi, x0s[s], box, step, Ss[s], Fs[s], coef, ws)
         conv[s] = _nm_iterate(t, y, lo, hi, box, probe, Ss[s], Fs[s], coef, ws)
-        if Fs[s].min() < Fs[lead].min():
-            lead = s
-    if not conv[lead]:
-        conv[lead] = _nm_iterate(t, y, lo, hi, box, max_eval - probe, Ss[lead], Fs[lead], coef,
-                                 ws)
-    i = int(np.argmin(Fs[lead]))
-    best[:] = Ss[lead, i]
-    return Fs[lead, i], conv[lead]
+        lead_f[s] = Fs[s].min()
+    order = np.argsort(lead_f)
+    best_f = np.inf
+    best_c = False
+    for r in range(min(max(n_full, 1), k)):
+        s = order[r]
+        if not conv[s]:
+            conv[s] = _nm_iterate(t, y, lo, hi, box, max_eval - probe, Ss[s], Fs[s], coef, ws)
+        for _ in range(n_polish):
+            i = int(np.argmin(Fs[s]))
+            before = Fs[s, i]
+            x[:] = Ss[s, i]
+            _nm_start(t, y, lo, hi, x, box, step, Ss[s], Fs[s], coef, ws)
+            conv[s] = _nm_iterate(t, y, lo, hi, box, max_eval, Ss[s], Fs[s], coef, ws)
+            if not Fs[s].min() < before * (1.0 - 1e-9):
+                break
+        i = int(np.argmin(Fs[s]))
+        if Fs[s, i] < best_f:
+            best_f = Fs[s, i]
+            best_c = conv[s]
+            best[:] = Ss[s, i]
+    return best_f, best_c
 
 
 @numba.njit(parallel=True, cache=True)
 def nested_fits(t: FloatArray, y: FloatArray, ends: IntArray, lengths: IntArray,
-                grid: FloatArray, box_frac: FloatArray, n_top: int, starts: FloatArray,
-                max_eval: int, out_par: FloatArray, out_sse: FloatArray,
-                out_conv: BoolArray) -> None:  # pragma: no cover - numba
+                grid: FloatArray, box_frac: FloatArray, n_top: int, n_full: int,
+                n_polish: int, starts: FloatArray, max_eval: int, out_par: FloatArray,
+                out_sse: FloatArray, out_conv: BoolArray) -> None:  # pragma: no cover - numba
     """Calibrate LPPLS on every window ``[e − L + 1, e]`` for e in ``ends``, L in ``lengths``.
 
     Parameters
@@ -256,6 +273,8 @@ def nested_fits(t: FloatArray, y: FloatArray, ends: IntArray, lengths: IntArray,
         (tc_lo, tc_hi) as fractions of the window span dt after t2, then m and ω bounds.
     n_top : int
         Best grid points refined per window.
+    n_full, n_polish : int
+        Restarts run on to convergence after the probe, and fresh-simplex polishes of each.
     starts : ndarray of float64, shape (E, W, R, 3)
         Extra random unit-cube starts per window.
     out_par : ndarray, shape (E, W, 7) ← (tc, m, ω, A, B, C1, C2)
@@ -277,7 +296,8 @@ def nested_fits(t: FloatArray, y: FloatArray, ends: IntArray, lengths: IntArray,
             box = _box(t, lo, e, box_frac)
             x0s = _candidates(tops[wi], n_top, starts[ei, wi])
             best_x = np.zeros(3)
-            best_f, best_c = _refine(t, y, lo, e + 1, x0s, box, step, probe, max_eval, best_x)
+            best_f, best_c = _refine(t, y, lo, e + 1, x0s, box, step, probe, max_eval, n_full,
+                                     n_polish, best_x)
             coef = np.zeros(4)
             tc = box[0] + best_x[0] * (box[1] - box[0])
             m = box[2] + best_x[1] * (box[3] - box[2])

@@ -19,7 +19,17 @@ from bubblescope.signals.critical import CriticalValues
 from bubblescope.signals.psy import PsyConfig, PsyStatistics, psy_statistics
 from bubblescope.signals.series import DateArray, PriceSeries, require_length, require_positive
 
-__all__ = ["Episode", "PsyResult", "date_stamp", "default_min_duration", "psy_analysis"]
+__all__ = [
+    "Episode",
+    "PsyResult",
+    "date_stamp",
+    "default_min_duration",
+    "psy_analysis",
+    "psy_input",
+]
+
+#: Shortest series the PSY tests accept, whatever the window.
+MIN_OBSERVATIONS = 20
 
 
 @dataclass(frozen=True)
@@ -124,6 +134,43 @@ class PsyResult:
         return "\n".join(lines)
 
 
+def psy_input(series: PriceSeries, config: PsyConfig, transform: str) -> FloatArray:
+    """Check ``series`` for the PSY tests and return what they see: log values or levels.
+
+    Raises
+    ------
+    DataError
+        "series too short: need at least N observations for window W (lag p)" naming the
+        file, or every non-positive value (row, date, value) when ``transform == "log"``.
+    ScenarioError
+        For an unknown ``transform``.
+
+    Examples
+    --------
+    >>> from bubblescope.model.errors import DataError
+    >>> from bubblescope.signals.series import make_series
+    >>> d = np.arange(np.datetime64("2020-01-01"), np.datetime64("2020-01-06"))
+    >>> try:
+    ...     psy_input(make_series("x", d, np.ones(5), "x.csv"), PsyConfig(), "log")
+    ... except DataError as exc:
+    ...     print(exc.issues[0].rule)
+    series too short: need at least 20 observations for the PSY tests (default window 4, lag 0)
+    """
+    if transform not in ("log", "level"):
+        raise ScenarioError(f"transform must be 'log' or 'level', got {transform!r}")
+    T = len(series)
+    w = config.resolved_window(T)
+    need = max(w, config.lag + int(config.trend) + 5, MIN_OBSERVATIONS)
+    what = f"the PSY tests (default window {w}" if config.window is None else f"window {w} ("
+    require_length(series, need, f"{what}{', ' if config.window is None else ''}lag "
+                   f"{config.lag}{', trend' if config.trend else ''})")
+    if transform == "level":
+        return np.asarray(series.values, dtype=np.float64)
+    require_positive(series, "the log of prices",
+                     "; for a ratio or a series that can be <= 0 use --transform level")
+    return np.asarray(np.log(series.values), dtype=np.float64)
+
+
 def psy_analysis(
     series: PriceSeries,
     cv: CriticalValues,
@@ -140,14 +187,7 @@ def psy_analysis(
     """
     cfg = PsyConfig() if config is None else config
     T = len(series)
-    require_length(series, max(cfg.resolved_window(T), 20), "the PSY minimum window")
-    if transform == "log":
-        require_positive(series, "the log of prices")
-        y = np.log(series.values)
-    elif transform == "level":
-        y = series.values
-    else:
-        raise ScenarioError(f"transform must be 'log' or 'level', got {transform!r}")
+    y = psy_input(series, cfg, transform)
     stats = psy_statistics(y, cfg)
     if (cv.T, cv.window) != (T, stats.window):
         raise ScenarioError(f"critical values are for T={cv.T}, window={cv.window}; the "

@@ -140,7 +140,8 @@ def _to_series(frame: pd.DataFrame, dcol: str, vspec: tuple[str, ...], src: str,
     values = parts[0] if len(parts) == 1 else parts[0] / parts[1]
     dates = _dates(frame[dcol].astype(str).str.strip()[keep], rows[keep], dcol, src,
                    shiller=layout == "shiller")
-    return make_series(name, dates, values, src, rows=rows[keep], n_dropped=int(missing.sum()))
+    return make_series(name, dates, values, src, rows=rows[keep], n_dropped=int(missing.sum()),
+                       value_field="/".join(vspec))
 
 
 def _numbers(col: pd.Series, rows: np.ndarray, field: str, src: str) -> np.ndarray:

@@ -75,11 +75,15 @@ class PsyConfig:
             raise ScenarioError(f"ic must be one of {sorted(_IC_CODE)}, got {self.ic!r}")
         need = self.lag + int(self.trend) + 5
         if w < need:
+            which = (f"the default window floor((0.01 + 1.8/sqrt(T))*T) = {w} for T = {T}"
+                     if self.window is None else f"window {w}")
             raise ScenarioError(
-                f"window must be >= {need} observations for lag {self.lag}"
-                f"{' with trend' if self.trend else ''}, got {w}")
+                f"{which} is too small for lag {self.lag}{' with trend' if self.trend else ''}:"
+                f" each ADF regression needs at least {need} observations; use a longer series,"
+                f" a smaller lag or a window >= {need}")
         if w > T:
-            raise ScenarioError(f"window must be <= the sample length {T}, got {w}")
+            raise ScenarioError(f"series too short: window {w} is longer than the {T} "
+                                "observations of the sample")
         return w
 
 

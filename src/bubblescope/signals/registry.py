@@ -18,6 +18,7 @@ from typing import Literal
 
 from bubblescope.model.errors import DataError, ScenarioError
 from bubblescope.signals.loaders import read_series
+from bubblescope.signals.psy import IC
 from bubblescope.signals.series import PriceSeries
 
 __all__ = [
@@ -40,7 +41,9 @@ class SeriesSpec:
 
     ``bundled`` files live in :data:`BUNDLED_DIR`; the others in the data directory.
     ``transform`` is how the PSY tests see the series (``log`` prices, or the ``level`` of a
-    ratio); LPPLS always fits log prices.
+    ratio); LPPLS always fits log prices. ``lag`` and ``ic`` are the series' default ADF lag
+    settings (the face uses them unless the user sets ``--lag``/``--ic``) and ``note`` says
+    why a series departs from lag 0.
     """
 
     name: str
@@ -51,12 +54,21 @@ class SeriesSpec:
     start: str | None = None
     end: str | None = None
     transform: Transform = "log"
+    lag: int = 0
+    ic: IC = "fixed"
+    note: str = ""
 
 
 def _stock(ticker: str, name: str) -> SeriesSpec:
     return SeriesSpec(ticker.lower(), f"stock_daily_{ticker}_2010_2026.csv", False,
                       f"{name}, daily adjusted close (Yahoo Finance, not bundled)", "adj_close")
 
+
+_HOUSE_NOTE = (
+    "us-house defaults to BIC lag selection up to 12 lags: monthly changes of this not "
+    "seasonally adjusted index are strongly autocorrelated (a seasonal cycle and smooth "
+    "momentum), so lag 0 leaves serially correlated errors and stretches the episode over "
+    "the crash (see docs/signals.md). Use --lag 0 --ic fixed for the plain PSY default.")
 
 REGISTRY: Mapping[str, SeriesSpec] = {
     s.name: s for s in (
@@ -70,7 +82,7 @@ REGISTRY: Mapping[str, SeriesSpec] = {
                    transform="level"),
         SeriesSpec("us-house", "case_shiller_us_national_nsa.csv", True,
                    "Case-Shiller US national home prices (NSA), monthly 1987 .. 2012",
-                   start="1987-01-01", end="2012-12-31"),
+                   start="1987-01-01", end="2012-12-31", lag=12, ic="bic", note=_HOUSE_NOTE),
         _stock("NVDA", "NVIDIA"), _stock("MSFT", "Microsoft"), _stock("META", "Meta"),
         _stock("ORCL", "Oracle"), _stock("AMZN", "Amazon"), _stock("GOOGL", "Alphabet"),
         _stock("AMD", "AMD"), _stock("AVGO", "Broadcom"),

@@ -8,6 +8,8 @@ gaps, non-numeric values).
 
 from __future__ import annotations
 
+import calendar
+import datetime as dt
 from dataclasses import dataclass, field
 from typing import Literal
 
@@ -15,7 +17,7 @@ import numpy as np
 import numpy.typing as npt
 
 from bubblescope.model._typing import FloatArray
-from bubblescope.model.errors import DataError, Issue
+from bubblescope.model.errors import DataError, Issue, ScenarioError
 
 __all__ = [
     "DateArray",
@@ -23,6 +25,7 @@ __all__ = [
     "PriceSeries",
     "infer_frequency",
     "make_series",
+    "parse_bound",
     "require_length",
     "require_positive",
 ]
@@ -60,6 +63,11 @@ class PriceSeries:
     n_dropped : int
         Rows dropped on load because their value was missing (FRED writes ``.`` or an
         empty field on market holidays).
+    rows : ndarray of int64, shape (T,), optional
+        1-based data-row numbers in the source file, so later checks (positivity, length)
+        can name the row; ``None`` when the values did not come from a file.
+    value_field : str
+        The column the values came from (``Close``, ``Price/Dividend``), for error messages.
     """
 
     name: str
@@ -68,6 +76,8 @@ class PriceSeries:
     source: str
     frequency: Frequency
     n_dropped: int = field(default=0)
+    rows: npt.NDArray[np.int64] | None = field(default=None)
+    value_field: str = field(default="value")
 
     def __len__(self) -> int:
         return int(self.values.shape[0])
@@ -83,16 +93,29 @@ class PriceSeries:
         return np.datetime64(self.dates[-1], "D")
 
     def between(self, start: str | None = None, end: str | None = None) -> PriceSeries:
-        """Return the observations with ``start <= date <= end`` (ISO dates, inclusive)."""
+        """Return the observations with ``start <= date <= end`` (inclusive).
+
+        Dates are ISO ``YYYY``, ``YYYY-MM`` or ``YYYY-MM-DD``; a partial ``end`` means the
+        end of that year or month (``"2010-12"`` keeps 2010-12-31).
+
+        >>> d = np.array(["2010-11-30", "2010-12-31", "2011-01-31"], dtype="datetime64[D]")
+        >>> s = make_series("x", d, np.ones(3), "x")
+        >>> [str(v) for v in s.between("2010-12", "2010-12").dates]
+        ['2010-12-31']
+        """
         keep = np.ones(len(self), dtype=bool)
         if start is not None:
-            keep &= self.dates >= np.datetime64(start, "D")
+            keep &= self.dates >= parse_bound(start, end=False)
         if end is not None:
-            keep &= self.dates <= np.datetime64(end, "D")
+            keep &= self.dates <= parse_bound(end, end=True)
         return PriceSeries(
             self.name, self.dates[keep], self.values[keep], self.source, self.frequency,
-            self.n_dropped,
+            self.n_dropped, None if self.rows is None else self.rows[keep], self.value_field,
         )
+
+    def row_of(self, i: int) -> int | None:
+        """The 1-based source-file row of observation ``i`` (``None`` if unknown)."""
+        return None if self.rows is None else int(self.rows[i])
 
     def __str__(self) -> str:
         dropped = f", {self.n_dropped} missing rows dropped" if self.n_dropped else ""
@@ -110,6 +133,7 @@ def make_series(
     *,
     rows: npt.NDArray[np.int64] | None = None,
     n_dropped: int = 0,
+    value_field: str = "value",
 ) -> PriceSeries:
     """Validate dates and values and build a :class:`PriceSeries`.
 
@@ -123,6 +147,8 @@ def make_series(
         1-based data-row numbers in the source file (for error messages).
     n_dropped : int
         Missing rows dropped by the loader.
+    value_field : str
+        The value column's name in the source (named by later errors).
 
     Raises
     ------
@@ -141,19 +167,46 @@ def make_series(
     values = np.asarray(values, dtype=np.float64)
     rownums = np.arange(1, dates.shape[0] + 1) if rows is None else np.asarray(rows)
     if dates.shape != values.shape or dates.ndim != 1:
-        raise DataError.single(source, None, "value", "must have one value per date",
+        raise DataError.single(source, None, value_field, "must have one value per date",
                                f"{dates.shape[0]} dates, {values.shape[0]} values")
     if dates.shape[0] < 2:
-        raise DataError.single(source, None, "date", "needs at least 2 observations",
-                               dates.shape[0])
-    issues = _value_issues(source, values, rownums) + _date_issues(source, dates, rownums)
+        raise DataError.single(source, None, value_field,
+                               "series too short: need at least 2 observations "
+                               f"(got {dates.shape[0]})", f"{dates.shape[0]} observation(s)")
+    issues = (_value_issues(source, values, rownums, value_field)
+              + _date_issues(source, dates, rownums))
     if issues:
         raise DataError(issues)
     freq = infer_frequency(dates)
     gap_issues = _gap_issues(source, dates, rownums, freq)
     if gap_issues:
         raise DataError(gap_issues)
-    return PriceSeries(name, dates, values, source, freq, n_dropped)
+    return PriceSeries(name, dates, values, source, freq, n_dropped,
+                       np.asarray(rownums, dtype=np.int64), value_field)
+
+
+def parse_bound(text: str, *, end: bool) -> np.datetime64:
+    """Parse ``YYYY``, ``YYYY-MM`` or ``YYYY-MM-DD``; with ``end`` the last day it covers.
+
+    >>> str(parse_bound("2010-12", end=True)), str(parse_bound("1995", end=False))
+    ('2010-12-31', '1995-01-01')
+
+    Raises
+    ------
+    ScenarioError
+        For text that is not such a date.
+    """
+    parts = text.strip().split("-")
+    try:
+        if not (1 <= len(parts) <= 3 and len(parts[0]) == 4):
+            raise ValueError(text)
+        year, month = int(parts[0]), int(parts[1]) if len(parts) > 1 else (12 if end else 1)
+        last = calendar.monthrange(year, month)[1]
+        day = int(parts[2]) if len(parts) > 2 else (last if end else 1)
+        return np.datetime64(dt.date(year, month, day).isoformat(), "D")
+    except (ValueError, calendar.IllegalMonthError) as exc:
+        raise ScenarioError(
+            f"dates must be YYYY, YYYY-MM or YYYY-MM-DD, got {text!r}") from exc
 
 
 def infer_frequency(dates: DateArray) -> Frequency:
@@ -171,26 +224,38 @@ def infer_frequency(dates: DateArray) -> Frequency:
 
 
 def require_length(series: PriceSeries, minimum: int, why: str) -> None:
-    """Raise :class:`DataError` when ``series`` has fewer than ``minimum`` observations."""
+    """Raise :class:`DataError` when ``series`` has fewer than ``minimum`` observations.
+
+    ``why`` completes "need at least N observations for ...", e.g. ``"window 19 (lag 0)"``.
+    """
     if len(series) < minimum:
-        raise DataError.single(series.source, None, "value",
-                               f"needs at least {minimum} observations ({why})", len(series))
+        span = f" ({series.start} .. {series.end})" if len(series) else ""
+        raise DataError.single(
+            series.source, None, series.value_field,
+            f"series too short: need at least {minimum} observations for {why}",
+            f"{len(series)} observations{span}")
 
 
-def require_positive(series: PriceSeries, why: str = "a log model") -> None:
-    """Raise :class:`DataError` naming the first non-positive value (needed for logs)."""
+def require_positive(series: PriceSeries, why: str = "a log model", hint: str = "") -> None:
+    """Raise :class:`DataError` naming the row, date and value of every non-positive value.
+
+    At most 20 offending rows are listed; ``hint`` is appended to the rule (e.g. how to
+    test the levels instead).
+    """
     bad = np.flatnonzero(series.values <= 0)
     if bad.size:
-        i = int(bad[0])
-        raise DataError.single(
-            series.source, None, "value",
-            f"must be positive for {why} (first offending date {series.dates[i]}, "
-            f"{bad.size} such values)", series.values[i])
+        rule = f"must be positive for {why}{hint}"
+        raise DataError([
+            Issue(series.source, series.row_of(int(i)), series.value_field,
+                  f"{rule} (date {series.dates[i]}; {bad.size} non-positive value"
+                  f"{'s' if bad.size != 1 else ''} in all)", f"{series.values[i]:g}")
+            for i in bad[:20]])
 
 
-def _value_issues(source: str, values: FloatArray, rows: npt.NDArray[np.int64]) -> list[Issue]:
+def _value_issues(source: str, values: FloatArray, rows: npt.NDArray[np.int64],
+                  field: str) -> list[Issue]:
     bad = np.flatnonzero(~np.isfinite(values))
-    return [Issue(source, int(rows[i]), "value", "must be a finite number", str(values[i]))
+    return [Issue(source, int(rows[i]), field, "must be a finite number", str(values[i]))
             for i in bad[:20]]
 
 
