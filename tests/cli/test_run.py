@@ -68,3 +68,66 @@ def test_bad_web_exits_2_and_names_every_problem(
 
 def test_usage_error_exits_2() -> None:
     assert app_main(["run", "--no-such-option"]) == 2
+
+
+def _section(html_text: str, key: str) -> str:
+    start = html_text.index(f'<section id="{key}">')
+    return html_text[start:html_text.index("</section>", start)]
+
+
+def test_run_adds_the_uncertainty_section_with_its_plots(
+    web_dir: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    out = tmp_path / "out"
+    assert app_main(["run", "--web", str(web_dir), "--out", str(out), "--paths", "60",
+                     "--seed", "3", "--json"]) == 0
+    payload = json.loads(capsys.readouterr().out)
+    mc = payload["montecarlo"]
+    assert (mc["paths"], mc["seed"]) == (60, 3)
+    assert mc["source"] == "atlantic-crash over the documented default uncertainty"
+    page = (out / "report.html").read_text()
+    assert '<a href="#montecarlo">Uncertainty: Monte Carlo</a>' in page
+    part = _section(page, "montecarlo")
+    assert part.count("plotly-graph-div") == 4
+    for title in ("System loss over the horizon", "Loss by holder sector",
+                  "Probability of default", "Debt downgraded to junk"):
+        assert title in part
+    assert "60 paths from seed 3" in part
+    # the same run as `bubblescope montecarlo` with the same scenario, paths and seed
+    assert app_main(["montecarlo", "--web", str(web_dir), "--scenario", "atlantic-crash",
+                     "--paths", "60", "--seed", "3", "--no-store", "--json"]) == 0
+    assert json.loads(capsys.readouterr().out)["system_loss"] == mc["system_loss"]
+
+
+def test_run_without_the_monte_carlo(web_dir: Path, tmp_path: Path,
+                                     capsys: pytest.CaptureFixture[str]) -> None:
+    for flag in (["--no-montecarlo"], ["--paths", "0"]):
+        assert app_main(["run", "--web", str(web_dir), "--out", str(tmp_path), "--json",
+                         *flag]) == 0
+        assert "montecarlo" not in json.loads(capsys.readouterr().out)
+        assert 'id="montecarlo"' not in (tmp_path / "report.html").read_text()
+    assert app_main(["run", "--web", str(web_dir), "--out", str(tmp_path),
+                     "--paths", "20"]) == 0
+    text = " ".join(capsys.readouterr().out.split())
+    assert "Uncertainty (atlantic-crash over the documented default uncertainty): over 20 " \
+           "paths system losses average USD" in text
+
+
+def test_report_shows_a_stored_monte_carlo_run(web_dir: Path, tmp_path: Path,
+                                               capsys: pytest.CaptureFixture[str]) -> None:
+    db = tmp_path / "s.duckdb"
+    assert app_main(["montecarlo", "--web", str(web_dir), "--scenario", "gpu-spiral",
+                     "--paths", "30", "--seed", "5", "--chunk-size", "10", "--db", str(db),
+                     "--run-id", "kept"]) == 0
+    capsys.readouterr()
+    assert app_main(["report", "--web", str(web_dir), "--out", str(tmp_path),
+                     "--montecarlo", "kept", "--db", str(db)]) == 0
+    part = _section((tmp_path / "report.html").read_text(), "montecarlo")
+    assert "Stored run &#x27;kept&#x27;: 30 paths from seed 5" in part
+    assert part.count("plotly-graph-div") == 4
+    assert app_main(["report", "--web", str(web_dir), "--out", str(tmp_path),
+                     "--montecarlo", "nope", "--db", str(db)]) == 2
+    assert "run_id" in capsys.readouterr().err
+    assert app_main(["report", "--web", str(web_dir), "--out", str(tmp_path),
+                     "--montecarlo", "kept", "--db", str(tmp_path / "none.duckdb")]) == 2
+    assert "no store at" in capsys.readouterr().err

@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+import http.server
 import socket
+import socketserver
+import threading
 import time
 from collections.abc import Iterator
+from contextlib import contextmanager
 
 import numpy as np
 import pytest
@@ -88,11 +92,66 @@ def test_unreachable_scheduler_is_a_clear_error_within_the_timeout() -> None:
         ({"workers": 0}, "'workers' must be an integer >= 1, got 0"),
         ({"scheduler": "localhost"}, "must be an address like tcp://HOST:PORT"),
         ({"scheduler": "tcp://nohost"}, "must be an address like tcp://HOST:PORT"),
+        ({"scheduler": "tcp://127.0.0.1:1", "timeout": 0}, "'timeout' must be a number"),
     ],
 )
 def test_bad_backend_arguments(kwargs: dict[str, object], message: str) -> None:
     with pytest.raises(ScenarioError, match=message), open_backend(**kwargs):  # type: ignore[arg-type]
         pass
+
+
+@contextmanager
+def _server(handler: type[socketserver.BaseRequestHandler]) -> Iterator[str]:
+    """A real TCP server on loopback in a thread; yields its tcp:// address."""
+    server = socketserver.ThreadingTCPServer(("127.0.0.1", 0), handler)
+    server.daemon_threads = True
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield f"tcp://127.0.0.1:{server.server_address[1]}"
+    finally:
+        server.shutdown()
+        server.server_close()
+
+
+class _Garbage(socketserver.BaseRequestHandler):
+    """Answers every connection with bytes that read as a 3 EiB Dask frame."""
+
+    def handle(self) -> None:
+        self.request.sendall(b"\xff\xff\xff\xff\xff\xff\xff\x3f" + b"garbage" * 20)
+        time.sleep(0.5)
+
+
+class _Hangup(socketserver.BaseRequestHandler):
+    def handle(self) -> None:
+        pass
+
+
+def test_an_http_server_is_not_a_scheduler_and_the_timeout_holds() -> None:
+    # A plain HTTP server says nothing until it gets a request: Dask's client used to wait
+    # for its handshake far beyond --timeout, then read the "HTTP/1.0 400" reply as a length.
+    with _server(http.server.BaseHTTPRequestHandler) as address:
+        t0 = time.monotonic()
+        with pytest.raises(ScenarioError, match=r"is not a Dask scheduler or is unreachable "
+                           r"within 1.5 s \(it sent no Dask handshake\)"), \
+                open_backend(scheduler=address, timeout=1.5):
+            pass
+        assert 1.4 < time.monotonic() - t0 < 5
+
+
+@pytest.mark.parametrize(("handler", "message"), [
+    (_Garbage, r"is not a Dask scheduler: it answered b'\\xff"),
+    (_Hangup, "closed the connection without a Dask handshake"),
+])
+def test_a_server_answering_garbage_is_a_clear_error(
+    handler: type[socketserver.BaseRequestHandler], message: str
+) -> None:
+    with _server(handler) as address:
+        t0 = time.monotonic()
+        with pytest.raises(ScenarioError, match=message), \
+                open_backend(scheduler=address, timeout=3):
+            pass
+        assert time.monotonic() - t0 < 3
 
 
 def test_sobol_design_in_chunks_on_the_cluster(cluster: DaskBackend, model: FurfineModel) -> None:
@@ -113,3 +172,14 @@ def test_the_cluster_leaves_this_process_environment_alone(cluster: DaskBackend)
     assert "NUMBA_NUM_THREADS" not in os.environ or os.environ["NUMBA_NUM_THREADS"] != "1"
     seen = set(cluster.map(lambda _i, _s: os.environ.get("NUMBA_NUM_THREADS"), None, [0, 1, 2]))
     assert seen == {"1"}  # the workers do get one numba thread each
+
+
+def test_workers_leave_ctrl_c_to_this_process(cluster: DaskBackend) -> None:
+    # Ctrl-C reaches the whole process group; workers that died of it each printed a
+    # KeyboardInterrupt traceback. They ignore SIGINT; this process keeps its handler.
+    import signal
+
+    seen = set(cluster.map(lambda _i, _s: signal.getsignal(signal.SIGINT) is signal.SIG_IGN,
+                           None, [0, 1, 2, 3]))
+    assert seen == {True}
+    assert signal.getsignal(signal.SIGINT) is signal.default_int_handler

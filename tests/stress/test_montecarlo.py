@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from pathlib import Path
 
 import numpy as np
@@ -350,6 +350,98 @@ def test_cli_interrupt_keeps_chunks_and_resume_completes(
     with open_store(db) as store:
         assert store.run_info("cut").status == "complete"
         assert len(store.load_result_frame("cut")) == 10
+
+
+def test_ctrl_c_during_a_save_stores_that_chunk_whole(
+    cli: tuple[CliRunner, typer.Typer], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # A real SIGINT while chunk 1 is being written: DuckDB used to turn it into
+    # "RuntimeError: Query interrupted" (an internal error). Now the save finishes and the
+    # interrupt lands after it.
+    import os
+    import signal
+
+    from bubblescope.store.duckdb_store import Store, open_store
+
+    runner, app = cli
+    scen = tmp_path / "s.yaml"
+    scen.write_text(SCENARIO_YAML)
+    db = tmp_path / "mc.duckdb"
+    real_save = Store.save_result_frame
+
+    def save(self: Store, *a: object, **kw: object) -> object:
+        if kw.get("chunk") == 1:
+            os.kill(os.getpid(), signal.SIGINT)
+        return real_save(self, *a, **kw)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(Store, "save_result_frame", save)
+    cut = runner.invoke(app, ["montecarlo", "--scenario", str(scen), "--paths", "10",
+                              "--chunk-size", "3", "--db", str(db), "--run-id", "cut"])
+    assert cut.exit_code == 130, cut.output
+    assert "2 of 4 chunks stored as run 'cut' (status running). Continue with: " \
+           "bubblescope montecarlo --resume cut" in " ".join(cut.stderr.split())
+    with open_store(db) as store:
+        info = store.run_info("cut")
+    assert (info.status, info.chunks) == ("running", (0, 1))
+    assert signal.getsignal(signal.SIGINT) is signal.default_int_handler
+
+
+def test_ctrl_c_after_the_last_chunk_marks_the_run_complete(
+    cli: tuple[CliRunner, typer.Typer], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Ctrl-C while the cluster closes, after every chunk is stored: it used to exit with
+    # the run left 'running'.
+    from contextlib import contextmanager
+
+    from bubblescope.cli import montecarlo as mc_cli
+    from bubblescope.store.duckdb_store import open_store
+    from bubblescope.stress.backends import LocalBackend
+
+    @contextmanager
+    def closing_interrupted(*a: object) -> Iterator[LocalBackend]:
+        yield LocalBackend()
+        raise KeyboardInterrupt
+
+    runner, app = cli
+    scen = tmp_path / "s.yaml"
+    scen.write_text(SCENARIO_YAML)
+    db = tmp_path / "mc.duckdb"
+    args = ["montecarlo", "--scenario", str(scen), "--paths", "10", "--chunk-size", "3",
+            "--db", str(db)]
+    whole = runner.invoke(app, [*args, "--run-id", "whole", "--json"])
+    monkeypatch.setattr(mc_cli, "open_backend", closing_interrupted)
+    cut = runner.invoke(app, [*args, "--run-id", "cut"])
+    assert cut.exit_code == 130, cut.output
+    assert "4 of 4 chunks stored as run 'cut' (status complete)" in cut.stderr
+    with open_store(db) as store:
+        assert store.run_info("cut").status == "complete"
+    monkeypatch.undo()
+    again = runner.invoke(app, ["montecarlo", "--resume", "cut", "--db", str(db), "--json"])
+    assert again.exit_code == 0, again.output
+    assert json.loads(again.stdout)["system_loss"] == json.loads(whole.stdout)["system_loss"]
+
+
+def test_stored_result_rebuilds_a_complete_run_only(
+    cli: tuple[CliRunner, typer.Typer], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from bubblescope.cli import montecarlo as mc_cli
+
+    runner, app = cli
+    scen = tmp_path / "s.yaml"
+    scen.write_text(SCENARIO_YAML)
+    db = tmp_path / "mc.duckdb"
+    res = runner.invoke(app, ["montecarlo", "--scenario", str(scen), "--paths", "7", "--seed",
+                              "2", "--chunk-size", "3", "--db", str(db), "--run-id", "r",
+                              "--json"])
+    stored = mc_cli.stored_result(db, "r")
+    assert stored.n_paths == 7
+    assert mc_cli.mc_payload(stored)["system_loss"] == json.loads(res.stdout)["system_loss"]
+    monkeypatch.setattr(mc_cli._Saver, "complete", lambda self: None)
+    runner.invoke(app, ["montecarlo", "--scenario", str(scen), "--paths", "4", "--db", str(db),
+                        "--run-id", "open"])
+    with pytest.raises(ScenarioError, match=r"run 'open' is running \(1 of 1 chunks stored\); "
+                       r"finish it with: bubblescope montecarlo --resume open"):
+        mc_cli.stored_result(db, "open")
 
 
 def test_cli_text_output_and_bad_input(cli: tuple[CliRunner, typer.Typer],

@@ -13,6 +13,8 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 import secrets
+import signal
+import threading
 from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from pathlib import Path
@@ -21,7 +23,6 @@ from typing import Annotated, Any
 import numpy as np
 import pandas as pd
 import typer
-import yaml
 from rich.progress import (
     BarColumn,
     MofNCompleteColumn,
@@ -63,11 +64,17 @@ from bubblescope.stress.montecarlo import (
 )
 from bubblescope.stress.reconstruct import exposure_webs, parse_exposures
 from bubblescope.stress.reverse import DIRECTIONS, level_cap, parse_outcome, reverse_stress
-from bubblescope.stress.scenario import PRESETS, Scenario, load_preset, scenario_from_mapping
+from bubblescope.stress.scenario import (
+    PRESETS,
+    Scenario,
+    load_preset,
+    read_yaml,
+    scenario_from_mapping,
+)
 from bubblescope.stress.sensitivity import OUTPUTS, Output, sobol, tornado
 
 __all__ = ["chunk_frame", "chunk_from_frame", "mc_payload", "montecarlo", "register", "reverse",
-           "sensitivity"]
+           "sensitivity", "stored_result"]
 
 KIND = "montecarlo"
 #: Spawn key of the stream that draws reconstructed exposure webs (blocks use keys < 2**32).
@@ -122,28 +129,55 @@ def montecarlo(
     else:
         params = _new_params(scenario, uncertain, paths, seed, chunk_size, web_dir)
         rid, done = run_id or f"mc-{dt.datetime.now():%Y%m%d-%H%M%S}-{secrets.token_hex(2)}", {}
-    unc = parse_uncertainty(dict(params["uncertain"]), file="uncertain")
-    sc = scenario_from_mapping(params["scenario"], origin="stored scenario")
-    model = _model(params, sc, unc)
-    chunks = [chunk_from_frame(f, model, unc.names) for f in done.values()]
+    model, unc, chunks = _rebuild(params, done)
     saver = None if no_store else _Saver(store_path, rid, params, model, unc, len(chunks))
-    with open_backend(workers, scheduler, timeout) as backend, _bar(as_json) as advance:
-        try:
+    total = len(plan_chunks(int(params["paths"]), params["chunk_size"]))
+    try:
+        with open_backend(workers, scheduler, timeout) as backend, _bar(as_json) as advance:
+            name = backend.name
             result = run_montecarlo(model, unc, int(params["paths"]), int(params["seed"]),
                                     chunk_size=params["chunk_size"], backend=backend,
                                     done=chunks, on_chunk=saver, progress=advance)
-        except KeyboardInterrupt:
-            _interrupted(saver, rid, int(params["paths"]), params["chunk_size"])
-            raise typer.Exit(130) from None
-    if saver is not None:
-        saver.complete()
-    _report(result, rid if saver is not None else None, backend.name, as_json)
+        if saver is not None:
+            saver.complete()
+    except KeyboardInterrupt:
+        # Ctrl-C may land anywhere: in the engine, in a save, while the cluster closes or
+        # before the run is marked complete. Saves are atomic (see _Saver), so the store
+        # holds whole chunks only; say how many and how to go on.
+        _interrupted(saver, rid, total)
+        raise typer.Exit(130) from None
+    _report(result, rid if saver is not None else None, name, as_json)
+
+
+def stored_result(db: Path, run_id: str) -> MonteCarloResult:
+    """The result of the complete Monte Carlo run ``run_id`` stored in ``db``.
+
+    Raises
+    ------
+    ScenarioError
+        The run is not a Monte Carlo run, or is not complete (it names the chunks stored
+        and the command that finishes it).
+    """
+    from bubblescope.store.duckdb_store import open_store
+
+    with open_store(db, read_only=True) as store:
+        info = store.run_info(run_id)
+    if info.kind != KIND:
+        raise ScenarioError(f"run {run_id!r} is a {info.kind} run, not a {KIND} run")
+    params, done = _resumed(db, run_id)
+    model, unc, chunks = _rebuild(params, done)
+    total = len(plan_chunks(int(params["paths"]), params["chunk_size"]))
+    if info.status != "complete":
+        raise ScenarioError(f"run {run_id!r} is {info.status} ({len(chunks)} of {total} chunks "
+                            f"stored); finish it with: bubblescope montecarlo --resume {run_id}")
+    return run_montecarlo(model, unc, int(params["paths"]), int(params["seed"]),
+                          chunk_size=params["chunk_size"], done=chunks)
 
 
 def mc_payload(result: MonteCarloResult) -> dict[str, Any]:
-    """The result's figures as JSON-ready data."""
+    """The result's figures as JSON-ready data (NaN and infinities as None)."""
     timing = result.default_timing().reset_index(names="entity")
-    return {
+    payload: dict[str, Any] = _finite({
         "paths": result.n_paths, "seed": result.seed, "quarters": result.n_quarters,
         "inputs": list(result.input_names), "level": result.level,
         "system_loss": {"mean": float(result.outcome.system_loss.mean()),
@@ -155,7 +189,8 @@ def mc_payload(result: MonteCarloResult) -> dict[str, Any]:
         "convergence": [{**dataclasses.asdict(c), "passed": c.passed}
                         for c in result.convergence()],
         "converged": result.converged,
-    }
+    })
+    return payload
 
 
 # --- reverse -------------------------------------------------------------------------------
@@ -296,7 +331,7 @@ def _scenario(spec: str, uncertain: Path | None) -> tuple[Scenario, dict[str, An
     if spec in PRESETS:
         sc = load_preset(spec)
     elif Path(spec).is_file():
-        data = yaml.safe_load(Path(spec).read_text("utf-8"))
+        data = read_yaml(spec)
         if not isinstance(data, dict):
             raise ScenarioError(f"{spec}: a scenario file is a YAML mapping, got {data!r}")
         own = data.pop("uncertain", None)
@@ -306,12 +341,12 @@ def _scenario(spec: str, uncertain: Path | None) -> tuple[Scenario, dict[str, An
         raise ScenarioError(f"--scenario must be a preset ({', '.join(PRESETS)}) or a YAML "
                             f"file, got {spec!r}")
     if uncertain is not None:
-        data = yaml.safe_load(uncertain.read_text("utf-8"))
+        data = read_yaml(uncertain)
         own = data.get("uncertain") if isinstance(data, dict) else None
         if own is None:
             raise ScenarioError(f"{uncertain}: must hold an 'uncertain:' section")
     section = dict(DEFAULT_UNCERTAIN if own is None else own)
-    parse_uncertainty(section, file=str(uncertain or spec))  # validate before any work
+    parse_uncertainty(section, file=str(uncertain or spec), engine=True)  # before any work
     return sc, section, exposures
 
 
@@ -340,6 +375,15 @@ def _model(params: Mapping[str, Any], sc: Scenario, unc: Uncertainty) -> EngineM
     return engine_model(compile_web(web), sc, unc, webs)
 
 
+def _rebuild(params: Mapping[str, Any], done: Mapping[int, pd.DataFrame]
+             ) -> tuple[EngineModel, Uncertainty, list[ChunkResult]]:
+    """The model, uncertainty and stored chunks of a run from its stored parameters."""
+    unc = parse_uncertainty(dict(params["uncertain"]), file="uncertain")
+    sc = scenario_from_mapping(params["scenario"], origin="stored scenario")
+    model = _model(params, sc, unc)
+    return model, unc, [chunk_from_frame(f, model, unc.names) for f in done.values()]
+
+
 def _resumed(db: Path, run_id: str) -> tuple[dict[str, Any], dict[int, pd.DataFrame]]:
     from bubblescope.store.duckdb_store import open_store
 
@@ -354,7 +398,12 @@ def _resumed(db: Path, run_id: str) -> tuple[dict[str, Any], dict[int, pd.DataFr
 
 
 class _Saver:
-    """Saves each finished chunk in the store (status ``running`` until :meth:`complete`)."""
+    """Saves each finished chunk in the store (status ``running`` until :meth:`complete`).
+
+    Every write runs with Ctrl-C held back (:func:`_sigint_deferred`): DuckDB would turn
+    an interrupt into an error in the middle of a transaction; held back, it arrives as
+    KeyboardInterrupt once the chunk is stored whole.
+    """
 
     def __init__(self, db: Path, run_id: str, params: Mapping[str, Any], model: EngineModel,
                  unc: Uncertainty, already: int) -> None:
@@ -363,27 +412,57 @@ class _Saver:
         self.store = open_store(db)
         self.run_id, self.params, self.model, self.unc = run_id, dict(params), model, unc
         self.stored = already
+        self.completed = False
 
     def __call__(self, result: ChunkResult) -> None:
         frame = chunk_frame(result, self.model, self.unc.names)
-        self.store.save_result_frame(self.run_id, KIND, self.params, frame,
-                                     chunk=result.chunk.index, complete=False)
-        self.stored += 1
+        with _sigint_deferred():
+            self.store.save_result_frame(self.run_id, KIND, self.params, frame,
+                                         chunk=result.chunk.index, complete=False)
+            self.stored += 1
 
     def complete(self) -> None:
-        """Mark the run complete (every chunk is stored) and close the store."""
-        self.store.mark_complete(self.run_id)
-        self.store.close()
+        """Mark the run complete (every chunk is stored)."""
+        with _sigint_deferred():
+            self.store.mark_complete(self.run_id)
+            self.completed = True
 
 
-def _interrupted(saver: _Saver | None, run_id: str, paths: int, chunk_size: int | None) -> None:
-    total = len(plan_chunks(paths, chunk_size))
+@contextmanager
+def _sigint_deferred(reraise: bool = True) -> Iterator[None]:
+    """Hold SIGINT back during the block; raise KeyboardInterrupt after it if one came.
+
+    Outside the main thread (where Python delivers signals), or when SIGINT is ignored
+    (a background job), it does nothing.
+    """
+    if (threading.current_thread() is not threading.main_thread()
+            or signal.getsignal(signal.SIGINT) is signal.SIG_IGN):
+        yield
+        return
+    caught: list[int] = []
+    previous = signal.signal(signal.SIGINT, lambda signum, frame: caught.append(signum))
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGINT, signal.default_int_handler if previous is None else previous)
+    if caught and reraise:
+        raise KeyboardInterrupt
+
+
+def _interrupted(saver: _Saver | None, run_id: str, total: int) -> None:
+    """Leave the store consistent after Ctrl-C and tell the user where the run stands."""
     if saver is None:
         err_console.print("interrupted; nothing was stored (--no-store)")
         return
+    with _sigint_deferred(reraise=False):
+        if saver.stored >= total and not saver.completed:
+            saver.complete()
+    status = "complete" if saver.completed else "running"
+    nxt = ("Its results: bubblescope montecarlo --resume" if saver.completed
+           else "Continue with: bubblescope montecarlo --resume")
     err_console.print(f"interrupted: {saver.stored} of {total} chunks stored as run "
-                      f"{run_id!r} (status running). Continue with: bubblescope montecarlo "
-                      f"--resume {run_id}", markup=False, highlight=False)
+                      f"{run_id!r} (status {status}). {nxt} {run_id}",
+                      markup=False, highlight=False)
 
 
 @contextmanager
@@ -401,11 +480,12 @@ def _bar(quiet: bool) -> Iterator[Any]:
 
 def _report(result: MonteCarloResult, run_id: str | None, backend: str, as_json: bool) -> None:
     if as_json:
-        print_json(_finite({"run_id": run_id, "backend": backend, **mc_payload(result)}))
+        print_json({"run_id": run_id, "backend": backend, **mc_payload(result)})
         return
     console.print(str(result), markup=False, highlight=False)
     console.print(result.sector_losses().round(2).to_string(), markup=False, highlight=False)
-    where = f"stored as run {run_id!r}" if run_id else "not stored"
+    where = (f"stored as run {run_id!r}; add it to the report with: bubblescope report "
+             f"--montecarlo {run_id}" if run_id else "not stored")
     console.print(f"[dim]backend: {backend}; {where}[/]")
 
 

@@ -1,7 +1,10 @@
 """`bubblescope run` and `bubblescope report`: all three questions on one web.
 
-``run`` prints the headline of every part (the web itself, how big, when, who gets hurt)
-and writes the self-contained ``out/report.html``; ``report`` only writes the report.
+``run`` prints the headline of every part (the web itself, how big, when, who gets hurt,
+and how uncertain the last answer is) and writes the self-contained ``out/report.html``;
+``report`` only writes the report. The uncertainty part is a modest seeded Monte Carlo of
+the stress scenario over the documented default uncertainty (``--paths``, ``--paths 0``
+or ``--no-montecarlo`` to skip it), or a stored run (``--montecarlo RUN_ID``).
 """
 
 from __future__ import annotations
@@ -17,12 +20,15 @@ import typer
 from rich.console import Group, RenderableType
 
 import bubblescope
-from bubblescope.cli.common import JsonOption, console, print_json
+from bubblescope.cli.common import DbOption, JsonOption, console, default_db, print_json
+from bubblescope.cli.montecarlo import mc_payload, stored_result
 from bubblescope.cli.signals import DATA_ENV, default_cache_dir, run_signals
 from bubblescope.cli.size import card_payload
 from bubblescope.cli.stress import stress_payload
+from bubblescope.model.errors import ScenarioError
 from bubblescope.model.web import Web
 from bubblescope.report import html as report_html
+from bubblescope.report import montecarlo as report_montecarlo
 from bubblescope.report import signals as report_signals
 from bubblescope.report import size as report_size
 from bubblescope.report import stress as report_stress
@@ -32,6 +38,9 @@ from bubblescope.signals.psy import PsyConfig
 from bubblescope.signals.registry import AI_NAMES, find_data_dir, resolve_series
 from bubblescope.stress import load_preset
 from bubblescope.stress import run as run_stress
+from bubblescope.stress.compile import compile_web
+from bubblescope.stress.distributions import DEFAULT_UNCERTAIN, parse_uncertainty
+from bubblescope.stress.montecarlo import engine_model, run_montecarlo
 
 __all__ = ["Part", "RunOptions", "register"]
 
@@ -41,6 +50,8 @@ DEFAULT_SCENARIO = "atlantic-crash"
 REPORT_SERIES = "nasdaq-dotcom"
 #: Monte Carlo replications for the report's critical values (cached after the first run).
 REPORT_REPS = 499
+#: Paths of the report's Monte Carlo section (about 5 s on the default web).
+REPORT_PATHS = 1000
 
 
 @dataclass(frozen=True)
@@ -49,6 +60,12 @@ class RunOptions:
 
     scenario: str = DEFAULT_SCENARIO
     data_dir: Path | None = None
+    #: Monte Carlo paths of the uncertainty part (0: no such part).
+    paths: int = REPORT_PATHS
+    seed: int = 0
+    #: A stored, complete Monte Carlo run to show instead of a fresh one.
+    montecarlo_run: str | None = None
+    db: Path | None = None
 
 
 @dataclass(frozen=True)
@@ -68,7 +85,7 @@ def _web_part(web: Web, options: RunOptions) -> Part:
 
 
 def _size_part(web: Web, options: RunOptions) -> Part:
-    card = report_size.card_for(web)
+    card = report_size.card_for(web, options.data_dir)
     return Part("size", report_size.headline(card), card_payload(card),
                 report_size.section(card))
 
@@ -79,8 +96,9 @@ def _signals_part(web: Web, options: RunOptions) -> Part:
     cache = default_cache_dir()
     latest = report_signals.latest_signals(AI_NAMES, data_dir, cache_dir=cache)
     series, transform = resolve_series(REPORT_SERIES, data_dir)
-    psy, conf = run_signals(series, transform, PsyConfig(), reps=REPORT_REPS, lppls=False,
-                            seed=0, cache_dir=cache, quiet=True)
+    psy, _ = run_signals(series, transform, PsyConfig(), reps=REPORT_REPS, lppls=False,
+                         seed=0, cache_dir=cache, quiet=True)
+    conf = report_signals.report_confidence(series, seed=0)  # the LPPLS panel
     section = report_signals.section(psy, series, conf)
     rows = "".join(f"<li>{html.escape(str(x))}</li>" for x in latest)
     section = replace(section, html=f"<h3>Latest signals, AI names</h3><ul>{rows}</ul>"
@@ -96,12 +114,28 @@ def _signals_part(web: Web, options: RunOptions) -> Part:
 
 def _stress_part(web: Web, options: RunOptions) -> Part:
     result = run_stress(web, options.scenario)
-    return Part("stress", report_stress.headline(result), stress_payload(result),
-                report_stress.section(result))
+    return Part("stress", report_stress.headline(result), stress_payload(result, web),
+                report_stress.section(result, web))
 
 
-PARTS: tuple[Callable[[Web, RunOptions], Part], ...] = (
-    _web_part, _size_part, _signals_part, _stress_part)
+def _montecarlo_part(web: Web, options: RunOptions) -> Part | None:
+    if options.montecarlo_run is not None:
+        result = stored_result(options.db or default_db(), options.montecarlo_run)
+        origin = f"stored run {options.montecarlo_run!r}"
+    elif options.paths > 0:
+        unc = parse_uncertainty(DEFAULT_UNCERTAIN, file="default uncertainty")
+        model = engine_model(compile_web(web), load_preset(options.scenario), unc)
+        result = run_montecarlo(model, unc, options.paths, options.seed)
+        origin = f"{options.scenario} over the documented default uncertainty"
+    else:
+        return None
+    head = report_montecarlo.headline(result, origin)
+    return Part("montecarlo", head, {"source": origin, **mc_payload(result)},
+                report_montecarlo.section(result, origin))
+
+
+PARTS: tuple[Callable[[Web, RunOptions], Part | None], ...] = (
+    _web_part, _size_part, _signals_part, _stress_part, _montecarlo_part)
 
 WebOption = Annotated[
     Path | None,
@@ -114,6 +148,16 @@ ScenarioOption = Annotated[str, typer.Option(
 DataDirOption = Annotated[Path | None, typer.Option(
     "--data-dir", help="Directory of vendor series (default: $BUBBLESCOPE_DATA_DIR or "
     "../shared/data when present).", file_okay=False)]
+PathsOption = Annotated[int, typer.Option(
+    "--paths", help="Monte Carlo paths of the Uncertainty section (0 skips it).", min=0)]
+SeedOption = Annotated[int, typer.Option(
+    "--seed", help="Seed of the Uncertainty section's Monte Carlo.", min=0)]
+NoMcOption = Annotated[bool, typer.Option(
+    "--no-montecarlo", help="Leave out the Uncertainty (Monte Carlo) section.")]
+McRunOption = Annotated[str | None, typer.Option(
+    "--montecarlo", help="Show the stored, complete Monte Carlo run RUN_ID (from "
+    "`bubblescope montecarlo`) in the Uncertainty section instead of a fresh run.",
+    metavar="RUN_ID")]
 
 
 def _load(web_dir: Path | None) -> Web:
@@ -131,17 +175,35 @@ def _write_report(parts: list[Part], out: Path, web: Web) -> Path:
 
 
 def _parts(web: Web, options: RunOptions) -> list[Part]:
-    load_preset(options.scenario)  # an unknown preset fails before any slow work
-    return [make(web, options) for make in PARTS]
+    load_preset(options.scenario)  # an unknown preset or run fails before any slow work
+    if options.montecarlo_run is not None:
+        _check_run(options.db or default_db(), options.montecarlo_run)
+    return [part for make in PARTS if (part := make(web, options)) is not None]
+
+
+def _check_run(db: Path, run_id: str) -> None:
+    from bubblescope.store.duckdb_store import open_store
+
+    if not db.exists():
+        raise ScenarioError(f"--montecarlo {run_id!r}: no store at {db} (give --db)")
+    with open_store(db, read_only=True) as store:
+        store.run_info(run_id)
+
+
+def _options(scenario: str, data_dir: Path | None, paths: int, seed: int, no_mc: bool,
+             mc_run: str | None, db: Path | None) -> RunOptions:
+    return RunOptions(scenario, data_dir, 0 if no_mc else paths, seed, mc_run, db)
 
 
 def run(
     web_dir: WebOption = None, out: OutDir = Path("out"), as_json: JsonOption = False,
     scenario: ScenarioOption = DEFAULT_SCENARIO, data_dir: DataDirOption = None,
+    paths: PathsOption = REPORT_PATHS, seed: SeedOption = 0, no_montecarlo: NoMcOption = False,
+    montecarlo: McRunOption = None, db: DbOption = None,
 ) -> None:
     """Answer how big, when and who gets hurt on the bundled default web; write out/report.html."""
     web = _load(web_dir)
-    parts = _parts(web, RunOptions(scenario, data_dir))
+    parts = _parts(web, _options(scenario, data_dir, paths, seed, no_montecarlo, montecarlo, db))
     path = _write_report(parts, out, web)
     if as_json:
         print_json({"report": str(path), **{p.key: p.payload for p in parts}})
@@ -155,10 +217,16 @@ def run(
 def report(
     web_dir: WebOption = None, out: OutDir = Path("out"),
     scenario: ScenarioOption = DEFAULT_SCENARIO, data_dir: DataDirOption = None,
+    paths: PathsOption = REPORT_PATHS, seed: SeedOption = 0, no_montecarlo: NoMcOption = False,
+    montecarlo: McRunOption = None, db: DbOption = None,
 ) -> None:
-    """Write the self-contained HTML report (out/report.html) without printing the headline."""
+    """Write the self-contained HTML report (out/report.html) without printing the headline.
+
+    ``--montecarlo RUN_ID`` puts a stored Monte Carlo run in the Uncertainty section.
+    """
     web = _load(web_dir)
-    path = _write_report(_parts(web, RunOptions(scenario, data_dir)), out, web)
+    options = _options(scenario, data_dir, paths, seed, no_montecarlo, montecarlo, db)
+    path = _write_report(_parts(web, options), out, web)
     console.print(f"Report written to [bold]{path}[/]")
 
 

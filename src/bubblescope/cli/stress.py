@@ -8,7 +8,6 @@ from typing import Annotated, Any
 
 import pandas as pd
 import typer
-import yaml
 from rich.progress import Progress
 from rich.table import Table
 
@@ -22,10 +21,11 @@ from bubblescope.cli.montecarlo import (
 )
 from bubblescope.model.errors import ScenarioError
 from bubblescope.model.web import Web
+from bubblescope.report.stress import DebtRankView, debtrank_view, tranche_losses
 from bubblescope.stress import PRESETS, Scenario, StressResult, load_preset, run
 from bubblescope.stress.holders import CHANNELS
 from bubblescope.stress.macro import DOWNGRADED_2008_USD_BN, JOBS_2008_MILLIONS
-from bubblescope.stress.scenario import scenario_from_mapping
+from bubblescope.stress.scenario import read_yaml, scenario_from_mapping
 
 __all__ = ["parse_sets", "register", "resolve_scenario", "stress", "stress_payload"]
 
@@ -53,6 +53,13 @@ def stress(
     chunk_size: ChunkOption = None,
     resume: Annotated[str | None, typer.Option(
         "--resume", help="Monte Carlo: continue the stored, unfinished run RUN_ID.")] = None,
+    run_id: Annotated[str | None, typer.Option(
+        "--run-id", help="Monte Carlo: id of the new run in the store.")] = None,
+    timeout: Annotated[float | None, typer.Option(
+        "--timeout", help="Monte Carlo: seconds to wait for a Dask scheduler (default 10).")
+    ] = None,
+    no_store: Annotated[bool, typer.Option(
+        "--no-store", help="Monte Carlo: do not save chunks in the store (no resume).")] = False,
 ) -> None:
     """Run a crash scenario through the AI financing web: defaults, losses, GDP and jobs.
 
@@ -62,7 +69,8 @@ def stress(
     """
     mc_flags = {"--paths": paths, "--seed": seed, "--uncertain": uncertain,
                 "--workers": workers, "--scheduler": scheduler, "--chunk-size": chunk_size,
-                "--resume": resume}
+                "--resume": resume, "--run-id": run_id, "--timeout": timeout,
+                "--no-store": no_store or None}
     if any(v is not None for v in mc_flags.values()):
         if quarters is not None or sets:
             raise ScenarioError("--quarters and --set apply to a single run; with "
@@ -70,7 +78,8 @@ def stress(
                                 "put them in a scenario YAML file (--scenario FILE)")
         montecarlo(scenario=scenario, paths=paths or 1000, seed=seed or 0, uncertain=uncertain,
                    workers=workers, scheduler=scheduler, chunk_size=chunk_size, resume=resume,
-                   run_id=None, web_dir=web_dir, timeout=10.0, no_store=False,
+                   run_id=run_id, web_dir=web_dir,
+                   timeout=10.0 if timeout is None else timeout, no_store=no_store,
                    as_json=json_out, db=db)
         return
     sc = resolve_scenario(scenario, quarters, sets or [])
@@ -84,9 +93,9 @@ def stress(
     if db is not None:
         _save(db, result)
     if json_out:
-        print_json(stress_payload(result))
+        print_json(stress_payload(result, web))
     else:
-        _print(result)
+        _print(result, web)
 
 
 def register(app: typer.Typer) -> None:
@@ -100,7 +109,10 @@ def resolve_scenario(name: str, quarters: int | None, sets: list[str]) -> Scenar
     if name not in PRESETS and path.suffix in (".yaml", ".yml"):
         if not path.is_file():
             raise ScenarioError(f"scenario file {name!r} not found")
-        sc = scenario_from_mapping(yaml.safe_load(path.read_text("utf-8")), origin=name)
+        data = read_yaml(path)
+        if isinstance(data, dict):  # a single run ignores the Monte Carlo sections
+            data = {k: v for k, v in data.items() if k not in ("uncertain", "exposures")}
+        sc = scenario_from_mapping(data, origin=name)
     else:
         sc = load_preset(name)
     updates: dict[str, object] = parse_sets(sets)
@@ -120,8 +132,8 @@ def parse_sets(sets: list[str]) -> dict[str, object]:
     return out
 
 
-def stress_payload(result: StressResult) -> dict[str, Any]:
-    """The result as plain data for ``--json``."""
+def stress_payload(result: StressResult, web: Web | None = None) -> dict[str, Any]:
+    """The result as plain data for ``--json`` (with DebtRank when ``web`` is given)."""
     tl = result.timeline.reset_index()
     sectors = result.losses_by_sector.iloc[:, -1]
     return {
@@ -138,7 +150,18 @@ def stress_payload(result: StressResult) -> dict[str, Any]:
         "downgraded_usd_bn": float(result.downgraded[:, -1].mean()),
         "downgraded_vs_2008": float(result.downgraded[:, -1].mean() / DOWNGRADED_2008_USD_BN),
         "jobs_millions": float(result.jobs_millions[:, -1].mean()),
+        "tranche_loss_usd_bn": {str(k): {"end": float(r.end), "peak": float(r.peak)}
+                                for k, r in tranche_losses(result).iterrows()},
+        "debtrank": None if web is None else _debtrank_payload(debtrank_view(web, result)),
     }
+
+
+def _debtrank_payload(view: DebtRankView | None) -> dict[str, Any] | None:
+    if view is None:
+        return None
+    return {"quarter": view.quarter, "seeds": list(view.seeds), "debtrank": view.debtrank,
+            "engine_defaults": view.engine_defaults,
+            "distress": {str(k): float(v) for k, v in view.distress.items()}}
 
 
 # ------------------------------------------------------------------ helpers
@@ -163,34 +186,53 @@ def _save(db: Path, result: StressResult) -> None:
     console.print(f"saved as run {run_id} in {db}")
 
 
-def _print(result: StressResult) -> None:
+def _print(result: StressResult, web: Web) -> None:
     sc = result.scenario
     console.print(f"[bold]{sc.name}[/]: {sc.description}", highlight=False)
     console.print(f"web {result.web_name!r} as of {result.as_of}; {result.n_assumed} inputs "
                   "filled with documented defaults", highlight=False)
     console.print(_quarter_table(result))
+    console.print(_who_table(result))
     console.print(_sector_table(result))
     console.print(_capital_table(result))
+    console.print(_tranche_table(result))
     last = result.timeline.iloc[-1]
+    jobs = ("from the output gap (Okun's law) and AI displacement; this scenario sets no "
+            "shock: it is itself the no-shock path" if sc.unshocked
+            else "against the no-shock path")
     console.print(
         f"Downgraded from investment grade to junk: USD {last['downgraded']:,.0f}bn "
         f"({last['downgraded_vs_2008']:.2f}x 2008's USD 1.9T). Jobs: "
-        f"{last['jobs_millions']:+.2f}M in the US against the no-shock path "
+        f"{last['jobs_millions']:+.2f}M in the US {jobs} "
         f"(2008: {JOBS_2008_MILLIONS:g}M worldwide).", highlight=False)
+    view = debtrank_view(web, result)
+    if view is not None:
+        console.print(str(view), highlight=False)
 
 
 def _quarter_table(result: StressResult) -> Table:
     table = Table(title="Quarter by quarter (mean over paths)")
-    for col in ("quarter", "who defaults (why)", "holder losses $bn", "GDP growth",
-                "jobs (M)", "GPU price", "junked $bn"):
-        table.add_column(col, justify="left" if col.startswith("who") else "right")
-    defaults = result.defaults.query("path == 0")
-    names = {str(label): _names(group) for label, group in defaults.groupby("label")}
-    tl = result.timeline
-    for label, row in tl.iterrows():
-        table.add_row(str(label), str(names.get(str(label), "")), f"{row['holder_loss']:,.1f}",
+    for col in ("quarter", "new defaults", "holder losses $bn", "GDP growth", "jobs (M)",
+                "GPU price", "junked $bn"):
+        table.add_column(col, justify="right")
+    for label, row in result.timeline.iterrows():
+        table.add_row(str(label), f"{row['defaults']:g}", f"{row['holder_loss']:,.1f}",
                       f"{row['gdp_growth']:.2%}", f"{row['jobs_millions']:+.2f}",
                       f"{row['gpu_price']:.2f}", f"{row['downgraded']:,.0f}")
+    return table
+
+
+def _who_table(result: StressResult) -> Table:
+    """Who defaults when and why on the first path: one row per quarter, names wrapped."""
+    title = "Who defaults, and why" + (" (first path)" if result.n_paths > 1 else "")
+    table = Table(title=title)
+    table.add_column("quarter", no_wrap=True)
+    table.add_column("entity (reason)", overflow="fold")
+    defaults = result.defaults.query("path == 0")
+    for label, group in defaults.groupby("label", sort=False):
+        table.add_row(str(label), _names(group))
+    if not len(defaults):
+        table.add_row("-", "no entity defaults")
     return table
 
 
@@ -198,10 +240,21 @@ def _names(frame: pd.DataFrame) -> str:
     return ", ".join(f"{e} ({r})" for e, r in zip(frame["entity"], frame["reason"], strict=True))
 
 
+def _tranche_table(result: StressResult) -> Table:
+    table = Table(title="SPV paper: projected principal loss by tranche, USD bn", min_width=60)
+    for col in ("tranche", "end of run", "peak"):
+        table.add_column(col, justify="left" if col == "tranche" else "right")
+    for name, row in tranche_losses(result).iterrows():
+        table.add_row(str(name), f"{row['end']:,.1f}", f"{row['peak']:,.1f}")
+    return table
+
+
 def _capital_table(result: StressResult) -> Table:
     table = Table(title="Holder sectors: losses against capital (equity; assets for funds)")
     for col in ("holder", "kind", "loss $bn", "capital $bn", "share lost"):
-        table.add_column(col, justify="left" if col in ("holder", "kind") else "right")
+        left = col in ("holder", "kind")
+        table.add_column(col, justify="left" if left else "right",
+                         overflow="fold" if left else "ellipsis")
     for row in result.capital_hit.itertuples():
         table.add_row(str(row.entity), str(row.kind), f"{row.loss:,.1f}",
                       f"{row.capital:,.0f}", f"{row.share:.1%}")

@@ -11,13 +11,28 @@ import plotly.graph_objects as go
 from bubblescope.report.base import Section
 from bubblescope.stress.montecarlo import DOWNGRADES_2008, MonteCarloResult
 
-__all__ = ["section"]
+__all__ = ["headline", "section"]
 
 
-def section(result: MonteCarloResult) -> Section:
-    """The "Uncertainty" section: distributions of losses, default odds and convergence."""
+def headline(result: MonteCarloResult, origin: str = "") -> str:
+    """One line: mean, VaR and expected shortfall of system losses and the 2008 odds (USD bn)."""
+    lv = f"{result.level:.0%}"
+    where = f" ({origin})" if origin else ""
+    return (f"Uncertainty{where}: over {result.n_paths:,} paths system losses average USD "
+            f"{result.outcome.system_loss.mean():,.0f}bn (VaR {lv} {result.var():,.0f}bn, "
+            f"expected shortfall {result.expected_shortfall():,.0f}bn); P(downgrades > 2008's "
+            f"$1.9T) = {result.p_downgrades_exceed():.3f}")
+
+
+def section(result: MonteCarloResult, origin: str = "") -> Section:
+    """The "Uncertainty" section: distributions of losses, default odds and convergence.
+
+    ``origin`` says where the run came from (scenario and uncertainty, or a stored run id).
+    """
     head = (f"{result.n_paths:,} paths from seed {result.seed} over {result.n_quarters} "
             f"quarters; uncertain inputs: {', '.join(result.input_names) or 'none'}.")
+    if origin:
+        head = f"{origin[:1].upper()}{origin[1:]}: {head}"
     parts = [f"<p>{html.escape(head)}</p>", _headline_table(result)]
     figures = [_loss_histogram(result), _sector_box(result), _default_bars(result),
                _downgrade_histogram(result)]

@@ -1,25 +1,35 @@
 """WHO GETS HURT in the report: the cascade of a stress run drawn, and its headline.
 
 :func:`section` renders a :class:`~bubblescope.stress.result.StressResult` as the report's
-"Who gets hurt" section (defaults timeline, losses by holder kind, GDP and jobs, and a
-Sankey of losses from borrowers to holder kinds); :func:`headline` is the one line
-``bubblescope run`` prints.
+"Who gets hurt" section (defaults timeline, losses by holder kind and by SPV tranche, GDP
+and jobs, a Sankey of losses from borrowers to holder kinds, and DebtRank as a second
+measure of distress); :func:`headline` is the one line ``bubblescope run`` prints.
+:func:`tranche_losses` and :func:`debtrank_view` are the figures the command line shares.
 """
 
 from __future__ import annotations
 
 import html
+from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
 import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
+from bubblescope.model.web import Web
 from bubblescope.report.base import Section
+from bubblescope.stress.debtrank import debtrank
 from bubblescope.stress.macro import DOWNGRADED_2008_USD_BN, JOBS_2008_MILLIONS
 from bubblescope.stress.result import StressResult
 
-__all__ = ["headline", "section"]
+__all__ = ["TRANCHE_NAMES", "DebtRankView", "debtrank_view", "defaults_text", "headline",
+           "section", "tranche_losses"]
+
+#: Names of the tranche axis of ``StressResult.tranche_loss``, senior first.
+TRANCHE_NAMES: tuple[str, ...] = ("senior", "mezzanine", "equity")
+#: Capital given to entities with none, so any claim on a defaulter wipes them out.
+_NO_CAPITAL = 1e-9
 
 
 def headline(result: StressResult) -> str:
@@ -29,7 +39,7 @@ def headline(result: StressResult) -> str:
     """
     last = result.timeline.iloc[-1]
     return (
-        f"Who gets hurt ({result.scenario.name}): {result.n_defaults.mean():.1f} defaults, "
+        f"Who gets hurt ({result.scenario.name}): {defaults_text(result)}, "
         f"holder sectors lose USD {result.holder_loss.mean():,.0f}bn, "
         f"jobs {last['jobs_millions']:+.1f}M (2008: -{JOBS_2008_MILLIONS:g}M worldwide), "
         f"USD {last['downgraded']:,.0f}bn junked "
@@ -37,15 +47,98 @@ def headline(result: StressResult) -> str:
     )
 
 
-def section(result: StressResult) -> Section:
-    """The "Who gets hurt" section of the HTML report."""
+def defaults_text(result: StressResult) -> str:
+    """``"9 defaults"`` for one path, ``"9.0 defaults on average"`` over several."""
+    if result.n_paths == 1:
+        n = int(result.n_defaults[0])
+        return f"{n} default{'' if n == 1 else 's'}"
+    return f"{result.n_defaults.mean():.1f} defaults on average"
+
+
+def tranche_losses(result: StressResult) -> pd.DataFrame:
+    """Projected principal loss of SPV paper by tranche, USD bn (mean over paths).
+
+    One row per tranche (senior, mezzanine, equity); ``end`` is the projection in the last
+    quarter, ``peak`` the largest over the run (the waterfall of seed 001's step 3).
+    """
+    mean = result.tranche_loss.mean(axis=0)  # (quarter, tranche)
+    return pd.DataFrame({"end": mean[-1], "peak": mean.max(axis=0)},
+                        index=pd.Index(TRANCHE_NAMES, name="tranche"))
+
+
+@dataclass(frozen=True)
+class DebtRankView:
+    """DebtRank of the first defaults of a run: how far their distress alone would spread.
+
+    ``quarter`` and ``seeds`` are the first default quarter and its defaulters on path 0;
+    ``debtrank`` is the mean over paths of the added distress ``v·h - v·h0`` (a share of
+    the web's economic value, 0 to 1); ``distress`` is each entity's final distress ``h``
+    on path 0, largest first; ``engine_defaults`` counts the entities the engine has
+    defaulting by the end on path 0.
+    """
+
+    quarter: str
+    seeds: tuple[str, ...]
+    debtrank: float
+    distress: pd.Series
+    engine_defaults: int
+
+    def __str__(self) -> str:
+        top = ", ".join(f"{e} {h:.2f}" for e, h in self.distress.head(5).items())
+        return (f"DebtRank at the first default ({self.quarter}: {', '.join(self.seeds)}): "
+                f"{self.debtrank:.3f} of the web's value distressed beyond the defaulters; "
+                f"{int((self.distress >= 1).sum())} entities at full distress (the "
+                f"defaulters included) against {self.engine_defaults} defaults in the engine "
+                f"by the end. Most distressed: {top}")
+
+
+def debtrank_view(web: Web, result: StressResult) -> DebtRankView | None:
+    """Run single-hit DebtRank from each path's first defaulters (None if none default).
+
+    Claims are the web's contracts (``Web.adjacency``), capital is the run's (book equity;
+    assets for funds), and an entity's economic value is its claims held plus owed.
+    """
+    q = result.default_quarter
+    hit = q >= 0
+    if not hit[0].any():
+        return None
+    first = np.where(hit, q, np.iinfo(np.int64).max).min(axis=1, keepdims=True)
+    h0 = (hit & (q == first)).astype(np.float64)
+    claims = _claims(web, result.entity_ids)
+    value = np.asarray(claims.sum(axis=0) + claims.sum(axis=1), dtype=np.float64)
+    cap = result.capital if result.capital.size else np.zeros(len(result.entity_ids))
+    cap = np.where(np.isfinite(cap) & (cap > 0), cap, _NO_CAPITAL)
+    dr = debtrank(claims, cap, value + (value.sum() == 0), h0)
+    distress = pd.Series(dr.h[0], index=pd.Index(result.entity_ids, name="entity"), name="h")
+    distress = distress[distress > 0].sort_values(ascending=False)
+    seeds = tuple(e for e, s in zip(result.entity_ids, h0[0] > 0, strict=True) if s)
+    return DebtRankView(result.quarter_labels[int(first[0, 0])], seeds,
+                        float(dr.additional_stress.mean()), distress, int(hit[0].sum()))
+
+
+def _claims(web: Web, ids: tuple[str, ...]) -> np.ndarray:
+    """The web's claims ``A[holder, obligor]`` (USD bn) in the order of ``ids``."""
+    full = web.adjacency().toarray()
+    pos = np.array([web.index.get(e, -1) for e in ids])
+    ok = pos >= 0
+    out = np.zeros((len(ids), len(ids)))
+    out[np.ix_(ok, ok)] = full[np.ix_(pos[ok], pos[ok])]
+    return np.maximum(out, 0.0)
+
+
+def section(result: StressResult, web: Web | None = None) -> Section:
+    """The "Who gets hurt" section of the HTML report (DebtRank too when ``web`` is given)."""
     sc = result.scenario
     parts = [
         f"<p><b>{html.escape(sc.name)}</b>: {html.escape(sc.description)}</p>",
         f"<p>{html.escape(headline(result))}</p>",
         _defaults_table(result),
         _capital_table(result),
+        _tranche_table(result),
     ]
+    view = None if web is None else debtrank_view(web, result)
+    if view is not None:
+        parts.append(_debtrank_html(view))
     figures = [_defaults_plot(result), _sector_plot(result), _macro_plot(result),
                _sankey(result)]
     parts += [_embed(f) for f in figures if f is not None]
@@ -80,6 +173,25 @@ def _capital_table(result: StressResult) -> str:
     return ("<h3>Holder sectors: losses against capital</h3><table><thead><tr><th>holder</th>"
             "<th>kind</th><th>loss, USD bn</th><th>capital, USD bn</th><th>share lost</th>"
             f"</tr></thead><tbody>{rows}</tbody></table>")
+
+
+def _tranche_table(result: StressResult) -> str:
+    rows = "".join(f"<tr><td>{html.escape(str(name))}</td><td>{r.end:,.1f}</td>"
+                   f"<td>{r.peak:,.1f}</td></tr>"
+                   for name, r in tranche_losses(result).iterrows())
+    return ("<h3>SPV paper: projected principal loss by tranche</h3><table><thead><tr>"
+            "<th>tranche</th><th>end of run, USD bn</th><th>peak, USD bn</th></tr></thead>"
+            f"<tbody>{rows}</tbody></table>")
+
+
+def _debtrank_html(view: DebtRankView) -> str:
+    rows = "".join(f"<tr><td>{html.escape(str(e))}</td><td>{h:.3f}</td></tr>"
+                   for e, h in view.distress.head(15).items())
+    return (f"<h3>DebtRank: distress from the first defaults</h3><p>{html.escape(str(view))}"
+            "</p><p class='note'>Single-hit DebtRank (Battiston et al. 2012) on the web's "
+            "claims, seeded with the first quarter's defaulters: a second, simpler measure "
+            "of how far distress spreads.</p><table><thead><tr><th>entity</th>"
+            f"<th>distress h (path 0)</th></tr></thead><tbody>{rows}</tbody></table>")
 
 
 def _defaults_plot(result: StressResult) -> go.Figure:

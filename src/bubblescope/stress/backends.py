@@ -19,7 +19,13 @@ caller puts them back in order (results never depend on which backend ran them, 
 from __future__ import annotations
 
 import logging
+import math
 import os
+import signal
+import socket
+import struct
+import threading
+import time
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -110,7 +116,8 @@ def open_backend(
     scheduler : str, optional
         Address ``tcp://HOST:PORT`` of an existing Dask scheduler (left running on exit).
     timeout : float
-        Seconds to wait for the scheduler before giving up.
+        Seconds to wait for the scheduler before giving up (> 0): connecting, checking that
+        it speaks Dask's protocol and opening the client all fit within it.
 
     With neither, the local in-process backend. Both at once, ``workers < 1``, a malformed
     address or an unreachable scheduler raise :class:`ScenarioError`.
@@ -118,6 +125,8 @@ def open_backend(
     if workers is not None and scheduler is not None:
         raise ScenarioError(f"give 'workers' or 'scheduler', not both; got workers={workers} "
                             f"and scheduler={scheduler!r}")
+    if not (isinstance(timeout, int | float) and math.isfinite(timeout) and timeout > 0):
+        raise ScenarioError(f"'timeout' must be a number of seconds > 0, got {timeout!r}")
     if scheduler is not None:
         with _connect(scheduler, timeout) as backend:
             yield backend
@@ -132,15 +141,70 @@ def open_backend(
 def _connect(address: str, timeout: float) -> Iterator[DaskBackend]:
     if not address.startswith(("tcp://", "tls://")) or ":" not in address.split("://", 1)[1]:
         raise ScenarioError(f"'scheduler' must be an address like tcp://HOST:PORT, got {address!r}")
+    deadline = time.monotonic() + timeout
+    if address.startswith("tcp://"):
+        _probe(address, timeout, deadline)
+    left = max(deadline - time.monotonic(), 0.1)
     try:
-        client = _distributed().Client(address, timeout=f"{timeout}s", set_as_default=False)
-    except (OSError, TimeoutError) as exc:
-        raise ScenarioError(f"'scheduler' {address!r} is unreachable within {timeout:g} s "
-                            f"({type(exc).__name__}: {exc})") from None
+        client = _distributed().Client(address, timeout=f"{left}s", set_as_default=False)
+    except Exception as exc:
+        raise ScenarioError(f"'scheduler' {address!r} is not a Dask scheduler or is unreachable "
+                            f"within {timeout:g} s ({type(exc).__name__}: {exc})") from None
     try:
         yield DaskBackend(client, address)
     finally:
         client.close()
+
+
+def _probe(address: str, timeout: float, deadline: float) -> None:
+    """Check that ``address`` speaks Dask's protocol before handing it to a Client.
+
+    A Dask scheduler opens every connection by sending its handshake: one framed msgpack
+    message (8-byte total length, 8-byte frame count, 8-byte frame lengths, then a map
+    holding ``pickle-protocol``). Reading it here, with the caller's deadline, keeps a server
+    that never answers (an HTTP server waits for a request) from hanging the run and one
+    that answers garbage from reaching Dask's reader (which trusts the length it reads).
+    """
+    host, _, port = address.split("://", 1)[1].rpartition(":")
+    try:
+        sock = socket.create_connection((host.strip("[]"), int(port)), timeout=timeout)
+    except (OSError, ValueError) as exc:
+        raise ScenarioError(f"'scheduler' {address!r} is unreachable within {timeout:g} s "
+                            f"({type(exc).__name__}: {exc})") from None
+    with sock:
+        try:
+            head = _recv(sock, 8, deadline)
+            (size,) = struct.unpack("<Q", head)
+            body = _recv(sock, size, deadline) if 16 <= size <= _MAX_HANDSHAKE else b""
+        except OSError as exc:
+            raise ScenarioError(f"'scheduler' {address!r} is not a Dask scheduler or is "
+                                f"unreachable within {timeout:g} s ({exc})") from None
+    frames = struct.unpack_from("<Q", body)[0] if body else 0
+    if not (1 <= frames <= 16 and b"pickle-protocol" in body):
+        raise ScenarioError(f"'scheduler' {address!r} is not a Dask scheduler: it answered "
+                            f"{(head + body)[:24]!r}, not a Dask handshake")
+
+
+#: Largest handshake accepted from a scheduler (a real one is under 100 bytes).
+_MAX_HANDSHAKE = 1 << 16
+
+
+def _recv(sock: socket.socket, n: int, deadline: float) -> bytes:
+    """Read exactly ``n`` bytes before ``deadline`` (``time.monotonic()``), or raise."""
+    out = b""
+    while len(out) < n:
+        left = deadline - time.monotonic()
+        if left <= 0:
+            raise TimeoutError("it sent no Dask handshake")
+        sock.settimeout(left)
+        try:
+            part = sock.recv(n - len(out))
+        except TimeoutError:
+            raise TimeoutError("it sent no Dask handshake") from None
+        if not part:
+            raise ConnectionError("it closed the connection without a Dask handshake")
+        out += part
+    return out
 
 
 @contextmanager
@@ -160,7 +224,7 @@ def _local_cluster(workers: int, timeout: float) -> Iterator[DaskBackend]:
     # the caller's environment once the workers are spawned.
     saved = dict(os.environ)
     try:
-        with dask.config.set({"distributed.nanny.pre-spawn-environ": environ}):
+        with dask.config.set({"distributed.nanny.pre-spawn-environ": environ}), _sigint_ignored():
             cluster = dist.LocalCluster(
                 n_workers=workers, threads_per_worker=1, processes=True, host="127.0.0.1",
                 dashboard_address=":0", silence_logs=logging.ERROR,
@@ -180,6 +244,24 @@ def _local_cluster(workers: int, timeout: float) -> Iterator[DaskBackend]:
         cluster.close()
         os.environ.clear()  # a worker restarted by its nanny writes the variables again
         os.environ.update(saved)
+
+
+@contextmanager
+def _sigint_ignored() -> Iterator[None]:
+    """Ignore SIGINT while worker processes start, so that they inherit the ignoring.
+
+    Ctrl-C reaches every process of the terminal's foreground group: the workers would each
+    die printing a KeyboardInterrupt traceback. This process handles Ctrl-C and closes the
+    cluster itself. (Only in the main thread, where signal handlers can be set.)
+    """
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    previous = signal.signal(signal.SIGINT, signal.SIG_IGN)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGINT, signal.default_int_handler if previous is None else previous)
 
 
 def _distributed() -> Any:

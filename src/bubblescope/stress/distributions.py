@@ -211,23 +211,27 @@ SCALAR_ONLY: Final[frozenset[str]] = frozenset(
 _EXPOSURE_RULE: Final[Rule] = Rule(0.0, 1.0, "", "which reconstructed exposure web a path uses")
 
 
-def check_fields(uncertainty: Uncertainty) -> None:
+def check_fields(uncertainty: Uncertainty, file: str = "scenario") -> None:
     """Raise ScenarioError unless every uncertain field is a per-path scenario field whose
-    allowed range holds the whole support of its law."""
-    for item in uncertainty.inputs:
-        where = f"uncertain.{item.name}"
-        rule = _EXPOSURE_RULE if item.field == EXPOSURE else FIELD_RULES.get(item.field)
-        if rule is None or rule.integer or item.field in SCALAR_ONLY:
-            allowed = sorted(k for k, r in FIELD_RULES.items()
-                             if not r.integer and k not in SCALAR_ONLY)
-            raise ScenarioError(f"{where}.field must be a numeric scenario field that can vary "
-                                f"by path (allowed: {', '.join(allowed)}), got {item.field!r}")
-        lo, hi = item.dist.ppf(np.array([0.0, 1.0]))
-        if lo < rule.lo or hi > rule.hi:
-            raise ScenarioError(
-                f"{where}: the law must stay within {item.field!r}'s range [{rule.lo:g}, "
+    allowed range holds the whole support of its law (every problem at once; ``file`` names
+    where the section came from)."""
+    _raise_all([p for item in uncertainty.inputs for p in _field_problems(item, file)], file)
+
+
+def _field_problems(item: UncertainInput, file: str) -> list[str]:
+    where = f"{file}: uncertain.{item.name}"
+    rule = _EXPOSURE_RULE if item.field == EXPOSURE else FIELD_RULES.get(item.field)
+    if rule is None or rule.integer or item.field in SCALAR_ONLY:
+        allowed = sorted(k for k, r in FIELD_RULES.items()
+                         if not r.integer and k not in SCALAR_ONLY)
+        return [f"{where}.field must be a numeric scenario field that can vary "
+                f"by path (allowed: {', '.join(allowed)}), got {item.field!r}"]
+    lo, hi = item.dist.ppf(np.array([0.0, 1.0]))
+    if lo < rule.lo or hi > rule.hi:
+        return [f"{where}: the law must stay within {item.field!r}'s range [{rule.lo:g}, "
                 f"{rule.hi:g}] ({rule.doc}); its support is [{lo:.4g}, {hi:.4g}] - use a "
-                f"bounded law (uniform, triangular, beta) or narrower parameters")
+                f"bounded law (uniform, triangular, beta) or narrower parameters"]
+    return []
 
 
 # --- parsing at the boundary -------------------------------------------------------------
@@ -240,7 +244,8 @@ _PARAMS: Final[dict[str, tuple[tuple[str, ...], tuple[str, ...]]]] = {
 }
 
 
-def parse_uncertainty(section: Mapping[str, Any], file: str = "scenario") -> Uncertainty:
+def parse_uncertainty(section: Mapping[str, Any], file: str = "scenario",
+                      engine: bool = False) -> Uncertainty:
     """Validate the ``uncertain:`` section of a scenario file.
 
     Parameters
@@ -250,41 +255,69 @@ def parse_uncertainty(section: Mapping[str, Any], file: str = "scenario") -> Unc
         parameters and optionally ``field`` (the scenario field set; default the name).
     file : str
         Where the section came from, for error messages.
+    engine : bool
+        Also check what :func:`check_fields` checks (fields the crash engine can vary).
 
     Raises
     ------
     ScenarioError
-        Naming the file, the input and parameter, the rule and the value.
+        Listing every problem of the section, each naming the file, the input and
+        parameter, the rule and the value.
     """
     if not isinstance(section, Mapping) or not section:
         raise ScenarioError(
             f"{file}: 'uncertain' must be a non-empty mapping of input name to law, "
             f"got {section!r}"
         )
-    inputs = [_parse_input(str(name), spec, file) for name, spec in section.items()]
+    inputs: list[UncertainInput] = []
+    problems: list[str] = []
+    for name, spec in section.items():
+        try:
+            inputs.append(_parse_input(str(name), spec, file))
+        except ScenarioError as exc:
+            problems += str(exc).split("\n")
     fields = [i.field for i in inputs]
-    dupes = sorted({f for f in fields if fields.count(f) > 1})
-    if dupes:
-        raise ScenarioError(f"{file}: uncertain fields must be unique, got {dupes[0]!r} twice")
+    problems += [f"{file}: uncertain fields must be unique, got {f!r} twice"
+                 for f in sorted({f for f in fields if fields.count(f) > 1})]
+    if engine:
+        problems += [p for item in inputs for p in _field_problems(item, file)]
+    _raise_all(problems, file)
     return Uncertainty(tuple(inputs))
 
 
+def _raise_all(problems: list[str], file: str) -> None:
+    """Raise one ScenarioError listing every problem (the message alone when there is one)."""
+    if len(problems) == 1:
+        raise ScenarioError(problems[0])
+    if problems:
+        raise ScenarioError(f"{len(problems)} problems in the 'uncertain' section of {file}:\n"
+                            + "\n".join(f"  - {p}" for p in problems))
+
+
 def parse_distribution(spec: Mapping[str, Any], where: str) -> Distribution:
-    """Validate one law given as ``{"dist": kind, <params>}``; ``where`` prefixes errors."""
+    """Validate one law given as ``{"dist": kind, <params>}``; ``where`` prefixes errors.
+
+    Every problem of the law is reported at once, one per line of the message.
+    """
     kind = spec.get("dist")
     if kind not in DIST_KINDS:
         raise ScenarioError(f"{where}.dist must be one of {', '.join(DIST_KINDS)}, got {kind!r}")
     required, optional = _PARAMS[str(kind)]
     allowed = {"dist", "field", *required, *optional}
-    for key in spec:
-        if key not in allowed:
-            raise ScenarioError(
-                f"{where}.{key} is not a parameter of {kind} "
+    problems = [f"{where}.{key} is not a parameter of {kind} "
                 f"(allowed: {', '.join(sorted(allowed))}), got {spec[key]!r}"
-            )
-    values = {k: _number(spec, k, where) for k in required}
-    values |= {k: _number(spec, k, where) for k in optional if k in spec}
-    return _build(str(kind), values, where)
+                for key in spec if key not in allowed]
+    values: dict[str, float] = {}
+    for key in (*required, *(k for k in optional if k in spec)):
+        try:
+            values[key] = _number(spec, key, where)
+        except ScenarioError as exc:
+            problems.append(str(exc))
+    if not problems:
+        problems = _law_problems(str(kind), values, where)
+    if problems:
+        raise ScenarioError("\n".join(problems))
+    return _build(str(kind), values)
 
 
 def _parse_input(name: str, spec: object, file: str) -> UncertainInput:
@@ -312,32 +345,34 @@ def _number(spec: Mapping[str, Any], key: str, where: str) -> float:
     return value
 
 
-def _build(kind: str, v: dict[str, float], where: str) -> Distribution:
+def _build(kind: str, v: dict[str, float]) -> Distribution:
     if kind == "normal":
-        _require(v["sd"] > 0, where, "sd", "must be > 0", v["sd"])
         return Normal(v["mean"], v["sd"])
     if kind == "lognormal":
-        _require(v["sigma"] > 0, where, "sigma", "must be > 0", v["sigma"])
         return LogNormal(v["mu"], v["sigma"])
     if kind == "uniform":
-        _require(v["low"] < v["high"], where, "high", f"must be > low ({v['low']})", v["high"])
         return Uniform(v["low"], v["high"])
     if kind == "triangular":
-        _require(v["low"] < v["high"], where, "high", f"must be > low ({v['low']})", v["high"])
-        ok = v["low"] <= v["mode"] <= v["high"]
-        _require(ok, where, "mode", f"must lie in [low, high] = [{v['low']}, {v['high']}]",
-                 v["mode"])
         return Triangular(v["low"], v["mode"], v["high"])
-    _require(v["a"] > 0, where, "a", "must be > 0", v["a"])
-    _require(v["b"] > 0, where, "b", "must be > 0", v["b"])
-    low, high = v.get("low", 0.0), v.get("high", 1.0)
-    _require(low < high, where, "high", f"must be > low ({low})", high)
-    return Beta(v["a"], v["b"], low, high)
+    return Beta(v["a"], v["b"], v.get("low", 0.0), v.get("high", 1.0))
 
 
-def _require(ok: bool, where: str, key: str, rule: str, value: float) -> None:
-    if not ok:
-        raise ScenarioError(f"{where}.{key} {rule}, got {value!r}")
+def _law_problems(kind: str, v: dict[str, float], where: str) -> list[str]:
+    """Every broken rule among the parameters ``v`` of a law of ``kind``."""
+    rules: list[tuple[bool, str, str]] = []
+    if kind in ("normal", "lognormal"):
+        scale = "sd" if kind == "normal" else "sigma"
+        rules.append((v[scale] > 0, scale, "must be > 0"))
+    else:
+        low, high = v.get("low", 0.0), v.get("high", 1.0)
+        rules.append((low < high, "high", f"must be > low ({low})"))
+    if kind == "triangular":
+        rules.append((v["low"] <= v["mode"] <= v["high"], "mode",
+                      f"must lie in [low, high] = [{v['low']}, {v['high']}]"))
+    if kind == "beta":
+        rules += [(v["a"] > 0, "a", "must be > 0"), (v["b"] > 0, "b", "must be > 0")]
+    return [f"{where}.{key} {rule}, got {v.get(key, 1.0 if key == 'high' else 0.0)!r}"
+            for ok, key, rule in rules if not ok]
 
 
 def _open(u: FloatArray) -> FloatArray:

@@ -1,0 +1,212 @@
+"""`bubblescope stress` on the bundled web: tranches, DebtRank, wording, 80 columns, bad files."""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+import socket
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+import bubblescope as bs
+from bubblescope.cli import app_main
+from bubblescope.cli.common import console
+from bubblescope.model import Web
+from bubblescope.report.stress import (
+    TRANCHE_NAMES,
+    debtrank_view,
+    headline,
+    section,
+    tranche_losses,
+)
+from bubblescope.stress import StressResult, load_preset, run
+from bubblescope.stress.debtrank import debtrank_reference
+
+
+@pytest.fixture(scope="module")
+def web() -> Web:
+    return bs.load_default()
+
+
+@pytest.fixture(scope="module")
+def crash(web: Web) -> StressResult:
+    return run(web, "atlantic-crash")
+
+
+@pytest.fixture
+def narrow(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The shared console at 80 columns, as in a default terminal."""
+    monkeypatch.setattr(console, "width", 80)
+
+
+def _stress(args: list[str], capsys: pytest.CaptureFixture[str]) -> tuple[int, str, str]:
+    code = app_main(["stress", *args])
+    out = capsys.readouterr()
+    return code, out.out, out.err
+
+
+# --- tranche losses ---------------------------------------------------------------------------
+def test_tranche_losses_are_the_result_means(crash: StressResult) -> None:
+    table = tranche_losses(crash)
+    assert list(table.index) == list(TRANCHE_NAMES)
+    by_quarter = crash.tranche_loss[0]  # one path: (quarter, tranche)
+    np.testing.assert_allclose(table["end"], by_quarter[-1])
+    np.testing.assert_allclose(table["peak"], by_quarter.max(axis=0))
+    assert table["peak"].sum() > 0  # the crash reaches the SPV paper
+
+
+def test_tranches_in_text_json_and_report(crash: StressResult, web: Web, narrow: None,
+                                          capsys: pytest.CaptureFixture[str]) -> None:
+    code, text, _ = _stress(["--scenario", "atlantic-crash"], capsys)
+    assert code == 0
+    assert "projected principal loss by tranche" in text
+    senior = tranche_losses(crash).loc["senior"]
+    cells = [[c.strip() for c in line.split("│")[1:4]] for line in text.splitlines()]
+    assert ["senior", f"{senior.end:,.1f}", f"{senior.peak:,.1f}"] in cells
+    code, out, _ = _stress(["--scenario", "atlantic-crash", "--json"], capsys)
+    payload = json.loads(out)
+    assert payload["tranche_loss_usd_bn"]["mezzanine"] == pytest.approx(
+        {"end": tranche_losses(crash).loc["mezzanine", "end"],
+         "peak": tranche_losses(crash).loc["mezzanine", "peak"]})
+    html = section(crash, web).html
+    assert "projected principal loss by tranche" in html
+    assert f"<td>senior</td><td>{senior.end:,.1f}</td><td>{senior.peak:,.1f}</td>" in html
+
+
+# --- DebtRank ---------------------------------------------------------------------------------
+def test_debtrank_view_matches_the_reference_twin(crash: StressResult, web: Web) -> None:
+    view = debtrank_view(web, crash)
+    assert view is not None
+    first = crash.defaults.query("path == 0").iloc[0]["label"]
+    seeds = tuple(crash.defaults.query("path == 0 and label == @first")["entity"])
+    assert (view.quarter, sorted(view.seeds)) == (first, sorted(seeds))
+    # The slow twin, built from the contracts one by one.
+    ids = crash.entity_ids
+    n = len(ids)
+    assets = np.zeros((n, n))
+    for c in web.active():
+        assets[ids.index(c.holder), ids.index(c.obligor)] += c.amount
+    value = assets.sum(axis=0) + assets.sum(axis=1)
+    cap = np.array([c if c > 0 else 1e-9 for c in crash.capital])
+    h0 = np.array([[1.0 if e in seeds else 0.0 for e in ids]])
+    ref = debtrank_reference(assets, cap, value, h0)
+    assert view.debtrank == pytest.approx(float(ref.additional_stress[0]), rel=1e-9)
+    got = view.distress.reindex(ids, fill_value=0.0).to_numpy()
+    np.testing.assert_allclose(got, ref.h[0], rtol=1e-9, atol=1e-12)
+    assert view.engine_defaults == len(crash.defaults.query("path == 0"))
+    assert 0 < view.debtrank <= 1
+
+
+def test_debtrank_in_json_text_and_report(crash: StressResult, web: Web, narrow: None,
+                                          capsys: pytest.CaptureFixture[str]) -> None:
+    view = debtrank_view(web, crash)
+    assert view is not None
+    code, out, _ = _stress(["--scenario", "atlantic-crash", "--json"], capsys)
+    dr = json.loads(out)["debtrank"]
+    assert dr["quarter"] == view.quarter
+    assert dr["debtrank"] == pytest.approx(view.debtrank)
+    assert set(dr["seeds"]) == set(view.seeds)
+    code, text, _ = _stress(["--scenario", "atlantic-crash"], capsys)
+    assert f"DebtRank at the first default ({view.quarter}" in " ".join(text.split())
+    assert "DebtRank: distress from the first defaults" in section(crash, web).html
+    code, out, _ = _stress(["--scenario", "baseline", "--json"], capsys)
+    assert code == 0
+    assert json.loads(out)["debtrank"] is None  # nobody defaults, nothing to spread
+
+
+# --- wording and layout -----------------------------------------------------------------------
+def test_baseline_is_not_compared_with_itself(narrow: None,
+                                              capsys: pytest.CaptureFixture[str]) -> None:
+    code, text, _ = _stress(["--scenario", "baseline"], capsys)
+    flat = " ".join(text.split())
+    assert code == 0
+    assert "against the no-shock path" not in flat
+    assert "this scenario sets no shock: it is itself the no-shock path" in flat
+    code, text, _ = _stress(["--scenario", "atlantic-crash"], capsys)
+    assert "against the no-shock path" in " ".join(text.split())
+    assert load_preset("baseline").unshocked
+    assert not load_preset("atlantic-crash").unshocked
+
+
+def test_the_account_reads_at_80_columns(crash: StressResult, narrow: None,
+                                         capsys: pytest.CaptureFixture[str]) -> None:
+    code, text, _ = _stress(["--scenario", "atlantic-crash"], capsys)
+    assert code == 0
+    assert max(len(line) for line in text.splitlines()) <= 80
+    assert "…" not in text
+    flat = "".join(text.split())  # folded cells rejoin
+    for row in crash.defaults.query("path == 0").itertuples():
+        assert f"{row.entity}({row.reason.replace(' ', '')})" in flat
+
+
+def test_headline_counts_one_path_and_averages_many(crash: StressResult, web: Web) -> None:
+    n = int(crash.n_defaults[0])
+    assert f"({crash.scenario.name}): {n} defaults," in headline(crash)
+    sc = dataclasses.replace(load_preset("atlantic-crash"), quarters=8,
+                             equity_shock=(0.0, 0.6))
+    two = run(web, sc, n_paths=2)
+    assert f"{two.n_defaults.mean():.1f} defaults on average" in headline(two)
+
+
+# --- bad files --------------------------------------------------------------------------------
+def test_invalid_yaml_is_a_scenario_error_naming_file_and_line(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    bad = tmp_path / "bad.yaml"
+    bad.write_text("description: broken\nname: [x\n")
+    code, _, err = _stress(["--scenario", str(bad)], capsys)
+    assert code == 2
+    assert "internal error" not in err
+    assert f"{bad}: not valid YAML at line 3" in " ".join(err.split())
+    unc = tmp_path / "unc.yaml"
+    unc.write_text("uncertain:\n  a: {dist: normal\n  b: 1\n")
+    code, _, err = _stress(["--paths", "2", "--no-store", "--uncertain", str(unc)], capsys)
+    assert code == 2
+    assert f"{unc}: not valid YAML at line 3" in " ".join(err.split())
+
+
+def test_a_bad_uncertain_section_reports_every_problem(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    unc = tmp_path / "unc.yaml"
+    unc.write_text("uncertain:\n"
+                   "  a: {dist: normal, mean: 0, sd: -1, field: equity_shock}\n"
+                   "  b: {dist: beta, a: 0, b: x, field: spread_shock}\n"
+                   "  c: {dist: uniform, low: 0, high: 1, field: quarters}\n"
+                   "  d: {dist: weibull, field: recovery_senior}\n")
+    code, _, err = _stress(["--paths", "2", "--no-store", "--uncertain", str(unc)], capsys)
+    assert code == 2
+    flat = " ".join(err.split())
+    # b's 'a' is not checked against its rule while 'b' is not a number: 4, not 5
+    assert "4 problems in the 'uncertain' section of" in flat
+    for what in ("uncertain.a.sd must be > 0, got -1.0", "uncertain.b.b must be a finite number",
+                 "uncertain.c.field must be a numeric scenario field",
+                 "uncertain.d.dist must be one of"):
+        assert f"{unc}: {what}" in flat
+
+
+# --- stress --paths takes montecarlo's run options ------------------------------------------
+def test_stress_paths_takes_no_store_run_id_and_timeout(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    scen = tmp_path / "s.yaml"
+    scen.write_text("name: t\nquarters: 4\nequity_shock: 0.2\n")
+    db = tmp_path / "x.duckdb"
+    code, out, _ = _stress(["--scenario", str(scen), "--paths", "3", "--no-store", "--json",
+                            "--db", str(db)], capsys)
+    assert code == 0
+    assert json.loads(out)["run_id"] is None
+    assert not db.exists()
+    code, out, _ = _stress(["--scenario", str(scen), "--paths", "3", "--run-id", "mine",
+                            "--json", "--db", str(db)], capsys)
+    assert code == 0
+    assert json.loads(out)["run_id"] == "mine"
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    code, _, err = _stress(["--scenario", str(scen), "--paths", "2", "--no-store",
+                            "--scheduler", f"tcp://127.0.0.1:{port}", "--timeout", "1.5"], capsys)
+    assert code == 2
+    assert "is unreachable within 1.5 s" in " ".join(err.split())
