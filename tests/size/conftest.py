@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Callable, Sequence
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -77,3 +78,14 @@ def web_factory() -> Callable[..., Web]:
 def base_contracts() -> list[dict[str, Any]]:
     """The contract rows of the test web (copy and extend)."""
     return [dict(c) for c in CONTRACTS]
+
+
+@pytest.fixture
+def broken_web(tmp_path: Path) -> Path:
+    """A web directory with an unknown entity kind and no contracts: several problems."""
+    broken = tmp_path / "broken"
+    broken.mkdir()
+    (broken / "web.yaml").write_text("name: x\nas_of: 2025-12-31\n", encoding="utf-8")
+    (broken / "entities.csv").write_text("id,name,kind,country\na,A,martian,US\n",
+                                         encoding="utf-8")
+    return broken

@@ -127,13 +127,9 @@ def test_section_without_web_skips_web_plots() -> None:
 
 
 def test_cli_size_with_a_broken_web_dir_reports_why(
-    tmp_path: Path, capsys: pytest.CaptureFixture[str],
+    broken_web: Path, capsys: pytest.CaptureFixture[str],
 ) -> None:
-    broken = tmp_path / "broken"
-    broken.mkdir()
-    (broken / "web.yaml").write_text("name: x\nas_of: 2025-12-31\n", encoding="utf-8")
-    (broken / "entities.csv").write_text("id,name,kind,country\na,A,martian,US\n",
-                                         encoding="utf-8")
+    broken = broken_web
     assert app_main(["size", "--json", "--web", str(broken)]) == 2
     payload = json.loads(capsys.readouterr().out)
     assert payload["error"]["kind"] == "DataError"

@@ -152,13 +152,9 @@ def test_size_and_card_for_use_the_env_data_dir(
 
 
 def test_size_with_an_invalid_web_exits_2_and_lists_every_problem(
-    tmp_path: Path, capsys: pytest.CaptureFixture[str],
+    broken_web: Path, capsys: pytest.CaptureFixture[str],
 ) -> None:
-    broken = tmp_path / "broken"
-    broken.mkdir()
-    (broken / "web.yaml").write_text("name: x\nas_of: 2025-12-31\n", encoding="utf-8")
-    (broken / "entities.csv").write_text("id,name,kind,country\na,A,martian,US\n",
-                                         encoding="utf-8")
+    broken = broken_web
     assert app_main(["size", "--web", str(broken)]) == 2
     err = capsys.readouterr().err
     head = next(line for line in err.splitlines() if "problem" in line)

@@ -291,6 +291,13 @@ uncertain:
 """
 
 
+def scenario_file(tmp_path: Path) -> Path:
+    """The test scenario (4 quarters, two uncertain inputs) written to ``tmp_path``."""
+    scen = tmp_path / "s.yaml"
+    scen.write_text(SCENARIO_YAML)
+    return scen
+
+
 @pytest.fixture
 def cli() -> tuple[CliRunner, typer.Typer]:
     from bubblescope.cli import montecarlo as mc_cli
@@ -307,8 +314,7 @@ def test_cli_interrupt_keeps_chunks_and_resume_completes(
     from bubblescope.store.duckdb_store import open_store
 
     runner, app = cli
-    scen = tmp_path / "s.yaml"
-    scen.write_text(SCENARIO_YAML)
+    scen = scenario_file(tmp_path)
     db = tmp_path / "mc.duckdb"
     args = ["montecarlo", "--scenario", str(scen), "--paths", "10", "--seed", "4",
             "--chunk-size", "3", "--db", str(db)]
@@ -364,8 +370,7 @@ def test_ctrl_c_during_a_save_stores_that_chunk_whole(
     from bubblescope.store.duckdb_store import Store, open_store
 
     runner, app = cli
-    scen = tmp_path / "s.yaml"
-    scen.write_text(SCENARIO_YAML)
+    scen = scenario_file(tmp_path)
     db = tmp_path / "mc.duckdb"
     real_save = Store.save_result_frame
 
@@ -403,8 +408,7 @@ def test_ctrl_c_after_the_last_chunk_marks_the_run_complete(
         raise KeyboardInterrupt
 
     runner, app = cli
-    scen = tmp_path / "s.yaml"
-    scen.write_text(SCENARIO_YAML)
+    scen = scenario_file(tmp_path)
     db = tmp_path / "mc.duckdb"
     args = ["montecarlo", "--scenario", str(scen), "--paths", "10", "--chunk-size", "3",
             "--db", str(db)]
@@ -427,8 +431,7 @@ def test_stored_result_rebuilds_a_complete_run_only(
     from bubblescope.cli import montecarlo as mc_cli
 
     runner, app = cli
-    scen = tmp_path / "s.yaml"
-    scen.write_text(SCENARIO_YAML)
+    scen = scenario_file(tmp_path)
     db = tmp_path / "mc.duckdb"
     res = runner.invoke(app, ["montecarlo", "--scenario", str(scen), "--paths", "7", "--seed",
                               "2", "--chunk-size", "3", "--db", str(db), "--run-id", "r",
@@ -447,8 +450,7 @@ def test_stored_result_rebuilds_a_complete_run_only(
 def test_cli_text_output_and_bad_input(cli: tuple[CliRunner, typer.Typer],
                                        tmp_path: Path) -> None:
     runner, app = cli
-    scen = tmp_path / "s.yaml"
-    scen.write_text(SCENARIO_YAML)
+    scen = scenario_file(tmp_path)
     ok = runner.invoke(app, ["montecarlo", "--scenario", str(scen), "--paths", "4",
                              "--no-store"])
     assert ok.exit_code == 0, ok.output
@@ -470,8 +472,7 @@ def test_cli_text_output_and_bad_input(cli: tuple[CliRunner, typer.Typer],
 
 def test_cli_reverse_and_sensitivity(cli: tuple[CliRunner, typer.Typer], tmp_path: Path) -> None:
     runner, app = cli
-    scen = tmp_path / "s.yaml"
-    scen.write_text(SCENARIO_YAML)
+    scen = scenario_file(tmp_path)
     rev = runner.invoke(app, ["reverse", "--scenario", str(scen), "--direction",
                               "ai_revenue_shortfall", "--outcome", "loss:-1", "--json"])
     assert rev.exit_code == 0, rev.output
@@ -585,8 +586,7 @@ def test_stress_with_paths_is_the_monte_carlo(tmp_path: Path) -> None:
     from bubblescope.cli.app import app
 
     runner = CliRunner()
-    scen = tmp_path / "s.yaml"
-    scen.write_text(SCENARIO_YAML)
+    scen = scenario_file(tmp_path)
     common = ["--scenario", str(scen), "--paths", "6", "--seed", "3", "--json",
               "--db", str(tmp_path / "x.duckdb")]
     via_stress = runner.invoke(app, ["stress", *common])
