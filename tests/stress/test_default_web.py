@@ -123,3 +123,19 @@ def test_valuations_learn_the_new_trend_instead_of_decaying_for_ever(
     a = simulate(default_web, base.with_values({"expectation_learning": (0.0,)}), z)
     b = simulate(default_web, base.with_values({"expectation_learning": (0.9,)}), z)
     np.testing.assert_allclose(a.total_loss, b.total_loss)
+
+
+def test_cuts_name_who_tore_up_what_and_add_up_to_the_cut_losses(
+        results: dict[str, StressResult]) -> None:
+    from bubblescope.stress.holders import CHANNELS
+
+    lease = CHANNELS.index(next(c for c in CHANNELS if "cut" in c))
+    for name, r in results.items():
+        # what obligors tore up is what their lessors and suppliers booked as cut losses
+        np.testing.assert_allclose(r.cut.sum(), r.loss_by_channel[:, :, lease].sum(),
+                                   rtol=1e-9, atol=1e-9, err_msg=name)
+        cuts = r.cuts
+        assert (cuts["cut_usd_bn"] > 0).all(), name
+        np.testing.assert_allclose(cuts["cut_usd_bn"].sum(), r.cut.sum(), rtol=1e-9)
+    base = results["baseline"].cuts
+    assert "openai" in set(base["entity"])  # its commitments exceed revenue plus funding

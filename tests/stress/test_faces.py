@@ -88,9 +88,14 @@ def test_payload_and_report_section(toy_web: Web) -> None:
     assert s.html.count("plotly") > 0
     assert "Who gets hurt (crash <b>)" in headline(r)
     assert not r.loss_flows.empty
+    assert payload["cuts"] == r.cuts.to_dict(orient="records")
+    assert set(r.cuts["entity"]) == {"lab", "cloud"}  # distressed below the cut trigger
+    assert "Who cuts or renegotiates" in s.html  # and named in the report
 
 
 def test_report_section_without_defaults_or_losses(toy_web: Web) -> None:
     r = run(toy_web, Scenario("calm", quarters=2, renegotiation=0.0))
     s = section(r)
     assert "No entity defaults" in s.html
+    assert r.cuts.empty
+    assert "No lease or commitment is cut" in s.html

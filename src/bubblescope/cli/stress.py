@@ -142,6 +142,7 @@ def stress_payload(result: StressResult, web: Web | None = None) -> dict[str, An
         "assumed_inputs": result.n_assumed,
         "timeline": tl.to_dict(orient="records"),
         "defaults": result.defaults.to_dict(orient="records"),
+        "cuts": result.cuts.to_dict(orient="records"),
         "losses_by_sector": {str(k): float(v) for k, v in sectors.items()},
         "losses_by_channel": {str(k): float(v) for k, v in result.losses_by_channel.items()},
         "capital_hit": result.capital_hit.to_dict(orient="records"),
@@ -193,6 +194,7 @@ def _print(result: StressResult, web: Web) -> None:
                   "filled with documented defaults", highlight=False)
     console.print(_quarter_table(result))
     console.print(_who_table(result))
+    console.print(_cuts_table(result))
     console.print(_sector_table(result))
     console.print(_capital_table(result))
     console.print(_tranche_table(result))
@@ -233,6 +235,21 @@ def _who_table(result: StressResult) -> Table:
         table.add_row(str(label), _names(group))
     if not len(defaults):
         table.add_row("-", "no entity defaults")
+    return table
+
+
+def _cuts_table(result: StressResult) -> Table:
+    """Who cut or renegotiated leases and commitments on the first path, when, how much."""
+    title = ("Who cuts or renegotiates leases and commitments"
+             + (" (first path)" if result.n_paths > 1 else ""))
+    table = Table(title=title)
+    for col in ("entity", "from", "torn up, USD bn"):
+        table.add_column(col, justify="right" if col.startswith("torn") else "left")
+    cuts = result.cuts.query("path == 0").sort_values("cut_usd_bn", ascending=False)
+    for row in cuts.itertuples():
+        table.add_row(str(row.entity), str(row.label), f"{row.cut_usd_bn:,.1f}")
+    if not len(cuts):
+        table.add_row("-", "-", "nothing cut")
     return table
 
 

@@ -133,6 +133,7 @@ def section(result: StressResult, web: Web | None = None) -> Section:
         f"<p><b>{html.escape(sc.name)}</b>: {html.escape(sc.description)}</p>",
         f"<p>{html.escape(headline(result))}</p>",
         _defaults_table(result),
+        _cuts_table(result),
         _capital_table(result),
         _tranche_table(result),
     ]
@@ -162,6 +163,20 @@ def _defaults_table(result: StressResult) -> str:
     )
     return ("<table><thead><tr><th>quarter</th><th>entity</th><th>kind</th><th>why</th>"
             f"</tr></thead><tbody>{rows}</tbody></table>")
+
+
+def _cuts_table(result: StressResult) -> str:
+    cuts = result.cuts.query("path == 0").sort_values("cut_usd_bn", ascending=False)
+    if cuts.empty:
+        return "<p>No lease or commitment is cut or renegotiated on the first path.</p>"
+    rows = "".join(
+        f"<tr><td>{html.escape(str(r.entity))}</td><td>{html.escape(str(r.kind))}</td>"
+        f"<td>{html.escape(str(r.label))}</td><td>{r.cut_usd_bn:,.1f}</td></tr>"
+        for r in cuts.itertuples()
+    )
+    return ("<h3>Who cuts or renegotiates leases and commitments</h3><table><thead><tr>"
+            "<th>entity</th><th>kind</th><th>from</th><th>torn up, USD bn</th></tr></thead>"
+            f"<tbody>{rows}</tbody></table>")
 
 
 def _capital_table(result: StressResult) -> str:

@@ -295,6 +295,7 @@ def _quarter(t: int, cw: CompiledWeb, ix: _Index, prm: dict[str, FloatArray], sc
     wealth -= (st.cum_loss * ~ix.listed).sum(axis=1)
     rec.quarter(
         t, cash=st.cash, value=st.value, loss=loss.entity, contract_loss=loss.contract,
+        cut=st.extra["cut"],
         price=st.extra["gpu_price"], spread=st.spread,
         ai_revenue=prm["ai_revenue_usd_bn"] * st.ai_index, capex=spent, capex_plan=plan,
         wealth_change=wealth, destroyed=flows["destroyed"],
@@ -387,6 +388,7 @@ def _cuts(t: int, cw: CompiledWeb, ix: _Index, prm: dict[str, FloatArray], st: _
     remaining = cw.annual_payment[None, :] / 4 * st.scale * np.maximum(st.maturity - t, 0)
     lost = remaining * (1.0 - f) * ix.cuttable * (cw.start_q[None, :] <= t)
     _book(loss, ix, lost, 2)
+    st.extra["cut"] = _by_obligor(ix, lost)
     st.scale = st.scale * f
     new_due = due * f
     running = (cw.start_q[None, :] <= t) & (t < st.maturity) & st.alive[:, cw.obligor]

@@ -87,6 +87,7 @@ class StressResult:
     contract_obligor: tuple[str, ...] = ()
     contract_holder: tuple[str, ...] = ()
     contract_loss: FloatArray = field(default_factory=lambda: np.zeros((0, 0)))
+    cut: FloatArray = field(default_factory=lambda: np.zeros((0, 0, 0)))
 
     @property
     def n_paths(self) -> int:
@@ -123,6 +124,23 @@ class StressResult:
         """Losses of the holder sectors (banks, insurers, funds, households), (n_paths,)."""
         mask = np.array([k in HOLDER_SECTORS for k in self.entity_kinds])
         return np.asarray(self.loss[:, :, mask].sum(axis=(1, 2)), dtype=np.float64)
+
+    @property
+    def cuts(self) -> pd.DataFrame:
+        """Who cut or renegotiated leases and commitments, when, and how much of what was
+        still to be paid they tore up: one row per (path, entity), first quarter and total."""
+        if self.cut.size == 0:
+            return pd.DataFrame(columns=["path", "entity", "kind", "quarter", "label",
+                                         "cut_usd_bn"])
+        any_cut = self.cut > 0
+        p, i = np.nonzero(any_cut.any(axis=1))
+        first = any_cut[p, :, i].argmax(axis=1)
+        labels = np.array(self.quarter_labels, dtype=object)
+        return pd.DataFrame({
+            "path": p, "entity": np.array(self.entity_ids, dtype=object)[i],
+            "kind": np.array(self.entity_kinds, dtype=object)[i], "quarter": first,
+            "label": labels[first], "cut_usd_bn": self.cut[p, :, i].sum(axis=1),
+        })
 
     @property
     def defaults(self) -> pd.DataFrame:
@@ -257,6 +275,7 @@ class Recorder:
         self.cash, self.valuation, self.loss = (np.zeros(shape3) for _ in range(3))
         self.loss_by_channel = np.zeros((n_paths, quarters, len(CHANNELS)))
         self.tranche_loss = np.zeros((n_paths, quarters, 3))
+        self.cut = np.zeros(shape3)
         self.series = {k: np.zeros(shape2) for k in (
             "ai_revenue", "capex", "capex_plan", "gpu_price", "downgraded", "spread",
             "wealth_change", "inflow", "outflow", "destroyed")}
@@ -264,9 +283,10 @@ class Recorder:
         self.contract_loss: FloatArray | None = None
 
     def quarter(self, t: int, *, cash: FloatArray, value: FloatArray, loss: FloatArray,
-                contract_loss: FloatArray, **series: FloatArray) -> None:
-        """Store quarter ``t``: entity arrays (n_paths, n), ``loss`` (n_paths, n, channel)."""
-        self.cash[:, t], self.valuation[:, t] = cash, value
+                contract_loss: FloatArray, cut: FloatArray, **series: FloatArray) -> None:
+        """Store quarter ``t``: entity arrays (n_paths, n), ``loss`` (n_paths, n, channel);
+        ``cut`` is what each obligor tore up of its leases and commitments."""
+        self.cash[:, t], self.valuation[:, t], self.cut[:, t] = cash, value, cut
         if self.contract_loss is None:
             self.contract_loss = np.zeros_like(contract_loss)
         self.contract_loss += contract_loss
@@ -307,4 +327,5 @@ class Recorder:
             contract_holder=tuple(cw.ids[i] if i >= 0 else "outside" for i in cw.holder),
             contract_loss=(self.contract_loss if self.contract_loss is not None
                            else np.zeros((self.cash.shape[0], cw.m))),
+            cut=self.cut,
         )
