@@ -10,6 +10,7 @@ measure of distress); :func:`headline` is the one line ``bubblescope run`` print
 from __future__ import annotations
 
 import html
+from collections.abc import Iterable
 from dataclasses import dataclass
 
 import numpy as np
@@ -152,51 +153,46 @@ def _embed(fig: go.Figure) -> str:
     return str(fig.to_html(full_html=False, include_plotlyjs=False))
 
 
+def _table(title: str, headers: tuple[str, ...], rows: Iterable[tuple[str, ...]]) -> str:
+    """An HTML table with an optional ``<h3>`` title; every cell is escaped."""
+    head = "".join(f"<th>{html.escape(h)}</th>" for h in headers)
+    body = "".join("<tr>" + "".join(f"<td>{html.escape(c)}</td>" for c in row) + "</tr>"
+                   for row in rows)
+    top = f"<h3>{html.escape(title)}</h3>" if title else ""
+    return f"{top}<table><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>"
+
+
 def _defaults_table(result: StressResult) -> str:
     d = result.defaults.query("path == 0")
     if d.empty:
         return "<p>No entity defaults on the first path.</p>"
-    rows = "".join(
-        f"<tr><td>{html.escape(str(r.label))}</td><td>{html.escape(str(r.entity))}</td>"
-        f"<td>{html.escape(str(r.kind))}</td><td>{html.escape(str(r.reason))}</td></tr>"
-        for r in d.itertuples()
-    )
-    return ("<table><thead><tr><th>quarter</th><th>entity</th><th>kind</th><th>why</th>"
-            f"</tr></thead><tbody>{rows}</tbody></table>")
+    return _table("", ("quarter", "entity", "kind", "why"),
+                  ((str(r.label), str(r.entity), str(r.kind), str(r.reason))
+                   for r in d.itertuples()))
 
 
 def _cuts_table(result: StressResult) -> str:
     cuts = result.cuts.query("path == 0").sort_values("cut_usd_bn", ascending=False)
     if cuts.empty:
         return "<p>No lease or commitment is cut or renegotiated on the first path.</p>"
-    rows = "".join(
-        f"<tr><td>{html.escape(str(r.entity))}</td><td>{html.escape(str(r.kind))}</td>"
-        f"<td>{html.escape(str(r.label))}</td><td>{r.cut_usd_bn:,.1f}</td></tr>"
-        for r in cuts.itertuples()
-    )
-    return ("<h3>Who cuts or renegotiates leases and commitments</h3><table><thead><tr>"
-            "<th>entity</th><th>kind</th><th>from</th><th>torn up, USD bn</th></tr></thead>"
-            f"<tbody>{rows}</tbody></table>")
+    return _table("Who cuts or renegotiates leases and commitments",
+                  ("entity", "kind", "from", "torn up, USD bn"),
+                  ((str(r.entity), str(r.kind), str(r.label), f"{r.cut_usd_bn:,.1f}")
+                   for r in cuts.itertuples()))
 
 
 def _capital_table(result: StressResult) -> str:
-    rows = "".join(
-        f"<tr><td>{html.escape(str(r.entity))}</td><td>{html.escape(str(r.kind))}</td>"
-        f"<td>{r.loss:,.1f}</td><td>{r.capital:,.0f}</td><td>{r.share:.1%}</td></tr>"
-        for r in result.capital_hit.itertuples()
-    )
-    return ("<h3>Holder sectors: losses against capital</h3><table><thead><tr><th>holder</th>"
-            "<th>kind</th><th>loss, USD bn</th><th>capital, USD bn</th><th>share lost</th>"
-            f"</tr></thead><tbody>{rows}</tbody></table>")
+    return _table("Holder sectors: losses against capital",
+                  ("holder", "kind", "loss, USD bn", "capital, USD bn", "share lost"),
+                  ((str(r.entity), str(r.kind), f"{r.loss:,.1f}", f"{r.capital:,.0f}",
+                    f"{r.share:.1%}") for r in result.capital_hit.itertuples()))
 
 
 def _tranche_table(result: StressResult) -> str:
-    rows = "".join(f"<tr><td>{html.escape(str(name))}</td><td>{r.end:,.1f}</td>"
-                   f"<td>{r.peak:,.1f}</td></tr>"
-                   for name, r in tranche_losses(result).iterrows())
-    return ("<h3>SPV paper: projected principal loss by tranche</h3><table><thead><tr>"
-            "<th>tranche</th><th>end of run, USD bn</th><th>peak, USD bn</th></tr></thead>"
-            f"<tbody>{rows}</tbody></table>")
+    return _table("SPV paper: projected principal loss by tranche",
+                  ("tranche", "end of run, USD bn", "peak, USD bn"),
+                  ((str(name), f"{r.end:,.1f}", f"{r.peak:,.1f}")
+                   for name, r in tranche_losses(result).iterrows()))
 
 
 def _debtrank_html(view: DebtRankView) -> str:
