@@ -147,6 +147,8 @@ def test_vintage_factor_is_the_gpu_value_law() -> None:
     with pytest.raises(ScenarioError):
         vintage_factor(np.array(-1.0), np.array(0.0), np.array(4.0), np.array(2.0),
                        np.array(0.2))
+    with pytest.raises(ScenarioError, match="vintage_factor: 'generation_step' must lie in"):
+        vintage_factor(ages, later, np.array(4.0), np.array(2.0), np.array([0.2, 1.0]))
 
 
 def test_engine_values_gpu_collateral_by_vintage() -> None:

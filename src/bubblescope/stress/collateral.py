@@ -86,7 +86,8 @@ def gpu_value(
     >>> gpu_value(100.0, 8, economic_life_years=6, generation_step=0).round(2).tolist()
     66.67
     """
-    _check_value_params(economic_life_years, generation_years, generation_step, residual)
+    _check_value_params("gpu_value", economic_life_years, generation_years, generation_step,
+                        residual)
     age = np.asarray(age_quarters, dtype=np.float64)
     if np.any(age < 0):
         raise ScenarioError("gpu_value: every 'age_quarters' must be >= 0")
@@ -126,9 +127,7 @@ def vintage_factor(
     step = np.asarray(generation_step, dtype=np.float64)
     if np.any(a0 < 0) or np.any(a1 < 0):
         raise ScenarioError("vintage_factor: ages must be >= 0 quarters")
-    if np.any(life <= 0) or np.any(gen <= 0) or np.any((step < 0) | (step >= 1)):
-        raise ScenarioError("vintage_factor: life and generation years must be > 0 and "
-                            "generation_step in [0, 1)")
+    _check_value_params("vintage_factor", life, gen, step, residual)
     before = _vintage(a0, life, gen, step, residual)
     return np.asarray(_vintage(a1, life, gen, step, residual) / before, dtype=np.float64)
 
@@ -316,16 +315,19 @@ def _price(p0: FloatArray, sold: FloatArray, impact: float, depth: float, model:
     return np.asarray(p0 * np.maximum(0.0, 1.0 - impact * sold / depth), dtype=np.float64)
 
 
-def _check_value_params(life: float, gen: float, step: float, residual: float) -> None:
+def _check_value_params(where: str, life: float | FloatArray, gen: float | FloatArray,
+                        step: float | FloatArray, residual: float) -> None:
+    """Parameters of the vintage law, scalars or arrays (every element is checked)."""
+    life_, gen_, step_ = (np.asarray(x, dtype=np.float64) for x in (life, gen, step))
     rules = [
-        ("economic_life_years", life > 0, "be > 0", life),
-        ("generation_years", gen > 0, "be > 0", gen),
-        ("generation_step", 0 <= step < 1, "lie in [0, 1)", step),
+        ("economic_life_years", bool(np.all(life_ > 0)), "be > 0", life),
+        ("generation_years", bool(np.all(gen_ > 0)), "be > 0", gen),
+        ("generation_step", bool(np.all((step_ >= 0) & (step_ < 1))), "lie in [0, 1)", step),
         ("residual", 0 <= residual <= 1, "lie in [0, 1]", residual),
     ]
     for name, ok, rule, value in rules:
         if not ok:
-            raise ScenarioError(f"gpu_value: {name!r} must {rule}, got {value!r}")
+            raise ScenarioError(f"{where}: {name!r} must {rule}, got {value!r}")
 
 
 def _check_sale(

@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import datetime as dt
 import math
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Final
 
 import numpy as np
@@ -126,8 +126,8 @@ class CompiledWeb:
     assumptions: tuple[Assumption, ...]
     n_superseded: int
     #: Age of each contract at ``as_of`` in quarters (0 if it starts later): the vintage of
-    #: a GPU-backed loan's collateral. Empty means all 0 (e.g. synthetic webs).
-    age_q: FloatArray = field(default_factory=lambda: np.zeros(0))
+    #: a GPU-backed loan's collateral.
+    age_q: FloatArray
 
     def __repr__(self) -> str:
         return (

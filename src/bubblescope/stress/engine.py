@@ -190,7 +190,7 @@ class _Index:
             future=np.flatnonzero((cw.start_q >= 0) & (debt | cw.kind_mask(EQUITY_KINDS))
                                   & (cw.holder >= 0)),
             pd_anchor=anchor_pds(cw.ids),
-            gpu_age0=(cw.age_q[gpu] if cw.age_q.size == cw.m else np.zeros(int(gpu.sum()))),
+            gpu_age0=cw.age_q[gpu],
             gpu_start=np.maximum(cw.start_q[gpu], 0),
         )
 
@@ -514,9 +514,10 @@ def _collateral(t: int, cw: CompiledWeb, ix: _Index, prm: dict[str, FloatArray],
     # st.price is the GPU *market* factor (shocks and fire-sale impact); wear and generation
     # step-downs act on each loan's own vintage (collateral.gpu_value's law)
     st.price = st.price * (1.0 - prm["gpu_price_shock"] * (t == sc.shock_quarter))
+    # what a GPU bought at the start is worth (the reported GPU price)
     new_vintage = _vintage(t, ix, prm, sc, np.zeros(1), np.zeros(1, dtype=np.int64))[:, 0]
-    st.extra["gpu_price"] = st.price * new_vintage  # what a GPU bought at the start is worth
     if ix.gsub.size == 0:
+        st.extra["gpu_price"] = st.price * new_vintage
         return {"proceeds": np.zeros(st.price.size)}
     debt = st.out[:, ix.gsub]
     ltv_max = np.minimum(ix.ltv0 + float(prm["ltv_covenant_headroom"][0]), 0.999)

@@ -35,6 +35,7 @@ investment grade to junk that seed 001 describes.
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass
 from importlib.resources import files
 from typing import ClassVar, Final
@@ -92,19 +93,30 @@ def agency_ratings() -> dict[str, tuple[str, str]]:
     recalled rather than re-read here: confidence medium; the residual IG issuers' BBB is an
     assumption). Raises :class:`ScenarioError` naming the entry when a grade is not a rating.
     """
+    return dict(_read_agency_ratings())
+
+
+@functools.lru_cache(maxsize=1)
+def _read_agency_ratings() -> tuple[tuple[str, tuple[str, str]], ...]:
     raw = yaml.safe_load(files("bubblescope.data").joinpath(AGENCY_RATINGS_FILE)
                          .read_text(encoding="utf-8"))
-    out: dict[str, tuple[str, str]] = {}
+    out = []
     for eid, entry in (raw.get("ratings") or {}).items():
         grade = str(entry.get("grade"))
-        if grade not in RATINGS[:_CCC + 1]:
-            raise ScenarioError(f"{AGENCY_RATINGS_FILE}: ratings.{eid}.grade must be one of "
-                                f"{', '.join(RATINGS[:_CCC + 1])}, got {grade!r}")
+        _grade_code(grade, f"{AGENCY_RATINGS_FILE}: ratings.{eid}.grade")
         if not entry.get("source") or entry.get("confidence") not in ("high", "medium", "low"):
             raise ScenarioError(f"{AGENCY_RATINGS_FILE}: ratings.{eid} needs a source and a "
                                 "confidence (high, medium or low)")
-        out[str(eid)] = (grade, str(entry.get("agencies", "")))
-    return out
+        out.append((str(eid), (grade, str(entry.get("agencies", "")))))
+    return tuple(out)
+
+
+def _grade_code(grade: str, where: str) -> int:
+    """Code of rating ``grade`` (AAA .. CCC); ScenarioError naming ``where`` otherwise."""
+    if grade not in RATINGS[:_CCC + 1]:
+        raise ScenarioError(f"{where} must be one of {', '.join(RATINGS[:_CCC + 1])}, "
+                            f"got {grade!r}")
+    return RATINGS.index(grade)
 
 
 def rate(expected_loss: FloatArray, *, default_at: float = 1.0) -> IntArray:
@@ -193,7 +205,7 @@ def anchored_pd(dd_now: FloatArray, dd_start: FloatArray, pd_anchor: FloatArray)
     has = ~np.isnan(anchor)
     dd_a = -ndtri(np.where(has, np.clip(anchor, 1e-12, 1 - 1e-12), 0.5))
     finite = np.isfinite(dd_now) & np.isfinite(dd_start)
-    move = np.where(finite, np.where(finite, dd_now, 0.0) - np.where(finite, dd_start, 0.0), 0.0)
+    move = np.where(finite, dd_now, 0.0) - np.where(finite, dd_start, 0.0)
     dd = np.where(has, dd_a + move, dd_now)
     dd = np.where(np.isposinf(dd_now), np.inf, dd)
     return np.asarray(ndtr(-dd), dtype=np.float64)
@@ -209,10 +221,7 @@ def anchor_pds(ids: tuple[str, ...] | list[str],
     out = np.full(len(ids), np.nan)
     for i, eid in enumerate(ids):
         if eid in table:
-            grade = table[eid][0]
-            if grade not in RATINGS[:_CCC + 1]:
-                raise ScenarioError(f"rating of {eid!r} must be one of {', '.join(RATINGS[:-1])}")
-            out[i] = float(grade_pd(RATINGS.index(grade)))
+            out[i] = float(grade_pd(_grade_code(table[eid][0], f"rating of {eid!r}")))
     return out
 
 
