@@ -129,8 +129,7 @@ def test_section_without_web_skips_web_plots() -> None:
 def test_cli_size_with_a_broken_web_dir_reports_why(
     broken_web: Path, capsys: pytest.CaptureFixture[str],
 ) -> None:
-    broken = broken_web
-    assert app_main(["size", "--json", "--web", str(broken)]) == 2
+    assert app_main(["size", "--json", "--web", str(broken_web)]) == 2
     payload = json.loads(capsys.readouterr().out)
     assert payload["error"]["kind"] == "DataError"
     assert len(payload["error"]["issues"]) >= 2

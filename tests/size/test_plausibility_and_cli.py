@@ -8,6 +8,7 @@ from __future__ import annotations
 import csv
 import json
 import shutil
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -35,10 +36,10 @@ def _copy(shared: Path, dest: Path) -> Path:
     return dest
 
 
-def _rewrite(path: Path, edit: object) -> None:
+def _rewrite(path: Path, edit: Callable[[list[list[str]]], list[list[str]]]) -> None:
     with path.open(newline="", encoding="utf-8") as fh:
         rows = list(csv.reader(fh))
-    rows = edit(rows)  # type: ignore[operator]
+    rows = edit(rows)
     with path.open("w", newline="", encoding="utf-8") as fh:
         csv.writer(fh).writerows(rows)
 
@@ -154,8 +155,7 @@ def test_size_and_card_for_use_the_env_data_dir(
 def test_size_with_an_invalid_web_exits_2_and_lists_every_problem(
     broken_web: Path, capsys: pytest.CaptureFixture[str],
 ) -> None:
-    broken = broken_web
-    assert app_main(["size", "--web", str(broken)]) == 2
+    assert app_main(["size", "--web", str(broken_web)]) == 2
     err = capsys.readouterr().err
     head = next(line for line in err.splitlines() if "problem" in line)
     n = int(head.split("error: ")[-1].split()[0])

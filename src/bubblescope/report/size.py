@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import html
 from pathlib import Path
+from typing import Final
 
 import pandas as pd
 import plotly.graph_objects as go
@@ -18,14 +19,13 @@ from rich.table import Table
 from bubblescope.model.web import Web
 from bubblescope.report.base import Section
 from bubblescope.size.card import CardOptions, SizeCard, bubble_card
-from bubblescope.size.data import InputFiles, default_rates, load_inputs, resolve_data_dir
+from bubblescope.size.data import default_rates, load_inputs, resolve_data_dir
 
 __all__ = ["card_for", "headline", "rich_card", "section"]
 
 
 def card_for(web: Web | None, data_dir: Path | str | None = None,
-             options: CardOptions | None = None, web_error: str = "",
-             files: InputFiles | None = None) -> SizeCard:
+             options: CardOptions | None = None, web_error: str = "") -> SizeCard:
     """Compute the bubble card for ``web``.
 
     The vendor data directory is resolved as for ``bubblescope size``
@@ -35,7 +35,7 @@ def card_for(web: Web | None, data_dir: Path | str | None = None,
     """
     ddir = resolve_data_dir(data_dir)
     opts = options or CardOptions(rates=default_rates(ddir))
-    return bubble_card(load_inputs(ddir, web, web_error, files), opts)
+    return bubble_card(load_inputs(ddir, web, web_error), opts)
 
 
 def headline(card: SizeCard) -> str:
@@ -71,27 +71,32 @@ def section(card: SizeCard) -> Section:
 
 def _detail_tables(card: SizeCard) -> list[str]:
     """The tables behind the card's web figures (USD bn; shares in %)."""
+    return _money_tables(card) + _link_tables(card)
+
+
+#: Columns holding a share in 0..1, shown in percent.
+_PCT: Final = frozenset({"on_share", "off_share", "debt_share", "share", "round_trip_share"})
+
+
+def _titled(title: str, frame: pd.DataFrame) -> str:
+    shown = frame.copy()
+    for col in _PCT & set(shown.columns):
+        shown[col] = shown[col].map(lambda v: f"{100 * v:.1f}%")
+    return f"<h3>{html.escape(title)}</h3>" + _frame_html(shown)
+
+
+def _money_tables(card: SizeCard) -> list[str]:
     out: list[str] = []
-    pct = {"on_share", "off_share", "debt_share", "share", "round_trip_share"}
-
-    def table(title: str, frame: pd.DataFrame) -> None:
-        shown = frame.copy()
-        for col in pct & set(shown.columns):
-            shown[col] = shown[col].map(lambda v: f"{100 * v:.1f}%")
-        out.append(f"<h3>{html.escape(title)}</h3>" + _frame_html(shown))
-
     if card.revenue is not None:
         r = card.revenue
-        table(f"Revenue gap {r.year} per sector (USD bn; coverage = AI revenue / (capex + "
-              "commitments))", r.by_sector)
-        table(f"Revenue gap {r.year} per entity (USD bn)", r.by_entity)
+        out += [_titled(f"Revenue gap {r.year} per sector (USD bn; coverage = AI revenue / "
+                        "(capex + commitments))", r.by_sector),
+                _titled(f"Revenue gap {r.year} per entity (USD bn)", r.by_entity)]
     if card.debt is not None:
         d = card.debt
-        cols = ["entity", "sector", "capex", "on_bs", "off_bs", "on_share", "off_share",
-                "debt_share"]
-        table(f"Debt mix of {d.year} capex per entity (USD bn; SPVs looked through)",
-              d.by_entity[cols])
-        table(f"Debt mix of {d.year} capex per sector (USD bn)", d.by_sector)
+        out += [_titled(f"Debt mix of {d.year} capex per entity (USD bn; SPVs looked through)",
+                        d.by_entity),
+                _titled(f"Debt mix of {d.year} capex per sector (USD bn)", d.by_sector)]
     if card.spv is not None:
         s = card.spv
         seed = "" if s.seed_share is None else (f"; the seed's ${s.seed_debt:,.1f}bn is "
@@ -99,27 +104,36 @@ def _detail_tables(card: SizeCard) -> list[str]:
         out.append(f"<p>{html.escape(s.tenant)} carries ${s.carried:,.1f}bn of SPV debt "
                    f"({html.escape(', '.join(s.spvs))}), {s.share:.1%} of the seed's "
                    f"${s.industry_capex:,.0f}bn industry capex{html.escape(seed)}.</p>")
+    return out
+
+
+def _link_tables(card: SizeCard) -> list[str]:
+    out: list[str] = []
     if card.cycles is not None and card.cycles.cycles:
         rows = [{"cycle": " → ".join((*k.nodes, k.nodes[0])), "smallest leg": k.smallest,
                  "legs": ", ".join("/".join(h.legs) for h in k.hops)}
                 for k in card.cycles.cycles[:15]]
-        table(f"Financing cycles (top {len(rows)} of {len(card.cycles.cycles)}, USD bn)",
-              pd.DataFrame(rows))
+        out.append(_titled(f"Financing cycles (top {len(rows)} of {len(card.cycles.cycles)}, "
+                           "USD bn)", pd.DataFrame(rows)))
     if card.round_trips is not None and card.round_trips.firms:
         rt = card.round_trips
-        table("Round-trip revenue share per firm (own money coming back)",
-              pd.DataFrame([{"firm": f, "round_trip_share": rt.share(f)} for f in rt.firms]))
+        out.append(_titled("Round-trip revenue share per firm (own money coming back)",
+                           pd.DataFrame([{"firm": f, "round_trip_share": rt.share(f)}
+                                         for f in rt.firms])))
     if card.roles is not None and card.roles.multi:
-        table("Entities in several roles", pd.DataFrame(
-            [{"entity": e, "roles": ", ".join(card.roles.roles[e])} for e in card.roles.multi]))
+        roles = card.roles
+        out.append(_titled("Entities in several roles", pd.DataFrame(
+            [{"entity": e, "roles": ", ".join(roles.roles[e])} for e in roles.multi])))
     if card.concentration is not None:
         k = card.concentration
-        table(f"{k.supplier} customers ({k.basis}; HHI {k.hhi:.2f})", pd.DataFrame(
-            {"customer": k.customers, "revenue": k.amounts, "share": k.shares}))
+        out.append(_titled(f"{k.supplier} customers ({k.basis}; HHI {k.hhi:.2f})", pd.DataFrame(
+            {"customer": k.customers, "revenue": k.amounts, "share": k.shares})))
     if card.gdp is not None:
-        table("Real GDP growth with and without AI investment (pp, annualised)", pd.DataFrame(
-            [{"quarter": q.quarter, "growth": q.gdp_growth, "AI": q.ai, "growth ex-AI": q.ex_ai,
-              "flags": "; ".join(q.flags)} for q in card.gdp.quarters]))
+        out.append(_titled("Real GDP growth with and without AI investment (pp, annualised)",
+                           pd.DataFrame([{"quarter": q.quarter, "growth": q.gdp_growth,
+                                          "AI": q.ai, "growth ex-AI": q.ex_ai,
+                                          "flags": "; ".join(q.flags)}
+                                         for q in card.gdp.quarters])))
     return out
 
 

@@ -87,7 +87,8 @@ class SpvComparison:
     """SPV debt a tenant carries (looked through) against industry capex, beside the seed's.
 
     ``industry_capex`` is the seed's industry capex claim (``ai_capex_2025``), the
-    benchmark the seed's "≈ 5 %" uses; ``seed_debt`` the seed's SPV debt (``meta_spv_debt``).
+    benchmark the seed's "≈ 5 %" uses; ``seed_debt`` the seed's SPV debt for the tenant
+    (``<tenant>_spv_debt``, e.g. ``meta_spv_debt``), ``None`` when the seed gives none.
     """
 
     tenant: str
@@ -235,13 +236,16 @@ def _web_parts(inputs: SizeInputs, opt: CardOptions, missing: list[str]) -> dict
 
 
 def _spv(inputs: SizeInputs, debt: DebtMix, opt: CardOptions) -> SpvComparison:
-    links = [k for k in debt.links if k.tenant == opt.spv_tenant]
+    tenant = opt.spv_tenant
+    links = [k for k in debt.links if k.tenant == tenant]
+    if not links:
+        raise ScenarioError(f"{tenant} leases from no SPV in the web")
     capex = _claim(inputs, "ai_capex_2025")
-    if not links or capex is None or capex <= 0:
-        raise ScenarioError(f"{opt.spv_tenant} leases from no SPV in the web, or the seed's "
-                            "industry capex (ai_capex_2025) is missing")
-    return SpvComparison(opt.spv_tenant, tuple(k.spv for k in links),
-                         sum(k.part for k in links), capex, _claim(inputs, "meta_spv_debt"))
+    if capex is None or capex <= 0:
+        raise ScenarioError("the seed's industry capex (ai_capex_2025) is missing or not "
+                            "positive")
+    return SpvComparison(tenant, tuple(k.spv for k in links), sum(k.part for k in links),
+                         capex, _claim(inputs, f"{tenant}_spv_debt"))
 
 
 def _sequoia(web: Web, opt: CardOptions) -> SequoiaResult:

@@ -12,8 +12,9 @@ import csv
 import os
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
+from functools import partial
 from pathlib import Path
-from typing import Any, Final
+from typing import Any, Final, TypeVar
 
 import yaml
 
@@ -46,6 +47,8 @@ __all__ = [
     "read_series_csv",
     "resolve_data_dir",
 ]
+
+T = TypeVar("T")
 
 RATE_CHOICES: Final[tuple[str, ...]] = ("baa", "treasury_bbb", "aaa", "treasury_const")
 #: Environment variable naming the vendor data directory.
@@ -194,15 +197,7 @@ def _vendor_rates(root: Path, treasury: Series) -> dict[str, Series]:
                                  missing=(".", "") if freq == "D" else ())
         return resample_mean(series, "M", min_obs=10) if freq == "D" else series
 
-    loaded: dict[str, Series] = {}
-    issues: list[Issue] = []
-    for key in ("bbb_oas", "aaa_oas", "baa", "aaa"):
-        try:
-            loaded[key] = fred(key)
-        except DataError as exc:  # every file is checked before any error is raised
-            issues += exc.issues
-    if issues:
-        raise DataError(issues)
+    loaded = _load_all({key: partial(fred, key) for key in ("bbb_oas", "aaa_oas", "baa", "aaa")})
     bbb = add(treasury, loaded["bbb_oas"], "treasury_bbb", "10y Treasury + ICE BofA BBB OAS")
     aaa_proxy = add(treasury, loaded["aaa_oas"], "treasury_aaa",
                     "10y Treasury + ICE BofA AAA OAS")
@@ -342,14 +337,19 @@ def load_inputs(data_dir: Path | str | None = None, web: Web | None = None,
     lists the problems of all of them.
     """
     f = files or InputFiles()
-    loaders: dict[str, Callable[[], object]] = {
+    loaders: dict[str, Callable[[], Any]] = {
         "gdp": lambda: load_gdp(f.gdp), "rates": lambda: load_rates(data_dir),
         "flows": lambda: read_flow_shares(f.flows), "claims": read_seed_claims,
         "rubric": lambda: load_rubric(f.rubric),
         "generations": lambda: read_generations(f.scaling),
         "contributions": lambda: read_contributions(f.contributions),
     }
-    loaded: dict[str, Any] = {}
+    return SizeInputs(web=web, web_error=web_error, **_load_all(loaders))
+
+
+def _load_all(loaders: Mapping[str, Callable[[], T]]) -> dict[str, T]:
+    """Run every loader, then raise one :class:`DataError` with the issues of all that failed."""
+    loaded: dict[str, T] = {}
     issues: list[Issue] = []
     for key, load in loaders.items():
         try:
@@ -358,4 +358,4 @@ def load_inputs(data_dir: Path | str | None = None, web: Web | None = None,
             issues += exc.issues
     if issues:
         raise DataError(issues)
-    return SizeInputs(web=web, web_error=web_error, **loaded)
+    return loaded

@@ -44,6 +44,10 @@ class SpvLink:
     part: float
     lease: str
 
+    def __str__(self) -> str:
+        return (f"{self.spv} debt {self.spv_debt:g}bn → {self.tenant} {self.part:g}bn "
+                f"(lease {self.lease})")
+
 
 @dataclass(frozen=True)
 class DebtMix:
@@ -52,9 +56,13 @@ class DebtMix:
     year: int
     by_entity: pd.DataFrame
     undated: int
-    spv_links: tuple[str, ...]
-    aggregates: Mapping[str, float] = field(default_factory=dict)
     links: tuple[SpvLink, ...] = ()
+    aggregates: Mapping[str, float] = field(default_factory=dict)
+
+    @property
+    def spv_links(self) -> tuple[str, ...]:
+        """Each SPV link as one line of text."""
+        return tuple(str(k) for k in self.links)
 
     @property
     def by_sector(self) -> pd.DataFrame:
@@ -101,8 +109,6 @@ def debt_mix(web: Web, year: int, include_undated: bool = True) -> DebtMix:
         else:
             off[c.obligor] += c.amount
     links = _look_through(web, spv_debt, off)
-    text = tuple(f"{k.spv} debt {k.spv_debt:g}bn → {k.tenant} {k.part:g}bn (lease {k.lease})"
-                 for k in links)
     rows, aggregates = [], {}
     skip = aggregate_ids(web)
     for e in web.entities:
@@ -115,7 +121,7 @@ def debt_mix(web: Web, year: int, include_undated: bool = True) -> DebtMix:
         rows.append({"entity": e.id, "sector": e.kind, "capex": fig.value,
                      "on_bs": on.get(e.id, 0.0), "off_bs": off.get(e.id, 0.0)})
     frame = pd.DataFrame(rows, columns=["entity", "sector", "capex", "on_bs", "off_bs"])
-    return DebtMix(year, _with_shares(frame), undated, text, aggregates, links)
+    return DebtMix(year, _with_shares(frame), undated, links, aggregates)
 
 
 def _counts(start: dt.date | None, year: int, include_undated: bool) -> bool:

@@ -128,12 +128,9 @@ def card_details(card: SizeCard) -> Json:
             "years": b.years, "exponential_usd_bn": b.exponential, "linear_usd_bn": b.linear}
     if card.gdp is not None:
         g = card.gdp
-        lo, hi = g.sensitivity()
+        window_numbers = next(f.numbers for f in card.figures if f.key == "gdp")
         out["gdp"] = {
-            "window": list(g.window), "ai_share": g.window_share, "growth_pp": g.window_growth,
-            "ai_pp": g.window_ai, "growth_ex_ai_pp": g.window_growth - g.window_ai,
-            "ai_share_growth_minus_0_5pp": lo, "ai_share_growth_plus_0_5pp": hi,
-            "seed_ai_share": g.claim,
+            "window": list(g.window), **window_numbers, "seed_ai_share": g.claim,
             "quarters": [{"quarter": q.quarter, "gdp_growth_pp": q.gdp_growth, "ai_pp": q.ai,
                           "growth_ex_ai_pp": q.ex_ai, "used": list(q.used),
                           "flags": list(q.flags)} for q in g.quarters]}
