@@ -32,7 +32,7 @@ from bubblescope.signals.critical import monte_carlo_cv
 from bubblescope.signals.lppls import SearchBox, confidence
 from bubblescope.signals.psy import PsyConfig, psy_statistics
 from bubblescope.signals.registry import load_named
-from bubblescope.signals.series import make_series
+from bubblescope.signals.series import PriceSeries, make_series
 
 OUT = Path(__file__).resolve().parents[1] / "docs" / "benchmarks" / "signals.md"
 WINDOW, SMALLEST, INNER = 120, 30, 5
@@ -65,6 +65,15 @@ def _readme_data() -> tuple[np.ndarray, np.ndarray, list[str]]:
     dates = [str(d) for d in data["Date"]]
     ordinal = np.array([datetime.strptime(d, "%Y-%m-%d").toordinal() for d in dates], float)
     return ordinal, np.log(data["Adj Close"].to_numpy(float)), dates
+
+
+def _readme_windows(outer: int) -> tuple[PriceSeries, np.ndarray, np.ndarray]:
+    """The README series, its end indices at stride ``outer`` and the window lengths."""
+    _, logp, dates = _readme_data()
+    d = np.array(dates, dtype="datetime64[D]")
+    s = make_series("nasdaq-readme", d, np.exp(logp), "lppls README data")
+    lengths = np.arange(WINDOW, SMALLEST, -INNER)[::-1]  # 35 .. 120, as the package slices
+    return s, np.arange(WINDOW - 1, len(s), outer), lengths
 
 
 def _cpu_children() -> float:
@@ -129,11 +138,7 @@ def bench_ours(outer: int, repeat: int = 1) -> tuple[list[float], list[float], n
 
     Returns wall times, CPU times (all numba threads of this process) and the SSE array.
     """
-    _, logp, dates = _readme_data()
-    d = np.array(dates, dtype="datetime64[D]")
-    s = make_series("nasdaq-readme", d, np.exp(logp), "lppls README data")
-    ends = np.arange(WINDOW - 1, len(s), outer)
-    lengths = np.arange(WINDOW, SMALLEST, -INNER)[::-1]  # 35 .. 120, as the package slices
+    s, ends, lengths = _readme_windows(outer)
     confidence(s, rng=np.random.default_rng(0), ends=ends[:2], lengths=lengths)  # compile
     times, cpu = [], []
     for _ in range(repeat):
@@ -147,11 +152,7 @@ def bench_ours(outer: int, repeat: int = 1) -> tuple[list[float], list[float], n
 def bench_reference(outer: int) -> np.ndarray:
     """In-box reference SSE: a far more thorough search of the same box (dense 24×10×20 grid,
     20 grid and 20 random starts per window, all run to convergence and polished)."""
-    _, logp, dates = _readme_data()
-    d = np.array(dates, dtype="datetime64[D]")
-    s = make_series("nasdaq-readme", d, np.exp(logp), "lppls README data")
-    ends = np.arange(WINDOW - 1, len(s), outer)
-    lengths = np.arange(WINDOW, SMALLEST, -INNER)[::-1]
+    s, ends, lengths = _readme_windows(outer)
     c = confidence(s, rng=np.random.default_rng(1), ends=ends, lengths=lengths, n_top=20,
                    n_random=20, box=SearchBox(grid=(24, 10, 20)), max_eval=3000, n_full=40,
                    n_polish=3)

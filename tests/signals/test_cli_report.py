@@ -111,6 +111,7 @@ def test_cli_trend_min_duration_bootstrap(capsys: pytest.CaptureFixture[str]) ->
     assert wb["critical_values"]["reps"] == 40  # type: ignore[index]
     assert wb["trend"] is True
     assert wb["min_duration"] == 24
+    assert wb["episodes"]  # the check below is not vacuous
     assert all(e["duration"] >= 24 for e in wb["episodes"])  # type: ignore[attr-defined]
     assert wb["gsadf"]["value"] != mc["gsadf"]["value"]  # type: ignore[index]
     assert app_main([*argv, "--bootstrap", "5"]) == 2

@@ -17,7 +17,13 @@ from bubblescope.model._typing import FloatArray
 from bubblescope.model.errors import ScenarioError
 from bubblescope.signals.critical import CriticalValues, monte_carlo_cv, wild_bootstrap_cv
 from bubblescope.signals.datestamp import PsyResult, psy_analysis, psy_input
-from bubblescope.signals.lppls import LpplsConfidence, LpplsFit, confidence, fit_lppls
+from bubblescope.signals.lppls import (
+    LpplsConfidence,
+    LpplsFit,
+    confidence,
+    confidence_applies,
+    fit_lppls,
+)
 from bubblescope.signals.psy import IC, PsyConfig
 from bubblescope.signals.registry import REGISTRY, Transform, find_data_dir, resolve_series
 from bubblescope.signals.series import PriceSeries
@@ -141,13 +147,10 @@ def run_signals(series: PriceSeries, transform: str, config: PsyConfig, *, reps:
     """
     rng = np.random.default_rng(seed)
     y = psy_input(series, config, transform)
-    if bootstrap:
-        cv = _bootstrap(y, config, bootstrap, rng, quiet)
-    else:
-        cv = _critical(len(series), config, reps, rng, cache_dir, quiet)
+    cv = _critical(y, config, reps, bootstrap, rng, cache_dir, quiet)
     psy = psy_analysis(series, cv, config, transform=transform, min_duration=min_duration)
     conf = None
-    if lppls and series.frequency == "daily" and len(series) >= 750 and (series.values > 0).all():
+    if lppls and confidence_applies(series):
         conf = confidence(series, rng=rng)
     return psy, conf
 
@@ -170,26 +173,20 @@ def _ic(value: str) -> IC:
     return "aic" if value == "aic" else "bic" if value == "bic" else "fixed"
 
 
-def _critical(T: int, cfg: PsyConfig, reps: int, rng: np.random.Generator,
-              cache_dir: Path | None, quiet: bool) -> CriticalValues:
+def _critical(y: FloatArray, cfg: PsyConfig, reps: int, bootstrap: int,
+              rng: np.random.Generator, cache_dir: Path | None, quiet: bool) -> CriticalValues:
+    """Wild-bootstrap critical values of ``y`` when ``bootstrap`` > 0, else the Monte Carlo."""
+    T, n = y.shape[0], bootstrap or reps
+    what = (f"wild bootstrap ({n} resamples" if bootstrap else f"critical values ({n} reps")
     with Progress(console=console, disable=quiet, transient=True) as bar:
-        task = bar.add_task(f"critical values ({reps} reps, T={T})", total=reps)
+        task = bar.add_task(f"{what}, T={T})", total=n)
 
         def tick(done: int, total: int) -> None:
             bar.update(task, completed=done)
 
-        return monte_carlo_cv(T, cfg, reps=reps, rng=rng, cache_dir=cache_dir, progress=tick)
-
-
-def _bootstrap(y: FloatArray, cfg: PsyConfig, reps: int, rng: np.random.Generator,
-               quiet: bool) -> CriticalValues:
-    with Progress(console=console, disable=quiet, transient=True) as bar:
-        task = bar.add_task(f"wild bootstrap ({reps} resamples, T={y.shape[0]})", total=reps)
-
-        def tick(done: int, total: int) -> None:
-            bar.update(task, completed=done)
-
-        return wild_bootstrap_cv(y, cfg, reps=reps, rng=rng, progress=tick)
+        if bootstrap:
+            return wild_bootstrap_cv(y, cfg, reps=n, rng=rng, progress=tick)
+        return monte_carlo_cv(T, cfg, reps=n, rng=rng, cache_dir=cache_dir, progress=tick)
 
 
 def _print(s: PriceSeries, psy: PsyResult, conf: LpplsConfidence | None, settings: Settings,

@@ -11,11 +11,12 @@ import numpy as np
 import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
+from bubblescope.model._typing import IntArray
 from bubblescope.model.errors import DataError
 from bubblescope.report.base import Section
 from bubblescope.signals.critical import CriticalValues, monte_carlo_cv
 from bubblescope.signals.datestamp import PsyResult, psy_analysis
-from bubblescope.signals.lppls import LpplsConfidence, confidence
+from bubblescope.signals.lppls import LpplsConfidence, confidence, confidence_applies
 from bubblescope.signals.registry import load_named
 from bubblescope.signals.series import PriceSeries
 
@@ -104,7 +105,7 @@ def latest_signals(
 
 
 def report_confidence(series: PriceSeries, *, seed: int = 0, step: int = REPORT_STEP,
-                      lengths: np.ndarray | None = None) -> LpplsConfidence | None:
+                      lengths: IntArray | None = None) -> LpplsConfidence | None:
     """LPPLS confidence over the history of ``series`` for the report's panel.
 
     End dates every ``step`` observations from the first with a full 750-day window, and
@@ -112,10 +113,10 @@ def report_confidence(series: PriceSeries, *, seed: int = 0, step: int = REPORT_
     daily, too short or not positive (the section then says why the panel is absent).
     """
     lens = REPORT_LENGTHS if lengths is None else np.asarray(lengths, dtype=np.int64)
-    if not _lppls_ok(series, int(lens.max())):
+    longest = int(lens.max())
+    if not confidence_applies(series, longest):
         return None
-    ends = np.unique(np.append(np.arange(int(lens.max()) - 1, len(series), step),
-                               len(series) - 1))
+    ends = np.unique(np.append(np.arange(longest - 1, len(series), step), len(series) - 1))
     return confidence(series, rng=np.random.default_rng(seed), ends=ends, lengths=lens)
 
 
@@ -158,17 +159,12 @@ def _confidence_panel(fig: go.Figure, conf: LpplsConfidence) -> None:
 def _confidence_text(series: PriceSeries, conf: LpplsConfidence | None) -> str:
     if conf is None:
         why = ("a daily series of at least 750 positive prices is needed"
-               if not _lppls_ok(series, 750) else "not requested")
+               if not confidence_applies(series) else "not requested")
         return f"LPPLS confidence indicator: not computed ({why})."
     i = int(np.argmax(conf.positive))
     return (f"{conf}. Highest positive confidence {conf.positive[i]:.0%} on {conf.dates[i]}; "
             f"{conf.lengths.shape[0]} windows of {conf.lengths[0]}…{conf.lengths[-1]} trading "
             f"days per end date.")
-
-
-def _lppls_ok(series: PriceSeries, longest: int) -> bool:
-    return (series.frequency == "daily" and len(series) >= longest
-            and bool((series.values > 0).all()))
 
 
 def _titles(psy: PsyResult, conf: LpplsConfidence | None) -> tuple[str, ...]:

@@ -161,9 +161,8 @@ def psy_input(series: PriceSeries, config: PsyConfig, transform: str) -> FloatAr
     T = len(series)
     w = config.resolved_window(T)
     need = max(w, config.lag + int(config.trend) + 5, MIN_OBSERVATIONS)
-    what = f"the PSY tests (default window {w}" if config.window is None else f"window {w} ("
-    require_length(series, need, f"{what}{', ' if config.window is None else ''}lag "
-                   f"{config.lag}{', trend' if config.trend else ''})")
+    what = f"the PSY tests (default window {w}, " if config.window is None else f"window {w} ("
+    require_length(series, need, f"{what}lag {config.lag}{', trend' if config.trend else ''})")
     if transform == "level":
         return np.asarray(series.values, dtype=np.float64)
     require_positive(series, "the log of prices",

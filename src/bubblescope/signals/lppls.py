@@ -29,6 +29,7 @@ __all__ = [
     "LpplsFit",
     "SearchBox",
     "confidence",
+    "confidence_applies",
     "fit_lppls",
     "years",
 ]
@@ -283,6 +284,12 @@ def confidence(
     qual = _qualify(t, e, lens, par, sse, flt)
     return LpplsConfidence(series.name, series.start, series.dates[e], e, lens, t, par, sse, conv,
                            qual, flt)
+
+
+def confidence_applies(series: PriceSeries, longest: int = 750) -> bool:
+    """Whether :func:`confidence` suits ``series``: daily, ``longest`` or more positive prices."""
+    return (series.frequency == "daily" and len(series) >= longest
+            and bool((series.values > 0).all()))
 
 
 def _prepare(series: PriceSeries, minimum: int) -> tuple[FloatArray, FloatArray]:

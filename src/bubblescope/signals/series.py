@@ -204,7 +204,7 @@ def parse_bound(text: str, *, end: bool) -> np.datetime64:
         last = calendar.monthrange(year, month)[1]
         day = int(parts[2]) if len(parts) > 2 else (last if end else 1)
         return np.datetime64(dt.date(year, month, day).isoformat(), "D")
-    except (ValueError, calendar.IllegalMonthError) as exc:
+    except ValueError as exc:  # calendar.IllegalMonthError is a ValueError
         raise ScenarioError(
             f"dates must be YYYY, YYYY-MM or YYYY-MM-DD, got {text!r}") from exc
 
