@@ -16,14 +16,9 @@ import yaml
 
 from bubblescope.cli import app_main
 from bubblescope.data import data_path
+from bubblescope.datadir import DATA_ENV, resolve_data_dir
 from bubblescope.model import DataError, Web
-from bubblescope.size.data import (
-    DATA_ENV,
-    load_gdp,
-    load_rates,
-    load_rubric,
-    resolve_data_dir,
-)
+from bubblescope.size.data import load_gdp, load_rates, load_rubric
 
 VENDOR = ("fred_BAA_monthly.csv", "fred_AAA_monthly.csv", "fred_BAMLC0A4CBBB.csv",
           "fred_BAMLC0A1CAAA.csv")

@@ -10,7 +10,6 @@ or ``--no-montecarlo`` to skip it), or a stored run (``--montecarlo RUN_ID``).
 from __future__ import annotations
 
 import html
-import os
 from collections.abc import Callable
 from dataclasses import dataclass, replace
 from pathlib import Path
@@ -22,9 +21,10 @@ from rich.console import Group, RenderableType
 import bubblescope
 from bubblescope.cli.common import DbOption, JsonOption, console, default_db, print_json
 from bubblescope.cli.montecarlo import mc_payload, stored_result
-from bubblescope.cli.signals import DATA_ENV, default_cache_dir, run_signals
+from bubblescope.cli.signals import default_cache_dir, run_signals
 from bubblescope.cli.size import card_payload
 from bubblescope.cli.stress import stress_payload
+from bubblescope.datadir import resolve_data_dir
 from bubblescope.model.errors import ScenarioError
 from bubblescope.model.web import Web
 from bubblescope.report import html as report_html
@@ -35,7 +35,7 @@ from bubblescope.report import stress as report_stress
 from bubblescope.report import web as report_web
 from bubblescope.report.base import Section
 from bubblescope.signals.psy import PsyConfig
-from bubblescope.signals.registry import AI_NAMES, find_data_dir, resolve_series
+from bubblescope.signals.registry import AI_NAMES, resolve_series
 from bubblescope.stress import load_preset
 from bubblescope.stress import run as run_stress
 from bubblescope.stress.compile import compile_web
@@ -92,7 +92,7 @@ def _size_part(web: Web, options: RunOptions) -> Part:
 
 def _signals_part(web: Web, options: RunOptions) -> Part:
     del web  # market signals read prices, not the web
-    data_dir = find_data_dir(options.data_dir, os.environ.get(DATA_ENV), Path.cwd())
+    data_dir = resolve_data_dir(options.data_dir)
     cache = default_cache_dir()
     latest = report_signals.latest_signals(AI_NAMES, data_dir, cache_dir=cache)
     series, transform = resolve_series(REPORT_SERIES, data_dir)

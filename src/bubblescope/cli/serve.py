@@ -2,18 +2,17 @@
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
 from typing import Annotated
 
 import typer
 
 from bubblescope.cli.common import err_console
+from bubblescope.datadir import DATA_ENV, resolve_data_dir
 
-__all__ = ["DATA_DIR_ENV", "TOKEN_ENV", "register", "serve"]
+__all__ = ["TOKEN_ENV", "register", "serve"]
 
 TOKEN_ENV = "BUBBLESCOPE_TOKEN"
-DATA_DIR_ENV = "BUBBLESCOPE_DATA_DIR"
 
 
 def serve(
@@ -27,7 +26,7 @@ def serve(
         help="Web directory to show instead of the bundled default.",
     )] = None,
     data_dir: Annotated[Path | None, typer.Option(
-        help=f"Directory of extra price series (default: ${DATA_DIR_ENV} or ../shared/data).",
+        help=f"Directory of extra price series (default: ${DATA_ENV} or ../shared/data).",
     )] = None,
 ) -> None:
     """Serve the dashboard: the web, stress, signals and data pages and their JSON API."""
@@ -35,9 +34,8 @@ def serve(
 
     from bubblescope import load_web
     from bubblescope.dashboard import Settings, create_app
-    from bubblescope.signals import find_data_dir
 
-    found = find_data_dir(data_dir, os.environ.get(DATA_DIR_ENV), Path.cwd())
+    found = resolve_data_dir(data_dir)
     settings = Settings(host=host, port=port, token=token, data_dir=found)
     app = create_app(settings, load_web(str(web)) if web is not None else None)
     where = f"http://{host}:{port}/" + ("?token=…" if token else "")

@@ -13,6 +13,7 @@ from rich.progress import Progress
 from rich.table import Table
 
 from bubblescope.cli.common import JsonOption, console, print_json
+from bubblescope.datadir import DATA_ENV, resolve_data_dir
 from bubblescope.model._typing import FloatArray
 from bubblescope.model.errors import ScenarioError
 from bubblescope.signals.critical import CriticalValues, monte_carlo_cv, wild_bootstrap_cv
@@ -25,13 +26,12 @@ from bubblescope.signals.lppls import (
     fit_lppls,
 )
 from bubblescope.signals.psy import IC, PsyConfig
-from bubblescope.signals.registry import REGISTRY, Transform, find_data_dir, resolve_series
+from bubblescope.signals.registry import REGISTRY, Transform, resolve_series
 from bubblescope.signals.series import PriceSeries
 
-__all__ = ["CACHE_ENV", "DATA_ENV", "Settings", "default_cache_dir", "register", "run_signals"]
+__all__ = ["CACHE_ENV", "Settings", "default_cache_dir", "register", "run_signals"]
 
 CACHE_ENV = "BUBBLESCOPE_CACHE"
-DATA_ENV = "BUBBLESCOPE_DATA_DIR"
 
 
 def default_cache_dir() -> Path:
@@ -91,7 +91,7 @@ def signals(
         raise ScenarioError(f"--transform must be log, level or auto, got {transform!r}")
     if bootstrap < 0 or (0 < bootstrap < 10):
         raise ScenarioError(f"--bootstrap must be 0 or >= 10 resamples, got {bootstrap}")
-    ddir = find_data_dir(data_dir, os.environ.get(DATA_ENV), Path.cwd())
+    ddir = resolve_data_dir(data_dir)
     full, default_transform = resolve_series(series, ddir, date_col=date_col,
                                              value_col=value_col)
     s = _select(full, start, end)

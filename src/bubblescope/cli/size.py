@@ -13,6 +13,7 @@ import typer
 
 import bubblescope
 from bubblescope.cli.common import JsonOption, console, print_json
+from bubblescope.datadir import resolve_data_dir
 from bubblescope.model.errors import ScenarioError
 from bubblescope.report.size import rich_card
 from bubblescope.size.card import CardOptions, SizeCard, bubble_card
@@ -21,7 +22,6 @@ from bubblescope.size.data import (
     InputFiles,
     default_rates,
     load_inputs,
-    resolve_data_dir,
 )
 from bubblescope.size.payload import card_payload
 from bubblescope.size.wicksell import WicksellConfig

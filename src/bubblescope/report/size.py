@@ -16,10 +16,11 @@ import pandas as pd
 import plotly.graph_objects as go
 from rich.table import Table
 
+from bubblescope.datadir import resolve_data_dir
 from bubblescope.model.web import Web
 from bubblescope.report.base import Section
 from bubblescope.size.card import CardOptions, SizeCard, bubble_card
-from bubblescope.size.data import default_rates, load_inputs, resolve_data_dir
+from bubblescope.size.data import default_rates, load_inputs
 
 __all__ = ["card_for", "headline", "rich_card", "section"]
 
@@ -29,7 +30,7 @@ def card_for(web: Web | None, data_dir: Path | str | None = None,
     """Compute the bubble card for ``web``.
 
     The vendor data directory is resolved as for ``bubblescope size``
-    (:func:`bubblescope.size.data.resolve_data_dir`: ``data_dir``, else
+    (:func:`bubblescope.datadir.resolve_data_dir`: ``data_dir``, else
     ``$BUBBLESCOPE_DATA_DIR``, else ``../shared/data`` when it exists); the rates default to
     ``baa`` when a directory is found, else ``treasury_const``.
     """

@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Literal
 
+from bubblescope.datadir import find_data_dir
 from bubblescope.model.errors import DataError, ScenarioError
 from bubblescope.signals.loaders import read_series
 from bubblescope.signals.psy import IC
@@ -103,23 +104,6 @@ REGISTRY: Mapping[str, SeriesSpec] = {
 #: The AI names ``bubblescope run`` summarises.
 AI_NAMES: tuple[str, ...] = ("nvda", "msft", "meta", "orcl", "amzn", "googl", "amd", "avgo",
                              "qqq")
-
-
-def find_data_dir(explicit: Path | None, env_value: str | None, cwd: Path) -> Path | None:
-    """Pick the data directory: ``explicit``, else ``env_value``, else ``../shared/data``.
-
-    ``../shared/data`` is tried beside ``cwd`` and beside the source checkout; the first that
-    exists wins. Returns ``None`` when nothing is given and no default exists.
-    """
-    if explicit is not None:
-        return explicit
-    if env_value:
-        return Path(env_value)
-    repo = Path(__file__).resolve().parents[3]
-    for cand in (cwd.parent / "shared" / "data", repo.parent / "shared" / "data"):
-        if cand.is_dir():
-            return cand
-    return None
 
 
 def load_named(name: str, data_dir: Path | None = None) -> PriceSeries:

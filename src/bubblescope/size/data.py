@@ -9,7 +9,6 @@ folder laid out like ``../shared/data``, to read them.
 from __future__ import annotations
 
 import csv
-import os
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from functools import partial
@@ -29,7 +28,6 @@ from bubblescope.size.series import Series, Unit, add, make_series, resample_mea
 from bubblescope.size.wicksell import FlowShare
 
 __all__ = [
-    "DATA_ENV",
     "RATE_CHOICES",
     "InputFiles",
     "SeedClaim",
@@ -45,14 +43,12 @@ __all__ = [
     "read_generations",
     "read_seed_claims",
     "read_series_csv",
-    "resolve_data_dir",
 ]
 
 T = TypeVar("T")
 
 RATE_CHOICES: Final[tuple[str, ...]] = ("baa", "treasury_bbb", "aaa", "treasury_const")
 #: Environment variable naming the vendor data directory.
-DATA_ENV: Final = "BUBBLESCOPE_DATA_DIR"
 
 _GDP_FILE: Final = "us_gdp_quarterly_bea.csv"
 _VENDOR: Final[dict[str, str]] = {
@@ -62,23 +58,6 @@ _VENDOR: Final[dict[str, str]] = {
     "aaa_oas": "fred_BAMLC0A1CAAA.csv",
     "treasury": "us_treasury_10y_monthly_h15.csv",
 }
-
-
-def resolve_data_dir(explicit: Path | str | None = None, *,
-                     env: Mapping[str, str] | None = None, cwd: Path | None = None
-                     ) -> Path | None:
-    """The vendor data directory the sizing measures use: the one rule for every command.
-
-    ``explicit`` (``--data-dir``) wins; else ``$BUBBLESCOPE_DATA_DIR``; else
-    ``../shared/data`` beside the working directory or the source checkout, when it exists
-    (the same rule as :func:`bubblescope.signals.registry.find_data_dir`, which it calls).
-    ``None`` when nothing is given and no default exists: only bundled series are used.
-    """
-    from bubblescope.signals.registry import find_data_dir  # lazy: signals is heavy
-
-    environ = os.environ if env is None else env
-    given = None if explicit is None else Path(explicit)
-    return find_data_dir(given, environ.get(DATA_ENV) or None, cwd or Path.cwd())
 
 
 def default_rates(data_dir: Path | str | None) -> str:
