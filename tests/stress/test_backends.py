@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import http.server
+import os
 import socket
 import socketserver
 import threading
@@ -24,6 +25,10 @@ UNCERTAIN = parse_uncertainty({
                   "field": "ai_revenue_shock"},
     "recovery": {"dist": "beta", "a": 4, "b": 6, "field": "recovery_senior"},
 })
+
+
+#: This process's environment when the module is collected, before any cluster starts.
+ENVIRON_BEFORE_THE_CLUSTER = dict(os.environ)
 
 
 @pytest.fixture(scope="module")
@@ -169,7 +174,9 @@ def test_the_cluster_leaves_this_process_environment_alone(cluster: DaskBackend)
     # NUMBA_NUM_THREADS made every later numba compile in this process fail (CI, cold cache).
     import os
 
-    assert "NUMBA_NUM_THREADS" not in os.environ or os.environ["NUMBA_NUM_THREADS"] != "1"
+    now = {k: v for k, v in os.environ.items() if k != "PYTEST_CURRENT_TEST"}  # pytest's own
+    assert now == {k: v for k, v in ENVIRON_BEFORE_THE_CLUSTER.items()
+                   if k != "PYTEST_CURRENT_TEST"}
     seen = set(cluster.map(lambda _i, _s: os.environ.get("NUMBA_NUM_THREADS"), None, [0, 1, 2]))
     assert seen == {"1"}  # the workers do get one numba thread each
 

@@ -298,6 +298,14 @@ def scenario_file(tmp_path: Path) -> Path:
     return scen
 
 
+def stored_run_args(tmp_path: Path) -> tuple[list[str], Path]:
+    """``montecarlo`` of the test scenario, 10 paths in 4 chunks of <= 3 kept in a store in
+    ``tmp_path``; and that store."""
+    db = tmp_path / "mc.duckdb"
+    return ["montecarlo", "--scenario", str(scenario_file(tmp_path)), "--paths", "10",
+            "--chunk-size", "3", "--db", str(db)], db
+
+
 @pytest.fixture
 def cli() -> tuple[CliRunner, typer.Typer]:
     from bubblescope.cli import montecarlo as mc_cli
@@ -314,10 +322,8 @@ def test_cli_interrupt_keeps_chunks_and_resume_completes(
     from bubblescope.store.duckdb_store import open_store
 
     runner, app = cli
-    scen = scenario_file(tmp_path)
-    db = tmp_path / "mc.duckdb"
-    args = ["montecarlo", "--scenario", str(scen), "--paths", "10", "--seed", "4",
-            "--chunk-size", "3", "--db", str(db)]
+    args, db = stored_run_args(tmp_path)
+    args += ["--seed", "4"]
     full = runner.invoke(app, [*args, "--run-id", "whole", "--json"])
     assert full.exit_code == 0, full.output
     whole = json.loads(full.stdout)
@@ -370,8 +376,7 @@ def test_ctrl_c_during_a_save_stores_that_chunk_whole(
     from bubblescope.store.duckdb_store import Store, open_store
 
     runner, app = cli
-    scen = scenario_file(tmp_path)
-    db = tmp_path / "mc.duckdb"
+    args, db = stored_run_args(tmp_path)
     real_save = Store.save_result_frame
 
     def save(self: Store, *a: object, **kw: object) -> object:
@@ -380,8 +385,7 @@ def test_ctrl_c_during_a_save_stores_that_chunk_whole(
         return real_save(self, *a, **kw)  # type: ignore[arg-type]
 
     monkeypatch.setattr(Store, "save_result_frame", save)
-    cut = runner.invoke(app, ["montecarlo", "--scenario", str(scen), "--paths", "10",
-                              "--chunk-size", "3", "--db", str(db), "--run-id", "cut"])
+    cut = runner.invoke(app, [*args, "--run-id", "cut"])
     assert cut.exit_code == 130, cut.output
     assert "2 of 4 chunks stored as run 'cut' (status running). Continue with: " \
            "bubblescope montecarlo --resume cut" in " ".join(cut.stderr.split())
@@ -408,10 +412,7 @@ def test_ctrl_c_after_the_last_chunk_marks_the_run_complete(
         raise KeyboardInterrupt
 
     runner, app = cli
-    scen = scenario_file(tmp_path)
-    db = tmp_path / "mc.duckdb"
-    args = ["montecarlo", "--scenario", str(scen), "--paths", "10", "--chunk-size", "3",
-            "--db", str(db)]
+    args, db = stored_run_args(tmp_path)
     whole = runner.invoke(app, [*args, "--run-id", "whole", "--json"])
     monkeypatch.setattr(mc_cli, "open_backend", closing_interrupted)
     cut = runner.invoke(app, [*args, "--run-id", "cut"])

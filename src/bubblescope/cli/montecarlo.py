@@ -18,7 +18,7 @@ import threading
 from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import numpy as np
 import pandas as pd
@@ -73,6 +73,9 @@ from bubblescope.stress.scenario import (
 )
 from bubblescope.stress.sensitivity import OUTPUTS, Output, sobol, tornado
 
+if TYPE_CHECKING:  # the store (and DuckDB) load only when a command uses them
+    from bubblescope.store.results import RunInfo
+
 __all__ = ["chunk_frame", "chunk_from_frame", "mc_payload", "montecarlo", "register", "reverse",
            "sensitivity", "stored_result"]
 
@@ -95,6 +98,12 @@ SchedulerOption = Annotated[str | None, typer.Option(
     "--scheduler", help="Run on an existing Dask cluster at tcp://HOST:PORT.")]
 ChunkOption = Annotated[int | None, typer.Option(
     "--chunk-size", help="Paths per chunk (does not change results).", min=1)]
+ResumeOption = Annotated[str | None, typer.Option(
+    "--resume", help="Continue the stored, unfinished run RUN_ID.")]
+RunIdOption = Annotated[str | None, typer.Option(
+    "--run-id", help="Id of the new run in the store (default: mc-<time>-<4 hex>).")]
+NoStoreOption = Annotated[bool, typer.Option(
+    "--no-store", help="Do not save chunks in the store (no resume).")]
 
 
 # --- montecarlo ----------------------------------------------------------------------------
@@ -106,15 +115,12 @@ def montecarlo(
     workers: WorkersOption = None,
     scheduler: SchedulerOption = None,
     chunk_size: ChunkOption = None,
-    resume: Annotated[str | None, typer.Option(
-        "--resume", help="Continue the stored, unfinished run RUN_ID.")] = None,
-    run_id: Annotated[str | None, typer.Option(
-        "--run-id", help="Id of the new run in the store (default: mc-<time>-<4 hex>).")] = None,
+    resume: ResumeOption = None,
+    run_id: RunIdOption = None,
     web_dir: WebOption = None,
     timeout: Annotated[float, typer.Option(
         "--timeout", help="Seconds to wait for a Dask scheduler.")] = 10.0,
-    no_store: Annotated[bool, typer.Option(
-        "--no-store", help="Do not save chunks in the store (no resume).")] = False,
+    no_store: NoStoreOption = False,
     as_json: JsonOption = False,
     db: DbOption = None,
 ) -> None:
@@ -124,8 +130,8 @@ def montecarlo(
     """
     store_path = db or default_db()
     if resume is not None:
-        params, done = _resumed(store_path, resume)
-        rid = resume
+        info, done = _stored(store_path, resume, f"--resume {resume!r}")
+        params, rid = dict(info.params), resume
     else:
         params = _new_params(scenario, uncertain, paths, seed, chunk_size, web_dir)
         rid, done = run_id or f"mc-{dt.datetime.now():%Y%m%d-%H%M%S}-{secrets.token_hex(2)}", {}
@@ -158,18 +164,13 @@ def stored_result(db: Path, run_id: str) -> MonteCarloResult:
         The run is not a Monte Carlo run, or is not complete (it names the chunks stored
         and the command that finishes it).
     """
-    from bubblescope.store.duckdb_store import open_store
-
-    with open_store(db, read_only=True) as store:
-        info = store.run_info(run_id)
-    if info.kind != KIND:
-        raise ScenarioError(f"run {run_id!r} is a {info.kind} run, not a {KIND} run")
-    params, done = _resumed(db, run_id)
-    model, unc, chunks = _rebuild(params, done)
-    total = len(plan_chunks(int(params["paths"]), params["chunk_size"]))
+    info, done = _stored(db, run_id, f"run {run_id!r}", read_only=True)
+    params = info.params
     if info.status != "complete":
-        raise ScenarioError(f"run {run_id!r} is {info.status} ({len(chunks)} of {total} chunks "
+        total = len(plan_chunks(int(params["paths"]), params["chunk_size"]))
+        raise ScenarioError(f"run {run_id!r} is {info.status} ({len(done)} of {total} chunks "
                             f"stored); finish it with: bubblescope montecarlo --resume {run_id}")
+    model, unc, chunks = _rebuild(params, done)
     return run_montecarlo(model, unc, int(params["paths"]), int(params["seed"]),
                           chunk_size=params["chunk_size"], done=chunks)
 
@@ -384,17 +385,20 @@ def _rebuild(params: Mapping[str, Any], done: Mapping[int, pd.DataFrame]
     return model, unc, [chunk_from_frame(f, model, unc.names) for f in done.values()]
 
 
-def _resumed(db: Path, run_id: str) -> tuple[dict[str, Any], dict[int, pd.DataFrame]]:
+def _stored(db: Path, run_id: str, what: str, read_only: bool = False
+            ) -> tuple[RunInfo, dict[int, pd.DataFrame]]:
+    """The stored Monte Carlo run ``run_id`` and its chunks by index (``what`` names it in
+    the error when the run is of another kind)."""
     from bubblescope.store.duckdb_store import open_store
 
-    with open_store(db) as store:
+    with open_store(db, read_only=read_only) as store:
         info = store.run_info(run_id)
         if info.kind != KIND:
-            raise ScenarioError(f"--resume {run_id!r} is a {info.kind} run, not a {KIND} run")
+            raise ScenarioError(f"{what} is a {info.kind} run, not a {KIND} run")
         frame = store.load_result_frame(run_id, require_complete=False)
     done = {int(c): frame[frame["chunk"] == c].reset_index(drop=True)
             for c in frame["chunk"].unique()} if len(frame) else {}
-    return dict(info.params), done
+    return info, done
 
 
 class _Saver:

@@ -14,6 +14,9 @@ from rich.table import Table
 from bubblescope.cli.common import DbOption, JsonOption, console, print_json
 from bubblescope.cli.montecarlo import (
     ChunkOption,
+    NoStoreOption,
+    ResumeOption,
+    RunIdOption,
     SchedulerOption,
     UncertainOption,
     WorkersOption,
@@ -51,15 +54,12 @@ def stress(
     workers: WorkersOption = None,
     scheduler: SchedulerOption = None,
     chunk_size: ChunkOption = None,
-    resume: Annotated[str | None, typer.Option(
-        "--resume", help="Monte Carlo: continue the stored, unfinished run RUN_ID.")] = None,
-    run_id: Annotated[str | None, typer.Option(
-        "--run-id", help="Monte Carlo: id of the new run in the store.")] = None,
+    resume: ResumeOption = None,
+    run_id: RunIdOption = None,
     timeout: Annotated[float | None, typer.Option(
         "--timeout", help="Monte Carlo: seconds to wait for a Dask scheduler (default 10).")
     ] = None,
-    no_store: Annotated[bool, typer.Option(
-        "--no-store", help="Monte Carlo: do not save chunks in the store (no resume).")] = False,
+    no_store: NoStoreOption = False,
 ) -> None:
     """Run a crash scenario through the AI financing web: defaults, losses, GDP and jobs.
 
@@ -67,20 +67,17 @@ def stress(
     the Monte Carlo over the scenario's uncertain inputs instead, with a progress bar, chunks
     kept in the store and ``--resume`` after Ctrl-C: the same as ``bubblescope montecarlo``.
     """
-    mc_flags = {"--paths": paths, "--seed": seed, "--uncertain": uncertain,
-                "--workers": workers, "--scheduler": scheduler, "--chunk-size": chunk_size,
-                "--resume": resume, "--run-id": run_id, "--timeout": timeout,
-                "--no-store": no_store or None}
-    if any(v is not None for v in mc_flags.values()):
+    mc_args: dict[str, Any] = {
+        "paths": paths, "seed": seed, "uncertain": uncertain, "workers": workers,
+        "scheduler": scheduler, "chunk_size": chunk_size, "resume": resume, "run_id": run_id,
+        "timeout": timeout, "no_store": no_store or None}
+    given = {k: v for k, v in mc_args.items() if v is not None}  # the rest: montecarlo's defaults
+    if given:
         if quarters is not None or sets:
+            flags = ", ".join(f"--{k.replace('_', '-')}" for k in given)
             raise ScenarioError("--quarters and --set apply to a single run; with "
-                                f"{', '.join(k for k, v in mc_flags.items() if v is not None)} "
-                                "put them in a scenario YAML file (--scenario FILE)")
-        montecarlo(scenario=scenario, paths=paths or 1000, seed=seed or 0, uncertain=uncertain,
-                   workers=workers, scheduler=scheduler, chunk_size=chunk_size, resume=resume,
-                   run_id=run_id, web_dir=web_dir,
-                   timeout=10.0 if timeout is None else timeout, no_store=no_store,
-                   as_json=json_out, db=db)
+                                f"{flags} put them in a scenario YAML file (--scenario FILE)")
+        montecarlo(scenario=scenario, web_dir=web_dir, as_json=json_out, db=db, **given)
         return
     sc = resolve_scenario(scenario, quarters, sets or [])
     web = _load_web(web_dir)

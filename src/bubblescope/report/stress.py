@@ -196,13 +196,12 @@ def _tranche_table(result: StressResult) -> str:
 
 
 def _debtrank_html(view: DebtRankView) -> str:
-    rows = "".join(f"<tr><td>{html.escape(str(e))}</td><td>{h:.3f}</td></tr>"
-                   for e, h in view.distress.head(15).items())
     return (f"<h3>DebtRank: distress from the first defaults</h3><p>{html.escape(str(view))}"
             "</p><p class='note'>Single-hit DebtRank (Battiston et al. 2012) on the web's "
             "claims, seeded with the first quarter's defaulters: a second, simpler measure "
-            "of how far distress spreads.</p><table><thead><tr><th>entity</th>"
-            f"<th>distress h (path 0)</th></tr></thead><tbody>{rows}</tbody></table>")
+            "of how far distress spreads.</p>"
+            + _table("", ("entity", "distress h (path 0)"),
+                     ((str(e), f"{h:.3f}") for e, h in view.distress.head(15).items())))
 
 
 def _defaults_plot(result: StressResult) -> go.Figure:
