@@ -23,6 +23,12 @@ if os.environ.get("CI"):
 SHARED_DATA = Path(__file__).resolve().parents[1].parent / "shared" / "data"
 
 
+def pytest_addoption(parser: pytest.Parser) -> None:
+    """``--regen-goldens``: rewrite the stress goldens (tests/stress/test_goldens.py)."""
+    parser.addoption("--regen-goldens", action="store_true", default=False,
+                     help="rewrite tests/stress/goldens/*.json from the current engine")
+
+
 @pytest.fixture(scope="session")
 def shared_data() -> Path:
     """Path of ``../shared/data`` (the real public series); skips when it is absent."""
