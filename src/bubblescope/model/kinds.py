@@ -93,6 +93,7 @@ FigureMetric = Literal[
     "total_assets",
     "private_credit_assets",
     "employees",
+    "ai_value_share",
 ]
 
 ENTITY_KINDS: Final[tuple[str, ...]] = get_args(EntityKind)

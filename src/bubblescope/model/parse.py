@@ -241,7 +241,9 @@ def parse_figures(
         return Figure(
             entity_id=r.text("entity_id"), metric=metric,  # type: ignore[arg-type]
             year=r.integer("year", 1900, 2100),
-            value=r.number("value", lo=None, unit=" (USD bn)") or 0.0,
+            value=(r.number("value", lo=0.0, hi=1.0, unit=" (a share of value, 0..1)")
+                   if metric == "ai_value_share"
+                   else r.number("value", lo=None, unit=" (USD bn)")) or 0.0,
             confidence=r.choice("confidence", CONFIDENCES),  # type: ignore[arg-type]
             source_ids=r.ids("source_ids"), note=r.text("note", required=False),
         )

@@ -51,7 +51,10 @@ class Source:
 
 @dataclass(frozen=True)
 class Figure:
-    """One balance-sheet or income figure of an entity for a year (USD bn unless ``employees``)."""
+    """One balance-sheet or income figure of an entity for a year.
+
+    USD bn, except ``employees`` (a count) and ``ai_value_share`` (a share of value, 0..1).
+    """
 
     entity_id: str
     metric: FigureMetric

@@ -1,0 +1,323 @@
+"""Measure what past busts did from the bundled public series.
+
+The calibration envelopes of ``docs/calibration.md`` come in two kinds: *measured* figures,
+computed here from the bundled price, spread and GDP series (so a reader can re-run them),
+and *cited* figures (Altman, Moody's, BLS, rental-price reporting), which are source rows in
+``data/history/cited.yaml``. This module does the measuring; :func:`load_history` is its IO
+edge and everything else is pure.
+
+Series (``data/history/SOURCES.yaml`` says where each came from):
+
+* Nasdaq Composite, daily 1990-2025 (FRED NASDAQCOM, already bundled for the signals);
+* MSFT, NVDA and the S&P 500, daily 1999-2009 (dot-com and 2008);
+* NVDA, META, MSFT, AMZN, GOOGL, ORCL, AMD, AVGO, daily 2021-2023 (the 2022 tech drawdown);
+* ICE BofA BBB and high-yield option-adjusted spreads, daily 1996-12 .. 2026-03 (FRED);
+* US real GDP, quarterly (BEA, chained 2017 dollars).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Final
+
+import numpy as np
+import pandas as pd
+
+from bubblescope.data import data_path
+from bubblescope.model._typing import FloatArray
+from bubblescope.model.errors import DataError
+
+__all__ = [
+    "EPISODES",
+    "TECH_2022",
+    "Drawdown",
+    "History",
+    "Measured",
+    "Peak",
+    "load_history",
+    "max_drawdown",
+    "measure",
+    "read_close",
+    "series_peak",
+]
+
+#: The three reference episodes and the windows their figures are measured in.
+EPISODES: Final[dict[str, tuple[str, str]]] = {
+    "dot-com": ("1999-01-01", "2003-06-30"),
+    "2008": ("2007-01-01", "2009-12-31"),
+    "2022 tech": ("2021-01-01", "2022-12-31"),
+}
+#: Tickers of the 2022 tech drawdown (CALIBRATION.md).
+TECH_2022: Final[tuple[str, ...]] = ("NVDA", "META", "MSFT", "AMZN", "GOOGL", "ORCL", "AMD",
+                                     "AVGO")
+
+
+@dataclass(frozen=True)
+class Drawdown:
+    """The largest peak-to-trough fall of a series inside a window.
+
+    ``drawdown`` is a fraction (0.78 = -78%), measured from the running peak to the lowest
+    value after it.
+    """
+
+    name: str
+    peak_date: str
+    peak: float
+    trough_date: str
+    trough: float
+
+    @property
+    def drawdown(self) -> float:
+        """Fall from peak to trough, fraction of the peak."""
+        return 1.0 - self.trough / self.peak
+
+    def __str__(self) -> str:
+        return (f"{self.name}: -{self.drawdown:.1%} ({self.peak:g} on {self.peak_date} -> "
+                f"{self.trough:g} on {self.trough_date})")
+
+
+@dataclass(frozen=True)
+class Peak:
+    """The highest value of a series inside a window."""
+
+    name: str
+    date: str
+    value: float
+
+    def __str__(self) -> str:
+        return f"{self.name}: {self.value:g} on {self.date}"
+
+
+@dataclass(frozen=True)
+class History:
+    """The bundled series as date-indexed frames (loaded by :func:`load_history`)."""
+
+    nasdaq: pd.Series
+    dotcom: pd.DataFrame
+    tech: pd.DataFrame
+    oas: pd.DataFrame
+    gdp_real: pd.Series
+
+
+@dataclass(frozen=True)
+class Measured:
+    """One measured envelope figure: metric, episode, value, unit and how it was measured."""
+
+    metric: str
+    episode: str
+    value: float
+    unit: str
+    how: str
+    series: str
+
+    def __str__(self) -> str:
+        return f"{self.episode} {self.metric} = {self.value:.4g} {self.unit} ({self.how})"
+
+
+def max_drawdown(dates: np.ndarray, values: FloatArray, name: str = "series") -> Drawdown:
+    """Return the largest peak-to-trough fall of ``values`` (any order of magnitude > 0).
+
+    Parameters
+    ----------
+    dates : ndarray of str, shape (n,)
+        Labels of the observations, in time order.
+    values : ndarray of shape (n,)
+        Positive levels (prices, index points).
+    name : str
+
+    Notes
+    -----
+    ``dd_t = 1 - x_t / max_{s <= t} x_s``; the result is the ``t`` maximising ``dd_t`` and
+    the running peak before it.
+
+    Examples
+    --------
+    >>> d = max_drawdown(np.array(["a", "b", "c", "d"]), np.array([1.0, 4.0, 1.0, 3.0]))
+    >>> (d.peak_date, d.trough_date, d.drawdown)
+    ('b', 'c', 0.75)
+    """
+    x = np.asarray(values, dtype=np.float64)
+    if x.size == 0 or np.any(~np.isfinite(x)) or np.any(x <= 0):
+        raise DataError.single(name, None, "values", "must be positive finite numbers",
+                               f"{x.size} values")
+    run_max = np.maximum.accumulate(x)
+    t = int(np.argmax(1.0 - x / run_max))
+    p = int(np.flatnonzero(x[: t + 1] == run_max[t])[0])
+    return Drawdown(name, str(dates[p]), float(x[p]), str(dates[t]), float(x[t]))
+
+
+def series_peak(dates: np.ndarray, values: FloatArray, name: str = "series") -> Peak:
+    """Return the highest value and its (first) date.
+
+    >>> str(series_peak(np.array(["a", "b"]), np.array([1.0, 2.5]), "x"))
+    'x: 2.5 on b'
+    """
+    x = np.asarray(values, dtype=np.float64)
+    i = int(np.nanargmax(x))
+    return Peak(name, str(dates[i]), float(x[i]))
+
+
+def measure(history: History) -> tuple[Measured, ...]:
+    """Measure every envelope figure from the loaded series.
+
+    Returns rows for equity drawdowns (Nasdaq, S&P 500, MSFT and NVDA in the dot-com
+    window; the S&P 500 in 2008; the eight 2022 tech names), BBB and high-yield OAS peaks
+    per episode, the high-yield/BBB slope, and the real-GDP peak-to-trough and worst
+    year-on-year growth per episode.
+    """
+    rows: list[Measured] = []
+    rows += _equity_rows(history)
+    rows += _spread_rows(history.oas)
+    rows += _gdp_rows(history.gdp_real)
+    return tuple(rows)
+
+
+def _window(s: pd.Series, episode: str) -> pd.Series:
+    lo, hi = EPISODES[episode]
+    return s[(s.index >= lo) & (s.index <= hi)].dropna()
+
+
+def _dd_row(s: pd.Series, episode: str, metric: str, series: str) -> Measured:
+    w = _window(s, episode)
+    d = max_drawdown(w.index.to_numpy(), w.to_numpy(dtype=np.float64), series)
+    how = f"peak {d.peak:g} on {d.peak_date}, trough {d.trough:g} on {d.trough_date}"
+    return Measured(metric, episode, d.drawdown, "fraction", how, series)
+
+
+def _equity_rows(h: History) -> list[Measured]:
+    rows = [_dd_row(h.nasdaq, "dot-com", "index_drawdown", "Nasdaq Composite"),
+            _dd_row(h.dotcom["SPX"], "dot-com", "market_drawdown", "S&P 500"),
+            _dd_row(h.dotcom["SPX"], "2008", "market_drawdown", "S&P 500"),
+            _dd_row(h.dotcom["MSFT"], "dot-com", "large_cap_drawdown", "MSFT"),
+            _dd_row(h.dotcom["NVDA"], "dot-com", "chipmaker_drawdown", "NVDA"),
+            _dd_row(h.dotcom["MSFT"], "2008", "large_cap_drawdown", "MSFT"),
+            _dd_row(h.dotcom["NVDA"], "2008", "chipmaker_drawdown", "NVDA")]
+    rows += [_dd_row(h.tech[t], "2022 tech", "large_cap_drawdown", t) for t in TECH_2022]
+    rows.append(_dd_row(h.nasdaq, "2022 tech", "index_drawdown", "Nasdaq Composite"))
+    return rows
+
+
+def _spread_rows(oas: pd.DataFrame) -> list[Measured]:
+    rows = []
+    for episode, (lo, hi) in EPISODES.items():
+        w = oas[(oas.index >= lo) & (oas.index <= hi)]
+        for col, label in (("bbb", "bbb_oas_peak"), ("hy", "hy_oas_peak")):
+            p = series_peak(w.index.to_numpy(), w[col].to_numpy(dtype=np.float64), col)
+            rows.append(Measured(label, episode, p.value, "percent", f"peak on {p.date}",
+                                 f"ICE BofA {col.upper()} OAS"))
+    slope = hy_bbb_slope(oas)
+    rows.append(Measured("hy_per_bbb", "all", slope, "pp per pp",
+                         f"least squares of HY on BBB OAS, {oas.index[0]}..{oas.index[-1]}",
+                         "ICE BofA OAS"))
+    return rows
+
+
+def hy_bbb_slope(oas: pd.DataFrame) -> float:
+    """Least-squares slope of the high-yield OAS on the BBB OAS (pp of HY per pp of BBB).
+
+    >>> f = pd.DataFrame({"bbb": [1.0, 2.0, 3.0], "hy": [3.0, 6.0, 9.0]})
+    >>> hy_bbb_slope(f)
+    3.0
+    """
+    both = oas[["bbb", "hy"]].dropna()
+    x, y = both["bbb"].to_numpy(np.float64), both["hy"].to_numpy(np.float64)
+    return float(np.polyfit(x, y, 1)[0])
+
+
+def _gdp_rows(gdp: pd.Series) -> list[Measured]:
+    rows = []
+    yoy = gdp / gdp.shift(4) - 1.0
+    for episode in ("dot-com", "2008"):
+        lo, hi = EPISODES[episode]
+        lo = str(int(lo[:4]) + (1 if episode == "dot-com" else 0)) + lo[4:]  # 2000-2003
+        w = gdp[(gdp.index >= lo) & (gdp.index <= hi)]
+        d = max_drawdown(w.index.to_numpy(), w.to_numpy(np.float64), "real GDP")
+        rows.append(Measured("gdp_peak_to_trough", episode, -d.drawdown, "fraction",
+                             f"{d.peak_date} -> {d.trough_date}", "BEA real GDP"))
+        g = yoy[(yoy.index >= lo) & (yoy.index <= hi)]
+        rows.append(Measured("gdp_yoy_trough", episode, float(g.min()), "fraction",
+                             f"lowest year-on-year real growth, {g.idxmin()}", "BEA real GDP"))
+    return rows
+
+
+# ------------------------------------------------------------------ IO edge
+
+
+def load_history(directory: Path | None = None) -> History:
+    """Read the bundled series (``data/history`` and ``data/series``) into a :class:`History`.
+
+    Parameters
+    ----------
+    directory : Path, optional
+        A folder holding the same five files (tests pass a copy); default the bundle.
+
+    Raises
+    ------
+    DataError
+        A file is missing, a column absent, or a value not a number.
+    """
+    hist = directory or data_path("history")
+    series = directory or data_path("series")
+    nasdaq = read_close(series / "nasdaq_composite_daily.csv", {"value": "nasdaq"})["nasdaq"]
+    gdp = read_close(series / "gdp_us_quarterly.csv", {"level-chained": "gdp"})["gdp"]
+    return History(
+        nasdaq=nasdaq,
+        dotcom=read_close(hist / "dotcom_2008_close_daily_1999_2009.csv",
+                          {c: c for c in ("MSFT", "NVDA", "SPX")}),
+        tech=read_close(hist / "tech_close_daily_2021_2023.csv", {t: t for t in TECH_2022}),
+        oas=read_close(hist / "ice_bofa_oas_daily.csv", {"bbb": "bbb", "hy": "hy"}),
+        gdp_real=gdp,
+    )
+
+
+def read_close(path: Path, columns: Mapping[str, str], date_col: str | None = None
+               ) -> pd.DataFrame:
+    """Read date-indexed numeric columns from a CSV (bundled or shared layouts).
+
+    Handles the layouts of the shared public files: a first date column named ``date``,
+    ``Date`` or ``DATE`` (or ``date_col``); FRED's ``.`` for a holiday (dropped); Yahoo
+    exports with two extra header lines (``Ticker,...`` and ``Date,,,``).
+
+    Parameters
+    ----------
+    path : Path
+    columns : mapping
+        Source column -> name in the result.
+    date_col : str, optional
+
+    Raises
+    ------
+    DataError
+        Naming the file, row, column and value that broke a rule.
+    """
+    path = Path(path)
+    if not path.is_file():
+        raise DataError.single(str(path), None, "file", "must exist and be a file", path)
+    with path.open(encoding="utf-8-sig") as fh:
+        head = [fh.readline() for _ in range(2)]
+    skip = [1, 2] if head[1].startswith("Ticker,") else None
+    frame = pd.read_csv(path, dtype=str, skiprows=skip, keep_default_na=False,
+                        encoding="utf-8-sig")
+    dcol = date_col or frame.columns[0]
+    missing = [c for c in [dcol, *columns] if c not in frame.columns]
+    if missing:
+        raise DataError.single(path.name, None, missing[0], "must be a column of the file",
+                               ", ".join(frame.columns))
+    out = pd.DataFrame(index=pd.Index(frame[dcol].str.strip(), name="date"))
+    for src, dst in columns.items():
+        out[dst] = _numbers(frame[src], path.name, src)
+    return out.dropna(how="all")
+
+
+def _numbers(col: pd.Series, file: str, name: str) -> np.ndarray:
+    text = col.str.strip()
+    blank = text.isin(["", "."])
+    values = pd.to_numeric(text.where(~blank), errors="coerce")
+    bad = np.flatnonzero(values.isna().to_numpy() & ~blank.to_numpy())
+    if bad.size:
+        i = int(bad[0])
+        raise DataError.single(file, i + 1, name, "must be a number (or '.' for a holiday)",
+                               col.iloc[i])
+    return np.asarray(values.to_numpy(dtype=np.float64))
