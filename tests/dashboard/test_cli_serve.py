@@ -1,4 +1,4 @@
-"""`bubblescope serve`: options reach uvicorn; a public address needs a token."""
+"""`bubblescope serve`: options reach the server; a public address needs a token."""
 
 from __future__ import annotations
 
@@ -6,27 +6,34 @@ from typing import Any
 
 import pytest
 
-from bubblescope.cli import app_main
+from bubblescope.cli import app_main, serve
+from bubblescope.dashboard.server import ServerLimits
 from bubblescope.model import Web
 from bubblescope.store.files import write_web_dir
 
 
 @pytest.fixture
 def calls(monkeypatch: pytest.MonkeyPatch) -> list[dict[str, Any]]:
-    import uvicorn
-
     seen: list[dict[str, Any]] = []
-    monkeypatch.setattr(uvicorn, "run", lambda app, **kw: seen.append({"app": app, **kw}))
+
+    def run_server(app: Any, sock: Any, limits: Any) -> None:
+        host, port = sock.getsockname()[:2]
+        seen.append({"app": app, "host": host, "port": port, "limits": limits})
+        sock.close()
+
+    monkeypatch.setattr(serve, "run_server", run_server)
     return seen
 
 
-def test_serve_runs_uvicorn_on_loopback(calls: list[dict[str, Any]], small_web: Web,
-                                        tmp_path: Any) -> None:
+def test_serve_runs_the_guarded_server_on_loopback(calls: list[dict[str, Any]], small_web: Web,
+                                                   tmp_path: Any) -> None:
     write_web_dir(small_web, tmp_path / "web")
-    code = app_main(["serve", "--port", "8123", "--web", str(tmp_path / "web")])
+    code = app_main(["serve", "--port", "0", "--web", str(tmp_path / "web")])
     assert code == 0
     (call,) = calls
-    assert (call["host"], call["port"]) == ("127.0.0.1", 8123)
+    assert call["host"] == "127.0.0.1"
+    assert call["port"] > 0  # bound before the server starts
+    assert call["limits"] == ServerLimits()
     assert call["app"].state.dashboard.web.name == "small"
 
 

@@ -99,3 +99,34 @@ def test_cross_site_posts_are_refused(client: TestClient) -> None:
     same = client.post("/api/web/reset", headers={"origin": "http://127.0.0.1:8000"})
     assert same.status_code == 200
     assert client.post("/api/web/reset").status_code == 200  # no Origin: not a browser form
+
+
+@pytest.mark.parametrize("host", ["[", "[::1", "a b", ""])
+def test_a_malformed_host_gets_400_not_500(client: TestClient, guarded: TestClient,
+                                           host: str) -> None:
+    for c in (client, guarded):  # loopback (name list) and public (any well-formed name)
+        r = c.get("/api/health", headers={"host": host, "authorization": f"Bearer {TOKEN}"})
+        assert r.status_code == 400
+        assert r.json() == {"detail": "malformed or missing Host header"}
+
+
+@pytest.mark.parametrize("origin", ["http://[", "http://[::1", "null", "http://evil.example"])
+def test_a_malformed_or_foreign_origin_gets_403_not_500(client: TestClient,
+                                                        origin: str) -> None:
+    r = client.post("/api/web/reset", headers={"origin": origin})
+    assert r.status_code == 403
+    assert r.json() == {"detail": "cross-origin request refused"}
+
+
+def test_uploaded_series_analyses_are_capped_like_stress_jobs(xss_web: Web) -> None:
+    app = create_app(Settings(limits=Limits(max_signal_uploads=1)), xss_web)
+    state = app.state.dashboard
+    with TestClient(app, base_url="http://127.0.0.1:8000") as c, state.analysis_slot():
+        r = c.post("/api/signals/upload",
+                   files={"file": ("s.csv", b"date,value\n2020-01-01,1\n", "text/csv")})
+        assert r.status_code == 429
+        assert "analysed already" in r.json()["detail"]
+    with TestClient(app, base_url="http://127.0.0.1:8000") as c:  # the slot is free again
+        r = c.post("/api/signals/upload",
+                   files={"file": ("s.csv", b"date,value\n2020-01-01,x\n", "text/csv")})
+        assert r.status_code == 422

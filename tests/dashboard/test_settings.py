@@ -25,6 +25,12 @@ def test_loopback_needs_no_token(host: str) -> None:
 def test_short_token_and_bad_port_are_refused() -> None:
     with pytest.raises(ScenarioError, match="at least 8"):
         Settings(token="short")
+    with pytest.raises(ScenarioError, match="not counting spaces"):
+        Settings(host="0.0.0.0", token=" " * 8)
+    with pytest.raises(ScenarioError, match="not contain spaces"):
+        Settings(token="  padded-token  ")
+    with pytest.raises(ScenarioError, match="documentation's example"):
+        Settings(host="0.0.0.0", token="CHANGE-ME-LONG-TOKEN")
     with pytest.raises(ScenarioError, match="port"):
         Settings(port=70000)
 

@@ -35,6 +35,8 @@ class Corruption:
     row: int
     updates: tuple[tuple[str, str], ...]
     field: str
+    #: Other rows the expected issue depends on (a direction check needs the entity's kind).
+    needs: tuple[tuple[str, int], ...] = ()
 
     def apply(self, tables: Tables) -> tuple[str, int, str]:
         rows = tables[self.table]
@@ -98,13 +100,14 @@ def corruptions(base: Tables) -> st.SearchStrategy[Corruption]:
 
 def _direction_options(base: Tables) -> list[Corruption]:
     kinds = {e["id"]: e["kind"] for e in base["entities"]}
+    rows = {e["id"]: j for j, e in enumerate(base["entities"], 1)}
     out = []
     for i, c in enumerate(base["contracts"], 1):
         rule = DIRECTION[c["kind"]]
         for end, allowed in (("holder", rule.holders), ("obligor", rule.obligors)):
             other = c["obligor" if end == "holder" else "holder"]
-            out += [Corruption("contracts", i, ((end, eid),), end) for eid, kind in kinds.items()
-                    if kind not in allowed and eid != other]
+            out += [Corruption("contracts", i, ((end, eid),), end, (("entities", rows[eid]),))
+                    for eid, kind in kinds.items() if kind not in allowed and eid != other]
     return out
 
 
@@ -118,6 +121,7 @@ def _distinct(items: list[Corruption]) -> list[Corruption]:
     out = []
     for c in items:
         keys = {(c.table, 0), (c.table, 1)} if c.row == 0 else {(c.table, c.row)}
+        keys |= set(c.needs)
         if not keys & seen:
             seen |= keys
             out.append(c)

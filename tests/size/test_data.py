@@ -126,7 +126,7 @@ def test_rubric_file_errors(tmp_path: Path) -> None:
     broken.write_text("factors: [", encoding="utf-8")
     with pytest.raises(DataError, match="valid YAML"):
         load_rubric(broken)
-    with pytest.raises(DataError, match="readable"):
+    with pytest.raises(DataError, match=r"missing\.yaml: 'file' must exist"):
         load_rubric(tmp_path / "missing.yaml")
 
 

@@ -51,6 +51,29 @@ def _plain(value: Any) -> Any:
     return str(value)
 
 
+def _finite(value: Any) -> Any:
+    """``value`` with every non-finite float (NaN, inf, at any depth) replaced by ``None``."""
+    if isinstance(value, float):
+        return value if math.isfinite(value) else None
+    if isinstance(value, dict):
+        return {k: _finite(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [_finite(v) for v in value]
+    if hasattr(value, "tolist") and not hasattr(value, "isoformat"):
+        return _finite(value.tolist())  # numpy arrays and scalars
+    return value
+
+
 def print_json(payload: Any) -> None:
-    """Print ``payload`` as JSON on stdout (dates, arrays and NaN handled)."""
-    typer.echo(json.dumps(payload, default=_plain, indent=2, allow_nan=False))
+    """Print ``payload`` as strict JSON on stdout (dates and arrays handled; NaN as null).
+
+    >>> print_json({"stat": float("nan"), "cv": [1.5, float("inf")]})
+    {
+      "stat": null,
+      "cv": [
+        1.5,
+        null
+      ]
+    }
+    """
+    typer.echo(json.dumps(_finite(payload), default=_plain, indent=2, allow_nan=False))

@@ -104,7 +104,7 @@ def resolve_scenario(name: str, quarters: int | None, sets: list[str]) -> Scenar
     """Load a preset or a YAML file and apply ``--quarters`` and ``--set`` overrides."""
     path = Path(name)
     if name not in PRESETS and path.suffix in (".yaml", ".yml"):
-        if not path.is_file():
+        if not path.exists() and not path.is_symlink():
             raise ScenarioError(f"scenario file {name!r} not found")
         data = read_yaml(path)
         if isinstance(data, dict):  # a single run ignores the Monte Carlo sections

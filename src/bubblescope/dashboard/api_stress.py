@@ -13,6 +13,7 @@ from bubblescope.dashboard.deps import fast_json, get_state
 from bubblescope.dashboard.jobs import JobView, Progress
 from bubblescope.dashboard.state import DashboardState
 from bubblescope.model.errors import ScenarioError
+from bubblescope.stress.scenario import PRESETS
 
 __all__ = ["RunRequest", "router"]
 
@@ -24,7 +25,8 @@ Json = dict[str, Any]
 class RunRequest(BaseModel):
     """A stress run: a preset, parameter overrides and the run size."""
 
-    preset: str = Field(description="name of a preset scenario (see /api/stress/presets)")
+    preset: str = Field(description="name of a preset scenario (see /api/stress/presets)",
+                        json_schema_extra={"enum": list(PRESETS)})
     overrides: dict[str, float] = Field(default_factory=dict,
                                         description="parameter name → value, within its range")
     paths: int = Field(default=1, ge=1, description="Monte Carlo paths (capped by the server)")

@@ -68,4 +68,5 @@ async def signal_upload(
         rows = csv_rows(data, name, state.settings.limits.max_upload_rows)
         return signal_views.uploaded(rows, name)
 
-    return await run_in_threadpool(analyse)
+    with state.analysis_slot():  # at most max_signal_uploads at once, else 429
+        return await run_in_threadpool(analyse)

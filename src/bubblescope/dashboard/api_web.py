@@ -40,6 +40,11 @@ def _checked(name: str, values: list[str], allowed: tuple[str, ...]) -> tuple[st
     return tuple(sorted(set(values)))  # one cache entry per set of choices
 
 
+def _items(allowed: tuple[str, ...]) -> dict[str, Any]:
+    """OpenAPI: a list whose items are one of ``allowed`` (the route checks it too)."""
+    return {"items": {"type": "string", "enum": list(allowed)}}
+
+
 @router.get("/vocabulary")
 def vocabulary() -> Json:
     """The closed vocabularies the filters offer."""
@@ -51,9 +56,15 @@ def vocabulary() -> Json:
 @router.get("/web", response_class=JSONResponse)
 def get_web(
     state: State,
-    kind: Annotated[list[str], Query(description="contract kinds to keep")] = [],  # noqa: B006
-    confidence: Annotated[list[str], Query()] = [],  # noqa: B006
-    status: Annotated[list[str], Query()] = [],  # noqa: B006
+    kind: Annotated[list[str], Query(
+        description="contract kinds to keep", json_schema_extra=_items(CONTRACT_KINDS),
+    )] = [],  # noqa: B006
+    confidence: Annotated[list[str], Query(
+        description="confidences to keep", json_schema_extra=_items(CONFIDENCES),
+    )] = [],  # noqa: B006
+    status: Annotated[list[str], Query(
+        description="statuses to keep", json_schema_extra=_items(STATUSES),
+    )] = [],  # noqa: B006
     start_from: dt.date | None = None,
     start_to: dt.date | None = None,
 ) -> Response:
@@ -95,7 +106,8 @@ def get_sources(state: State, q: str = "",
 async def validate_upload(
     state: State,
     file: Annotated[UploadFile, File(description="a CSV table")],
-    table: Annotated[str, Form(description="sources, entities, figures, contracts or deal_legs")],
+    table: Annotated[str, Form(description="sources, entities, figures, contracts or deal_legs",
+                               json_schema_extra={"enum": [*TABLES, "deal_legs"]})],
     apply: Annotated[bool, Form(description="replace the current web's table when valid")] = False,
 ) -> Json:
     """Validate an uploaded table in memory; with ``apply`` and no errors, use it.

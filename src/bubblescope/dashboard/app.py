@@ -16,6 +16,7 @@ from typing import Any, Final
 
 import plotly
 from fastapi import FastAPI, Request
+from fastapi.openapi.utils import get_openapi
 from fastapi.responses import FileResponse, JSONResponse, Response
 from fastapi.staticfiles import StaticFiles
 
@@ -82,12 +83,13 @@ def create_app(settings: Settings, web: Web | Callable[[], Web] | None = None) -
         app.include_router(router)
     _add_errors(app)
     _add_pages(app)
+    _describe_errors(app, token=bool(settings.token))
     app.add_middleware(BodyLimitMiddleware, max_bytes=settings.limits.max_upload_bytes)
     app.add_middleware(SameOriginMiddleware)
     if settings.token:
         app.add_middleware(TokenMiddleware, token=settings.token)
-    if is_loopback(settings.host):
-        app.add_middleware(HostGuardMiddleware, names=LOOPBACK_NAMES | {settings.host.lower()})
+    names = LOOPBACK_NAMES | {settings.host.lower()} if is_loopback(settings.host) else None
+    app.add_middleware(HostGuardMiddleware, names=names)
     return app
 
 
@@ -132,6 +134,68 @@ def _add_pages(app: FastAPI) -> None:
         return {"status": "ok", "version": _version()}
 
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
+
+
+_ERROR_SCHEMA: Final[dict[str, Any]] = {
+    "title": "Error", "type": "object", "required": ["detail"],
+    "properties": {
+        "detail": {"type": "string", "description": "what was refused and why"},
+        "issues": {"type": "array", "description": "every problem in uploaded data",
+                   "items": {"type": "object", "properties": {
+                       "file": {"type": "string"}, "row": {"type": ["integer", "null"]},
+                       "field": {"type": "string"}, "rule": {"type": "string"},
+                       "value": {"type": "string"}, "message": {"type": "string"}}}},
+    },
+}
+_VALIDATION_SCHEMA: Final[dict[str, Any]] = {
+    "title": "HTTPValidationError", "type": "object",
+    "properties": {"detail": {"type": "array", "items": {"type": "object"}}},
+}
+
+
+def _describe_errors(app: FastAPI, token: bool) -> None:
+    """Document in the OpenAPI schema every error status the API and its guards answer.
+
+    Every operation: 400 (malformed or foreign ``Host``), 413 (body over the cap), 422
+    (a parameter outside its allowed values: FastAPI's validation list or our message),
+    500; with a token, 401; state-changing ones, 403 (cross-origin); runs and uploaded
+    series, 429; path parameters naming a job or entity, 404.
+    """
+    ref = {"$ref": "#/components/schemas/Error"}
+
+    def error(description: str, schema: dict[str, Any] | None = None) -> dict[str, Any]:
+        return {"description": description,
+                "content": {"application/json": {"schema": schema or ref}}}
+
+    def openapi() -> dict[str, Any]:
+        if app.openapi_schema is not None:
+            return app.openapi_schema
+        schema = get_openapi(title=app.title, version=app.version, routes=app.routes,
+                             description=app.description)
+        schemas = schema.setdefault("components", {}).setdefault("schemas", {})
+        schemas["Error"] = _ERROR_SCHEMA
+        schemas.setdefault("HTTPValidationError", _VALIDATION_SCHEMA)
+        either = {"anyOf": [{"$ref": "#/components/schemas/HTTPValidationError"}, ref]}
+        for path, item in schema.get("paths", {}).items():
+            for method, op in item.items():
+                responses = op.setdefault("responses", {})
+                responses["400"] = error("malformed request or unexpected Host header")
+                responses["413"] = error("request body larger than the server's cap")
+                responses["422"] = error("a parameter or uploaded file outside its allowed "
+                                         "values; the detail says which and why", either)
+                responses["500"] = error("internal error (a bug: please report it)")
+                if token:
+                    responses["401"] = error("missing or wrong token")
+                if method != "get":
+                    responses["403"] = error("cross-origin request refused")
+                if path in ("/api/stress/run", "/api/signals/upload"):
+                    responses["429"] = error("every run or analysis slot is busy: retry later")
+                if path in ("/api/jobs/{job_id}", "/api/entities/{entity_id}"):
+                    responses["404"] = error("no such job or entity")
+        app.openapi_schema = schema
+        return schema
+
+    app.openapi = openapi  # type: ignore[method-assign]
 
 
 def _add_errors(app: FastAPI) -> None:

@@ -151,22 +151,52 @@ class BodyLimitMiddleware:
 
 
 def _hostname(netloc: str) -> str:
-    """``host`` of ``host:port`` / ``[v6]:port`` (lower case, no brackets)."""
-    return (urlsplit(f"//{netloc}").hostname or "").lower()
+    """``host`` of ``host:port`` / ``[v6]:port`` (lower case, no brackets); ``""`` if malformed.
+
+    >>> _hostname("[::1]:8000"), _hostname("LOCALHOST"), _hostname("["), _hostname("a b")
+    ('::1', 'localhost', '', '')
+    """
+    try:
+        if any(c.isspace() or ord(c) < 32 for c in netloc):
+            return ""
+        return (urlsplit(f"//{netloc}").hostname or "").lower()
+    except ValueError:  # "[" or "[::1": an unclosed IPv6 bracket
+        return ""
+
+
+def _netloc(url: str) -> str | None:
+    """``host:port`` of ``url`` in lower case; ``None`` if ``url`` is malformed.
+
+    >>> _netloc("http://LocalHost:8000/x"), _netloc("http://[")
+    ('localhost:8000', None)
+    """
+    try:
+        return urlsplit(url).netloc.lower()
+    except ValueError:
+        return None
 
 
 class HostGuardMiddleware:
-    """Refuse (400) requests whose ``Host`` is not one of ``names`` (port ignored)."""
+    """Refuse (400) requests whose ``Host`` is malformed or not one of ``names`` (port ignored).
 
-    def __init__(self, app: ASGIApp, names: frozenset[str]) -> None:
+    With ``names=None`` (a server bound to a public address) any well-formed host name is
+    accepted; a malformed one (``[``, spaces) is still refused before anything parses it.
+    """
+
+    def __init__(self, app: ASGIApp, names: frozenset[str] | None) -> None:
         self.app = app
         self.names = names
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] == "http" and _hostname(_header(scope, b"host")) not in self.names:
-            await _send_json(send, 400, "unexpected Host header: this server answers to "
-                             + ", ".join(sorted(self.names)))
-            return
+        if scope["type"] == "http":
+            host = _hostname(_header(scope, b"host"))
+            if not host:
+                await _send_json(send, 400, "malformed or missing Host header")
+                return
+            if self.names is not None and host not in self.names:
+                await _send_json(send, 400, "unexpected Host header: this server answers to "
+                                 + ", ".join(sorted(self.names)))
+                return
         await self.app(scope, receive, send)
 
 
@@ -181,7 +211,7 @@ class SameOriginMiddleware:
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] == "http" and scope["method"] not in self.SAFE:
             origin = _header(scope, b"origin")
-            if origin and urlsplit(origin).netloc.lower() != _header(scope, b"host").lower():
+            if origin and _netloc(origin) != _header(scope, b"host").lower():
                 await _send_json(send, 403, "cross-origin request refused")
                 return
         await self.app(scope, receive, send)

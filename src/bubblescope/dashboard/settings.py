@@ -17,7 +17,10 @@ from pathlib import Path
 
 from bubblescope.model.errors import ScenarioError
 
-__all__ = ["Limits", "Settings", "is_loopback"]
+__all__ = ["EXAMPLE_TOKENS", "Limits", "Settings", "check_token", "is_loopback"]
+
+#: Tokens printed in the README and docs: refused, since anyone can read them.
+EXAMPLE_TOKENS: frozenset[str] = frozenset({"CHANGE-ME-LONG-TOKEN", "<token>"})
 
 
 @dataclass(frozen=True)
@@ -37,6 +40,9 @@ class Limits:
         and a new run while this many are still running gets 429.
     max_upload_rows : int
         Most data rows of an uploaded CSV (a table or a price series).
+    max_signal_uploads : int
+        Most uploaded series analysed at once (each takes a CPU for a second or more); one
+        more while this many run gets 429, as a stress run does when the job slots are full.
     """
 
     max_upload_bytes: int = 5_000_000
@@ -44,10 +50,11 @@ class Limits:
     max_quarters: int = 40
     max_jobs: int = 32
     max_upload_rows: int = 20_000
+    max_signal_uploads: int = 2
 
     def __post_init__(self) -> None:
         for name in ("max_upload_bytes", "max_paths", "max_quarters", "max_jobs",
-                     "max_upload_rows"):
+                     "max_upload_rows", "max_signal_uploads"):
             value = getattr(self, name)
             if not isinstance(value, int) or value < 1:
                 raise ScenarioError(
@@ -83,12 +90,34 @@ class Settings:
     def __post_init__(self) -> None:
         if not 0 <= self.port <= 65535:
             raise ScenarioError(f"port must be from 0 to 65535, got {self.port}")
-        if self.token is not None and len(self.token) < 8:
-            raise ScenarioError("token must be at least 8 characters long")
+        if self.token is not None:
+            check_token(self.token)
         if not self.token and not is_loopback(self.host):
             raise ScenarioError(
                 f"binding to non-loopback host {self.host!r} requires a token (--token)"
             )
+
+
+def check_token(token: str) -> None:
+    """Refuse a token that guards nothing: short, blank-padded, or one printed in the docs.
+
+    >>> check_token("a7f3c9e1b2d4")
+    >>> check_token(" " * 8)  # doctest: +ELLIPSIS
+    Traceback (most recent call last):
+    ...
+    bubblescope.model.errors.ScenarioError: token must be at least 8 characters long, not...
+    >>> check_token("CHANGE-ME-LONG-TOKEN")  # doctest: +ELLIPSIS
+    Traceback (most recent call last):
+    ...
+    bubblescope.model.errors.ScenarioError: token 'CHANGE-ME-LONG-TOKEN' is the documentation's...
+    """
+    if len(token.strip()) < 8:
+        raise ScenarioError("token must be at least 8 characters long, not counting spaces")
+    if token != token.strip() or any(c.isspace() or ord(c) < 32 for c in token):
+        raise ScenarioError("token must not contain spaces or control characters")
+    if token.upper().startswith("CHANGE-ME") or token in EXAMPLE_TOKENS:
+        raise ScenarioError(f"token {token!r} is the documentation's example: choose a secret "
+                            "one, e.g. $(openssl rand -hex 16)")
 
 
 def is_loopback(host: str) -> bool:

@@ -16,6 +16,7 @@ import numpy as np
 
 from bubblescope.model._typing import FloatArray
 from bubblescope.model.errors import DataError, Issue
+from bubblescope.model.inputs import parse_decimal
 from bubblescope.model.parse import Row
 from bubblescope.report.signals import latest_signals
 from bubblescope.signals import (
@@ -177,11 +178,12 @@ def _series_from_rows(rows: Sequence[Row], file: str) -> PriceSeries:
             continue
         seen[d] = i
         try:
-            v = float(raw_v)
+            v = parse_decimal(raw_v)
         except ValueError:
             v = math.nan
         if not math.isfinite(v) or v <= 0:
-            issues.append(Issue(file, i, "value", "must be a positive number (a price)", raw_v))
+            issues.append(Issue(file, i, "value", "must be a positive ASCII decimal number "
+                                "(a price; NaN and inf are refused)", raw_v))
             continue
         dates.append(d)
         values.append(v)

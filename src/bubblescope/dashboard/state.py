@@ -9,12 +9,13 @@ headline, signal analyses) are computed on first use and kept until the web chan
 from __future__ import annotations
 
 import threading
-from collections.abc import Callable, Hashable
+from collections.abc import Callable, Hashable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any, Final, TypeVar, cast
 
 from bubblescope.dashboard.graph import EdgeFilter, layout, web_graph
-from bubblescope.dashboard.jobs import JobManager
+from bubblescope.dashboard.jobs import JobManager, TooManyJobsError
 from bubblescope.dashboard.settings import Settings
 from bubblescope.model.web import Web
 
@@ -37,6 +38,28 @@ class DashboardState:
     _web: Web | None = None
     _memo: dict[Hashable, Any] = field(default_factory=dict)
     _lock: threading.Lock = field(default_factory=threading.Lock)
+    _analyses: int = 0
+
+    @contextmanager
+    def analysis_slot(self) -> Iterator[None]:
+        """Hold one of the ``max_signal_uploads`` slots for an uploaded-series analysis.
+
+        Raises
+        ------
+        TooManyJobsError
+            Every slot is taken (the API answers 429).
+        """
+        cap = self.settings.limits.max_signal_uploads
+        with self._lock:
+            if self._analyses >= cap:
+                raise TooManyJobsError(f"{cap} uploaded series are being analysed already; "
+                                       "try again in a few seconds")
+            self._analyses += 1
+        try:
+            yield
+        finally:
+            with self._lock:
+                self._analyses -= 1
 
     @property
     def web(self) -> Web:

@@ -40,6 +40,10 @@ def csv_rows(data: bytes, file: str, max_rows: int | None = None) -> list[Row]:
     except UnicodeDecodeError as exc:
         raise DataError.single(file, None, "file", "must be UTF-8 text",
                                f"byte {exc.start}: {data[exc.start:exc.start + 1]!r}") from None
+    nul = text.find("\x00")
+    if nul >= 0:
+        raise DataError.single(file, None, "file", "must not contain NUL bytes (line "
+                               f"{text.count(chr(10), 0, nul) + 1})", "\\x00")
     reader = csv.DictReader(io.StringIO(text, newline=""), strict=True)
     try:
         rows: list[Row] = []

@@ -15,6 +15,11 @@ from dataclasses import dataclass, field
 from typing import Any, Final, TypeVar
 
 from bubblescope.model.errors import DataError, Issue
+from bubblescope.model.inputs import (
+    MAX_AMOUNT_USD_BN,
+    MAX_CELL_CHARS,
+    parse_decimal,
+)
 from bubblescope.model.kinds import (
     CONFIDENCES,
     CONTRACT_KINDS,
@@ -93,9 +98,9 @@ class _Reader:
                 self._fail(name, f"is required: a number{unit}", raw)
             return None
         try:
-            value = float(raw)
+            value = parse_decimal(raw)
         except ValueError:
-            self._fail(name, f"must be a number{unit}", raw)
+            self._fail(name, f"must be a number{unit} (ASCII decimal)", raw)
             return None
         if not math.isfinite(value):
             self._fail(name, f"must be a finite number{unit}", raw)
@@ -109,6 +114,8 @@ class _Reader:
     def integer(self, name: str, lo: int, hi: int) -> int:
         raw = _clean(self.row.get(name))
         try:
+            if not (raw.isascii() and raw.lstrip("+-").isdigit()):
+                raise ValueError(raw)
             value = int(raw)
         except ValueError:
             self._fail(name, f"must be a whole number from {lo} to {hi}", raw)
@@ -169,6 +176,7 @@ def _parse_rows(
     out: list[T] = []
     for i, row in enumerate(rows, start=1):
         reader = _Reader(file, i, row)
+        _check_cells(reader)
         item = make(reader)
         # csv.DictReader files surplus fields under the key None
         extra = [v for k, v in row.items() if k is None]
@@ -179,6 +187,19 @@ def _parse_rows(
         if not reader.issues:
             out.append(item)
     return out, issues
+
+
+def _check_cells(reader: _Reader) -> None:
+    """Check every field of any table: no control character, at most MAX_CELL_CHARS long."""
+    for key, value in reader.row.items():
+        if not isinstance(value, str) or key is None:
+            continue
+        if len(value) > MAX_CELL_CHARS:
+            reader._fail(str(key), f"must be at most {MAX_CELL_CHARS} characters "
+                         f"(got {len(value)})", value[:60] + "...")
+        elif any(ord(c) < 32 and c not in "\t\r\n" for c in value) or "\x7f" in value:
+            reader._fail(str(key), "must not contain NUL or other control characters",
+                         value.encode("unicode_escape").decode("ascii")[:80])
 
 
 def _check_columns(rows: Sequence[Row], file: str, table: str) -> list[Issue]:
@@ -243,7 +264,8 @@ def parse_figures(
             year=r.integer("year", 1900, 2100),
             value=(r.number("value", lo=0.0, hi=1.0, unit=" (a share of value, 0..1)")
                    if metric == "ai_value_share"
-                   else r.number("value", lo=None, unit=" (USD bn)")) or 0.0,
+                   else r.number("value", lo=-MAX_AMOUNT_USD_BN, hi=MAX_AMOUNT_USD_BN,
+                                 unit=" (USD bn)")) or 0.0,
             confidence=r.choice("confidence", CONFIDENCES),  # type: ignore[arg-type]
             source_ids=r.ids("source_ids"), note=r.text("note", required=False),
         )
@@ -265,12 +287,14 @@ def parse_contracts(
         contract = Contract(
             id=r.text("id"), kind=kind,  # type: ignore[arg-type]
             holder=r.text("holder"), obligor=r.text("obligor"),
-            amount=r.number("amount", lo=0.0, unit=" in USD billions") or 0.0,
+            amount=r.number("amount", lo=0.0, hi=MAX_AMOUNT_USD_BN,
+                            unit=" in USD billions") or 0.0,
             status=r.choice("status", STATUSES),  # type: ignore[arg-type]
             confidence=r.choice("confidence", CONFIDENCES),  # type: ignore[arg-type]
             source_ids=r.ids("source_ids"),
             start=r.date("start"), maturity=r.date("maturity"),
-            annual_payment=r.number("annual_payment", required=False, unit=" in USD bn/yr"),
+            annual_payment=r.number("annual_payment", required=False, hi=MAX_AMOUNT_USD_BN,
+                                    unit=" in USD bn/yr"),
             rate=r.number("rate", required=False, lo=-0.05, hi=1.0, unit=" (decimal per year)"),
             seniority=r.choice("seniority", SENIORITIES, default="senior"),  # type: ignore[arg-type]
             tranche=tranche,  # type: ignore[arg-type]

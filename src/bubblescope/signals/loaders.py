@@ -15,18 +15,23 @@ A value column may be a ratio of two columns, written ``"Price/Dividend"``.
 
 from __future__ import annotations
 
+import io
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 
 from bubblescope.model.errors import DataError, Issue
+from bubblescope.model.inputs import is_decimal, read_input_text
 from bubblescope.signals.series import PriceSeries, make_series
 
 __all__ = ["MISSING", "read_series"]
 
-#: Field contents read as a missing value (the row is dropped and counted).
-MISSING = frozenset({"", ".", "NA", "N/A", "NaN", "nan", "null", "#N/A"})
+#: Field contents read as a missing value (the row is dropped and counted). ``NaN`` is not
+#: one of them: a NaN price is refused with its row, never dropped silently.
+MISSING = frozenset({"", ".", "NA", "N/A", "null", "#N/A"})
+_NUMBER_RULE = ("must be a number, finite and in ASCII decimal (NaN and inf are refused; "
+                "leave the field empty or write '.' to skip the row)")
 _DATE_NAMES = ("date", "observation_date", "day", "time", "timestamp", "datetime")
 _VALUE_NAMES = ("adj_close", "adj close", "adjclose", "close", "price", "value")
 
@@ -65,23 +70,25 @@ def read_series(
 
 
 def _read_frame(path: Path) -> tuple[pd.DataFrame, str, int]:
-    if not path.is_file():
-        raise DataError.single(str(path), None, "file", "must exist and be a file", path)
-    with path.open(encoding="utf-8-sig") as fh:
-        head = [fh.readline() for _ in range(2)]
+    text = read_input_text(path)
+    head = [*text.splitlines()[:2], "", ""]
     if not head[0].strip():
         raise DataError.single(path.name, None, "header", "must not be empty", "")
     if ";" in head[0] and "," not in head[0]:
-        return _read_csv(path, sep=";", skiprows=None), "shiller", 1
+        return _read_csv(text, path, sep=";", skiprows=None), "shiller", 1
     if head[0].startswith("Price,") and head[1].startswith("Ticker,"):
-        frame = _read_csv(path, sep=",", skiprows=[1, 2])
+        frame = _read_csv(text, path, sep=",", skiprows=[1, 2])
         return frame.rename(columns={frame.columns[0]: "Date"}), "yahoo", 1
-    return _read_csv(path, sep=",", skiprows=None), "csv", 1
+    return _read_csv(text, path, sep=",", skiprows=None), "csv", 1
 
 
-def _read_csv(path: Path, sep: str, skiprows: list[int] | None) -> pd.DataFrame:
-    frame = pd.read_csv(path, sep=sep, dtype=str, keep_default_na=False, skiprows=skiprows,
-                        skipinitialspace=True)
+def _read_csv(text: str, path: Path, sep: str, skiprows: list[int] | None) -> pd.DataFrame:
+    try:
+        frame = pd.read_csv(io.StringIO(text), sep=sep, dtype=str, keep_default_na=False,
+                            skiprows=skiprows, skipinitialspace=True)
+    except (pd.errors.ParserError, pd.errors.EmptyDataError, ValueError) as exc:
+        raise DataError.single(path.name, None, "file", "must be a CSV file",
+                               str(exc).strip()[:200]) from None
     frame.columns = [str(c).strip() for c in frame.columns]
     if frame.empty:
         raise DataError.single(path.name, None, "rows", "must hold at least one data row", 0)
@@ -146,10 +153,12 @@ def _to_series(frame: pd.DataFrame, dcol: str, vspec: tuple[str, ...], src: str,
 
 def _numbers(col: pd.Series, rows: np.ndarray, field: str, src: str) -> np.ndarray:
     cleaned = col.str.replace(",", "", regex=False).str.rstrip("%")
-    values = pd.to_numeric(cleaned, errors="coerce").to_numpy(dtype=np.float64)
+    decimal = cleaned.map(is_decimal).to_numpy(dtype=bool)
+    values = pd.to_numeric(cleaned.where(decimal, "nan"), errors="coerce").to_numpy(
+        dtype=np.float64)
     bad = np.flatnonzero(~np.isfinite(values))
     if bad.size:
-        raise DataError([Issue(src, int(rows[i]), field, "must be a number",
+        raise DataError([Issue(src, int(rows[i]), field, _NUMBER_RULE,
                                str(col.iloc[i])) for i in bad[:20]])
     return values
 

@@ -9,16 +9,16 @@ folder laid out like ``../shared/data``, to read them.
 from __future__ import annotations
 
 import csv
+import io
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from functools import partial
 from pathlib import Path
 from typing import Any, Final, TypeVar
 
-import yaml
-
 from bubblescope.data import data_path
 from bubblescope.model.errors import DataError, Issue
+from bubblescope.model.inputs import load_yaml, parse_decimal, read_input_text
 from bubblescope.model.web import Web
 from bubblescope.size.card import SizeInputs
 from bubblescope.size.gdp_contribution import ContributionRow
@@ -76,16 +76,18 @@ def read_csv_rows(path: Path | str) -> list[dict[str, str]]:
     Raises
     ------
     DataError
-        If the file does not exist or has no header.
+        If the file is not a readable regular UTF-8 file under the size cap
+        (:func:`bubblescope.model.inputs.read_input_text`), or has no header.
     """
     p = Path(path)
-    if not p.is_file():
-        raise DataError.single(str(p), None, "file", "must exist", str(p))
-    with p.open(newline="", encoding="utf-8-sig") as fh:
-        reader = csv.DictReader(fh)
+    reader = csv.DictReader(io.StringIO(read_input_text(p), newline=""))
+    try:
         if reader.fieldnames is None:
             raise DataError.single(str(p), None, "header", "must name the columns", "")
-        return [dict(r) for r in reader]
+        return [{k: v if isinstance(v, str) else "" for k, v in r.items() if k is not None}
+                for r in reader]
+    except csv.Error as exc:
+        raise DataError.single(str(p), None, "file", "must be a CSV file", exc) from exc
 
 
 def read_series_csv(path: Path | str, column: str, *, name: str, unit: Unit, freq: str,
@@ -106,7 +108,7 @@ def read_series_csv(path: Path | str, column: str, *, name: str, unit: Unit, fre
     kept = [(i, r) for i, r in enumerate(rows, start=1)
             if (r[column] or "").strip() not in missing]
     dates = [r[date_col] for _, r in kept]
-    values = [(r[column] or "").strip() or "nan" for _, r in kept]
+    values = [(r[column] or "").strip() or float("nan") for _, r in kept]
     return make_series(name, dates, values, unit=unit, freq=freq,  # type: ignore[arg-type]
                        source=source, file=str(path), allow_gaps=freq == "D",
                        rows=[i for i, _ in kept])
@@ -133,11 +135,11 @@ class _Constant:
 
 def _constant(path: Path | None = None) -> _Constant:
     p = path or bundled("wicksell.yaml")
+    doc = load_yaml(read_input_text(p), str(p))
     try:
-        doc = yaml.safe_load(p.read_text(encoding="utf-8"))
         spec = doc["treasury_const"]
         return _Constant(float(spec["spread_pp"]), str(spec["short"]))
-    except (OSError, KeyError, TypeError, ValueError, yaml.YAMLError) as exc:
+    except (KeyError, TypeError, ValueError) as exc:
         raise DataError.single(str(p), None, "treasury_const.spread_pp",
                                "must be a number with a note", repr(exc)) from exc
 
@@ -208,9 +210,9 @@ def _number(row: Mapping[str, str], field: str, file: str, i: int, issues: list[
             lo: float | None = 0.0) -> float:
     raw = (row.get(field) or "").strip()
     try:
-        value = float(raw)
+        value = parse_decimal(raw)
     except ValueError:
-        issues.append(Issue(file, i, field, "must be a number", raw))
+        issues.append(Issue(file, i, field, "must be a number (ASCII decimal)", raw))
         return float("nan")
     if value != value or (lo is not None and value < lo):
         issues.append(Issue(file, i, field, f"must be a finite number >= {lo}", raw))
@@ -241,7 +243,9 @@ def read_seed_claims(path: Path | str | None = None) -> dict[str, SeedClaim]:
     out: dict[str, SeedClaim] = {}
     for i, r in enumerate(read_csv_rows(p), start=1):
         value = _number(r, "value", str(p), i, issues, lo=None)
-        out[r["id"]] = SeedClaim(r["id"], value, r["unit"], r["seed"], r["quote"], r["note"])
+        out[r.get("id", "")] = SeedClaim(r.get("id", ""), value, r.get("unit", ""),
+                                         r.get("seed", ""), r.get("quote", ""),
+                                         r.get("note", ""))
     if issues:
         raise DataError(issues)
     return out
@@ -250,12 +254,7 @@ def read_seed_claims(path: Path | str | None = None) -> dict[str, SeedClaim]:
 def load_rubric(path: Path | str | None = None) -> Rubric:
     """The Goldfarb–Kirsch rubric (bundled ``goldfarb_kirsch.yaml`` unless ``path``)."""
     p = Path(path) if path else data_path("goldfarb_kirsch.yaml")
-    try:
-        doc = yaml.safe_load(p.read_text(encoding="utf-8"))
-    except OSError as exc:
-        raise DataError.single(str(p), None, "file", "must be readable", repr(exc)) from exc
-    except yaml.YAMLError as exc:
-        raise DataError.single(str(p), None, "yaml", "must be valid YAML", str(exc)) from exc
+    doc = load_yaml(read_input_text(p), str(p))
     return parse_rubric(doc, str(p))
 
 

@@ -22,6 +22,7 @@ import numpy as np
 import pandas as pd
 
 from bubblescope.model.errors import DataError, Issue
+from bubblescope.model.inputs import to_number
 
 __all__ = [
     "FREQS",
@@ -156,9 +157,9 @@ def _floats(values: Sequence[float] | np.ndarray, file: str, issues: list[Issue]
     out: list[float] = []
     for row, raw in zip(rows, values, strict=True):
         try:
-            value = float(raw)
+            value = to_number(raw)
         except (ValueError, TypeError):
-            issues.append(Issue(file, row, "value", "must be a number", str(raw)))
+            issues.append(Issue(file, row, "value", "must be a number (ASCII decimal)", str(raw)))
             out.append(math.nan)
             continue
         if not math.isfinite(value):

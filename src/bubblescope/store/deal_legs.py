@@ -35,6 +35,12 @@ from pathlib import Path
 from typing import Any, Literal
 
 from bubblescope.model.errors import DataError, DataQualityWarning, Issue
+from bubblescope.model.inputs import (
+    MAX_AMOUNT_USD_BN,
+    MAX_CELL_CHARS,
+    parse_decimal,
+    read_input_text,
+)
 from bubblescope.model.parse import Row, build_web
 from bubblescope.model.web import Web
 from bubblescope.store.files import read_csv_rows
@@ -135,14 +141,14 @@ def import_leg_rows(
 def read_leg_rows(path: str | os.PathLike[str]) -> tuple[list[Row], dt.date | None]:
     """Rows of a deal-leg CSV or JSON edges file, and the file's own ``as_of`` if it has one."""
     p = Path(path)
-    if not p.is_file():
+    if not p.exists() and not p.is_symlink():
         raise DataError.single(str(p), None, "path", "must be a deal-leg CSV or JSON file",
                                "missing")
     if p.suffix.lower() != ".json":
         return read_csv_rows(p), None
     try:
-        payload = json.loads(p.read_text(encoding="utf-8"))
-    except (json.JSONDecodeError, UnicodeDecodeError) as exc:
+        payload = json.loads(read_input_text(p))
+    except (ValueError, RecursionError) as exc:  # JSONDecodeError, a 5,000-digit integer
         raise DataError.single(str(p), None, "file", "must be UTF-8 JSON", exc) from exc
     edges = payload.get("edges") if isinstance(payload, dict) else payload
     if not isinstance(edges, list) or not all(isinstance(e, dict) for e in edges):
@@ -179,7 +185,14 @@ class _LegReader:
     def get(self, name: str) -> str:
         col = self.m.column(name)
         value = self.row.get(col) if col else None
-        return "" if value is None else str(value).strip()
+        text = "" if value is None else str(value).strip()
+        if len(text) > MAX_CELL_CHARS or any(ord(c) < 32 and c not in "\t\r\n"
+                                             for c in text):
+            self.fail(name, f"must be text of at most {MAX_CELL_CHARS} characters without NUL "
+                      "or other control characters", text[:60].encode("unicode_escape")
+                      .decode("ascii"))
+            return ""
+        return text
 
     def fail(self, name: str, rule: str, value: str) -> None:
         self.issues.append(Issue(self.file, self.row_no, self.m.column(name) or name, rule, value))
@@ -195,11 +208,15 @@ class _LegReader:
         if not raw:
             return None
         try:
-            value = round(float(raw) * self.m.amount_scale, 9)
+            value = round(parse_decimal(raw) * self.m.amount_scale, 9)
         except ValueError:
             value = math.nan
         if not math.isfinite(value) or value < 0:
-            self.fail(name, "must be a finite number >= 0 (USD)", raw)
+            self.fail(name, "must be a finite number >= 0 (USD; ASCII decimal)", raw)
+            return None
+        if value > MAX_AMOUNT_USD_BN:
+            self.fail(name, f"must be at most {MAX_AMOUNT_USD_BN:,.0f} USD bn (plausibility "
+                      "ceiling)", raw)
             return None
         return value
 

@@ -27,6 +27,7 @@ import pandas as pd
 import pyarrow as pa
 
 from bubblescope.model.errors import BubblescopeError, DataError, Issue
+from bubblescope.model.inputs import MAX_NAME_CHARS, MAX_VERSION_CHARS, check_label
 from bubblescope.model.parse import build_web
 from bubblescope.model.web import Web
 from bubblescope.store import results
@@ -113,8 +114,12 @@ class Store:
         Raises
         ------
         DataError
-            ``version`` already exists for this name and ``replace`` is false.
+            ``version`` already exists for this name and ``replace`` is false, or the name
+            or version label is empty, too long or holds control characters.
         """
+        check_label("store", "name", web.name, MAX_NAME_CHARS)
+        if version is not None:
+            check_label("store", "version", version, MAX_VERSION_CHARS)
         with self._write() as con:
             exists = _version_exists(con, web.name, version) if version else False
             if exists and not replace:

@@ -19,16 +19,22 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 import yaml
 
-from bubblescope.model.errors import DataError, Issue
+from bubblescope.model.errors import DataError
+from bubblescope.model.inputs import read_input_bytes
 from bubblescope.model.parse import Row, build_web
 from bubblescope.model.web import Web
-from bubblescope.store.files import check_replaceable, read_meta, read_web_dir, write_web_dir
+from bubblescope.store.files import (
+    check_replaceable,
+    check_required_tables,
+    read_meta,
+    read_web_dir,
+    write_web_dir,
+)
 from bubblescope.store.rows import TABLES, columns, text_row, typed_rows
 
 __all__ = ["ExportFormat", "detect_format", "export_web", "read_export"]
 
 ExportFormat = Literal["csv", "parquet"]
-_REQUIRED = ("sources", "entities", "contracts")
 
 
 def export_web(web: Web, dest: str | os.PathLike[str], fmt: ExportFormat = "csv") -> Path:
@@ -54,11 +60,8 @@ def read_export(path: str | os.PathLike[str]) -> Web:
     meta = read_meta(root / "web.yaml")
     tables = {t: _parquet_rows(root / f"{t}.parquet") for t in TABLES
               if (root / f"{t}.parquet").exists()}
-    missing = [t for t in _REQUIRED if t not in tables]
-    if missing:
-        raise DataError([Issue(str(root / f"{t}.parquet"), None, "file", "is required",
-                               "missing") for t in missing])
     files = {t: str(root / f"{t}.parquet") for t in TABLES}
+    check_required_tables(tables, files)
     return build_web(meta["name"], meta["as_of"], tables, files, meta.get("description", ""))
 
 
@@ -70,9 +73,10 @@ def detect_format(root: Path) -> ExportFormat:
 
 
 def _parquet_rows(path: Path) -> list[Row]:
+    data = read_input_bytes(path)
     try:
-        table = pq.read_table(path)
-    except (pa.ArrowInvalid, OSError) as exc:
+        table = pq.read_table(pa.BufferReader(data))
+    except (pa.ArrowException, OSError) as exc:
         raise DataError.single(str(path), None, "file", "must be a Parquet file", exc) from exc
     names = table.column_names
     return [text_row(r, names) for r in table.to_pylist()]

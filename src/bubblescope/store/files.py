@@ -10,6 +10,7 @@ from __future__ import annotations
 import contextlib
 import csv
 import datetime as dt
+import io
 import os
 import tempfile
 from pathlib import Path
@@ -18,12 +19,22 @@ from typing import Any
 import yaml
 
 from bubblescope.model.errors import DataError, Issue
+from bubblescope.model.inputs import MAX_NAME_CHARS, check_label, load_yaml, read_input_text
 from bubblescope.model.parse import COLUMNS, Row, build_web
 from bubblescope.model.web import Web
 
-__all__ = ["read_csv_rows", "read_meta", "read_web_dir", "write_web_dir"]
+__all__ = [
+    "REQUIRED_TABLES",
+    "check_required_tables",
+    "read_csv_rows",
+    "read_meta",
+    "read_web_dir",
+    "write_web_dir",
+]
 
 TABLES = ("sources", "entities", "figures", "contracts")
+#: Tables a web directory must have, each with at least one data row.
+REQUIRED_TABLES = ("sources", "entities", "contracts")
 
 
 def read_web_dir(path: str | os.PathLike[str]) -> Web:
@@ -39,26 +50,41 @@ def read_web_dir(path: str | os.PathLike[str]) -> Web:
         raise DataError.single(str(root), None, "path", "must be a web directory", root)
     meta = read_meta(root / "web.yaml")
     tables = {t: read_csv_rows(root / f"{t}.csv") for t in TABLES if (root / f"{t}.csv").exists()}
-    missing = [t for t in ("sources", "entities", "contracts") if t not in tables]
-    if missing:
-        raise DataError([Issue(str(root / f"{t}.csv"), None, "file", "is required", "missing")
-                         for t in missing])
+    check_required_tables(tables, {t: str(root / f"{t}.csv") for t in TABLES})
     files = {t: str(root / f"{t}.csv") for t in TABLES}
     return build_web(meta["name"], meta["as_of"], tables, files, meta.get("description", ""))
+
+
+def check_required_tables(tables: dict[str, list[Row]], files: dict[str, str]) -> None:
+    """Refuse a web whose required tables (:data:`REQUIRED_TABLES`) are missing or empty."""
+    issues = [Issue(files[t], None, "file", "is required", "missing")
+              for t in REQUIRED_TABLES if t not in tables]
+    issues += [Issue(files[t], None, "rows", "must hold at least one data row", "0 rows")
+               for t in REQUIRED_TABLES if t in tables and not tables[t]]
+    if issues:
+        raise DataError(issues)
 
 
 def read_csv_rows(path: str | os.PathLike[str]) -> list[Row]:
     """Read a CSV file into a list of rows (column → text); BOM and CRLF tolerated.
 
+    The file is read by :func:`bubblescope.model.inputs.read_input_text` (a regular file,
+    size-capped, UTF-8, no NUL byte).
+
     Raises
     ------
     DataError
-        The file is not UTF-8 text or not readable as CSV.
+        The file is not a readable regular UTF-8 file under the size cap, has no header
+        row, or is not readable as CSV.
     """
+    text = read_input_text(path)
     try:
-        with open(path, newline="", encoding="utf-8-sig") as handle:
-            return list(csv.DictReader(handle))
-    except (UnicodeDecodeError, csv.Error) as exc:
+        reader = csv.DictReader(io.StringIO(text, newline=""))
+        if not reader.fieldnames:
+            raise DataError.single(str(path), None, "header",
+                                   "must name the columns (the file is empty)", "")
+        return list(reader)
+    except csv.Error as exc:
         raise DataError.single(str(path), None, "file", "must be a UTF-8 CSV file", exc) from exc
 
 
@@ -66,16 +92,18 @@ def read_meta(path: Path) -> dict[str, Any]:
     """Read and check ``web.yaml``: ``name`` and ``as_of`` (a date) are required."""
     if not path.exists():
         raise DataError.single(str(path), None, "file", "is required (name, as_of)", "missing")
-    try:
-        with open(path, encoding="utf-8") as handle:
-            meta = yaml.safe_load(handle) or {}
-    except (yaml.YAMLError, UnicodeDecodeError) as exc:
-        raise DataError.single(str(path), None, "file", "must be UTF-8 YAML", exc) from exc
+    meta = load_yaml(read_input_text(path), str(path)) or {}
     if not isinstance(meta, dict):
         raise DataError.single(str(path), None, "web.yaml", "must be a mapping", type(meta))
-    issues = []
+    issues: list[Issue] = []
     if not str(meta.get("name", "")).strip():
         issues.append(Issue(str(path), None, "name", "is required", meta.get("name", "")))
+    name = str(meta.get("name", ""))
+    if name.strip():
+        try:
+            check_label(str(path), "name", name, MAX_NAME_CHARS)
+        except DataError as exc:
+            issues += exc.issues
     as_of = meta.get("as_of")
     if isinstance(as_of, str):
         with contextlib.suppress(ValueError):

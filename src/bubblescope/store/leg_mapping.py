@@ -29,12 +29,10 @@ from __future__ import annotations
 import os
 from collections.abc import Mapping
 from dataclasses import dataclass, field, fields, replace
-from pathlib import Path
 from typing import Any, Final, Literal
 
-import yaml
-
 from bubblescope.model.errors import DataError, Issue
+from bubblescope.model.inputs import load_yaml, read_input_text
 from bubblescope.model.kinds import CONFIDENCES, CONTRACT_KINDS, ENTITY_KINDS, STATUSES
 
 __all__ = [
@@ -114,10 +112,7 @@ def load_mapping(
         Every unknown key, contract kind, status, confidence, entity kind or end.
     """
     file = str(path)
-    try:
-        raw = yaml.safe_load(Path(path).read_text(encoding="utf-8")) or {}
-    except (OSError, yaml.YAMLError, UnicodeDecodeError) as exc:
-        raise DataError.single(file, None, "file", "must be a readable YAML mapping", exc) from exc
+    raw = load_yaml(read_input_text(path), file) or {}
     if not isinstance(raw, dict):
         raise DataError.single(file, None, "mapping", "must be a YAML mapping", type(raw).__name__)
     return _merge(base or KEVIN_MAPPING, raw, file)

@@ -18,14 +18,14 @@ import os
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from importlib.resources import files
-from pathlib import Path
 from typing import Any, Final
 
 import numpy as np
 import yaml
 
 from bubblescope.model._typing import FloatArray
-from bubblescope.model.errors import ScenarioError
+from bubblescope.model.errors import DataError, ScenarioError
+from bubblescope.model.inputs import read_input_text
 
 __all__ = [
     "FIELD_RULES",
@@ -302,15 +302,17 @@ def read_yaml(path: str | os.PathLike[str]) -> Any:
         The file cannot be read or is not valid YAML; the message names the file and,
         for a syntax error, the line and column.
 
-    >>> read_yaml("no/such.yaml")
+    >>> read_yaml("no/such.yaml")  # doctest: +ELLIPSIS
     Traceback (most recent call last):
     ...
-    bubblescope.model.errors.ScenarioError: no/such.yaml: cannot read the file (FileNotFoundError)
+    bubblescope.model.errors.ScenarioError: no/such.yaml: cannot read the file (must exist: ...
     """
     try:
-        text = Path(path).read_text("utf-8")
-    except (OSError, UnicodeDecodeError) as exc:
-        raise ScenarioError(f"{path}: cannot read the file ({type(exc).__name__})") from None
+        text = read_input_text(path)
+    except DataError as exc:
+        [issue] = exc.issues
+        raise ScenarioError(f"{path}: cannot read the file ({issue.rule}: {issue.value})"
+                            ) from None
     try:
         return yaml.safe_load(text)
     except yaml.MarkedYAMLError as exc:
@@ -320,6 +322,9 @@ def read_yaml(path: str | os.PathLike[str]) -> Any:
         raise ScenarioError(f"{path}: not valid YAML{where}: {what}") from None
     except yaml.YAMLError as exc:
         raise ScenarioError(f"{path}: not valid YAML: {exc}") from None
+    except (ValueError, TypeError, OverflowError, RecursionError) as exc:
+        raise ScenarioError(f"{path}: not valid YAML ({type(exc).__name__}: {exc}); a date "
+                            "must be a real date YYYY-MM-DD") from None
 
 
 def _coerce(scenario: str, name: str, value: object) -> object:
@@ -331,10 +336,21 @@ def _coerce(scenario: str, name: str, value: object) -> object:
         allowed = ", ".join(f.name for f in dataclasses.fields(Scenario))
         raise ScenarioError(f"scenario {scenario!r}: unknown field {name!r} (allowed: {allowed})")
     if isinstance(value, str):
-        value = yaml.safe_load(value)
+        value = _yaml_value(scenario, name, value)
     if isinstance(value, list | tuple):
         return tuple(_number(scenario, name, v) for v in value)
     return _number(scenario, name, value)
+
+
+def _yaml_value(scenario: str, name: str, text: str) -> object:
+    """A value given as text (``--set field=value``), read as YAML; ScenarioError if not."""
+    try:
+        return yaml.safe_load(text)
+    except (yaml.YAMLError, ValueError, TypeError, OverflowError, RecursionError) as exc:
+        problem = getattr(exc, "problem", None) or type(exc).__name__
+        raise ScenarioError(f"scenario {scenario!r}: {name!r} must be a number, a list of "
+                            f"numbers [a, b] or a mapping {{id: value}} in YAML syntax "
+                            f"({problem}), got {text!r}") from None
 
 
 def _number(scenario: str, name: str, value: object) -> float:
@@ -342,15 +358,20 @@ def _number(scenario: str, name: str, value: object) -> float:
         raise ScenarioError(
             f"scenario {scenario!r}: {name!r} must be a number or a list of numbers, got {value!r}"
         )
-    return float(value)
+    try:
+        return float(value)
+    except OverflowError:
+        raise ScenarioError(f"scenario {scenario!r}: {name!r} must be a finite number, got "
+                            f"a {len(str(value))}-digit integer") from None
 
 
 def _shock_pairs(scenario: str, value: object) -> tuple[tuple[str, float], ...]:
     if isinstance(value, str):
-        value = yaml.safe_load(value)
+        value = _yaml_value(scenario, "revenue_shocks", value)
     if isinstance(value, Mapping):
         return tuple((str(k), _number(scenario, "revenue_shocks", v)) for k, v in value.items())
-    if isinstance(value, tuple | list):
+    if isinstance(value, tuple | list) and all(
+            isinstance(p, list | tuple) and len(p) == 2 for p in value):
         return tuple((str(k), _number(scenario, "revenue_shocks", v)) for k, v in value)
     raise ScenarioError(
         f"scenario {scenario!r}: 'revenue_shocks' must map entity ids to fractions, got {value!r}"

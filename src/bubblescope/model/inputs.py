@@ -1,0 +1,272 @@
+"""The guarded edge of every input: bounded file reads, ASCII numbers and length caps.
+
+Every reader of a user-supplied file (web tables, ``web.yaml``, deal legs, mappings, price
+series, scenarios, sizing tables) gets its bytes from :func:`read_input_bytes` or
+:func:`read_input_text`, and nowhere else. So a table that is a FIFO, a symlink to
+``/dev/zero``, a directory, an unreadable or a huge file is refused with a
+:class:`~bubblescope.model.errors.DataError` naming the file, before anything is parsed:
+
+* only regular files are read (FIFOs, devices, sockets and directories are refused, and a
+  FIFO is opened non-blocking so it cannot hang the process);
+* at most :func:`max_input_bytes` bytes: 64 MB unless ``$BUBBLESCOPE_MAX_INPUT_MB`` says
+  otherwise (the file is never read past the cap, even if it grows while being read);
+* text must be UTF-8 (a BOM is tolerated) and hold no NUL byte;
+* every other OS error (permission denied, a dangling symlink, ...) is a ``DataError``.
+
+Values are held to the same standard: :func:`parse_decimal` accepts ASCII decimal numbers
+only (no ``١٢٣``, no ``1_000``, no ``nan``), amounts in USD billions are capped at
+:data:`MAX_AMOUNT_USD_BN` and names and version labels at :data:`MAX_NAME_CHARS` /
+:data:`MAX_VERSION_CHARS` characters (see :func:`check_label`).
+"""
+
+from __future__ import annotations
+
+import errno
+import os
+import re
+import stat
+from typing import Any, Final
+
+import yaml
+
+from bubblescope.model.errors import DataError
+
+__all__ = [
+    "DEFAULT_MAX_INPUT_MB",
+    "MAX_AMOUNT_USD_BN",
+    "MAX_CELL_CHARS",
+    "MAX_INPUT_ENV",
+    "MAX_NAME_CHARS",
+    "MAX_VERSION_CHARS",
+    "check_label",
+    "is_decimal",
+    "load_yaml",
+    "max_input_bytes",
+    "parse_decimal",
+    "read_input_bytes",
+    "read_input_text",
+    "to_number",
+]
+
+#: Environment variable: the largest input file read, in megabytes (10**6 bytes).
+MAX_INPUT_ENV: Final = "BUBBLESCOPE_MAX_INPUT_MB"
+#: Largest input file read when ``$BUBBLESCOPE_MAX_INPUT_MB`` is unset.
+DEFAULT_MAX_INPUT_MB: Final = 64
+#: Plausibility ceiling on any amount in USD billions (100,000 bn = USD 100 trillion, about
+#: one year of world GDP): no single contract, figure or leg of the AI financing web comes
+#: near it, so a larger value is a unit mistake or an attack on the arithmetic.
+MAX_AMOUNT_USD_BN: Final = 100_000.0
+#: Longest web name (characters).
+MAX_NAME_CHARS: Final = 200
+#: Longest version label (characters).
+MAX_VERSION_CHARS: Final = 64
+#: Longest field of a table (characters): notes and quotes fit, a megabyte does not.
+MAX_CELL_CHARS: Final = 20_000
+
+_DECIMAL: Final = re.compile(r"[+-]?(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)(?:[eE][+-]?[0-9]+)?")
+_KINDS: Final = ((stat.S_ISDIR, "a directory"), (stat.S_ISFIFO, "a FIFO (named pipe)"),
+                 (stat.S_ISCHR, "a character device"), (stat.S_ISBLK, "a block device"),
+                 (stat.S_ISSOCK, "a socket"))
+_CHUNK: Final = 1 << 20
+
+
+def max_input_bytes() -> int:
+    """The input-size cap in bytes: ``$BUBBLESCOPE_MAX_INPUT_MB`` megabytes, or 64 MB.
+
+    Raises
+    ------
+    DataError
+        The variable is set but is not a positive whole number.
+
+    >>> max_input_bytes() == DEFAULT_MAX_INPUT_MB * 10**6 or MAX_INPUT_ENV in os.environ
+    True
+    """
+    raw = os.environ.get(MAX_INPUT_ENV, "").strip()
+    if not raw:
+        return DEFAULT_MAX_INPUT_MB * 10**6
+    if not (raw.isascii() and raw.isdigit()) or int(raw) < 1:
+        raise DataError.single(f"${MAX_INPUT_ENV}", None, MAX_INPUT_ENV,
+                               "must be a positive whole number of megabytes", raw)
+    return int(raw) * 10**6
+
+
+def read_input_bytes(path: str | os.PathLike[str], limit: int | None = None) -> bytes:
+    """The bytes of the regular file ``path``, at most ``limit`` (default :func:`max_input_bytes`).
+
+    Raises
+    ------
+    DataError
+        Naming the file: it is missing, not a regular file, not readable or larger than the
+        cap.
+    """
+    name = os.fspath(path)
+    cap = max_input_bytes() if limit is None else limit
+    try:
+        fd = os.open(name, os.O_RDONLY | os.O_NONBLOCK | getattr(os, "O_CLOEXEC", 0))
+    except OSError as exc:
+        raise _os_error(name, exc) from None
+    try:
+        info = os.fstat(fd)
+        for test, what in _KINDS:
+            if test(info.st_mode):
+                raise DataError.single(name, None, "file", "must be a regular file", what)
+        if not stat.S_ISREG(info.st_mode):
+            raise DataError.single(name, None, "file", "must be a regular file", "not one")
+        if info.st_size > cap:
+            raise _too_big(name, info.st_size, cap)
+        chunks: list[bytes] = []
+        seen = 0
+        while seen <= cap:
+            chunk = os.read(fd, min(_CHUNK, cap + 1 - seen))
+            if not chunk:
+                break
+            chunks.append(chunk)
+            seen += len(chunk)
+        if seen > cap:
+            raise _too_big(name, seen, cap)
+        return b"".join(chunks)
+    except OSError as exc:
+        raise _os_error(name, exc) from None
+    finally:
+        os.close(fd)
+
+
+def read_input_text(path: str | os.PathLike[str], limit: int | None = None) -> str:
+    """The text of the UTF-8 file ``path`` (BOM dropped), read by :func:`read_input_bytes`.
+
+    Raises
+    ------
+    DataError
+        As :func:`read_input_bytes`, or the file is not UTF-8 or holds a NUL byte (the
+        issue names the line).
+    """
+    name = os.fspath(path)
+    data = read_input_bytes(path, limit)
+    try:
+        text = data.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        line = data[: exc.start].count(b"\n") + 1
+        raise DataError.single(name, None, "file", f"must be UTF-8 text (line {line}, byte "
+                               f"{exc.start})", data[exc.start:exc.start + 4]) from None
+    nul = text.find("\x00")
+    if nul >= 0:
+        line = text.count("\n", 0, nul) + 1
+        raise DataError.single(name, None, "file",
+                               f"must not contain NUL bytes (line {line})", "\\x00")
+    return text
+
+
+def is_decimal(text: str) -> bool:
+    """Whether ``text`` is an ASCII decimal number (sign, digits, point, exponent).
+
+    >>> [is_decimal(t) for t in ("12", "-1.5e3", ".5", "1_000", "١٢٣", "nan", "inf", "0x1")]
+    [True, True, True, False, False, False, False, False]
+    """
+    return _DECIMAL.fullmatch(text) is not None
+
+
+def parse_decimal(text: str) -> float:
+    """``float(text)`` for an ASCII decimal number; ``ValueError`` for anything else.
+
+    Python's ``float`` also reads ``'1_000'``, ``'١٢٣'`` (Arabic-Indic digits), ``'nan'``
+    and ``'infinity'``; none of them is a number in a data file.
+
+    >>> parse_decimal(" 2.5 ")
+    2.5
+    >>> parse_decimal("1_000")
+    Traceback (most recent call last):
+    ...
+    ValueError: not an ASCII decimal number: '1_000'
+    """
+    stripped = text.strip()
+    if not is_decimal(stripped):
+        raise ValueError(f"not an ASCII decimal number: {text!r}")
+    return float(stripped)
+
+
+def check_label(file: str, field: str, value: str, max_chars: int) -> None:
+    """Refuse a name or version label that is empty, too long or holds control characters.
+
+    Raises
+    ------
+    DataError
+        Naming ``file`` and ``field`` (the value shown is cut to 60 characters).
+
+    >>> check_label("web.yaml", "name", "default", MAX_NAME_CHARS)
+    >>> check_label("web.yaml", "name", "x" * 300, MAX_NAME_CHARS)  # doctest: +ELLIPSIS
+    Traceback (most recent call last):
+    ...
+    bubblescope.model.errors.DataError: 1 problem in input data:
+      - web.yaml: 'name' must be at most 200 characters (got 300), got 'xxx...
+    """
+    shown = value if len(value) <= 60 else value[:57] + "..."
+    if not value.strip():
+        raise DataError.single(file, None, field, "must not be empty", shown)
+    if len(value) > max_chars:
+        raise DataError.single(file, None, field,
+                               f"must be at most {max_chars} characters (got {len(value)})",
+                               shown)
+    if any(ord(c) < 32 or ord(c) == 127 for c in value):
+        raise DataError.single(file, None, field, "must not contain control characters "
+                               "(NUL, newline, tab, ...)", shown)
+
+
+def _too_big(name: str, size: int, cap: int) -> DataError:
+    return DataError.single(name, None, "file", f"must be at most {cap:,} bytes (raise the cap "
+                            f"with ${MAX_INPUT_ENV}, in MB)", f"{size:,} bytes or more")
+
+
+def _os_error(name: str, exc: OSError) -> DataError:
+    rule = {errno.ENOENT: "must exist", errno.EACCES: "must be readable",
+            errno.EPERM: "must be readable", errno.ENOTDIR: "must exist",
+            errno.ELOOP: "must not be a symlink loop"}.get(exc.errno or 0, "must be readable")
+    return DataError.single(name, None, "file", rule, exc.strerror or type(exc).__name__)
+
+
+def load_yaml(text: str, file: str) -> Any:
+    """``yaml.safe_load(text)``, every failure a :class:`DataError` naming ``file``.
+
+    Besides syntax errors (reported with line and column), PyYAML raises ``ValueError``
+    for a date-like scalar that is no date (``2025-13-45``) and ``RecursionError`` for
+    absurdly deep nesting; both become a ``DataError`` too.
+
+    >>> load_yaml("as_of: 2025-12-31", "web.yaml")
+    {'as_of': datetime.date(2025, 12, 31)}
+    >>> load_yaml("as_of: 2025-13-45", "web.yaml")  # doctest: +ELLIPSIS
+    Traceback (most recent call last):
+    ...
+    bubblescope.model.errors.DataError: 1 problem in input data:
+      - web.yaml: 'file' must be valid YAML (a date must be a real date YYYY-MM-DD), got ...
+    """
+    try:
+        return yaml.safe_load(text)
+    except yaml.MarkedYAMLError as exc:
+        mark = exc.problem_mark or exc.context_mark
+        where = f" (line {mark.line + 1}, column {mark.column + 1})" if mark else ""
+        what = " ".join(str(p) for p in (exc.context, exc.problem) if p)
+        raise DataError.single(file, None, "file", f"must be valid YAML{where}", what) from None
+    except yaml.YAMLError as exc:
+        raise DataError.single(file, None, "file", "must be valid YAML", exc) from None
+    except (ValueError, TypeError, OverflowError) as exc:
+        raise DataError.single(file, None, "file", "must be valid YAML (a date must be a real "
+                               "date YYYY-MM-DD)", exc) from None
+    except RecursionError:
+        raise DataError.single(file, None, "file", "must be valid YAML (not nested this "
+                               "deeply)", "too deep") from None
+
+
+def to_number(raw: object) -> float:
+    """A number from a parsed value: an ``int``/``float`` as is, text by :func:`parse_decimal`.
+
+    ``ValueError`` for anything else (a boolean, ``None``, ``'1_000'``, ``'١٢٣'``).
+
+    >>> to_number(3), to_number("4.5"), to_number(float("nan")) != 0
+    (3.0, 4.5, True)
+    """
+    if isinstance(raw, bool) or raw is None:
+        raise ValueError(f"not a number: {raw!r}")
+    if isinstance(raw, int | float):
+        return float(raw)
+    if hasattr(raw, "__float__") and not isinstance(raw, str | bytes):
+        return float(raw)  # numpy scalars
+    return parse_decimal(str(raw))
