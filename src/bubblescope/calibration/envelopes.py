@@ -14,11 +14,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Final, Literal
 
-import yaml
-
 from bubblescope.calibration.history import Measured
 from bubblescope.data import data_path
 from bubblescope.model.errors import DataError
+from bubblescope.model.inputs import load_yaml, read_input_text
 
 __all__ = ["EPISODE_NAMES", "METRICS", "Cited", "Envelope", "Metric", "envelopes", "load_cited"]
 
@@ -162,7 +161,10 @@ def load_cited(path: Path | None = None) -> tuple[Cited, ...]:
         Naming the file, row and field of a row missing a field or holding a non-number.
     """
     path = path or data_path("history", "cited.yaml")
-    rows = yaml.safe_load(path.read_text("utf-8")) or []
+    rows = load_yaml(read_input_text(path), str(path)) or []
+    if not isinstance(rows, list) or not all(isinstance(r, dict) for r in rows):
+        raise DataError.single(path.name, None, "file", "must be a YAML list of mappings",
+                               type(rows).__name__)
     out = []
     for i, row in enumerate(rows, start=1):
         for key in ("metric", "episode", "value", "unit", "source", "confidence"):

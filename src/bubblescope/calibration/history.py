@@ -17,6 +17,7 @@ Series (``data/history/SOURCES.yaml`` says where each came from):
 
 from __future__ import annotations
 
+import io
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -28,6 +29,7 @@ import pandas as pd
 from bubblescope.data import data_path
 from bubblescope.model._typing import FloatArray
 from bubblescope.model.errors import DataError
+from bubblescope.model.inputs import read_input_text
 
 __all__ = [
     "EPISODES",
@@ -218,7 +220,7 @@ def hy_bbb_slope(oas: pd.DataFrame) -> float:
     """Least-squares slope of the high-yield OAS on the BBB OAS (pp of HY per pp of BBB).
 
     >>> f = pd.DataFrame({"bbb": [1.0, 2.0, 3.0], "hy": [3.0, 6.0, 9.0]})
-    >>> hy_bbb_slope(f)
+    >>> round(hy_bbb_slope(f), 9)
     3.0
     """
     both = oas[["bbb", "hy"]].dropna()
@@ -293,13 +295,14 @@ def read_close(path: Path, columns: Mapping[str, str], date_col: str | None = No
         Naming the file, row, column and value that broke a rule.
     """
     path = Path(path)
-    if not path.is_file():
-        raise DataError.single(str(path), None, "file", "must exist and be a file", path)
-    with path.open(encoding="utf-8-sig") as fh:
-        head = [fh.readline() for _ in range(2)]
+    text = read_input_text(path)  # bounded: a regular UTF-8 file under the size cap
+    head = [*text.splitlines()[:2], "", ""]
     skip = [1, 2] if head[1].startswith("Ticker,") else None
-    frame = pd.read_csv(path, dtype=str, skiprows=skip, keep_default_na=False,
-                        encoding="utf-8-sig")
+    try:
+        frame = pd.read_csv(io.StringIO(text), dtype=str, skiprows=skip, keep_default_na=False)
+    except (pd.errors.ParserError, pd.errors.EmptyDataError) as exc:
+        raise DataError.single(path.name, None, "file", "must be a CSV file",
+                               str(exc).strip()[:200]) from None
     dcol = date_col or frame.columns[0]
     missing = [c for c in [dcol, *columns] if c not in frame.columns]
     if missing:
