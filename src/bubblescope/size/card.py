@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
-from typing import Any, TypeVar
+from typing import Any, Final, TypeVar
 
 from bubblescope.model.errors import DataError, ScenarioError
 from bubblescope.model.web import Web
@@ -47,7 +47,8 @@ from bubblescope.size.wicksell import (
     wicksell,
 )
 
-__all__ = ["CardFigure", "CardOptions", "SizeCard", "SizeInputs", "SpvComparison", "bubble_card"]
+__all__ = ["CapexComparison", "CardFigure", "CardOptions", "SizeCard", "SizeInputs",
+           "SpvComparison", "bubble_card"]
 
 T = TypeVar("T")
 
@@ -109,6 +110,27 @@ class SpvComparison:
 
 
 @dataclass(frozen=True)
+class CapexComparison:
+    """Hyperscalers' capex from their filings beside the seed's AI-industry capex, one year.
+
+    The two measure different things: ``filings`` is purchases of property and equipment
+    (all uses: AI and non-AI data centres, offices, logistics) of the ``firms``; the seed's
+    figure (Goldman Sachs via seed 000) is AI-industry capex. Neither is converted into the
+    other; the card shows both with their definitions.
+    """
+
+    year: int
+    filings: float
+    firms: tuple[str, ...]
+    seed: float | None
+
+    @property
+    def seed_share(self) -> float | None:
+        """The seed's figure as a share of the filings' total."""
+        return None if self.seed is None or self.filings <= 0 else self.seed / self.filings
+
+
+@dataclass(frozen=True)
 class CardFigure:
     """One line of the card."""
 
@@ -140,6 +162,7 @@ class SizeCard:
     round_trips: RoundTripReport | None = None
     roles: RoleReport | None = None
     spv: SpvComparison | None = None
+    capex: CapexComparison | None = None
     concentration: Concentration | None = None
     gdp: GdpContribution | None = None
     scaling: ScalingFit | None = None
@@ -153,9 +176,12 @@ class SizeCard:
         ratios = (f"{_x(w.ratio_dotcom)} the dot-com episode and {_x(w.ratio_subprime)} "
                   "subprime")
         gk = "" if self.gk is None else f"; Goldfarb–Kirsch score {self.gk.total('ai_2025')}/8"
+        lo_d, hi_d, lo_s, hi_s = self.variants.ratio_range
         return (f"How big: the current Wicksellian deficit episode ({w.rate_name}, "
                 f"{w.config.rule}, θ={w.config.theta:g}) is {ratios} "
-                f"(seed claims 17x and 4x){gk}.")
+                f"(seed claims 17x and 4x; across the {len(self.variants.table)} rate and rule "
+                f"variants {lo_d:.1f}..{hi_d:.0f}x and {lo_s:.1f}..{hi_s:.1f}x){gk}. "
+                f"Default: {_DEFAULT_WHY.get(w.rate_name, 'chosen by the user')}")
 
     def __str__(self) -> str:
         lines = ["HOW BIG — the bubble card", self.headline, ""]
@@ -166,6 +192,15 @@ class SizeCard:
             lines.append(f"    source: {f.source}")
         lines += [f"• unavailable: {u}" for u in self.unavailable]
         return "\n".join(lines)
+
+
+#: Why each rate series is (or would be) the default of the Wicksell headline.
+_DEFAULT_WHY: Final[dict[str, str]] = {
+    "treasury_const": "10y Treasury + 1.92 pp, the one rate series the package can ship "
+                      "(Moody's Baa is vendor data) with the Baa spread's long-run mean, so "
+                      "the rule's 2 pp margin is measured against a Baa-like borrowing cost.",
+    "baa": "Moody's Baa, the corporate borrowing cost Garran's rule names.",
+}
 
 
 def _x(v: float | None) -> str:
@@ -227,6 +262,7 @@ def _web_parts(inputs: SizeInputs, opt: CardOptions, missing: list[str]) -> dict
         "sequoia": _try(missing, "Sequoia", lambda: _sequoia(web, opt)),
         "break_even": _try(missing, "break-even", lambda: _break_even(web, rev, opt)),
         "debt": debt,
+        "capex": _try(missing, "capex 2024", lambda: _capex(inputs, web, 2024)),
         "cycles": _try(missing, "cycles", lambda: cycles(web)),
         "round_trips": _try(missing, "round trips", lambda: round_trips(web)),
         "roles": _try(missing, "roles", lambda: roles(web)),
@@ -246,6 +282,15 @@ def _spv(inputs: SizeInputs, debt: DebtMix, opt: CardOptions) -> SpvComparison:
                             "positive")
     return SpvComparison(tenant, tuple(k.spv for k in links), sum(k.part for k in links),
                          capex, _claim(inputs, f"{tenant}_spv_debt"))
+
+
+def _capex(inputs: SizeInputs, web: Web, year: int) -> CapexComparison:
+    figs = {e.id: f for e in web.entities
+            if e.kind == "hyperscaler" and (f := e.figure("capex", year)) is not None}
+    if not figs:
+        raise ScenarioError(f"no hyperscaler has a capex figure for {year}")
+    return CapexComparison(year, sum(f.value for f in figs.values()), tuple(figs),
+                           _claim(inputs, f"ai_capex_{year}"))
 
 
 def _sequoia(web: Web, opt: CardOptions) -> SequoiaResult:
@@ -273,7 +318,7 @@ def _figures(inputs: SizeInputs, opt: CardOptions, p: Mapping[str, Any]) -> tupl
     builders: list[tuple[str, Callable[[Any], CardFigure]]] = [
         ("allocation", _alloc_fig), ("revenue", lambda r: _revenue_fig(r, seed)),
         ("sequoia", _sequoia_fig), ("break_even", lambda b: _be_fig(b, opt, seed)),
-        ("debt", lambda d: _debt_fig(d, seed)), ("cycles", _cycle_fig),
+        ("debt", lambda d: _debt_fig(d, seed)), ("capex", _capex_fig), ("cycles", _cycle_fig),
         ("round_trips", _round_fig), ("concentration", lambda k: _conc_fig(k, seed)),
         ("gdp", lambda g: _gdp_fig(g, seed)), ("scaling", _scaling_fig),
         ("gk", lambda g: _gk_fig(g, seed)),
@@ -312,12 +357,27 @@ def _revenue_fig(r: RevenueGap, seed: Mapping[str, str]) -> CardFigure:
     t = r.total_excluding(("chipmaker",))
     return CardFigure("revenue_gap", f"AI revenue vs capex + commitments {r.year}",
                       f"${t['ai_revenue']:,.0f}bn vs ${t['capex']:,.0f}bn + "
-                      f"${t['commitments_per_year']:,.0f}bn/yr", "web (chipmakers left out)",
+                      f"${t['commitments_per_year']:,.0f}bn/yr",
+                      "web ai_revenue figures: labs, neoclouds and the hyperscalers that "
+                      "disclose AI revenue or run-rates (chipmakers left out: their AI "
+                      "revenue is the others' capex)",
                       seed=f"{seed.get('ai_revenue_2025', '')} vs "
                            f"{seed.get('ai_spending_2025', '')}",
                       numbers={"ai_revenue_usd_bn": t["ai_revenue"], "capex_usd_bn": t["capex"],
                                "commitments_usd_bn_per_year": t["commitments_per_year"],
                                "gap_usd_bn": t["gap"]})
+
+
+def _capex_fig(k: CapexComparison) -> CardFigure:
+    seed = "n/a" if k.seed is None else f"${k.seed:,.0f}bn"
+    share = "" if k.seed_share is None else f" ({k.seed_share:.0%} of the filings' total)"
+    return CardFigure(
+        "capex_definitions", f"Capex {k.year}: two definitions",
+        f"${k.filings:,.0f}bn filings ({len(k.firms)} hyperscalers, all property and "
+        f"equipment) vs {seed} seed (AI-industry capex){share}",
+        "10-K/10-Q purchases of property and equipment (web capex figures); seed 000 "
+        "(Goldman Sachs via Lockett)", seed=f"{seed} (seed 000)",
+        numbers={"filings_usd_bn": k.filings, "seed_usd_bn": k.seed})
 
 
 def _sequoia_fig(s: SequoiaResult) -> CardFigure:
