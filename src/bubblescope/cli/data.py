@@ -108,15 +108,16 @@ def import_(
 ) -> None:
     """Validate PATH and store it as a new version of a web (all or nothing)."""
     payload: dict[str, Any] = {}
-    if deal_legs or path.suffix.lower() == ".json":
-        result = _deal_legs(path, mapping, empty_amount, name, _base(base, db))
-        web, payload = result.web, _import_payload(result)
-    else:
-        web = read_export(path)
-        if name:
-            web = dataclasses.replace(web, name=name)
-    with open_store(db or default_db()) as store:
-        saved = store.save_web(web, version, origin=str(path), replace=replace)
+    with _interruptible(f"import of {path}", db):
+        if deal_legs or path.suffix.lower() == ".json":
+            result = _deal_legs(path, mapping, empty_amount, name, _base(base, db))
+            web, payload = result.web, _import_payload(result)
+        else:
+            web = read_export(path)
+            if name:
+                web = dataclasses.replace(web, name=name)
+        with open_store(db or default_db()) as store:
+            saved = store.save_web(web, version, origin=str(path), replace=replace)
     if as_json:
         print_json({"name": saved.name, "version": saved.version, "db": str(db or default_db()),
                     **payload, **_web_payload(web)})
@@ -216,6 +217,26 @@ def _deal_legs(
         "headline" if empty_amount == "headline" else "skip" if empty_amount else None)
     with _warnings_to_stderr():
         return import_deal_legs(path, mapping, name=name, empty_amount=policy, base=base)
+
+
+#: Exit code after Ctrl-C (128 + SIGINT), as shells report it.
+INTERRUPTED = 130
+
+
+@contextmanager
+def _interruptible(what: str, db: Path | None) -> Iterator[None]:
+    """Turn Ctrl-C into a message saying that the store was left as it was, and exit 130.
+
+    Writes are one DuckDB transaction committed last, so an interrupted write is rolled
+    back when the connection closes.
+    """
+    try:
+        yield
+    except KeyboardInterrupt:
+        err_console.print(f"[yellow]interrupted:[/] the {what} was stopped by Ctrl-C before it "
+                          f"was committed; {db or default_db()} is unchanged (an import is all "
+                          "or nothing). Run it again to import.", highlight=False)
+        raise typer.Exit(INTERRUPTED) from None
 
 
 def _base(name: str | None, db: Path | None) -> Web | None:

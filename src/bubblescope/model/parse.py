@@ -262,15 +262,27 @@ def parse_figures(
         return Figure(
             entity_id=r.text("entity_id"), metric=metric,  # type: ignore[arg-type]
             year=r.integer("year", 1900, 2100),
-            value=(r.number("value", lo=0.0, hi=1.0, unit=" (a share of value, 0..1)")
-                   if metric == "ai_value_share"
-                   else r.number("value", lo=-MAX_AMOUNT_USD_BN, hi=MAX_AMOUNT_USD_BN,
-                                 unit=" (USD bn)")) or 0.0,
+            value=_figure_value(r, metric) or 0.0,
             confidence=r.choice("confidence", CONFIDENCES),  # type: ignore[arg-type]
             source_ids=r.ids("source_ids"), note=r.text("note", required=False),
         )
 
     return _parse_rows(rows, file, "figures", make)
+
+
+def _figure_value(r: _Reader, metric: str) -> float | None:
+    """A figure's value under its metric's rule: a share in 0..1, a head count, or USD bn.
+
+    Only book ``equity`` may be negative (a firm whose liabilities exceed its assets); a
+    negative cash, debt, revenue or asset figure would turn into negative assets inside the
+    stress engine, so it is refused here, on its row.
+    """
+    if metric == "ai_value_share":
+        return r.number("value", lo=0.0, hi=1.0, unit=" (a share of value, 0..1)")
+    if metric == "employees":
+        return r.number("value", lo=0.0, hi=1e8, unit=" (a head count)")
+    lo = -MAX_AMOUNT_USD_BN if metric == "equity" else 0.0
+    return r.number("value", lo=lo, hi=MAX_AMOUNT_USD_BN, unit=f" (USD bn; {metric})")
 
 
 def parse_contracts(

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from bubblescope.model._typing import BoolArray, FloatArray
-from bubblescope.model.errors import ScenarioError
+from bubblescope.model.errors import DataError, ScenarioError
 from bubblescope.signals.critical import CriticalValues
 from bubblescope.signals.psy import PsyConfig, PsyStatistics, psy_statistics
 from bubblescope.signals.series import DateArray, PriceSeries, require_length, require_positive
@@ -163,6 +163,10 @@ def psy_input(series: PriceSeries, config: PsyConfig, transform: str) -> FloatAr
     need = max(w, config.lag + int(config.trend) + 5, MIN_OBSERVATIONS)
     what = f"the PSY tests (default window {w}, " if config.window is None else f"window {w} ("
     require_length(series, need, f"{what}lag {config.lag}{', trend' if config.trend else ''})")
+    if float(np.ptp(series.values)) == 0.0:
+        raise DataError.single(series.source, None, series.value_field,
+                               "must vary: the series is constant, so there is no explosive "
+                               "episode to test", f"{len(series)} values all {series.values[0]:g}")
     if transform == "level":
         return np.asarray(series.values, dtype=np.float64)
     require_positive(series, "the log of prices",
