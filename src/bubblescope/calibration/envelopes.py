@@ -19,7 +19,8 @@ from bubblescope.data import data_path
 from bubblescope.model.errors import DataError
 from bubblescope.model.inputs import load_yaml, read_input_text
 
-__all__ = ["EPISODE_NAMES", "METRICS", "Cited", "Envelope", "Metric", "envelopes", "load_cited"]
+__all__ = ["EPISODE_NAMES", "METRICS", "SHORT", "Cited", "Envelope", "Metric", "envelopes",
+           "load_cited"]
 
 EPISODE_NAMES: Final[tuple[str, ...]] = ("dot-com", "2008", "2022 tech")
 Direction = Literal["higher_worse", "lower_worse"]
@@ -80,6 +81,25 @@ METRICS: Final[tuple[Metric, ...]] = (
     Metric("jobs_millions", "US jobs (trough, vs no-shock path)", "million", "lower_worse",
            {"dot-com": ("jobs_millions", ()), "2008": ("jobs_millions", ())}),
 )
+
+
+#: Short labels for narrow tables.
+SHORT: Final[dict[str, str]] = {
+    "hyperscaler_drawdown": "hyperscaler dd",
+    "chipmaker_drawdown": "chipmaker dd",
+    "pure_play_drawdown": "pure-play dd",
+    "ai_index_drawdown": "AI index dd",
+    "gpu_rental_trough_usd_h": "H100 $/h low",
+    "bbb_spread_peak_pct": "BBB peak %",
+    "hy_spread_peak_pct": "HY peak %",
+    "defaulted_usd_bn_year": "defaults $bn/y",
+    "default_rate": "default rate",
+    "downgraded_usd_bn": "junked $bn",
+    "downgraded_share": "junked share",
+    "regulated_loss_share": "bank/ins loss",
+    "gdp_yoy_trough": "GDP yoy low",
+    "jobs_millions": "US jobs M",
+}
 
 
 @dataclass(frozen=True)

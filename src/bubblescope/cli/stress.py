@@ -11,6 +11,7 @@ import typer
 from rich.progress import Progress
 from rich.table import Table
 
+from bubblescope.cli.calibration import show_calibration
 from bubblescope.cli.common import DbOption, JsonOption, console, print_json
 from bubblescope.cli.montecarlo import (
     ChunkOption,
@@ -60,6 +61,9 @@ def stress(
         "--timeout", help="Monte Carlo: seconds to wait for a Dask scheduler (default 10).")
     ] = None,
     no_store: NoStoreOption = False,
+    calibration: Annotated[bool, typer.Option(
+        "--calibration", help="Run all six presets and print their headline figures beside "
+        "the dot-com, 2008 and 2022 envelopes (docs/calibration.md).")] = False,
 ) -> None:
     """Run a crash scenario through the AI financing web: defaults, losses, GDP and jobs.
 
@@ -72,6 +76,9 @@ def stress(
         "scheduler": scheduler, "chunk_size": chunk_size, "resume": resume, "run_id": run_id,
         "timeout": timeout, "no_store": no_store or None}
     given = {k: v for k, v in mc_args.items() if v is not None}  # the rest: montecarlo's defaults
+    if calibration:
+        show_calibration(_load_web(web_dir), json_out)
+        return
     if given:
         if quarters is not None or sets:
             flags = ", ".join(f"--{k.replace('_', '-')}" for k in given)

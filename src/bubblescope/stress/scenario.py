@@ -198,11 +198,16 @@ class Scenario:
     displacement_share: Param = 0.0
     compensation_per_job_usd_k: Param = 100.0
     revenue_shocks: tuple[tuple[str, float], ...] = field(default=())
+    calibration_notes: tuple[tuple[str, str], ...] = field(default=())
+    """Why a figure of the calibration table lies outside its historical envelope:
+    (metric, reason) pairs (``bubblescope stress --calibration``; docs/calibration.md)."""
 
     def __post_init__(self) -> None:
         for name, rule in FIELD_RULES.items():
             object.__setattr__(self, name, _checked(self.name, name, getattr(self, name), rule))
         object.__setattr__(self, "revenue_shocks", _checked_shocks(self.name, self.revenue_shocks))
+        object.__setattr__(self, "calibration_notes",
+                           _note_pairs(self.name, self.calibration_notes))
         if self.shock_quarter >= self.quarters:
             raise ScenarioError(
                 f"scenario {self.name!r}: 'shock_quarter' must be below 'quarters' "
@@ -330,6 +335,8 @@ def read_yaml(path: str | os.PathLike[str]) -> Any:
 def _coerce(scenario: str, name: str, value: object) -> object:
     if name == "revenue_shocks":
         return _shock_pairs(scenario, value)
+    if name == "calibration_notes":
+        return _note_pairs(scenario, value)
     if name in ("name", "description"):
         return str(value)
     if name not in FIELD_RULES:
@@ -376,6 +383,21 @@ def _shock_pairs(scenario: str, value: object) -> tuple[tuple[str, float], ...]:
     raise ScenarioError(
         f"scenario {scenario!r}: 'revenue_shocks' must map entity ids to fractions, got {value!r}"
     )
+
+
+def _note_pairs(scenario: str, value: object) -> tuple[tuple[str, str], ...]:
+    pairs: list[Any] = [None]
+    if isinstance(value, Mapping):
+        pairs = list(value.items())
+    elif isinstance(value, tuple | list):
+        pairs = list(value)
+    ok = all(isinstance(p, tuple | list) and len(p) == 2 and str(p[1]).strip() for p in pairs)
+    if not ok:
+        raise ScenarioError(
+            f"scenario {scenario!r}: 'calibration_notes' must map calibration metrics to a "
+            f"written reason, got {value!r}"
+        )
+    return tuple((str(k), str(v).strip()) for k, v in pairs)
 
 
 def _checked(scenario: str, name: str, value: Param | int, rule: Rule) -> Param | int:

@@ -1,0 +1,63 @@
+"""The calibration table: each preset's figures beside history's envelopes."""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+
+import pytest
+
+import bubblescope as bs
+from bubblescope.calibration.envelopes import METRICS
+from bubblescope.calibration.presets import CalibrationTable, calibrate
+from bubblescope.cli import app_main
+from bubblescope.model.errors import ScenarioError
+from bubblescope.stress.scenario import PRESETS, scenario_from_mapping
+
+
+@pytest.fixture(scope="module")
+def table() -> CalibrationTable:
+    return calibrate(bs.load_default())
+
+
+def test_every_preset_has_every_figure(table: CalibrationTable) -> None:
+    assert [p.preset for p in table.presets] == list(PRESETS)
+    for p in table.presets:
+        assert set(p.values) == {m.key for m in METRICS}
+        assert {"microsoft", "nvidia", "coreweave", "openai"} <= set(p.firms)
+
+
+def test_baseline_has_no_crash(table: CalibrationTable) -> None:
+    base = next(p for p in table.presets if p.preset == "baseline")
+    assert base.values["defaulted_usd_bn_year"] == 0.0
+    assert base.values["hyperscaler_drawdown"] < 0.1
+    assert base.outside == ()
+
+
+def test_crash_presets_are_worse_than_baseline(table: CalibrationTable) -> None:
+    base = next(p for p in table.presets if p.preset == "baseline").values
+    crash = next(p for p in table.presets if p.preset == "atlantic-crash").values
+    assert crash["bbb_spread_peak_pct"] > base["bbb_spread_peak_pct"]
+    assert crash["hy_spread_peak_pct"] > crash["bbb_spread_peak_pct"]
+    assert crash["gdp_yoy_trough"] < base["gdp_yoy_trough"]
+    assert crash["jobs_millions"] < base["jobs_millions"] <= 0.0
+
+
+def test_reasons_are_read_and_unexplained_figures_found(table: CalibrationTable) -> None:
+    p = table.presets[1]
+    noted = dataclasses.replace(p, outside=("bbb_spread_peak_pct", "jobs_millions"),
+                                reasons={"jobs_millions": "why"})
+    assert noted.unexplained == ("bbb_spread_peak_pct",)
+    sc = scenario_from_mapping({"name": "x", "calibration_notes": {"jobs_millions": "why"}})
+    assert sc.calibration_notes == (("jobs_millions", "why"),)
+    with pytest.raises(ScenarioError, match="calibration_notes"):
+        scenario_from_mapping({"name": "x", "calibration_notes": {"jobs_millions": " "}})
+
+
+def test_cli_calibration_json(capsys: pytest.CaptureFixture[str]) -> None:
+    assert app_main(["stress", "--calibration", "--json"]) == 0
+    payload = json.loads(capsys.readouterr().out)
+    assert [p["preset"] for p in payload["presets"]] == list(PRESETS)
+    assert payload["envelopes"]["bbb_spread_peak_pct"]["worst"] == pytest.approx(8.04)
+    assert payload["envelopes"]["hyperscaler_drawdown"]["basis"]["2022 tech"].startswith(
+        "measured: META")
