@@ -168,21 +168,50 @@ def list_(db: DbOption = None, as_json: JsonOption = False) -> None:
 
 @data_app.command("show")
 def show(
-    entity: Annotated[str, typer.Argument(help="Entity id, e.g. nvidia.")],
+    entity: Annotated[str | None, typer.Argument(help="Entity id, e.g. nvidia.")] = None,
     web_name: Annotated[str, typer.Option("--web", help="Stored web ('default': bundled).")]
     = "default",
+    coverage: Annotated[bool, typer.Option(
+        "--coverage", help="Show how much of each seed debt aggregate the instruments itemize."
+    )] = False,
     version: VersionOption = None, db: DbOption = None, as_json: JsonOption = False,
 ) -> None:
-    """Show an entity: its figures, contracts both ways and the sources they cite."""
+    """Show an entity (figures, contracts both ways, sources) or, with --coverage, the debt
+    coverage: itemized versus residual for each seed aggregate."""
     web = _stored_web(web_name, version, db)
-    if entity not in web.entity_by_id:
+    if coverage:
+        _show_coverage(web, as_json)
+        return
+    if entity is None or entity not in web.entity_by_id:
         raise DataError.single(f"web {web.name}", None, "entity",
-                               "must be an entity id of the web", entity)
+                               "must be an entity id of the web (or pass --coverage)", entity)
     payload = _entity_payload(web, web.entity(entity))
     if as_json:
         print_json(payload)
         return
     _print_entity(payload)
+
+
+def _show_coverage(web: Web, as_json: bool) -> None:
+    if not web.aggregates:
+        raise DataError.single(f"web {web.name}", None, "aggregates",
+                               "must be present (aggregates.csv) to measure coverage", "none")
+    cov = web.debt_coverage()
+    if as_json:
+        print_json({"web": web.name, "as_of": web.as_of, "instruments": len(web.instruments),
+                    "coverage": cov.frame().to_dict(orient="records")})
+        return
+    table = Table("aggregate", "seed USD bn", "itemized", "residual", "itemized %",
+                  "of which high/medium %", "instruments", "sources",
+                  title=f"Debt coverage of web {web.name!r} as of {web.as_of} "
+                        f"({len(web.instruments)} instruments)")
+    for r in cov.rows:
+        over = f" ({r.ratio:.0%} of seed)" if r.ratio > 1 else ""
+        table.add_row(r.aggregate.label, f"{r.aggregate.value:,.1f}", f"{r.itemized:,.1f}",
+                      f"{r.residual:,.1f}", f"{r.share:.1%}{over}",
+                      f"{r.share_at_least('medium'):.1%}", str(r.n_instruments),
+                      ";".join(r.aggregate.source_ids))
+    console.print(table)
 
 
 @data_app.command("delete")

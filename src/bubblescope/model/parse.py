@@ -14,6 +14,7 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Final, TypeVar
 
+from bubblescope.model.debt import contract_mismatches
 from bubblescope.model.errors import DataError, Issue
 from bubblescope.model.inputs import (
     MAX_AMOUNT_USD_BN,
@@ -169,8 +170,9 @@ def _show(value: object) -> str:
 
 def _parse_rows(
     rows: Sequence[Row], file: str, table: str, make: Callable[[_Reader], T],
+    columns: Mapping[str, tuple[tuple[str, ...], tuple[str, ...]]] | None = None,
 ) -> tuple[list[T], list[Issue]]:
-    issues = _check_columns(rows, file, table)
+    issues = _check_columns(rows, file, table, columns or COLUMNS)
     if issues:
         return [], issues
     out: list[T] = []
@@ -202,8 +204,11 @@ def _check_cells(reader: _Reader) -> None:
                          value.encode("unicode_escape").decode("ascii")[:80])
 
 
-def _check_columns(rows: Sequence[Row], file: str, table: str) -> list[Issue]:
-    required, optional = COLUMNS[table]
+def _check_columns(
+    rows: Sequence[Row], file: str, table: str,
+    columns: Mapping[str, tuple[tuple[str, ...], tuple[str, ...]]],
+) -> list[Issue]:
+    required, optional = columns[table]
     if not rows:
         return []
     present = {k for k in rows[0] if k is not None}
@@ -332,12 +337,13 @@ def build_web(
     files: Mapping[str, str] | None = None,
     description: str = "",
 ) -> Web:
-    """Validate the four tables together and build a :class:`Web`.
+    """Validate the tables together and build a :class:`Web`.
 
     Parameters
     ----------
     tables : mapping
-        ``sources``, ``entities``, ``figures`` (optional) and ``contracts``: sequences of rows.
+        ``sources``, ``entities``, ``figures`` (optional), ``contracts`` and, optionally,
+        the debt universe ``instruments`` and ``holdings``: sequences of rows.
     files : mapping, optional
         The file name to report for each table (defaults to ``<table>.csv``).
 
@@ -345,9 +351,12 @@ def build_web(
     ------
     DataError
         With every issue in every table: bad fields, duplicate or unknown ids, figures or
-        contracts without a known source, and contracts whose ends contradict their kind.
+        contracts without a known source, contracts whose ends contradict their kind, and
+        debt contracts that disagree with the instruments they are derived from.
     """
-    names = {t: (files or {}).get(t, f"{t}.csv") for t in COLUMNS}
+    from bubblescope.model import parse_debt  # the debt tables build on this module
+
+    names = {t: (files or {}).get(t, f"{t}.csv") for t in (*COLUMNS, *parse_debt.DEBT_COLUMNS)}
     sources, issues = parse_sources(tables.get("sources", ()), names["sources"])
     entities, more = parse_entities(tables.get("entities", ()), names["entities"])
     issues += more
@@ -356,13 +365,28 @@ def build_web(
     contracts, more = parse_contracts(tables.get("contracts", ()), names["contracts"])
     issues += more
     issues += _check_references(tables, names)
+    instruments, more = parse_debt.parse_instruments(tables.get("instruments", ()),
+                                                     names["instruments"])
+    issues += more
+    holdings, more = parse_debt.parse_holdings(tables.get("holdings", ()), names["holdings"])
+    issues += more
+    aggregates, more = parse_debt.parse_aggregates(tables.get("aggregates", ()),
+                                                   names["aggregates"])
+    issues += more
+    source_ids = {_clean(r.get("id")) for r in tables.get("sources", ())}
+    kinds = {_clean(r.get("id")): _clean(r.get("kind")) for r in tables.get("entities", ())}
+    issues += parse_debt.check_debt_references(tables, names, source_ids, kinds)
+    if not issues:
+        issues += contract_mismatches(instruments, holdings, contracts, as_of,
+                                      names["contracts"])
     if issues:
         raise DataError(issues)
     by_entity: dict[str, list[Figure]] = {}
     for f in figures:
         by_entity.setdefault(f.entity_id, []).append(f)
     entities = [_with_figures(e, tuple(by_entity.get(e.id, ()))) for e in entities]
-    return Web(name, as_of, tuple(entities), tuple(contracts), tuple(sources), description)
+    return Web(name, as_of, tuple(entities), tuple(contracts), tuple(sources), description,
+               tuple(instruments), tuple(holdings), tuple(aggregates))
 
 
 def _with_figures(entity: Entity, figures: tuple[Figure, ...]) -> Entity:

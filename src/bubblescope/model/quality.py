@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
+from bubblescope.model.debt import Coverage
 from bubblescope.model.web import Web
 
 __all__ = ["DataQuality", "data_quality"]
@@ -27,6 +28,7 @@ class DataQuality:
     assumption_notional: float
     citing_assumption_notional: float
     low_confidence_notional: float
+    coverage: Coverage | None = field(default=None, compare=False)
 
     @property
     def assumption_figure_share(self) -> float:
@@ -59,7 +61,16 @@ class DataQuality:
             f"assumption; "
             f"{self.n_low_confidence_contracts} contracts "
             f"({self.low_confidence_notional_share:.0%} of notional) are low confidence"
+            + (f"; debt itemized by instrument: {self.coverage_line}" if self.coverage else "")
         )
+
+    @property
+    def coverage_line(self) -> str:
+        """Itemized share of each seed debt aggregate, e.g. ``IG debt 36% (765 residual)``."""
+        if self.coverage is None:
+            return ""
+        return ", ".join(f"{r.aggregate.label} {r.share:.0%} ({r.residual:,.0f}bn residual)"
+                         for r in self.coverage.rows)
 
 
 def data_quality(web: Web) -> DataQuality:
@@ -85,4 +96,5 @@ def data_quality(web: Web) -> DataQuality:
         assumption_notional=sum(c.amount for c in active if assumed(c.source_ids)),
         citing_assumption_notional=sum(c.amount for c in active if cites(c.source_ids)),
         low_confidence_notional=sum(c.amount for c in active if c.confidence == "low"),
+        coverage=web.debt_coverage() if web.aggregates else None,
     )

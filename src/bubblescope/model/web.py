@@ -15,6 +15,7 @@ import numpy as np
 import pandas as pd
 from scipy import sparse
 
+from bubblescope.model.debt import Aggregate, Coverage, Holding, Instrument, coverage
 from bubblescope.model.kinds import (
     CONTRACT_KINDS,
     DIRECTION,
@@ -148,6 +149,11 @@ class Web:
     entities, contracts, sources : tuple
         The nodes, the edges (claims) and the sources they cite. Validated on load by
         :func:`bubblescope.model.parse.build_web`; build webs through it.
+    instruments, holdings : tuple
+        The debt universe behind the debt contracts: one row per bond tranche, loan or
+        facility, and who holds each (see :mod:`bubblescope.model.debt`). Optional.
+    aggregates : tuple
+        Seed totals the instruments itemize (the yardsticks of :func:`debt_coverage`).
     """
 
     name: str
@@ -156,11 +162,15 @@ class Web:
     contracts: tuple[Contract, ...]
     sources: tuple[Source, ...]
     description: str = ""
+    instruments: tuple[Instrument, ...] = ()
+    holdings: tuple[Holding, ...] = ()
+    aggregates: tuple[Aggregate, ...] = ()
 
     def __repr__(self) -> str:
         return (
             f"Web({self.name!r}, as_of={self.as_of}, {len(self.entities)} entities, "
-            f"{len(self.contracts)} contracts, {len(self.sources)} sources)"
+            f"{len(self.contracts)} contracts, {len(self.sources)} sources"
+            + (f", {len(self.instruments)} instruments" if self.instruments else "") + ")"
         )
 
     # --- lookups -------------------------------------------------------------------------
@@ -249,6 +259,10 @@ class Web:
         frame = self.contracts_frame()
         frame = frame[frame["status"] != "superseded"]
         return frame.groupby("kind")["amount"].sum().sort_values(ascending=False)
+
+    def debt_coverage(self) -> Coverage:
+        """How much of each seed aggregate the instruments itemize (see :func:`coverage`)."""
+        return coverage(self.instruments, self.aggregates, self.as_of)
 
     def with_contracts(self, contracts: Iterable[Contract]) -> Web:
         """Return a copy with ``contracts`` in place of the current ones."""

@@ -43,7 +43,10 @@ class WebSummary:
             "totals_by_kind": self.by_kind.to_dict(orient="records"),
             "holder_sectors": self.by_holder_sector.to_dict(orient="records"),
             "largest_exposures": self.largest.to_dict(orient="records"),
-            "data_quality": {**self.quality.__dict__, **{
+            "debt_coverage": (self.quality.coverage.frame().to_dict(orient="records")
+                              if self.quality.coverage else []),
+            "data_quality": {**{k: v for k, v in self.quality.__dict__.items()
+                                if k != "coverage"}, **{
                 name: getattr(self.quality, name) for name in (
                     "assumption_figure_share", "assumption_notional_share",
                     "citing_assumption_notional_share", "low_confidence_notional_share")}},

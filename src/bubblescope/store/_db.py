@@ -48,6 +48,20 @@ _DDL: Final[tuple[str, ...]] = (
         source_ids VARCHAR, start DATE, maturity DATE, annual_payment DOUBLE, rate DOUBLE,
         seniority VARCHAR, tranche VARCHAR, collateral VARCHAR, ltv DOUBLE,
         on_balance_sheet BOOLEAN, deal VARCHAR, note VARCHAR)""",
+    """CREATE TABLE IF NOT EXISTS instruments (
+        web VARCHAR, version VARCHAR, pos INTEGER, id VARCHAR, issuer VARCHAR, kind VARCHAR,
+        name VARCHAR, date DATE, amount DOUBLE, status VARCHAR, confidence VARCHAR,
+        source_ids VARCHAR, deal VARCHAR, instrument VARCHAR, currency VARCHAR,
+        outstanding DOUBLE, coupon DOUBLE, rate_type VARCHAR, maturity DATE,
+        amortisation VARCHAR, amort_start DATE, seniority VARCHAR, tranche VARCHAR,
+        rating VARCHAR, collateral VARCHAR, ltv DOUBLE, arrangers VARCHAR, holders VARCHAR,
+        holder_profile VARCHAR, aggregates VARCHAR, on_balance_sheet BOOLEAN, note VARCHAR)""",
+    """CREATE TABLE IF NOT EXISTS holdings (
+        web VARCHAR, version VARCHAR, pos INTEGER, target VARCHAR, holder VARCHAR,
+        share DOUBLE, basis VARCHAR, confidence VARCHAR, source_ids VARCHAR, note VARCHAR)""",
+    """CREATE TABLE IF NOT EXISTS aggregates (
+        web VARCHAR, version VARCHAR, pos INTEGER, id VARCHAR, label VARCHAR, value DOUBLE,
+        tag VARCHAR, source_ids VARCHAR, note VARCHAR)""",
     """CREATE TABLE IF NOT EXISTS series (
         name VARCHAR PRIMARY KEY, unit VARCHAR, source VARCHAR, note VARCHAR,
         created TIMESTAMP)""",

@@ -378,7 +378,9 @@ def _web(
     merged = {"sources": [*base_rows["sources"], *tables.sources],
               "entities": [*base_rows["entities"], *tables.entities],
               "figures": base_rows["figures"],
-              "contracts": [*base_rows["contracts"], *tables.contracts]}
+              "contracts": [*base_rows["contracts"], *tables.contracts],
+              "instruments": base_rows["instruments"], "holdings": base_rows["holdings"],
+              "aggregates": base_rows["aggregates"]}
     names = {t: f"{file} (as {t})" for t in TABLES}
     try:
         return build_web(name, as_of, merged, names, base.description if base else "")

@@ -148,7 +148,8 @@ class Store:
                 [name, label],
             ).fetchone()
             as_of, description = row if row else (dt.date.min, "")
-            tables = {t: _fetch_rows(con, t, name, label) for t in TABLES}
+            present = {str(r[0]) for r in con.execute("SHOW TABLES").fetchall()}
+            tables = {t: _fetch_rows(con, t, name, label) for t in TABLES if t in present}
         files = {t: f"store:{name}@{label}/{t}" for t in TABLES}
         return build_web(name, as_of, tables, files, description or "")
 
@@ -362,7 +363,8 @@ def _resolve(con: duckdb.DuckDBPyConnection, name: str, version: str | None) -> 
 
 
 def _delete_version(con: duckdb.DuckDBPyConnection, name: str, label: str) -> None:
-    for table in TABLES:
+    present = {str(r[0]) for r in con.execute("SHOW TABLES").fetchall()}
+    for table in (t for t in TABLES if t in present):
         con.execute(f"DELETE FROM {table} WHERE web = ? AND version = ?", [name, label])
     con.execute("DELETE FROM webs WHERE name = ? AND version = ?", [name, label])
 

@@ -1,8 +1,9 @@
 """Read and write a web as a directory of plain, diff-able files.
 
-A web directory holds ``web.yaml`` (name, as_of, description) and the four tables
+A web directory holds ``web.yaml`` (name, as_of, description) and the tables
 ``sources.csv``, ``entities.csv``, ``figures.csv`` and ``contracts.csv`` whose columns are
-listed in :data:`bubblescope.model.parse.COLUMNS`.
+listed in :data:`bubblescope.model.parse.COLUMNS`, and optionally the debt universe
+``instruments.csv`` and ``holdings.csv`` (:data:`bubblescope.model.parse_debt.DEBT_COLUMNS`).
 """
 
 from __future__ import annotations
@@ -20,8 +21,9 @@ import yaml
 
 from bubblescope.model.errors import DataError, Issue
 from bubblescope.model.inputs import MAX_NAME_CHARS, check_label, load_yaml, read_input_text
-from bubblescope.model.parse import COLUMNS, Row, build_web
+from bubblescope.model.parse import Row, build_web
 from bubblescope.model.web import Web
+from bubblescope.store.rows import TABLES, columns, typed_rows
 
 __all__ = [
     "REQUIRED_TABLES",
@@ -32,7 +34,6 @@ __all__ = [
     "write_web_dir",
 ]
 
-TABLES = ("sources", "entities", "figures", "contracts")
 #: Tables a web directory must have, each with at least one data row.
 REQUIRED_TABLES = ("sources", "entities", "contracts")
 
@@ -128,12 +129,13 @@ def write_web_dir(web: Web, path: str | os.PathLike[str]) -> Path:
         yaml.safe_dump({"name": web.name, "as_of": web.as_of.isoformat(),
                         "description": web.description}, handle, sort_keys=False,
                        allow_unicode=True)
-    for table, rows in _web_rows(web).items():
-        required, optional = COLUMNS[table]
+    for table, rows in typed_rows(web).items():
+        if table in _OPTIONAL and not rows:
+            continue
         with open(tmp / f"{table}.csv", "w", newline="", encoding="utf-8") as handle:
-            writer = csv.DictWriter(handle, fieldnames=[*required, *optional])
+            writer = csv.DictWriter(handle, fieldnames=list(columns(table)))
             writer.writeheader()
-            writer.writerows(rows)
+            writer.writerows({k: _text(v) for k, v in r.items()} for r in rows)
     if root.exists():
         backup = root.with_name(root.name + ".old")
         root.rename(backup)
@@ -159,6 +161,9 @@ def _rmtree(path: Path) -> None:
     path.rmdir()
 
 
+_OPTIONAL = ("instruments", "holdings", "aggregates")
+
+
 def _text(value: object) -> str:
     if value is None:
         return ""
@@ -169,16 +174,3 @@ def _text(value: object) -> str:
     if isinstance(value, tuple):
         return ";".join(str(v) for v in value)
     return str(value)
-
-
-def _web_rows(web: Web) -> dict[str, list[dict[str, str]]]:
-    def row(obj: object, table: str) -> dict[str, str]:
-        required, optional = COLUMNS[table]
-        return {c: _text(getattr(obj, c)) for c in (*required, *optional)}
-
-    return {
-        "sources": [row(s, "sources") for s in web.sources],
-        "entities": [row(e, "entities") for e in web.entities],
-        "figures": [row(f, "figures") for e in web.entities for f in e.figures],
-        "contracts": [row(c, "contracts") for c in web.contracts],
-    }

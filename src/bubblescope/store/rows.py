@@ -13,26 +13,32 @@ from collections.abc import Iterable, Mapping
 from typing import Any, Final
 
 from bubblescope.model.parse import COLUMNS, Row
+from bubblescope.model.parse_debt import DEBT_COLUMNS
 from bubblescope.model.web import Web
 
 __all__ = ["TABLES", "columns", "text_row", "text_tables", "typed_rows"]
 
-TABLES: Final[tuple[str, ...]] = ("sources", "entities", "figures", "contracts")
+TABLES: Final[tuple[str, ...]] = ("sources", "entities", "figures", "contracts", "instruments",
+                                  "holdings", "aggregates")
+_ALL_COLUMNS: Final = {**COLUMNS, **DEBT_COLUMNS}
 
 
 def columns(table: str) -> tuple[str, ...]:
     """All columns of ``table`` in file order (required, then optional)."""
-    required, optional = COLUMNS[table]
+    required, optional = _ALL_COLUMNS[table]
     return (*required, *optional)
 
 
 def typed_rows(web: Web) -> dict[str, list[dict[str, Any]]]:
-    """The web's four tables as rows of typed values (id lists joined with ``;``)."""
+    """The web's tables as rows of typed values (id lists joined with ``;``)."""
     return {
         "sources": [_row(s, "sources") for s in web.sources],
         "entities": [_row(e, "entities") for e in web.entities],
         "figures": [_row(f, "figures") for e in web.entities for f in e.figures],
         "contracts": [_row(c, "contracts") for c in web.contracts],
+        "instruments": [_row(i, "instruments") for i in web.instruments],
+        "holdings": [_row(h, "holdings") for h in web.holdings],
+        "aggregates": [_row(a, "aggregates") for a in web.aggregates],
     }
 
 
