@@ -143,3 +143,32 @@ def test_cli_show_coverage_json(tmp_path: Path) -> None:
     assert result.exit_code == 0, result.output
     rows = {r["aggregate"]: r for r in json.loads(result.stdout)["coverage"]}
     assert rows["ig_debt"]["itemized"] + rows["ig_debt"]["residual"] == pytest.approx(1200.0)
+
+
+def test_amortiser_is_repaid_at_its_average_life_in_the_engine_contract() -> None:
+    from bubblescope.model.debt import repayment_date
+
+    lin = _inst(amortisation="linear", maturity=dt.date(2029, 12, 31))
+    assert repayment_date(lin, AS_OF) == dt.date(2027, 12, 31)
+    assert repayment_date(_inst(maturity=dt.date(2029, 12, 31)), AS_OF) == dt.date(2029, 12, 31)
+    half = Holding("p", "h1", 1.0, "assumption", "low", ("s",))
+    (contract,) = derive_contracts([lin], (half,), AS_OF)
+    assert contract.maturity == dt.date(2027, 12, 31)
+
+
+def test_crossing_check_counts_only_later_tagged_issuance() -> None:
+    from bubblescope.model.debt import Aggregate, crossing_check
+
+    ig = Aggregate("ig", "IG", 1200.0, "ig", ("s",))
+    later = [_inst(id="b", date=dt.date(2026, 2, 1), amount=25.0, aggregates=("ig",)),
+             _inst(id="c", date=dt.date(2026, 3, 1), amount=5.0, aggregates=("hy",)),
+             _inst(id="d", date=dt.date(2025, 6, 1), amount=9.0, aggregates=("ig",))]
+    check = crossing_check(later, ig, 1900.0, AS_OF)
+    assert (check.issued_after, check.reached, check.gap) == (25.0, 1225.0, 675.0)
+    assert check.last_date == dt.date(2026, 2, 1)
+    web = bs.load_default()
+    target = web.entity("ai_sector").figure("debt", 2026)
+    assert target is not None
+    assert target.value == 1900.0
+    real = crossing_check(web.instruments, web.aggregates[0], target.value, web.as_of)
+    assert 0 < real.issued_after < real.gap  # named 2026 deals fall far short of $700bn

@@ -25,6 +25,7 @@ from bubblescope.cli.common import (
     err_console,
     print_json,
 )
+from bubblescope.model.debt import CrossingCheck, crossing_check
 from bubblescope.model.errors import DataError, Issue
 from bubblescope.model.parse import (
     Row,
@@ -197,9 +198,15 @@ def _show_coverage(web: Web, as_json: bool) -> None:
         raise DataError.single(f"web {web.name}", None, "aggregates",
                                "must be present (aggregates.csv) to measure coverage", "none")
     cov = web.debt_coverage()
+    check = _crossing(web)
     if as_json:
         print_json({"web": web.name, "as_of": web.as_of, "instruments": len(web.instruments),
-                    "coverage": cov.frame().to_dict(orient="records")})
+                    "coverage": cov.frame().to_dict(orient="records"),
+                    "crossing": None if check is None else {
+                        "stock": check.stock, "target": check.target,
+                        "issued_after": check.issued_after, "last_date": check.last_date,
+                        "reached": check.reached, "gap": check.gap,
+                        "months": check.months, "instruments": check.n_instruments}})
         return
     table = Table("aggregate", "seed USD bn", "itemized", "residual", "itemized %",
                   "of which high/medium %", "instruments", "sources",
@@ -212,6 +219,19 @@ def _show_coverage(web: Web, as_json: bool) -> None:
                       f"{r.share_at_least('medium'):.1%}", str(r.n_instruments),
                       ";".join(r.aggregate.source_ids))
     console.print(table)
+    if check is not None:
+        console.print(f"Seed 004's forecast ({check.target:,.0f} USD bn within 6-12 months): "
+                      f"{check}.", highlight=False)
+
+
+def _crossing(web: Web) -> CrossingCheck | None:
+    """Seed 004's $1.9tn forecast (figure ai_sector/debt/2026) against named issuance."""
+    target = web.entity_by_id.get("ai_sector")
+    figure = target.figure("debt", web.as_of.year + 1) if target else None
+    ig = next((a for a in web.aggregates if a.tag == "ig"), None)
+    if figure is None or ig is None:
+        return None
+    return crossing_check(web.instruments, ig, figure.value, web.as_of)
 
 
 @data_app.command("delete")

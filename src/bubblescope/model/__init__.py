@@ -3,6 +3,15 @@
 This package imports nothing else of bubblescope.
 """
 
+from bubblescope.model.debt import (
+    Aggregate,
+    Coverage,
+    Holding,
+    Instrument,
+    coverage,
+    debt_schedule,
+    derive_contracts,
+)
 from bubblescope.model.errors import (
     BubblescopeError,
     ConvergenceError,
@@ -21,17 +30,24 @@ __all__ = [
     "DIRECTION",
     "ENTITY_KINDS",
     "HOLDER_SECTORS",
+    "Aggregate",
     "BubblescopeError",
     "Contract",
     "ConvergenceError",
+    "Coverage",
     "DataError",
     "DataQualityWarning",
     "Entity",
     "Figure",
+    "Holding",
+    "Instrument",
     "Issue",
     "ScenarioError",
     "SeriesGapWarning",
     "Source",
     "Web",
     "build_web",
+    "coverage",
+    "debt_schedule",
+    "derive_contracts",
 ]

@@ -35,14 +35,17 @@ __all__ = [
     "AggregateCoverage",
     "Amortisation",
     "Coverage",
+    "CrossingCheck",
     "Holding",
     "Instrument",
     "contract_mismatches",
     "coverage",
+    "crossing_check",
     "debt_schedule",
     "derive_contracts",
     "holder_shares",
     "issuance_by_quarter",
+    "repayment_date",
 ]
 
 Amortisation = Literal["bullet", "linear"]
@@ -241,25 +244,45 @@ def derive_contracts(
     """One contract per deal and holder: outstanding × share, weighted coupon and maturity.
 
     Only instruments issued on or before ``as_of`` with a positive balance and a ``deal``
-    count. The maturity is the balance-weighted mean maturity of the deal's instruments
-    (the engine repays a contract at one date; :func:`debt_schedule` keeps each tranche).
+    count. The maturity is the balance-weighted mean repayment date of the deal's
+    instruments: the final maturity of a bullet, the average-life date of a linear
+    amortiser (the engine repays a contract at one date; :func:`debt_schedule` keeps each
+    tranche and each instalment).
     """
     parts: dict[tuple[str, str], list[tuple[Instrument, Holding]]] = defaultdict(list)
     for inst in instruments:
         if inst.deal and inst.date <= as_of and inst.balance > 0:
             for h in holder_shares(inst, holdings):
                 parts[(inst.deal, h.holder)].append((inst, h))
-    return tuple(_derive(deal, holder, items) for (deal, holder), items in parts.items())
+    return tuple(_derive(deal, holder, items, as_of)
+                 for (deal, holder), items in parts.items())
 
 
-def _derive(deal: str, holder: str, items: list[tuple[Instrument, Holding]]) -> DerivedContract:
+def repayment_date(inst: Instrument, as_of: dt.date) -> dt.date | None:
+    """The date a one-payment model should repay ``inst``: final maturity, or average life.
+
+    A linear amortiser repays evenly from ``max(amort_start, as_of)`` to maturity, so its
+    principal is on average repaid at the midpoint of that span.
+    """
+    if inst.maturity is None or inst.amortisation != "linear":
+        return inst.maturity
+    begin = max(inst.amort_start or as_of, as_of, inst.date)
+    if begin >= inst.maturity:
+        return inst.maturity
+    return dt.date.fromordinal((begin.toordinal() + inst.maturity.toordinal()) // 2)
+
+
+def _derive(
+    deal: str, holder: str, items: list[tuple[Instrument, Holding]], as_of: dt.date,
+) -> DerivedContract:
     amounts = np.array([i.balance * h.share for i, h in items])
     total = float(amounts.sum())
     first = items[0][0]
     coupons = [(i.coupon, a) for (i, _), a in zip(items, amounts, strict=True)
                if i.coupon is not None]
     rate = (sum(c * a for c, a in coupons) / sum(a for _, a in coupons)) if coupons else None
-    maturity = _mean_date([(i.maturity, a) for (i, _), a in zip(items, amounts, strict=True)])
+    maturity = _mean_date([(repayment_date(i, as_of), a)
+                           for (i, _), a in zip(items, amounts, strict=True)])
     confidence = min((c for i, h in items for c in (i.confidence, h.confidence)),
                      key=lambda c: _RANK[c])
     sources: list[str] = []
@@ -432,6 +455,54 @@ def issuance_by_quarter(instruments: Sequence[Instrument], tags: Iterable[str] =
         return pd.Series(dtype=float, name="issued")
     frame = pd.DataFrame(rows, columns=["quarter", "issued"])
     return frame.groupby("quarter")["issued"].sum()
+
+
+@dataclass(frozen=True)
+class CrossingCheck:
+    """Seed 004's forecast (AI debt passes a target within months) against named issuance.
+
+    ``issued_after`` counts only instruments dated after ``as_of`` that the sources name and
+    that are tagged with the aggregate's tag: a lower bound on what was actually issued
+    (most issuance is not itemized), and gross of any debt repaid meanwhile.
+    """
+
+    as_of: dt.date
+    stock: float
+    target: float
+    issued_after: float
+    last_date: dt.date | None
+    n_instruments: int
+
+    @property
+    def reached(self) -> float:
+        """Stock at ``as_of`` plus the named issuance since (USD bn)."""
+        return self.stock + self.issued_after
+
+    @property
+    def gap(self) -> float:
+        """How much more issuance the target needs (USD bn, never negative)."""
+        return max(self.target - self.reached, 0.0)
+
+    @property
+    def months(self) -> float:
+        """Months from ``as_of`` to the last named issue (0 without one)."""
+        return (self.last_date - self.as_of).days / 30.44 if self.last_date else 0.0
+
+    def __str__(self) -> str:
+        until = f" through {self.last_date}" if self.last_date else ""
+        return (f"named issuance after {self.as_of}: {self.issued_after:,.1f} USD bn"
+                f"{until} ({self.n_instruments} instruments) -> at least "
+                f"{self.reached:,.1f} of the {self.target:,.0f} target; "
+                f"{self.gap:,.1f} still to go")
+
+
+def crossing_check(
+    instruments: Sequence[Instrument], aggregate: Aggregate, target: float, as_of: dt.date,
+) -> CrossingCheck:
+    """Check ``aggregate`` (e.g. the $1.2tn IG stock) growing to ``target`` with named deals."""
+    later = [i for i in instruments if i.date > as_of and aggregate.tag in i.aggregates]
+    return CrossingCheck(as_of, aggregate.value, target, sum(i.amount for i in later),
+                         max((i.date for i in later), default=None), len(later))
 
 
 # --- coverage -------------------------------------------------------------------------------
