@@ -72,7 +72,12 @@ def test_tranches_in_text_json_and_report(crash: StressResult, web: Web, narrow:
          "peak": tranche_losses(crash).loc["mezzanine", "peak"]})
     html = section(crash, web).html
     assert "projected principal loss by tranche" in html
-    assert f"<td>senior</td><td>{senior.end:,.1f}</td><td>{senior.peak:,.1f}</td>" in html
+    sized = tranche_losses(crash, web).loc["senior"]
+    assert sized["size"] == pytest.approx(sum(c.amount for c in web.active()
+                                              if c.kind == "abs_note" and c.tranche == "senior"))
+    assert sized["size"] > 0
+    assert (f"<td>senior</td><td>{sized['size']:,.1f}</td><td>{senior.end:,.1f}</td>"
+            f"<td>{senior.peak:,.1f}</td><td>{senior.peak / sized['size']:.1%}</td>") in html
 
 
 # --- DebtRank ---------------------------------------------------------------------------------

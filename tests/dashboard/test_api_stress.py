@@ -5,6 +5,7 @@ from __future__ import annotations
 import itertools
 import time
 
+import pytest
 from fastapi.testclient import TestClient
 
 from bubblescope.dashboard import Limits, Settings, create_app
@@ -84,8 +85,14 @@ def test_a_run_is_a_job_whose_result_steps_through_the_quarters(client: TestClie
         assert all(b >= a - 1e-9 for a, b in itertools.pairwise(losses)), sector
         assert res["cascade"][-1]["losses"][sector] == losses[-1]
     labels = [h["label"] for h in res["headlines"]]
-    assert labels[:3] == ["Losses of all holders", "of which banks, insurers, funds, households",
-                          "Defaults per path"]
+    assert labels[:3] == ["Losses of all holders (mean of 2 paths)",
+                          "of which banks, insurers, funds, households", "Defaults per path"]
+    # GDP is shown at its trough, not in whichever quarter the run ends
+    gdp = next(h for h in res["headlines"] if h["label"].startswith("GDP growth"))
+    quarter = gdp["label"].removeprefix("GDP growth at its trough (").removesuffix(")")
+    lowest = min(res["gdp"]["values"])
+    assert res["gdp"]["values"][res["quarters"].index(quarter)] == pytest.approx(lowest, abs=1e-3)
+    assert gdp["value"] == pytest.approx(lowest, abs=1e-3)
 
 
 def test_bigger_shock_loses_at_least_as_much(client: TestClient) -> None:

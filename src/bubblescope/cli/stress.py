@@ -218,9 +218,9 @@ def _print(result: StressResult, web: Web) -> None:
 
 def _quarter_table(result: StressResult) -> Table:
     table = Table(title="Quarter by quarter (mean over paths)")
-    for col in ("quarter", "new defaults", "holder losses $bn", "GDP growth", "jobs (M)",
-                "GPU price", "junked $bn"):
-        table.add_column(col, justify="right")
+    for col in ("quarter", "new defaults", "loss $bn, all holders", "GDP growth", "jobs (M)",
+                "GPU price index, start=1", "junked $bn"):
+        table.add_column(col, justify="right", overflow="fold")
     for label, row in result.timeline.iterrows():
         table.add_row(str(label), f"{row['defaults']:g}", f"{row['holder_loss']:,.1f}",
                       f"{row['gdp_growth']:.2%}", f"{row['jobs_millions']:+.2f}",

@@ -105,21 +105,25 @@ def result_json(result: StressResult, web: Web) -> Json:
 
 
 def _headlines(r: StressResult) -> list[Json]:
+    """The run's headline figures; totals are labelled one path or mean over paths."""
     tl = r.timeline.iloc[-1]
+    trough = str(r.timeline["gdp_growth"].idxmin())
+    basis = "one path" if r.n_paths == 1 else f"mean of {r.n_paths} paths"
     return [
-        {"label": "Losses of all holders", "value": float(r.total_loss.mean()), "unit": "USD bn",
-         "digits": 0},
+        {"label": f"Losses of all holders ({basis})", "value": float(r.total_loss.mean()),
+         "unit": "USD bn", "digits": 0},
         {"label": "of which banks, insurers, funds, households",
          "value": float(r.holder_loss.mean()), "unit": "USD bn", "digits": 0},
         {"label": "Defaults per path", "value": float(r.n_defaults.mean()), "unit": "",
          "digits": 2},
-        {"label": f"GDP growth in {r.quarter_labels[-1]}", "value": 100 * float(tl["gdp_growth"]),
-         "unit": "% y/y", "digits": 2},
+        {"label": f"GDP growth at its trough ({trough})",
+         "value": 100 * float(r.timeline["gdp_growth"].min()), "unit": "% y/y", "digits": 2},
         {"label": "Jobs", "value": float(tl["jobs_millions"]), "unit": "million vs no shock",
          "digits": 2},
         {"label": "Downgraded to junk", "value": float(tl["downgraded"]), "unit": "USD bn",
          "digits": 0},
-        {"label": "GPU price index", "value": float(tl["gpu_price"]), "unit": "(start = 1)",
+        {"label": f"GPU price index at the end ({r.quarter_labels[-1]})",
+         "value": float(tl["gpu_price"]), "unit": "(start = 1)",
          "digits": 2},
     ]
 
@@ -142,7 +146,8 @@ def _cascade(r: StressResult, web: Web) -> list[Json]:
         row = tl.iloc[t]
         events.append(f"holders lose USD {row['holder_loss']:,.1f}bn this quarter; "
                       f"USD {row['downgraded']:,.0f}bn downgraded to junk so far; "
-                      f"GPU price index {row['gpu_price']:.2f}; spread {100 * row['spread']:.2f}%")
+                      f"GPU price index {row['gpu_price']:.2f} (start = 1); "
+                      f"spread {100 * row['spread']:.2f}%")
         steps.append({"quarter": label, "events": events,
                       "losses": {str(k): round(float(v), 3) for k, v in cum[label].items()
                                  if abs(v) > 1e-9}})

@@ -11,7 +11,12 @@ import plotly.graph_objects as go
 from bubblescope.report.base import Section
 from bubblescope.stress.montecarlo import DOWNGRADES_2008, MonteCarloResult
 
-__all__ = ["headline", "section"]
+__all__ = ["SYSTEM_LOSS", "headline", "section"]
+
+#: What "system loss" counts, printed beside every Monte Carlo total.
+SYSTEM_LOSS = ("System loss: losses booked by all holders over the horizon, firms included "
+               "(the same measure as 'all holders' in Who gets hurt, whose figure is one "
+               "path of the scenario as written); here each path draws the uncertain inputs.")
 
 
 def headline(result: MonteCarloResult, origin: str = "") -> str:
@@ -33,7 +38,8 @@ def section(result: MonteCarloResult, origin: str = "") -> Section:
             f"quarters; uncertain inputs: {', '.join(result.input_names) or 'none'}.")
     if origin:
         head = f"{origin[:1].upper()}{origin[1:]}: {head}"
-    parts = [f"<p>{html.escape(head)}</p>", _headline_table(result)]
+    parts = [f"<p>{html.escape(head)}</p>", f"<p class='note'>{html.escape(SYSTEM_LOSS)}</p>",
+             _headline_table(result)]
     figures = [_loss_histogram(result), _sector_box(result), _default_bars(result),
                _downgrade_histogram(result)]
     parts += [str(f.to_html(full_html=False, include_plotlyjs=False)) for f in figures]
@@ -47,7 +53,7 @@ def section(result: MonteCarloResult, origin: str = "") -> Section:
 def _headline_table(r: MonteCarloResult) -> str:
     lv = f"{r.level:.0%}"
     rows = [
-        ("mean system loss (USD bn)", f"{r.outcome.system_loss.mean():,.1f}"),
+        ("mean system loss, all holders (USD bn)", f"{r.outcome.system_loss.mean():,.1f}"),
         (f"VaR {lv} (USD bn)", f"{r.var():,.1f}"),
         (f"expected shortfall {lv} (USD bn)", f"{r.expected_shortfall():,.1f}"),
         ("P(downgrades > 2008's $1.9T)",
@@ -57,12 +63,30 @@ def _headline_table(r: MonteCarloResult) -> str:
 
 
 def _loss_histogram(r: MonteCarloResult) -> go.Figure:
-    fig = go.Figure(go.Histogram(x=r.outcome.system_loss, nbinsx=50, name="system loss"))
-    for x, label in ((r.var(), f"VaR {r.level:.0%}"), (r.expected_shortfall(), "ES")):
-        fig.add_vline(x=x, line_dash="dash", annotation_text=label)
-    fig.update_layout(title="System loss over the horizon", xaxis_title="USD bn",
-                      yaxis_title="paths", showlegend=False)
+    var, es = r.var(), r.expected_shortfall()
+    fig = go.Figure(_histogram(r.outcome.system_loss, (var, es), "system loss"))
+    # VaR sits just left of ES: label one on each side so the labels never overlap.
+    fig.add_vline(x=var, line_dash="dash", annotation_text=f"VaR {r.level:.0%}: {var:,.0f}",
+                  annotation_position="top left")
+    fig.add_vline(x=es, line_dash="dot", annotation_text=f"ES: {es:,.0f}",
+                  annotation_position="bottom right")
+    fig.update_layout(title="System loss over the horizon (all holders, USD bn)",
+                      xaxis_title="USD bn", yaxis_title="paths", showlegend=False)
     return fig
+
+
+def _histogram(x: np.ndarray, marks: tuple[float, ...], name: str,
+               bins: int = 40) -> go.Histogram:
+    """A histogram with explicit bins spanning the data and the marked values.
+
+    Automatic bins over a narrow sample drawn on an axis a reference line stretches
+    come out as hairlines; bins of a fortieth of the shown span never do.
+    """
+    shown = np.concatenate([x[np.isfinite(x)], np.asarray(marks, dtype=np.float64)])
+    lo, hi = float(shown.min()), float(shown.max())
+    size = max((hi - lo) / bins, 1e-9)
+    return go.Histogram(x=x, name=name, xbins={"start": lo - size / 2, "end": hi + size,
+                                               "size": size})
 
 
 def _sector_box(r: MonteCarloResult) -> go.Figure:
@@ -88,7 +112,7 @@ def _default_bars(r: MonteCarloResult) -> go.Figure:
 
 
 def _downgrade_histogram(r: MonteCarloResult) -> go.Figure:
-    fig = go.Figure(go.Histogram(x=r.outcome.downgraded, nbinsx=50))
+    fig = go.Figure(_histogram(r.outcome.downgraded, (DOWNGRADES_2008,), "downgraded"))
     fig.add_vline(x=DOWNGRADES_2008, line_dash="dash", annotation_text="2008: $1.9T")
     fig.update_layout(title="Debt downgraded to junk (peak over the horizon)",
                       xaxis_title="USD bn", yaxis_title="paths", showlegend=False)

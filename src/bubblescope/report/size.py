@@ -12,6 +12,7 @@ import html
 from pathlib import Path
 from typing import Final
 
+import numpy as np
 import pandas as pd
 import plotly.graph_objects as go
 from rich.table import Table
@@ -158,28 +159,58 @@ def _card_table(card: SizeCard) -> str:
 
 
 def _wicksell_plot(card: SizeCard) -> go.Figure:
+    """Deficit bars and the accumulated line on a date axis, episodes shaded.
+
+    Periods are drawn at their start dates (a date axis, not categories: plotly reads a
+    number-like label such as ``"1955"`` in a shape as a category position).
+    """
     w = card.wicksell
-    x = list(w.periods)
+    x = [_start(p) for p in w.periods]
     fig = go.Figure()
     fig.add_bar(x=x, y=w.deficit, name="WD = g + θ − r (pp)")
     fig.add_scatter(x=x, y=w.accumulated, name="accumulated (pp-years)", yaxis="y2")
     for e in w.episodes:
-        fig.add_vrect(x0=e.start, x1=e.end, fillcolor="orange", opacity=0.15, line_width=0)
+        fig.add_vrect(x0=_start(e.start), x1=_end(e.end), fillcolor="orange", opacity=0.15,
+                      line_width=0)
     fig.update_layout(title=f"Wicksellian deficit ({w.rate_name}, {w.config.frequency}, "
                             f"{w.config.rule}); episodes shaded",
-                      yaxis2={"overlaying": "y", "side": "right"}, xaxis={"type": "category"})
+                      xaxis={"type": "date", "title": "period"},
+                      yaxis={"title": "pp a period"},
+                      yaxis2={"overlaying": "y", "side": "right", "title": "pp-years"},
+                      legend={"orientation": "h", "y": -0.2})
     return fig
 
 
+def _start(period: str) -> str:
+    return pd.Period(period).start_time.strftime("%Y-%m-%d")
+
+
+def _end(period: str) -> str:
+    return pd.Period(period).end_time.strftime("%Y-%m-%d")
+
+
 def _revenue_plot(card: SizeCard) -> go.Figure | None:
+    """Both revenue paths until each covers the obligations (the ×9 path stops there)."""
     b = card.break_even
     if b is None:
         return None
+    need = b.required
+    # Draw the exponential path up to the first year it covers the need, not beyond:
+    # ×9 every two years for the full horizon reaches USD 10⁸ bn, which says nothing.
+    stop = int(np.searchsorted(b.exponential, need)) + 1
+    last = min(len(b.years), max(stop, int(np.ceil(b.years_linear)) + 2))
+    years = b.years[:last]
     fig = go.Figure()
-    fig.add_scatter(x=b.years, y=b.exponential, name=f"x{b.multiple:g} in {b.multiple_years:g}y")
-    fig.add_scatter(x=b.years, y=b.linear, name="linear, same first step")
-    fig.add_hline(y=b.required, line_dash="dash", annotation_text="revenue needed")
+    fig.add_scatter(x=b.years[:stop], y=b.exponential[:stop],
+                    name=f"x{b.multiple:g} in {b.multiple_years:g}y "
+                         f"(covers it ~{b.year_exponential:.0f})", mode="lines+markers")
+    fig.add_scatter(x=years, y=b.linear[:last], name=f"linear, same first step "
+                    f"(covers it ~{b.year_linear:.0f})", mode="lines+markers")
+    fig.add_scatter(x=[years[0], years[-1]], y=[need, need], mode="lines",
+                    line={"dash": "dash", "color": "black"},
+                    name=f"revenue needed: USD {need:,.0f}bn a year")
     fig.update_layout(title=f"Revenue paths vs obligations ({card.options.lab})",
+                      xaxis={"title": "year"},
                       yaxis={"type": "log", "title": "USD bn a year"})
     return fig
 

@@ -24,8 +24,8 @@ from bubblescope.stress.debtrank import debtrank
 from bubblescope.stress.macro import DOWNGRADED_2008_USD_BN, JOBS_2008_MILLIONS
 from bubblescope.stress.result import StressResult
 
-__all__ = ["TRANCHE_NAMES", "DebtRankView", "debtrank_view", "defaults_text", "headline",
-           "section", "tranche_losses"]
+__all__ = ["TRANCHE_NAMES", "DebtRankView", "cascade_events", "debtrank_view", "defaults_text",
+           "headline", "holder_losses", "section", "totals_note", "tranche_losses"]
 
 #: Names of the tranche axis of ``StressResult.tranche_loss``, senior first.
 TRANCHE_NAMES: tuple[str, ...] = ("senior", "mezzanine", "equity")
@@ -48,6 +48,17 @@ def headline(result: StressResult) -> str:
     )
 
 
+def totals_note(result: StressResult) -> str:
+    """Say what the run's loss totals count, so they are not read against Monte Carlo's."""
+    paths = ("one path: the scenario as written, no uncertainty" if result.n_paths == 1
+             else f"mean over {result.n_paths} paths")
+    return (f"Totals ({paths}): all holders, firms included, lose USD "
+            f"{result.total_loss.mean():,.0f}bn — the Monte Carlo section's 'system loss' "
+            f"counts the same; the holder sectors (banks, insurers, pension, hedge and "
+            f"private-credit funds, households) lose USD {result.holder_loss.mean():,.0f}bn "
+            "of it.")
+
+
 def defaults_text(result: StressResult) -> str:
     """``"9 defaults"`` for one path, ``"9.0 defaults on average"`` over several."""
     if result.n_paths == 1:
@@ -56,15 +67,26 @@ def defaults_text(result: StressResult) -> str:
     return f"{result.n_defaults.mean():.1f} defaults on average"
 
 
-def tranche_losses(result: StressResult) -> pd.DataFrame:
+def tranche_losses(result: StressResult, web: Web | None = None) -> pd.DataFrame:
     """Projected principal loss of SPV paper by tranche, USD bn (mean over paths).
 
     One row per tranche (senior, mezzanine, equity); ``end`` is the projection in the last
-    quarter, ``peak`` the largest over the run (the waterfall of seed 001's step 3).
+    quarter, ``peak`` the largest over the run (the waterfall of seed 001's step 3). With
+    ``web``, ``size`` is the tranche's notional in the web (its active ``abs_note``
+    contracts, USD bn) and ``peak_share`` the peak loss as a share of it.
     """
     mean = result.tranche_loss.mean(axis=0)  # (quarter, tranche)
-    return pd.DataFrame({"end": mean[-1], "peak": mean.max(axis=0)},
-                        index=pd.Index(TRANCHE_NAMES, name="tranche"))
+    out = pd.DataFrame({"end": mean[-1], "peak": mean.max(axis=0)},
+                       index=pd.Index(TRANCHE_NAMES, name="tranche"))
+    if web is not None:
+        size = dict.fromkeys(TRANCHE_NAMES, 0.0)
+        for c in web.active():
+            if c.kind == "abs_note" and c.tranche in size:
+                size[c.tranche] += c.amount
+        out.insert(0, "size", [size[t] for t in TRANCHE_NAMES])
+        out["peak_share"] = np.where(out["size"] > 0, out["peak"] / out["size"].where(
+            out["size"] > 0, 1.0), np.nan)
+    return out
 
 
 @dataclass(frozen=True)
@@ -133,16 +155,17 @@ def section(result: StressResult, web: Web | None = None) -> Section:
     parts = [
         f"<p><b>{html.escape(sc.name)}</b>: {html.escape(sc.description)}</p>",
         f"<p>{html.escape(headline(result))}</p>",
+        f"<p class='note'>{html.escape(totals_note(result))}</p>",
         _defaults_table(result),
         _cuts_table(result),
         _capital_table(result),
-        _tranche_table(result),
+        _tranche_table(result, web),
     ]
     view = None if web is None else debtrank_view(web, result)
     if view is not None:
         parts.append(_debtrank_html(view))
-    figures = [_defaults_plot(result), _sector_plot(result), _macro_plot(result),
-               _sankey(result)]
+    figures = [_cascade_plot(result), _holder_plot(result), _defaults_plot(result),
+               _sector_plot(result), _macro_plot(result), _sankey(result)]
     parts += [_embed(f) for f in figures if f is not None]
     parts.append(f"<p class='note'>{result.n_assumed} inputs of the web were filled with "
                  "documented defaults (see docs/stress.md).</p>")
@@ -188,11 +211,19 @@ def _capital_table(result: StressResult) -> str:
                     f"{r.share:.1%}") for r in result.capital_hit.itertuples()))
 
 
-def _tranche_table(result: StressResult) -> str:
+def _tranche_table(result: StressResult, web: Web | None) -> str:
+    frame = tranche_losses(result, web)
+    if web is None:
+        return _table("SPV paper: projected principal loss by tranche",
+                      ("tranche", "end of run, USD bn", "peak, USD bn"),
+                      ((str(name), f"{r.end:,.1f}", f"{r.peak:,.1f}")
+                       for name, r in frame.iterrows()))
     return _table("SPV paper: projected principal loss by tranche",
-                  ("tranche", "end of run, USD bn", "peak, USD bn"),
-                  ((str(name), f"{r.end:,.1f}", f"{r.peak:,.1f}")
-                   for name, r in tranche_losses(result).iterrows()))
+                  ("tranche", "size, USD bn", "end of run, USD bn", "peak, USD bn",
+                   "peak, share of size"),
+                  ((str(name), f"{r['size']:,.1f}", f"{r['end']:,.1f}", f"{r['peak']:,.1f}",
+                    "n/a" if not np.isfinite(r["peak_share"]) else f"{r['peak_share']:.1%}")
+                   for name, r in frame.iterrows()))
 
 
 def _debtrank_html(view: DebtRankView) -> str:
@@ -255,4 +286,77 @@ def _sankey(result: StressResult) -> go.Figure | None:
     ))
     fig.update_layout(title="Where the losses go: borrowers to holder kinds, USD bn "
                             "(the 40 largest flows)")
+    return fig
+
+
+#: Holders drawn one by one in the losses-by-holder plot; the rest are summed as "others".
+TOP_HOLDERS = 10
+
+
+def holder_losses(result: StressResult, top: int = TOP_HOLDERS) -> pd.DataFrame:
+    """New losses per quarter (columns) of the ``top`` largest holders and "others" (rows).
+
+    Means over paths, USD bn; marks included, so a quarter can show a gain (negative).
+    """
+    per = pd.DataFrame(result.loss.mean(axis=0).T, index=pd.Index(result.entity_ids,
+                       name="holder"), columns=list(result.quarter_labels))
+    order = per.sum(axis=1).abs().sort_values(ascending=False).index
+    per = per.loc[order]
+    per = per[per.abs().sum(axis=1) > 1e-9]
+    if len(per) <= top:
+        return per
+    rest = per.iloc[top:].sum(axis=0).rename("others")
+    return pd.concat([per.iloc[:top], rest.to_frame().T])
+
+
+def _holder_plot(result: StressResult) -> go.Figure | None:
+    frame = holder_losses(result)
+    if frame.empty:
+        return None
+    fig = go.Figure()
+    for holder, row in frame.iterrows():
+        fig.add_bar(x=list(frame.columns), y=row.to_numpy(), name=str(holder))
+    fig.update_layout(barmode="relative", yaxis_title="USD bn a quarter",
+                      xaxis_title="quarter",
+                      title="Losses by holder, quarter by quarter (stacked; the "
+                            f"{TOP_HOLDERS} largest, marks included)")
+    return fig
+
+
+def cascade_events(result: StressResult, path: int = 0) -> pd.DataFrame:
+    """Defaults and cuts on one path, in order: ``quarter``, ``label``, ``entity``,
+    ``kind``, ``event`` (a default's reason, or ``cut``) and ``usd_bn`` (cut amount)."""
+    d = result.defaults.query("path == @path")
+    c = result.cuts.query("path == @path")
+    frame = pd.concat([
+        pd.DataFrame({"quarter": d["quarter"], "label": d["label"], "entity": d["entity"],
+                      "kind": d["kind"], "event": "default: " + d["reason"].astype(str),
+                      "usd_bn": np.nan}),
+        pd.DataFrame({"quarter": c["quarter"], "label": c["label"], "entity": c["entity"],
+                      "kind": c["kind"], "event": "cut", "usd_bn": c["cut_usd_bn"]}),
+    ], ignore_index=True)
+    return frame.sort_values(["quarter", "entity"], ignore_index=True)
+
+
+def _cascade_plot(result: StressResult) -> go.Figure | None:
+    ev = cascade_events(result)
+    if ev.empty:
+        return None
+    order = list(dict.fromkeys(ev["entity"]))
+    labels = list(result.quarter_labels)
+    fig = go.Figure()
+    for event, rows in ev.groupby("event", sort=False):
+        fig.add_scatter(x=rows["label"], y=rows["entity"], mode="markers", name=str(event),
+                        marker={"size": 12, "symbol": "x" if event == "cut" else "circle"},
+                        hovertext=[f"{e} ({k}): {event}" + ("" if np.isnan(u) else
+                                                          f", USD {u:,.1f}bn torn up")
+                                   for e, k, u in zip(rows["entity"], rows["kind"],
+                                                      rows["usd_bn"], strict=True)])
+    fig.update_layout(title="The cascade on the first path: who defaults or cuts, when",
+                      xaxis={"type": "category", "categoryorder": "array",
+                             "categoryarray": labels, "title": "quarter",
+                             "range": [-0.5, len(labels) - 0.5]},
+                      yaxis={"type": "category", "categoryorder": "array",
+                             "categoryarray": order[::-1], "title": "", "dtick": 1},
+                      height=max(320, 140 + 26 * len(order)))
     return fig

@@ -5,8 +5,10 @@ from __future__ import annotations
 import html
 from dataclasses import dataclass
 
+import numpy as np
 import pandas as pd
 import plotly.graph_objects as go
+from plotly.colors import qualitative
 from rich.console import Group
 from rich.table import Table
 
@@ -15,7 +17,12 @@ from bubblescope.model.quality import DataQuality, data_quality
 from bubblescope.model.web import Web
 from bubblescope.report.base import Section
 
-__all__ = ["WebSummary", "rich_summary", "section", "summarize"]
+__all__ = ["WebSummary", "graph_figure", "rich_summary", "section", "summarize"]
+
+#: Nodes named on the web graph (the largest by claims held plus owed); the rest on hover.
+LABELLED = 15
+#: Largest claims drawn as edges on the web graph.
+EDGES = 80
 
 #: Ownership claims, left out of "largest exposures" (they are valued at market, not owed).
 _EQUITY_KINDS = ("equity_stake", "fund_share", "warrant")
@@ -136,5 +143,63 @@ def section(web: Web) -> Section:
         "<h3>Holder sectors</h3>", _frame_html(s.by_holder_sector),
         "<h3>Largest credit and commitment exposures</h3>", _frame_html(s.largest),
         _sankey(web).to_html(full_html=False, include_plotlyjs=False),
+        graph_figure(web).to_html(full_html=False, include_plotlyjs=False),
     ])
     return Section("web", "The financing web", body)
+
+
+def graph_figure(web: Web, labelled: int = LABELLED, edges: int = EDGES) -> go.Figure:
+    """The web as a circle grouped by kind: each kind an arc (its nodes largest first),
+    nodes sized by exposure (claims held plus owed, USD bn), the ``labelled`` largest
+    named outside the circle, the ``edges`` largest claims drawn as chords by amount."""
+    frame = web.contracts_frame()
+    frame = frame[frame["status"] != "superseded"]
+    exposure = (frame.groupby("holder")["amount"].sum()
+                .add(frame.groupby("obligor")["amount"].sum(), fill_value=0.0))
+    kind_of = {e.id: e.kind for e in web.entities}
+    name_of = {e.id: e.name for e in web.entities}
+    by_kind = exposure.groupby(exposure.index.map(kind_of)).sum().sort_values(ascending=False)
+    order = [str(e) for k in by_kind.index for e in
+             exposure[exposure.index.map(kind_of) == k].sort_values(ascending=False).index]
+    # One empty slot between kinds, so the arcs read as groups.
+    slots, slot = {}, 0
+    for j, e in enumerate(order):
+        if j and kind_of[e] != kind_of[order[j - 1]]:
+            slot += 1
+        slots[e] = slot
+        slot += 1
+    angle = {e: 2 * np.pi * k / slot for e, k in slots.items()}
+    pos = {e: (float(np.cos(a)), float(np.sin(a))) for e, a in angle.items()}
+    fig = go.Figure()
+    biggest = frame.nlargest(edges, "amount")
+    top_amount = max(float(biggest["amount"].max()), 1e-9)
+    for h, o, amount in biggest[["holder", "obligor", "amount"]].itertuples(index=False):
+        (x0, y0), (x1, y1) = pos[h], pos[o]
+        fig.add_scatter(x=[x0, 0.2 * (x0 + x1), x1], y=[y0, 0.2 * (y0 + y1), y1],
+                        mode="lines", showlegend=False, hoverinfo="skip",
+                        line={"width": 0.5 + 6 * float(np.sqrt(amount / top_amount)),
+                              "color": "rgba(80,80,80,0.22)", "shape": "spline"})
+    big = max(float(exposure.max()), 1e-9)
+    for k in by_kind.index:
+        ids = [e for e in order if kind_of[e] == k]
+        fig.add_scatter(
+            x=[pos[e][0] for e in ids], y=[pos[e][1] for e in ids], mode="markers",
+            name=f"{str(k).replace('_', ' ')} (USD {by_kind[k]:,.0f}bn)",
+            hovertext=[f"{name_of[e]} ({k}): USD {exposure[e]:,.1f}bn held + owed"
+                       for e in ids], hoverinfo="text",
+            marker={"size": [7 + 30 * float(np.sqrt(exposure[e] / big)) for e in ids],
+                    "line": {"width": 1, "color": "#333"}})
+    top = [str(e) for e in exposure.sort_values(ascending=False).index[:labelled]]
+    for side, right in (("middle right", True), ("middle left", False)):
+        ids = [e for e in top if (pos[e][0] >= 0) == right]
+        fig.add_scatter(x=[1.12 * pos[e][0] for e in ids], y=[1.12 * pos[e][1] for e in ids],
+                        mode="text", text=[name_of[e] for e in ids], textposition=side,
+                        textfont={"size": 11}, showlegend=False, hoverinfo="skip")
+    fig.update_layout(
+        title=f"The web grouped by kind (arcs; the {labelled} largest named, the {edges} "
+              "largest claims drawn, width by USD bn)",
+        height=720, hovermode="closest", colorway=qualitative.Dark24,
+        legend={"title": {"text": "kind (held + owed)"}},
+        xaxis={"visible": False, "range": [-2.0, 2.0]},
+        yaxis={"visible": False, "range": [-1.3, 1.3], "scaleanchor": "x"})
+    return fig
