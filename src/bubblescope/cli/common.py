@@ -5,20 +5,26 @@ from __future__ import annotations
 import json
 import math
 import os
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Annotated, Any
 
+import pandas as pd
 import typer
 from rich.console import Console
+
+from bubblescope.model.tables import write_tables
 
 __all__ = [
     "DB_ENV",
     "DbOption",
+    "ExportOption",
     "JsonOption",
     "OutOption",
     "console",
     "default_db",
     "err_console",
+    "export_tables",
     "print_json",
 ]
 
@@ -38,6 +44,19 @@ DbOption = Annotated[
     typer.Option("--db", help=f"DuckDB store file (default: ${DB_ENV} or ./bubblescope.duckdb)."),
 ]
 JsonOption = Annotated[bool, typer.Option("--json", help="Print machine-readable JSON.")]
+ExportOption = Annotated[Path | None, typer.Option(
+    "--export", help="Write the result's tables to PATH: .csv, .parquet (one file per table) "
+    "or .xlsx (one sheet per table); units are in the sheet and column names.",
+    dir_okay=False, metavar="PATH")]
+
+
+def export_tables(tables: Mapping[str, pd.DataFrame], path: Path | None) -> None:
+    """Write ``tables`` to ``path`` (nothing when None) and say where, on stderr."""
+    if path is None:
+        return
+    written = write_tables(tables, path)
+    err_console.print(f"Exported {len(tables)} table(s) to "
+                      f"{', '.join(str(p) for p in written)}", highlight=False)
 OutOption = Annotated[Path, typer.Option("--out", help="Output directory for reports and plots.")]
 
 

@@ -35,10 +35,12 @@ from rich.progress import (
 import bubblescope
 from bubblescope.cli.common import (
     DbOption,
+    ExportOption,
     JsonOption,
     console,
     default_db,
     err_console,
+    export_tables,
     print_json,
 )
 from bubblescope.model._typing import FloatArray
@@ -123,6 +125,7 @@ def montecarlo(
     no_store: NoStoreOption = False,
     as_json: JsonOption = False,
     db: DbOption = None,
+    export: ExportOption = None,
 ) -> None:
     """Run the crash engine over the uncertain inputs: loss distributions, default odds.
 
@@ -152,6 +155,7 @@ def montecarlo(
         # holds whole chunks only; say how many and how to go on.
         _interrupted(saver, rid, total)
         raise typer.Exit(130) from None
+    export_tables(result.tables(), export)
     _report(result, rid if saver is not None else None, name, as_json)
 
 
@@ -206,6 +210,7 @@ def reverse(
     grid: Annotated[int, typer.Option("--grid", help="Shock levels per batch.")] = 17,
     web_dir: WebOption = None,
     as_json: JsonOption = False,
+    export: ExportOption = None,
 ) -> None:
     """Find the smallest shock along a direction that produces the named outcome."""
     if direction not in DIRECTIONS:
@@ -222,6 +227,7 @@ def reverse(
     path = None
     if found.shock is not None:
         path = model.stress_result({k: np.array([v]) for k, v in found.fields.items()}, 1)
+    export_tables(found.tables(), export)
     if as_json:
         print_json(_finite({"direction": direction, "outcome": str(target), "status": found.status,
                     "shock": found.shock, "bracket": list(found.bracket),
@@ -250,6 +256,7 @@ def sensitivity(
     chunk_size: ChunkOption = None,
     web_dir: WebOption = None,
     as_json: JsonOption = False,
+    export: ExportOption = None,
 ) -> None:
     """Which uncertain inputs drive the outcome: Sobol indices and a tornado chart."""
     if output not in OUTPUTS:
@@ -263,6 +270,7 @@ def sensitivity(
         bars = tornado(model, unc, target)
         indices = sobol(model, unc, samples, np.random.default_rng(seed), target,
                         backend=backend, chunk_size=chunk_size)
+    export_tables({**bars.tables(), **indices.tables()}, export)
     if as_json:
         print_json(_finite({"output": output, "tornado": _records(bars.frame()),
                             "sobol": _records(indices.frame().reset_index(names="input")),

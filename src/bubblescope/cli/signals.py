@@ -12,7 +12,7 @@ import typer
 from rich.progress import Progress
 from rich.table import Table
 
-from bubblescope.cli.common import JsonOption, console, print_json
+from bubblescope.cli.common import ExportOption, JsonOption, console, export_tables, print_json
 from bubblescope.datadir import DATA_ENV, resolve_data_dir
 from bubblescope.model._typing import FloatArray
 from bubblescope.model.errors import ScenarioError
@@ -83,6 +83,7 @@ def signals(
         "--data-dir", help=f"Folder of non-bundled prices (${DATA_ENV}, ../shared/data).")
     ] = None,
     json: JsonOption = False,
+    export: ExportOption = None,
 ) -> None:
     """Test a price series for explosive episodes (PSY) and fit LPPLS at its last date."""
     if ic is not None and ic not in ("fixed", "aic", "bic"):
@@ -110,6 +111,7 @@ def signals(
                             seed=seed, cache_dir=default_cache_dir(), quiet=json,
                             bootstrap=bootstrap, min_duration=min_duration)
     fit = fit_lppls(s, rng=np.random.default_rng(seed), n_starts=32) if lppls_fit else None
+    export_tables(psy.tables(), export)
     if json:
         print_json(_payload(s, psy, conf, settings, fit))
     else:

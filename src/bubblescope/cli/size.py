@@ -12,7 +12,7 @@ from typing import Annotated, Any
 import typer
 
 import bubblescope
-from bubblescope.cli.common import JsonOption, console, print_json
+from bubblescope.cli.common import ExportOption, JsonOption, console, export_tables, print_json
 from bubblescope.datadir import resolve_data_dir
 from bubblescope.model.errors import ScenarioError
 from bubblescope.report.size import rich_card
@@ -79,6 +79,7 @@ def size(
     flows: FlowsOption = None,
     scaling: ScalingOption = None,
     gdp: GdpOption = None,
+    export: ExportOption = None,
 ) -> None:
     """Print the bubble card: how big is it, and how does it compare with 2000 and 2008?"""
     if not 0.0 < margin <= 1.0:  # NaN and inf fail too
@@ -94,6 +95,7 @@ def size(
                        scaling=scaling, gdp=gdp)
     inputs = load_inputs(ddir, web, files=files)
     card = bubble_card(inputs, CardOptions(rates=chosen, wicksell=config, margin=margin))
+    export_tables(card.tables(), export)
     if as_json:
         print_json(card_payload(card))
         return

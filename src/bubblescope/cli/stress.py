@@ -12,7 +12,14 @@ from rich.progress import Progress
 from rich.table import Table
 
 from bubblescope.cli.calibration import show_calibration
-from bubblescope.cli.common import DbOption, JsonOption, console, print_json
+from bubblescope.cli.common import (
+    DbOption,
+    ExportOption,
+    JsonOption,
+    console,
+    export_tables,
+    print_json,
+)
 from bubblescope.cli.montecarlo import (
     ChunkOption,
     NoStoreOption,
@@ -64,6 +71,7 @@ def stress(
     calibration: Annotated[bool, typer.Option(
         "--calibration", help="Run all six presets and print their headline figures beside "
         "the dot-com, 2008 and 2022 envelopes (docs/calibration.md).")] = False,
+    export: ExportOption = None,
 ) -> None:
     """Run a crash scenario through the AI financing web: defaults, losses, GDP and jobs.
 
@@ -84,7 +92,8 @@ def stress(
             flags = ", ".join(f"--{k.replace('_', '-')}" for k in given)
             raise ScenarioError("--quarters and --set apply to a single run; with "
                                 f"{flags} put them in a scenario YAML file (--scenario FILE)")
-        montecarlo(scenario=scenario, web_dir=web_dir, as_json=json_out, db=db, **given)
+        montecarlo(scenario=scenario, web_dir=web_dir, as_json=json_out, db=db, export=export,
+                   **given)
         return
     sc = resolve_scenario(scenario, quarters, sets or [])
     web = _load_web(web_dir)
@@ -96,6 +105,7 @@ def stress(
             result = run(web, sc, progress=lambda done, total: bar.update(task, completed=done))
     if db is not None:
         _save(db, result)
+    export_tables(result.tables(), export)
     if json_out:
         print_json(stress_payload(result, web))
     else:

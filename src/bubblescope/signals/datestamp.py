@@ -12,9 +12,11 @@ import math
 from dataclasses import dataclass
 
 import numpy as np
+import pandas as pd
 
 from bubblescope.model._typing import BoolArray, FloatArray
 from bubblescope.model.errors import DataError, ScenarioError
+from bubblescope.model.tables import Tabular
 from bubblescope.signals.critical import CriticalValues
 from bubblescope.signals.psy import PsyConfig, PsyStatistics, psy_statistics
 from bubblescope.signals.series import DateArray, PriceSeries, require_length, require_positive
@@ -97,7 +99,7 @@ def date_stamp(
 
 
 @dataclass(frozen=True, eq=False)
-class PsyResult:
+class PsyResult(Tabular):
     """PSY tests on one series: statistics, critical values and dated episodes."""
 
     name: str
@@ -118,6 +120,18 @@ class PsyResult:
     def explosive_now(self) -> bool:
         """True when the last BSADF exceeds its critical value."""
         return bool(self.stats.bsadf[-1] > self.cv_sequence[-1])
+
+    def tables(self) -> dict[str, pd.DataFrame]:
+        """The dated episodes and the BSADF sequence against its critical value (unitless
+        ADF statistics; durations in observations)."""
+        episodes = pd.DataFrame([{"start": e.start, "peak": e.peak, "end": e.end,
+                                  "ongoing": e.ongoing, "duration_obs": e.duration}
+                                 for e in self.episodes],
+                                columns=["start", "peak", "end", "ongoing", "duration_obs"])
+        dates = self.dates[len(self.dates) - len(self.stats.bsadf):]
+        seq = pd.DataFrame({"date": dates, "bsadf_stat": self.stats.bsadf,
+                            f"cv{self.level:.0%}_stat": self.cv_sequence})
+        return {"episodes": episodes, "bsadf": seq}
 
     def __str__(self) -> str:
         i = self.cv.index(self.level)

@@ -12,7 +12,10 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any, Final, TypeVar
 
+import pandas as pd
+
 from bubblescope.model.errors import DataError, ScenarioError
+from bubblescope.model.tables import Tabular
 from bubblescope.model.web import Web
 from bubblescope.size.circularity import (
     CycleReport,
@@ -146,7 +149,7 @@ class CardFigure:
 
 
 @dataclass(frozen=True)
-class SizeCard:
+class SizeCard(Tabular):
     """The card's figures and the full results behind them."""
 
     figures: tuple[CardFigure, ...]
@@ -182,6 +185,24 @@ class SizeCard:
                 f"(seed claims 17x and 4x; across the {len(self.variants.table)} rate and rule "
                 f"variants {lo_d:.1f}..{hi_d:.0f}x and {lo_s:.1f}..{hi_s:.1f}x){gk}. "
                 f"Default: {_DEFAULT_WHY.get(w.rate_name, 'chosen by the user')}")
+
+    def tables(self) -> dict[str, pd.DataFrame]:
+        """The card (one row per figure, its numbers with units in their names), the
+        Wicksell series and variants, and the web measures behind the card (USD bn)."""
+        card = pd.DataFrame([{"figure": f.key, "label": f.label, "value": f.value,
+                              "vs_dotcom": f.vs_dotcom, "vs_2008": f.vs_2008, "seed": f.seed,
+                              "source": f.source, **dict(f.numbers)} for f in self.figures])
+        w = self.wicksell
+        out = {"card": card,
+               "wicksell_pp": pd.DataFrame({"period": w.periods, "deficit_pp": w.deficit,
+                                            "accumulated_pp_years": w.accumulated}),
+               "wicksell_variants": self.variants.table}
+        if self.revenue is not None:
+            out["revenue_gap_by_sector_usd_bn"] = self.revenue.by_sector
+            out["revenue_gap_by_entity_usd_bn"] = self.revenue.by_entity
+        if self.debt is not None:
+            out["debt_mix_by_entity_usd_bn"] = self.debt.by_entity
+        return out
 
     def __str__(self) -> str:
         lines = ["HOW BIG — the bubble card", self.headline, ""]

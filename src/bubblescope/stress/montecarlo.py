@@ -34,6 +34,7 @@ from scipy import stats as sps
 from bubblescope.model._typing import FloatArray, IntArray
 from bubblescope.model.errors import ScenarioError
 from bubblescope.model.kinds import HOLDER_SECTORS
+from bubblescope.model.tables import Tabular
 from bubblescope.stress.backends import Backend, LocalBackend
 from bubblescope.stress.compile import CompiledWeb
 from bubblescope.stress.distributions import EXPOSURE, Uncertainty, check_fields
@@ -190,7 +191,7 @@ class ConvergenceCheck:
 
 
 @dataclass(frozen=True)
-class MonteCarloResult:
+class MonteCarloResult(Tabular):
     """The outcome of a Monte Carlo run; prints as its summary.
 
     ``inputs`` has shape (n_paths, n_inputs) in the order of ``input_names``; ``outcome``
@@ -310,6 +311,32 @@ class MonteCarloResult:
         return all(c.passed for c in self.convergence())
 
     # --- tables --------------------------------------------------------------------------
+    def tables(self) -> dict[str, pd.DataFrame]:
+        """Summary (mean, VaR, ES, 2008 odds), sector loss distributions, default timing,
+        convergence and one row per path; units in the names."""
+        lv = f"{self.level:.0%}"
+        summary = pd.DataFrame([
+            ("paths", float(self.n_paths), "paths"), ("seed", float(self.seed), ""),
+            ("mean system loss", float(self.outcome.system_loss.mean()), "USD bn"),
+            (f"VaR {lv} system loss", self.var(), "USD bn"),
+            (f"expected shortfall {lv} system loss", self.expected_shortfall(), "USD bn"),
+            ("P(downgrades > 2008's 1.9T)", self.p_downgrades_exceed(), "probability"),
+        ], columns=["figure", "value", "unit"])
+        sectors = self.sector_losses().rename(columns=lambda c: f"{c}_usd_bn")
+        timing = self.default_timing().rename(columns={"mean_quarter": "mean_quarter_index",
+                                                       "first_quarter": "first_quarter_index"})
+        conv = pd.DataFrame([{"metric": c.metric, "estimate_usd_bn": c.estimate,
+                              "std_error_usd_bn": c.std_error,
+                              "half_width_95_usd_bn": c.half_width, "converged": c.passed}
+                             for c in self.convergence()])
+        paths = self.paths_frame().rename(columns=lambda c: c if c == "path" or
+                                          c.startswith(("input:", "default:"))
+                                          else f"{c}_usd_bn")
+        return {"summary": summary,
+                "sector_losses_usd_bn": sectors.rename_axis("sector").reset_index(),
+                "default_probability": timing.rename_axis("entity").reset_index(),
+                "convergence": conv, "paths_usd_bn": paths}
+
     def paths_frame(self) -> pd.DataFrame:
         """One row per path: inputs, system loss, downgrades, sector losses, defaults."""
         o = self.outcome

@@ -15,6 +15,7 @@ import pandas as pd
 
 from bubblescope.model._typing import FloatArray, IntArray
 from bubblescope.model.kinds import HOLDER_SECTORS
+from bubblescope.model.tables import Tabular
 from bubblescope.stress import macro
 from bubblescope.stress.compile import CompiledWeb
 from bubblescope.stress.holders import CHANNELS
@@ -43,7 +44,7 @@ AXES: Final[dict[str, tuple[str, ...]]] = {
 
 
 @dataclass(frozen=True, eq=False)
-class StressResult:
+class StressResult(Tabular):
     """What a stress run produced (USD bn unless stated; see :data:`AXES` for the axes).
 
     ``loss[p, t, i]`` is the loss entity ``i`` booked as a holder in quarter ``t``;
@@ -225,6 +226,37 @@ class StressResult:
         frame = frame[frame["loss"] > 0]
         out = frame.groupby(["borrower", "sector"])["loss"].sum().reset_index()
         return pd.DataFrame(out.sort_values("loss", ascending=False, ignore_index=True))
+
+    def tables(self) -> dict[str, pd.DataFrame]:
+        """The run as tables (means over paths; units in the names): the quarter-by-quarter
+        timeline first, then defaults, cuts, losses by holder kind and quarter, holders'
+        losses against capital, losses by channel and borrower → holder-kind flows."""
+        tl = self.timeline
+        timeline = pd.DataFrame({
+            "quarter": tl.index, "new_defaults": tl["defaults"].to_numpy(),
+            "loss_all_holders_usd_bn": tl["holder_loss"].to_numpy(),
+            "ai_revenue_usd_bn_a_year": tl["ai_revenue"].to_numpy(),
+            "capex_usd_bn_a_year": tl["capex"].to_numpy(),
+            "gdp_growth_yoy_pct": 100 * tl["gdp_growth"].to_numpy(),
+            "jobs_vs_no_shock_millions": tl["jobs_millions"].to_numpy(),
+            "gpu_price_index_start_1": tl["gpu_price"].to_numpy(),
+            "downgraded_to_junk_usd_bn": tl["downgraded"].to_numpy(),
+            "downgraded_vs_2008_x": tl["downgraded_vs_2008"].to_numpy(),
+            "spread_pct": 100 * tl["spread"].to_numpy(),
+        })
+        sectors = self.losses_by_sector
+        by_sector = sectors.reset_index().melt(id_vars="sector", var_name="quarter",
+                                               value_name="cumulative_loss_usd_bn")
+        hit = self.capital_hit.rename(columns={"loss": "loss_usd_bn", "capital": "capital_usd_bn",
+                                               "share": "share_of_capital_lost"})
+        channel = self.losses_by_channel.rename("loss_usd_bn").reset_index()
+        return {"timeline": timeline,
+                "defaults": self.defaults.rename(columns={"label": "quarter_label"}),
+                "cuts_usd_bn": self.cuts.rename(columns={"label": "quarter_label"}),
+                "losses_by_kind_usd_bn": by_sector,
+                "capital_hit_usd_bn": hit,
+                "losses_by_channel_usd_bn": channel,
+                "loss_flows_usd_bn": self.loss_flows.rename(columns={"loss": "loss_usd_bn"})}
 
     def conservation_error(self) -> FloatArray:
         """Largest gap of the cash identity over quarters on each path, shape (n_paths,).

@@ -28,9 +28,11 @@ from dataclasses import dataclass
 from typing import Final, Literal
 
 import numpy as np
+import pandas as pd
 
 from bubblescope.model._typing import BoolArray, FloatArray
 from bubblescope.model.errors import ScenarioError
+from bubblescope.model.tables import Tabular
 from bubblescope.stress.montecarlo import DOWNGRADES_2008, PathModel, PathOutcome
 from bubblescope.stress.scenario import FIELD_RULES
 
@@ -130,7 +132,7 @@ Status = Literal["found", "reached_at_zero", "never_reached"]
 
 
 @dataclass(frozen=True)
-class ReverseResult:
+class ReverseResult(Tabular):
     """The answer of a reverse stress test; prints as its summary.
 
     ``status`` is ``found`` (``shock`` is the smallest level within ``tol``),
@@ -150,6 +152,21 @@ class ReverseResult:
     fields: Mapping[str, float]
     path: PathOutcome | None
     n_evaluations: int
+
+    def tables(self) -> dict[str, pd.DataFrame]:
+        """The answer (status, smallest shock with its unit and bracket) and the scenario
+        fields at that shock."""
+        answer = pd.DataFrame([{
+            "outcome": str(self.outcome), "direction": self.direction.name,
+            "status": self.status, "shock": self.shock, "shock_unit": self.direction.unit,
+            "bracket_low": self.bracket[0], "bracket_high": self.bracket[1],
+            "monotone": self.monotone, "evaluations": self.n_evaluations,
+            "system_loss_usd_bn": None if self.path is None
+            else float(self.path.system_loss[0]),
+            "downgraded_usd_bn": None if self.path is None
+            else float(self.path.downgraded[0])}])
+        fields = pd.DataFrame({"field": list(self.fields), "value": list(self.fields.values())})
+        return {"reverse": answer, "fields_at_shock": fields}
 
     def __str__(self) -> str:
         head = f"Reverse stress test: {self.outcome} along {self.direction.name}"

@@ -34,6 +34,7 @@ import pandas as pd
 
 from bubblescope.model._typing import FloatArray
 from bubblescope.model.errors import ScenarioError
+from bubblescope.model.tables import Tabular
 from bubblescope.stress.backends import Backend, LocalBackend
 from bubblescope.stress.distributions import Uncertainty
 from bubblescope.stress.montecarlo import PathModel, PathOutcome
@@ -55,7 +56,7 @@ OUTPUTS: Final[tuple[str, ...]] = ("system_loss", "downgraded")
 
 
 @dataclass(frozen=True)
-class SobolResult:
+class SobolResult(Tabular):
     """First-order (``first``) and total (``total``) Sobol indices with bootstrap errors.
 
     Arrays have shape (d,) in the order of ``names``; ``variance`` is the output variance
@@ -78,6 +79,10 @@ class SobolResult:
             lines.append(f"  {self.names[k]:<28} {self.first[k]:>6.3f}±{self.first_se[k]:.3f}"
                          f" {self.total[k]:>6.3f}±{self.total_se[k]:.3f}")
         return "\n".join(lines)
+
+    def tables(self) -> dict[str, pd.DataFrame]:
+        """The Sobol indices (shares of output variance, 0..1), one row per input."""
+        return {"sobol_indices_share": self.frame().rename_axis("input").reset_index()}
 
     def frame(self) -> pd.DataFrame:
         """The indices as a table, one row per input."""
@@ -103,7 +108,7 @@ class TornadoBar:
 
 
 @dataclass(frozen=True)
-class Tornado:
+class Tornado(Tabular):
     """One-at-a-time swings, largest first, around the output at all medians (``base``)."""
 
     output: str
@@ -115,6 +120,10 @@ class Tornado:
         lines += [f"  {b.name:<28} {b.low_output:>12,.2f} .. {b.high_output:>12,.2f} "
                   f"(swing {b.swing:,.2f})" for b in self.bars]
         return "\n".join(lines)
+
+    def tables(self) -> dict[str, pd.DataFrame]:
+        """The bars (inputs in their units; outputs in the output's, USD bn for losses)."""
+        return {"tornado": self.frame().assign(output=self.output, base=self.base)}
 
     def frame(self) -> pd.DataFrame:
         """The bars as a table, largest swing first."""
