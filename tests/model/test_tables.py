@@ -36,7 +36,7 @@ def test_a_workbook_has_one_sheet_per_table(tmp_path: Path) -> None:
 def test_unknown_suffix_names_the_allowed_ones(tmp_path: Path) -> None:
     with pytest.raises(ScenarioError, match=r"\.csv, \.parquet, \.xlsx.*'\.txt'"):
         write_tables(TABLES, tmp_path / "run.txt")
-    with pytest.raises(ScenarioError, match="must end in .xlsx"):
+    with pytest.raises(ScenarioError, match=r"must end in \.xlsx"):
         Demo().to_excel(tmp_path / "run.csv")
 
 
