@@ -26,7 +26,7 @@ from bubblescope.dashboard.settings import Limits
 from bubblescope.model.parse import build_web
 
 #: Generated cases per operation (18 operations: a few hundred cases in all).
-EXAMPLES = 15
+EXAMPLES = 10
 CHECKS = (not_a_server_error, status_code_conformance, content_type_conformance,
           response_schema_conformance)
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import csv
 import io
+import math
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from functools import partial
@@ -214,8 +215,10 @@ def _number(row: Mapping[str, str], field: str, file: str, i: int, issues: list[
     except ValueError:
         issues.append(Issue(file, i, field, "must be a number (ASCII decimal)", raw))
         return float("nan")
-    if value != value or (lo is not None and value < lo):
-        issues.append(Issue(file, i, field, f"must be a finite number >= {lo}", raw))
+    if not math.isfinite(value) or (lo is not None and value < lo):
+        issues.append(Issue(file, i, field, "must be a finite number" +
+                            (f" >= {lo}" if lo is not None else ""), raw))
+        return float("nan")
     return value
 
 

@@ -144,8 +144,11 @@ def _periods(dates: Sequence[object] | pd.Index, freq: str, file: str,
     out: list[pd.Period | None] = []
     for row, raw in zip(rows, dates, strict=True):
         try:
-            out.append(pd.Period(str(raw).strip(), freq=_PANDAS_FREQ[freq]))
-        except (ValueError, TypeError):
+            period = pd.Period(str(raw).strip(), freq=_PANDAS_FREQ[freq])
+            if not isinstance(period, pd.Period):  # "" or "NaT" parses as NaT, not an error
+                raise ValueError(raw)
+            out.append(period)
+        except (ValueError, TypeError, OverflowError):
             issues.append(Issue(file, row, "date", f"must be a date of frequency {freq}",
                                 str(raw)))
             out.append(None)
