@@ -28,6 +28,7 @@ from bubblescope.size.data import load_rubric, read_flow_shares, read_generation
 from bubblescope.store.deal_legs import import_deal_legs
 from bubblescope.store.files import read_web_dir
 from bubblescope.store.leg_mapping import load_mapping
+from bubblescope.store.rows import TABLES
 from bubblescope.stress.scenario import Scenario, read_yaml, scenario_from_mapping
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -111,9 +112,8 @@ def web_copy(scratch: Path) -> Path:
     return root
 
 
-@pytest.mark.parametrize("table", ["sources.csv", "entities.csv", "figures.csv",
-                                   "contracts.csv", "web.yaml"])
-@FUZZ
+@pytest.mark.parametrize("table", [*(f"{t}.csv" for t in TABLES), "web.yaml"])
+@settings(FUZZ, max_examples=max(EXAMPLES // 3, 5))  # a whole web per example: ~0.15 s
 @given(data=st.data())
 def test_web_directory_tables(web_copy: Path, table: str, data: st.DataObject) -> None:
     original = (WEB / table).read_text(encoding="utf-8")
@@ -271,8 +271,9 @@ def test_the_fuzzed_readers_accept_their_unmutated_files(scratch: Path) -> None:
     assert load_rubric(RUBRIC).factors
 
 
-def test_found_by_the_fuzz(scratch: Path) -> None:
-    # An empty date parsed as NaT and crashed the gap check; 1e999 (inf) reached int().
+def test_found_by_the_fuzz(scratch: Path, web_copy: Path) -> None:
+    # An empty date parsed as NaT and crashed the gap check; 1e999 (inf) reached int();
+    # a holdings share that is no number left a total without a first row (KeyError).
     path = scratch / "gdp.csv"
     path.write_text("date,value\n2024-01-01,1\n,2\n", encoding="utf-8")
     with pytest.raises(DataError, match="row 2: 'date' must be a date"):
@@ -283,3 +284,16 @@ def test_found_by_the_fuzz(scratch: Path) -> None:
                     encoding="utf-8")
     with pytest.raises(DataError, match="'generation' must be a finite number"):
         read_generations(path)
+    holdings = web_copy / "holdings.csv"
+    original = holdings.read_text(encoding="utf-8")
+    lines = original.splitlines()
+    header = lines[0].split(",")
+    row = lines[1].split(",")
+    row[header.index("share")] = "lots"
+    holdings.write_text("\n".join([lines[0], ",".join(row), *lines[2:]]) + "\n",
+                        encoding="utf-8")
+    try:
+        with pytest.raises(DataError, match="row 1: 'share' must be a number"):
+            read_web_dir(web_copy)
+    finally:
+        holdings.write_text(original, encoding="utf-8")

@@ -22,6 +22,7 @@ from bubblescope.model.debt import (
     Instrument,
 )
 from bubblescope.model.errors import Issue
+from bubblescope.model.inputs import MAX_AMOUNT_USD_BN
 from bubblescope.model.kinds import CONFIDENCES, DIRECTION, SENIORITIES, STATUSES, TRANCHES
 from bubblescope.model.parse import Row, _clean, _parse_rows, _Reader, _split_ids
 
@@ -58,11 +59,12 @@ def parse_instruments(
 
     def make(r: _Reader) -> Instrument:
         kind = r.choice("kind", DEBT_KINDS)
-        amount = r.number("amount", lo=0.0, unit=" in USD billions") or 0.0
+        amount = r.number("amount", lo=0.0, hi=MAX_AMOUNT_USD_BN, unit=" in USD billions") or 0.0
         if amount <= 0 and "amount" in r.row and _clean(r.row.get("amount")):
             r._fail("amount", "must be > 0 (face value or facility size, USD bn)",
                     r.row.get("amount"))
-        outstanding = r.number("outstanding", required=False, unit=" in USD billions")
+        outstanding = r.number("outstanding", required=False, hi=MAX_AMOUNT_USD_BN,
+                               unit=" in USD billions")
         if outstanding is not None and outstanding > amount > 0:
             r._fail("outstanding", f"must not exceed amount ({amount:g})", outstanding)
         tranche = _clean(r.row.get("tranche"))
@@ -135,7 +137,7 @@ def parse_aggregates(
     def make(r: _Reader) -> Aggregate:
         return Aggregate(
             id=r.text("id"), label=r.text("label"),
-            value=r.number("value", lo=0.0, unit=" in USD billions") or 0.0,
+            value=r.number("value", lo=0.0, hi=MAX_AMOUNT_USD_BN, unit=" in USD billions") or 0.0,
             tag=r.choice("tag", AGGREGATE_TAGS), source_ids=r.ids("source_ids"),
             note=r.text("note", required=False),
         )
@@ -213,9 +215,10 @@ def _check_holdings(
         issues += [Issue(file, i, "source_ids", "must name known source ids", s)
                    for s in _split_ids(row.get("source_ids")) if s not in known]
         try:
-            totals[target] += float(_clean(row.get("share")))
+            share = float(_clean(row.get("share")))
         except ValueError:
-            continue  # the field check reports it
+            continue  # the field check reports it (and no total is started for the target)
+        totals[target] += share
         first_row.setdefault(target, i)
     for target, total in totals.items():
         if abs(total - 1.0) > 1e-3:
