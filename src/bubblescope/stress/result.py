@@ -88,6 +88,8 @@ class StressResult(Tabular):
     contract_obligor: tuple[str, ...] = ()
     contract_holder: tuple[str, ...] = ()
     contract_loss: FloatArray = field(default_factory=lambda: np.zeros((0, 0)))
+    #: Loss of each contract's holder in each quarter, (n_paths, quarters, n_contracts).
+    contract_loss_by_quarter: FloatArray = field(default_factory=lambda: np.zeros((0, 0, 0)))
     cut: FloatArray = field(default_factory=lambda: np.zeros((0, 0, 0)))
 
     @property
@@ -313,6 +315,7 @@ class Recorder:
             "wealth_change", "inflow", "outflow", "destroyed")}
         self.cash_start = np.zeros((n_paths, n))
         self.contract_loss: FloatArray | None = None
+        self.contract_loss_q: list[FloatArray] = []
 
     def quarter(self, t: int, *, cash: FloatArray, value: FloatArray, loss: FloatArray,
                 contract_loss: FloatArray, cut: FloatArray, **series: FloatArray) -> None:
@@ -322,6 +325,7 @@ class Recorder:
         if self.contract_loss is None:
             self.contract_loss = np.zeros_like(contract_loss)
         self.contract_loss += contract_loss
+        self.contract_loss_q.append(np.array(contract_loss, dtype=np.float64))
         self.loss[:, t] = loss.sum(axis=2)
         self.loss_by_channel[:, t] = loss.sum(axis=1)
         for key, x in series.items():
@@ -360,4 +364,7 @@ class Recorder:
             contract_loss=(self.contract_loss if self.contract_loss is not None
                            else np.zeros((self.cash.shape[0], cw.m))),
             cut=self.cut,
+            contract_loss_by_quarter=(np.stack(self.contract_loss_q, axis=1)
+                                      if self.contract_loss_q
+                                      else np.zeros((self.cash.shape[0], 0, cw.m))),
         )
