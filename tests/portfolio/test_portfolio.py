@@ -151,3 +151,14 @@ def test_xlsx_portfolio_reads_like_csv(tmp_path: Path) -> None:
     pd.read_csv(EXAMPLE).to_excel(path, index=False)
     assert read_portfolio(path) == read_portfolio(EXAMPLE).__class__(
         read_portfolio(EXAMPLE).positions, "book.xlsx")
+
+
+@pytest.mark.parametrize(("name", "data"), [("book.xlsx", b"not a workbook"),
+                                            ("book.csv", b"issuer,instrument\n"),
+                                            ("book.txt", b"x")])
+def test_bad_portfolio_files_exit_2(tmp_path: Path, name: str, data: bytes,
+                                    capsys: pytest.CaptureFixture[str]) -> None:
+    path = tmp_path / name
+    path.write_bytes(data)
+    assert app_main(["portfolio", str(path)]) == 2
+    assert name in capsys.readouterr().err

@@ -10,6 +10,7 @@ from __future__ import annotations
 import csv
 import io
 import os
+import zipfile
 from pathlib import Path
 from typing import Final
 
@@ -43,7 +44,7 @@ def portfolio_from_bytes(data: bytes, name: str) -> Portfolio:
     if name.lower().endswith(".xlsx"):
         try:
             frame = pd.read_excel(io.BytesIO(data), sheet_name=0, dtype=str)
-        except (ValueError, KeyError, OSError) as exc:
+        except (ValueError, KeyError, OSError, zipfile.BadZipFile) as exc:
             raise DataError.single(name, None, "file", "must be an xlsx workbook", exc) from exc
         return parse_positions([{str(k): v for k, v in r.items()}
                                 for r in frame.to_dict(orient="records")], name)
