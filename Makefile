@@ -23,7 +23,7 @@ run: $(STAMP_RUN)
 	$(BIN)/bubblescope run
 
 lint: $(STAMP_DEV)
-	$(BIN)/ruff check src tests benchmarks
+	$(BIN)/ruff check src tests benchmarks examples
 
 typecheck: $(STAMP_DEV)
 	$(BIN)/mypy
