@@ -114,7 +114,8 @@ def test_run_without_the_monte_carlo(web_dir: Path, tmp_path: Path,
 
 
 def test_report_shows_a_stored_monte_carlo_run(web_dir: Path, tmp_path: Path,
-                                               capsys: pytest.CaptureFixture[str]) -> None:
+                                               capsys: pytest.CaptureFixture[str],
+                                               monkeypatch: pytest.MonkeyPatch) -> None:
     db = tmp_path / "s.duckdb"
     assert app_main(["montecarlo", "--web", str(web_dir), "--scenario", "gpu-spiral",
                      "--paths", "30", "--seed", "5", "--chunk-size", "10", "--db", str(db),
@@ -127,7 +128,13 @@ def test_report_shows_a_stored_monte_carlo_run(web_dir: Path, tmp_path: Path,
     assert part.count("plotly-graph-div") == 4
     assert app_main(["report", "--web", str(web_dir), "--out", str(tmp_path),
                      "--montecarlo", "nope", "--db", str(db)]) == 2
-    assert "run_id" in capsys.readouterr().err
+    assert "no run of that id in" in capsys.readouterr().err
     assert app_main(["report", "--web", str(web_dir), "--out", str(tmp_path),
                      "--montecarlo", "kept", "--db", str(tmp_path / "none.duckdb")]) == 2
     assert "no store at" in capsys.readouterr().err
+    # the run went to the default store: say so instead of only "no store"
+    monkeypatch.setenv("BUBBLESCOPE_DB", str(db))
+    assert app_main(["report", "--web", str(web_dir), "--out", str(tmp_path),
+                     "--montecarlo", "kept", "--db", str(tmp_path / "my.duckdb")]) == 2
+    err = " ".join(capsys.readouterr().err.split())
+    assert f"no store at {tmp_path / 'my.duckdb'}; the run is in the default store {db}" in err

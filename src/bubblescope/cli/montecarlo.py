@@ -129,7 +129,7 @@ def montecarlo(
 ) -> None:
     """Run the crash engine over the uncertain inputs: loss distributions, default odds.
 
-    With ``--resume RUN_ID`` every run parameter comes from the store.
+    With --resume RUN_ID every run parameter comes from the store.
     """
     store_path = db or default_db()
     if resume is not None:

@@ -144,7 +144,7 @@ WebOption = Annotated[
 ]
 OutDir = Annotated[Path, typer.Option("--out", help="Directory for report.html.")]
 ScenarioOption = Annotated[str, typer.Option(
-    "--scenario", help="Stress preset for 'who gets hurt' (see `bubblescope stress --help`).")]
+    "--scenario", help="Stress preset for 'who gets hurt' (see 'bubblescope stress --help').")]
 DataDirOption = Annotated[Path | None, typer.Option(
     "--data-dir", help="Directory of vendor series (default: $BUBBLESCOPE_DATA_DIR or "
     "../shared/data when present).", file_okay=False)]
@@ -156,7 +156,7 @@ NoMcOption = Annotated[bool, typer.Option(
     "--no-montecarlo", help="Leave out the Uncertainty (Monte Carlo) section.")]
 McRunOption = Annotated[str | None, typer.Option(
     "--montecarlo", help="Show the stored, complete Monte Carlo run RUN_ID (from "
-    "`bubblescope montecarlo`) in the Uncertainty section instead of a fresh run.",
+    "'bubblescope montecarlo') in the Uncertainty section instead of a fresh run.",
     metavar="RUN_ID")]
 
 
@@ -182,12 +182,31 @@ def _parts(web: Web, options: RunOptions) -> list[Part]:
 
 
 def _check_run(db: Path, run_id: str) -> None:
+    """Refuse a stored run that is not in ``db``, saying where it is if the default store
+    (``$BUBBLESCOPE_DB`` or ``./bubblescope.duckdb``) has it."""
+    if _has_run(db, run_id):
+        return
+    where = "no store at" if not db.exists() else "no run of that id in"
+    default = default_db()
+    if default.resolve() != db.resolve() and _has_run(default, run_id):
+        raise ScenarioError(f"--montecarlo {run_id!r}: {where} {db}; the run is in the "
+                            f"default store {default} (drop --db, or give --db {default})")
+    raise ScenarioError(f"--montecarlo {run_id!r}: {where} {db}, nor in the default store "
+                        f"{default}; list runs with 'bubblescope data list --db FILE'")
+
+
+def _has_run(db: Path, run_id: str) -> bool:
+    from bubblescope.model.errors import DataError
     from bubblescope.store.duckdb_store import open_store
 
-    if not db.exists():
-        raise ScenarioError(f"--montecarlo {run_id!r}: no store at {db} (give --db)")
+    if not db.is_file():
+        return False
     with open_store(db, read_only=True) as store:
-        store.run_info(run_id)
+        try:
+            store.run_info(run_id)
+        except DataError:
+            return False
+    return True
 
 
 def _options(scenario: str, data_dir: Path | None, paths: int, seed: int, no_mc: bool,
@@ -222,7 +241,7 @@ def report(
 ) -> None:
     """Write the self-contained HTML report (out/report.html) without printing the headline.
 
-    ``--montecarlo RUN_ID`` puts a stored Monte Carlo run in the Uncertainty section.
+    --montecarlo RUN_ID puts a stored Monte Carlo run in the Uncertainty section.
     """
     web = _load(web_dir)
     options = _options(scenario, data_dir, paths, seed, no_montecarlo, montecarlo, db)

@@ -55,7 +55,7 @@ def stress(
     db: DbOption = None,
     paths: Annotated[int | None, typer.Option(
         "--paths", help="Monte Carlo: run N paths over the uncertain inputs "
-        "(as `bubblescope montecarlo`).", min=1)] = None,
+        "(as 'bubblescope montecarlo').", min=1)] = None,
     seed: Annotated[int | None, typer.Option(
         "--seed", help="Monte Carlo: seed of the random streams (default 0).", min=0)] = None,
     uncertain: UncertainOption = None,
@@ -75,9 +75,9 @@ def stress(
 ) -> None:
     """Run a crash scenario through the AI financing web: defaults, losses, GDP and jobs.
 
-    With ``--paths`` (or ``--seed``, ``--workers``, ``--scheduler``, ``--resume``) it runs
+    With --paths (or --seed, --workers, --scheduler, --resume) it runs
     the Monte Carlo over the scenario's uncertain inputs instead, with a progress bar, chunks
-    kept in the store and ``--resume`` after Ctrl-C: the same as ``bubblescope montecarlo``.
+    kept in the store and --resume after Ctrl-C: the same as 'bubblescope montecarlo'.
     """
     mc_args: dict[str, Any] = {
         "paths": paths, "seed": seed, "uncertain": uncertain, "workers": workers,
