@@ -30,7 +30,7 @@ import numba as nb
 import numpy as np
 
 from bubblescope.model._typing import FloatArray, IntArray
-from bubblescope.stress.clearing import ClearingResult, clear
+from bubblescope.stress.kernels.clearing import ClearingResult, clear
 
 Kernel = Literal["blocked", "flat"]
 
@@ -236,7 +236,7 @@ Python {platform.python_version()}, numpy {np.__version__}, numba {nb.__version_
 
 Random network: {N_ENTITIES:,} entities, {N_CONTRACTS:,} contracts (20% owed outside the
 system, lognormal amounts, 3 seniority classes), {n_paths:,} paths cleared in one call of
-`bubblescope.stress.clearing.clear` (fictitious default algorithm), Rogers–Veraart
+`bubblescope.stress.kernels.clearing.clear` (fictitious default algorithm), Rogers–Veraart
 alpha = 0.9, beta = 0.8, tol = 1e-10. A run named without "exact rounds" uses the default
 `round_tol = 1e-6` (rounds before the last solved to 1e-6, the last to `tol`).
 Shocks: outside assets cut by U(0, s) x lognormal(0, 0.5) per entity and path, s = 0.2

@@ -35,9 +35,9 @@ def big_child(n: int, m: int) -> dict[str, Any]:
     # The machine is shared: a run that would need more than 12 GiB fails (MemoryError,
     # recorded) instead of pushing other jobs into swap.
     resource.setrlimit(resource.RLIMIT_AS, (12 * 1024**3, resource.RLIM_INFINITY))
+    from bubblescope._testing.synthetic import FurfineModel, SyntheticSpec, synthetic_compiled
     from bubblescope.stress.engine import simulate
     from bubblescope.stress.scenario import Scenario
-    from bubblescope.stress.synthetic import FurfineModel, SyntheticSpec, synthetic_compiled
 
     warm = synthetic_compiled(SyntheticSpec(100, 1000), np.random.default_rng(1))
     simulate(warm, Scenario("warm", quarters=QUARTERS), np.zeros((1, QUARTERS)))  # JIT
@@ -106,7 +106,7 @@ def default_engine() -> tuple[Any, Any]:
     """The compiled default web and the Monte Carlo uncertainty of the benchmark."""
     import bubblescope as bs
     from bubblescope.stress.compile import compile_web
-    from bubblescope.stress.distributions import DEFAULT_UNCERTAIN, parse_uncertainty
+    from bubblescope.stress.uncertainty.distributions import DEFAULT_UNCERTAIN, parse_uncertainty
 
     return compile_web(bs.load_default()), parse_uncertainty(DEFAULT_UNCERTAIN)
 
@@ -129,9 +129,9 @@ def mc_timings(cw: Any, unc: Any, paths: int, chunk: int) -> dict[str, float]:
     ``client.run(time.process_time)``); wall time well above CPU time per worker means the
     workers waited for a core taken by other jobs. Cluster start is timed apart.
     """
-    from bubblescope.stress.backends import open_backend
-    from bubblescope.stress.montecarlo import engine_model, run_montecarlo
     from bubblescope.stress.scenario import load_preset
+    from bubblescope.stress.uncertainty.backends import open_backend
+    from bubblescope.stress.uncertainty.montecarlo import engine_model, run_montecarlo
 
     model = engine_model(cw, load_preset("atlantic-crash"), unc)
     run_montecarlo(model, unc, min(paths, chunk), seed=0)  # warm-up

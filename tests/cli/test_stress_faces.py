@@ -22,7 +22,7 @@ from bubblescope.report.stress import (
     tranche_losses,
 )
 from bubblescope.stress import StressResult, load_preset, run
-from bubblescope.stress.debtrank import debtrank_reference
+from bubblescope.stress.kernels.debtrank import debtrank_reference
 
 
 @pytest.fixture(scope="module")

@@ -14,7 +14,7 @@ import numpy as np
 import pytest
 
 from bubblescope.model._typing import FloatArray, IntArray
-from bubblescope.stress.clearing import ClearingResult, clear, clear_reference
+from bubblescope.stress.kernels.clearing import ClearingResult, clear, clear_reference
 
 Clearer = Callable[..., ClearingResult]
 

@@ -11,7 +11,7 @@ import numpy as np
 import pytest
 from scipy import sparse
 
-from bubblescope.stress.debtrank import debtrank, debtrank_reference
+from bubblescope.stress.kernels.debtrank import debtrank, debtrank_reference
 
 A = np.array([[0, 1, 0], [10, 0, 3], [3, 2, 0]], dtype=np.float64)
 CAPITAL = np.array([2.0, 5.0, 2.0])

@@ -14,11 +14,11 @@ from contextlib import contextmanager
 import numpy as np
 import pytest
 
+from bubblescope._testing.synthetic import FurfineModel, SyntheticSpec, synthetic_compiled
 from bubblescope.model.errors import ScenarioError
-from bubblescope.stress.backends import DaskBackend, LocalBackend, open_backend
-from bubblescope.stress.distributions import parse_uncertainty
-from bubblescope.stress.montecarlo import run_montecarlo
-from bubblescope.stress.synthetic import FurfineModel, SyntheticSpec, synthetic_compiled
+from bubblescope.stress.uncertainty.backends import DaskBackend, LocalBackend, open_backend
+from bubblescope.stress.uncertainty.distributions import parse_uncertainty
+from bubblescope.stress.uncertainty.montecarlo import run_montecarlo
 
 UNCERTAIN = parse_uncertainty({
     "shortfall": {"dist": "triangular", "low": 0, "mode": 0.05, "high": 0.3,
@@ -160,7 +160,7 @@ def test_a_server_answering_garbage_is_a_clear_error(
 
 
 def test_sobol_design_in_chunks_on_the_cluster(cluster: DaskBackend, model: FurfineModel) -> None:
-    from bubblescope.stress.sensitivity import sobol
+    from bubblescope.stress.uncertainty.sensitivity import sobol
 
     local = sobol(model, UNCERTAIN, 32, np.random.default_rng(4))
     remote = sobol(model, UNCERTAIN, 32, np.random.default_rng(4), backend=cluster,

@@ -8,20 +8,23 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from scipy.stats import norm
 
-from bubblescope.stress import funding, holders, leases, macro
-from bubblescope.stress.tranches import waterfall_reference
+from bubblescope.stress import compile as stress_compile
+from bubblescope.stress import result
+from bubblescope.stress.channels import funding, holders, leases, macro, valuation
+from bubblescope.stress.kernels import merton, waterfall
+from bubblescope.stress.kernels.waterfall import waterfall_reference
 
 # ------------------------------------------------------------------ funding
 
 
 def test_valuation_is_one_without_surprise_and_falls_with_each_shock() -> None:
     one, zero = np.ones(3), np.zeros(3)
-    base = funding.valuation(one, one, zero, zero, one, one, one)
+    base = valuation.valuation(one, one, zero, zero, one, one, one)
     np.testing.assert_allclose(base, 1.0)
-    worse = funding.valuation(np.array([0.5, 1, 1]), np.array([1, 0.5, 1]),
+    worse = valuation.valuation(np.array([0.5, 1, 1]), np.array([1, 0.5, 1]),
                               np.array([0, 0, 0.1]), zero, one, one, one)
     assert (worse < 1).all()
-    np.testing.assert_allclose(funding.valuation(one, one, zero, np.full(3, .4), one, one, one),
+    np.testing.assert_allclose(valuation.valuation(one, one, zero, np.full(3, .4), one, one, one),
                                0.6)
 
 
@@ -37,7 +40,7 @@ def test_rollover_share_falls_with_valuation_and_spreads() -> None:
 
 def test_merton_probability_matches_the_formula() -> None:
     e, d, s = np.array([[3.0, 1.0, 5.0]]), np.array([[1.0, 4.0, 0.0]]), np.array([0.4])
-    pd = funding.default_probability(e, d, s, horizon=2.0)
+    pd = merton.default_probability(e, d, s, horizon=2.0)
     expected = norm.cdf(-np.log((e + d)[0, :2] / d[0, :2]) / (0.4 * np.sqrt(2.0)))
     np.testing.assert_allclose(pd[0, :2], expected)
     assert pd[0, 2] == 0.0
@@ -67,13 +70,13 @@ def test_guarantee_pays_the_lost_income_up_to_what_is_left() -> None:
     np.testing.assert_allclose(due, [[4.0, 4.0]])
 
 
-def _book() -> leases.SpvBook:
+def _book() -> waterfall.SpvBook:
     obligor = np.array([0, 0, 0, 1, 1, 2])
     amount = np.array([60.0, 25.0, 15.0, 10.0, 5.0, 7.0])
     rank = np.array([1, 2, 3, 1, 2, 1])
     tranche = np.array([0, 1, 2, -1, -1, -1])
     debt = np.array([True, True, True, True, True, False])
-    return leases.spv_book(obligor, amount, rank, tranche, debt, np.array([True, True, False]))
+    return waterfall.spv_book(obligor, amount, rank, tranche, debt, np.array([True, True, False]))
 
 
 def test_spv_book_groups_debt_by_tranche() -> None:
@@ -89,7 +92,7 @@ def test_tranche_expected_loss_matches_the_reference_waterfall(x: list[float],
                                                                paths: int) -> None:
     b = _book()
     coll = np.tile(np.array([[x[0], x[1], 0.0]]), (paths, 1))
-    loss, el = leases.tranche_expected_loss(b, coll)
+    loss, el = waterfall.tranche_expected_loss(b, coll)
     for s in range(2):  # the slow twin: one SPV at a time, tranche by tranche
         ref = waterfall_reference(coll[:, s], b.par[s])
         np.testing.assert_allclose(loss[:, s, :], ref.loss, atol=1e-9)
@@ -99,9 +102,9 @@ def test_tranche_expected_loss_matches_the_reference_waterfall(x: list[float],
 
 
 def test_tranche_expected_loss_without_spvs() -> None:
-    b = leases.spv_book(np.array([0]), np.array([1.0]), np.array([1]), np.array([-1]),
+    b = waterfall.spv_book(np.array([0]), np.array([1.0]), np.array([1]), np.array([-1]),
                         np.array([True]), np.array([False]))
-    loss, el = leases.tranche_expected_loss(b, np.zeros((2, 1)))
+    loss, el = waterfall.tranche_expected_loss(b, np.zeros((2, 1)))
     assert loss.shape == (2, 0, 3)
     assert el.shape == (2, 1)
 
@@ -122,8 +125,8 @@ def test_only_constrained_holders_sell_junk() -> None:
                                     np.array([True, True, False]),
                                     np.array([[10.0, 10.0, 10.0]]), np.array([0.3]))
     np.testing.assert_allclose(loss, [[3.0, 0.0, 0.0]])
-    assert "life_insurer" in holders.RATING_CONSTRAINED
-    assert len(holders.CHANNELS) == 6
+    assert "life_insurer" in stress_compile.RATING_CONSTRAINED
+    assert len(result.CHANNELS) == len(result.LossChannel) == 6
 
 
 # ------------------------------------------------------------------ macro
@@ -139,5 +142,5 @@ def test_output_gap_growth_and_jobs() -> None:
     np.testing.assert_allclose(growth, [[0.01] * 4 + [0.02] * 2])
     assert macro.displaced_jobs(np.array([50.0]), np.array([60.0]), np.ones(1),
                                 np.ones(1))[0] == 0.0
-    assert macro.JOBS_2008_MILLIONS == 27.0
-    assert macro.DOWNGRADED_2008_USD_BN == 1900.0
+    assert result.JOBS_2008_MILLIONS == 27.0
+    assert result.DOWNGRADED_2008_USD_BN == 1900.0

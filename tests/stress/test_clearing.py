@@ -11,7 +11,7 @@ from hypothesis import strategies as st
 
 from bubblescope.model._typing import FloatArray, IntArray
 from bubblescope.model.errors import ConvergenceError, ScenarioError
-from bubblescope.stress.clearing import ClearingResult, clear, clear_reference
+from bubblescope.stress.kernels.clearing import ClearingResult, clear, clear_reference
 
 TOL = 1e-9
 
@@ -317,11 +317,12 @@ def test_compiled_kernels_match_their_python_source(per_path_due: bool, cols: li
     # the same loops, so a compiler surprise or a typing slip shows up here.
     import numba
 
-    from bubblescope.stress import clearing as c
+    from bubblescope.stress.kernels.clearing import flat as c
+    from bubblescope.stress.kernels.clearing.net import prepare
 
     nw, e = random_net(3)
     due = np.tile(nw.due, (3, 1)) * 0.9 if per_path_due else nw.due
-    net_ = c._prepare(nw.obligor, nw.holder, due, nw.rank, e, nw.n, 0.7, 0.9)
+    net_ = prepare(nw.obligor, nw.holder, due, nw.rank, e, nw.n, 0.7, 0.9)
     picked = np.array(cols)
     outputs = []
     for sweep, detect in ((c._sweep.py_func, c._detect.py_func), (c._sweep, c._detect)):
@@ -422,7 +423,7 @@ def test_blocked_kernels_match_their_python_source(monkeypatch: pytest.MonkeyPat
     # the same loops run by the interpreter, so a compiler surprise or a typing slip shows.
     import numba
 
-    from bubblescope.stress import _clearing_blocks as cb
+    from bubblescope.stress.kernels.clearing import blocks as cb
 
     nw, e = _many_paths(4, 40)
     due = np.tile(nw.due, (40, 1)) * 0.9 if per_path_due else nw.due

@@ -9,12 +9,8 @@ from hypothesis import strategies as st
 
 from bubblescope.model._typing import FloatArray
 from bubblescope.model.errors import ConvergenceError, ScenarioError
-from bubblescope.stress.collateral import (
-    fire_sale,
-    fire_sale_reference,
-    gpu_value,
-    sale_needed,
-)
+from bubblescope.stress.kernels.fire_sale import fire_sale, fire_sale_reference, sale_needed
+from bubblescope.stress.kernels.gpu_value import gpu_value
 
 
 def test_value_falls_with_age_and_generations() -> None:
@@ -136,7 +132,7 @@ def test_errors() -> None:
 
 
 def test_vintage_factor_is_the_gpu_value_law() -> None:
-    from bubblescope.stress.collateral import gpu_value, vintage_factor
+    from bubblescope.stress.kernels.gpu_value import vintage_factor
 
     ages = np.array([0.0, 3.0, 9.0, 14.0])
     later = ages + 5.0
@@ -153,14 +149,15 @@ def test_vintage_factor_is_the_gpu_value_law() -> None:
 
 def test_engine_values_gpu_collateral_by_vintage() -> None:
     import bubblescope as bs
-    from bubblescope.stress import compile_web, engine
+    from bubblescope.stress import compile_web
+    from bubblescope.stress.channels.collateral import vintage
+    from bubblescope.stress.context import RunContext
     from bubblescope.stress.scenario import load_preset
 
     cw = compile_web(bs.load_default())
-    sc = load_preset("baseline")
-    prm = engine._params(sc, 1)
-    ix = engine._Index.of(cw, sc, prm)
-    worth = engine._vintage(0, ix, prm, sc, ix.gpu_age0, ix.gpu_start)[0]
+    ctx = RunContext.of(cw, load_preset("baseline"), 1)
+    ix = ctx.index
+    worth = vintage(ctx, 0, ix.gpu_age0, ix.gpu_start)[0]
     ids = [cw.contract_ids[k] for k in ix.gsub]
     old, new = ids.index("coreweave_ddtl1"), ids.index("coreweave_ddtl3")
     assert ix.gpu_age0[old] > ix.gpu_age0[new] > 0

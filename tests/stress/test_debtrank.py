@@ -10,7 +10,7 @@ from scipy import sparse
 
 from bubblescope.model._typing import FloatArray
 from bubblescope.model.errors import ScenarioError
-from bubblescope.stress.debtrank import debtrank, debtrank_reference
+from bubblescope.stress.kernels.debtrank import debtrank, debtrank_reference
 
 
 def random_case(seed: int) -> tuple[FloatArray, FloatArray, FloatArray, FloatArray]:

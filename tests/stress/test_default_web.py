@@ -60,21 +60,22 @@ def test_boom_grows_and_displaces_jobs(results: dict[str, StressResult]) -> None
 def _start_ratings(cw: CompiledWeb) -> dict[str, int]:
     import numpy as np
 
-    from bubblescope.stress import engine
-    from bubblescope.stress.ratings import rate
+    from bubblescope.stress.channels.paper import expected_loss
+    from bubblescope.stress.context import RunContext
+    from bubblescope.stress.engine import start
+    from bubblescope.stress.kernels.ratings import rating_of
     from bubblescope.stress.scenario import load_preset
 
-    sc = load_preset("baseline")
-    prm = engine._params(sc, 1)
-    ix = engine._Index.of(cw, sc, prm)
-    st = engine._State.start(cw, ix, prm, 1)
-    el, _ = engine._expected_loss(cw, ix, prm, st, 0)
-    codes = rate(np.asarray(el))[0]
+    ctx = RunContext.of(cw, load_preset("baseline"), 1)
+    ix = ctx.index
+    st = start(ctx)
+    el, _ = expected_loss(ctx, st, st.dd0, 0, shocked=False)
+    codes = rating_of(np.asarray(el))[0]
     return {cid: int(codes[k]) for k, cid in enumerate(cw.contract_ids) if ix.debt[k]}
 
 
 def test_investment_grade_paper_starts_investment_grade(default_web: CompiledWeb) -> None:
-    from bubblescope.stress.ratings import INVESTMENT_GRADE_FLOOR, RATINGS
+    from bubblescope.stress.kernels.ratings import INVESTMENT_GRADE_FLOOR, RATINGS
 
     codes = _start_ratings(default_web)
     for prefix, best in [("oracle_bonds", "BBB+"), ("microsoft_bonds", "AAA"),
@@ -94,7 +95,7 @@ def test_no_debt_is_counted_twice_for_spvs(default_web: CompiledWeb) -> None:
 def test_baseline_is_calm_and_a_crash_downgrades_most_ig_debt(
     results: dict[str, StressResult], default_web: CompiledWeb,
 ) -> None:
-    from bubblescope.stress.ratings import INVESTMENT_GRADE_FLOOR
+    from bubblescope.stress.kernels.ratings import INVESTMENT_GRADE_FLOOR
 
     codes = _start_ratings(default_web)
     ig = sum(float(default_web.amount[default_web.contract_ids.index(k)])
@@ -127,9 +128,9 @@ def test_valuations_learn_the_new_trend_instead_of_decaying_for_ever(
 
 def test_cuts_name_who_tore_up_what_and_add_up_to_the_cut_losses(
         results: dict[str, StressResult]) -> None:
-    from bubblescope.stress.holders import CHANNELS
+    from bubblescope.stress.result import LossChannel
 
-    lease = CHANNELS.index(next(c for c in CHANNELS if "cut" in c))
+    lease = LossChannel.CUTS
     for name, r in results.items():
         # what obligors tore up is what their lessors and suppliers booked as cut losses
         np.testing.assert_allclose(r.cut.sum(), r.loss_by_channel[:, :, lease].sum(),

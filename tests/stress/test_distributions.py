@@ -11,7 +11,7 @@ from hypothesis import strategies as st
 from scipy import stats
 
 from bubblescope.model.errors import ScenarioError
-from bubblescope.stress.distributions import (
+from bubblescope.stress.uncertainty.distributions import (
     Beta,
     LogNormal,
     Normal,
@@ -132,7 +132,7 @@ def test_bounded_laws_stay_in_bounds_and_are_monotone(
 
 
 def test_fields_are_checked_against_the_scenario_rules() -> None:
-    from bubblescope.stress.distributions import check_fields
+    from bubblescope.stress.uncertainty.distributions import check_fields
 
     check_fields(parse_uncertainty({"s": {"dist": "beta", "a": 2, "b": 5, "high": 0.9,
                                           "field": "ai_revenue_shock"}}))
@@ -149,10 +149,13 @@ def test_fields_are_checked_against_the_scenario_rules() -> None:
                                               "field": "equity_shock"}}))
 
 
-def test_scalar_only_fields_match_the_engine() -> None:
-    from bubblescope.stress import engine
-    from bubblescope.stress.distributions import SCALAR_ONLY
+def test_scalar_only_fields_are_refused_per_path_by_the_engine() -> None:
+    from bubblescope.stress.params import Params
+    from bubblescope.stress.scenario import Scenario
+    from bubblescope.stress.uncertainty.distributions import SCALAR_ONLY
 
-    # The engine refuses per-path values of these fields; a drift would let a Monte Carlo
-    # run pass validation and fail inside the engine.
-    assert set(engine._SCALAR_ONLY) == SCALAR_ONLY
+    # The engine refuses per-path values of these fields; a Monte Carlo run must refuse them
+    # at validation, not fail inside the engine.
+    for name in SCALAR_ONLY:
+        with pytest.raises(ScenarioError, match=name):
+            Params.of(Scenario("s", **{name: (1.0, 1.0)}), 2)

@@ -224,8 +224,8 @@ def test_every_channel_fires_on_the_toy_web(toy_web: Web) -> None:
 @given(st.integers(0, 10_000), st.integers(1, 5))
 def test_clearing_fast_path_equals_the_kernel(seed: int, n_paths: int) -> None:
     """The engine skips the kernel on paths where everyone can pay from outside assets."""
-    from bubblescope.stress.clearing import clear
-    from bubblescope.stress.engine import _clear_paths
+    from bubblescope.stress.channels.settlement import clear_paths
+    from bubblescope.stress.kernels.clearing import clear
 
     rng = np.random.default_rng(seed)
     n, m = 5, 12
@@ -234,8 +234,8 @@ def test_clearing_fast_path_equals_the_kernel(seed: int, n_paths: int) -> None:
     dues = rng.uniform(0, 10, (n_paths, m))
     ext = rng.uniform(0, 30, (n_paths, n))
     rank = rng.integers(0, 3, m)
-    prm = {"default_cost_alpha": np.full(n_paths, 0.8), "default_cost_beta": np.full(n_paths, 0.9)}
-    fast = _clear_paths(obligor, holder, dues, rank, ext, n, prm)
+    fast = clear_paths(obligor, holder, dues, rank, ext, n, np.full(n_paths, 0.8),
+                       np.full(n_paths, 0.9))
     ref = clear(obligor, holder, dues, rank, ext, n, alpha=0.8, beta=0.9)
     np.testing.assert_allclose(fast.payments, ref.payments, atol=1e-9)
     np.testing.assert_allclose(fast.equity, ref.equity, atol=1e-9)

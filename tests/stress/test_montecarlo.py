@@ -14,10 +14,11 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from typer.testing import CliRunner
 
+from bubblescope._testing.synthetic import FurfineModel, SyntheticSpec, synthetic_compiled
 from bubblescope.model._typing import FloatArray
 from bubblescope.model.errors import ScenarioError
-from bubblescope.stress.distributions import parse_uncertainty
-from bubblescope.stress.montecarlo import (
+from bubblescope.stress.uncertainty.distributions import parse_uncertainty
+from bubblescope.stress.uncertainty.montecarlo import (
     BLOCK_SIZE,
     Chunk,
     ChunkResult,
@@ -33,7 +34,6 @@ from bubblescope.stress.montecarlo import (
     plan_chunks,
     run_montecarlo,
 )
-from bubblescope.stress.synthetic import FurfineModel, SyntheticSpec, synthetic_compiled
 
 UNCERTAIN = parse_uncertainty({
     "shortfall": {"dist": "beta", "a": 2, "b": 8, "field": "ai_revenue_shock"},
@@ -404,7 +404,7 @@ def test_ctrl_c_after_the_last_chunk_marks_the_run_complete(
 
     from bubblescope.cli import montecarlo as mc_cli
     from bubblescope.store.duckdb_store import open_store
-    from bubblescope.stress.backends import LocalBackend
+    from bubblescope.stress.uncertainty.backends import LocalBackend
 
     @contextmanager
     def closing_interrupted(*a: object) -> Iterator[LocalBackend]:
@@ -503,8 +503,8 @@ def test_exposure_variants_are_chosen_per_path(tmp_path: Path,
                                                cli: tuple[CliRunner, typer.Typer]) -> None:
     import bubblescope as bs
     from bubblescope.stress.compile import compile_web
-    from bubblescope.stress.reconstruct import exposure_webs, parse_exposures
     from bubblescope.stress.scenario import Scenario
+    from bubblescope.stress.uncertainty.exposures import exposure_webs, parse_exposures
 
     web = bs.load_default()
     spec = parse_exposures({"kind": "fund_share", "holders": ["life_insurers", "pension_funds"],

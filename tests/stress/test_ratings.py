@@ -10,15 +10,15 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from bubblescope.model.errors import ScenarioError
-from bubblescope.stress.ratings import (
+from bubblescope.stress.kernels.ratings import (
     EL_THRESHOLDS,
     INVESTMENT_GRADE_FLOOR,
     RATINGS,
     downgraded_volume,
     is_investment_grade,
     migration_matrix,
-    rate,
-    rate_reference,
+    rating_of,
+    rating_of_reference,
 )
 
 
@@ -33,18 +33,18 @@ def test_table_is_ordered_and_complete() -> None:
 
 def test_thresholds_are_inclusive_upper_bounds() -> None:
     el = np.array(EL_THRESHOLDS)
-    assert rate(el).tolist() == list(range(len(EL_THRESHOLDS)))
-    assert rate(el * 1.0001).tolist() == list(range(1, len(EL_THRESHOLDS) + 1))
-    assert RATINGS[int(rate(np.array(0.99)))] == "CCC"
-    assert RATINGS[int(rate(np.array(0.5), default_at=0.4))] == "D"
+    assert rating_of(el).tolist() == list(range(len(EL_THRESHOLDS)))
+    assert rating_of(el * 1.0001).tolist() == list(range(1, len(EL_THRESHOLDS) + 1))
+    assert RATINGS[int(rating_of(np.array(0.99)))] == "CCC"
+    assert RATINGS[int(rating_of(np.array(0.5), default_at=0.4))] == "D"
 
 
 @settings(max_examples=60, deadline=None)
 @given(st.lists(st.floats(0, 1), min_size=1, max_size=30))
 def test_fast_equals_reference_and_is_monotone(values: list[float]) -> None:
     el = np.sort(np.array(values)).reshape(1, -1)
-    codes = rate(el)
-    assert codes.tolist() == rate_reference(el).tolist()
+    codes = rating_of(el)
+    assert codes.tolist() == rating_of_reference(el).tolist()
     assert np.all(np.diff(codes) >= 0)  # more expected loss, never a better grade
 
 
@@ -69,8 +69,8 @@ def test_migration_and_downgraded_volume() -> None:
 @pytest.mark.parametrize(
     ("call", "match"),
     [
-        (lambda: rate(np.array([-0.1])), "expected_loss"),
-        (lambda: rate(np.array([1.1])), "expected_loss"),
+        (lambda: rating_of(np.array([-0.1])), "expected_loss"),
+        (lambda: rating_of(np.array([1.1])), "expected_loss"),
         (lambda: migration_matrix(np.array([0, 1]), np.array([0])), "shapes"),
         (lambda: migration_matrix(np.array([0]), np.array([99])), "codes"),
     ],
@@ -81,16 +81,16 @@ def test_bad_input(call: object, match: str) -> None:
 
 
 def test_grade_pd_rates_back_to_its_grade() -> None:
-    from bubblescope.stress.ratings import IDEALIZED_LGD, grade_pd
+    from bubblescope.stress.kernels.ratings import IDEALIZED_LGD, grade_pd
 
     codes = np.arange(RATINGS.index("CCC") + 1)
-    assert rate(grade_pd(codes) * IDEALIZED_LGD).tolist() == codes.tolist()
+    assert rating_of(grade_pd(codes) * IDEALIZED_LGD).tolist() == codes.tolist()
     with pytest.raises(ScenarioError):
         grade_pd(RATINGS.index("D"))
 
 
 def test_anchored_pd_starts_at_the_anchor_and_moves_with_the_model() -> None:
-    from bubblescope.stress.ratings import IDEALIZED_LGD, anchor_pds, anchored_pd, grade_pd
+    from bubblescope.stress.kernels.ratings import IDEALIZED_LGD, anchor_pds, anchored_pd, grade_pd
 
     anchor = anchor_pds(["oracle", "nobody"], {"oracle": ("BBB", "test")})
     assert anchor[0] == pytest.approx(float(grade_pd(RATINGS.index("BBB"))))
@@ -101,7 +101,7 @@ def test_anchored_pd_starts_at_the_anchor_and_moves_with_the_model() -> None:
     assert same[1] == pytest.approx(0.3446, abs=1e-4)
     worse = anchored_pd((start - 1.0)[None, :], start, anchor)[0]
     assert worse[0] > same[0]
-    assert not is_investment_grade(rate(np.array(worse[0] * IDEALIZED_LGD)))
+    assert not is_investment_grade(rating_of(np.array(worse[0] * IDEALIZED_LGD)))
     assert anchored_pd(np.array([[np.inf]]), np.array([np.inf]), anchor[:1])[0, 0] == 0.0
     with pytest.raises(ScenarioError):
         anchor_pds(["x"], {"x": ("Z", "bad")})
@@ -113,7 +113,7 @@ def test_bundled_agency_ratings_name_web_entities_and_carry_sources() -> None:
     import yaml
 
     import bubblescope as bs
-    from bubblescope.stress.ratings import AGENCY_RATINGS_FILE, agency_ratings
+    from bubblescope.stress.kernels.ratings import AGENCY_RATINGS_FILE, agency_ratings
 
     table = agency_ratings()
     assert table["oracle"][0] == "BBB"

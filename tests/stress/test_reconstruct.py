@@ -11,15 +11,17 @@ from hypothesis import strategies as st
 
 from bubblescope.model.errors import ConvergenceError, DataError, ScenarioError
 from bubblescope.model.web import Web
-from bubblescope.stress.reconstruct import (
-    exposure_totals,
-    exposure_webs,
+from bubblescope.stress.kernels.reconstruct import (
     max_entropy,
     min_density,
-    parse_exposures,
     ras,
     ras_reference,
     sample_exposures,
+)
+from bubblescope.stress.uncertainty.exposures import (
+    exposure_totals,
+    exposure_webs,
+    parse_exposures,
 )
 
 # Holders (rows): life insurers, banks, pensions; obligors (cols): three private-credit funds.

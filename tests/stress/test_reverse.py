@@ -7,10 +7,11 @@ from collections.abc import Mapping
 import numpy as np
 import pytest
 
+from bubblescope._testing.synthetic import FurfineModel, SyntheticSpec, synthetic_compiled
 from bubblescope.model._typing import FloatArray
 from bubblescope.model.errors import ScenarioError
-from bubblescope.stress.montecarlo import PathOutcome
-from bubblescope.stress.reverse import (
+from bubblescope.stress.uncertainty.montecarlo import PathOutcome
+from bubblescope.stress.uncertainty.reverse import (
     DowngradesAbove,
     EntityDefaults,
     LossAbove,
@@ -19,7 +20,6 @@ from bubblescope.stress.reverse import (
     parse_outcome,
     reverse_stress,
 )
-from bubblescope.stress.synthetic import FurfineModel, SyntheticSpec, synthetic_compiled
 
 
 class Threshold:

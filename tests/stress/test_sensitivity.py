@@ -9,9 +9,9 @@ import pytest
 
 from bubblescope.model._typing import FloatArray
 from bubblescope.model.errors import ScenarioError
-from bubblescope.stress.distributions import parse_uncertainty
-from bubblescope.stress.montecarlo import PathOutcome
-from bubblescope.stress.sensitivity import ishigami, sobol, sobol_indices, tornado
+from bubblescope.stress.uncertainty.distributions import parse_uncertainty
+from bubblescope.stress.uncertainty.montecarlo import PathOutcome
+from bubblescope.stress.uncertainty.sensitivity import ishigami, sobol, sobol_indices, tornado
 
 # Analytic Sobol indices of the Ishigami function with a = 7, b = 0.1.
 # Source: Ishigami & Homma (1990); closed forms as in Sobol' & Levitan (1999) and

@@ -7,14 +7,14 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from bubblescope.model.errors import ScenarioError
-from bubblescope.model.kinds import HOLDER_SECTORS
-from bubblescope.stress.synthetic import (
+from bubblescope._testing.synthetic import (
     FurfineModel,
     SyntheticSpec,
     synthetic_compiled,
     to_web,
 )
+from bubblescope.model.errors import ScenarioError
+from bubblescope.model.kinds import HOLDER_SECTORS
 
 
 def test_sizes_shapes_and_no_claims_on_oneself() -> None:

@@ -8,7 +8,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from bubblescope.model.errors import ScenarioError
-from bubblescope.stress.tranches import waterfall, waterfall_many, waterfall_reference
+from bubblescope.stress.kernels.waterfall import waterfall, waterfall_many, waterfall_reference
 
 PAR = np.array([60.0, 25.0, 15.0])  # senior, mezzanine, equity
 

@@ -45,15 +45,23 @@ from bubblescope.cli.common import (
 )
 from bubblescope.model._typing import FloatArray
 from bubblescope.model.errors import ScenarioError
-from bubblescope.stress.backends import open_backend
 from bubblescope.stress.compile import compile_web
-from bubblescope.stress.distributions import (
+from bubblescope.stress.scenario import (
+    PRESETS,
+    Scenario,
+    load_preset,
+    read_yaml,
+    scenario_from_mapping,
+)
+from bubblescope.stress.uncertainty.backends import open_backend
+from bubblescope.stress.uncertainty.distributions import (
     DEFAULT_UNCERTAIN,
     EXPOSURE,
     Uncertainty,
     parse_uncertainty,
 )
-from bubblescope.stress.montecarlo import (
+from bubblescope.stress.uncertainty.exposures import exposure_webs, parse_exposures
+from bubblescope.stress.uncertainty.montecarlo import (
     Chunk,
     ChunkResult,
     EngineModel,
@@ -64,16 +72,13 @@ from bubblescope.stress.montecarlo import (
     plan_chunks,
     run_montecarlo,
 )
-from bubblescope.stress.reconstruct import exposure_webs, parse_exposures
-from bubblescope.stress.reverse import DIRECTIONS, level_cap, parse_outcome, reverse_stress
-from bubblescope.stress.scenario import (
-    PRESETS,
-    Scenario,
-    load_preset,
-    read_yaml,
-    scenario_from_mapping,
+from bubblescope.stress.uncertainty.reverse import (
+    DIRECTIONS,
+    level_cap,
+    parse_outcome,
+    reverse_stress,
 )
-from bubblescope.stress.sensitivity import OUTPUTS, Output, sobol, tornado
+from bubblescope.stress.uncertainty.sensitivity import OUTPUTS, Output, sobol, tornado
 
 if TYPE_CHECKING:  # the store (and DuckDB) load only when a command uses them
     from bubblescope.store.results import RunInfo

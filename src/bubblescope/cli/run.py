@@ -39,8 +39,8 @@ from bubblescope.signals.registry import AI_NAMES, resolve_series
 from bubblescope.stress import load_preset
 from bubblescope.stress import run as run_stress
 from bubblescope.stress.compile import compile_web
-from bubblescope.stress.distributions import DEFAULT_UNCERTAIN, parse_uncertainty
-from bubblescope.stress.montecarlo import engine_model, run_montecarlo
+from bubblescope.stress.uncertainty.distributions import DEFAULT_UNCERTAIN, parse_uncertainty
+from bubblescope.stress.uncertainty.montecarlo import engine_model, run_montecarlo
 
 __all__ = ["Part", "RunOptions", "register"]
 

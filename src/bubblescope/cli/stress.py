@@ -34,8 +34,7 @@ from bubblescope.model.errors import ScenarioError
 from bubblescope.model.web import Web
 from bubblescope.report.stress import DebtRankView, debtrank_view, tranche_losses
 from bubblescope.stress import PRESETS, Scenario, StressResult, load_preset, run
-from bubblescope.stress.holders import CHANNELS
-from bubblescope.stress.macro import DOWNGRADED_2008_USD_BN, JOBS_2008_MILLIONS
+from bubblescope.stress.result import CHANNELS, DOWNGRADED_2008_USD_BN, JOBS_2008_MILLIONS
 from bubblescope.stress.scenario import read_yaml, scenario_from_mapping
 
 __all__ = ["parse_sets", "register", "resolve_scenario", "stress", "stress_payload"]

@@ -9,7 +9,7 @@ import pandas as pd
 import plotly.graph_objects as go
 
 from bubblescope.report.base import Section
-from bubblescope.stress.montecarlo import DOWNGRADES_2008, MonteCarloResult
+from bubblescope.stress.uncertainty.montecarlo import DOWNGRADES_2008, MonteCarloResult
 
 __all__ = ["SYSTEM_LOSS", "headline", "section"]
 

@@ -20,9 +20,8 @@ from plotly.subplots import make_subplots
 
 from bubblescope.model.web import Web
 from bubblescope.report.base import Section
-from bubblescope.stress.debtrank import debtrank
-from bubblescope.stress.macro import DOWNGRADED_2008_USD_BN, JOBS_2008_MILLIONS
-from bubblescope.stress.result import StressResult
+from bubblescope.stress.kernels.debtrank import debtrank
+from bubblescope.stress.result import DOWNGRADED_2008_USD_BN, JOBS_2008_MILLIONS, StressResult
 
 __all__ = ["TRANCHE_NAMES", "DebtRankView", "cascade_events", "debtrank_view", "defaults_text",
            "headline", "holder_losses", "section", "totals_note", "tranche_losses"]

@@ -31,6 +31,8 @@ __all__ = [
     "DEBT_KINDS",
     "EQUITY_KINDS",
     "FLOW_KINDS",
+    "FUND_KINDS",
+    "RATING_CONSTRAINED",
     "Assumption",
     "CompiledWeb",
     "compile_web",
@@ -50,6 +52,12 @@ FLOW_KINDS: Final[frozenset[str]] = frozenset(
 )
 #: Ownership claims: no scheduled payment, marked to the obligor's valuation.
 EQUITY_KINDS: Final[frozenset[str]] = frozenset({"equity_stake", "warrant", "fund_share"})
+#: Pass-through vehicles: their losses are their investors' losses.
+FUND_KINDS: Final[frozenset[str]] = frozenset(
+    {"private_credit_fund", "private_equity", "hedge_fund", "mutual_fund", "pension_fund"}
+)
+#: Kinds that must sell paper rated below investment grade (capital rules: NAIC RBC charges).
+RATING_CONSTRAINED: Final[frozenset[str]] = frozenset({"life_insurer"})
 
 RANK: Final[dict[str, int]] = {"senior_secured": 0, "senior": 1, "subordinated": 2, "equity": 3}
 TRANCHE_CODE: Final[dict[str, int]] = {"senior": 0, "mezzanine": 1, "equity": 2}

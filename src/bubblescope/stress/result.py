@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass, field
+from enum import IntEnum
 from typing import Final
 
 import numpy as np
@@ -16,20 +17,63 @@ import pandas as pd
 from bubblescope.model._typing import FloatArray, IntArray
 from bubblescope.model.kinds import HOLDER_SECTORS
 from bubblescope.model.tables import Tabular
-from bubblescope.stress import macro
 from bubblescope.stress.compile import CompiledWeb
-from bubblescope.stress.holders import CHANNELS
 from bubblescope.stress.scenario import Scenario
 
-__all__ = ["AXES", "REASONS", "Recorder", "StressResult"]
+__all__ = [
+    "AXES",
+    "CHANNELS",
+    "DOWNGRADED_2008_USD_BN",
+    "JOBS_2008_MILLIONS",
+    "REASONS",
+    "DefaultReason",
+    "LossChannel",
+    "MacroPaths",
+    "QuarterRecord",
+    "Recorder",
+    "StressResult",
+]
 
-#: Why an entity defaulted (codes of ``default_reason``; 0 = did not default).
-REASONS: Final[tuple[str, ...]] = (
-    "none",
-    "shortfall",
-    "contagion",
-    "maturity wall",
+#: Jobs lost worldwide in the 2008 crisis, millions (spec M14; ILO).
+JOBS_2008_MILLIONS: Final[float] = 27.0
+#: Securities downgraded from investment grade to junk in 2008, USD bn (seed 004).
+DOWNGRADED_2008_USD_BN: Final[float] = 1900.0
+
+
+class LossChannel(IntEnum):
+    """Where a holder's loss comes from; the value is the index on the ``channel`` axis."""
+
+    MISSED_PAYMENTS = 0
+    DEFAULT_WRITE_OFFS = 1
+    CUTS = 2
+    EQUITY_MARKS = 3
+    GPU_COLLATERAL = 4
+    FORCED_SALES = 5
+
+    @property
+    def label(self) -> str:
+        """The channel's name in tables: ``"missed payments"``, ..."""
+        return CHANNELS[self.value]
+
+
+#: Labels of :class:`LossChannel`, in the order of the ``channel`` axis.
+CHANNELS: Final[tuple[str, ...]] = (
+    "missed payments", "default write-offs", "lease and commitment cuts", "equity marks",
+    "GPU collateral", "forced sales",
 )
+
+
+class DefaultReason(IntEnum):
+    """Why an entity defaulted (the codes of ``default_reason``)."""
+
+    NONE = 0
+    SHORTFALL = 1
+    CONTAGION = 2
+    MATURITY_WALL = 3
+
+
+#: Labels of :class:`DefaultReason` by code (0 = did not default).
+REASONS: Final[tuple[str, ...]] = ("none", "shortfall", "contagion", "maturity wall")
 #: Named axes of every result array.
 AXES: Final[dict[str, tuple[str, ...]]] = {
     "cash": ("path", "quarter", "entity"),
@@ -193,7 +237,7 @@ class StressResult(Tabular):
             "jobs_millions": self.jobs_millions.mean(axis=0),
             "gpu_price": self.gpu_price.mean(axis=0),
             "downgraded": self.downgraded.mean(axis=0),
-            "downgraded_vs_2008": self.downgraded.mean(axis=0) / macro.DOWNGRADED_2008_USD_BN,
+            "downgraded_vs_2008": self.downgraded.mean(axis=0) / DOWNGRADED_2008_USD_BN,
             "spread": self.spread.mean(axis=0),
         }, index=pd.Index(self.quarter_labels, name="quarter"))
 
@@ -284,7 +328,7 @@ class StressResult(Tabular):
             f"USD {self.total_loss.mean():,.1f}bn",
             f"  GDP growth at the end: {last['gdp_growth']:.2%} (output gap "
             f"{self.output_gap[:, -1].mean():.2%}); jobs {last['jobs_millions']:+.2f}M "
-            f"(2008: -{macro.JOBS_2008_MILLIONS:g}M worldwide)",
+            f"(2008: -{JOBS_2008_MILLIONS:g}M worldwide)",
             f"  GPU price index {last['gpu_price']:.2f}; downgraded to junk USD "
             f"{last['downgraded']:,.0f}bn = {last['downgraded_vs_2008']:.2f}x 2008's $1.9T",
         ]
@@ -301,70 +345,94 @@ class StressResult(Tabular):
                 f"quarters={self.quarters}, mean_defaults={self.n_defaults.mean():.3g})")
 
 
-class Recorder:
-    """Collects the per-quarter state of a run into the arrays of a :class:`StressResult`."""
+@dataclass(frozen=True)
+class QuarterRecord:
+    """What one quarter leaves in the result: entity arrays (n_paths, n), per-path series
+    (n_paths,), the quarter's losses by holder and channel (n_paths, n, channel) and by
+    contract (n_paths, m). ``cut`` is what each obligor tore up of its leases and
+    commitments; ``capex`` and ``capex_plan`` are quarterly amounts."""
 
-    def __init__(self, n_paths: int, quarters: int, n: int) -> None:
+    cash: FloatArray
+    value: FloatArray
+    loss: FloatArray
+    contract_loss: FloatArray
+    cut: FloatArray
+    gpu_price: FloatArray
+    spread: FloatArray
+    ai_revenue: FloatArray
+    capex: FloatArray
+    capex_plan: FloatArray
+    wealth_change: FloatArray
+    destroyed: FloatArray
+    inflow: FloatArray
+    outflow: FloatArray
+
+
+@dataclass(frozen=True)
+class MacroPaths:
+    """The macro channel's paths, each (n_paths, quarters): output gap (fraction of GDP),
+    year-on-year GDP growth, jobs against the no-shock path and jobs displaced (millions)."""
+
+    output_gap: FloatArray
+    gdp_growth: FloatArray
+    jobs_millions: FloatArray
+    displaced_millions: FloatArray
+
+
+_SERIES: Final[tuple[str, ...]] = (
+    "ai_revenue", "capex", "capex_plan", "gpu_price", "downgraded", "spread", "wealth_change",
+    "inflow", "outflow", "destroyed")
+
+
+class Recorder:
+    """Collects the records of a run's quarters into the arrays of a :class:`StressResult`."""
+
+    def __init__(self, n_paths: int, quarters: int, n: int, m: int, cash_start: FloatArray
+                 ) -> None:
         shape3, shape2 = (n_paths, quarters, n), (n_paths, quarters)
         self.cash, self.valuation, self.loss = (np.zeros(shape3) for _ in range(3))
-        self.loss_by_channel = np.zeros((n_paths, quarters, len(CHANNELS)))
+        self.loss_by_channel = np.zeros((n_paths, quarters, len(LossChannel)))
         self.tranche_loss = np.zeros((n_paths, quarters, 3))
         self.cut = np.zeros(shape3)
-        self.series = {k: np.zeros(shape2) for k in (
-            "ai_revenue", "capex", "capex_plan", "gpu_price", "downgraded", "spread",
-            "wealth_change", "inflow", "outflow", "destroyed")}
-        self.cash_start = np.zeros((n_paths, n))
-        self.contract_loss: FloatArray | None = None
-        self.contract_loss_q: list[FloatArray] = []
+        self.series = {k: np.zeros(shape2) for k in _SERIES}
+        self.cash_start = cash_start.copy()
+        self.contract_loss = np.zeros((n_paths, m))
+        self.contract_loss_by_quarter = np.zeros((n_paths, quarters, m))
 
-    def quarter(self, t: int, *, cash: FloatArray, value: FloatArray, loss: FloatArray,
-                contract_loss: FloatArray, cut: FloatArray, **series: FloatArray) -> None:
-        """Store quarter ``t``: entity arrays (n_paths, n), ``loss`` (n_paths, n, channel);
-        ``cut`` is what each obligor tore up of its leases and commitments."""
-        self.cash[:, t], self.valuation[:, t], self.cut[:, t] = cash, value, cut
-        if self.contract_loss is None:
-            self.contract_loss = np.zeros_like(contract_loss)
-        self.contract_loss += contract_loss
-        self.contract_loss_q.append(np.array(contract_loss, dtype=np.float64))
-        self.loss[:, t] = loss.sum(axis=2)
-        self.loss_by_channel[:, t] = loss.sum(axis=1)
-        for key, x in series.items():
-            self.series["gpu_price" if key == "price" else key][:, t] = x
+    def quarter(self, t: int, record: QuarterRecord) -> None:
+        """Store quarter ``t``."""
+        self.cash[:, t], self.valuation[:, t], self.cut[:, t] = (record.cash, record.value,
+                                                                 record.cut)
+        self.contract_loss += record.contract_loss
+        self.contract_loss_by_quarter[:, t] = record.contract_loss
+        self.loss[:, t] = record.loss.sum(axis=2)
+        self.loss_by_channel[:, t] = record.loss.sum(axis=1)
+        for key in _SERIES:
+            if key != "downgraded":
+                self.series[key][:, t] = getattr(record, key)
 
     def paper(self, t: int, downgraded: FloatArray, tranche_loss: FloatArray) -> None:
         """Store the downgraded volume (n_paths,) and projected tranche losses (n_paths, 3)."""
         self.series["downgraded"][:, t] = downgraded
         self.tranche_loss[:, t] = tranche_loss
 
-    def result(self, cw: CompiledWeb, scenario: Scenario, prm: dict[str, FloatArray],
+    def result(self, cw: CompiledWeb, scenario: Scenario, macro: MacroPaths,
                default_q: IntArray, reason: IntArray, capital: FloatArray) -> StressResult:
-        """Assemble the frozen result (macro series are derived here from the records)."""
+        """Assemble the frozen result."""
         s = self.series
-        gap = macro.output_gap(4 * s["capex"], 4 * s["capex_plan"], s["wealth_change"],
-                               prm["gdp_usd_bn"][:, None], prm["capex_multiplier"][:, None],
-                               prm["wealth_effect"][:, None])
-        displaced = macro.displaced_jobs(s["ai_revenue"], prm["ai_revenue_usd_bn"][:, None],
-                                         prm["displacement_share"][:, None],
-                                         prm["compensation_per_job_usd_k"][:, None])
-        jobs = macro.okun_jobs(gap, prm["okun_coefficient"][:, None],
-                               prm["labor_force_millions"][:, None]) - displaced
         return StressResult(
             scenario=scenario, web_name=cw.name, as_of=cw.as_of, entity_ids=cw.ids,
             entity_kinds=cw.kinds, n_assumed=cw.n_assumed, cash=self.cash, valuation=self.valuation,
             loss=self.loss, loss_by_channel=self.loss_by_channel, tranche_loss=self.tranche_loss,
             default_quarter=default_q, default_reason=reason, ai_revenue=s["ai_revenue"],
-            capex=4 * s["capex"], capex_plan=4 * s["capex_plan"], output_gap=gap,
-            gdp_growth=macro.yoy_growth(gap, prm["baseline_gdp_growth"]), jobs_millions=jobs,
-            displaced_millions=displaced, gpu_price=s["gpu_price"], downgraded=s["downgraded"],
-            spread=s["spread"], inflow=s["inflow"], outflow=s["outflow"],
-            destroyed=s["destroyed"], cash_start=self.cash_start,
+            capex=4 * s["capex"], capex_plan=4 * s["capex_plan"], output_gap=macro.output_gap,
+            gdp_growth=macro.gdp_growth, jobs_millions=macro.jobs_millions,
+            displaced_millions=macro.displaced_millions, gpu_price=s["gpu_price"],
+            downgraded=s["downgraded"], spread=s["spread"], inflow=s["inflow"],
+            outflow=s["outflow"], destroyed=s["destroyed"], cash_start=self.cash_start,
             capital=capital, contract_ids=cw.contract_ids,
             contract_obligor=tuple(cw.ids[i] for i in cw.obligor),
             contract_holder=tuple(cw.ids[i] if i >= 0 else "outside" for i in cw.holder),
-            contract_loss=(self.contract_loss if self.contract_loss is not None
-                           else np.zeros((self.cash.shape[0], cw.m))),
-            cut=self.cut,
-            contract_loss_by_quarter=(np.stack(self.contract_loss_q, axis=1)
-                                      if self.contract_loss_q
-                                      else np.zeros((self.cash.shape[0], 0, cw.m))),
+            contract_loss=self.contract_loss, cut=self.cut,
+            contract_loss_by_quarter=self.contract_loss_by_quarter,
         )

@@ -1,7 +1,7 @@
 """Monte Carlo over the uncertain inputs: from one run to distributions of losses.
 
 A run draws the uncertain inputs of every path, evaluates a :class:`PathModel` on chunks
-of paths (locally or on a Dask cluster, see :mod:`bubblescope.stress.backends`) and
+of paths (locally or on a Dask cluster, see :mod:`bubblescope.stress.uncertainty.backends`) and
 collects the outcomes into a :class:`MonteCarloResult`.
 
 Reproducibility. Paths are grouped in fixed blocks of :data:`BLOCK_SIZE`; block ``k`` draws
@@ -11,7 +11,7 @@ gives the same numbers on every backend and for any chunk size. Models are deter
 given their inputs (randomness enters only as inputs), so outcomes are identical too.
 
 >>> import numpy as np
->>> from bubblescope.stress.distributions import parse_uncertainty
+>>> from bubblescope.stress.uncertainty.distributions import parse_uncertainty
 >>> u = parse_uncertainty({"x": {"dist": "uniform", "low": 0, "high": 1}})
 >>> a = draw_inputs(u, seed=1, start=0, stop=10)
 >>> b = np.vstack([draw_inputs(u, 1, 0, 3), draw_inputs(u, 1, 3, 10)])
@@ -35,12 +35,12 @@ from bubblescope.model._typing import FloatArray, IntArray
 from bubblescope.model.errors import ScenarioError
 from bubblescope.model.kinds import HOLDER_SECTORS
 from bubblescope.model.tables import Tabular
-from bubblescope.stress.backends import Backend, LocalBackend
 from bubblescope.stress.compile import CompiledWeb
-from bubblescope.stress.distributions import EXPOSURE, Uncertainty, check_fields
 from bubblescope.stress.engine import simulate
 from bubblescope.stress.result import StressResult
 from bubblescope.stress.scenario import Scenario
+from bubblescope.stress.uncertainty.backends import Backend, LocalBackend
+from bubblescope.stress.uncertainty.distributions import EXPOSURE, Uncertainty, check_fields
 
 __all__ = [
     "BLOCK_SIZE",
@@ -478,7 +478,7 @@ class EngineModel:
     path (the engine takes per-path values of every numeric field). When the scenario has
     revenue volatility, the engine's per-quarter noise comes from the Monte Carlo streams.
     ``variants`` are webs with other draws of exposures known only as totals
-    (:func:`~bubblescope.stress.reconstruct.exposure_webs`): the per-path field
+    (:func:`~bubblescope.stress.uncertainty.exposures.exposure_webs`): the per-path field
     ``exposure_draw`` in [0, 1) picks variant ``floor(K u)``, and paths run grouped by it.
     """
 

@@ -61,8 +61,8 @@ __all__ = [
     "grade_pd",
     "is_investment_grade",
     "migration_matrix",
-    "rate",
-    "rate_reference",
+    "rating_of",
+    "rating_of_reference",
 ]
 
 #: Rating grades, best first (S&P/Fitch letters; Moody's equivalents in the module doc).
@@ -119,7 +119,7 @@ def _grade_code(grade: str, where: str) -> int:
     return RATINGS.index(grade)
 
 
-def rate(expected_loss: FloatArray, *, default_at: float = 1.0) -> IntArray:
+def rating_of(expected_loss: FloatArray, *, default_at: float = 1.0) -> IntArray:
     """Rate each expected loss: the best grade whose idealized EL is not exceeded.
 
     Parameters
@@ -136,7 +136,7 @@ def rate(expected_loss: FloatArray, *, default_at: float = 1.0) -> IntArray:
 
     Examples
     --------
-    >>> [RATINGS[c] for c in rate(np.array([0.0, 0.001, 0.02, 0.5, 1.0]))]
+    >>> [RATINGS[c] for c in rating_of(np.array([0.0, 0.001, 0.02, 0.5, 1.0]))]
     ['AAA', 'AA', 'BBB-', 'CCC', 'D']
     """
     el = _check_el(expected_loss)
@@ -144,8 +144,8 @@ def rate(expected_loss: FloatArray, *, default_at: float = 1.0) -> IntArray:
     return np.where(el >= default_at, _D, np.minimum(code, _CCC)).astype(np.int64)
 
 
-def rate_reference(expected_loss: FloatArray, *, default_at: float = 1.0) -> IntArray:
-    """Rate by walking down the table one grade at a time: the twin of :func:`rate`."""
+def rating_of_reference(expected_loss: FloatArray, *, default_at: float = 1.0) -> IntArray:
+    """Rate by walking down the table one grade at a time: the twin of :func:`rating_of`."""
     el = _check_el(expected_loss)
     out = []
     for x in el.ravel().tolist():
@@ -167,7 +167,7 @@ def grade_pd(code: int | IntArray) -> FloatArray:
 
     Examples
     --------
-    >>> bool(rate(grade_pd(RATINGS.index("BBB")) * IDEALIZED_LGD) == RATINGS.index("BBB"))
+    >>> bool(rating_of(grade_pd(RATINGS.index("BBB")) * IDEALIZED_LGD) == RATINGS.index("BBB"))
     True
     """
     c = np.asarray(code, dtype=np.int64)
@@ -198,7 +198,7 @@ def anchored_pd(dd_now: FloatArray, dd_start: FloatArray, pd_anchor: FloatArray)
     --------
     >>> anchor = np.array([grade_pd(RATINGS.index("A")), np.nan])
     >>> p = anchored_pd(np.array([[3.0, 1.0]]), np.array([3.0, 1.0]), anchor)
-    >>> [RATINGS[int(c)] for c in rate(p[0] * IDEALIZED_LGD)]
+    >>> [RATINGS[int(c)] for c in rating_of(p[0] * IDEALIZED_LGD)]
     ['A', 'BB-']
     """
     anchor = np.asarray(pd_anchor, dtype=np.float64)
@@ -328,5 +328,5 @@ def downgraded_volume(amounts: FloatArray, before: IntArray, after: IntArray) ->
 def _check_el(expected_loss: FloatArray) -> FloatArray:
     el = np.asarray(expected_loss, dtype=np.float64)
     if not np.all((el >= 0) & (el <= 1)):
-        raise ScenarioError("rate: every 'expected_loss' must lie in [0, 1] (fraction of par)")
+        raise ScenarioError("rating_of: every 'expected_loss' must lie in [0, 1] (fraction of par)")
     return el

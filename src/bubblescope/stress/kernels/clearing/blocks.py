@@ -1,4 +1,4 @@
-"""Blocked kernel of :func:`bubblescope.stress.clearing.clear`: paths in cache-sized blocks.
+"""Blocked kernel of :func:`bubblescope.stress.kernels.clearing.clear`: paths in cache-sized blocks.
 
 The flat kernel sweeps every path at once, so each sweep streams the whole
 ``(n, n_paths)`` payment matrix through memory (about 1 GB for 10,000 entities and 1,000
@@ -40,7 +40,7 @@ from bubblescope.model._typing import BoolArray, FloatArray, IntArray
 from bubblescope.model.errors import ConvergenceError
 
 if TYPE_CHECKING:
-    from bubblescope.stress.clearing import _Net
+    from bubblescope.stress.kernels.clearing.net import Net
 
 #: Lanes (paths) per block: a block of 10,000 entities keeps 2.5 MB of payments.
 BLOCK = 32
@@ -74,7 +74,7 @@ class Blocks:
     rnd: IntArray
 
 
-def pack(net: _Net, tol_abs: float) -> Blocks:
+def pack(net: Net, tol_abs: float) -> Blocks:
     """Sort the paths by their first-round shortfalls and pack them in blocks."""
     n, n_paths = net.e.shape
     order = np.argsort(_first_shortfalls(net, tol_abs), kind="stable")
@@ -103,7 +103,7 @@ def pack(net: _Net, tol_abs: float) -> Blocks:
     )
 
 
-def _first_shortfalls(net: _Net, tol_abs: float) -> IntArray:
+def _first_shortfalls(net: Net, tol_abs: float) -> IntArray:
     """Entities that cannot pay in full when everyone else does, per path, (n_paths,)."""
     n, m = net.e.shape[0], net.obligor.size
     h = net.h_order
@@ -164,7 +164,7 @@ def _step(blk: Blocks, lanes: BoolArray, label: int, tol_detect: float, tol_solv
 Final = tuple[FloatArray, FloatArray, FloatArray, FloatArray, BoolArray, IntArray]
 
 
-def finish(blk: Blocks, net: _Net) -> Final:
+def finish(blk: Blocks, net: Net) -> Final:
     """Final state in path order: payments (n_paths, m), then paid, received, equity,
     defaulted and default round, each (n_paths, n)."""
     _receive_all(blk.paid, blk.recv, blk.h_ptr, blk.c_obl, blk.c_due, blk.c_before, blk.c_inv,

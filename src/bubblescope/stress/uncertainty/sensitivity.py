@@ -35,9 +35,9 @@ import pandas as pd
 from bubblescope.model._typing import FloatArray
 from bubblescope.model.errors import ScenarioError
 from bubblescope.model.tables import Tabular
-from bubblescope.stress.backends import Backend, LocalBackend
-from bubblescope.stress.distributions import Uncertainty
-from bubblescope.stress.montecarlo import PathModel, PathOutcome
+from bubblescope.stress.uncertainty.backends import Backend, LocalBackend
+from bubblescope.stress.uncertainty.distributions import Uncertainty
+from bubblescope.stress.uncertainty.montecarlo import PathModel, PathOutcome
 
 __all__ = [
     "OUTPUTS",

@@ -2,40 +2,79 @@
 
 Banks, life insurers, pension funds, hedge funds, mutual funds, private-credit and
 private-equity funds and households hold the web's paper directly or through fund shares.
-Losses are booked per holder entity: missed payments, write-offs at default net of
-recovery, cuts of leases and commitments, marks on equity and fund shares, and the
-discount at which rating-constrained holders (life insurers) sell paper that fell to junk.
-All arrays carry the path axis first.
+Losses are booked per holder entity and :class:`~bubblescope.stress.result.LossChannel`:
+missed payments, write-offs at default net of recovery, cuts of leases and commitments,
+marks on equity and fund shares, GPU collateral shortfalls, and the discount at which
+rating-constrained holders (life insurers) sell paper that fell to junk. Equity stakes are
+marked to their obligor's valuation, fund shares to the fund's capital left.
 """
 
 from __future__ import annotations
 
-from typing import Final
+from collections.abc import Sequence
+from dataclasses import dataclass
 
 import numpy as np
 
 from bubblescope.model._typing import BoolArray, FloatArray, IntArray
+from bubblescope.stress.context import RunContext
+from bubblescope.stress.result import LossChannel
+from bubblescope.stress.state import State
 
 __all__ = [
-    "CHANNELS",
-    "FUND_KINDS",
-    "RATING_CONSTRAINED",
+    "Losses",
+    "Marks",
+    "book",
     "forced_sale_loss",
+    "mark",
     "recovery_rate",
     "value_index",
 ]
 
-#: Kinds that must sell paper rated below investment grade (capital rules: NAIC RBC charges).
-RATING_CONSTRAINED: Final[frozenset[str]] = frozenset({"life_insurer"})
-#: Pass-through vehicles: their losses are their investors' losses.
-FUND_KINDS: Final[frozenset[str]] = frozenset(
-    {"private_credit_fund", "private_equity", "hedge_fund", "mutual_fund", "pension_fund"}
-)
-#: Loss channels, in the order of the engine's ``loss_by_channel`` axis.
-CHANNELS: Final[tuple[str, ...]] = (
-    "missed payments", "default write-offs", "lease and commitment cuts", "equity marks",
-    "GPU collateral", "forced sales",
-)
+
+@dataclass(frozen=True, eq=False)
+class Marks:
+    """Equity stakes and fund shares at their new marks (n_paths, m) and the loss of each
+    holder on them (n_paths, m; negative for a gain)."""
+
+    outstanding: FloatArray
+    loss: FloatArray
+
+
+@dataclass(frozen=True, eq=False)
+class Losses:
+    """A quarter's losses: by holder and channel (n_paths, n, channel), by contract
+    (n_paths, m)."""
+
+    entity: FloatArray
+    contract: FloatArray
+
+
+def mark(ctx: RunContext, st: State) -> Marks:
+    """Mark equity stakes to their obligor's valuation (capped at 10x) and fund shares to
+    the fund's capital left."""
+    cw, ix = ctx.web, ctx.index
+    started = st.basis > 0
+    value = st.basis * np.where(ix.fund[cw.obligor], value_index(
+        st.cum_loss, ix.capital)[:, cw.obligor], np.minimum(st.value[:, cw.obligor], 10.0))
+    new = np.where(ix.equity & started, value, 0.0)
+    loss = np.where(ix.equity, st.outstanding - new, 0.0)
+    return Marks(np.where(ix.equity, new, st.outstanding), loss)
+
+
+def book(ctx: RunContext, per_contract: Sequence[tuple[LossChannel, FloatArray]]) -> Losses:
+    """Book each channel's losses by contract (n_paths, m) on the contracts' holders.
+
+    Contracts held outside the web book nothing. The contract total adds the channels in
+    the order given.
+    """
+    ix = ctx.index
+    entity = np.zeros((ctx.n_paths, ctx.web.n, len(LossChannel)))
+    contract = np.zeros((ctx.n_paths, ctx.web.m))
+    for channel, loss in per_contract:
+        entity[:, :, channel] += ctx.by_holder(loss)
+        contract += np.where(ix.inside, loss, 0.0)
+    return Losses(entity, contract)
 
 
 def recovery_rate(rank: IntArray, senior_secured: FloatArray, senior: FloatArray,

@@ -10,7 +10,7 @@ uncertain input, the scenario field it sets and its distribution::
 
 Every distribution samples by inverse transform, ``x = F^{-1}(u)`` with ``u`` uniform on
 (0, 1): the same uniforms give the same inputs on every machine, and the Sobol design of
-:mod:`bubblescope.stress.sensitivity` reuses :meth:`Distribution.ppf`.
+:mod:`bubblescope.stress.uncertainty.sensitivity` reuses :meth:`Distribution.ppf`.
 
 >>> import numpy as np
 >>> u = parse_uncertainty({"g": {"dist": "uniform", "low": 1, "high": 3}})
@@ -32,6 +32,7 @@ from scipy import stats
 
 from bubblescope.model._typing import FloatArray
 from bubblescope.model.errors import ScenarioError
+from bubblescope.stress import params
 from bubblescope.stress.scenario import FIELD_RULES, Rule
 
 __all__ = [
@@ -204,8 +205,7 @@ class Uncertainty:
 EXPOSURE: Final[str] = "exposure_draw"
 
 #: Scenario fields the engine takes as one number per run (not per path).
-SCALAR_ONLY: Final[frozenset[str]] = frozenset(
-    {"fire_sale_impact", "gpu_market_depth", "ltv_covenant_headroom"})
+SCALAR_ONLY: Final[frozenset[str]] = frozenset(params.SCALAR_ONLY)
 
 
 _EXPOSURE_RULE: Final[Rule] = Rule(0.0, 1.0, "", "which reconstructed exposure web a path uses")

@@ -13,29 +13,34 @@
 For comparison, the 2008 crisis cost about 27 million jobs worldwide (ILO, as cited in
 the product spec) and downgraded USD 1.9T of securities from investment grade to junk
 (seed 004).
+
+:func:`macro_paths` turns a run's records into the macro paths at the end of the run;
+the constants of 2008 it is compared with are in :mod:`bubblescope.stress.result`.
 """
 
 from __future__ import annotations
 
-from typing import Final
-
 import numpy as np
 
 from bubblescope.model._typing import FloatArray
+from bubblescope.stress.params import Params
+from bubblescope.stress.result import MacroPaths, Recorder
 
-__all__ = [
-    "DOWNGRADED_2008_USD_BN",
-    "JOBS_2008_MILLIONS",
-    "displaced_jobs",
-    "okun_jobs",
-    "output_gap",
-    "yoy_growth",
-]
+__all__ = ["displaced_jobs", "macro_paths", "okun_jobs", "output_gap", "yoy_growth"]
 
-#: Jobs lost worldwide in the 2008 crisis, millions (spec M14; ILO).
-JOBS_2008_MILLIONS: Final[float] = 27.0
-#: Securities downgraded from investment grade to junk in 2008, USD bn (seed 004).
-DOWNGRADED_2008_USD_BN: Final[float] = 1900.0
+
+def macro_paths(prm: Params, rec: Recorder) -> MacroPaths:
+    """Output gap, GDP growth and jobs of every path and quarter from the run's records."""
+    s = rec.series
+    gap = output_gap(4 * s["capex"], 4 * s["capex_plan"], s["wealth_change"],
+                     prm.gdp_usd_bn[:, None], prm.capex_multiplier[:, None],
+                     prm.wealth_effect[:, None])
+    displaced = displaced_jobs(s["ai_revenue"], prm.ai_revenue_usd_bn[:, None],
+                               prm.displacement_share[:, None],
+                               prm.compensation_per_job_usd_k[:, None])
+    jobs = okun_jobs(gap, prm.okun_coefficient[:, None],
+                     prm.labor_force_millions[:, None]) - displaced
+    return MacroPaths(gap, yoy_growth(gap, prm.baseline_gdp_growth), jobs, displaced)
 
 
 def output_gap(

@@ -8,7 +8,7 @@ bracket with another batch until it is narrower than ``tol``: ``log(range / tol)
 log(grid - 1)`` batches instead of one run per bisection step.
 
 >>> import numpy as np
->>> from bubblescope.stress.montecarlo import PathOutcome
+>>> from bubblescope.stress.uncertainty.montecarlo import PathOutcome
 >>> class Toy:  # loss = 100 x shock; the level 25 is first reached at shock 0.25
 ...     entity_ids, sectors, n_quarters, n_noise = ("a",), ("bank",), 1, 0
 ...     def evaluate(self, fields, n_paths):
@@ -33,8 +33,8 @@ import pandas as pd
 from bubblescope.model._typing import BoolArray, FloatArray
 from bubblescope.model.errors import ScenarioError
 from bubblescope.model.tables import Tabular
-from bubblescope.stress.montecarlo import DOWNGRADES_2008, PathModel, PathOutcome
 from bubblescope.stress.scenario import FIELD_RULES
+from bubblescope.stress.uncertainty.montecarlo import DOWNGRADES_2008, PathModel, PathOutcome
 
 __all__ = [
     "DIRECTIONS",

@@ -2,7 +2,7 @@
 
 A backend maps a pure function over units of work and yields results as they finish; the
 caller puts them back in order (results never depend on which backend ran them, see
-:mod:`bubblescope.stress.montecarlo`).
+:mod:`bubblescope.stress.uncertainty.montecarlo`).
 
 * :class:`LocalBackend` — runs each unit in this process; the model is vectorised over the
   paths of a unit, so one core is kept busy without Python loops over paths.

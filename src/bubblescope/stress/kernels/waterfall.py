@@ -13,10 +13,18 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from bubblescope.model._typing import FloatArray
+from bubblescope.model._typing import BoolArray, FloatArray, IntArray
 from bubblescope.model.errors import ScenarioError
 
-__all__ = ["WaterfallResult", "waterfall", "waterfall_many", "waterfall_reference"]
+__all__ = [
+    "SpvBook",
+    "WaterfallResult",
+    "spv_book",
+    "tranche_expected_loss",
+    "waterfall",
+    "waterfall_many",
+    "waterfall_reference",
+]
 
 
 @dataclass(frozen=True)
@@ -157,3 +165,76 @@ def _check(
         if not np.all(np.isfinite(arr) & (arr >= 0)):
             raise ScenarioError(f"waterfall: every {name!r} must be finite and >= 0")
     return x, p, c
+
+
+# ---------------------------------------------------------------- SPV paper
+
+
+@dataclass(frozen=True)
+class SpvBook:
+    """The securitised paper of the web's SPVs laid out for batched waterfalls.
+
+    ``spv`` (s,) are entity indices; ``par`` (s, 3) the par by tranche (senior, mezzanine,
+    equity); ``contract_spv`` and ``contract_tranche`` (m,) place each debt contract of an
+    SPV (``-1`` for other contracts).
+    """
+
+    spv: IntArray
+    par: FloatArray
+    contract_spv: IntArray
+    contract_tranche: IntArray
+
+
+def spv_book(
+    obligor: IntArray, amount: FloatArray, rank: IntArray, tranche: IntArray,
+    is_debt: BoolArray, is_spv: BoolArray,
+) -> SpvBook:
+    """Group the debt owed by SPVs into tranches.
+
+    ABS notes keep their tranche; other debt of an SPV is senior when ranked senior or
+    senior secured, mezzanine when subordinated and equity when ranked as equity.
+    """
+    spv = np.flatnonzero(is_spv).astype(np.int64)
+    pos = np.full(is_spv.size, -1, dtype=np.int64)
+    pos[spv] = np.arange(spv.size)
+    mine = is_debt & is_spv[obligor]
+    by_rank = np.clip(rank - 1, 0, 2)
+    t = np.where(tranche >= 0, tranche, by_rank)
+    c_spv = np.where(mine, pos[obligor], -1).astype(np.int64)
+    c_tr = np.where(mine, t, -1).astype(np.int64)
+    par = np.zeros((spv.size, 3))
+    np.add.at(par, (c_spv[mine], c_tr[mine]), amount[mine])
+    return SpvBook(spv, par, c_spv, c_tr)
+
+
+def tranche_expected_loss(book: SpvBook, collections: FloatArray) -> tuple[FloatArray, FloatArray]:
+    """Projected loss by tranche and each SPV contract's expected-loss rate.
+
+    Parameters
+    ----------
+    book : SpvBook
+    collections : ndarray of shape (n_paths, n)
+        Cash each entity is projected to collect over the paper's life (only SPVs are read).
+
+    Returns
+    -------
+    loss : ndarray of shape (n_paths, s, 3)
+        Projected principal loss by SPV and tranche (senior, mezzanine, equity), USD bn.
+    el : ndarray of shape (n_paths, m)
+        Loss as a share of par for each SPV contract (0 for other contracts).
+
+    >>> b = SpvBook(np.array([0]), np.array([[60.0, 25.0, 15.0]]), np.array([0, 0]),
+    ...             np.array([0, 1]))
+    >>> loss, el = tranche_expected_loss(b, np.array([[70.0]]))
+    >>> loss.tolist(), el.tolist()
+    ([[[0.0, 15.0, 15.0]]], [[0.0, 0.6]])
+    """
+    n_paths = collections.shape[0]
+    if book.spv.size == 0:
+        return np.zeros((n_paths, 0, 3)), np.zeros((n_paths, book.contract_spv.size))
+    result = waterfall_many(collections[:, book.spv], book.par)
+    rate = result.loss / np.where(book.par > 0, book.par, 1.0)[None]
+    mine = book.contract_spv >= 0
+    el = np.zeros((n_paths, book.contract_spv.size))
+    el[:, mine] = rate[:, book.contract_spv[mine], book.contract_tranche[mine]]
+    return result.loss, np.clip(el, 0.0, 1.0)

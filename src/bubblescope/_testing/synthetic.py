@@ -43,7 +43,7 @@ from bubblescope.model.kinds import DIRECTION, HOLDER_SECTORS
 from bubblescope.model.parse import build_web
 from bubblescope.model.web import Web
 from bubblescope.stress.compile import DEFAULT_AI_SHARE, CompiledWeb
-from bubblescope.stress.montecarlo import PathOutcome
+from bubblescope.stress.uncertainty.montecarlo import PathOutcome
 
 __all__ = ["DEFAULT_MIX", "FurfineModel", "SyntheticSpec", "synthetic_compiled", "to_web"]
 
@@ -115,7 +115,7 @@ def to_web(compiled: CompiledWeb) -> Web:
     synthetic web (at most :data:`MAX_WEB_ENTITIES` entities)."""
     _need(compiled.n <= MAX_WEB_ENTITIES, "n_entities", f"must be <= {MAX_WEB_ENTITIES} to "
           "build a Web (use the compiled arrays for larger webs)", compiled.n)
-    src = [{"id": "synthetic", "kind": "assumption", "citation": "bubblescope.stress.synthetic",
+    src = [{"id": "synthetic", "kind": "assumption", "citation": "bubblescope._testing.synthetic",
             "note": "randomly generated web"}]
     entities = [{"id": i, "name": i, "kind": k, "country": "XX", "source_ids": "synthetic"}
                 for i, k in zip(compiled.ids, compiled.kinds, strict=True)]

@@ -1,0 +1,113 @@
+"""Funding: the reflexive loop of seed 004, second half.
+
+Lenders roll over a share of maturing debt that falls with valuations and spreads (and
+with their own lost capital); rolled debt is repriced at the spread and any rate shock.
+Firms raise new equity up to a share of their market value to close what they cannot
+pay. Unrolled principal is paid, or defaulted on, this quarter.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from bubblescope.model._typing import BoolArray, FloatArray, IntArray
+from bubblescope.stress.channels.capex import plan
+from bubblescope.stress.channels.holders import value_index
+from bubblescope.stress.channels.quarter import Quarter
+from bubblescope.stress.context import RunContext
+from bubblescope.stress.state import State
+
+__all__ = ["Funding", "equity_capacity", "refinance", "rollover_share"]
+
+
+@dataclass(frozen=True, eq=False)
+class Funding:
+    """What funding did this quarter.
+
+    Attributes
+    ----------
+    raised : (n_paths, n)
+        New equity raised.
+    rolled : (n_paths, m)
+        Principal rolled over (no longer due now).
+    principal_due : (n_paths, m)
+        Principal not rolled: paid or defaulted on this quarter.
+    unrolled : (n_paths, n)
+        ``principal_due`` by obligor (a default with some is a maturity wall).
+    maturity, interest_rate, outstanding : (n_paths, m)
+        The contracts after refinancing.
+    """
+
+    raised: FloatArray
+    rolled: FloatArray
+    principal_due: FloatArray
+    unrolled: FloatArray
+    maturity: IntArray
+    interest_rate: FloatArray
+    outstanding: FloatArray
+
+
+def refinance(ctx: RunContext, st: State, q: Quarter, due: FloatArray, principal: FloatArray,
+              revenue: FloatArray) -> Funding:
+    """Roll over maturing debt and raise equity in quarter ``q``.
+
+    ``due`` and ``principal`` are (n_paths, m), ``revenue`` (n_paths, n).
+    """
+    cw, ix, prm, t = ctx.web, ctx.index, ctx.params, q.t
+    excess = st.spread - prm.base_spread
+    share = rollover_share(st.value, excess, prm.rollover_base,
+                           prm.rollover_valuation_elasticity, prm.rollover_spread_sensitivity)
+    # a lender that has lost its capital stops rolling too: its constraint propagates
+    lender = value_index(st.cum_loss, ix.capital)[:, np.maximum(cw.holder, 0)]
+    willing = np.where(ix.sector_holder, np.clip(lender, 0.0, 1.0), 1.0)
+    willing = willing ** prm.rollover_valuation_elasticity[:, None]
+    rolled = principal * share[:, cw.obligor] * willing
+    reprice = excess + prm.rate_shock * q.after
+    is_rolled = rolled > 0
+    maturity = np.where(is_rolled, t + ctx.scenario.refinancing_term_quarters, st.maturity)
+    rate = np.where(is_rolled, cw.rate[None, :] + reprice[:, None], st.interest_rate)
+    unrolled = principal - rolled
+    gap = ctx.by_obligor(due - rolled) + plan(ctx, st.value, st.alive, t) - st.cash - revenue
+    gap -= ctx.by_holder(due)
+    cap = equity_capacity(cw.market_cap, st.value, prm.equity_raise_capacity, ix.listed)
+    raised = np.minimum(np.maximum(gap, 0.0), cap) * st.alive
+    # unrolled principal is paid (or defaulted) now
+    return Funding(raised, rolled, unrolled, ctx.by_obligor(unrolled), maturity, rate,
+                   st.outstanding - unrolled)
+
+
+def rollover_share(
+    valuation_index: FloatArray, spread_excess: FloatArray, base: FloatArray,
+    elasticity: FloatArray, sensitivity: FloatArray,
+) -> FloatArray:
+    """Share of maturing debt that lenders roll over, shape (n_paths, n).
+
+    ``base * min(V, 1)**elasticity * exp(-sensitivity * max(spread_excess, 0))``, with the
+    per-path parameters of shape (n_paths,) and ``valuation_index`` of shape (n_paths, n).
+
+    >>> float(rollover_share(np.ones((1, 1)), np.zeros(1), np.full(1, .9), np.ones(1),
+    ...                      np.ones(1))[0, 0])
+    0.9
+    """
+    v = np.clip(valuation_index, 0.0, 1.0) ** elasticity[:, None]
+    calm = np.exp(-sensitivity * np.maximum(spread_excess, 0.0))
+    return np.asarray(base[:, None] * v * calm[:, None], dtype=np.float64)
+
+
+def equity_capacity(
+    market_cap: FloatArray, valuation_index: FloatArray, capacity: FloatArray, listed: BoolArray,
+) -> FloatArray:
+    """New equity a firm can raise this quarter, USD bn, shape (n_paths, n).
+
+    ``capacity * market_cap * V`` for firms with a market valuation, 0 otherwise.
+
+    >>> equity_capacity(np.array([100.0]), np.array([[0.5]]), np.array([0.02]),
+    ...                 np.array([True])).tolist()
+    [[1.0]]
+    """
+    return np.asarray(
+        capacity[:, None] * market_cap[None, :] * np.maximum(valuation_index, 0.0) * listed,
+        dtype=np.float64,
+    )

@@ -1,0 +1,123 @@
+"""Paper and ratings: expected losses rate the debt; junk moves spreads and forces sales.
+
+Each issuer's default probability is Merton's (10 years) anchored at its agency rating
+(:func:`~bubblescope.stress.kernels.ratings.anchored_pd`); an SPV's paper takes the loss
+its tranche would bear in the SPV's waterfall given what the SPV is projected to collect
+(leases weighted by the tenant's survival, guarantees by the guarantor's, GPU collateral
+at today's value). Debt rated investment grade at the start that falls to junk is
+downgraded: rating-constrained holders sell it at a discount, and the volume junked and
+the debt defaulted widen credit spreads.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from bubblescope.model._typing import BoolArray, FloatArray
+from bubblescope.stress.channels.holders import forced_sale_loss, recovery_rate
+from bubblescope.stress.channels.quarter import Quarter
+from bubblescope.stress.context import RunContext
+from bubblescope.stress.kernels.merton import distance_to_default
+from bubblescope.stress.kernels.ratings import anchored_pd, is_investment_grade, rating_of
+from bubblescope.stress.kernels.waterfall import tranche_expected_loss
+from bubblescope.stress.state import State
+
+__all__ = ["Paper", "StartingRatings", "distance", "expected_loss", "rerate", "start"]
+
+
+@dataclass(frozen=True, eq=False)
+class StartingRatings:
+    """Model distance to default at the start (n_paths, n), and which debt is investment
+    grade at the start (n_paths, m): each path its own start."""
+
+    dd0: FloatArray
+    ig0: BoolArray
+
+
+@dataclass(frozen=True, eq=False)
+class Paper:
+    """The paper after re-rating.
+
+    Attributes
+    ----------
+    junk : (n_paths, m)
+        Debt investment grade at the start that is junk now or was before.
+    spread : (n_paths,)
+        Credit spread for the next quarter.
+    forced : (n_paths, m)
+        Losses of rating-constrained holders selling paper newly junked.
+    downgraded : (n_paths,)
+        Volume junked so far, USD bn.
+    tranche_loss : (n_paths, 3)
+        Projected principal loss of the SPVs' senior, mezzanine and equity tranches.
+    """
+
+    junk: BoolArray
+    spread: FloatArray
+    forced: FloatArray
+    downgraded: FloatArray
+    tranche_loss: FloatArray
+
+
+def start(ctx: RunContext, st: State) -> StartingRatings:
+    """Distances to default and investment-grade debt at the start (before any shock)."""
+    dd0 = distance(ctx, st, 0, shocked=False)[0]  # anchored ratings move from here
+    el, _ = expected_loss(ctx, st, dd0, 0, shocked=False)
+    return StartingRatings(dd0, is_investment_grade(rating_of(el)))
+
+
+def rerate(ctx: RunContext, st: State, q: Quarter) -> Paper:
+    """Rate the debt at the end of quarter ``q``; junk, forced sales and spreads."""
+    cw, ix, prm = ctx.web, ctx.index, ctx.params
+    el, tr_loss = expected_loss(ctx, st, st.dd0, q.t + 1, shocked=q.after)
+    junk_now = ~is_investment_grade(rating_of(el)) & ix.debt & st.ig0
+    newly = junk_now & ~st.junk
+    junk = st.junk | junk_now
+    forced = forced_sale_loss(newly, ix.constrained, st.outstanding, prm.forced_sale_discount)
+    volume = (cw.amount[None, :] * junk).sum(axis=1)
+    spread = (prm.base_spread + prm.spread_shock * q.after
+              + prm.spread_per_100bn_downgraded * volume / 100
+              + prm.spread_per_100bn_defaulted * st.defaulted_debt / 100)
+    return Paper(junk, spread, forced, volume, tr_loss.sum(axis=1))
+
+
+def distance(ctx: RunContext, st: State, t: int, *, shocked: bool
+             ) -> tuple[FloatArray, FloatArray]:
+    """Merton distance to default of each entity (10 years), (n_paths, n), and the flows
+    still owed on each contract, (n_paths, m)."""
+    cw, ix, prm = ctx.web, ctx.index, ctx.params
+    owed_flows = cw.annual_payment[None, :] * st.scale * np.maximum(st.maturity - t, 0) / 4
+    owed = ctx.by_obligor(st.outstanding * ix.debt + owed_flows * ix.cuttable)
+    equity = cw.market_cap[None, :] * st.value
+    sigma = prm.asset_volatility + prm.volatility_shock * float(shocked)
+    return distance_to_default(equity, owed, sigma), owed_flows
+
+
+def expected_loss(ctx: RunContext, st: State, dd0: FloatArray, t: int, *, shocked: bool
+                  ) -> tuple[FloatArray, FloatArray]:
+    """Expected loss of each debt contract over 10 years, (n_paths, m), and the projected
+    loss of the SPVs' tranches, (n_paths, s, 3); ``dd0`` is the distance at the start."""
+    cw, ix, prm = ctx.web, ctx.index, ctx.params
+    dd, owed_flows = distance(ctx, st, t, shocked=shocked)
+    # issuers with an agency rating start at it; the structural model moves them
+    pd = anchored_pd(dd, dd0, ix.pd_anchor)
+    pd = np.where(st.alive, pd, 1.0)
+    rec = recovery_rate(cw.rank, prm.recovery_senior_secured, prm.recovery_senior,
+                        prm.recovery_subordinated)
+    el = pd[:, cw.obligor] * (1.0 - rec)
+    lgd_flow = 1.0 - prm.recovery_flow[:, None]
+    income = owed_flows * ix.cuttable * (1.0 - pd[:, cw.obligor] * lgd_flow)
+    # a guarantee is worth what its guarantor can pay: weighted by the guarantor's survival
+    lgd_g = 1.0 - prm.recovery_senior[:, None]
+    income += (st.guarantee_left * ix.guarantee * st.alive[:, cw.obligor]
+               * (1.0 - pd[:, cw.obligor] * lgd_g))
+    collections = ctx.by_holder(income) + st.cash
+    if ix.gsub.size:  # a GPU-backed SPV can also sell its collateral at today's vintage value
+        pledged = np.zeros_like(income)
+        pledged[:, ix.gsub] = st.units * st.worth * st.price[:, None]
+        collections += ctx.by_obligor(pledged)
+    tr_loss, el_spv = tranche_expected_loss(ix.book, collections)
+    el = np.where(ix.book.contract_spv[None, :] >= 0, el_spv, el)
+    return np.clip(np.where(ix.debt, el, 0.0), 0.0, 1.0), tr_loss

@@ -1,0 +1,26 @@
+"""The quarter a channel runs in: its number, the shock's timing and this quarter's draws."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from bubblescope.model._typing import FloatArray
+
+__all__ = ["Quarter"]
+
+
+@dataclass(frozen=True, eq=False)
+class Quarter:
+    """Quarter ``t`` of the run.
+
+    ``hit`` is the shock quarter itself, ``after`` any quarter from it on; ``growth`` is the
+    AI revenue growth per year realised this quarter (the scenario's until
+    ``growth_quarters``, then the growth priced in), shape (n_paths,); ``eps`` the
+    standard-normal revenue noise, shape (n_paths,).
+    """
+
+    t: int
+    hit: bool
+    after: bool
+    growth: FloatArray
+    eps: FloatArray

@@ -1,0 +1,168 @@
+"""Settlement: payments that cannot be met are cleared; defaults are written off.
+
+What falls due is cleared across the web (Eisenberg–Noe with Rogers–Veraart default costs,
+:func:`~bubblescope.stress.kernels.clearing.clear`); financing that starts this quarter is
+paid holder -> obligor in the same clearing. Unpaid principal stays owed; unpaid interest
+is the holder's loss. An entity that cannot pay defaults: by contagion when it defaulted
+after the first round of the cascade, at a maturity wall when principal it could not roll
+was due, else for a shortfall. Its creditors write off what it owes net of recovery by
+seniority and lose the rest of its leases and commitments net of ``recovery_flow``.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from bubblescope.model._typing import BoolArray, FloatArray, IntArray
+from bubblescope.stress.channels.holders import recovery_rate
+from bubblescope.stress.context import RunContext, aggregator
+from bubblescope.stress.kernels.clearing import ClearingResult, clear
+from bubblescope.stress.result import DefaultReason
+from bubblescope.stress.state import State
+
+__all__ = ["Settlement", "clear_paths", "settle"]
+
+
+@dataclass(frozen=True, eq=False)
+class Settlement:
+    """The quarter after clearing and write-offs.
+
+    Attributes
+    ----------
+    cash, alive, default_q, reason : (n_paths, n)
+        Cash after payments and recoveries; who is still alive; the quarter and reason of
+        each default.
+    outstanding, basis, guarantee_left, scale : (n_paths, m)
+        Contracts after payments, new financing, guarantee calls and defaults.
+    defaulted_debt : (n_paths,)
+        Debt of defaulted obligors so far.
+    missed, written_off : (n_paths, m)
+        Holders' losses on unpaid interest and on write-offs at default.
+    destroyed, recovered, paid_outside : (n_paths,)
+        Value lost to default costs, recoveries paid to holders, payments leaving the web.
+    """
+
+    cash: FloatArray
+    alive: BoolArray
+    default_q: IntArray
+    reason: IntArray
+    outstanding: FloatArray
+    basis: FloatArray
+    guarantee_left: FloatArray
+    scale: FloatArray
+    defaulted_debt: FloatArray
+    missed: FloatArray
+    written_off: FloatArray
+    destroyed: FloatArray
+    recovered: FloatArray
+    paid_outside: FloatArray
+
+
+def settle(ctx: RunContext, st: State, t: int, due: FloatArray, principal_due: FloatArray,
+           unrolled: FloatArray, revenue: FloatArray, raised: FloatArray) -> Settlement:
+    """Clear quarter ``t``: ``due`` and ``principal_due`` (n_paths, m) by contract;
+    ``unrolled`` principal, ``revenue`` and new equity ``raised`` (n_paths, n) by entity."""
+    cw, ix = ctx.web, ctx.index
+    # future financing is paid in holder -> obligor: those contracts enter reversed
+    fut = ix.future
+    obligor = np.concatenate([cw.obligor, cw.holder[fut]])
+    holder = np.concatenate([cw.holder, cw.obligor[fut]])
+    dues = np.concatenate([due, _disbursements(ctx, st, t)[:, fut]], axis=1)
+    ext = st.cash + revenue + raised
+    res = clear_paths(obligor, holder, dues, np.concatenate([cw.rank, cw.rank[fut]]), ext,
+                      cw.n, ctx.params.default_cost_alpha, ctx.params.default_cost_beta)
+    paid = res.payments[:, : cw.m]
+    got_disb = np.zeros_like(paid)
+    got_disb[:, fut] = res.payments[:, cw.m :]
+    new = res.defaulted & st.alive
+    cash = np.where(res.defaulted, 0.0, res.equity)
+    destroyed = np.where(res.defaulted, ext + res.received - res.paid, 0.0).sum(axis=1)
+    frac = np.where(due > 0, paid / np.where(due > 0, due, 1.0), 1.0)
+    out = st.outstanding + principal_due * (1.0 - frac) + got_disb  # unpaid principal stays
+    interest_short = (due - paid) - principal_due * (1.0 - frac)
+    missed = np.where(ix.inside, interest_short, 0.0) * ~ix.guarantee
+    reason = np.where(res.default_round > 1, DefaultReason.CONTAGION,
+                      np.where(unrolled > 1e-9, DefaultReason.MATURITY_WALL,
+                               DefaultReason.SHORTFALL))
+    w = _write_offs(ctx, st, t, new, out, cash)
+    return Settlement(
+        cash=w.cash, alive=st.alive & ~new, default_q=np.where(new, t, st.default_q),
+        reason=np.where(new, reason, st.reason), outstanding=w.outstanding,
+        basis=st.basis + got_disb * ix.equity,
+        guarantee_left=st.guarantee_left - np.where(ix.guarantee, paid, 0.0),
+        scale=np.where(w.dead, 0.0, st.scale), defaulted_debt=st.defaulted_debt + w.debt,
+        missed=missed, written_off=w.loss, destroyed=destroyed, recovered=w.recovered,
+        paid_outside=(paid * ~ix.inside).sum(axis=1),
+    )
+
+
+def clear_paths(obligor: IntArray, holder: IntArray, dues: FloatArray, rank: IntArray,
+                ext: FloatArray, n: int, alpha: FloatArray, beta: FloatArray
+                ) -> ClearingResult:
+    """Clear only the paths where someone cannot pay from its own outside assets.
+
+    ``alpha`` and ``beta`` (n_paths,) are each path's Rogers–Veraart recovery fractions.
+
+    On the other paths everyone pays in full (``e_i >= pbar_i`` for all ``i`` makes the full
+    payment vector the greatest clearing vector), so the kernel is skipped there.
+    """
+    n_paths = ext.shape[0]
+    owed = np.asarray((aggregator(obligor, n) @ dues.T).T, dtype=np.float64)
+    got = np.asarray((aggregator(holder, n) @ dues.T).T, dtype=np.float64)
+    need = np.flatnonzero((ext < owed - 1e-12 * np.maximum(owed, 1.0)).any(axis=1))
+    out = ClearingResult(dues.copy(), owed, got, ext + got - owed,
+                         np.zeros((n_paths, n), dtype=bool), np.full((n_paths, n), -1), 0)
+    if need.size:
+        res = clear(obligor, holder, dues[need], rank, ext[need], n,
+                    alpha=alpha[need, None], beta=beta[need, None])
+        out.payments[need], out.paid[need], out.received[need] = (res.payments, res.paid,
+                                                                   res.received)
+        out.equity[need], out.defaulted[need] = res.equity, res.defaulted
+        out.default_round[need] = res.default_round
+    return out
+
+
+def _disbursements(ctx: RunContext, st: State, t: int) -> FloatArray:
+    """Financing starting in quarter ``t`` (n_paths, m): paid if the obligor is alive, in
+    proportion to its valuation up to 1."""
+    cw, ix = ctx.web, ctx.index
+    starts = (cw.start_q == t) & (ix.debt | ix.equity) & ix.inside
+    willing = np.clip(st.value[:, cw.obligor], 0.0, 1.0) * st.alive[:, cw.obligor]
+    return np.asarray(cw.amount[None, :] * starts * willing, dtype=np.float64)
+
+
+@dataclass(frozen=True, eq=False)
+class _WriteOffs:
+    cash: FloatArray
+    outstanding: FloatArray
+    dead: BoolArray
+    debt: FloatArray
+    loss: FloatArray
+    recovered: FloatArray
+
+
+def _write_offs(ctx: RunContext, st: State, t: int, new: BoolArray, out: FloatArray,
+                cash: FloatArray) -> _WriteOffs:
+    """Creditors of the entities that default now (``new``, (n_paths, n)) write them off."""
+    cw, ix, prm = ctx.web, ctx.index, ctx.params
+    n_paths = new.shape[0]
+    if not new.any():
+        return _WriteOffs(cash, out, np.zeros((n_paths, cw.m), dtype=np.bool_),
+                          np.zeros(n_paths), np.zeros((n_paths, cw.m)), np.zeros(n_paths))
+    gone = new[:, cw.obligor] & ix.inside
+    rec = recovery_rate(cw.rank, prm.recovery_senior_secured, prm.recovery_senior,
+                        prm.recovery_subordinated)
+    debt_left = out * gone * ix.debt
+    future = cw.annual_payment[None, :] / 4 * st.scale * np.maximum(st.maturity - t - 1, 0)
+    flow_left = future * gone * ix.flow * (cw.start_q[None, :] <= t)
+    recovered = debt_left * rec + flow_left * prm.recovery_flow[:, None]
+    dead = new[:, cw.obligor]
+    return _WriteOffs(
+        cash=cash + ctx.by_holder(recovered),
+        outstanding=np.where(dead & (ix.debt | ix.flow), 0.0, out), dead=dead,
+        debt=(out * new[:, cw.obligor] * ix.debt).sum(axis=1),
+        loss=debt_left + flow_left - recovered,
+        recovered=np.asarray(recovered.sum(axis=1), dtype=np.float64),
+    )

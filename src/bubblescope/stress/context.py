@@ -1,0 +1,148 @@
+"""What a run fixes before its first quarter: the compiled web, the parameters and the masks.
+
+:class:`RunContext` is frozen and shared by every channel of every quarter; it holds the
+compiled web, the scenario, its :class:`~bubblescope.stress.params.Params` and a
+:class:`RunIndex` of masks and index arrays over the contract axis (m,) and the entity
+axis (n,). It also sums contract arrays by obligor or holder.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+from scipy import sparse
+
+from bubblescope.model._typing import BoolArray, FloatArray, IntArray
+from bubblescope.model.errors import ScenarioError
+from bubblescope.stress.compile import (
+    AI_KINDS,
+    DEBT_KINDS,
+    EQUITY_KINDS,
+    FLOW_KINDS,
+    FUND_KINDS,
+    RATING_CONSTRAINED,
+    CompiledWeb,
+)
+from bubblescope.stress.kernels.ratings import anchor_pds
+from bubblescope.stress.kernels.waterfall import SpvBook, spv_book
+from bubblescope.stress.params import Params
+from bubblescope.stress.scenario import Scenario
+
+__all__ = ["CUTTABLE", "RunContext", "RunIndex", "aggregator"]
+
+#: Flow contracts a tenant in distress can cut or renegotiate.
+CUTTABLE: frozenset[str] = frozenset({"lease", "compute_commitment", "customer_revenue"})
+
+
+@dataclass(frozen=True, eq=False)
+class RunIndex:
+    """Masks and index arrays fixed for the run (contract masks (m,), entity masks (n,)).
+
+    ``capital`` is what absorbs an entity's losses (assets for a fund, book equity
+    otherwise); ``book`` lays out the SPVs' tranches; ``future`` indexes financing that
+    starts after the as-of date (paid holder -> obligor when it starts); ``pd_anchor`` is
+    each issuer's default probability at its agency rating (NaN: none); ``gsub`` indexes
+    the GPU-backed loans, whose collateral vintage is ``gpu_age0`` and start ``gpu_start``.
+    """
+
+    debt: BoolArray
+    flow: BoolArray
+    cuttable: BoolArray
+    equity: BoolArray
+    guarantee: BoolArray
+    gpu: BoolArray
+    inside: BoolArray
+    opcost: BoolArray
+    constrained: BoolArray
+    sector_holder: BoolArray
+    ai: BoolArray
+    listed: BoolArray
+    chip: BoolArray
+    fund: BoolArray
+    capital: FloatArray
+    shock_by_entity: FloatArray
+    book: SpvBook
+    g_share: FloatArray
+    ltv0: FloatArray
+    gsub: IntArray
+    future: IntArray
+    pd_anchor: FloatArray
+    gpu_age0: FloatArray
+    gpu_start: IntArray
+    to_obligor: sparse.csr_array
+    to_holder: sparse.csr_array
+
+    @staticmethod
+    def of(cw: CompiledWeb, sc: Scenario, prm: Params) -> RunIndex:
+        """Build the index of ``cw`` for scenario ``sc``."""
+        debt, equity = cw.kind_mask(DEBT_KINDS), cw.kind_mask(EQUITY_KINDS)
+        kinds = np.array(cw.kinds, dtype=object)
+        fund = cw.entity_mask(FUND_KINDS)
+        guarantee = cw.kind_mask(("guarantee",))
+        beneficiary = cw.holder[guarantee]
+        counts = np.bincount(beneficiary, minlength=cw.n).astype(np.float64)
+        holder_kind = np.array([cw.kinds[h] if h >= 0 else "" for h in cw.holder], dtype=object)
+        gpu = cw.kind_mask(("gpu_backed_loan",))
+        return RunIndex(
+            debt=debt, flow=cw.kind_mask(FLOW_KINDS), cuttable=cw.kind_mask(CUTTABLE),
+            equity=equity, guarantee=guarantee, gpu=gpu, inside=cw.holder >= 0,
+            opcost=cw.kind_mask(("operating_cost",)),
+            constrained=np.isin(holder_kind, list(RATING_CONSTRAINED)) & debt,
+            sector_holder=(cw.holder >= 0) & cw.is_holder_sector[np.maximum(cw.holder, 0)],
+            ai=cw.entity_mask(AI_KINDS), listed=~(cw.is_holder_sector | (kinds == "spv")),
+            chip=kinds == "chipmaker", fund=fund,
+            capital=np.where(fund, cw.total_assets, cw.book_equity),
+            shock_by_entity=_entity_shocks(cw, sc),
+            book=spv_book(cw.obligor, cw.amount, cw.rank, cw.tranche, debt, kinds == "spv"),
+            g_share=1.0 / np.maximum(counts[beneficiary], 1.0),
+            ltv0=np.where(np.isnan(cw.ltv[gpu]), float(prm.ltv[0]), cw.ltv[gpu]),
+            gsub=np.flatnonzero(gpu),
+            future=np.flatnonzero((cw.start_q >= 0) & (debt | equity) & (cw.holder >= 0)),
+            pd_anchor=anchor_pds(cw.ids), gpu_age0=cw.age_q[gpu],
+            gpu_start=np.maximum(cw.start_q[gpu], 0),
+            to_obligor=aggregator(cw.obligor, cw.n), to_holder=aggregator(cw.holder, cw.n),
+        )
+
+
+@dataclass(frozen=True, eq=False)
+class RunContext:
+    """Everything a channel reads that does not change during the run."""
+
+    web: CompiledWeb
+    scenario: Scenario
+    params: Params
+    index: RunIndex
+    n_paths: int
+
+    @staticmethod
+    def of(cw: CompiledWeb, scenario: Scenario, n_paths: int) -> RunContext:
+        """The context of a run of ``scenario`` on ``cw`` over ``n_paths`` paths."""
+        prm = Params.of(scenario, n_paths)
+        return RunContext(cw, scenario, prm, RunIndex.of(cw, scenario, prm), n_paths)
+
+    def by_obligor(self, x: FloatArray) -> FloatArray:
+        """Sum a contract array (n_paths, m) by obligor: (n_paths, n)."""
+        return np.asarray((self.index.to_obligor @ x.T).T, dtype=np.float64)
+
+    def by_holder(self, x: FloatArray) -> FloatArray:
+        """Sum a contract array (n_paths, m) by holder inside the web: (n_paths, n)."""
+        return np.asarray((self.index.to_holder @ x.T).T, dtype=np.float64)
+
+
+def aggregator(index: IntArray, n: int) -> sparse.csr_array:
+    """Sparse 0/1 matrix of shape (n, m) summing contract k into entity index[k] (-1: none)."""
+    keep = np.flatnonzero(index >= 0)
+    return sparse.csr_array((np.ones(keep.size), (index[keep], keep)), shape=(n, index.size))
+
+
+def _entity_shocks(cw: CompiledWeb, sc: Scenario) -> FloatArray:
+    out = np.zeros(cw.n)
+    for entity, value in sc.revenue_shocks:
+        if entity not in cw.ids:
+            raise ScenarioError(
+                f"scenario {sc.name!r}: 'revenue_shocks' names {entity!r}, which is not an "
+                f"entity of web {cw.name!r} (entities: {', '.join(cw.ids)})"
+            )
+        out[cw.ids.index(entity)] = value
+    return out

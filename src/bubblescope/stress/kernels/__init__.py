@@ -1,0 +1,20 @@
+"""Array maths of the crash engine, each fast kernel beside its slow, obvious reference twin.
+
+=======================  ===========================================================
+:mod:`.clearing`         Eisenberg–Noe / Rogers–Veraart clearing (numba, blocked)
+:mod:`.fire_sale`        GPU fire sales under LTV covenants, solved to a fixed point
+:mod:`.gpu_value`        GPU value by vintage: wear and generation step-downs
+:mod:`.waterfall`        tranche waterfalls of securitisation SPVs
+:mod:`.ratings`          expected loss to rating grades; agency-anchored Merton PDs
+:mod:`.merton`           Merton distance to default and default probability
+:mod:`.debtrank`         DebtRank distress propagation
+:mod:`.reconstruct`      exposure matrices from their totals (RAS, sparse fills)
+=======================  ===========================================================
+
+Kernels are pure functions of arrays (shapes in their docstrings); they import nothing of
+the engine, its channels or its state. Import them from their modules (``from
+bubblescope.stress.kernels.clearing import clear``): a module and its main function often
+share a name (``waterfall``, ``fire_sale``, ``debtrank``).
+"""
+
+__all__: list[str] = []

@@ -1,0 +1,127 @@
+"""The state of a run between two steps of a quarter: frozen, replaced by each step.
+
+Every array carries the path axis first: ``(n_paths, n)`` on entities, ``(n_paths, m)`` on
+contracts, ``(n_paths, k)`` on the GPU-backed loans, ``(n_paths,)`` for market-wide values.
+A channel reads a :class:`State` and returns a small result; the engine makes the next
+state with :func:`dataclasses.replace`.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from bubblescope.model._typing import BoolArray, FloatArray, IntArray
+from bubblescope.stress.context import RunContext
+
+__all__ = ["State"]
+
+
+@dataclass(frozen=True, eq=False)
+class State:
+    """Where every path stands.
+
+    Attributes
+    ----------
+    cash : (n_paths, n)
+        Each entity's cash, USD bn.
+    outstanding : (n_paths, m)
+        Principal owed on debt; the marked value of equity stakes and fund shares.
+    maturity : (n_paths, m)
+        Quarter in which each debt contract falls due (refinancing moves it).
+    interest_rate : (n_paths, m)
+        Interest rate of each debt contract (refinancing reprices it).
+    scale : (n_paths, m)
+        Share of each flow contract still running (cuts lower it; 0 after a default).
+    alive, default_q, reason : (n_paths, n)
+        Whether each entity still runs; the quarter and the
+        :class:`~bubblescope.stress.result.DefaultReason` of its default (-1 / 0: none).
+    cut_done : (n_paths, n)
+        Tenants that already tore up leases on falling below the trigger.
+    value : (n_paths, n)
+        Valuation index (1 at the start).
+    spread : (n_paths,)
+        Credit spread (decimal).
+    ai_index, capex_index, capex_norm : (n_paths,)
+        AI end revenue and capex spent against their starting paths; capex spent in the
+        first quarter against plan (what valuations price in).
+    expected, expected_growth : (n_paths,)
+        AI revenue index priced into valuations and the growth per year priced in.
+    equity_shock : (n_paths,)
+        One-off fall of AI valuations once the shock has hit.
+    price : (n_paths,)
+        GPU market factor (shocks and fire-sale impact).
+    units, worth : (n_paths, k)
+        GPU collateral of each GPU-backed loan in starting-value units, and what a unit of
+        its vintage is worth now against the start.
+    cum_loss : (n_paths, n)
+        Losses each holder has booked so far.
+    guarantee_left : (n_paths, m)
+        What is left to call on each guarantee.
+    junk : (n_paths, m)
+        Debt that has fallen from investment grade to junk.
+    ig0 : (n_paths, m)
+        Debt that was investment grade at the start.
+    dd0 : (n_paths, n)
+        Model distance to default at the start (ratings move from it).
+    defaulted_debt : (n_paths,)
+        Debt of defaulted obligors so far.
+    basis : (n_paths, m)
+        What equity stakes were bought for.
+    """
+
+    cash: FloatArray
+    outstanding: FloatArray
+    maturity: IntArray
+    interest_rate: FloatArray
+    scale: FloatArray
+    alive: BoolArray
+    default_q: IntArray
+    reason: IntArray
+    cut_done: BoolArray
+    value: FloatArray
+    spread: FloatArray
+    ai_index: FloatArray
+    capex_index: FloatArray
+    capex_norm: FloatArray
+    expected: FloatArray
+    expected_growth: FloatArray
+    equity_shock: FloatArray
+    price: FloatArray
+    units: FloatArray
+    worth: FloatArray
+    cum_loss: FloatArray
+    guarantee_left: FloatArray
+    junk: BoolArray
+    ig0: BoolArray
+    dd0: FloatArray
+    defaulted_debt: FloatArray
+    basis: FloatArray
+
+    @staticmethod
+    def initial(ctx: RunContext) -> State:
+        """The state at the as-of date (``dd0`` and ``ig0`` are set by the paper channel)."""
+        cw, ix, prm, n_paths = ctx.web, ctx.index, ctx.params, ctx.n_paths
+        started = (cw.start_q < 0)[None, :]
+        out = np.where(started & (ix.debt | ix.equity), cw.amount[None, :], 0.0)
+        out = np.repeat(out, n_paths, axis=0)
+        return State(
+            cash=np.repeat(cw.cash[None, :], n_paths, axis=0), outstanding=out,
+            maturity=np.repeat(cw.maturity_q[None, :], n_paths, axis=0),
+            interest_rate=np.repeat(cw.rate[None, :], n_paths, axis=0),
+            scale=np.ones((n_paths, cw.m)), alive=np.ones((n_paths, cw.n), dtype=np.bool_),
+            default_q=np.full((n_paths, cw.n), -1, dtype=np.int64),
+            reason=np.zeros((n_paths, cw.n), dtype=np.int64),
+            cut_done=np.zeros((n_paths, cw.n), dtype=np.bool_), value=np.ones((n_paths, cw.n)),
+            spread=prm.base_spread.copy(), ai_index=np.ones(n_paths),
+            capex_index=np.ones(n_paths), capex_norm=np.ones(n_paths), expected=np.ones(n_paths),
+            expected_growth=prm.expected_ai_growth.copy(), equity_shock=np.zeros(n_paths),
+            price=np.ones(n_paths),
+            units=np.repeat((cw.amount[ix.gpu] / ix.ltv0)[None, :], n_paths, axis=0),
+            worth=np.ones((n_paths, ix.gsub.size)), cum_loss=np.zeros((n_paths, cw.n)),
+            guarantee_left=np.where(ix.guarantee, cw.amount, 0.0)[None, :].repeat(n_paths, 0),
+            junk=np.zeros((n_paths, cw.m), dtype=np.bool_), ig0=np.ones(cw.m, dtype=np.bool_),
+            dd0=np.zeros((n_paths, cw.n)), defaulted_debt=np.zeros(n_paths),
+            basis=np.where(ix.equity, out, 0.0),
+        )
