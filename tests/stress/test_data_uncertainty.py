@@ -7,7 +7,7 @@ import pytest
 
 import bubblescope as bs
 from bubblescope.model.web import Web
-from bubblescope.stress.data_uncertainty import (
+from bubblescope.stress.uncertainty.data_uncertainty import (
     CONFIDENCE_SIGMA,
     data_sensitivity,
     draw_web,

@@ -7,7 +7,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from bubblescope.stress import firm_value as fv
+from bubblescope.stress.kernels import firm_value as fv
 
 
 def _idx(surprise: float, growth: float, shock: float = 0.0, spread: float = 0.0) -> float:

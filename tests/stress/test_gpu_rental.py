@@ -14,7 +14,7 @@ from hypothesis import strategies as st
 
 from bubblescope.data import data_path
 from bubblescope.model.errors import ScenarioError
-from bubblescope.stress import gpu_rental as gr
+from bubblescope.stress.kernels import gpu_rental as gr
 
 
 def _value(p: float, age: float = 0.0, decline: float = 1.0, trend: float | None = None) -> float:

@@ -31,7 +31,7 @@ from bubblescope.calibration.history import History, hy_bbb_slope, load_history,
 from bubblescope.model.web import Web
 from bubblescope.stress.compile import DEBT_KINDS, CompiledWeb, compile_web
 from bubblescope.stress.engine import run
-from bubblescope.stress.firm_value import drawdowns
+from bubblescope.stress.kernels.firm_value import drawdowns
 from bubblescope.stress.result import StressResult
 from bubblescope.stress.scenario import PRESETS, load_preset
 
