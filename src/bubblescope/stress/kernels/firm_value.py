@@ -73,7 +73,8 @@ def growth_multiple(growth: FloatArray, rate: FloatArray, *, horizon: int = HORI
 
     Examples
     --------
-    >>> float(growth_multiple(np.array([0.0]), np.array([0.1]), horizon=1, terminal=0.0)[0])
+    >>> g = growth_multiple(np.array([0.0]), np.array([0.1]), horizon=1, terminal=0.0)
+    >>> round(float(g[0]), 9)
     10.0
     """
     q = (1.0 + growth) / (1.0 + rate)
