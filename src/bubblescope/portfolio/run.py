@@ -38,11 +38,15 @@ from bubblescope.model.web import Web
 from bubblescope.portfolio.mapping import Mapped, map_portfolio
 from bubblescope.portfolio.positions import Portfolio
 from bubblescope.stress.compile import CompiledWeb, compile_web
-from bubblescope.stress.distributions import DEFAULT_UNCERTAIN, Uncertainty, parse_uncertainty
 from bubblescope.stress.engine import simulate
-from bubblescope.stress.montecarlo import NOISE, draw_inputs, draw_noise, engine_model
 from bubblescope.stress.result import StressResult
 from bubblescope.stress.scenario import PRESETS, Scenario, load_preset
+from bubblescope.stress.uncertainty.distributions import (
+    DEFAULT_UNCERTAIN,
+    Uncertainty,
+    parse_uncertainty,
+)
+from bubblescope.stress.uncertainty.montecarlo import NOISE, draw_inputs, draw_noise, engine_model
 
 __all__ = ["CHANNELS", "PortfolioResult", "position_losses", "run_portfolio"]
 
