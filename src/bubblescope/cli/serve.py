@@ -20,8 +20,9 @@ TOKEN_ENV = "BUBBLESCOPE_TOKEN"
 
 
 def serve(
-    host: Annotated[str, typer.Option(help="Address to bind; non-loopback needs --token.")] = (
-        "127.0.0.1"),
+    host: Annotated[str, typer.Option(
+        help="Address to bind; non-loopback needs --token, and to reach others put it behind "
+             "a TLS reverse proxy (docs/security.md).")] = "127.0.0.1",
     port: Annotated[int, typer.Option(help="TCP port.")] = 8000,
     token: Annotated[str | None, typer.Option(
         envvar=TOKEN_ENV, help=f"Access token required on every request (or ${TOKEN_ENV}).",
