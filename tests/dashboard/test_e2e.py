@@ -180,6 +180,21 @@ def test_web_page_click_shows_a_hostile_name_as_text(server: Server, page: Watch
     pg.wait_for_selector("#entity-name")
     assert pg.text_content("#entity-name") == XSS
     assert pg.evaluate("document.querySelectorAll('img[src=x]').length") == 0
+    # the entity panel is wide enough to read (words never wrap letter by letter)
+    assert pg.evaluate("document.getElementById('entity').getBoundingClientRect().width") >= 400
+    # a click shows the node's neighbourhood (ego view); the button brings the web back
+    pg.click("#ego-back")
+    pg.wait_for_selector("#ego:not(:has(button))")
+    whole = pg.evaluate("document.getElementById('graph').data.length")
+    x, y = node_point(pg, "openai")
+    pg.mouse.click(x, y)
+    pg.wait_for_selector("#ego-back")
+    assert "counterparties" in pg.text_content("#ego")
+    assert pg.evaluate("document.getElementById('graph').data.length") < whole
+    shot(pg, "web-ego")
+    pg.click("#ego-back")
+    pg.wait_for_selector("#ego:not(:has(button))")
+    assert pg.evaluate("document.getElementById('graph').data.length") == whole
     pg.fill("#search", "onerror")  # search highlights the hostile node, still as text
     pg.check("#f-kind input[value=loan]")
     pg.wait_for_selector("#summary:has-text('contracts shown')")
@@ -224,10 +239,13 @@ def test_signals_page_charts_a_bundled_series(server: Server, page: Watched) -> 
     assert page.errors == []
 
 
-def run_slot(pg: Any, slot: str, preset: str, quarters: int) -> None:
+def run_slot(pg: Any, slot: str, preset: str, quarters: int,
+             fields: dict[str, str] | None = None) -> None:
     form = f".slot[data-slot={slot}] form"
-    pg.select_option(f"{form} select[name=preset]", preset)
+    pg.select_option(f"{form} select[name=preset]", preset)  # re-renders the form
     pg.fill(f"{form} input[name=quarters]", str(quarters))
+    for name, value in (fields or {}).items():
+        pg.fill(f"{form} input[name={name}]", value)
     pg.click(f"{form} button.run-button")
     done = f".slot[data-slot={slot}] .run :is(.result, .error, [data-state])"
     pg.wait_for_selector(done, timeout=120_000)
@@ -243,9 +261,16 @@ def test_stress_page_runs_and_compares_two_scenarios(server: Server, page: Watch
     pg.fill(".slot[data-slot=A] input[name=equity_shock]", "3")
     pg.click(".slot[data-slot=A] button.run-button")
     pg.wait_for_selector(".slot[data-slot=A] .field-error:has-text('must be a number from 0')")
-    pg.fill(".slot[data-slot=A] input[name=equity_shock]", "0.5")
-    run_slot(pg, "A", "atlantic-crash", 8)
+    run_slot(pg, "A", "atlantic-crash", 8, {"equity_shock": "0.5", "paths": "6"})
     assert pg.is_visible("#results")
+    # an edited scenario says so; several paths give a distribution of losses
+    assert "(edited)" in pg.text_content(".result[data-slot=A]")
+    assert "equity_shock=0.5" in pg.text_content(".result[data-slot=A] .edited")
+    assert "6 paths over the default data uncertainty" in pg.text_content(".result[data-slot=A]")
+    pg.wait_for_selector("#dist .main-svg")
+    totals = pg.evaluate("document.getElementById('dist').data[0].x")
+    assert len(totals) == 6
+    assert len(set(totals)) > 1  # the paths differ
     assert "Losses of all holders" in pg.text_content(".result[data-slot=A]")
     assert pg.text_content("#quarter-label") == "2026Q1"
     pg.click("#next")
@@ -253,11 +278,25 @@ def test_stress_page_runs_and_compares_two_scenarios(server: Server, page: Watch
     assert "2026Q2" in pg.text_content(".step[data-slot=A] h2")
     run_slot(pg, "B", "gpu-spiral", 8)
     assert pg.locator(".step").count() == 2
+    assert "B − A" in pg.text_content("#compare")  # the A/B difference table
+    assert pg.locator("#compare tbody tr").count() >= 5
     pg.wait_for_selector("#losses .main-svg")
     pg.wait_for_selector("#gdp .main-svg")
     pg.wait_for_selector("#jobs .main-svg")
     shot(pg, "stress")
     assert page.dialogs == []
+    assert page.errors == []
+
+
+def test_api_docs_render_from_local_assets(server: Server, page: Watched) -> None:
+    pg = page.page
+    requests: list[str] = []
+    pg.on("request", lambda r: requests.append(r.url))
+    pg.goto(server.url + "/docs")
+    pg.wait_for_selector(".swagger-ui .info .title", timeout=30_000)
+    assert "bubblescope dashboard" in pg.text_content(".swagger-ui .info .title")
+    assert all(u.startswith(server.url) or u.startswith("data:") for u in requests), requests
+    shot(pg, "docs")
     assert page.errors == []
 
 

@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Any, Final
 
 import plotly
+import swagger_ui_bundle
 from fastapi import FastAPI, Request
 from fastapi.openapi.utils import get_openapi
 from fastapi.responses import FileResponse, JSONResponse, Response
@@ -39,11 +40,13 @@ __all__ = ["PAGES", "create_app"]
 
 STATIC: Final = Path(str(files("bubblescope.dashboard").joinpath("static")))
 PLOTLY_JS: Final = Path(plotly.__file__).parent / "package_data" / "plotly.min.js"
+#: Swagger UI's scripts and styles, from the installed swagger-ui-bundle package.
+SWAGGER: Final = Path(swagger_ui_bundle.swagger_ui_path)
 
 #: URL path → page file in ``static/``.
 PAGES: Final[dict[str, str]] = {
     "/": "overview.html", "/web": "web.html", "/stress": "stress.html",
-    "/signals": "signals.html", "/data": "data.html",
+    "/signals": "signals.html", "/data": "data.html", "/docs": "docs.html",
 }
 
 _SECURITY_HEADERS: Final = {
@@ -73,8 +76,8 @@ def create_app(settings: Settings, web: Web | Callable[[], Web] | None = None) -
         yield
         jobs.shutdown()
 
-    # No /docs or /redoc: FastAPI's pages load Swagger/ReDoc from a CDN; the schema is
-    # served at /openapi.json.
+    # FastAPI's own /docs and /redoc load Swagger/ReDoc from a CDN: off. /docs is our page
+    # (static/docs.html) on the installed swagger-ui-bundle; the schema is /openapi.json.
     app = FastAPI(title="bubblescope dashboard", version=_version(), lifespan=lifespan,
                   description="Measure and stress-test the AI bubble: JSON API of the pages.",
                   docs_url=None, redoc_url=None)
@@ -134,6 +137,7 @@ def _add_pages(app: FastAPI) -> None:
         return {"status": "ok", "version": _version()}
 
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
+    app.mount("/assets/swagger", StaticFiles(directory=SWAGGER), name="swagger")
 
 
 _ERROR_SCHEMA: Final[dict[str, Any]] = {

@@ -11,6 +11,9 @@ import numpy as np
 from bubblescope.dashboard.jobs import Progress
 from bubblescope.model.web import Web
 from bubblescope.stress import PRESETS, Scenario, StressResult, load_preset, run
+from bubblescope.stress.compile import compile_web
+from bubblescope.stress.distributions import DEFAULT_UNCERTAIN, parse_uncertainty
+from bubblescope.stress.montecarlo import NOISE, draw_inputs, draw_noise, engine_model
 from bubblescope.stress.scenario import FIELD_RULES
 
 __all__ = ["DEFAULT_PRESET", "KEY_PARAMETERS", "headline", "presets", "result_json", "scenario",
@@ -67,14 +70,32 @@ def scenario(preset: str, overrides: dict[str, float], quarters: int | None) -> 
 
 
 def stress_job(web: Web, sc: Scenario, paths: int, seed: int, progress: Progress) -> Json:
-    """Run ``sc`` on ``web`` for ``paths`` paths, reporting progress quarter by quarter."""
+    """Run ``sc`` on ``web`` for ``paths`` paths, reporting progress.
 
-    def tick(done: int, total: int) -> None:
-        progress(0.95 * done / total, f"quarter {done} of {total}")
+    One path runs the scenario as written. Several paths draw the documented default
+    uncertainty (as ``bubblescope montecarlo`` does, from ``seed``) on top of the scenario,
+    so the paths differ and the result carries their distribution.
+    """
+    if paths == 1:
+        def tick(done: int, total: int) -> None:
+            progress(0.95 * done / total, f"quarter {done} of {total}")
 
-    result = run(web, sc, n_paths=paths, rng=np.random.default_rng(seed), progress=tick)
+        result = run(web, sc, n_paths=1, rng=np.random.default_rng(seed), progress=tick)
+    else:
+        progress(0.05, f"{paths} paths over the default uncertainty")
+        result = _uncertain_run(web, sc, paths, seed)
     progress(0.97, "summarising")
     return result_json(result, web)
+
+
+def _uncertain_run(web: Web, sc: Scenario, paths: int, seed: int) -> StressResult:
+    """One engine run of ``paths`` paths, each drawing the default uncertain inputs."""
+    unc = parse_uncertainty(DEFAULT_UNCERTAIN, file="default uncertainty")
+    model = engine_model(compile_web(web), sc, unc)
+    fields = unc.as_fields(draw_inputs(unc, seed, 0, paths, model.n_noise))
+    if model.n_noise:
+        fields[NOISE] = draw_noise(unc, seed, 0, paths, model.n_noise)
+    return model.stress_result(fields, paths)
 
 
 def headline(web: Web) -> Json:
@@ -87,9 +108,12 @@ def result_json(result: StressResult, web: Web) -> Json:
     """A run as the page shows it: headlines, losses by sector, GDP, jobs and the cascade."""
     sectors = result.losses_by_sector
     sectors = sectors[sectors.iloc[:, -1].abs() > 1e-9]
+    edited = edits(result.scenario)
+    title = result.scenario.name.replace("-", " ") + (" (edited)" if edited else "")
     return {
-        "scenario": {"name": result.scenario.name, "title": result.scenario.name.replace("-", " "),
+        "scenario": {"name": result.scenario.name, "title": title, "edited": edited,
                      "description": result.scenario.description, "text": str(result.scenario)},
+        "distribution": _distribution(result),
         "paths": result.n_paths,
         "quarters": list(result.quarter_labels),
         "headlines": _headlines(result),
@@ -102,6 +126,40 @@ def result_json(result: StressResult, web: Web) -> Json:
         "cascade": _cascade(result, web),
         "summary": result.summary(),
     }
+
+
+def edits(sc: Scenario) -> list[str]:
+    """``field=value`` for every parameter the run changed from its preset (one path's
+    value when the parameter varies by path is not an edit: only scalars are compared)."""
+    if sc.name not in PRESETS:
+        return []
+    base = load_preset(sc.name)
+    out = []
+    for name in FIELD_RULES:
+        if name == "quarters":
+            continue  # the run size, not a parameter of the scenario
+        mine, theirs = getattr(sc, name), getattr(base, name)
+        if isinstance(mine, tuple) and len(set(mine)) > 1:
+            continue  # drawn per path by the uncertainty, not edited
+        first = mine[0] if isinstance(mine, tuple) else mine
+        ref = theirs[0] if isinstance(theirs, tuple) else theirs
+        if first != ref:
+            out.append(f"{name}={first:g}")
+    return out
+
+
+def _distribution(r: StressResult) -> Json | None:
+    """Per-path totals and their quantiles (None for one path)."""
+    if r.n_paths == 1:
+        return None
+    total, holders = r.total_loss, r.holder_loss
+    q = [0.05, 0.5, 0.95]
+    return {"unit": "USD bn over the run", "paths": r.n_paths,
+            "total_loss": [round(float(v), 3) for v in total],
+            "holder_loss": [round(float(v), 3) for v in holders],
+            "quantiles": {f"p{int(100 * x)}": round(float(np.quantile(total, x)), 3)
+                          for x in q},
+            "defaults": [int(v) for v in r.n_defaults]}
 
 
 def _headlines(r: StressResult) -> list[Json]:

@@ -3,7 +3,7 @@
 
 const BS = (() => {
   const PAGES = [["/", "Overview"], ["/web", "The web"], ["/stress", "Stress"],
-                 ["/signals", "Signals"], ["/data", "Data"]];
+                 ["/signals", "Signals"], ["/data", "Data"], ["/docs", "API"]];
 
   // el("td", {class: "num"}, "text", childNode, ...): children are text or nodes.
   function el(tag, attrs, ...children) {

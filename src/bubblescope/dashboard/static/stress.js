@@ -67,8 +67,13 @@
       }
       if (job.status === "failed") { fill(box, el("p", { class: "error" }, `Run failed: ${job.error}`)); return; }
       results[name] = job.result;
+      const sc = job.result.scenario;
+      const d = job.result.distribution;
       fill(box, el("div", { class: "result", "data-slot": name },
-        el("p", { class: "ok" }, `Done: ${job.result.scenario.title || job.result.scenario.name}`),
+        el("p", { class: "ok" }, `Done: ${sc.title || sc.name}`),
+        sc.edited && sc.edited.length ? el("p", { class: "muted edited" }, `Edited from the preset: ${sc.edited.join(", ")}`) : null,
+        d ? el("p", { class: "muted" }, `${d.paths} paths over the default data uncertainty: all holders lose `
+                + `USD ${num(d.quantiles.p5, 0)}bn (5%) / ${num(d.quantiles.p50, 0)}bn (median) / ${num(d.quantiles.p95, 0)}bn (95%)`) : null,
         table([["label", ""], ["value", "Value", (v, r) => `${num(v, r.digits)} ${r.unit || ""}`]], job.result.headlines)));
       showResults();
     } catch (err) {
@@ -108,9 +113,38 @@
       { title: { text: title }, margin: { t: 40 } }, { displaylogo: false, responsive: true });
   }
 
+  // A and B side by side: each headline, and B minus A.
+  function showCompare(done) {
+    const box = document.getElementById("compare");
+    if (done.length < 2) { fill(box); return; }
+    const [a, b] = [done[0][1], done[1][1]];
+    const rows = a.headlines.map((h, i) => {
+      const other = b.headlines[i] || {};
+      return { label: h.label.replace(/ \(.*\)$/, ""), unit: h.unit, digits: h.digits, a: h.value, b: other.value,
+               diff: (other.value === undefined ? null : other.value - h.value) };
+    });
+    fill(box, el("h2", {}, `Difference: B (${b.scenario.title}) minus A (${a.scenario.title})`),
+      table([["label", "Figure"], ["a", "A", (v, r) => num(v, r.digits)], ["b", "B", (v, r) => num(v, r.digits)],
+             ["diff", "B − A", (v, r) => `${v > 0 ? "+" : ""}${num(v, r.digits)} ${r.unit || ""}`]], rows));
+  }
+
+  function showDistribution(done) {
+    const div = document.getElementById("dist");
+    const withDist = done.filter(([, r]) => r.distribution);
+    div.hidden = !withDist.length;
+    if (!withDist.length) return;
+    Plotly.react(div, withDist.map(([k, r]) => ({ type: "histogram", opacity: 0.6, nbinsx: 30,
+      name: `${k}: ${plain(r.scenario.title)} (${r.distribution.paths} paths)`, x: r.distribution.total_loss })),
+      { title: { text: "Losses of all holders over the run, by path (USD bn)" }, barmode: "overlay",
+        xaxis: { title: { text: "USD bn" } }, yaxis: { title: { text: "paths" } }, margin: { t: 40 } },
+      { displaylogo: false, responsive: true });
+  }
+
   function showResults() {
     const done = runs();
     document.getElementById("results").hidden = false;
+    showCompare(done);
+    showDistribution(done);
     const slider = document.getElementById("quarter");
     slider.max = Math.max(...done.map(([, r]) => r.quarters.length)) - 1;
     const first = done[0][1];

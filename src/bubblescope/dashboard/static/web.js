@@ -5,6 +5,18 @@
                    "#bcbd22", "#17becf", "#393b79", "#637939", "#8c6d31", "#843c39", "#7b4173"];
   let vocab = null;
   let graph = null;
+  let ego = null;  // the entity whose neighbourhood is shown, or null for the whole web
+
+  // The ego view: the clicked entity in the middle, its counterparties on a circle.
+  function view(g) {
+    if (!ego || !g.nodes.some((n) => n.id === ego)) return g;
+    const edges = g.edges.filter((e) => e.holder === ego || e.obligor === ego);
+    const near = [...new Set(edges.flatMap((e) => [e.holder, e.obligor]))].filter((id) => id !== ego);
+    const byId = Object.fromEntries(g.nodes.map((n) => [n.id, n]));
+    const nodes = [{ ...byId[ego], x: 0, y: 0 },
+      ...near.map((id, i) => ({ ...byId[id], x: Math.cos(2 * Math.PI * i / near.length), y: Math.sin(2 * Math.PI * i / near.length) }))];
+    return { ...g, nodes, edges };
+  }
   const colour = (list, v) => PALETTE[Math.max(0, list.indexOf(v)) % PALETTE.length];
 
   function checkboxes(id, values) {
@@ -55,7 +67,7 @@
                hoverinfo: "text" });
     const maxExp = Math.max(1, ...g.nodes.map((n) => n.exposure));
     // Label the biggest nodes and the search hits; the rest show their name on hover.
-    const labelled = new Set([...g.nodes].sort((a, b) => b.exposure - a.exposure).slice(0, 14).map((n) => n.id));
+    const labelled = new Set([...g.nodes].sort((a, b) => b.exposure - a.exposure).slice(0, ego ? 40 : 14).map((n) => n.id));
     const short = (s) => (s.length > 22 ? `${s.slice(0, 21)}…` : s);
     for (const kind of vocab.entity_kinds) {
       const nodes = g.nodes.filter((n) => n.kind === kind);
@@ -78,13 +90,21 @@
   function draw() {
     const needle = document.getElementById("search").value.trim().toLowerCase();
     const div = document.getElementById("graph");
-    Plotly.react(div, traces(graph, needle), {
+    const shown = view(graph);
+    fill(document.getElementById("ego"), ego && shown !== graph
+      ? el("span", {}, `Showing ${shown.nodes[0].name} and its ${shown.nodes.length - 1} counterparties. `,
+           el("button", { type: "button", class: "secondary", id: "ego-back", onclick: () => { ego = null; draw(); } }, "Back to the whole web"))
+      : "Click a node to see its counterparties and its contracts.");
+    Plotly.react(div, traces(shown, needle), {
       margin: { l: 10, r: 10, t: 10, b: 10 }, hovermode: "closest", showlegend: true,
       legend: { font: { size: 11 } },
       xaxis: { visible: false }, yaxis: { visible: false, scaleanchor: "x" } },
       { displaylogo: false, responsive: true });
     if (!div.dataset.bound) {
-      div.on("plotly_click", (ev) => { const p = ev.points.find((q) => q.customdata); if (p) showEntity(p.customdata); });
+      div.on("plotly_click", (ev) => {
+        const p = ev.points.find((q) => q.customdata);
+        if (p) { ego = p.customdata; draw(); showEntity(p.customdata); }
+      });
       div.dataset.bound = "1";
     }
   }
@@ -121,8 +141,9 @@
         el("p", { class: "muted" }, `${e.kind.replace(/_/g, " ")} · ${e.country} · id ${e.id}`),
         e.note ? el("p", {}, e.note) : null,
         el("h2", {}, `Contracts (${e.contracts.length})`),
-        table([["kind", "Kind"], ["holder_name", "Holder"], ["obligor_name", "Obligor"],
-               ["amount", "USD bn", (v) => num(v)], ["status", "Status"], ["confidence", "Conf."]], e.contracts),
+        el("div", { class: "scroll-x" },
+          table([["kind", "Kind"], ["holder_name", "Holder"], ["obligor_name", "Obligor"],
+                 ["amount", "USD bn", (v) => num(v)], ["status", "Status"], ["confidence", "Conf."]], e.contracts)),
         el("h2", {}, `Figures (${e.figures.length})`),
         table([["metric", "Metric"], ["year", "Year", (v) => String(v)], ["value", "Value", (v) => num(v)],
                ["confidence", "Conf."]], e.figures),
