@@ -12,9 +12,9 @@ from bubblescope.dashboard.jobs import Progress
 from bubblescope.model.web import Web
 from bubblescope.stress import PRESETS, Scenario, StressResult, load_preset, run
 from bubblescope.stress.compile import compile_web
-from bubblescope.stress.distributions import DEFAULT_UNCERTAIN, parse_uncertainty
-from bubblescope.stress.montecarlo import NOISE, draw_inputs, draw_noise, engine_model
 from bubblescope.stress.scenario import FIELD_RULES
+from bubblescope.stress.uncertainty.distributions import DEFAULT_UNCERTAIN, parse_uncertainty
+from bubblescope.stress.uncertainty.montecarlo import NOISE, draw_inputs, draw_noise, engine_model
 
 __all__ = ["DEFAULT_PRESET", "KEY_PARAMETERS", "headline", "presets", "result_json", "scenario",
            "stress_job"]
