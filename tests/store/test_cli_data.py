@@ -282,3 +282,37 @@ def test_deal_legs_can_extend_a_base_web(
                           "--base", "merged", "--db", str(db))
     assert code == 2
     assert f"{shared_data / KEVIN} row 1: 'deal_id' must be unique (duplicate id)" in _flat(err)
+
+
+def test_instruments_import_from_a_vendor_layout_all_errors_at_once(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    web = bubblescope.load_default()
+    root = write_web_dir(web, tmp_path / "mine")
+    db = Path("s.duckdb")
+    assert _run(capsys, "data", "import", str(root), "--name", "mine", "--db", str(db))[0] == 0
+    before = _store_state(db)
+    code, out, _ = _run(capsys, "data", "show", "--coverage", "--web", "mine", "--db", str(db),
+                        "--json")
+    assert code == 0
+    assert json.loads(out)["instruments"] == len(web.instruments)
+    inst = root / "instruments.csv"
+    text = inst.read_text(encoding="utf-8")
+    inst.write_text(text.replace("msft_debt_2025q2,microsoft,bond",
+                                 "msft_debt_2025q2,microsoft,swap", 1)
+                    .replace(",2030-09-26,", ",2020-09-26,", 1), encoding="utf-8")
+    hold = root / "holdings.csv"
+    hold.write_text(hold.read_text(encoding="utf-8").replace(",0.25,", ",0.35,", 1),
+                    encoding="utf-8")
+    code, out, err = _run(capsys, "data", "import", str(root), "--name", "mine", "--db", str(db))
+    assert code == 2
+    assert out == ""
+    flat = _flat(err)
+    for needle in ("instruments.csv row 1: 'kind' must be one of bond",
+                   "'maturity' must not be before date",
+                   "holdings.csv row 1: 'share' must sum to 1"):
+        assert needle in flat
+    assert _store_state(db) == before
+    code, _, err = _run(capsys, "data", "validate", str(hold))
+    assert code == 0  # one table alone: its fields are valid (sums are checked with the web)

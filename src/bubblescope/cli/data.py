@@ -34,6 +34,7 @@ from bubblescope.model.parse import (
     parse_figures,
     parse_sources,
 )
+from bubblescope.model.parse_debt import parse_aggregates, parse_holdings, parse_instruments
 from bubblescope.model.web import Entity, Web
 from bubblescope.store.deal_legs import DealLegImport, import_deal_legs
 from bubblescope.store.duckdb_store import WebVersion, open_store
@@ -51,7 +52,8 @@ data_app = typer.Typer(
 
 _TABLE_PARSERS: dict[str, Callable[[list[Row], str], tuple[list[Any], list[Issue]]]] = {
     "sources": parse_sources, "entities": parse_entities, "figures": parse_figures,
-    "contracts": parse_contracts,
+    "contracts": parse_contracts, "instruments": parse_instruments,
+    "holdings": parse_holdings, "aggregates": parse_aggregates,
 }
 
 DealLegsOption = Annotated[bool, typer.Option(
@@ -92,7 +94,8 @@ def validate(
                       "tables are checked only when the whole web directory is validated)")
         return
     raise DataError.single(str(path), None, "path", "must be a web directory, a table CSV "
-                           "named sources/entities/figures/contracts.csv, or a deal-leg file "
+                           "named sources/entities/figures/contracts/instruments/holdings/"
+                           "aggregates.csv, or a deal-leg file "
                            "with --deal-legs", "missing" if not path.exists() else path.name)
 
 
