@@ -105,7 +105,7 @@ def test_plotly_is_served_from_the_installed_package(client: TestClient) -> None
 
 
 def test_page_scripts_never_use_inner_html(client: TestClient) -> None:
-    for name in ("common", "overview", "web", "stress", "signals", "data"):
+    for name in ("common", "overview", "web", "stress", "signals", "data", "portfolio", "docs"):
         text = client.get(f"/static/{name}.js").text
         for sink in ("innerHTML", "outerHTML", "insertAdjacentHTML", "document.write", "eval("):
             assert sink not in text, (name, sink)

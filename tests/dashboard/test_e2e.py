@@ -288,6 +288,28 @@ def test_stress_page_runs_and_compares_two_scenarios(server: Server, page: Watch
     assert page.errors == []
 
 
+def test_portfolio_page_runs_a_book_and_downloads_it(server: Server, page: Watched,
+                                                     tmp_path: Path) -> None:
+    pg = page.page
+    pg.goto(server.url + "/portfolio")
+    pg.wait_for_selector("#scenario option")
+    book = ROOT / "examples" / "insurer_portfolio.csv"
+    pg.set_input_files("#file", str(book))
+    pg.fill("#paths", "4")
+    pg.click("#run")
+    pg.wait_for_selector("#positions table", timeout=120_000)
+    assert pg.locator("#positions tbody tr").count() == 9
+    assert "mean loss USD" in pg.text_content("#summary")
+    pg.wait_for_selector("#dist .main-svg")
+    with pg.expect_download() as got:
+        pg.click("#downloads button[data-format=xlsx]")
+    path = tmp_path / "book.xlsx"
+    got.value.save_as(str(path))
+    assert path.stat().st_size > 5_000
+    shot(pg, "portfolio")
+    assert page.errors == []
+
+
 def test_api_docs_render_from_local_assets(server: Server, page: Watched) -> None:
     pg = page.page
     requests: list[str] = []

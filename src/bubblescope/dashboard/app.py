@@ -21,7 +21,7 @@ from fastapi.openapi.utils import get_openapi
 from fastapi.responses import FileResponse, JSONResponse, Response
 from fastapi.staticfiles import StaticFiles
 
-from bubblescope.dashboard import api_stress, api_views, api_web
+from bubblescope.dashboard import api_portfolio, api_stress, api_views, api_web
 from bubblescope.dashboard.jobs import JobManager, TooManyJobsError
 from bubblescope.dashboard.security import (
     LOOPBACK_NAMES,
@@ -47,6 +47,7 @@ SWAGGER: Final = Path(swagger_ui_bundle.swagger_ui_path)
 PAGES: Final[dict[str, str]] = {
     "/": "overview.html", "/web": "web.html", "/stress": "stress.html",
     "/signals": "signals.html", "/data": "data.html", "/docs": "docs.html",
+    "/portfolio": "portfolio.html",
 }
 
 _SECURITY_HEADERS: Final = {
@@ -82,7 +83,7 @@ def create_app(settings: Settings, web: Web | Callable[[], Web] | None = None) -
                   description="Measure and stress-test the AI bubble: JSON API of the pages.",
                   docs_url=None, redoc_url=None)
     app.state.dashboard = DashboardState(settings, _loader(web), jobs)
-    for router in (api_web.router, api_stress.router, api_views.router):
+    for router in (api_web.router, api_stress.router, api_views.router, api_portfolio.router):
         app.include_router(router)
     _add_errors(app)
     _add_pages(app)

@@ -7,6 +7,7 @@ import functools
 from typing import Any, Final
 
 import numpy as np
+import pandas as pd
 
 from bubblescope.dashboard.jobs import Progress
 from bubblescope.model.web import Web
@@ -125,7 +126,15 @@ def result_json(result: StressResult, web: Web) -> Json:
                  "values": [round(float(v), 3) for v in result.timeline["jobs_millions"]]},
         "cascade": _cascade(result, web),
         "summary": result.summary(),
+        "tables": {k: _records(v) for k, v in result.tables().items()
+                   if k in ("timeline", "defaults", "capital_hit_usd_bn", "cuts_usd_bn")},
     }
+
+
+def _records(frame: pd.DataFrame) -> list[Json]:
+    """A table as JSON rows (NaN as null)."""
+    clean = frame.astype(object).where(frame.notna(), None)
+    return [{str(k): v for k, v in r.items()} for r in clean.to_dict(orient="records")]
 
 
 def edits(sc: Scenario) -> list[str]:

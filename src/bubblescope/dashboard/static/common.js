@@ -3,7 +3,8 @@
 
 const BS = (() => {
   const PAGES = [["/", "Overview"], ["/web", "The web"], ["/stress", "Stress"],
-                 ["/signals", "Signals"], ["/data", "Data"], ["/docs", "API"]];
+                 ["/portfolio", "Portfolio"], ["/signals", "Signals"], ["/data", "Data"],
+                 ["/docs", "API"]];
 
   // el("td", {class: "num"}, "text", childNode, ...): children are text or nodes.
   function el(tag, attrs, ...children) {
@@ -73,6 +74,40 @@ const BS = (() => {
   // Plotly renders a few HTML-like tags in labels; show data as literal text instead.
   function plain(s) { return String(s).replace(/&/g, "&amp;").replace(/</g, "&lt;").replace(/>/g, "&gt;"); }
 
+  // Save a Blob under a file name (an anchor click; nothing leaves the browser).
+  function save(blob, name) {
+    const a = el("a", { href: URL.createObjectURL(blob), download: name });
+    document.body.appendChild(a);
+    a.click();
+    setTimeout(() => { URL.revokeObjectURL(a.href); a.remove(); }, 1000);
+  }
+
+  function csvCell(v) {
+    const s = v === null || v === undefined ? "" : String(v);
+    return /[",\n]/.test(s) ? `"${s.replace(/"/g, '""')}"` : s;
+  }
+
+  // Download buttons for named tables (name → rows): one workbook, or one CSV per table.
+  function downloads(name, tables) {
+    const names = Object.keys(tables || {});
+    if (!names.length) return null;
+    const xlsx = el("button", { type: "button", class: "secondary download", "data-format": "xlsx",
+      onclick: async () => {
+        const r = await fetch("/api/export.xlsx", { method: "POST", credentials: "same-origin",
+                                                   headers: { "content-type": "application/json" },
+                                                   body: JSON.stringify({ name, tables }) });
+        if (r.ok) save(await r.blob(), `${name}.xlsx`);
+      } }, "Download xlsx");
+    const csvs = names.map((t) => el("button", { type: "button", class: "secondary download", "data-format": "csv",
+      onclick: () => {
+        const rows = tables[t];
+        const cols = rows.length ? Object.keys(rows[0]) : [];
+        const text = [cols.map(csvCell).join(","), ...rows.map((r) => cols.map((c) => csvCell(r[c])).join(","))].join("\n");
+        save(new Blob([text + "\n"], { type: "text/csv" }), `${name}-${t}.csv`);
+      } }, `CSV: ${t}`));
+    return el("div", { class: "downloads" }, xlsx, ...csvs);
+  }
+
   function nav() {
     const here = window.location.pathname;
     const links = PAGES.map(([href, title]) =>
@@ -82,5 +117,5 @@ const BS = (() => {
   }
 
   document.addEventListener("DOMContentLoaded", nav);
-  return { el, clear, fill, api, postJson, problem, table, num, plain, ApiError };
+  return { el, clear, fill, api, postJson, problem, table, num, plain, downloads, ApiError };
 })();

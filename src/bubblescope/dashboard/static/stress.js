@@ -1,6 +1,6 @@
 "use strict";
 (() => {
-  const { el, fill, api, postJson, problem, table, num, plain } = BS;
+  const { el, fill, api, postJson, problem, table, num, plain, downloads } = BS;
   let presets = [];
   const results = { A: null, B: null };
 
@@ -74,7 +74,8 @@
         sc.edited && sc.edited.length ? el("p", { class: "muted edited" }, `Edited from the preset: ${sc.edited.join(", ")}`) : null,
         d ? el("p", { class: "muted" }, `${d.paths} paths over the default data uncertainty: all holders lose `
                 + `USD ${num(d.quantiles.p5, 0)}bn (5%) / ${num(d.quantiles.p50, 0)}bn (median) / ${num(d.quantiles.p95, 0)}bn (95%)`) : null,
-        table([["label", ""], ["value", "Value", (v, r) => `${num(v, r.digits)} ${r.unit || ""}`]], job.result.headlines)));
+        table([["label", ""], ["value", "Value", (v, r) => `${num(v, r.digits)} ${r.unit || ""}`]], job.result.headlines),
+        downloads(`stress-${sc.name}-${name}`, job.result.tables)));
       showResults();
     } catch (err) {
       if (err.body && err.body.detail && Array.isArray(err.body.detail)) {
