@@ -292,7 +292,7 @@ def test_portfolio_page_runs_a_book_and_downloads_it(server: Server, page: Watch
                                                      tmp_path: Path) -> None:
     pg = page.page
     pg.goto(server.url + "/portfolio")
-    pg.wait_for_selector("#scenario option")
+    pg.wait_for_selector("#scenario option", state="attached")
     book = ROOT / "examples" / "insurer_portfolio.csv"
     pg.set_input_files("#file", str(book))
     pg.fill("#paths", "4")
