@@ -9,6 +9,7 @@
 :mod:`.merton`           Merton distance to default and default probability
 :mod:`.debtrank`         DebtRank distress propagation
 :mod:`.reconstruct`      exposure matrices from their totals (RAS, sparse fills)
+:mod:`.leverage`         funds' NAV, margin-call sales, losses beyond NAV, gates
 =======================  ===========================================================
 
 Kernels are pure functions of arrays (shapes in their docstrings); they import nothing of
