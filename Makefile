@@ -24,6 +24,7 @@ run: $(STAMP_RUN)
 
 lint: $(STAMP_DEV)
 	$(BIN)/ruff check src tests benchmarks examples
+	$(BIN)/lint-imports
 
 typecheck: $(STAMP_DEV)
 	$(BIN)/mypy

@@ -19,7 +19,7 @@ from bubblescope.signals.datestamp import psy_analysis
 from bubblescope.signals.psy import PsyConfig
 from bubblescope.signals.registry import resolve_series
 from bubblescope.signals.series import make_series
-from bubblescope.size.card import CardOptions, bubble_card
+from bubblescope.size.bubble_card import CardOptions, bubble_card
 from bubblescope.size.data import load_inputs
 
 OUT = Path(os.environ.get("BUBBLESCOPE_EXAMPLES_OUT", "out/examples"))

@@ -6,7 +6,6 @@
 '2025-12-31'
 """
 
-from bubblescope.data import data_path
 from bubblescope.model import (
     BubblescopeError,
     Contract,
@@ -17,9 +16,9 @@ from bubblescope.model import (
     Source,
     Web,
 )
-from bubblescope.store.files import read_web_dir
 
 __all__ = [
+    "QUESTIONS",
     "BubblescopeError",
     "Contract",
     "ConvergenceError",
@@ -32,23 +31,36 @@ __all__ = [
     "load_default",
     "load_web",
 ]
-__version__ = "0.1.0"
+#: The installed version (read from the package metadata on first use).
+__version__: str
+#: The question packages, imported on first use (``bs.stress.run(...)``).
+QUESTIONS = ("size", "signals", "stress")
 
 
 def load_default() -> Web:
     """Load the bundled default AI financing web (as of 2025-12-31)."""
+    from bubblescope.data import data_path
+    from bubblescope.store.files import read_web_dir
+
     return read_web_dir(data_path("web"))
 
 
 def load_web(path: str) -> Web:
     """Load a web directory (``web.yaml`` plus CSV tables) and validate it."""
+    from bubblescope.store.files import read_web_dir
+
     return read_web_dir(path)
 
 
 def __getattr__(name: str) -> object:
-    """Import a sub-package on first use: ``bs.stress.run(...)`` after ``import bubblescope``."""
-    if name in ("size", "signals", "stress"):
-        import importlib
+    """Import a question package on first use; read ``__version__`` from the installed
+    package's metadata (importing :mod:`bubblescope` itself touches no file)."""
+    import importlib
 
+    if name in QUESTIONS:
         return importlib.import_module(f"bubblescope.{name}")
+    if name == "__version__":
+        from importlib.metadata import version
+
+        return version("bubblescope")
     raise AttributeError(f"module 'bubblescope' has no attribute {name!r}")

@@ -10,7 +10,7 @@ import pytest
 from bubblescope.cli import app_main
 from bubblescope.model import ScenarioError, Web
 from bubblescope.report.size import card_for, headline, rich_card, section
-from bubblescope.size.card import CardOptions, bubble_card
+from bubblescope.size.bubble_card import CardOptions, bubble_card
 from bubblescope.size.data import load_inputs
 from bubblescope.size.revenue_gap import break_even
 

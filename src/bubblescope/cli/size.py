@@ -16,7 +16,7 @@ from bubblescope.cli.common import ExportOption, JsonOption, console, export_tab
 from bubblescope.datadir import resolve_data_dir
 from bubblescope.model.errors import ScenarioError
 from bubblescope.report.size import rich_card
-from bubblescope.size.card import CardOptions, SizeCard, bubble_card
+from bubblescope.size.bubble_card import CardOptions, SizeCard, bubble_card
 from bubblescope.size.data import (
     RATE_CHOICES,
     InputFiles,

@@ -20,7 +20,7 @@ from rich.table import Table
 from bubblescope.datadir import resolve_data_dir
 from bubblescope.model.web import Web
 from bubblescope.report.base import Section
-from bubblescope.size.card import CardOptions, SizeCard, bubble_card
+from bubblescope.size.bubble_card import CardOptions, SizeCard, bubble_card, card
 from bubblescope.size.data import default_rates, load_inputs
 
 __all__ = ["card_for", "headline", "rich_card", "section"]
@@ -35,6 +35,8 @@ def card_for(web: Web | None, data_dir: Path | str | None = None,
     ``$BUBBLESCOPE_DATA_DIR``, else ``../shared/data`` when it exists); the rates default to
     ``baa`` when a directory is found, else ``treasury_const``.
     """
+    if not web_error:
+        return card(web, data_dir, options)
     ddir = resolve_data_dir(data_dir)
     opts = options or CardOptions(rates=default_rates(ddir))
     return bubble_card(load_inputs(ddir, web, web_error), opts)

@@ -21,7 +21,7 @@ from bubblescope.data import data_path
 from bubblescope.model.errors import DataError, Issue
 from bubblescope.model.inputs import load_yaml, parse_decimal, read_input_text
 from bubblescope.model.web import Web
-from bubblescope.size.card import SizeInputs
+from bubblescope.size.bubble_card import SizeInputs
 from bubblescope.size.gdp_contribution import ContributionRow
 from bubblescope.size.goldfarb_kirsch import Rubric, parse_rubric
 from bubblescope.size.scaling import Generation

@@ -17,7 +17,7 @@ from typing import Any, Final
 import numpy as np
 import pandas as pd
 
-from bubblescope.size.card import SizeCard
+from bubblescope.size.bubble_card import SizeCard
 
 __all__ = ["card_details", "card_payload", "plain", "records"]
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any, Final, TypeVar
 
 import pandas as pd
@@ -51,7 +52,7 @@ from bubblescope.size.wicksell import (
 )
 
 __all__ = ["CapexComparison", "CardFigure", "CardOptions", "SizeCard", "SizeInputs",
-           "SpvComparison", "bubble_card"]
+           "SpvComparison", "bubble_card", "card"]
 
 T = TypeVar("T")
 
@@ -488,3 +489,24 @@ def _gk_fig(g: GKScores, seed: Mapping[str, str]) -> CardFigure:
                       numbers={"ai_score_points": float(ai),
                                "dotcom_score_points": None if dot is None else float(dot),
                                "max_points": 8.0})
+
+
+def card(web: Web | None, data_dir: Path | str | None = None,
+         options: CardOptions | None = None) -> SizeCard:
+    """The bubble card of ``web`` (``None``: the figures that need a web are left out).
+
+    >>> import bubblescope as bs
+    >>> bs.size.card(bs.load_default()).figures[0].label != ""
+    True
+
+    The vendor data directory is resolved as for ``bubblescope size``
+    (:func:`bubblescope.datadir.resolve_data_dir`: ``data_dir``, else
+    ``$BUBBLESCOPE_DATA_DIR``, else ``../shared/data`` when it exists); the rates default to
+    ``baa`` when a directory is found, else ``treasury_const``.
+    """
+    from bubblescope.datadir import resolve_data_dir
+    from bubblescope.size.data import default_rates, load_inputs
+
+    ddir = resolve_data_dir(data_dir)
+    opts = options or CardOptions(rates=default_rates(ddir))
+    return bubble_card(load_inputs(ddir, web), opts)
