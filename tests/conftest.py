@@ -20,7 +20,8 @@ if os.environ.get("CI"):
     settings.load_profile("ci")
 
 #: Real public series for tests and demos, kept beside the repository (see shared/data/SOURCES.md).
-SHARED_DATA = Path(__file__).resolve().parents[1].parent / "shared" / "data"
+SHARED_DATA = Path(os.environ.get("BUBBLESCOPE_TEST_SHARED_DATA")
+                   or Path(__file__).resolve().parents[1].parent / "shared" / "data")
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:

@@ -13,6 +13,7 @@ Sources:
 from __future__ import annotations
 
 import json
+from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
@@ -88,3 +89,31 @@ def test_cli_reproduces_psy_sample(capsys: pytest.CaptureFixture[str], tmp_path:
     _, y = _sp500_pd()
     assert out["gsadf"]["value"] == pytest.approx(psy_statistics(y).gsadf, abs=1e-9)
     assert out["sadf"]["value"] == pytest.approx(psy_statistics(y).sadf, abs=1e-9)
+
+
+def test_dotcom_dating_with_the_table_matches_psy() -> None:
+    """The one reading of sp500-pd to 2010-12 (table critical values) originates the dot-com
+    episode in 1995-11 as PSY do. It terminates at the first date below the critical value,
+    2001-09; the authors' own code (psymonitor ``locate``) reports the last date above,
+    2001-08 here, PSY's published end. Our split of the episode is a 2-month dip (1996-07,
+    1996-08) after the July 1996 fall of the ratio (46.8 -> 44.7); joining gaps of up to
+    two observations gives PSY's single span."""
+    from bubblescope.signals.reading import read_psy, standard_reading
+
+    s = load_named("sp500-pd")
+    base = standard_reading("sp500-pd")
+    res = read_psy(s, replace(base, end="2010-12"))
+    assert res.cv.method == "table"
+    dot = [e for e in res.episodes if np.datetime64("1995-01-01") <= e.start
+           <= np.datetime64("2001-01-01")]
+    assert [str(e.start) for e in dot] == ["1995-11-01", "1996-09-01"]
+    assert str(dot[0].end) == "1996-07-01"
+    assert str(dot[-1].end) == "2001-09-01"
+    i = int(np.flatnonzero(res.dates == np.datetime64("2001-09-01"))[0])
+    assert res.stats.bsadf[i - 1] > res.cv_sequence[i - 1]  # 2001-08: the last month above
+    gap = (res.dates >= np.datetime64("1996-07-01")) & (res.dates <= np.datetime64("1996-08-01"))
+    assert np.all(res.stats.bsadf[gap] < res.cv_sequence[gap])
+    joined = read_psy(s, replace(base, end="2010-12", merge_gap=2))
+    one = [e for e in joined.episodes if np.datetime64("1995-01-01") <= e.start
+           <= np.datetime64("2001-01-01")]
+    assert [(str(e.start), str(e.end)) for e in one] == [("1995-11-01", "2001-09-01")]

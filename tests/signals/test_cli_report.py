@@ -60,7 +60,7 @@ def test_section_html(tmp_path: Path) -> None:
 
 
 def test_latest_signals(tmp_path: Path) -> None:
-    rows = latest_signals(["nvda", "us-house"], None, cache_dir=tmp_path, lppls=False)
+    rows = latest_signals(["nvda", "sp500-pd"], None, cache_dir=tmp_path, lppls=False)
     assert rows[0].missing is not None
     assert "not available" in str(rows[0])
     assert rows[1].missing is None
@@ -94,7 +94,7 @@ def test_cli_start_end_transform(capsys: pytest.CaptureFixture[str]) -> None:
     assert lg["start"] == "1900-01-01"
     assert lg["gsadf"]["value"] != lv["gsadf"]["value"]  # type: ignore[index]
     assert app_main([*base, "--transform", "level"]) == 0
-    assert "settings: transform level (--transform)" in capsys.readouterr().out
+    assert "transform from --transform" in " ".join(capsys.readouterr().out.split())
     assert app_main([*base, "--transform", "sqrt"]) == 2
     assert app_main(["signals", "--series", "sp500-pd", "--start", "2030", "--reps", "20"]) == 2
 

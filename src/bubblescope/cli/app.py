@@ -10,7 +10,7 @@ import traceback
 import typer
 from rich.text import Text
 
-from bubblescope.cli import data, montecarlo, portfolio, run, serve, signals, size, stress
+from bubblescope.cli import data, montecarlo, portfolio, run, serve, signals, size, stress, when
 from bubblescope.cli.common import err_console
 from bubblescope.model.errors import BubblescopeError, ConvergenceError, DataError, ScenarioError
 
@@ -23,7 +23,7 @@ app = typer.Typer(
     add_completion=False,
     pretty_exceptions_enable=False,
 )
-for module in (run, size, signals, stress, montecarlo, portfolio, data, serve):
+for module in (run, size, signals, when, stress, montecarlo, portfolio, data, serve):
     module.register(app)
 
 

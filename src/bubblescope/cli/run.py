@@ -9,6 +9,7 @@ or ``--no-montecarlo`` to skip it), or a stored run (``--montecarlo RUN_ID``).
 
 from __future__ import annotations
 
+import functools
 import html
 from collections.abc import Callable
 from dataclasses import dataclass, replace
@@ -21,7 +22,7 @@ from rich.console import Group, RenderableType
 import bubblescope
 from bubblescope.cli.common import DbOption, JsonOption, console, default_db, print_json
 from bubblescope.cli.montecarlo import mc_payload, stored_result
-from bubblescope.cli.signals import default_cache_dir, run_signals
+from bubblescope.cli.signals import default_cache_dir
 from bubblescope.cli.size import card_payload
 from bubblescope.cli.stress import stress_payload
 from bubblescope.datadir import resolve_data_dir
@@ -33,14 +34,17 @@ from bubblescope.report import signals as report_signals
 from bubblescope.report import size as report_size
 from bubblescope.report import stress as report_stress
 from bubblescope.report import web as report_web
+from bubblescope.report import when as report_when
 from bubblescope.report.base import Section
-from bubblescope.signals.psy import PsyConfig
+from bubblescope.signals.reading import read_psy, standard_reading
 from bubblescope.signals.registry import AI_NAMES, resolve_series
 from bubblescope.stress import load_preset
 from bubblescope.stress import run as run_stress
 from bubblescope.stress.compile import compile_web
 from bubblescope.stress.uncertainty.distributions import DEFAULT_UNCERTAIN, parse_uncertainty
 from bubblescope.stress.uncertainty.montecarlo import engine_model, run_montecarlo
+from bubblescope.stress.scenario import PRESETS
+from bubblescope.when import when as compute_when
 
 __all__ = ["Part", "RunOptions", "register"]
 
@@ -48,8 +52,6 @@ __all__ = ["Part", "RunOptions", "register"]
 DEFAULT_SCENARIO = "atlantic-crash"
 #: The bundled series the report's "When" section dates episodes on (the dot-com Nasdaq).
 REPORT_SERIES = "nasdaq-dotcom"
-#: Monte Carlo replications for the report's critical values (cached after the first run).
-REPORT_REPS = 499
 #: Paths of the report's Monte Carlo section (about 5 s on the default web).
 REPORT_PATHS = 1000
 
@@ -90,26 +92,39 @@ def _size_part(web: Web, options: RunOptions) -> Part:
                 report_size.section(card))
 
 
+@functools.cache
+def _latest(data_dir: Path | None) -> tuple[report_signals.LatestSignal, ...]:
+    """The AI names' latest readings, computed once per process for both parts that show them."""
+    return tuple(report_signals.latest_signals(AI_NAMES, data_dir, cache_dir=default_cache_dir()))
+
+
 def _signals_part(web: Web, options: RunOptions) -> Part:
     del web  # market signals read prices, not the web
     data_dir = resolve_data_dir(options.data_dir)
     cache = default_cache_dir()
-    latest = report_signals.latest_signals(AI_NAMES, data_dir, cache_dir=cache)
-    series, transform = resolve_series(REPORT_SERIES, data_dir)
-    psy, _ = run_signals(series, transform, PsyConfig(), reps=REPORT_REPS, lppls=False,
-                         seed=0, cache_dir=cache, quiet=True)
+    latest = _latest(data_dir)
+    series, _ = resolve_series(REPORT_SERIES, data_dir)
+    psy = read_psy(series, standard_reading(REPORT_SERIES), cache_dir=cache)
     conf = report_signals.report_confidence(series, seed=0)  # the LPPLS panel
     section = report_signals.section(psy, series, conf)
-    rows = "".join(f"<li>{html.escape(str(x))}</li>" for x in latest)
-    section = replace(section, html=f"<h3>Latest signals, AI names</h3><ul>{rows}</ul>"
-                      f"<h3>{html.escape(series.name)}</h3>{section.html}")
     live = [x for x in latest if x.missing is None]
+    section = replace(section, html=report_signals.latest_html(latest, data_dir, cache)
+                      + f"<h3>{html.escape(series.name)}</h3>{section.html}")
     hot = [x.name for x in live if x.explosive]
     head = (f"When: {len(hot)} of {len(live)} AI price series explosive at their last date"
-            f" ({', '.join(hot) or 'none'}; PSY BSADF vs 95% cv)")
+            f" ({', '.join(hot) or 'none'}; PSY BSADF vs 95% cv, each series' standard "
+            "reading: whole sample, PSY window, table critical values)")
     payload = {"headline": head, "latest": [x.__dict__ for x in latest],
-               "series": series.name, "episodes": [str(e) for e in psy.episodes]}
+               "series": series.name, "reading": psy.describe(),
+               "episodes": [str(e) for e in psy.episodes]}
     return Part("signals", Group(head, *(f"  {x}" for x in latest)), payload, section)
+
+
+def _when_part(web: Web, options: RunOptions) -> Part:
+    data_dir = resolve_data_dir(options.data_dir)
+    result = compute_when(web, data_dir, cache_dir=default_cache_dir(), presets=PRESETS,
+                          signals=_latest(data_dir))
+    return Part("when", result.headline(), result.to_dict(), report_when.section(result))
 
 
 def _stress_part(web: Web, options: RunOptions) -> Part:
@@ -135,7 +150,7 @@ def _montecarlo_part(web: Web, options: RunOptions) -> Part | None:
 
 
 PARTS: tuple[Callable[[Web, RunOptions], Part | None], ...] = (
-    _web_part, _size_part, _signals_part, _stress_part, _montecarlo_part)
+    _web_part, _size_part, _signals_part, _when_part, _stress_part, _montecarlo_part)
 
 WebOption = Annotated[
     Path | None,

@@ -3,21 +3,19 @@
 from __future__ import annotations
 
 import os
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Annotated, Any
 
 import numpy as np
 import typer
-from rich.progress import Progress
 from rich.table import Table
 
 from bubblescope.cli.common import ExportOption, JsonOption, console, export_tables, print_json
+from bubblescope.cli.progress import progress
 from bubblescope.datadir import DATA_ENV, resolve_data_dir
-from bubblescope.model._typing import FloatArray
 from bubblescope.model.errors import ScenarioError
-from bubblescope.signals.critical import CriticalValues, monte_carlo_cv, wild_bootstrap_cv
-from bubblescope.signals.datestamp import PsyResult, psy_analysis, psy_input
+from bubblescope.signals.datestamp import PsyResult
 from bubblescope.signals.lppls import (
     LpplsConfidence,
     LpplsFit,
@@ -26,7 +24,15 @@ from bubblescope.signals.lppls import (
     fit_lppls,
 )
 from bubblescope.signals.psy import IC, PsyConfig
+from bubblescope.signals.reading import (
+    DEFAULT_REPS,
+    Reading,
+    read_psy,
+    select,
+    standard_reading,
+)
 from bubblescope.signals.registry import REGISTRY, Transform, resolve_series
+from bubblescope.signals.robust import Robustness, robustness
 from bubblescope.signals.series import PriceSeries
 
 __all__ = ["CACHE_ENV", "Settings", "default_cache_dir", "register", "run_signals"]
@@ -68,16 +74,25 @@ def signals(
     min_duration: Annotated[int | None, typer.Option(
         "--min-duration", help="Shortest episode kept, in observations (default ⌊ln T⌋).")
     ] = None,
-    reps: Annotated[int, typer.Option(
-        "--reps", help=f"Monte Carlo replications (cached in ${CACHE_ENV}).")] = 2000,
+    merge_gap: Annotated[int, typer.Option(
+        "--merge-gap", help="Join episodes separated by at most N observations below the "
+        "critical value (PSY report the dot-com episode as one span; default 0).", min=0)
+    ] = 0,
+    reps: Annotated[int | None, typer.Option(
+        "--reps", help="Simulate the critical values with N Monte Carlo replications (cached "
+        f"in ${CACHE_ENV}) instead of reading the shipped table (lag 0, constant); other lag "
+        f"rules or a trend always simulate ({DEFAULT_REPS} by default).")] = None,
     bootstrap: Annotated[int, typer.Option(
         "--bootstrap", help="Use N wild-bootstrap resamples (Phillips & Shi 2020) for the "
-        "critical values instead of the Monte Carlo (0: Monte Carlo).")] = 0,
+        "critical values instead of the table or Monte Carlo (0: off).")] = 0,
     lppls: Annotated[bool, typer.Option("--lppls/--no-lppls",
                                         help="LPPLS confidence at the last date.")] = True,
     lppls_fit: Annotated[bool, typer.Option(
         "--lppls-fit", help="Also fit one LPPLS over the whole selected range (best of 32 "
         "restarts) and print its critical time t_c.")] = False,
+    robust: Annotated[bool, typer.Option(
+        "--robust", help="Also date episodes across minimum windows and lag choices and "
+        "print the episodes that survive every choice.")] = False,
     seed: Annotated[int, typer.Option("--seed", help="Random seed.")] = 0,
     data_dir: Annotated[Path | None, typer.Option(
         "--data-dir", help=f"Folder of non-bundled prices (${DATA_ENV}, ../shared/data).")
@@ -85,86 +100,83 @@ def signals(
     json: JsonOption = False,
     export: ExportOption = None,
 ) -> None:
-    """Test a price series for explosive episodes (PSY) and fit LPPLS at its last date."""
+    """Test a price series for explosive episodes (PSY) and fit LPPLS at its last date.
+
+    Without options a registered series gets its one standard reading, the same that
+    `run`, the report and the dashboard show.
+    """
     if ic is not None and ic not in ("fixed", "aic", "bic"):
         raise ScenarioError(f"--ic must be fixed, aic or bic, got {ic!r}")
     if transform not in ("auto", "log", "level"):
         raise ScenarioError(f"--transform must be log, level or auto, got {transform!r}")
     if bootstrap < 0 or (0 < bootstrap < 10):
         raise ScenarioError(f"--bootstrap must be 0 or >= 10 resamples, got {bootstrap}")
+    if reps is not None and reps < 10:
+        raise ScenarioError(f"--reps must be >= 10 replications, got {reps}")
+    if reps is not None and bootstrap:
+        raise ScenarioError("--reps (Monte Carlo) and --bootstrap are alternatives; give one")
     ddir = resolve_data_dir(data_dir)
-    full, default_transform = resolve_series(series, ddir, date_col=date_col,
-                                             value_col=value_col)
-    s = _select(full, start, end)
+    full, _ = resolve_series(series, ddir, date_col=date_col, value_col=value_col)
     spec = REGISTRY.get(series)
+    base = standard_reading(series if spec is not None else None)
+    reading = replace(
+        base,
+        transform=base.transform if transform == "auto" else _transform(transform),
+        config=PsyConfig(window=window, lag=base.config.lag if lag is None else lag,
+                         ic=base.config.ic if ic is None else _ic(ic), trend=trend),
+        cv_method=("wild-bootstrap" if bootstrap else "monte-carlo" if reps is not None
+                   else "table"),
+        reps=bootstrap or reps or DEFAULT_REPS, min_duration=min_duration,
+        merge_gap=merge_gap, start=start,
+        end=end, seed=seed)
     settings = Settings(
-        transform=default_transform if transform == "auto" else _transform(transform),
         transform_source=("--transform" if transform != "auto" else
                           f"registry setting for {series}" if spec else "default for a CSV"),
-        config=PsyConfig(window=window,
-                         lag=(spec.lag if spec else 0) if lag is None else lag,
-                         ic=_ic(ic) if ic is not None else (spec.ic if spec else "fixed"),
-                         trend=trend),
         note=spec.note if spec is not None and lag is None and ic is None else "",
     )
-    psy, conf = run_signals(s, settings.transform, settings.config, reps=reps, lppls=lppls,
-                            seed=seed, cache_dir=default_cache_dir(), quiet=json,
-                            bootstrap=bootstrap, min_duration=min_duration)
+    psy, conf = run_signals(full, reading, lppls=lppls, cache_dir=default_cache_dir(),
+                            quiet=json)
+    s = select(full, start, end)
     fit = fit_lppls(s, rng=np.random.default_rng(seed), n_starts=32) if lppls_fit else None
     export_tables(psy.tables(), export)
+    table = robustness(s, reading) if robust else None
     if json:
-        print_json(_payload(s, psy, conf, settings, fit))
+        print_json(_payload(s, psy, conf, settings, fit, table))
     else:
-        _print(s, psy, conf, settings, fit)
+        _print(s, psy, conf, settings, fit, table)
 
 
 @dataclass(frozen=True)
 class Settings:
-    """What the command resolved from its options and the series' registry entry."""
+    """Where the command's transform came from, and the series' note on its lag rule."""
 
-    transform: Transform
     transform_source: str
-    config: PsyConfig
     note: str = ""
 
     def describe(self, psy: PsyResult) -> str:
-        """One line naming the transform, lag, deterministic terms and windows used."""
-        c = psy.stats.config
-        lag = f"lag {c.lag}" if c.ic == "fixed" else f"lag chosen by {c.ic.upper()} (max {c.lag})"
-        return (f"settings: transform {self.transform} ({self.transform_source}); {lag}; "
-                f"{'constant + trend' if c.trend else 'constant'}; window {psy.stats.window}; "
-                f"min duration {psy.min_duration} obs; critical values {psy.cv.method} "
-                f"({psy.cv.reps} {'resamples' if psy.cv.method == 'wild-bootstrap' else 'reps'})")
+        """The reading's configuration line, with where the transform came from."""
+        return f"settings: {psy.describe()}; transform from {self.transform_source}"
 
 
-def run_signals(series: PriceSeries, transform: str, config: PsyConfig, *, reps: int,
-                lppls: bool, seed: int, cache_dir: Path | None, quiet: bool,
-                bootstrap: int = 0,
-                min_duration: int | None = None) -> tuple[PsyResult, LpplsConfidence | None]:
-    """Critical values (cached Monte Carlo, or a wild bootstrap of ``bootstrap`` resamples),
-    PSY analysis and optionally the latest LPPLS confidence.
+def run_signals(series: PriceSeries, reading: Reading, *, lppls: bool, cache_dir: Path | None,
+                quiet: bool) -> tuple[PsyResult, LpplsConfidence | None]:
+    """The PSY reading of ``series`` under ``reading`` and, with ``lppls``, the LPPLS
+    confidence at its last date (FCO windows 750…125, seed ``reading.seed``).
 
-    The input is checked first (length for the window, positivity for logs), so a bad series
-    is reported as such before any simulation runs.
+    Simulated critical values report progress (a bar on a terminal, periodic lines on
+    stderr otherwise); the input is checked before any simulation.
     """
-    rng = np.random.default_rng(seed)
-    y = psy_input(series, config, transform)
-    cv = _critical(y, config, reps, bootstrap, rng, cache_dir, quiet)
-    psy = psy_analysis(series, cv, config, transform=transform, min_duration=min_duration)
+    T = len(select(series, reading.start, reading.end))
+    r = reading.resolved(T)
+    what = {"table": "", "monte-carlo": f"critical values ({r.reps} reps, T={T})",
+            "wild-bootstrap": f"wild bootstrap ({r.reps} resamples, T={T})"}[r.cv_method]
+    with progress(what or "critical values", r.reps, quiet=quiet or not what) as tick:
+        psy = read_psy(series, reading, cache_dir=cache_dir, progress=tick)
     conf = None
-    if lppls and confidence_applies(series):
-        conf = confidence(series, rng=rng)
+    s = select(series, reading.start, reading.end)
+    if lppls and confidence_applies(s):
+        conf = confidence(s, rng=np.random.default_rng(reading.seed))
     return psy, conf
-
-
-def _select(s: PriceSeries, start: str | None, end: str | None) -> PriceSeries:
-    if start is None and end is None:
-        return s
-    out = s.between(start, end)
-    if len(out) == 0:
-        raise ScenarioError(f"--start {start} / --end {end} select no observation of "
-                            f"{s.name} ({s.start} .. {s.end})")
-    return out
 
 
 def _transform(value: str) -> Transform:
@@ -175,56 +187,56 @@ def _ic(value: str) -> IC:
     return "aic" if value == "aic" else "bic" if value == "bic" else "fixed"
 
 
-def _critical(y: FloatArray, cfg: PsyConfig, reps: int, bootstrap: int,
-              rng: np.random.Generator, cache_dir: Path | None, quiet: bool) -> CriticalValues:
-    """Wild-bootstrap critical values of ``y`` when ``bootstrap`` > 0, else the Monte Carlo."""
-    T, n = y.shape[0], bootstrap or reps
-    what = (f"wild bootstrap ({n} resamples" if bootstrap else f"critical values ({n} reps")
-    with Progress(console=console, disable=quiet, transient=True) as bar:
-        task = bar.add_task(f"{what}, T={T})", total=n)
-
-        def tick(done: int, total: int) -> None:
-            bar.update(task, completed=done)
-
-        if bootstrap:
-            return wild_bootstrap_cv(y, cfg, reps=n, rng=rng, progress=tick)
-        return monte_carlo_cv(T, cfg, reps=n, rng=rng, cache_dir=cache_dir, progress=tick)
-
-
 def _print(s: PriceSeries, psy: PsyResult, conf: LpplsConfidence | None, settings: Settings,
-           fit: LpplsFit | None) -> None:
+           fit: LpplsFit | None, robust: Robustness | None) -> None:
     console.print(str(s), highlight=False)
     console.print(settings.describe(psy), highlight=False, markup=False)
     if settings.note:
         console.print(f"note: {settings.note}", highlight=False, markup=False)
+    pv = psy.p_values()
     table = Table(title=f"PSY tests ({psy.cv.method}, {psy.cv.reps} reps)")
-    for col in ("statistic", "value", "90%", "95%", "99%", "explosive at 95%"):
+    for col in ("statistic", "value", "90%", "95%", "99%", "p-value", "explosive at 95%"):
         table.add_column(col)
     st, cv = psy.stats, psy.cv
     for name, val, q in (("SADF", st.sadf, cv.sadf), ("GSADF", st.gsadf, cv.gsadf)):
-        table.add_row(name, f"{val:.3f}", *(f"{v:.3f}" for v in q), "yes" if val > q[1] else "no")
+        table.add_row(name, f"{val:.3f}", *(f"{v:.3f}" for v in q),
+                      "n/a" if pv is None else _p(pv[name.lower()]),
+                      "yes" if val > q[1] else "no")
     console.print(table)
     console.print(str(psy), highlight=False, markup=False)
+    if pv is not None:
+        console.print(f"  latest BSADF p-value {_p(pv['bsadf'])}", highlight=False, markup=False)
     if conf is not None:
         console.print(str(conf), highlight=False, markup=False)
     if fit is not None:
         console.print(str(fit), highlight=False, markup=False)
+    if robust is not None:
+        console.print(str(robust), highlight=False, markup=False)
+
+
+def _p(v: float) -> str:
+    return "< 0.005" if v <= 0.005 + 1e-9 else "> 0.5" if v >= 0.5 - 1e-9 else f"{v:.3f}"
 
 
 def _payload(s: PriceSeries, psy: PsyResult, conf: LpplsConfidence | None, settings: Settings,
-             fit: LpplsFit | None) -> dict[str, Any]:
+             fit: LpplsFit | None, robust: Robustness | None) -> dict[str, Any]:
     st, cv = psy.stats, psy.cv
     out: dict[str, Any] = {
         "series": s.name, "start": s.start, "end": s.end, "observations": len(s),
+        "reading": psy.describe(),
         "transform": psy.transform, "transform_source": settings.transform_source,
         "window": st.window, "lag": st.config.lag, "ic": st.config.ic,
         "trend": st.config.trend, "min_duration": psy.min_duration, "note": settings.note or None,
         "critical_values": {"method": cv.method, "reps": cv.reps, "levels": list(cv.levels)},
         "sadf": {"value": st.sadf, "cv": cv.sadf}, "gsadf": {"value": st.gsadf, "cv": cv.gsadf},
-        "latest_bsadf": {"value": float(st.bsadf[-1]), "cv95": float(psy.cv_sequence[-1])},
+        "latest_bsadf": {"date": psy.dates[-1], "value": float(st.bsadf[-1]),
+                         "cv95": float(psy.cv_sequence[-1]), "explosive": psy.explosive_now,
+                         "since": psy.since},
+        "p_values": psy.p_values(),
         "episodes": [{"start": e.start, "peak": e.peak, "end": e.end, "duration": e.duration}
                      for e in psy.episodes],
         "lppls": None,
+        "robustness": None if robust is None else robust.to_dict(),
     }
     if conf is not None:
         q = conf.tc_quantiles()[-1]

@@ -13,6 +13,7 @@ from bubblescope.dashboard.deps import fast_json, get_state
 from bubblescope.dashboard.size_views import size_json
 from bubblescope.dashboard.state import DashboardState
 from bubblescope.dashboard.uploads import csv_rows, upload_name
+from bubblescope.dashboard.when_views import when_json
 
 __all__ = ["router"]
 
@@ -34,6 +35,12 @@ def overview(state: State) -> Json:
 def size(state: State) -> Json:
     """How big: the bubble card of the current web."""
     return state.cached("size", lambda web: size_json(web, state.settings.data_dir))
+
+
+@router.get("/when")
+def when(state: State) -> Json:
+    """The clocks: maturity wall, runways, the $1.9T crossing, seeds' claims, market row."""
+    return state.cached("when", lambda web: when_json(web, state.settings.data_dir))
 
 
 @router.get("/signals")

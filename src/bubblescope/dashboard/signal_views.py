@@ -1,8 +1,9 @@
 """Market signals (WHEN) as JSON for the signals page: PSY episodes, BSADF and an LPPLS fit.
 
-Long daily series are thinned to every fifth trading day (about weekly) and every series
-is cut to its last :data:`MAX_OBS` observations, so that the Monte Carlo critical values
-(:data:`CV_REPS` replications) and the fits take a second or two, not minutes.
+Every series gets its one standard reading (:func:`~bubblescope.signals.reading.
+standard_reading`: the whole registered sample, PSY's window, critical values from the
+shipped table), the same that `signals`, `run` and the report print, and the page states
+it. The table makes the critical values instant, so nothing is thinned or cut.
 """
 
 from __future__ import annotations
@@ -27,19 +28,14 @@ from bubblescope.signals import (
     fit_lppls,
     load_named,
     make_series,
-    monte_carlo_cv,
-    psy_analysis,
 )
+from bubblescope.signals.reading import Reading, read_psy, select, standard_reading
 
-__all__ = ["CV_REPS", "LATEST_NAMES", "MAX_OBS", "UPLOAD", "analyse", "latest", "lppls_curve",
-           "named", "series_list", "uploaded"]
+__all__ = ["LATEST_NAMES", "UPLOAD", "analyse", "latest", "lppls_curve", "named",
+           "series_list", "uploaded"]
 
 Json = dict[str, Any]
 
-#: Most observations analysed per series (the most recent ones are kept).
-MAX_OBS: Final = 600
-#: Monte Carlo replications of the PSY critical values.
-CV_REPS: Final = 199
 #: Series the overview's "When does it break?" card reads.
 LATEST_NAMES: Final = ("nvda", "msft", "orcl", "qqq", "nasdaq")
 UPLOAD: Final = "uploaded series"
@@ -55,22 +51,23 @@ def series_list(data_dir: Path | None) -> list[Json]:
 def named(name: str, data_dir: Path | None) -> Json:
     """The analysis of registered series ``name`` (ScenarioError when unknown)."""
     series = load_named(name, data_dir)
-    return analyse(series, REGISTRY[name].transform, REGISTRY[name].description)
+    return analyse(series, standard_reading(name), REGISTRY[name].description)
 
 
 def uploaded(rows: Sequence[Row], file: str = UPLOAD) -> Json:
     """The analysis of an uploaded ``date,value`` table (DataError names bad rows of ``file``)."""
-    return analyse(_series_from_rows(rows, file), "log", file)
+    return analyse(_series_from_rows(rows, file), standard_reading(None), file)
 
 
-def analyse(series: PriceSeries, transform: str, title: str, seed: int = 0) -> Json:
+def analyse(series: PriceSeries, reading: Reading, title: str) -> Json:
     """PSY date-stamping (BSADF vs its 95% critical values) and an LPPLS fit, as JSON."""
-    s, note = _shrink(series)
-    rng = np.random.default_rng(seed)
-    psy = psy_analysis(s, monte_carlo_cv(len(s), reps=CV_REPS, rng=rng), transform=transform)
+    psy = read_psy(series, reading)
+    s = select(series, reading.start, reading.end)
+    rng = np.random.default_rng(reading.seed)
     fit, window = _lppls(s, rng) if bool((s.values > 0).all()) else (None, None)
     return {
-        "name": s.name, "title": title, "note": note, "log": transform == "log",
+        "name": s.name, "title": title, "note": f"reading: {psy.describe()}",
+        "log": reading.transform == "log", "reading": psy.describe(),
         "dates": _iso(s.dates), "values": s.values.round(6).tolist(),
         "bsadf": {"dates": _iso(psy.dates), "stat": psy.stats.bsadf.round(4).tolist(),
                   "cv": psy.cv_sequence.round(4).tolist(), "level": f"{psy.level:.0%}"},
@@ -87,8 +84,9 @@ def latest(data_dir: Path | None) -> Json:
     return {"headlines": [
         {"label": r.name.upper(), "text": "no data here", "note": r.missing} if r.missing else
         {"label": f"{r.name.upper()} on {r.date}",
-         "text": "explosive" if r.explosive else "not explosive",
-         "note": f"BSADF {r.bsadf:.2f} vs 95% critical value {r.cv95:.2f}"}
+         "text": ("explosive" + (f" since {r.since}" if r.since else "")) if r.explosive
+         else "not explosive",
+         "note": f"BSADF {r.bsadf:.3f} vs 95% critical value {r.cv95:.3f} ({r.reading})"}
         for r in rows]}
 
 
@@ -113,17 +111,6 @@ def lppls_curve(fit: LpplsFit, t: FloatArray) -> FloatArray:
                       + power * (fit.C1 * np.cos(phase) + fit.C2 * np.sin(phase)))
 
 
-def _shrink(s: PriceSeries) -> tuple[PriceSeries, str]:
-    notes = []
-    if s.frequency == "daily" and len(s) > MAX_OBS:
-        s = make_series(s.name, s.dates[::5], s.values[::5], s.source)
-        notes.append("daily prices thinned to every fifth trading day")
-    if len(s) > MAX_OBS:
-        s = s.between(str(s.dates[-MAX_OBS]), None)
-        notes.append(f"last {MAX_OBS} observations")
-    return s, "; ".join(notes)
-
-
 def _lppls(s: PriceSeries, rng: np.random.Generator) -> tuple[LpplsFit | None, PriceSeries | None]:
     """Fit the run-up: from the start to the highest price (the whole series if that is last)."""
     top = int(np.argmax(s.values))
@@ -142,17 +129,25 @@ def _lppls_json(fit: LpplsFit, window: PriceSeries) -> Json:
 
 def _headlines(s: PriceSeries, psy: PsyResult, fit: LpplsFit | None) -> list[Json]:
     i = psy.cv.index(psy.level)
+    pv = psy.p_values()
+    since = f" since {psy.since}" if psy.explosive_now and psy.since is not None else ""
     out: list[Json] = [
-        {"label": f"Latest BSADF ({s.end})", "text": f"{psy.stats.bsadf[-1]:.2f} vs "
-         f"{psy.cv_sequence[-1]:.2f}: {'explosive' if psy.explosive_now else 'not explosive'}"},
-        {"label": "GSADF", "text": f"{psy.stats.gsadf:.2f} vs {psy.level:.0%} critical value "
-         f"{psy.cv.gsadf[i]:.2f}"},
+        {"label": f"Latest BSADF ({s.end})", "text": f"{psy.stats.bsadf[-1]:.3f} vs "
+         f"{psy.cv_sequence[-1]:.3f}: "
+         f"{'explosive' + since if psy.explosive_now else 'not explosive'}"},
+        {"label": "GSADF", "text": f"{psy.stats.gsadf:.3f} vs {psy.level:.0%} critical value "
+         f"{psy.cv.gsadf[i]:.3f}" + ("" if pv is None else f" (p {_p(pv['gsadf'])})")},
         {"label": "Explosive episodes", "value": len(psy.episodes), "digits": 0},
+        {"label": "Reading", "text": psy.describe()},
     ]
     if fit is not None:
         out.append({"label": "LPPLS critical time", "text": f"{fit.tc_date} "
                     f"({'passes' if fit.qualified() else 'fails'} the usual filters)"})
     return out
+
+
+def _p(v: float) -> str:
+    return "< 0.005" if v <= 0.005 + 1e-9 else "> 0.5" if v >= 0.5 - 1e-9 else f"{v:.3f}"
 
 
 def _iso(dates: np.ndarray) -> list[str]:

@@ -14,19 +14,15 @@ from plotly.subplots import make_subplots
 from bubblescope.model._typing import IntArray
 from bubblescope.model.errors import DataError
 from bubblescope.report.base import Section
-from bubblescope.signals.critical import CriticalValues, monte_carlo_cv
-from bubblescope.signals.datestamp import PsyResult, psy_analysis
+from bubblescope.signals.datestamp import PsyResult
 from bubblescope.signals.lppls import LpplsConfidence, confidence, confidence_applies
+from bubblescope.signals.reading import read_psy, standard_reading
 from bubblescope.signals.registry import load_named
 from bubblescope.signals.series import PriceSeries
 
-__all__ = ["LatestSignal", "latest_signals", "report_confidence", "section"]
+__all__ = ["AI_CONF_DAYS", "LatestSignal", "figure", "latest_html", "latest_signal",
+           "latest_signals", "recent_confidence", "report_confidence", "section"]
 
-#: Trading days of history ``latest_signals`` tests (a common T lets one cached set of
-#: critical values serve every name).
-LATEST_T = 1000
-LATEST_REPS = 199
-LATEST_LENGTHS = np.arange(125, 751, 125)
 #: The report's LPPLS panel: windows 750 … 125 trading days in steps of 25 (the FCO table
 #: thinned 5×) at every 20th trading day.
 REPORT_LENGTHS = np.arange(125, 751, 25)
@@ -35,7 +31,8 @@ REPORT_STEP = 20
 
 @dataclass(frozen=True)
 class LatestSignal:
-    """The latest PSY and LPPLS reading of one named series (or why it is missing)."""
+    """The latest reading of one named series (its standard :class:`Reading`), or why it is
+    missing. ``lppls_positive`` is the FCO confidence at the last date (NaN when not run)."""
 
     name: str
     date: str | None
@@ -46,6 +43,10 @@ class LatestSignal:
     lppls_positive: float
     reps: int
     missing: str | None = None
+    since: str | None = None
+    reading: str = ""
+    p_gsadf: float | None = None
+    method: str = ""
 
     @property
     def explosive(self) -> bool:
@@ -56,11 +57,36 @@ class LatestSignal:
         if self.missing is not None:
             return f"{self.name:<6} not available: {self.missing}"
         flag = "EXPLOSIVE" if self.explosive else "not explosive"
+        if self.explosive and self.since:
+            flag += f" since {self.since}"
         lp = "" if np.isnan(self.lppls_positive) else (
             f", LPPLS confidence {self.lppls_positive:.0%}")
-        return (f"{self.name:<6} {self.date}: BSADF {self.bsadf:6.2f} vs 95% cv {self.cv95:.2f}"
-                f" ({flag}); GSADF {self.gsadf:.2f} vs {self.gsadf_cv95:.2f}{lp} "
-                f"[last {LATEST_T} days, MC {self.reps} reps]")
+        return (f"{self.name:<6} {self.date}: BSADF {self.bsadf:6.3f} vs 95% cv {self.cv95:.3f}"
+                f" ({flag}); GSADF {self.gsadf:.3f} vs {self.gsadf_cv95:.3f}{lp}")
+
+
+def latest_signal(name: str, data_dir: Path | None, *, cache_dir: Path | None = None,
+                  lppls: bool = True) -> LatestSignal:
+    """The standard reading of ``name`` at its last date (see :func:`latest_signals`)."""
+    try:
+        s = load_named(name, data_dir)
+    except DataError as exc:
+        issue = exc.issues[0]
+        why = (f"{issue.file} not found ({issue.value}); Yahoo prices are not bundled: "
+               "pass --data-dir or set $BUBBLESCOPE_DATA_DIR")
+        return LatestSignal(name, None, np.nan, np.nan, np.nan, np.nan, np.nan, 0, why)
+    reading = standard_reading(name)
+    res = read_psy(s, reading, cache_dir=cache_dir)
+    pos = np.nan
+    if lppls and confidence_applies(s):
+        pos = float(confidence(s, rng=np.random.default_rng(reading.seed)).positive[-1])
+    pv = res.p_values()
+    i = res.cv.index(res.level)
+    return LatestSignal(name, str(s.end), float(res.stats.bsadf[-1]),
+                        float(res.cv_sequence[-1]), res.stats.gsadf, float(res.cv.gsadf[i]),
+                        pos, res.cv.reps, None,
+                        None if res.since is None else str(res.since), res.describe(),
+                        None if pv is None else pv["gsadf"], res.cv.method)
 
 
 def latest_signals(
@@ -68,40 +94,17 @@ def latest_signals(
     data_dir: Path | None,
     *,
     cache_dir: Path | None = None,
-    seed: int = 0,
     lppls: bool = True,
 ) -> list[LatestSignal]:
-    """Latest PSY (log prices, last 1,000 days) and LPPLS confidence for each name.
+    """The latest PSY and LPPLS reading of each name: its one standard reading.
 
-    Critical values come from a small Monte Carlo (199 replications, shared by every name,
-    cached in ``cache_dir``); the LPPLS confidence uses windows 750…125 in steps of 125.
-    Names whose data are absent give a :class:`LatestSignal` saying so.
+    The same :func:`~bubblescope.signals.reading.standard_reading` that `signals --series
+    NAME` uses (whole registered sample, PSY's window, table critical values), and with
+    ``lppls`` the FCO confidence at the last date (windows 750…125 in steps of 5, seed 0),
+    so every face prints the same numbers. Names whose data are absent give a
+    :class:`LatestSignal` saying so.
     """
-    rng = np.random.default_rng(seed)
-    cvs: dict[int, CriticalValues] = {}
-    out = []
-    for name in names:
-        try:
-            s = load_named(name, data_dir)
-        except DataError as exc:
-            issue = exc.issues[0]
-            why = (f"{issue.file} not found ({issue.value}); Yahoo prices are not bundled: "
-                   "pass --data-dir or set $BUBBLESCOPE_DATA_DIR")
-            out.append(LatestSignal(name, None, np.nan, np.nan, np.nan, np.nan, np.nan,
-                                    LATEST_REPS, why))
-            continue
-        s = _tail(s, LATEST_T)
-        if len(s) not in cvs:  # shorter histories need their own (cached) critical values
-            cvs[len(s)] = monte_carlo_cv(len(s), reps=LATEST_REPS, rng=rng, cache_dir=cache_dir)
-        cv = cvs[len(s)]
-        res = psy_analysis(s, cv, transform="log")
-        pos = np.nan
-        if lppls:
-            pos = float(confidence(s, rng=rng, lengths=LATEST_LENGTHS).positive[-1])
-        out.append(LatestSignal(name, str(s.end), float(res.stats.bsadf[-1]),
-                                float(res.cv_sequence[-1]), res.stats.gsadf,
-                                float(cv.gsadf[1]), pos, cv.reps))
-    return out
+    return [latest_signal(n, data_dir, cache_dir=cache_dir, lppls=lppls) for n in names]
 
 
 def report_confidence(series: PriceSeries, *, seed: int = 0, step: int = REPORT_STEP,
@@ -125,6 +128,17 @@ def section(psy: PsyResult, series: PriceSeries, conf: LpplsConfidence | None = 
     LPPLS confidence panel (positive and negative indicator over the end dates of ``conf``,
     with the t_c quantiles of the latest date in the text); without ``conf`` the section says
     the panel was not computed."""
+    body = (f"<p>{html.escape(str(psy)).replace(chr(10), '<br>')}<br>"
+            f"reading: {html.escape(psy.describe())}</p>"
+            + f"<p>{html.escape(_confidence_text(series, conf))}</p>"
+            + figure(psy, series, conf).to_html(full_html=False, include_plotlyjs=False))
+    return Section("when", "When: market bubble signals", body)
+
+
+def figure(psy: PsyResult, series: PriceSeries, conf: LpplsConfidence | None = None,
+           height: int = 300) -> go.Figure:
+    """Price with episodes shaded, BSADF against its critical-value sequence and, with
+    ``conf``, the LPPLS confidence (one row each)."""
     rows = 3 if conf is not None else 2
     fig = make_subplots(rows=rows, cols=1, shared_xaxes=False, vertical_spacing=0.08,
                         subplot_titles=_titles(psy, conf))
@@ -139,11 +153,63 @@ def section(psy: PsyResult, series: PriceSeries, conf: LpplsConfidence | None = 
                              line={"dash": "dash"}), row=2, col=1)
     if conf is not None:
         _confidence_panel(fig, conf)
-    fig.update_layout(height=300 * rows, margin={"t": 40, "b": 30})
-    body = (f"<p>{html.escape(str(psy)).replace(chr(10), '<br>')}</p>"
-            + f"<p>{html.escape(_confidence_text(series, conf))}</p>"
-            + fig.to_html(full_html=False, include_plotlyjs=False))
-    return Section("when", "When: market bubble signals", body)
+    fig.update_layout(height=height * rows, margin={"t": 40, "b": 30})
+    return fig
+
+
+def latest_html(latest: Sequence[LatestSignal], data_dir: Path | None,
+                cache_dir: Path | None = None, *, plots: bool = True) -> str:
+    """The AI names' table (each row its standard reading) and, with ``plots``, one figure
+    per available name: price with episodes shaded, BSADF vs its 95% critical values and
+    the LPPLS confidence over the last :data:`AI_CONF_DAYS` trading days."""
+    head = ("<h3>Latest signals, AI names</h3><table><tr><th>series</th><th>date</th>"
+            "<th>BSADF</th><th>95% cv</th><th>explosive</th><th>GSADF</th><th>95% cv</th>"
+            "<th>GSADF p</th><th>LPPLS +</th></tr>")
+    rows = []
+    for x in latest:
+        if x.missing is not None:
+            rows.append(f"<tr><td>{html.escape(x.name)}</td>"
+                        f"<td colspan='8'>{html.escape(x.missing)}</td></tr>")
+            continue
+        flag = ("yes" + (f", since {x.since}" if x.since else "")) if x.explosive else "no"
+        p = "" if x.p_gsadf is None else ("< 0.005" if x.p_gsadf <= 0.005 + 1e-9 else
+                                          f"{x.p_gsadf:.3f}")
+        lp = "" if np.isnan(x.lppls_positive) else f"{x.lppls_positive:.0%}"
+        rows.append(f"<tr><td>{html.escape(x.name)}</td><td>{x.date}</td><td>{x.bsadf:.3f}</td>"
+                    f"<td>{x.cv95:.3f}</td><td>{flag}</td><td>{x.gsadf:.3f}</td>"
+                    f"<td>{x.gsadf_cv95:.3f}</td><td>{p}</td><td>{lp}</td></tr>")
+    readings = sorted({x.reading for x in latest if x.missing is None})
+    out = head + "".join(rows) + "</table>" + "".join(
+        f"<p class='muted'>reading: {html.escape(r)}</p>" for r in readings)
+    if not plots:
+        return out
+    for x in latest:
+        if x.missing is not None:
+            continue
+        s = load_named(x.name, data_dir)
+        psy = read_psy(s, standard_reading(x.name), cache_dir=cache_dir)
+        conf = recent_confidence(s)
+        out += (f"<h4>{html.escape(x.name)}</h4>"
+                + figure(psy, s, conf, height=220).to_html(full_html=False,
+                                                           include_plotlyjs=False))
+    return out
+
+
+#: Trading days of LPPLS confidence history drawn for each AI name.
+AI_CONF_DAYS = 500
+
+
+def recent_confidence(series: PriceSeries, days: int = AI_CONF_DAYS,
+                      seed: int = 0) -> LpplsConfidence | None:
+    """LPPLS confidence over the last ``days`` observations (every 20th and the last), with
+    the report's windows; ``None`` when the series does not suit LPPLS."""
+    longest = int(REPORT_LENGTHS.max())
+    if not confidence_applies(series, longest):
+        return None
+    first = max(longest - 1, len(series) - days)
+    ends = np.unique(np.append(np.arange(first, len(series), REPORT_STEP), len(series) - 1))
+    return confidence(series, rng=np.random.default_rng(seed), ends=ends,
+                      lengths=REPORT_LENGTHS)
 
 
 def _confidence_panel(fig: go.Figure, conf: LpplsConfidence) -> None:
@@ -173,11 +239,3 @@ def _titles(psy: PsyResult, conf: LpplsConfidence | None) -> tuple[str, ...]:
     if conf is None:
         return base
     return (*base, "LPPLS confidence indicator (FCO filters): + bubble, − crash")
-
-
-def _tail(s: PriceSeries, n: int) -> PriceSeries:
-    if len(s) <= n:
-        return s
-    return s.between(str(s.dates[-n]), None)
-
-

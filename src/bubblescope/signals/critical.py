@@ -28,9 +28,12 @@ __all__ = ["LEVELS", "CriticalValues", "Progress", "monte_carlo_cv", "wild_boots
 
 LEVELS: tuple[float, ...] = (0.90, 0.95, 0.99)
 Progress = Callable[[int, int], None]
-Method = Literal["monte-carlo", "wild-bootstrap"]
+Method = Literal["table", "monte-carlo", "wild-bootstrap"]
 _CHUNK = 100
 _CACHE_VERSION = 1
+#: Simulated critical values shipped with the package for registry series whose lag rule the
+#: table does not cover (files named as in the cache; made by scripts/make_psy_tables.py).
+BUNDLED_CV_DIR = Path(__file__).resolve().parents[1] / "data" / "cv"
 
 
 @dataclass(frozen=True, eq=False)
@@ -90,7 +93,8 @@ def monte_carlo_cv(
     rng : numpy.random.Generator
         Source of the innovations (unused on a cache hit).
     cache_dir : Path, optional
-        Directory for the on-disk cache, supplied by the face; ``None`` disables it.
+        Directory for the on-disk cache, supplied by the face; ``None`` disables it. Files
+        shipped in :data:`BUNDLED_CV_DIR` are read first.
     progress : callable(done, total), optional
         Called after each chunk of replications.
 
@@ -104,7 +108,10 @@ def monte_carlo_cv(
     w = cfg.validate(T)
     if reps < 10:
         raise ScenarioError(f"reps must be >= 10, got {reps}")
-    path = None if cache_dir is None else cache_dir / _cache_name(T, w, cfg, reps)
+    name = _cache_name(T, w, cfg, reps)
+    if (BUNDLED_CV_DIR / name).is_file():
+        return _load(BUNDLED_CV_DIR / name, cfg)
+    path = None if cache_dir is None else cache_dir / name
     if path is not None and path.is_file():
         return _load(path, cfg)
 

@@ -18,6 +18,7 @@ from bubblescope.model._typing import BoolArray, FloatArray
 from bubblescope.model.errors import DataError, ScenarioError
 from bubblescope.model.tables import Tabular
 from bubblescope.signals.critical import CriticalValues
+from bubblescope.signals.cvtable import load_table, p_value, table_applies
 from bubblescope.signals.psy import PsyConfig, PsyStatistics, psy_statistics
 from bubblescope.signals.series import DateArray, PriceSeries, require_length, require_positive
 
@@ -63,7 +64,8 @@ def default_min_duration(T: int) -> int:
 
 
 def date_stamp(
-    dates: DateArray, values: FloatArray, stat: FloatArray, cv: FloatArray, min_duration: int
+    dates: DateArray, values: FloatArray, stat: FloatArray, cv: FloatArray, min_duration: int,
+    merge_gap: int = 0,
 ) -> tuple[Episode, ...]:
     """Find runs where ``stat > cv`` lasting at least ``min_duration`` observations.
 
@@ -75,6 +77,10 @@ def date_stamp(
         BSADF sequence and its critical values (a constant ``cv`` broadcasts).
     min_duration : int
         Shortest run kept.
+    merge_gap : int
+        Episodes (runs that passed the duration rule) separated by at most this many
+        observations are reported as one (0: none joined). PSY's text reports the dot-com
+        episode as one span across a short break; see docs/signals.md.
 
     Examples
     --------
@@ -84,14 +90,20 @@ def date_stamp(
     ...     print(ep)
     2020-01-02 .. 2020-01-05 (peak 2020-01-04, 3 obs)
     2020-01-09 .. ongoing (peak 2020-01-10, 2 obs)
+    >>> [str(e) for e in date_stamp(d, np.arange(10.0), st, np.ones(10), 2, merge_gap=4)]
+    ['2020-01-02 .. ongoing (peak 2020-01-10, 9 obs)']
     """
     above: BoolArray = np.asarray(stat > cv, dtype=bool)
     edges = np.diff(np.concatenate(([0], above.astype(np.int8), [0])))
     starts, stops = np.flatnonzero(edges == 1), np.flatnonzero(edges == -1)
+    long = (stops - starts) >= min_duration
+    starts, stops = starts[long], stops[long]
+    if merge_gap > 0 and starts.shape[0] > 1:
+        keep = (starts[1:] - stops[:-1]) > merge_gap
+        starts = np.concatenate((starts[:1], starts[1:][keep]))
+        stops = np.concatenate((stops[:-1][keep], stops[-1:]))
     out = []
     for a, b in zip(starts, stops, strict=True):
-        if b - a < min_duration:
-            continue
         peak = a + int(np.argmax(values[a:b]))
         end = dates[b] if b < dates.shape[0] else None
         out.append(Episode(dates[a], dates[peak], end, int(b - a)))
@@ -110,6 +122,8 @@ class PsyResult(Tabular):
     level: float
     min_duration: int
     episodes: tuple[Episode, ...]
+    sample: tuple[np.datetime64, np.datetime64]
+    merge_gap: int = 0
 
     @property
     def cv_sequence(self) -> FloatArray:
@@ -132,6 +146,41 @@ class PsyResult(Tabular):
         seq = pd.DataFrame({"date": dates, "bsadf_stat": self.stats.bsadf,
                             f"cv{self.level:.0%}_stat": self.cv_sequence})
         return {"episodes": episodes, "bsadf": seq}
+
+    @property
+    def since(self) -> np.datetime64 | None:
+        """Start of the ongoing episode (``None`` when none is ongoing)."""
+        last = self.episodes[-1] if self.episodes else None
+        return last.start if last is not None and last.ongoing else None
+
+    def p_values(self) -> dict[str, float] | None:
+        """Right-tail p-values of SADF, GSADF and the latest BSADF from the shipped table.
+
+        ``None`` when the table does not describe the null of this configuration (a lag
+        rule other than lag 0, or a trend). Values are clipped to [0.005, 0.5].
+        """
+        c, w, T = self.stats.config, self.stats.window, self.stats.T
+        if not table_applies(c) or w < int(load_table().windows[0]):
+            return None
+        return {"sadf": p_value("sadf", self.stats.sadf, T, w),
+                "gsadf": p_value("gsadf", self.stats.gsadf, T, w),
+                "bsadf": p_value("bsadf", float(self.stats.bsadf[-1]), T, w)}
+
+    def describe(self) -> str:
+        """The configuration in one line: sample, transform, lag, window, duration, cv."""
+        c = self.stats.config
+        lag = f"lag {c.lag}" if c.ic == "fixed" else f"lag by {c.ic.upper()} (max {c.lag})"
+        cv = self.cv
+        how = {"table": f"shipped table (nearest simulated window: {cv.reps} replications)",
+               "monte-carlo": f"Monte Carlo ({cv.reps} replications)",
+               "wild-bootstrap": f"wild bootstrap ({cv.reps} resamples)"}[cv.method]
+        return (f"sample {self.sample[0]} .. {self.sample[1]} (T={self.stats.T}); "
+                f"{'log prices' if self.transform == 'log' else 'levels'}; {lag}; "
+                f"{'constant + trend' if c.trend else 'constant'}; window {self.stats.window};"
+                f" min duration {self.min_duration} obs"
+                + (f", gaps of <= {self.merge_gap} obs joined" if self.merge_gap else "")
+                + f"; {self.level:.0%} critical values "
+                f"from the {how}")
 
     def __str__(self) -> str:
         i = self.cv.index(self.level)
@@ -196,6 +245,7 @@ def psy_analysis(
     transform: str = "log",
     level: float = 0.95,
     min_duration: int | None = None,
+    merge_gap: int = 0,
 ) -> PsyResult:
     """Run BADF/BSADF on ``series`` and date-stamp episodes against ``cv``.
 
@@ -212,5 +262,6 @@ def psy_analysis(
     md = default_min_duration(T) if min_duration is None else min_duration
     tail = slice(stats.window - 1, None)
     seq = cv.bsadf[cv.index(level)]
-    eps = date_stamp(series.dates[tail], series.values[tail], stats.bsadf, seq, md)
-    return PsyResult(series.name, transform, series.dates[tail], stats, cv, level, md, eps)
+    eps = date_stamp(series.dates[tail], series.values[tail], stats.bsadf, seq, md, merge_gap)
+    return PsyResult(series.name, transform, series.dates[tail], stats, cv, level, md, eps,
+                     (series.dates[0], series.dates[-1]), merge_gap)

@@ -41,6 +41,7 @@
     }
     await Promise.all([card("size-card", "/api/size", "/web", sizeTable),
                        card("signals-card", "/api/signals/latest", "/signals"),
+                       card("when-card", "/api/when", "/api/when"),
                        card("stress-card", "/api/stress/headline", "/stress")]);
   }
   document.addEventListener("DOMContentLoaded", load);

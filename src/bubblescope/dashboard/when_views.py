@@ -1,0 +1,42 @@
+"""The clocks (:mod:`bubblescope.when`) as JSON for the dashboard's overview card."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from bubblescope.model.web import Web
+from bubblescope.when import LAST_YEAR, when
+
+__all__ = ["when_json"]
+
+
+def when_json(web: Web, data_dir: Path | None) -> dict[str, Any]:
+    """``when(web)`` as the card's headline and headlines plus the whole result.
+
+    The market row is the AI names' PSY reading without LPPLS (as on the signals card), so
+    it matches ``/api/signals/latest`` number for number.
+    """
+    result = when(web, data_dir, lppls=False)
+    byq = result.wall_by_quarter()
+    heads: list[dict[str, Any]] = []
+    if not byq.empty:
+        q = str(byq["total"].idxmax())
+        heads.append({"label": f"Biggest quarter of the maturity wall ({q})",
+                      "value": float(byq["total"].max()), "unit": "USD bn", "digits": 0})
+    for r in result.runways:
+        base = r.engine.get("baseline", (None, ""))[0]
+        heads.append({"label": f"{r.firm}: cash runs out",
+                      "text": r.static or f"beyond {LAST_YEAR}",
+                      "note": f"static count; baseline stress run: {base or 'not within the run'}"})
+    heads.append({"label": "AI debt passes 2008's $1.9T",
+                  "text": result.crossing.quarter or "not computed",
+                  "note": "from the web's ai_sector debt figures; the engine has no debt "
+                          "growth yet"})
+    live = [x for x in result.market if x.missing is None]
+    hot = [x.name.upper() for x in live if x.explosive]
+    heads.append({"label": "Market signals (last row)",
+                  "text": f"{len(hot)} of {len(live)} AI names explosive" if live
+                  else "no AI price data here",
+                  "note": ", ".join(hot) or None})
+    return {"headline": result.headline(), "headlines": heads, **result.to_dict()}

@@ -1,0 +1,105 @@
+"""The clocks: maturity wall, runways, the $1.9T crossing, the seeds' claims and the faces."""
+
+from __future__ import annotations
+
+import json
+import math
+import os
+from pathlib import Path
+
+import pytest
+from fastapi.testclient import TestClient
+
+import bubblescope
+from bubblescope.cli import app_main
+from bubblescope.dashboard import Settings, create_app
+from bubblescope.model import Web
+from bubblescope.stress.compile import compile_web
+from bubblescope.when import THRESHOLD_2008, debt_crossing, maturity_wall, quarter_label, when
+
+SEEDS = Path(os.environ.get("BUBBLESCOPE_TEST_SHARED_DATA")
+             or Path(__file__).resolve().parents[2].parent / "shared" / "data").parent / "seeds"
+
+
+def test_wall_follows_the_engine_schedule(small_web: Web) -> None:
+    """c2: OpenAI pays Oracle 60/yr from 2027-01-01 (quarter 4) until its maturity quarter
+    (2031Q4, not paid, as in the engine); c4: Oracle's 18 loan at 5.5% matures 2030-09-01."""
+    cw = compile_web(small_web)
+    wall = maturity_wall(cw)
+    assert list(wall.columns) == ["quarter", "firm", "sector", "principal", "interest",
+                                  "lease", "commitment", "total"]
+    openai = wall[wall["firm"] == "openai"].set_index("quarter")
+    assert "2026Q4" not in openai.index
+    assert openai.loc["2027Q1", "commitment"] == pytest.approx(15.0)
+    assert openai.loc["2031Q3", "commitment"] == pytest.approx(15.0)
+    assert openai["commitment"].sum() == pytest.approx(15.0 * 19)
+    oracle = wall[wall["firm"] == "oracle"].set_index("quarter")
+    mat = quarter_label(cw.as_of, int(cw.maturity_q[cw.contract_ids.index("c4")]))
+    assert mat == "2030Q3"
+    assert oracle.loc[mat, "principal"] == pytest.approx(18.0)
+    assert oracle.loc["2026Q1", "interest"] == pytest.approx(18 * 0.055 / 4)
+    assert (wall["total"] - wall[["principal", "interest", "lease", "commitment"]].sum(axis=1)
+            ).abs().max() < 1e-12
+    assert set(wall["sector"]) <= {"chipmaker", "ai_lab", "hyperscaler", "neocloud",
+                                   "data_center_developer", "spv"}  # no holders' own debt
+    assert wall["quarter"].min() == "2026Q1"
+    assert wall["quarter"].max() <= "2032Q4"
+
+
+def test_debt_crossing_from_the_web_figures() -> None:
+    web = bubblescope.load_default()
+    cross = debt_crossing(web)
+    assert cross.engine_has_debt_growth is False
+    assert "no debt growth" in cross.note
+    (y0, v0), (y1, v1) = cross.points[0], cross.points[-1]
+    g = (v1 / v0) ** (1 / (y1 - y0)) - 1
+    assert cross.growth == pytest.approx(g)
+    years = math.log(THRESHOLD_2008 / v0) / math.log(1 + g)
+    want = quarter_label(bubblescope.load_default().as_of, math.ceil(years * 4) - 1)
+    assert cross.quarter == want
+
+
+def test_when_on_the_default_web() -> None:
+    res = when(bubblescope.load_default(), market=False, presets=("baseline", "atlantic-crash"))
+    firms = {r.firm for r in res.runways}
+    assert {"openai", "coreweave", "anthropic"} <= firms
+    openai = next(r for r in res.runways if r.firm == "openai")
+    assert set(openai.engine) == {"baseline", "atlantic-crash"}
+    # the static count: cash minus quarterly burn and what falls due, first quarter below 0
+    wall = res.wall[res.wall["firm"] == "openai"].set_index("quarter")["total"]
+    left, first = openai.cash + openai.committed, None
+    for t in range(28):
+        q = quarter_label(bubblescope.load_default().as_of, t)
+        left -= openai.burn_q + float(wall.get(q, 0.0))
+        if left < 0:
+            first = q
+            break
+    assert openai.static == first
+    topics = [c.topic for c in res.claims]
+    assert topics[0] == "CoreWeave debt"
+    assert any("1.9T" in t for t in topics)
+    payload = res.to_dict()
+    json.dumps(payload)
+    assert payload["ai_debt_crossing"]["engine_has_debt_growth"] is False
+    assert res.headline().startswith("When: maturity wall 2026-2032")
+
+
+@pytest.mark.skipif(not SEEDS.is_dir(), reason="shared seeds not beside the repository")
+def test_seed_passages_are_quoted_verbatim() -> None:
+    res = when(bubblescope.load_default(), market=False, presets=("baseline",))
+    for c in res.claims:
+        text = (SEEDS / Path(c.seed).name).read_text(encoding="utf-8")
+        assert c.passage in text, c.topic
+
+
+def test_when_faces(capsys: pytest.CaptureFixture[str], small_web: Web) -> None:
+    assert app_main(["when", "--no-market", "--presets", "baseline", "--json"]) == 0
+    out = json.loads(capsys.readouterr().out)
+    assert out["maturity_wall"]["by_quarter"][0]["quarter"] == "2026Q1"
+    assert out["market_signals"] == []
+    assert app_main(["when", "--presets", "nope"]) == 2
+    with TestClient(create_app(Settings(), small_web), base_url="http://127.0.0.1:8000") as c:
+        r = c.get("/api/when").json()
+    assert r["headline"].startswith("When:")
+    assert any(h["label"].startswith("openai") for h in r["headlines"])
+    assert r["headlines"][-1]["label"] == "Market signals (last row)"
