@@ -114,7 +114,7 @@ def _signals_part(web: Web, options: RunOptions) -> Part:
     head = (f"When: {len(hot)} of {len(live)} AI price series explosive at their last date"
             f" ({', '.join(hot) or 'none'}; PSY BSADF vs 95% cv, each series' standard "
             "reading: whole sample, PSY window, table critical values)")
-    payload = {"headline": head, "latest": [x.__dict__ for x in latest],
+    payload = {"headline": head, "latest": [x.to_dict() for x in latest],
                "series": series.name, "reading": psy.describe(),
                "episodes": [str(e) for e in psy.episodes]}
     return Part("signals", Group(head, *(f"  {x}" for x in latest)), payload, section)

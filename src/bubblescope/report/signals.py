@@ -53,6 +53,11 @@ class LatestSignal:
         """True when the latest BSADF exceeds its 95% critical value."""
         return self.bsadf > self.cv95
 
+    def to_dict(self) -> dict[str, object]:
+        """JSON-ready fields (NaN, for a missing name or no LPPLS, as ``None``)."""
+        return {k: (None if isinstance(v, float) and not np.isfinite(v) else v)
+                for k, v in self.__dict__.items()}
+
     def __str__(self) -> str:
         if self.missing is not None:
             return f"{self.name:<6} not available: {self.missing}"

@@ -106,7 +106,7 @@ class WhenResult:
             "runways": [r.to_dict() for r in self.runways],
             "ai_debt_crossing": self.crossing.to_dict(),
             "seed_claims": [c.to_dict() for c in self.claims],
-            "market_signals": [x.__dict__ for x in self.market],
+            "market_signals": [x.to_dict() for x in self.market],
         }
 
     def __str__(self) -> str:
