@@ -103,3 +103,18 @@ def test_when_faces(capsys: pytest.CaptureFixture[str], small_web: Web) -> None:
     assert r["headline"].startswith("When:")
     assert any(h["label"].startswith("openai") for h in r["headlines"])
     assert r["headlines"][-1]["label"] == "Market signals (last row)"
+
+
+def test_wall_reads_instrument_schedules() -> None:
+    """Instrument-backed deals are laid out per tranche (issue 14's schedules): Oracle's
+    2028-08-03 notes (1.5 + 0.5) fall in 2028Q3, Vantage's two 2029-10-15 loans (23.3 +
+    14.8) in 2029Q4, xAI's 2030-07-01 secured debt (5.0) in 2030Q3."""
+    web = bubblescope.load_default()
+    assert web.instruments, "the bundled web carries debt instruments"
+    wall = maturity_wall(compile_web(web), web=web).set_index(["firm", "quarter"])
+    assert wall.loc[("oracle", "2028Q3"), "principal"] >= 2.0 - 1e-9
+    assert wall.loc[("vantage", "2029Q4"), "principal"] >= 38.1 - 1e-9
+    assert wall.loc[("xai", "2030Q3"), "principal"] >= 5.0 - 1e-9
+    inst = {x.id: x for x in web.instruments}
+    x = inst["xai_secured_debt_2025_07"]
+    assert wall.loc[("xai", "2026Q1"), "interest"] >= x.balance * (x.coupon or 0) / 4 - 1e-9

@@ -27,6 +27,9 @@ def section(result: WhenResult) -> Section:
              fig.to_html(full_html=False, include_plotlyjs=False),
              "<h3>Due by year and sector (USD bn)</h3>",
              result.wall_by_sector().round(1).to_html(classes="table"),
+             "<h3>Against cash and revenue: due ÷ revenue by year and sector</h3>"
+             "<p class='muted'>Revenue held flat at each firm's latest annual figure; the last "
+             "row is the sector's cash at the as-of date (USD bn).</p>", _cover(result),
              "<h3>Cash runway of AI labs and neoclouds</h3>", _runways(result),
              "<h3>AI debt against 2008's $1.9T</h3>",
              f"<p>{html.escape(result.crossing.note)}</p>",
@@ -35,6 +38,19 @@ def section(result: WhenResult) -> Section:
              "<ul>" + "".join(f"<li>{html.escape(str(x))}</li>" for x in result.market)
              + "</ul>" if result.market else "<p>Market signals not requested.</p>"]
     return Section("clocks", "When: the clocks", "".join(parts))
+
+
+def _cover(result: WhenResult) -> str:
+    c = result.cover
+    if c.empty:
+        return "<p>Nothing falls due.</p>"
+    c = c.assign(year=c["quarter"].str[:4])
+    g = c.groupby(["year", "sector"])[["due", "revenue_q"]].sum()
+    ratio = (g["due"] / g["revenue_q"].where(g["revenue_q"] > 0)).unstack("sector")
+    cash = c.groupby("sector")["cash"].first()
+    table = ratio.map(lambda v: "n/a" if v != v else f"{v:.2f}")
+    table.loc["cash"] = [f"{cash.get(k, float('nan')):.1f}" for k in table.columns]
+    return str(table.to_html(classes="table", escape=True))
 
 
 def _runways(result: WhenResult) -> str:

@@ -154,7 +154,7 @@ def when(web: Web, data_dir: Path | None = None, *, cache_dir: Path | None = Non
     ``signals`` when the caller already has them.
     """
     cw = compile_web(web)
-    wall = maturity_wall(cw)
+    wall = maturity_wall(cw, web=web)
     runs = runways(web, cw, wall, presets)
     crossing = debt_crossing(web)
     if signals is not None:
@@ -162,7 +162,7 @@ def when(web: Web, data_dir: Path | None = None, *, cache_dir: Path | None = Non
     else:
         sigs = tuple(latest_signals(AI_NAMES, data_dir, cache_dir=cache_dir, lppls=lppls)
                      if market else ())
-    claims = seed_claims(cw, wall, runs, crossing, market_line(sigs))
+    claims = seed_claims(cw, wall, runs, crossing, market_line(sigs), web)
     return WhenResult(web.name, web.as_of.isoformat(), wall, cover_by_sector(cw, wall), runs,
                       crossing, claims, sigs)
 

@@ -30,6 +30,7 @@ from typing import Any, Final
 import numpy as np
 import pandas as pd
 
+from bubblescope.model.debt import debt_schedule
 from bubblescope.model.errors import ScenarioError
 from bubblescope.model.web import Web
 from bubblescope.stress.compile import AI_KINDS, DEBT_KINDS, CompiledWeb
@@ -84,7 +85,7 @@ def _horizon(as_of: dt.date, last_year: int) -> int:
 
 
 def maturity_wall(cw: CompiledWeb, first_year: int = FIRST_YEAR,
-                  last_year: int = LAST_YEAR) -> pd.DataFrame:
+                  last_year: int = LAST_YEAR, web: Web | None = None) -> pd.DataFrame:
     """Payments falling due per quarter and obligor (USD bn), columns :data:`WALL_COLUMNS`.
 
     As in the stress engine, a contract runs in quarters ``start_q <= t < maturity_q``:
@@ -94,13 +95,23 @@ def maturity_wall(cw: CompiledWeb, first_year: int = FIRST_YEAR,
     guarantees and the engine's synthetic operating costs are not payments due. Obligors
     are the AI firms (the engine's ``AI_KINDS``) and their SPVs; holders' own borrowing and
     aggregates are left out. Rows with nothing due are dropped.
+
+    With ``web`` and its debt instruments, the debt of every instrument-backed deal comes
+    from the instrument-level schedule instead
+    (:func:`~bubblescope.model.debt.debt_schedule`: each tranche at its own maturity, linear
+    amortisation where stated, instruments issued after ``as_of`` from their issue date),
+    not from the engine's one balance-weighted maturity per contract.
     """
     n_q = _horizon(cw.as_of, last_year)
     due = np.zeros((4, n_q, cw.n))  # principal, interest, lease, commitment
+    by_instrument = _instrument_deals(web)
+    deal_of = {c.id: c.deal for c in web.contracts} if web is not None else {}
     for c in range(cw.m):
         kind, i = cw.contract_kinds[c], int(cw.obligor[c])
         if cw.kinds[i] not in WALL_SECTORS:
             continue
+        if kind in DEBT_KINDS and deal_of.get(cw.contract_ids[c], "") in by_instrument:
+            continue  # laid out per instrument below
         lo, mat = max(int(cw.start_q[c]), 0), int(cw.maturity_q[c])
         if mat < 0:
             continue
@@ -112,6 +123,19 @@ def maturity_wall(cw: CompiledWeb, first_year: int = FIRST_YEAR,
         elif kind in _PAYMENT_KINDS:
             row = 2 if _PAYMENT_KINDS[kind] == "lease" else 3
             due[row, lo:hi, i] += cw.annual_payment[c] / 4.0
+    if web is not None and by_instrument:
+        insts = [x for x in web.instruments if x.deal in by_instrument]
+        sched = debt_schedule(insts, web.holdings, web.as_of, quarters=n_q, by=("issuer",))
+        # the schedule's quarter q ends at the q-th quarter end after as_of (its own rule)
+        first = pd.Timestamp(web.as_of) + pd.offsets.QuarterEnd(1)
+        pos = {d.date(): q for q, d in enumerate(pd.date_range(first, periods=n_q, freq="QE"))}
+        index = {e: i for i, e in enumerate(cw.ids)}
+        for rec in sched.to_dict(orient="records"):
+            i = index.get(str(rec["issuer"]), -1)
+            t = pos.get(pd.Timestamp(rec["quarter_end"]).date(), -1)
+            if i >= 0 and t >= 0 and cw.kinds[i] in WALL_SECTORS:
+                due[0, t, i] += float(rec["principal"])
+                due[1, t, i] += float(rec["interest"])
     rows = []
     for t in range(n_q):
         label = quarter_label(cw.as_of, t)
@@ -121,6 +145,13 @@ def maturity_wall(cw: CompiledWeb, first_year: int = FIRST_YEAR,
             p, r, lease, com = (float(v) for v in due[:, t, k])
             rows.append((label, cw.ids[k], cw.kinds[k], p, r, lease, com, p + r + lease + com))
     return pd.DataFrame(rows, columns=list(WALL_COLUMNS))
+
+
+def _instrument_deals(web: Web | None) -> frozenset[str]:
+    """Deals laid out per instrument: those of the web's debt instruments."""
+    if web is None:
+        return frozenset()
+    return frozenset(x.deal for x in web.instruments if x.deal)
 
 
 def cover_by_sector(cw: CompiledWeb, wall: pd.DataFrame) -> pd.DataFrame:
@@ -299,24 +330,37 @@ _PASSAGES: Final = {
 }
 
 
+def _debt_outstanding(cw: CompiledWeb, web: Web | None, firm: str) -> float:
+    """Debt ``firm`` owes at ``as_of``: its instruments' balances plus its other debt
+    contracts as compiled (outside debt included)."""
+    deals = _instrument_deals(web)
+    deal_of = {c.id: c.deal for c in web.contracts} if web is not None else {}
+    i = cw.ids.index(firm)
+    total = sum(float(cw.amount[c]) for c in range(cw.m)
+                if cw.obligor[c] == i and cw.contract_kinds[c] in DEBT_KINDS
+                and cw.maturity_q[c] >= 0 and deal_of.get(cw.contract_ids[c], "") not in deals)
+    if web is not None:
+        total += sum(x.balance for x in web.instruments
+                     if x.issuer == firm and x.deal in deals and x.date <= web.as_of)
+    return total
+
+
 def seed_claims(cw: CompiledWeb, wall: pd.DataFrame, runs: Sequence[Runway],
-                crossing: DebtCrossing, market: str) -> tuple[Claim, ...]:
+                crossing: DebtCrossing, market: str, web: Web | None = None) -> tuple[Claim, ...]:
     """The seeds' timing claims beside the computed dates (``market``: the signals line)."""
     out = []
-    if "coreweave" in cw.ids:
-        i = cw.ids.index("coreweave")
-        debt = float(sum(cw.amount[c] for c in range(cw.m)
-                         if cw.obligor[c] == i and cw.contract_kinds[c] in DEBT_KINDS
-                         and cw.maturity_q[c] >= 0))
-        year = sum(cw.amount[c] for c in range(cw.m)
-                   if cw.obligor[c] == i and cw.contract_kinds[c] in DEBT_KINDS
-                   and 0 <= cw.maturity_q[c] < 4)
+    firms = [f for f in ("coreweave", "coreweave_spv") if f in cw.ids]
+    if firms:
+        debt = sum(_debt_outstanding(cw, web, f) for f in firms)
+        first_year = {quarter_label(cw.as_of, t) for t in range(4)}
+        mine = wall[wall["firm"].isin(firms) & wall["quarter"].isin(first_year)]
+        year = float(mine["principal"].sum())
         share = year / debt if debt else float("nan")
         out.append(Claim("CoreWeave debt", "$14bn of debt, more than half due within a year",
                          *_PASSAGES["coreweave"],
-                         f"web: {debt:.1f} USD bn of CoreWeave debt (contracts and outside debt "
-                         f"as compiled), {year:.1f} ({share:.0%}) maturing in the four quarters "
-                         f"after {cw.as_of}"))
+                         f"web: {debt:.1f} USD bn of debt owed by {' and '.join(firms)} "
+                         f"(instruments, contracts and outside debt), {year:.1f} ({share:.0%}) "
+                         f"of principal due in the four quarters after {cw.as_of}"))
     if "openai" in cw.ids:
         i = cw.ids.index("openai")
         y2027 = wall[(wall["firm"] == "openai") & wall["quarter"].str.startswith("2027")]
