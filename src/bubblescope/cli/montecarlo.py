@@ -14,6 +14,7 @@ import dataclasses
 import datetime as dt
 import secrets
 import signal
+import sys
 import threading
 from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
@@ -43,6 +44,7 @@ from bubblescope.cli.common import (
     export_tables,
     print_json,
 )
+from bubblescope.cli.progress import progress as plain_progress
 from bubblescope.model._typing import FloatArray
 from bubblescope.model.errors import ScenarioError
 from bubblescope.stress.compile import compile_web
@@ -484,6 +486,10 @@ def _interrupted(saver: _Saver | None, run_id: str, total: int) -> None:
 
 @contextmanager
 def _bar(quiet: bool) -> Iterator[Any]:
+    if not sys.stdout.isatty():  # a pipe, a log, CI: periodic plain lines on stderr
+        with plain_progress("Monte Carlo paths") as tick:
+            yield tick
+        return
     columns = (TextColumn("paths"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
                TextColumn("ETA"), TimeRemainingColumn())
     with Progress(*columns, console=err_console, disable=quiet, transient=True) as progress:

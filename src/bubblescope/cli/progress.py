@@ -59,7 +59,8 @@ def progress(label: str, total: int | None = None, *, quiet: bool = False,
 
     def line(done: int, of: int, now: float) -> None:
         share = f" ({done / of:.0%})" if of else ""
-        print(f"{label}: {done}/{of}{share}, {now - t0:.0f} s elapsed", file=out, flush=True)
+        print(f"{label}: {done}/{of or '?'}{share}, {now - t0:.0f} s elapsed", file=out,
+              flush=True)
         state["printed"] += 1
         state["last"] = now
 
