@@ -41,9 +41,9 @@ from bubblescope.signals.registry import AI_NAMES, resolve_series
 from bubblescope.stress import load_preset
 from bubblescope.stress import run as run_stress
 from bubblescope.stress.compile import compile_web
+from bubblescope.stress.scenario import PRESETS
 from bubblescope.stress.uncertainty.distributions import DEFAULT_UNCERTAIN, parse_uncertainty
 from bubblescope.stress.uncertainty.montecarlo import engine_model, run_montecarlo
-from bubblescope.stress.scenario import PRESETS
 from bubblescope.when import when as compute_when
 
 __all__ = ["Part", "RunOptions", "register"]
