@@ -103,7 +103,7 @@ def signals(
     """Test a price series for explosive episodes (PSY) and fit LPPLS at its last date.
 
     Without options a registered series gets its one standard reading, the same that
-    `run`, the report and the dashboard show.
+    run, the report and the dashboard show.
     """
     if ic is not None and ic not in ("fixed", "aic", "bic"):
         raise ScenarioError(f"--ic must be fixed, aic or bic, got {ic!r}")
