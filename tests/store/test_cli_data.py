@@ -303,8 +303,11 @@ def test_instruments_import_from_a_vendor_layout_all_errors_at_once(
                                  "msft_debt_2025q2,microsoft,swap", 1)
                     .replace(",2030-09-26,", ",2020-09-26,", 1), encoding="utf-8")
     hold = root / "holdings.csv"
-    hold.write_text(hold.read_text(encoding="utf-8").replace(",0.25,", ",0.35,", 1),
-                    encoding="utf-8")
+    lines = hold.read_text(encoding="utf-8").splitlines(keepends=True)
+    cells = lines[1].split(",")
+    cells[2] = str(float(cells[2]) + 0.1)  # row 1's share: its target no longer sums to 1
+    lines[1] = ",".join(cells)
+    hold.write_text("".join(lines), encoding="utf-8")
     code, out, err = _run(capsys, "data", "import", str(root), "--name", "mine", "--db", str(db))
     assert code == 2
     assert out == ""
