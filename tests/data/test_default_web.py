@@ -208,7 +208,7 @@ def test_every_number_cites_known_sources(web: Web) -> None:
 
 def test_every_source_is_used(web: Web) -> None:
     used: set[str] = set()
-    for row in (*web.contracts, *web.instruments, *web.holdings):
+    for row in (*web.contracts, *web.instruments, *web.holdings, *web.ratings):
         used |= set(row.source_ids)
     for entity in web.entities:
         used |= set(entity.source_ids)
@@ -305,3 +305,4 @@ def test_readme_counts_match_files(web: Web) -> None:
     assert f"| `entities.csv` | {len(web.entities)} |" in readme
     assert f"| `figures.csv` | {figures} |" in readme
     assert f"| `contracts.csv` | {len(web.contracts)} |" in readme
+    assert f"| `ratings.csv` | {len(web.ratings)} |" in readme

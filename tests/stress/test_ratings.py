@@ -92,7 +92,7 @@ def test_grade_pd_rates_back_to_its_grade() -> None:
 def test_anchored_pd_starts_at_the_anchor_and_moves_with_the_model() -> None:
     from bubblescope.stress.kernels.ratings import IDEALIZED_LGD, anchor_pds, anchored_pd, grade_pd
 
-    anchor = anchor_pds(["oracle", "nobody"], {"oracle": ("BBB", "test")})
+    anchor = anchor_pds(np.array([RATINGS.index("BBB"), -1]))
     assert anchor[0] == pytest.approx(float(grade_pd(RATINGS.index("BBB"))))
     assert np.isnan(anchor[1])
     start = np.array([0.4, 0.4])
@@ -104,22 +104,61 @@ def test_anchored_pd_starts_at_the_anchor_and_moves_with_the_model() -> None:
     assert not is_investment_grade(rating_of(np.array(worse[0] * IDEALIZED_LGD)))
     assert anchored_pd(np.array([[np.inf]]), np.array([np.inf]), anchor[:1])[0, 0] == 0.0
     with pytest.raises(ScenarioError):
-        anchor_pds(["x"], {"x": ("Z", "bad")})
+        anchor_pds(np.array([RATINGS.index("D")]))
 
 
-def test_bundled_agency_ratings_name_web_entities_and_carry_sources() -> None:
-    from importlib.resources import files
+def test_ratings_are_web_data_with_sources_and_reach_the_engine_compiled() -> None:
+    import bubblescope as bs
+    from bubblescope.stress import compile_web
 
-    import yaml
+    web = bs.load_default()
+    grades = {r.entity_id: r for r in web.ratings}
+    assert grades["oracle"].grade == "BBB"
+    assert grades["ai_ig_issuers_other"].source_ids == ("asm_ig_residual_rating",)
+    kinds = {s.id: s.kind for s in web.sources}
+    assert kinds["asm_ig_residual_rating"] == "assumption"
+    assert all(r.confidence in ("high", "medium", "low") and r.source_ids for r in web.ratings)
+    cw = compile_web(web)
+    codes = dict(zip(cw.ids, cw.agency_rating.tolist(), strict=True))
+    assert codes["oracle"] == RATINGS.index("BBB")
+    assert codes["openai"] == -1  # unrated: the raw structural model
+    assert not any(a.field == "ratings" for a in cw.assumptions)
+
+
+def test_a_web_without_ratings_is_unrated_and_says_so() -> None:
+    import dataclasses
 
     import bubblescope as bs
-    from bubblescope.stress.kernels.ratings import AGENCY_RATINGS_FILE, agency_ratings
+    from bubblescope.stress import compile_web
+    from bubblescope.stress.compile import UNRATED_RULE
 
-    table = agency_ratings()
-    assert table["oracle"][0] == "BBB"
-    assert set(table) <= {e.id for e in bs.load_default().entities}
-    raw = yaml.safe_load(files("bubblescope.data").joinpath(AGENCY_RATINGS_FILE).read_text())
-    for eid, entry in raw["ratings"].items():
-        assert entry["source"], eid
-        assert entry["confidence"] in ("high", "medium", "low"), eid
-    assert raw["ratings"]["ai_ig_issuers_other"]["source"] == "assumption"
+    web = bs.load_default()
+    bare = dataclasses.replace(web, ratings=())
+    cw = compile_web(bare)
+    assert (cw.agency_rating == -1).all()
+    assert [a.rule for a in cw.assumptions if a.field == "ratings"] == [UNRATED_RULE]
+    # the same entity ids inherit nothing from any bundled file
+    assert cw.n_assumed == compile_web(web).n_assumed + 1
+
+
+def test_rating_rows_are_validated_at_the_boundary(tables: dict[str, list[dict[str, str]]]
+                                                   ) -> None:
+    import datetime as dt
+
+    from bubblescope.model import build_web
+    from bubblescope.model.errors import DataError
+
+    def row(entity: str, grade: str, src: str = "s_filing", conf: str = "medium"
+            ) -> dict[str, str]:
+        return {"entity_id": entity, "grade": grade, "confidence": conf, "source_ids": src,
+                "agencies": "", "note": ""}
+
+    good = build_web("w", dt.date(2025, 12, 31), {**tables, "ratings": [row("nvidia", "AA-")]})
+    assert [(r.entity_id, r.grade) for r in good.ratings] == [("nvidia", "AA-")]
+    bad = [row("nvidia", "BBB"), row("nvidia", "A"), row("nobody", "Z", "nope", "sure")]
+    with pytest.raises(DataError) as err:
+        build_web("w", dt.date(2025, 12, 31), {**tables, "ratings": bad})
+    found = {(i.row, i.field) for i in err.value.issues}
+    assert {(2, "entity_id"), (3, "entity_id"), (3, "grade"), (3, "source_ids"),
+            (3, "confidence")} <= found
+    assert all(i.file == "ratings.csv" for i in err.value.issues)

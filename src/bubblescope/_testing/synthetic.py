@@ -273,7 +273,7 @@ def _assemble(spec: SyntheticSpec, kinds: tuple[str, ...], holder: IntArray, obl
         maturity_q=rng.integers(0, 40, size=m, dtype=np.int64), rank=np.ones(m, np.int64),
         tranche=np.full(m, -1, np.int64), ltv=np.full(m, np.nan),
         on_balance_sheet=np.ones(m, np.bool_), assumptions=(), n_superseded=0,
-        age_q=np.zeros(m),
+        age_q=np.zeros(m), agency_rating=np.full(n, -1, np.int64),
     )
 
 

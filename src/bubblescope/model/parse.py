@@ -343,7 +343,8 @@ def build_web(
     ----------
     tables : mapping
         ``sources``, ``entities``, ``figures`` (optional), ``contracts`` and, optionally,
-        the debt universe ``instruments`` and ``holdings``: sequences of rows.
+        the debt universe ``instruments`` and ``holdings`` and the issuers' agency
+        ``ratings``: sequences of rows.
     files : mapping, optional
         The file name to report for each table (defaults to ``<table>.csv``).
 
@@ -355,6 +356,7 @@ def build_web(
         debt contracts that disagree with the instruments they are derived from.
     """
     from bubblescope.model import parse_debt  # the debt tables build on this module
+    from bubblescope.model.ratings import check_rating_references, parse_ratings
 
     names = {t: (files or {}).get(t, f"{t}.csv") for t in (*COLUMNS, *parse_debt.DEBT_COLUMNS)}
     sources, issues = parse_sources(tables.get("sources", ()), names["sources"])
@@ -376,6 +378,9 @@ def build_web(
     source_ids = {_clean(r.get("id")) for r in tables.get("sources", ())}
     kinds = {_clean(r.get("id")): _clean(r.get("kind")) for r in tables.get("entities", ())}
     issues += parse_debt.check_debt_references(tables, names, source_ids, kinds)
+    rating_file = (files or {}).get("ratings", "ratings.csv")
+    ratings, more = parse_ratings(tables.get("ratings", ()), rating_file)
+    issues += more + check_rating_references(tables, rating_file, source_ids, set(kinds))
     if not issues:
         issues += contract_mismatches(instruments, holdings, contracts, as_of,
                                       names["contracts"])
@@ -386,7 +391,7 @@ def build_web(
         by_entity.setdefault(f.entity_id, []).append(f)
     entities = [_with_figures(e, tuple(by_entity.get(e.id, ()))) for e in entities]
     return Web(name, as_of, tuple(entities), tuple(contracts), tuple(sources), description,
-               tuple(instruments), tuple(holdings), tuple(aggregates))
+               tuple(instruments), tuple(holdings), tuple(aggregates), tuple(ratings))
 
 
 def _with_figures(entity: Entity, figures: tuple[Figure, ...]) -> Entity:

@@ -10,6 +10,7 @@ import datetime as dt
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, replace
 from functools import cached_property
+from typing import TYPE_CHECKING
 
 import numpy as np
 import pandas as pd
@@ -29,6 +30,9 @@ from bubblescope.model.kinds import (
     Status,
     Tranche,
 )
+
+if TYPE_CHECKING:  # ratings.py builds on the parser, which builds Webs
+    from bubblescope.model.ratings import AgencyRating
 
 __all__ = ["Contract", "Entity", "Figure", "Source", "Web"]
 
@@ -154,6 +158,8 @@ class Web:
         facility, and who holds each (see :mod:`bubblescope.model.debt`). Optional.
     aggregates : tuple
         Seed totals the instruments itemize (the yardsticks of :func:`debt_coverage`).
+    ratings : tuple
+        Issuers' agency ratings (:class:`~bubblescope.model.ratings.AgencyRating`). Optional.
     """
 
     name: str
@@ -165,6 +171,7 @@ class Web:
     instruments: tuple[Instrument, ...] = ()
     holdings: tuple[Holding, ...] = ()
     aggregates: tuple[Aggregate, ...] = ()
+    ratings: tuple[AgencyRating, ...] = ()
 
     def __repr__(self) -> str:
         return (

@@ -62,6 +62,9 @@ _DDL: Final[tuple[str, ...]] = (
     """CREATE TABLE IF NOT EXISTS aggregates (
         web VARCHAR, version VARCHAR, pos INTEGER, id VARCHAR, label VARCHAR, value DOUBLE,
         tag VARCHAR, source_ids VARCHAR, note VARCHAR)""",
+    """CREATE TABLE IF NOT EXISTS ratings (
+        web VARCHAR, version VARCHAR, pos INTEGER, entity_id VARCHAR, grade VARCHAR,
+        confidence VARCHAR, source_ids VARCHAR, agencies VARCHAR, note VARCHAR)""",
     """CREATE TABLE IF NOT EXISTS series (
         name VARCHAR PRIMARY KEY, unit VARCHAR, source VARCHAR, note VARCHAR,
         created TIMESTAMP)""",

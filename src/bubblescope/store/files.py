@@ -161,7 +161,7 @@ def _rmtree(path: Path) -> None:
     path.rmdir()
 
 
-_OPTIONAL = ("instruments", "holdings", "aggregates")
+_OPTIONAL = ("instruments", "holdings", "aggregates", "ratings")
 
 
 def _text(value: object) -> str:

@@ -14,13 +14,14 @@ from typing import Any, Final
 
 from bubblescope.model.parse import COLUMNS, Row
 from bubblescope.model.parse_debt import DEBT_COLUMNS
+from bubblescope.model.ratings import RATING_COLUMNS
 from bubblescope.model.web import Web
 
 __all__ = ["TABLES", "columns", "text_row", "text_tables", "typed_rows"]
 
 TABLES: Final[tuple[str, ...]] = ("sources", "entities", "figures", "contracts", "instruments",
-                                  "holdings", "aggregates")
-_ALL_COLUMNS: Final = {**COLUMNS, **DEBT_COLUMNS}
+                                  "holdings", "aggregates", "ratings")
+_ALL_COLUMNS: Final = {**COLUMNS, **DEBT_COLUMNS, **RATING_COLUMNS}
 
 
 def columns(table: str) -> tuple[str, ...]:
@@ -39,6 +40,7 @@ def typed_rows(web: Web) -> dict[str, list[dict[str, Any]]]:
         "instruments": [_row(i, "instruments") for i in web.instruments],
         "holdings": [_row(h, "holdings") for h in web.holdings],
         "aggregates": [_row(a, "aggregates") for a in web.aggregates],
+        "ratings": [_row(r, "ratings") for r in web.ratings],
     }
 
 

@@ -24,6 +24,7 @@ import numpy as np
 from bubblescope.model._typing import BoolArray, FloatArray, IntArray
 from bubblescope.model.errors import DataError, Issue
 from bubblescope.model.kinds import HOLDER_SECTORS
+from bubblescope.model.ratings import AGENCY_GRADES
 from bubblescope.model.web import Contract, Entity, Web
 
 __all__ = [
@@ -136,6 +137,10 @@ class CompiledWeb:
     #: Age of each contract at ``as_of`` in quarters (0 if it starts later): the vintage of
     #: a GPU-backed loan's collateral.
     age_q: FloatArray
+    #: Each entity's agency rating at ``as_of`` as a code into
+    #: :data:`~bubblescope.stress.kernels.ratings.RATINGS` (-1: unrated), from the web's
+    #: ratings table.
+    agency_rating: IntArray
 
     def __repr__(self) -> str:
         return (
@@ -190,6 +195,7 @@ def compile_web(web: Web) -> CompiledWeb:
     edges += _outside_debt(web, active, ents["debt"], notes)
     edges += _operating_costs(web, active, ents["op_cost"])
     _break_even(web, ents, edges, notes)
+    ratings = _agency_ratings(web, notes)
     cols = list(zip(*edges, strict=True)) if edges else [()] * 12
     return CompiledWeb(
         name=web.name, as_of=web.as_of, ids=tuple(e.id for e in web.entities),
@@ -210,7 +216,23 @@ def compile_web(web: Web) -> CompiledWeb:
         assumptions=tuple(notes), n_superseded=len(web.contracts) - len(active),
         age_q=np.array([_age(c, web.as_of) for c in active] + [0.0] * (len(edges) - len(active)),
                        dtype=np.float64),
+        agency_rating=ratings,
     )
+
+
+#: What the engine does for an issuer without an agency rating (and says when a web has none).
+UNRATED_RULE: Final[str] = (
+    "no agency ratings in the web (ratings.csv): every issuer starts at its structural "
+    "(Merton) default probability, without an agency anchor")
+
+
+def _agency_ratings(web: Web, notes: list[Assumption]) -> IntArray:
+    """Rating code of each entity (-1: unrated); an assumption when the web rates no one."""
+    grade = {r.entity_id: r.grade for r in web.ratings}
+    if not grade:
+        notes.append(Assumption(web.name, "ratings", 0.0, UNRATED_RULE))
+    return np.array([AGENCY_GRADES.index(grade[e.id]) if e.id in grade else -1
+                     for e in web.entities], dtype=np.int64)
 
 
 def _age(c: Contract, as_of: dt.date) -> float:

@@ -99,7 +99,7 @@ class RunIndex:
             ltv0=np.where(np.isnan(cw.ltv[gpu]), float(prm.ltv[0]), cw.ltv[gpu]),
             gsub=np.flatnonzero(gpu),
             future=np.flatnonzero((cw.start_q >= 0) & (debt | equity) & (cw.holder >= 0)),
-            pd_anchor=anchor_pds(cw.ids), gpu_age0=cw.age_q[gpu],
+            pd_anchor=anchor_pds(cw.agency_rating), gpu_age0=cw.age_q[gpu],
             gpu_start=np.maximum(cw.start_q[gpu], 0),
             to_obligor=aggregator(cw.obligor, cw.n), to_holder=aggregator(cw.holder, cw.n),
         )

@@ -24,7 +24,8 @@ Starting ratings: anchored structural model (:func:`anchored_pd`)
 A raw Merton default probability over 10 years (zero drift, one asset volatility for every
 firm) is far too pessimistic for investment-grade issuers: with the default 35 % volatility
 Oracle (rated BBB/Baa2) came out BB and an aggregate with no equity figure came out CCC. So
-the engine *anchors* each issuer that has an agency rating (:func:`agency_ratings`): its
+the engine *anchors* each issuer that the web's ratings table rates
+(:attr:`~bubblescope.stress.compile.CompiledWeb.agency_rating`): its
 distance to default at the start is the one implied by its rating's idealized 10-year
 default probability (:func:`grade_pd`), and the structural model only *moves* it:
 ``DD_t = DD_anchor + (DD_model_t - DD_model_0)``. Issuers without a rating (unlisted labs,
@@ -35,26 +36,22 @@ investment grade to junk that seed 001 describes.
 
 from __future__ import annotations
 
-import functools
 from dataclasses import dataclass
-from importlib.resources import files
 from typing import ClassVar, Final
 
 import numpy as np
-import yaml
 from scipy.special import ndtr, ndtri
 
 from bubblescope.model._typing import BoolArray, FloatArray, IntArray
 from bubblescope.model.errors import ScenarioError
+from bubblescope.model.ratings import AGENCY_GRADES
 
 __all__ = [
-    "AGENCY_RATINGS_FILE",
     "EL_THRESHOLDS",
     "IDEALIZED_LGD",
     "INVESTMENT_GRADE_FLOOR",
     "RATINGS",
     "DowngradedVolume",
-    "agency_ratings",
     "anchor_pds",
     "anchored_pd",
     "downgraded_volume",
@@ -66,10 +63,7 @@ __all__ = [
 ]
 
 #: Rating grades, best first (S&P/Fitch letters; Moody's equivalents in the module doc).
-RATINGS: Final[tuple[str, ...]] = (
-    "AAA", "AA+", "AA", "AA-", "A+", "A", "A-", "BBB+", "BBB", "BBB-",
-    "BB+", "BB", "BB-", "B+", "B", "B-", "CCC", "D",
-)
+RATINGS: Final[tuple[str, ...]] = (*AGENCY_GRADES, "D")
 #: Upper 10-year expected-loss bound of each grade from AAA to B- (fractions, not %).
 EL_THRESHOLDS: Final[tuple[float, ...]] = (
     0.000055, 0.00055, 0.0011, 0.0022, 0.00385, 0.0055, 0.0099, 0.0143, 0.0198, 0.03355,
@@ -80,44 +74,6 @@ INVESTMENT_GRADE_FLOOR: Final[int] = RATINGS.index("BBB-")
 _CCC, _D = RATINGS.index("CCC"), RATINGS.index("D")
 #: Loss given default behind Moody's idealized expected losses (EL = PD x 55 %).
 IDEALIZED_LGD: Final[float] = 0.55
-
-#: File of the agency ratings that anchor the default web's issuers (grade, agencies, source,
-#: confidence per entity id); see the file's header for where they come from.
-AGENCY_RATINGS_FILE: Final[str] = "agency_ratings.yaml"
-
-
-def agency_ratings() -> dict[str, tuple[str, str]]:
-    """The bundled agency ratings, ``{entity id: (grade, agencies' wording)}``.
-
-    Read from ``bubblescope/data/agency_ratings.yaml`` (end-2025 S&P/Moody's ratings,
-    recalled rather than re-read here: confidence medium; the residual IG issuers' BBB is an
-    assumption). Raises :class:`ScenarioError` naming the entry when a grade is not a rating.
-    """
-    return dict(_read_agency_ratings())
-
-
-@functools.lru_cache(maxsize=1)
-def _read_agency_ratings() -> tuple[tuple[str, tuple[str, str]], ...]:
-    raw = yaml.safe_load(files("bubblescope.data").joinpath(AGENCY_RATINGS_FILE)
-                         .read_text(encoding="utf-8"))
-    out = []
-    for eid, entry in (raw.get("ratings") or {}).items():
-        grade = str(entry.get("grade"))
-        _grade_code(grade, f"{AGENCY_RATINGS_FILE}: ratings.{eid}.grade")
-        if not entry.get("source") or entry.get("confidence") not in ("high", "medium", "low"):
-            raise ScenarioError(f"{AGENCY_RATINGS_FILE}: ratings.{eid} needs a source and a "
-                                "confidence (high, medium or low)")
-        out.append((str(eid), (grade, str(entry.get("agencies", "")))))
-    return tuple(out)
-
-
-def _grade_code(grade: str, where: str) -> int:
-    """Code of rating ``grade`` (AAA .. CCC); ScenarioError naming ``where`` otherwise."""
-    if grade not in RATINGS[:_CCC + 1]:
-        raise ScenarioError(f"{where} must be one of {', '.join(RATINGS[:_CCC + 1])}, "
-                            f"got {grade!r}")
-    return RATINGS.index(grade)
-
 
 def rating_of(expected_loss: FloatArray, *, default_at: float = 1.0) -> IntArray:
     """Rate each expected loss: the best grade whose idealized EL is not exceeded.
@@ -211,17 +167,20 @@ def anchored_pd(dd_now: FloatArray, dd_start: FloatArray, pd_anchor: FloatArray)
     return np.asarray(ndtr(-dd), dtype=np.float64)
 
 
-def anchor_pds(ids: tuple[str, ...] | list[str],
-               ratings: dict[str, tuple[str, str]] | None = None) -> FloatArray:
-    """Anchor default probability of each entity id (NaN where it has no rating).
+def anchor_pds(codes: IntArray) -> FloatArray:
+    """Anchor default probability of each entity from its agency rating code (NaN: unrated).
 
-    ``ratings`` defaults to :func:`agency_ratings`; pass ``{}`` for the raw model.
+    ``codes`` (n,) index :data:`RATINGS` (AAA .. CCC), ``-1`` for an unrated entity
+    (:attr:`~bubblescope.stress.compile.CompiledWeb.agency_rating`).
+
+    >>> anchor_pds(np.array([RATINGS.index("BBB"), -1])).round(4).tolist()[1]
+    nan
     """
-    table = agency_ratings() if ratings is None else ratings
-    out = np.full(len(ids), np.nan)
-    for i, eid in enumerate(ids):
-        if eid in table:
-            out[i] = float(grade_pd(_grade_code(table[eid][0], f"rating of {eid!r}")))
+    c = np.asarray(codes, dtype=np.int64)
+    out = np.full(c.shape, np.nan)
+    rated = c >= 0
+    if rated.any():
+        out[rated] = grade_pd(c[rated])
     return out
 
 
