@@ -130,3 +130,13 @@ def test_uploaded_series_analyses_are_capped_like_stress_jobs(xss_web: Web) -> N
         r = c.post("/api/signals/upload",
                    files={"file": ("s.csv", b"date,value\n2020-01-01,x\n", "text/csv")})
         assert r.status_code == 422
+
+
+def test_an_xlsx_export_with_control_characters_is_422_not_500(client: TestClient) -> None:
+    # found by schemathesis: openpyxl refuses control characters and the 500 leaked out
+    for tables in ({"": [{"\x1f": None}]}, {"t": [{"a": "x\x00y"}]}, {"t\x07": [{"a": 1}]}):
+        r = client.post("/api/export.xlsx", json={"tables": tables})
+        assert r.status_code == 422
+        assert "control characters" in r.json()["detail"]
+    r = client.post("/api/export.xlsx", json={"tables": {"t": [{"a": 1, "b": "ok"}]}})
+    assert r.status_code == 200

@@ -10,6 +10,7 @@ from typing import Annotated, Any
 import pandas as pd
 from fastapi import APIRouter, Depends, File, Form, UploadFile
 from fastapi.responses import Response
+from openpyxl.utils.exceptions import IllegalCharacterError
 from pydantic import BaseModel, Field
 
 from bubblescope.dashboard.deps import get_state
@@ -73,13 +74,28 @@ class ExportRequest(BaseModel):
 @router.post("/export.xlsx", response_class=Response)
 def export_xlsx(request: ExportRequest) -> Response:
     """The given tables as an xlsx workbook (one sheet per table; units in the names)."""
+    _check_printable(request.tables)
     frames = {sheet_name(k): pd.DataFrame(v) for k, v in request.tables.items()}
     with tempfile.TemporaryDirectory() as tmp:
-        path = write_tables(frames, Path(tmp) / "export.xlsx")[0]
+        try:
+            path = write_tables(frames, Path(tmp) / "export.xlsx")[0]
+        except (IllegalCharacterError, ValueError, TypeError) as exc:
+            raise ScenarioError(f"tables cannot be written as xlsx: {exc}") from None
         data = path.read_bytes()
     safe = "".join(c for c in request.name if c.isalnum() or c in "-_") or "bubblescope"
     return Response(io.BytesIO(data).getvalue(), media_type=XLSX, headers={
         "content-disposition": f'attachment; filename="{safe}.xlsx"'})
+
+
+def _check_printable(tables: dict[str, list[dict[str, Any]]]) -> None:
+    """Refuse (422) control characters, which xlsx cannot hold, in names, columns and text."""
+    texts = [*tables, *(str(k) for rows in tables.values() for r in rows for k in r),
+             *(v for rows in tables.values() for r in rows for v in r.values()
+               if isinstance(v, str))]
+    bad = next((t for t in texts if any(ord(c) < 32 and c not in "\t\n\r" for c in t)), None)
+    if bad is not None or any(not name.strip() for name in tables):
+        raise ScenarioError("table names, columns and text must be non-empty and hold no "
+                            f"control characters, got {bad!r}")
 
 
 def _records(frame: pd.DataFrame) -> list[Json]:
