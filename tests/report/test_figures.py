@@ -8,6 +8,7 @@ rule is shown to fail where it should.
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import numpy as np
@@ -75,3 +76,22 @@ def test_a_plain_figure_reads_right() -> None:
     fig = go.Figure(go.Bar(x=["2026Q1", "2026Q2"], y=[3.0, 4.0]))
     fig.update_layout(yaxis={"title": "USD bn"})
     assert figure_problems(_fig(fig)) == []
+
+
+def test_the_web_summary_never_cuts_a_name_at_80_columns() -> None:
+    from rich.console import Console
+
+    import bubblescope as bs
+    from bubblescope.report import web as report_web
+
+    summary = report_web.summarize(bs.load_default())
+    with open(os.devnull, "w") as sink:
+        console = Console(width=80, record=True, file=sink)
+        console.print(report_web.rich_summary(summary))
+        text = console.export_text()
+    assert "…" not in text
+    assert max(len(line) for line in text.splitlines()) <= 80
+    for row in summary.largest.itertuples():
+        assert str(row.holder) in text
+        assert str(row.obligor) in text
+        assert f"{row.amount:,.1f}" in text

@@ -9,6 +9,7 @@ import numpy as np
 import pandas as pd
 import plotly.graph_objects as go
 from plotly.colors import qualitative
+from rich import box
 from rich.console import Group
 from rich.table import Table
 
@@ -80,9 +81,13 @@ def summarize(web: Web, top: int = 10) -> WebSummary:
 
 
 def _table(title: str, frame: pd.DataFrame, money: tuple[str, ...]) -> Table:
-    table = Table(title=title, title_justify="left")
+    # Light borders and no wrapping of names: at 80 columns an entity id is never cut.
+    table = Table(title=title, title_justify="left", box=box.SIMPLE_HEAD, pad_edge=False,
+                  collapse_padding=True, show_edge=False)
     for col in frame.columns:
-        table.add_column(col, justify="right" if col in money or col == "contracts" else "left")
+        number = col in money or col == "contracts"
+        table.add_column(col, justify="right" if number else "left", no_wrap=True,
+                         min_width=len(col) if number else None)
     for row in frame.itertuples(index=False):
         table.add_row(*[f"{v:,.1f}" if c in money else str(v)
                         for c, v in zip(frame.columns, row, strict=True)])
@@ -98,7 +103,8 @@ def rich_summary(summary: WebSummary) -> Group:
         _table("Totals by contract kind (USD bn)", summary.by_kind, ("usd_bn",)),
         _table("Holder sectors: claims held and owed (USD bn)", summary.by_holder_sector,
                ("held", "owed")),
-        _table("Largest credit and commitment exposures (USD bn)", summary.largest, ("amount",)),
+        _table("Largest credit and commitment exposures (USD bn)",
+               summary.largest.rename(columns={"confidence": "conf."}), ("amount",)),
         f"[bold]Data quality:[/] {summary.quality}",
     )
 
