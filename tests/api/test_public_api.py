@@ -49,3 +49,36 @@ def test_the_bubble_card_is_a_question_api() -> None:
     card = bs.size.card(bs.load_default())  # type: ignore[attr-defined]
     assert card.figures
     assert card.headline.startswith("How big")
+
+
+def test_one_exception_tree() -> None:
+    from bubblescope.dashboard.jobs import TooManyJobsError
+    from bubblescope.model import errors
+    from bubblescope.store.deal_legs import MissingAmountWarning
+
+    assert issubclass(errors.DataError, ValueError)
+    assert issubclass(errors.ScenarioError, ValueError)
+    assert TooManyJobsError is errors.TooManyJobsError
+    assert MissingAmountWarning is errors.MissingAmountWarning
+    for name in errors.__all__:
+        item = getattr(errors, name)
+        if isinstance(item, type) and issubclass(item, Warning):
+            assert issubclass(item, errors.DataQualityWarning), name
+        elif isinstance(item, type) and issubclass(item, BaseException):
+            assert issubclass(item, errors.BubblescopeError), name
+    with pytest.raises(ValueError, match="1 problem"):
+        raise errors.DataError.single("f.csv", 1, "x", "must be a number", "y")
+
+
+def test_core_messages_do_not_name_cli_flags() -> None:
+    import re
+    from pathlib import Path
+
+    root = Path(bs.__file__).parent
+    flag = re.compile(r"""(Error|Issue)\(\s*f?["']--[a-z]""")
+    offenders = [f"{p.relative_to(root)}:{i}"
+                 for part in ("model", "size", "signals", "stress")
+                 for p in (root / part).rglob("*.py")
+                 for i, line in enumerate(p.read_text(encoding="utf-8").splitlines(), 1)
+                 if flag.search(line)]
+    assert offenders == []

@@ -13,17 +13,13 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field, replace
 from typing import Any, Literal
 
-from bubblescope.model.errors import BubblescopeError
+from bubblescope.model.errors import BubblescopeError, TooManyJobsError
 
 __all__ = ["JobManager", "JobView", "Progress", "TooManyJobsError"]
 
 JobStatus = Literal["queued", "running", "done", "failed"]
 Progress = Callable[[float, str], None]
 Work = Callable[[Progress], dict[str, Any]]
-
-
-class TooManyJobsError(BubblescopeError):
-    """Every job slot holds a job that has not finished yet."""
 
 
 @dataclass(frozen=True)

@@ -3,11 +3,16 @@
 Every error bubblescope raises on purpose derives from :class:`BubblescopeError`::
 
     BubblescopeError
-    ├── DataError         bad input data: names file, row, field, rule and value
-    ├── ScenarioError     a scenario or parameter out of its allowed range
-    └── ConvergenceError  a numerical method that did not converge
+    ├── DataError         bad input data: names file, row, field, rule and value (a ValueError)
+    ├── ScenarioError     a scenario or parameter out of its allowed range (a ValueError)
+    ├── ConvergenceError  a numerical method that did not converge
+    └── TooManyJobsError  the dashboard's job slots are all busy
 
-Warnings about data quality derive from :class:`DataQualityWarning`.
+Warnings about data quality derive from :class:`DataQualityWarning`::
+
+    DataQualityWarning (a UserWarning)
+    ├── SeriesGapWarning      a series has missing periods
+    └── MissingAmountWarning  imported deal legs without an amount
 """
 
 from __future__ import annotations
@@ -20,8 +25,10 @@ __all__ = [
     "DataError",
     "DataQualityWarning",
     "Issue",
+    "MissingAmountWarning",
     "ScenarioError",
     "SeriesGapWarning",
+    "TooManyJobsError",
 ]
 
 
@@ -58,7 +65,7 @@ class Issue:
         return f"{where}: {self.field!r} {self.rule}, got {self.value!r}"
 
 
-class DataError(BubblescopeError):
+class DataError(BubblescopeError, ValueError):
     """Bad input data; carries every :class:`Issue` found, not only the first."""
 
     def __init__(self, issues: list[Issue] | tuple[Issue, ...]) -> None:
@@ -73,12 +80,16 @@ class DataError(BubblescopeError):
         return cls([Issue(file, row, field, rule, str(value))])
 
 
-class ScenarioError(BubblescopeError):
+class ScenarioError(BubblescopeError, ValueError):
     """A scenario field, preset name or run parameter outside its allowed values."""
 
 
 class ConvergenceError(BubblescopeError):
     """A numerical method that did not reach its tolerance."""
+
+
+class TooManyJobsError(BubblescopeError):
+    """Every job slot of the dashboard holds a job that has not finished yet."""
 
 
 class DataQualityWarning(UserWarning):
@@ -87,3 +98,7 @@ class DataQualityWarning(UserWarning):
 
 class SeriesGapWarning(DataQualityWarning):
     """A time series has missing periods that were filled or dropped."""
+
+
+class MissingAmountWarning(DataQualityWarning):
+    """Deal legs without an amount were skipped or given their deal's headline amount."""

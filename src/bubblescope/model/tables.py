@@ -80,10 +80,10 @@ def write_tables(tables: Mapping[str, pd.DataFrame], path: Path) -> list[Path]:
     """
     suffix = path.suffix.lower()
     if suffix not in FORMATS:
-        raise ScenarioError(f"--export {str(path)!r}: the suffix must be one of "
+        raise ScenarioError(f"export path {str(path)!r}: the suffix must be one of "
                             f"{', '.join(FORMATS)} (the format follows it), got {suffix!r}")
     if not tables:
-        raise ScenarioError(f"--export {str(path)!r}: the result has no tables")
+        raise ScenarioError(f"export path {str(path)!r}: the result has no tables")
     path.parent.mkdir(parents=True, exist_ok=True)
     if suffix == ".xlsx":
         _atomic(path, lambda tmp: _excel(tables, tmp))

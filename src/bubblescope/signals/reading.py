@@ -95,7 +95,7 @@ def select(series: PriceSeries, start: str | None, end: str | None) -> PriceSeri
         return series
     out = series.between(start, end)
     if len(out) == 0:
-        raise ScenarioError(f"--start {start} / --end {end} select no observation of "
+        raise ScenarioError(f"start {start} / end {end} select no observation of "
                             f"{series.name} ({series.start} .. {series.end})")
     return out
 

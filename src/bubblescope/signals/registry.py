@@ -142,7 +142,7 @@ def resolve_series(
         return load_named(name_or_file, data_dir), REGISTRY[name_or_file].transform
     path = Path(name_or_file)
     if not path.is_file():
-        raise ScenarioError(f"--series must be a known name ({', '.join(sorted(REGISTRY))}) "
+        raise ScenarioError(f"the series must be a known name ({', '.join(sorted(REGISTRY))}) "
                             f"or an existing CSV file, got {name_or_file!r}")
     return read_series(path, date_col=date_col, value_col=value_col), "log"
 

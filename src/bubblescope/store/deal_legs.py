@@ -34,7 +34,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal
 
-from bubblescope.model.errors import DataError, DataQualityWarning, Issue
+from bubblescope.model.errors import DataError, Issue, MissingAmountWarning
 from bubblescope.model.inputs import (
     MAX_AMOUNT_USD_BN,
     MAX_CELL_CHARS,
@@ -54,10 +54,6 @@ from bubblescope.store.rows import TABLES, text_tables
 
 __all__ = ["DealLegImport", "MissingAmountWarning", "import_deal_legs", "import_leg_rows",
            "read_leg_rows"]
-
-
-class MissingAmountWarning(DataQualityWarning):
-    """Deal legs without an amount were skipped or given their deal's headline amount."""
 
 
 @dataclass(frozen=True)
