@@ -9,9 +9,10 @@ import numpy as np
 import pytest
 
 from bubblescope.cli import app_main
-from bubblescope.report.signals import LatestSignal, latest_signals, report_confidence, section
+from bubblescope.report.signals import section
 from bubblescope.signals.critical import monte_carlo_cv
 from bubblescope.signals.datestamp import psy_analysis
+from bubblescope.signals.latest import LatestSignal, latest_signals, report_confidence
 from bubblescope.signals.lppls import confidence
 from bubblescope.signals.registry import load_named
 

@@ -36,6 +36,7 @@ from bubblescope.report import stress as report_stress
 from bubblescope.report import web as report_web
 from bubblescope.report import when as report_when
 from bubblescope.report.base import Section
+from bubblescope.signals.latest import LatestSignal, latest_signals, report_confidence
 from bubblescope.signals.reading import read_psy, standard_reading
 from bubblescope.signals.registry import AI_NAMES, resolve_series
 from bubblescope.stress import load_preset
@@ -93,9 +94,9 @@ def _size_part(web: Web, options: RunOptions) -> Part:
 
 
 @functools.cache
-def _latest(data_dir: Path | None) -> tuple[report_signals.LatestSignal, ...]:
+def _latest(data_dir: Path | None) -> tuple[LatestSignal, ...]:
     """The AI names' latest readings, computed once per process for both parts that show them."""
-    return tuple(report_signals.latest_signals(AI_NAMES, data_dir, cache_dir=default_cache_dir()))
+    return tuple(latest_signals(AI_NAMES, data_dir, cache_dir=default_cache_dir()))
 
 
 def _signals_part(web: Web, options: RunOptions) -> Part:
@@ -105,7 +106,7 @@ def _signals_part(web: Web, options: RunOptions) -> Part:
     latest = _latest(data_dir)
     series, _ = resolve_series(REPORT_SERIES, data_dir)
     psy = read_psy(series, standard_reading(REPORT_SERIES), cache_dir=cache)
-    conf = report_signals.report_confidence(series, seed=0)  # the LPPLS panel
+    conf = report_confidence(series, seed=0)  # the LPPLS panel
     section = report_signals.section(psy, series, conf)
     live = [x for x in latest if x.missing is None]
     section = replace(section, html=report_signals.latest_html(latest, data_dir, cache)

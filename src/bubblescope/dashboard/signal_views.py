@@ -19,7 +19,6 @@ from bubblescope.model._typing import FloatArray
 from bubblescope.model.errors import DataError, Issue
 from bubblescope.model.inputs import parse_decimal
 from bubblescope.model.parse import Row
-from bubblescope.report.signals import latest_signals
 from bubblescope.signals import (
     REGISTRY,
     LpplsFit,
@@ -29,6 +28,7 @@ from bubblescope.signals import (
     load_named,
     make_series,
 )
+from bubblescope.signals.latest import latest_signals
 from bubblescope.signals.reading import Reading, read_psy, select, standard_reading
 
 __all__ = ["LATEST_NAMES", "UPLOAD", "analyse", "latest", "lppls_curve", "named",

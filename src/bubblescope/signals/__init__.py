@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from bubblescope.signals.critical import CriticalValues, monte_carlo_cv, wild_bootstrap_cv
 from bubblescope.signals.datestamp import Episode, PsyResult, date_stamp, psy_analysis
+from bubblescope.signals.latest import LatestSignal, latest_signals
 from bubblescope.signals.loaders import read_series
 from bubblescope.signals.lppls import (
     Filters,
@@ -34,6 +35,7 @@ __all__ = [
     "CriticalValues",
     "Episode",
     "Filters",
+    "LatestSignal",
     "LpplsConfidence",
     "LpplsFit",
     "PriceSeries",
@@ -48,6 +50,7 @@ __all__ = [
     "default_window",
     "find_data_dir",
     "fit_lppls",
+    "latest_signals",
     "load_named",
     "make_series",
     "monte_carlo_cv",

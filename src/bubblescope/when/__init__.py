@@ -19,7 +19,7 @@ import numpy as np
 import pandas as pd
 
 from bubblescope.model.web import Web
-from bubblescope.report.signals import LatestSignal, latest_signals
+from bubblescope.signals.latest import LatestSignal, latest_signals
 from bubblescope.signals.registry import AI_NAMES
 from bubblescope.stress.compile import compile_web
 from bubblescope.stress.scenario import PRESETS
