@@ -61,3 +61,25 @@ def test_cli_calibration_json(capsys: pytest.CaptureFixture[str]) -> None:
     assert payload["envelopes"]["bbb_spread_peak_pct"]["worst"] == pytest.approx(8.04)
     assert payload["envelopes"]["hyperscaler_drawdown"]["basis"]["2022 tech"].startswith(
         "measured: META")
+
+
+def test_every_figure_inside_history_or_explained(table: CalibrationTable) -> None:
+    """Issue 11 item 10: each preset's figures lie inside history's envelope (dot-com, 2008,
+    2022) or the preset says why in ``calibration_notes``."""
+    for p in table.presets:
+        assert p.unexplained == (), f"{p.preset}: outside history with no reason"
+        assert all(len(why) > 40 for why in p.reasons.values())
+    # and no reason is stale: every reason names a figure that is outside
+    for p in table.presets:
+        assert set(p.reasons) <= set(p.outside), p.preset
+
+
+def test_hyperscalers_do_not_fall_like_pure_plays(table: CalibrationTable) -> None:
+    # CALIBRATION.md: no large, profitable dot-com survivor lost 95%; the worst measured
+    # large-cap fall is META's -77% in 2022
+    for p in table.presets:
+        for firm in ("microsoft", "google", "amazon", "meta", "oracle"):
+            assert p.firms[firm] < 0.77, (p.preset, firm)
+    crash = next(p for p in table.presets if p.preset == "atlantic-crash")
+    assert crash.firms["coreweave"] > crash.firms["nvidia"] > crash.firms["microsoft"]
+    assert crash.values["ai_index_drawdown"] < 0.95  # anchored: it cannot fall to nothing

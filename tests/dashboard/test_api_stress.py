@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import itertools
 import time
 
 import pytest
@@ -19,7 +18,7 @@ def test_presets_list_every_parameter_with_its_range(client: TestClient) -> None
     assert "atlantic-crash" in names
     crash = next(p for p in r["presets"] if p["name"] == "atlantic-crash")
     eq = next(p for p in crash["parameters"] if p["name"] == "equity_shock")
-    assert (eq["value"], eq["min"], eq["max"], eq["main"]) == (0.45, 0.0, 0.99, True)
+    assert (eq["value"], eq["min"], eq["max"], eq["main"]) == (0.3, 0.0, 0.99, True)
     assert "quarters" not in {p["name"] for p in crash["parameters"]}
     assert r["limits"] == {"max_paths": 2000, "max_quarters": 40}
 
@@ -81,8 +80,8 @@ def test_a_run_is_a_job_whose_result_steps_through_the_quarters(client: TestClie
     assert len(res["jobs"]["values"]) == 6
     for sector, losses in res["losses_by_sector"].items():
         assert len(losses) == 6, sector
-        # cumulative losses never fall, and each step's table is the same numbers
-        assert all(b >= a - 1e-9 for a, b in itertools.pairwise(losses)), sector
+        # cumulative losses can fall when marks recover (the equity shock's sentiment fades,
+        # kernels/firm_value.sentiment); each step's table is the same numbers
         assert res["cascade"][-1]["losses"][sector] == losses[-1]
     labels = [h["label"] for h in res["headlines"]]
     assert labels[:3] == ["Losses of all holders (mean of 2 paths)",

@@ -150,15 +150,20 @@ def test_vintage_factor_is_the_gpu_value_law() -> None:
 def test_engine_values_gpu_collateral_by_vintage() -> None:
     import bubblescope as bs
     from bubblescope.stress import compile_web
-    from bubblescope.stress.channels.collateral import vintage
+    from bubblescope.stress.channels.collateral import gpu_worth
     from bubblescope.stress.context import RunContext
     from bubblescope.stress.scenario import load_preset
 
     cw = compile_web(bs.load_default())
     ctx = RunContext.of(cw, load_preset("baseline"), 1)
     ix = ctx.index
-    worth = vintage(ctx, 0, ix.gpu_age0, ix.gpu_start)[0]
+    # the collateral is worth its vintage's remaining rentals (kernels/gpu_rental.gpu_value):
+    # a loan on an older fleet has less life left, so less value per GPU, at any rental
+    rental, one = np.full(1, 2.0), np.ones(1)
+    worth = gpu_worth(ctx, rental, one, ix.gpu_age0[None, :])[0]
+    later = gpu_worth(ctx, rental, one, ix.gpu_age0[None, :] + 4)[0]
     ids = [cw.contract_ids[k] for k in ix.gsub]
     old, new = ids.index("coreweave_ddtl1"), ids.index("coreweave_ddtl3")
     assert ix.gpu_age0[old] > ix.gpu_age0[new] > 0
-    assert worth[old] < worth[new] < 1.0
+    assert worth[old] < worth[new]
+    assert (later < worth).all()

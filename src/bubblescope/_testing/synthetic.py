@@ -42,7 +42,7 @@ from bubblescope.model.errors import ScenarioError
 from bubblescope.model.kinds import DIRECTION, HOLDER_SECTORS
 from bubblescope.model.parse import build_web
 from bubblescope.model.web import Web
-from bubblescope.stress.compile import DEFAULT_AI_SHARE, CompiledWeb
+from bubblescope.stress.compile import DEFAULT_AI_SHARE, DEFAULT_AI_VALUE_SHARE, CompiledWeb
 from bubblescope.stress.uncertainty.montecarlo import PathOutcome
 
 __all__ = ["DEFAULT_MIX", "FurfineModel", "SyntheticSpec", "synthetic_compiled", "to_web"]
@@ -265,6 +265,7 @@ def _assemble(spec: SyntheticSpec, kinds: tuple[str, ...], holder: IntArray, obl
         cash=0.05 * assets, market_cap=1.5 * assets / _LEVERAGE,
         book_equity=assets / _LEVERAGE, revenue=revenue, outside_revenue=revenue.copy(),
         ai_share=np.array([DEFAULT_AI_SHARE.get(k, 0.0) for k in kinds]),
+        ai_value_share=np.array([DEFAULT_AI_VALUE_SHARE.get(k, 0.0) for k in kinds]),
         op_cost=0.8 * revenue, capex=np.zeros(n), total_assets=assets,
         contract_ids=tuple(f"c{j}" for j in range(m)),
         contract_kinds=tuple(np.where(lender[holder], "loan", "bond").tolist()),

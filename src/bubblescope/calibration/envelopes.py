@@ -60,7 +60,7 @@ METRICS: Final[tuple[Metric, ...]] = (
            {"dot-com": ("index_drawdown", ("Nasdaq Composite",)),
             "2008": ("market_drawdown", ("S&P 500",)),
             "2022 tech": ("index_drawdown", ("Nasdaq Composite",))}),
-    Metric("gpu_rental_trough_usd_h", "H100 rental trough", "USD/h", "lower_worse",
+    Metric("gpu_rental_trough_usd_h", "H100-equivalent rental trough", "USD/h", "lower_worse",
            {"2025 cycle low": ("gpu_rental_trough_usd_h", ())}),
     Metric("bbb_spread_peak_pct", "BBB spread peak", "%", "higher_worse",
            {e: ("bbb_oas_peak", ()) for e in EPISODE_NAMES}),

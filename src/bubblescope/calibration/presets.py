@@ -28,6 +28,7 @@ import numpy as np
 
 from bubblescope.calibration.envelopes import METRICS, Envelope, envelopes, load_cited
 from bubblescope.calibration.history import History, hy_bbb_slope, load_history, measure
+from bubblescope.model._typing import FloatArray
 from bubblescope.model.web import Web
 from bubblescope.stress.compile import DEBT_KINDS, CompiledWeb, compile_web
 from bubblescope.stress.engine import run
@@ -35,7 +36,8 @@ from bubblescope.stress.kernels.firm_value import drawdowns
 from bubblescope.stress.result import StressResult
 from bubblescope.stress.scenario import PRESETS, load_preset
 
-__all__ = ["FIRM_KINDS", "CalibrationTable", "PresetCalibration", "calibrate", "figures"]
+__all__ = ["FIRM_KINDS", "CalibrationTable", "PresetCalibration", "calibrate", "figures",
+           "h100_equivalent"]
 
 #: Entity kinds whose equity drawdown the table reports, grouped as in :data:`METRICS`.
 FIRM_KINDS: Final[dict[str, tuple[str, ...]]] = {
@@ -152,12 +154,10 @@ def figures(result: StressResult, cw: CompiledWeb, history: History
 
 def _market(result: StressResult, history: History) -> dict[str, float]:
     out = {"ai_index_drawdown": float("nan"), "gpu_rental_trough_usd_h": float("nan")}
-    ai = getattr(result, "ai_index", None)
-    if ai is not None:
-        out["ai_index_drawdown"] = float(drawdowns(ai[:, :, None]).mean())
-    rental = getattr(result, "gpu_rental", None)
-    if rental is not None:
-        out["gpu_rental_trough_usd_h"] = float(rental.mean(axis=0).min())
+    if result.ai_index.size:
+        out["ai_index_drawdown"] = float(drawdowns(result.ai_index[:, :, None]).mean())
+    if result.gpu_rental.size:
+        out["gpu_rental_trough_usd_h"] = float(h100_equivalent(result).mean(axis=0).min())
     bbb = 100.0 * result.spread.mean(axis=0)
     oas = history.oas[history.oas.index <= str(result.as_of)].iloc[-1]
     bbb_peak = max(float(bbb.max()), float(oas["bbb"]))
@@ -165,6 +165,21 @@ def _market(result: StressResult, history: History) -> dict[str, float]:
     out["hy_spread_peak_pct"] = float(oas["hy"] + hy_bbb_slope(history.oas)
                                       * (bbb_peak - float(oas["bbb"])))
     return out
+
+
+def h100_equivalent(result: StressResult) -> FloatArray:
+    """The H100 rental without its planned generation decline, (n_paths, quarters), USD/h.
+
+    The engine's rental is that of one vintage, which rents for less each year as newer
+    generations ship (``generation_step`` every ``generation_interval_quarters``) even with
+    no shock; dividing by that trend gives the rental of a GPU-hour of H100-equivalent
+    compute, the quantity the 2023-2025 history ($8 -> $1.70) describes.
+    """
+    sc = result.scenario
+    step = sc.values("generation_step", result.n_paths)[:, None]
+    t = np.arange(1, result.quarters + 1)[None, :]
+    trend = (1.0 - step) ** (t / sc.generation_interval_quarters)
+    return np.asarray(result.gpu_rental / trend, dtype=np.float64)
 
 
 def _credit(result: StressResult, cw: CompiledWeb) -> dict[str, float]:

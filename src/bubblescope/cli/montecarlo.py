@@ -56,6 +56,7 @@ from bubblescope.stress.scenario import (
     scenario_from_mapping,
 )
 from bubblescope.stress.uncertainty.backends import open_backend
+from bubblescope.stress.uncertainty.data_uncertainty import draw_web
 from bubblescope.stress.uncertainty.distributions import (
     DEFAULT_UNCERTAIN,
     EXPOSURE,
@@ -91,6 +92,9 @@ __all__ = ["chunk_frame", "chunk_from_frame", "mc_payload", "montecarlo", "regis
 KIND = "montecarlo"
 #: Spawn key of the stream that draws reconstructed exposure webs (blocks use keys < 2**32).
 EXPOSURE_STREAM = 2**32
+#: Stream of the data draws, and how many drawn webs a run's paths share out.
+DATA_STREAM = 2**32 + 1
+DATA_DRAWS = 8
 
 ScenarioOption = Annotated[str, typer.Option(
     "--scenario", help=f"A preset ({', '.join(PRESETS)}) or a scenario YAML file.")]
@@ -333,6 +337,8 @@ def _new_params(scenario: str, uncertain: Path | None, paths: int, seed: int,
         spec = parse_exposures(exposures, file=scenario)
         if spec.method == "sample" and spec.draws > 1:
             section[EXPOSURE] = {"dist": "uniform", "low": 0, "high": 1, "field": EXPOSURE}
+    else:  # uncertainty over the data: each path runs on one of DATA_DRAWS drawn webs
+        section = with_data_draw(section)
     # The store sorts JSON keys: keep the inputs' order (it fixes the draws) as a list.
     return {"scenario": _scenario_values(sc), "uncertain": list(section.items()),
             "exposures": exposures, "paths": paths, "seed": seed, "chunk_size": chunk_size,
@@ -377,12 +383,29 @@ def _compiled(web_dir: str | None) -> Any:
     return compile_web(web)
 
 
+def data_variants(web: Any, seed: int) -> tuple[Any, ...]:
+    """``DATA_DRAWS`` compiled webs whose amounts are drawn by their confidence
+    (uncertainty/data_uncertainty.py), from the run's seed: what the per-path field
+    ``exposure_draw`` picks from when a run declares no exposures."""
+    rng = np.random.default_rng(np.random.SeedSequence(seed, spawn_key=(DATA_STREAM,)))
+    return tuple(compile_web(draw_web(web, rng)) for _ in range(DATA_DRAWS))
+
+
+def with_data_draw(section: Mapping[str, Any]) -> dict[str, Any]:
+    """``section`` with the per-path field that picks a data draw (uniform in [0, 1))."""
+    out = dict(section)
+    out.setdefault(EXPOSURE, {"dist": "uniform", "low": 0, "high": 1, "field": EXPOSURE})
+    return out
+
+
 def _model(params: Mapping[str, Any], sc: Scenario, unc: Uncertainty) -> EngineModel:
     """The engine model of a run, with its reconstructed exposure webs if it declares any."""
     web = bubblescope.load_default() if params["web"] is None else \
         bubblescope.load_web(params["web"])
     if not params.get("exposures"):
-        return engine_model(compile_web(web), sc, unc)
+        if EXPOSURE not in unc.names:
+            return engine_model(compile_web(web), sc, unc)
+        return engine_model(compile_web(web), sc, unc, data_variants(web, int(params["seed"])))
     spec = parse_exposures(params["exposures"])
     stream = np.random.SeedSequence(int(params["seed"]), spawn_key=(EXPOSURE_STREAM,))
     webs = tuple(compile_web(w) for w in exposure_webs(web, spec, np.random.default_rng(stream)))

@@ -21,7 +21,7 @@ from rich.console import Group, RenderableType
 
 import bubblescope
 from bubblescope.cli.common import DbOption, JsonOption, console, default_db, print_json
-from bubblescope.cli.montecarlo import mc_payload, stored_result
+from bubblescope.cli.montecarlo import data_variants, mc_payload, stored_result, with_data_draw
 from bubblescope.cli.signals import default_cache_dir
 from bubblescope.cli.size import card_payload
 from bubblescope.cli.stress import stress_payload
@@ -139,8 +139,9 @@ def _montecarlo_part(web: Web, options: RunOptions) -> Part | None:
         result = stored_result(options.db or default_db(), options.montecarlo_run)
         origin = f"stored run {options.montecarlo_run!r}"
     elif options.paths > 0:
-        unc = parse_uncertainty(DEFAULT_UNCERTAIN, file="default uncertainty")
-        model = engine_model(compile_web(web), load_preset(options.scenario), unc)
+        unc = parse_uncertainty(with_data_draw(DEFAULT_UNCERTAIN), file="default uncertainty")
+        model = engine_model(compile_web(web), load_preset(options.scenario), unc,
+                             data_variants(web, options.seed))
         result = run_montecarlo(model, unc, options.paths, options.seed)
         origin = f"{options.scenario} over the documented default uncertainty"
     else:

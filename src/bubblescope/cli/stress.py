@@ -34,7 +34,7 @@ from bubblescope.model.errors import ScenarioError
 from bubblescope.model.web import Web
 from bubblescope.report.stress import DebtRankView, debtrank_view, tranche_losses
 from bubblescope.stress import PRESETS, Scenario, StressResult, load_preset, run
-from bubblescope.stress.result import CHANNELS, DOWNGRADED_2008_USD_BN, JOBS_2008_MILLIONS
+from bubblescope.stress.result import CHANNELS, DOWNGRADED_2008_USD_BN, JOBS_2008_US_MILLIONS
 from bubblescope.stress.scenario import read_yaml, scenario_from_mapping
 
 __all__ = ["parse_sets", "register", "resolve_scenario", "stress", "stress_payload"]
@@ -167,7 +167,33 @@ def stress_payload(result: StressResult, web: Web | None = None) -> dict[str, An
         "tranche_loss_usd_bn": {str(k): {"end": float(r.end), "peak": float(r.peak)}
                                 for k, r in tranche_losses(result).iterrows()},
         "debtrank": None if web is None else _debtrank_payload(debtrank_view(web, result)),
+        "firm_drawdowns": result.firm_drawdowns.to_dict(),
+        "ai_index": result.ai_index.mean(axis=0).tolist(),
+        "gpu_rental_usd_h": result.gpu_rental.mean(axis=0).tolist(),
+        "ai_debt_usd_bn": result.ai_debt.mean(axis=0).tolist(),
+        "debt_issued_usd_bn": result.issued.mean(axis=0).tolist(),
+        "ai_debt_passes_2008_downgrades": result.debt_crossing(DOWNGRADED_2008_USD_BN),
     }
+
+
+def _valuation_line(result: StressResult) -> str:
+    dd = result.firm_drawdowns
+    kind = {str(e): k for e, k in zip(result.entity_ids, result.entity_kinds, strict=True)}
+    groups = []
+    for label, kinds in (("hyperscalers", ("hyperscaler",)), ("chipmakers", ("chipmaker",))):
+        firms = [f"{e} -{v:.0%}" for e, v in dd.items() if kind[str(e)] in kinds]
+        groups.append(f"{label} " + ", ".join(firms))
+    pure = [str(e) for e in dd.index if kind[str(e)] not in ("hyperscaler", "chipmaker")]
+    gone = sum(dd[e] >= 0.999 for e in pure)
+    groups.append(f"pure plays: {gone} of {len(pure)} wiped out")
+    cross = result.debt_crossing(DOWNGRADED_2008_USD_BN)
+    debt = result.ai_debt.mean(axis=0)
+    return (f"Equity peak to trough: {'; '.join(groups)}. AI index trough "
+            f"{result.ai_index.mean(axis=0).min():.2f} (start 1); H100 rental "
+            f"${result.gpu_rental.mean(axis=0)[0]:.2f} -> trough "
+            f"${result.gpu_rental.mean(axis=0).min():.2f}/h. AI-linked debt ${debt[0]:,.0f}bn "
+            f"-> ${debt[-1]:,.0f}bn; at or above $1.9T (the volume 2008 downgraded) from "
+            f"{cross or 'never'}.")
 
 
 def _debtrank_payload(view: DebtRankView | None) -> dict[str, Any] | None:
@@ -219,7 +245,9 @@ def _print(result: StressResult, web: Web) -> None:
         f"Downgraded from investment grade to junk: USD {last['downgraded']:,.0f}bn "
         f"({last['downgraded_vs_2008']:.2f}x 2008's USD 1.9T). Jobs: "
         f"{last['jobs_millions']:+.2f}M in the US {jobs} "
-        f"(2008: {JOBS_2008_MILLIONS:g}M worldwide).", highlight=False)
+        f"(US payrolls 2008-10: -{JOBS_2008_US_MILLIONS:g}M, BLS; the seeds' 27M is "
+        "worldwide).", highlight=False)
+    console.print(_valuation_line(result), highlight=False)
     view = debtrank_view(web, result)
     if view is not None:
         console.print(str(view), highlight=False)

@@ -21,7 +21,7 @@ from plotly.subplots import make_subplots
 from bubblescope.model.web import Web
 from bubblescope.report.base import Section
 from bubblescope.stress.kernels.debtrank import debtrank
-from bubblescope.stress.result import DOWNGRADED_2008_USD_BN, JOBS_2008_MILLIONS, StressResult
+from bubblescope.stress.result import DOWNGRADED_2008_USD_BN, JOBS_2008_US_MILLIONS, StressResult
 
 __all__ = ["TRANCHE_NAMES", "DebtRankView", "cascade_events", "debtrank_view", "defaults_text",
            "headline", "holder_losses", "section", "totals_note", "tranche_losses"]
@@ -41,7 +41,7 @@ def headline(result: StressResult) -> str:
     return (
         f"Who gets hurt ({result.scenario.name}): {defaults_text(result)}, "
         f"holder sectors lose USD {result.holder_loss.mean():,.0f}bn, "
-        f"jobs {last['jobs_millions']:+.1f}M (2008: -{JOBS_2008_MILLIONS:g}M worldwide), "
+        f"jobs {last['jobs_millions']:+.1f}M (US 2008-10: -{JOBS_2008_US_MILLIONS:g}M, BLS), "
         f"USD {last['downgraded']:,.0f}bn junked "
         f"({last['downgraded'] / DOWNGRADED_2008_USD_BN:.2f}x 2008)"
     )

@@ -79,6 +79,12 @@ DEFAULT_AI_SHARE: Final[dict[str, float]] = {
     "chipmaker": 0.8, "ai_lab": 1.0, "hyperscaler": 0.15, "neocloud": 1.0,
     "data_center_developer": 1.0, "spv": 0.0,
 }
+#: AI share of a listed firm's value when the web gives no ``ai_value_share`` figure, by kind
+#: (pure plays 1; a diversified firm a quarter, like the sourced hyperscalers' 0.12-0.45).
+DEFAULT_AI_VALUE_SHARE: Final[dict[str, float]] = {
+    "chipmaker": 0.8, "ai_lab": 1.0, "hyperscaler": 0.25, "neocloud": 1.0,
+    "data_center_developer": 1.0, "spv": 0.0, "other": 0.25,
+}
 OUTSIDE_DEBT_TRANCHES: Final[int] = 5
 QUARTER_DAYS: Final[float] = 365.25 / 4
 
@@ -116,6 +122,7 @@ class CompiledWeb:
     revenue: FloatArray
     outside_revenue: FloatArray
     ai_share: FloatArray
+    ai_value_share: FloatArray
     op_cost: FloatArray
     capex: FloatArray
     total_assets: FloatArray
@@ -202,7 +209,8 @@ def compile_web(web: Web) -> CompiledWeb:
         kinds=tuple(e.kind for e in web.entities),
         cash=ents["cash"], market_cap=ents["market_cap"], book_equity=ents["equity"],
         revenue=ents["revenue"], outside_revenue=ents["outside_revenue"],
-        ai_share=ents["ai_share"], op_cost=ents["op_cost"],
+        ai_share=ents["ai_share"], ai_value_share=ents["ai_value_share"],
+        op_cost=ents["op_cost"],
         capex=ents["capex"], total_assets=ents["total_assets"],
         contract_ids=tuple(cols[0]), contract_kinds=tuple(cols[1]),
         obligor=np.array(cols[2], dtype=np.int64), holder=np.array(cols[3], dtype=np.int64),
@@ -261,7 +269,8 @@ def _entity_arrays(
         linked[[web.index[c.holder], web.index[c.obligor]]] = True
     rows = [_entity_row(e, year, held[i], bool(linked[i]), notes)
             for i, e in enumerate(web.entities)]
-    keys = ("cash", "market_cap", "equity", "revenue", "ai_share", "op_cost", "capex",
+    keys = ("cash", "market_cap", "equity", "revenue", "ai_share", "ai_value_share", "op_cost",
+            "capex",
             "total_assets", "debt", "no_revenue", "no_cash")
     return {k: np.array([r[k] for r in rows], dtype=np.float64) for k in keys}
 
@@ -291,12 +300,24 @@ def _entity_row(e: Entity, year: int, held: float, linked: bool,
         "cash": _figure(e, "cash", year) or 0.0 if linked else 0.0,
         "market_cap": get("market_cap", equity, "no market_cap figure: book equity"),
         "equity": equity, "revenue": revenue or 0.0, "ai_share": share,
+        "ai_value_share": _ai_value_share(e, year, notes),
         "op_cost": get("operating_cost", 0.0,
                        "no operating_cost figure: none beyond its contracts in the web"),
         "capex": get("capex", 0.0, "no capex figure: none planned"),
         "total_assets": assets, "debt": (_figure(e, "debt", year) or 0.0) if linked else 0.0,
         "no_revenue": float(no_revenue), "no_cash": float(no_cash or (not linked)),
     }
+
+
+def _ai_value_share(e: Entity, year: int, notes: list[Assumption]) -> float:
+    fig = e.figure("ai_value_share", year) or e.figure("ai_value_share")
+    if fig is not None:
+        return fig.value
+    share = DEFAULT_AI_VALUE_SHARE.get(e.kind, 0.0)
+    if e.kind not in HOLDER_SECTORS:
+        notes.append(Assumption(e.id, "ai_value_share", share,
+                                "no ai_value_share figure: the default of its kind"))
+    return share
 
 
 def _break_even(web: Web, ents: dict[str, FloatArray], edges: list[Edge],

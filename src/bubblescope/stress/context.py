@@ -70,6 +70,8 @@ class RunIndex:
     pd_anchor: FloatArray
     gpu_age0: FloatArray
     gpu_start: IntArray
+    ai_value_share: FloatArray
+    beta: FloatArray
     to_obligor: sparse.csr_array
     to_holder: sparse.csr_array
 
@@ -101,6 +103,7 @@ class RunIndex:
             future=np.flatnonzero((cw.start_q >= 0) & (debt | equity) & (cw.holder >= 0)),
             pd_anchor=anchor_pds(cw.agency_rating), gpu_age0=cw.age_q[gpu],
             gpu_start=np.maximum(cw.start_q[gpu], 0),
+            ai_value_share=cw.ai_value_share, beta=np.ones(cw.n),
             to_obligor=aggregator(cw.obligor, cw.n), to_holder=aggregator(cw.holder, cw.n),
         )
 

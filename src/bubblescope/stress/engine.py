@@ -121,6 +121,7 @@ def _simulate(ctx: RunContext, noise: FloatArray, progress: Progress | None) -> 
 def start(ctx: RunContext) -> State:
     """The state at the as-of date, issuers at their starting ratings."""
     st = State.initial(ctx)
+    st = replace(st, worth0=collateral.start_worth(ctx))
     ratings = paper.start(ctx, st)
     return replace(st, dd0=ratings.dd0, ig0=ratings.ig0)
 
@@ -138,7 +139,7 @@ def _quarter(ctx: RunContext, st: State, rec: Recorder, q: Quarter) -> State:
     st = replace(st, ai_index=dem.ai_index)
     val = valuation.revalue(ctx, st, q, dem.ai_index)
     st = replace(st, value=val.value, equity_shock=val.equity_shock, expected=val.expected,
-                 expected_growth=val.expected_growth)
+                 expected_growth=val.expected_growth, ai_value=val.ai_value)
     owed = obligations.fall_due(ctx, st, t, dem.revenue)
     fund = funding.refinance(ctx, st, q, owed.due, owed.principal, dem.revenue)
     st = replace(st, maturity=fund.maturity, interest_rate=fund.interest_rate,
@@ -153,7 +154,8 @@ def _quarter(ctx: RunContext, st: State, rec: Recorder, q: Quarter) -> State:
                  defaulted_debt=cleared.defaulted_debt)
     gpus = collateral.sell(ctx, st, t)
     st = replace(st, price=gpus.price, worth=gpus.worth, units=gpus.units,
-                 outstanding=gpus.outstanding, cash=gpus.cash)
+                 outstanding=gpus.outstanding, cash=gpus.cash, rental=gpus.rental,
+                 supply=gpus.supply)
     rated = paper.rerate(ctx, st, q)
     rec.paper(t, rated.downgraded, rated.tranche_loss)
     st = replace(st, junk=rated.junk, spread=rated.spread)
@@ -167,7 +169,9 @@ def _quarter(ctx: RunContext, st: State, rec: Recorder, q: Quarter) -> State:
     st = replace(st, outstanding=marks.outstanding,
                  cum_loss=st.cum_loss + losses.entity.sum(axis=2))
     spent = capex.spend(ctx, st, t)
-    st = replace(st, cash=spent.cash, capex_index=spent.capex_index, capex_norm=spent.capex_norm)
+    new = funding.issue(ctx, st, t, st.cash - spent.cash)  # debt finances part of the capex
+    st = replace(st, cash=new.cash - (st.cash - spent.cash), capex_index=spent.capex_index,
+                 capex_norm=spent.capex_norm, outstanding=new.outstanding)
     rec.quarter(t, QuarterRecord(
         cash=st.cash, value=st.value, loss=losses.entity, contract_loss=losses.contract,
         cut=cuts.by_obligor, gpu_price=gpus.gpu_price, spread=st.spread,
@@ -175,8 +179,10 @@ def _quarter(ctx: RunContext, st: State, rec: Recorder, q: Quarter) -> State:
         capex_plan=spent.plan, wealth_change=_wealth_change(ctx, st),
         destroyed=cleared.destroyed,
         inflow=(dem.revenue.sum(axis=1) + fund.raised.sum(axis=1) + cleared.recovered
-                + gpus.proceeds),
+                + gpus.proceeds + new.issued),
         outflow=cleared.paid_outside + spent.spent,
+        ai_index=st.ai_value, gpu_rental=st.rental,
+        ai_debt=(st.outstanding * ctx.index.debt).sum(axis=1), issued=new.issued,
     ))
     return st
 

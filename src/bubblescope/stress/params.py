@@ -35,6 +35,9 @@ class Params:
     capex_growth: FloatArray
     capex_valuation_elasticity: FloatArray
     equity_shock: FloatArray
+    sentiment_half_life_quarters: FloatArray
+    gpu_rental_elasticity: FloatArray
+    debt_share_of_capex: FloatArray
     valuation_revenue_beta: FloatArray
     valuation_capex_beta: FloatArray
     valuation_spread_beta: FloatArray

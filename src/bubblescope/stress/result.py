@@ -25,6 +25,7 @@ __all__ = [
     "CHANNELS",
     "DOWNGRADED_2008_USD_BN",
     "JOBS_2008_MILLIONS",
+    "JOBS_2008_US_MILLIONS",
     "REASONS",
     "DefaultReason",
     "LossChannel",
@@ -34,8 +35,12 @@ __all__ = [
     "StressResult",
 ]
 
-#: Jobs lost worldwide in the 2008 crisis, millions (spec M14; ILO).
+#: Jobs lost worldwide in the 2008 crisis, millions (seed 000; ILO). Not comparable with this
+#: US model: compare with :data:`JOBS_2008_US_MILLIONS`.
 JOBS_2008_MILLIONS: Final[float] = 27.0
+#: US nonfarm payrolls lost 2008-2010, millions (BLS CES; CALIBRATION.md): the yardstick
+#: for this model's US jobs.
+JOBS_2008_US_MILLIONS: Final[float] = 8.7
 #: Securities downgraded from investment grade to junk in 2008, USD bn (seed 004).
 DOWNGRADED_2008_USD_BN: Final[float] = 1900.0
 
@@ -135,6 +140,14 @@ class StressResult(Tabular):
     #: Loss of each contract's holder in each quarter, (n_paths, quarters, n_contracts).
     contract_loss_by_quarter: FloatArray = field(default_factory=lambda: np.zeros((0, 0, 0)))
     cut: FloatArray = field(default_factory=lambda: np.zeros((0, 0, 0)))
+    ai_index: FloatArray = field(default_factory=lambda: np.zeros((0, 0)))
+    """The anchored AI index (1 at the start), (n_paths, quarters)."""
+    gpu_rental: FloatArray = field(default_factory=lambda: np.zeros((0, 0)))
+    """H100 rental, USD per GPU-hour, (n_paths, quarters)."""
+    ai_debt: FloatArray = field(default_factory=lambda: np.zeros((0, 0)))
+    """AI-linked debt outstanding at the end of each quarter, USD bn, (n_paths, quarters)."""
+    issued: FloatArray = field(default_factory=lambda: np.zeros((0, 0)))
+    """New debt issued to finance capex each quarter, USD bn, (n_paths, quarters)."""
 
     @property
     def n_paths(self) -> int:
@@ -188,6 +201,28 @@ class StressResult(Tabular):
             "kind": np.array(self.entity_kinds, dtype=object)[i], "quarter": first,
             "label": labels[first], "cut_usd_bn": self.cut[p, :, i].sum(axis=1),
         })
+
+    @property
+    def firm_drawdowns(self) -> pd.Series:
+        """Each listed firm's peak-to-trough fall of value over the run (mean over paths),
+        largest first; a firm that defaults falls 100%."""
+        firms = ("hyperscaler", "chipmaker", "neocloud", "ai_lab", "data_center_developer")
+        mask = np.array([k in firms for k in self.entity_kinds], dtype=bool)
+        path = np.concatenate([np.ones((self.n_paths, 1, self.cash.shape[2])),
+                               self.valuation], axis=1)
+        peak = np.maximum.accumulate(path, axis=1)
+        fall = (1.0 - path / np.where(peak > 0, peak, 1.0)).max(axis=1).mean(axis=0)
+        out = pd.Series(fall[mask], index=pd.Index(np.array(self.entity_ids)[mask],
+                                                     name="entity"), name="drawdown")
+        return out.sort_values(ascending=False)
+
+    def debt_crossing(self, threshold: float) -> str | None:
+        """Label of the first quarter whose AI-linked debt (mean over paths) is at least
+        ``threshold`` USD bn, ``None`` if it never is."""
+        if self.ai_debt.size == 0:
+            return None
+        above = np.flatnonzero(self.ai_debt.mean(axis=0) >= threshold)
+        return self.quarter_labels[int(above[0])] if above.size else None
 
     @property
     def defaults(self) -> pd.DataFrame:
@@ -328,7 +363,7 @@ class StressResult(Tabular):
             f"USD {self.total_loss.mean():,.1f}bn",
             f"  GDP growth at the end: {last['gdp_growth']:.2%} (output gap "
             f"{self.output_gap[:, -1].mean():.2%}); jobs {last['jobs_millions']:+.2f}M "
-            f"(2008: -{JOBS_2008_MILLIONS:g}M worldwide)",
+            f"(US 2008-10: -{JOBS_2008_US_MILLIONS:g}M, BLS)",
             f"  GPU price index {last['gpu_price']:.2f}; downgraded to junk USD "
             f"{last['downgraded']:,.0f}bn = {last['downgraded_vs_2008']:.2f}x 2008's $1.9T",
         ]
@@ -366,6 +401,10 @@ class QuarterRecord:
     destroyed: FloatArray
     inflow: FloatArray
     outflow: FloatArray
+    ai_index: FloatArray
+    gpu_rental: FloatArray
+    ai_debt: FloatArray
+    issued: FloatArray
 
 
 @dataclass(frozen=True)
@@ -381,7 +420,7 @@ class MacroPaths:
 
 _SERIES: Final[tuple[str, ...]] = (
     "ai_revenue", "capex", "capex_plan", "gpu_price", "downgraded", "spread", "wealth_change",
-    "inflow", "outflow", "destroyed")
+    "inflow", "outflow", "destroyed", "ai_index", "gpu_rental", "ai_debt", "issued")
 
 
 class Recorder:
@@ -435,4 +474,6 @@ class Recorder:
             contract_holder=tuple(cw.ids[i] if i >= 0 else "outside" for i in cw.holder),
             contract_loss=self.contract_loss, cut=self.cut,
             contract_loss_by_quarter=self.contract_loss_by_quarter,
+            ai_index=s["ai_index"], gpu_rental=s["gpu_rental"],
+            ai_debt=s["ai_debt"], issued=s["issued"],
         )

@@ -74,6 +74,10 @@ FIELD_RULES: Final[dict[str, Rule]] = {
     "expectation_learning": Rule(0.0, 1.0, "per quarter",
                                  "share of the gap to realised trend growth that the growth "
                                  "priced into valuations closes each quarter"),
+    "sentiment_half_life_quarters": Rule(0.1, 400.0, "quarters",
+                                         "half-life of the one-off equity shock's discount"),
+    "gpu_rental_elasticity": Rule(0.05, 5.0, "", "log(demand/supply) per log GPU rental"),
+    "debt_share_of_capex": Rule(0.0, 1.0, "fraction", "share of capex financed by new debt"),
     "ai_revenue_shock": Rule(0.0, 0.99, "fraction", "one-off fall of AI revenue at the shock"),
     "revenue_volatility": Rule(0.0, 2.0, "per sqrt(year)", "volatility of AI revenue"),
     "variable_cost_share": Rule(0.0, 1.0, "fraction", "share of costs moving with revenue"),
@@ -156,6 +160,9 @@ class Scenario:
     capex_growth: Param = 0.0
     capex_valuation_elasticity: Param = 1.0
     equity_shock: Param = 0.0
+    sentiment_half_life_quarters: Param = 4.0
+    gpu_rental_elasticity: Param = 0.3
+    debt_share_of_capex: Param = 0.3
     valuation_revenue_beta: Param = 1.0
     valuation_capex_beta: Param = 0.5
     valuation_spread_beta: Param = 5.0

@@ -14,6 +14,7 @@ import numpy as np
 
 from bubblescope.model._typing import BoolArray, FloatArray, IntArray
 from bubblescope.stress.context import RunContext
+from bubblescope.stress.kernels.gpu_rental import RENTAL_START_USD_H
 
 __all__ = ["State"]
 
@@ -67,6 +68,14 @@ class State:
         Model distance to default at the start (ratings move from it).
     defaulted_debt : (n_paths,)
         Debt of defaulted obligors so far.
+    ai_value : (n_paths,)
+        The anchored AI index (:func:`~bubblescope.stress.kernels.firm_value.ai_index`).
+    rental : (n_paths,)
+        H100 rental, USD per GPU-hour (:mod:`~bubblescope.stress.kernels.gpu_rental`).
+    supply : (n_paths, 2)
+        Capex spent and planned so far, in quarters of plan (installed GPU supply).
+    worth0 : (n_paths, k)
+        Value of one GPU of each loan's vintage at the start (USD).
     basis : (n_paths, m)
         What equity stakes were bought for.
     """
@@ -98,6 +107,10 @@ class State:
     dd0: FloatArray
     defaulted_debt: FloatArray
     basis: FloatArray
+    ai_value: FloatArray
+    rental: FloatArray
+    supply: FloatArray
+    worth0: FloatArray
 
     @staticmethod
     def initial(ctx: RunContext) -> State:
@@ -124,4 +137,6 @@ class State:
             junk=np.zeros((n_paths, cw.m), dtype=np.bool_), ig0=np.ones(cw.m, dtype=np.bool_),
             dd0=np.zeros((n_paths, cw.n)), defaulted_debt=np.zeros(n_paths),
             basis=np.where(ix.equity, out, 0.0),
+            ai_value=np.ones(n_paths), rental=np.full(n_paths, RENTAL_START_USD_H),
+            supply=np.zeros((n_paths, 2)), worth0=np.ones((n_paths, ix.gsub.size)),
         )

@@ -1,9 +1,13 @@
-"""Collateral: GPU values fall; loans in breach of their LTV covenant force sales (seed 003).
+"""Collateral: GPUs are worth their rentals; loans in breach of their LTV covenant force sales.
 
-The GPU market factor takes the scenario's one-off shock; each GPU-backed loan's collateral
-wears and steps down with its own vintage (:func:`vintage`). Loans whose LTV breaches the
-covenant sell collateral, the sales move the market factor, and the spiral is solved to
-its fixed point within the quarter (:func:`~bubblescope.stress.kernels.fire_sale.fire_sale`).
+The H100 rental moves with AI demand against installed supply
+(:func:`~bubblescope.stress.kernels.gpu_rental.rental_step`, floored at the cash cost of
+running a GPU); each GPU-backed loan's collateral is worth its vintage's remaining rentals
+net of cash costs plus salvage (:func:`~bubblescope.stress.kernels.gpu_rental.gpu_value`),
+times the resale market factor, which takes the scenario's one-off shock and the fire-sale
+impact. Loans whose LTV breaches the covenant sell collateral, the sales move the market
+factor, and the spiral is solved to its fixed point within the quarter
+(:func:`~bubblescope.stress.kernels.fire_sale.fire_sale`) (seed 003; issue 11 item 3).
 Sale proceeds repay the lenders; a loan left with no collateral is the lender's loss.
 """
 
@@ -13,13 +17,13 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from bubblescope.model._typing import FloatArray, IntArray
+from bubblescope.model._typing import FloatArray
 from bubblescope.stress.context import RunContext
+from bubblescope.stress.kernels import gpu_rental
 from bubblescope.stress.kernels.fire_sale import fire_sale
-from bubblescope.stress.kernels.gpu_value import RESIDUAL, vintage_factor
 from bubblescope.stress.state import State
 
-__all__ = ["Collateral", "sell", "vintage"]
+__all__ = ["Collateral", "gpu_worth", "rental", "sell", "start_worth"]
 
 
 @dataclass(frozen=True, eq=False)
@@ -29,9 +33,9 @@ class Collateral:
     Attributes
     ----------
     price : (n_paths,)
-        GPU market factor.
+        GPU resale market factor.
     gpu_price : (n_paths,)
-        What a GPU bought at the start is worth now (the reported GPU price index).
+        What a GPU bought at the start is worth now against then (the reported index).
     worth, units : (n_paths, k)
         Value of each loan's vintage against the start; collateral units left.
     outstanding : (n_paths, m)
@@ -42,6 +46,10 @@ class Collateral:
         Loans left with no collateral (channel "GPU collateral").
     proceeds : (n_paths,)
         Sale proceeds that repaid debt.
+    rental : (n_paths,)
+        H100 rental, USD per GPU-hour.
+    supply : (n_paths, 2)
+        Capex spent and planned so far (quarters of plan).
     """
 
     price: FloatArray
@@ -52,21 +60,26 @@ class Collateral:
     cash: FloatArray
     lender_loss: FloatArray
     proceeds: FloatArray
+    rental: FloatArray
+    supply: FloatArray
 
 
 def sell(ctx: RunContext, st: State, t: int) -> Collateral:
     """Value GPU collateral at the end of quarter ``t`` and run the fire sale."""
-    ix, prm = ctx.index, ctx.params
-    # st.price is the GPU *market* factor (shocks and fire-sale impact); wear and generation
-    # step-downs act on each loan's own vintage
+    ix, prm, n_paths = ctx.index, ctx.params, ctx.n_paths
     price = st.price * (1.0 - prm.gpu_price_shock * (t == ctx.scenario.shock_quarter))
-    new_vintage = vintage(ctx, t, np.zeros(1), np.zeros(1, dtype=np.int64))[:, 0]
+    rent, supply = rental(ctx, st, t)
+    trend = _decline(ctx) ** (t + 1)
+    start = np.full(n_paths, gpu_rental.RENTAL_START_USD_H)
+    new = (gpu_worth(ctx, rent, trend, np.full((n_paths, 1), t + 1.0))[:, 0]
+           / gpu_worth(ctx, start, np.ones(n_paths), np.zeros((n_paths, 1)))[:, 0])
     if ix.gsub.size == 0:
-        return Collateral(price, price * new_vintage, st.worth, st.units, st.outstanding,
-                          st.cash, np.zeros_like(st.outstanding), np.zeros(price.size))
+        return Collateral(price, price * new, st.worth, st.units, st.outstanding, st.cash,
+                          np.zeros_like(st.outstanding), np.zeros(n_paths), rent, supply)
     debt = st.outstanding[:, ix.gsub]
     ltv_max = np.minimum(ix.ltv0 + float(prm.ltv_covenant_headroom[0]), 0.999)
-    worth = vintage(ctx, t, ix.gpu_age0, ix.gpu_start)  # (n_paths, k)
+    age = ix.gpu_age0[None, :] + np.maximum(t + 1 - ix.gpu_start, 0)[None, :]
+    worth = gpu_worth(ctx, rent, trend, np.broadcast_to(age, debt.shape)) / st.worth0
     res = fire_sale(st.units * worth, debt, ltv_max, price,
                     impact=float(prm.fire_sale_impact[0]),
                     market_depth=float(prm.gpu_market_depth[0]))
@@ -74,28 +87,55 @@ def sell(ctx: RunContext, st: State, t: int) -> Collateral:
     units = np.maximum(st.units - res.sold / np.maximum(worth, 1e-12), 0.0)
     left = debt - repay
     wiped = (units <= 1e-12) & (left > 0)
-    lender_loss = np.zeros((price.size, ctx.web.m))
+    lender_loss = np.zeros((n_paths, ctx.web.m))
     lender_loss[:, ix.gsub] = left * wiped
     out = st.outstanding.copy()
     out[:, ix.gsub] = np.where(wiped, 0.0, left)
-    repaid = np.zeros((price.size, ctx.web.m))
+    repaid = np.zeros((n_paths, ctx.web.m))
     repaid[:, ix.gsub] = repay
-    return Collateral(res.price, res.price * new_vintage, worth, units, out,
+    return Collateral(res.price, res.price * new, worth, units, out,
                       st.cash + ctx.by_holder(repaid), lender_loss,
-                      np.asarray(repay.sum(axis=1), dtype=np.float64))
+                      np.asarray(repay.sum(axis=1), dtype=np.float64), rent, supply)
 
 
-def vintage(ctx: RunContext, t: int, age0: FloatArray, start: IntArray) -> FloatArray:
-    """Value of each vintage at the end of quarter ``t`` relative to its value at the start.
+def rental(ctx: RunContext, st: State, t: int) -> tuple[FloatArray, FloatArray]:
+    """This quarter's H100 rental (n_paths,) and the installed supply record (n_paths, 2).
 
-    :func:`~bubblescope.stress.kernels.gpu_value.gpu_value`'s law with the scenario's
-    parameters: economic life ``1 / gpu_depreciation`` years, a step-down of
-    ``generation_step`` every ``generation_interval_quarters``. A loan that starts later is
-    new at its start. ``age0`` and ``start`` are (k,); the result is (n_paths, k).
+    Demand is AI revenue over the path priced in at the start; supply is the installed base
+    (``INSTALLED_YEARS`` of planned capex) plus capex spent, over the same on plan. The
+    rental follows its generation trend and never falls below the cash cost.
     """
     prm = ctx.params
-    elapsed = np.maximum(t + 1 - start, 0).astype(np.float64)
-    life = 1.0 / np.maximum(prm.gpu_depreciation, 1e-6)
-    return vintage_factor(age0[None, :], (age0 + elapsed)[None, :], life[:, None],
-                          np.full((life.size, 1), ctx.scenario.generation_interval_quarters / 4.0),
-                          prm.generation_step[:, None], RESIDUAL)
+    supply = st.supply + np.stack([st.capex_index, np.ones_like(st.capex_index)], axis=1)
+    installed = 4.0 * gpu_rental.INSTALLED_YEARS
+    ratio = (installed + supply[:, 0]) / (installed + supply[:, 1])
+    priced = (1.0 + prm.expected_ai_growth) ** ((t + 1) / 4.0)
+    demand = np.maximum(st.ai_index / priced, 1e-9)
+    trend_prev, trend = _decline(ctx) ** t, _decline(ctx) ** (t + 1)
+    detrended = gpu_rental.rental_step(
+        st.rental / trend_prev, demand, np.maximum(ratio, 1e-9), 1.0,
+        start=gpu_rental.RENTAL_START_USD_H, elasticity=prm.gpu_rental_elasticity,
+        adjust=gpu_rental.ADJUST, floor=0.0)
+    return np.asarray(np.maximum(detrended * trend, gpu_rental.CASH_COST_USD_H)), supply
+
+
+def gpu_worth(ctx: RunContext, rent: FloatArray, trend: FloatArray,
+              age: FloatArray) -> FloatArray:
+    """Value of one GPU of each vintage (USD), (n_paths, k): the kernel's ``gpu_value`` with
+    the scenario's economic life (``1 / gpu_depreciation`` years) and generation decline."""
+    life = 4.0 / np.maximum(ctx.params.gpu_depreciation, 1e-6)
+    return gpu_rental.gpu_value(rent, gpu_rental.RENTAL_START_USD_H * trend, age,
+                                life_quarters=life, decline=_decline(ctx))
+
+
+def start_worth(ctx: RunContext) -> FloatArray:
+    """Value of one GPU of each loan's vintage at the start, (n_paths, k)."""
+    n, ix = ctx.n_paths, ctx.index
+    return gpu_worth(ctx, np.full(n, gpu_rental.RENTAL_START_USD_H), np.ones(n),
+                     np.broadcast_to(ix.gpu_age0[None, :], (n, ix.gsub.size)))
+
+
+def _decline(ctx: RunContext) -> FloatArray:
+    """Per-quarter factor of a vintage's rental as new generations ship, (n_paths,)."""
+    interval = float(ctx.scenario.generation_interval_quarters)
+    return np.asarray((1.0 - ctx.params.generation_step) ** (1.0 / interval), dtype=np.float64)

@@ -19,7 +19,7 @@ from bubblescope.stress.channels.quarter import Quarter
 from bubblescope.stress.context import RunContext
 from bubblescope.stress.state import State
 
-__all__ = ["Funding", "equity_capacity", "refinance", "rollover_share"]
+__all__ = ["Funding", "Issuance", "equity_capacity", "issue", "refinance", "rollover_share"]
 
 
 @dataclass(frozen=True, eq=False)
@@ -111,3 +111,37 @@ def equity_capacity(
         capacity[:, None] * market_cap[None, :] * np.maximum(valuation_index, 0.0) * listed,
         dtype=np.float64,
     )
+
+
+@dataclass(frozen=True, eq=False)
+class Issuance:
+    """New debt financing capex: cash after (n_paths, n), debt outstanding after (n_paths, m)
+    and the new debt of the quarter (n_paths,)."""
+
+    cash: FloatArray
+    outstanding: FloatArray
+    issued: FloatArray
+
+
+def issue(ctx: RunContext, st: State, t: int, spent: FloatArray) -> Issuance:
+    """New debt financing ``debt_share_of_capex`` of this quarter's capex ``spent`` (n_paths, n).
+
+    Seed 000: at least $141bn of 2025's $500bn AI capex (~30%) was on-balance-sheet debt
+    (issue 11 item 7: AI debt grows with capex). New debt goes to the firm's running lenders
+    pro rata (bonds and loans; not GPU-backed loans, whose collateral is fixed) and shares
+    their terms; markets take it as they take a rollover (valuation and spreads). The money
+    comes from the holders' own inflows, outside the web.
+    """
+    cw, ix, prm = ctx.web, ctx.index, ctx.params
+    excess = st.spread - prm.base_spread
+    willing = rollover_share(st.value, excess, np.ones_like(excess),
+                             prm.rollover_valuation_elasticity, prm.rollover_spread_sensitivity)
+    want = prm.debt_share_of_capex[:, None] * spent * willing * st.alive
+    running = (cw.start_q[None, :] <= t) & (t < st.maturity) & ix.debt & ~ix.gpu
+    held = np.where(running, st.outstanding, 0.0)
+    existing = ctx.by_obligor(held)
+    new = np.where(existing > 0, want, 0.0)
+    share = held / np.where(existing > 0, existing, 1.0)[:, cw.obligor]
+    return Issuance(st.cash + new, np.asarray(st.outstanding + new[:, cw.obligor] * share,
+                                              dtype=np.float64),
+                    np.asarray(new.sum(axis=1), dtype=np.float64))

@@ -10,9 +10,9 @@
   unemployment rate times the labour force (about 170 million, BLS 2025).
 * **Displacement.** In the boom, a share of new AI revenue replaces wage bills.
 
-For comparison, the 2008 crisis cost about 27 million jobs worldwide (ILO, as cited in
-the product spec) and downgraded USD 1.9T of securities from investment grade to junk
-(seed 004).
+For comparison, US payrolls fell about 8.7 million in 2008-2010 (BLS); the seeds' 27 million
+is a worldwide figure (ILO) and is not compared with this US model. 2008 downgraded USD 1.9T
+of securities from investment grade to junk (seed 004).
 
 :func:`macro_paths` turns a run's records into the macro paths at the end of the run;
 the constants of 2008 it is compared with are in :mod:`bubblescope.stress.result`.

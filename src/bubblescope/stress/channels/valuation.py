@@ -1,9 +1,12 @@
-"""Valuation: the reflexive loop of seed 004, first half.
+"""Valuation per firm: the reflexive loop of seed 004, first half (issue 11 item 2).
 
-Valuations rise with AI revenue surprises and with spending and fall with credit spreads.
-The growth priced in learns the realised trend (adaptive expectations), so a lasting
-shortfall is a level loss, not a decay for ever. Listed AI firms also take the scenario's
-one-off equity shock; holder sectors and SPVs are worth their capital left.
+A listed firm is worth a non-AI part on the broad market plus an AI part on the AI index,
+in proportion to its sourced AI share of value (:mod:`~bubblescope.stress.kernels.firm_value`).
+The AI index rises with AI revenue surprises and spending, falls with credit spreads, and
+is anchored on AI revenue and the growth priced in; that growth learns the realised trend
+(adaptive expectations), so a lasting shortfall is a level loss, not a decay for ever. The
+scenario's one-off equity shock is a sentiment discount on the AI index that fades with a
+half-life. Holder sectors and SPVs are worth their capital left.
 """
 
 from __future__ import annotations
@@ -16,6 +19,7 @@ from bubblescope.model._typing import FloatArray
 from bubblescope.stress.channels.holders import value_index
 from bubblescope.stress.channels.quarter import Quarter
 from bubblescope.stress.context import RunContext
+from bubblescope.stress.kernels import firm_value
 from bubblescope.stress.state import State
 
 __all__ = ["Valuation", "revalue", "valuation"]
@@ -30,6 +34,7 @@ class Valuation:
     equity_shock: FloatArray
     expected: FloatArray
     expected_growth: FloatArray
+    ai_value: FloatArray
 
 
 def revalue(ctx: RunContext, st: State, q: Quarter, ai_index: FloatArray) -> Valuation:
@@ -39,16 +44,20 @@ def revalue(ctx: RunContext, st: State, q: Quarter, ai_index: FloatArray) -> Val
     expected = st.expected * (1.0 + st.expected_growth) ** 0.25
     expected_growth = st.expected_growth + prm.expectation_learning * (
         q.growth - st.expected_growth)
-    firm_v = valuation(
-        ai_index / expected, st.capex_index / st.capex_norm, st.spread - prm.base_spread,
-        np.zeros_like(equity_shock), prm.valuation_revenue_beta, prm.valuation_capex_beta,
-        prm.valuation_spread_beta,
-    )
-    ai_v = firm_v * (1.0 - equity_shock)
-    v = np.where(ix.ai[None, :], ai_v[:, None], firm_v[:, None])
+    excess = st.spread - prm.base_spread
+    # the AI index is anchored on AI revenue and the growth priced in (kernels/firm_value.py);
+    # each listed firm rides it by its sourced AI share of value, the rest on the market
+    ai_value = firm_value.ai_index(
+        ai_index / expected, st.capex_index / st.capex_norm, expected_growth,
+        prm.expected_ai_growth, excess,
+        firm_value.sentiment(equity_shock, q.t - ctx.scenario.shock_quarter,
+                             prm.sentiment_half_life_quarters),
+        prm.valuation_revenue_beta, prm.valuation_capex_beta)
+    market = firm_value.market_index(excess, prm.valuation_spread_beta)
+    v = firm_value.firm_value(ai_value, market, ix.ai_value_share, ix.beta)
     held = value_index(st.cum_loss, ix.capital)
     value = np.where(ix.listed[None, :], v, held) * st.alive
-    return Valuation(value, equity_shock, expected, expected_growth)
+    return Valuation(value, equity_shock, expected, expected_growth, ai_value)
 
 
 def valuation(

@@ -16,14 +16,16 @@ The AI index has a fundamental anchor: AI revenue and the growth priced into it,
 
 with ``S`` realised over priced-in AI revenue (the revenue surprise), ``K`` capex over plan,
 ``G`` the value of a dollar of revenue growing at ``g`` for ``HORIZON_YEARS`` then at
-``TERMINAL_GROWTH``, discounted at ``r`` (plus the rise in credit spreads ``dr``), and
+``TERMINAL_GROWTH``, discounted at ``r`` (plus ``SPREAD_TO_DISCOUNT`` of the rise in credit
+spreads ``dr``), and
 ``s_t`` a one-off sentiment shock that fades with a half-life. Growth priced in is floored
 at ``GROWTH_FLOOR`` (0: the market stops paying for growth but still pays for today's
 revenue), so the index cannot fall without limit while AI revenue is earned.
 
 Parameter sources: ``DISCOUNT_RATE`` 0.10 (10-year Treasury ~4.5% plus an equity risk
-premium ~5.5%; **assumption**); ``HORIZON_YEARS`` 5 and ``TERMINAL_GROWTH`` 0.03
-(**assumption**, a standard two-stage model).
+premium ~5.5%; **assumption**); ``HORIZON_YEARS`` 3 (the explicit forecast period of a
+typical equity analyst's model: above-trend growth is paid for three years) and
+``TERMINAL_GROWTH`` 0.03 (**assumption**, a standard two-stage model).
 """
 
 from __future__ import annotations
@@ -38,6 +40,7 @@ __all__ = [
     "DISCOUNT_RATE",
     "GROWTH_FLOOR",
     "HORIZON_YEARS",
+    "SPREAD_TO_DISCOUNT",
     "TERMINAL_GROWTH",
     "ai_index",
     "drawdowns",
@@ -49,9 +52,13 @@ __all__ = [
 ]
 
 DISCOUNT_RATE: Final[float] = 0.10
-HORIZON_YEARS: Final[int] = 5
+HORIZON_YEARS: Final[int] = 3
 TERMINAL_GROWTH: Final[float] = 0.03
 GROWTH_FLOOR: Final[float] = 0.0
+#: Share of a rise in credit spreads that reaches the equity discount rate (**assumption**:
+#: in 2008 the BBB spread rose about 6.5 pp while estimates of the equity risk premium rose
+#: by roughly half that).
+SPREAD_TO_DISCOUNT: Final[float] = 0.5
 
 
 def growth_multiple(growth: FloatArray, rate: FloatArray, *, horizon: int = HORIZON_YEARS,
@@ -126,7 +133,7 @@ def ai_index(surprise: FloatArray, capex_index: FloatArray, expected_growth: Flo
     """
     g = np.maximum(expected_growth, GROWTH_FLOOR)
     r0 = np.full_like(growth0, DISCOUNT_RATE)
-    ratio = (growth_multiple(g, r0 + np.maximum(spread_excess, 0.0))
+    ratio = (growth_multiple(g, r0 + SPREAD_TO_DISCOUNT * np.maximum(spread_excess, 0.0))
              / growth_multiple(np.maximum(growth0, GROWTH_FLOOR), r0))
     tiny = 1e-12
     log_a = (beta_revenue * np.log(np.maximum(surprise, tiny))

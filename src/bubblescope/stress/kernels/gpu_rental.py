@@ -44,11 +44,13 @@ from bubblescope.model._typing import FloatArray
 from bubblescope.model.errors import ScenarioError
 
 __all__ = [
+    "ADJUST",
     "CARD_COST_USD",
     "CASH_COST_USD_H",
     "DISCOUNT_RATE",
     "ELASTICITY",
     "HOURS_PER_QUARTER",
+    "INSTALLED_YEARS",
     "MEAN_REVERSION",
     "RENTAL_START_USD_H",
     "SALVAGE_SHARE",
@@ -58,6 +60,7 @@ __all__ = [
     "implied_elasticity",
     "rental_path",
     "rental_path_reference",
+    "rental_step",
 ]
 
 #: Hours in a quarter (365.25 * 24 / 4).
@@ -80,6 +83,12 @@ CARD_COST_USD: Final[float] = 31_000.0
 RENTAL_START_USD_H: Final[float] = 2.0
 #: Price elasticity of the rental: log(D/S) per log(price). See :func:`implied_elasticity`.
 ELASTICITY: Final[float] = 0.3
+#: Installed GPU base at the start, in years of planned AI capex (**assumption**: the H100/
+#: Blackwell fleet was bought over about two years, 2024-2025).
+INSTALLED_YEARS: Final[float] = 2.0
+#: Share of its gap to the clearing rental the market rental closes per quarter
+#: (**assumption**: spot prices adjust within two quarters; term contracts slower).
+ADJUST: Final[float] = 0.5
 #: Share of its gap to the expected path a rental forecast closes per quarter (**assumption**:
 #: half-life of about three quarters, the length of the 2025 low before the 2026 rebound).
 MEAN_REVERSION: Final[float] = 0.2
@@ -144,13 +153,27 @@ def rental_path(
     [[2.0, 1.0]]
     """
     _check_rental(demand, supply, trend, start, elasticity, adjust, floor)
-    target = start * trend[None, :] * (demand / supply) ** (1.0 / elasticity)
-    out = np.empty_like(target)
-    p = np.full(target.shape[0], start)
-    for t in range(target.shape[1]):  # one loop over quarters; paths are an array axis
-        p = np.maximum(floor, p + adjust * (target[:, t] - p))
+    out = np.empty_like(demand)
+    p = np.full(demand.shape[0], start)
+    for t in range(demand.shape[1]):  # one loop over quarters; paths are an array axis
+        p = rental_step(p, demand[:, t], supply[:, t], float(trend[t]), start=start,
+                        elasticity=elasticity, adjust=adjust, floor=floor)
         out[:, t] = p
     return out
+
+
+def rental_step(previous: FloatArray, demand: FloatArray, supply: FloatArray, trend: float, *,
+                start: float, elasticity: FloatArray | float, adjust: float,
+                floor: float) -> FloatArray:
+    """One quarter of :func:`rental_path`: the rental (n_paths,) after ``previous``.
+
+    >>> rental_step(np.array([2.0]), np.array([0.5]), np.array([1.0]), 1.0, start=2.0,
+    ...             elasticity=1.0, adjust=0.5, floor=0.4).tolist()
+    [1.5]
+    """
+    target = start * trend * (demand / supply) ** (1.0 / np.asarray(elasticity))
+    return np.asarray(np.maximum(floor, previous + adjust * (target - previous)),
+                      dtype=np.float64)
 
 
 def rental_path_reference(
@@ -172,7 +195,8 @@ def rental_path_reference(
 
 def gpu_value(
     rental: FloatArray, trend_now: FloatArray, age_quarters: FloatArray, *,
-    life_quarters: float, decline: float, reversion: float = MEAN_REVERSION,
+    life_quarters: FloatArray | float, decline: FloatArray | float,
+    reversion: float = MEAN_REVERSION,
     utilisation: float = UTILISATION, cash_cost: float = CASH_COST_USD_H,
     rate: float = DISCOUNT_RATE, salvage: float = SALVAGE_SHARE * CARD_COST_USD,
 ) -> FloatArray:
@@ -184,11 +208,11 @@ def gpu_value(
         Current rental, USD per GPU-hour, of the vintage the rental series describes.
     trend_now : ndarray of shape (n_paths,)
         The rental the planned path expects now (the forecast reverts to it).
-    age_quarters : ndarray of shape (k,)
+    age_quarters : ndarray of shape (k,) or (n_paths, k)
         Age of each vintage (>= 0); older vintages have less life left.
-    life_quarters : float
+    life_quarters : float or ndarray of shape (n_paths,)
         Economic life (> 0).
-    decline : float
+    decline : float or ndarray of shape (n_paths,)
         Per-quarter factor of the expected rental as newer generations ship, in (0, 1].
     reversion : float
         Share of the gap to trend a forecast closes per quarter, in [0, 1].
@@ -212,17 +236,21 @@ def gpu_value(
     >>> 25_000 < float(v[0, 0]) < 40_000
     True
     """
-    _check_value(rental, age_quarters, life_quarters, decline, reversion, utilisation, rate)
-    h_max = int(np.ceil(life_quarters))
-    h = np.arange(1, h_max + 1, dtype=np.float64)  # (H,)
+    n_paths = np.asarray(rental).shape[0]
+    life = np.broadcast_to(np.asarray(life_quarters, dtype=np.float64), (n_paths,))
+    dec = np.broadcast_to(np.asarray(decline, dtype=np.float64), (n_paths,))
+    _check_value(rental, age_quarters, life, dec, reversion, utilisation, rate)
+    h = np.arange(1, int(np.ceil(life.max())) + 1, dtype=np.float64)  # (H,)
     q = (1.0 + rate) ** -0.25
     gap = (rental - trend_now)[:, None] * (1.0 - reversion) ** h[None, :]
-    expected = (trend_now[:, None] + gap) * decline ** h[None, :]  # (n_paths, H)
+    expected = (trend_now[:, None] + gap) * dec[:, None] ** h[None, :]  # (n_paths, H)
     margin = np.maximum(utilisation * expected - cash_cost, 0.0) * HOURS_PER_QUARTER * q**h
-    left = np.maximum(life_quarters - np.asarray(age_quarters, dtype=np.float64), 0.0)  # (k,)
-    alive = h[None, :] <= left[:, None] + 1e-9  # (k, H)
-    rentals = margin @ alive.T.astype(np.float64)  # (n_paths, k)
-    return np.asarray(rentals + salvage * q ** left[None, :], dtype=np.float64)
+    age = np.broadcast_to(np.asarray(age_quarters, dtype=np.float64),
+                          (n_paths, np.shape(age_quarters)[-1]))
+    left = np.maximum(life[:, None] - age, 0.0)  # (n_paths, k)
+    alive = h[None, None, :] <= left[:, :, None] + 1e-9  # (n_paths, k, H)
+    rentals = np.einsum("ph,pkh->pk", margin, alive.astype(np.float64))
+    return np.asarray(rentals + salvage * q**left, dtype=np.float64)
 
 
 def gpu_value_reference(
@@ -232,15 +260,19 @@ def gpu_value_reference(
     rate: float = DISCOUNT_RATE, salvage: float = SALVAGE_SHARE * CARD_COST_USD,
 ) -> FloatArray:
     """Slow, obvious twin of :func:`gpu_value` (loops over paths, vintages and quarters)."""
-    out = np.zeros((rental.size, len(age_quarters)))
+    ages = np.asarray(age_quarters, dtype=np.float64)
+    out = np.zeros((rental.size, ages.shape[-1]))
     q = (1.0 + rate) ** -0.25
     for i, p in enumerate(rental):
-        for j, age in enumerate(age_quarters):
-            left = max(life_quarters - float(age), 0.0)
+        life = float(np.broadcast_to(life_quarters, rental.shape)[i])
+        dec = float(np.broadcast_to(decline, rental.shape)[i])
+        for j in range(ages.shape[-1]):
+            age = float(ages[i, j] if ages.ndim == 2 else ages[j])
+            left = max(life - age, 0.0)
             total = 0.0
             h = 1
             while h <= left + 1e-9:
-                e = (trend_now[i] + (p - trend_now[i]) * (1.0 - reversion) ** h) * decline**h
+                e = (trend_now[i] + (p - trend_now[i]) * (1.0 - reversion) ** h) * dec**h
                 total += max(utilisation * e - cash_cost, 0.0) * HOURS_PER_QUARTER * q**h
                 h += 1
             out[i, j] = total + salvage * q**left
@@ -260,11 +292,12 @@ def _check_rental(demand: FloatArray, supply: FloatArray, trend: FloatArray, sta
             f"{start}, {elasticity}, {adjust}, {floor}")
 
 
-def _check_value(rental: FloatArray, age: FloatArray, life: float, decline: float,
+def _check_value(rental: FloatArray, age: FloatArray, life: FloatArray, decline: FloatArray,
                  reversion: float, utilisation: float, rate: float) -> None:
     if np.any(np.asarray(rental) < 0) or np.any(np.asarray(age) < 0):
         raise ScenarioError("gpu_value: rentals and ages must be >= 0")
-    if life <= 0 or not 0 < decline <= 1 or not 0 <= reversion <= 1:
+    bad_decline = np.any(decline <= 0) or np.any(decline > 1)
+    if np.any(life <= 0) or bad_decline or not 0 <= reversion <= 1:
         raise ScenarioError("gpu_value: need life > 0, 0 < decline <= 1, 0 <= reversion <= 1")
     if not 0 < utilisation <= 1 or rate <= -1:
         raise ScenarioError("gpu_value: need 0 < utilisation <= 1 and rate > -1")

@@ -201,14 +201,16 @@ class Uncertainty:
         return {item.field: x[:, j].copy() for j, item in enumerate(self.inputs)}
 
 
-#: Per-path field that picks one of the reconstructed exposure webs (a uniform in [0, 1)).
+#: Per-path field that picks one of the run's web variants (a uniform in [0, 1)): webs with
+#: exposures reconstructed from totals, or, by default, webs whose amounts are drawn by their
+#: confidence (stress/data_uncertainty.py).
 EXPOSURE: Final[str] = "exposure_draw"
 
 #: Scenario fields the engine takes as one number per run (not per path).
 SCALAR_ONLY: Final[frozenset[str]] = frozenset(params.SCALAR_ONLY)
 
 
-_EXPOSURE_RULE: Final[Rule] = Rule(0.0, 1.0, "", "which reconstructed exposure web a path uses")
+_EXPOSURE_RULE: Final[Rule] = Rule(0.0, 1.0, "", "which web variant a path uses")
 
 
 def check_fields(uncertainty: Uncertainty, file: str = "scenario") -> None:
