@@ -102,13 +102,22 @@ def stress(
         with Progress(console=console, transient=True) as bar:
             task = bar.add_task(f"stress {sc.name}", total=sc.quarters)
             result = run(web, sc, progress=lambda done, total: bar.update(task, completed=done))
+    base = reference_run(web, sc)
     if db is not None:
         _save(db, result)
     export_tables(result.tables(), export)
     if json_out:
-        print_json(stress_payload(result, web))
+        print_json(stress_payload(result, web, base))
     else:
-        _print(result, web)
+        _print(result, web, base)
+
+
+def reference_run(web: Web, sc: Scenario) -> StressResult | None:
+    """The bundled baseline over the same quarters, the reference of a shocked scenario
+    (``None`` when ``sc`` sets no shock: it is its own reference)."""
+    if sc.unshocked:
+        return None
+    return run(web, load_preset("baseline").with_values({"quarters": sc.quarters}))
 
 
 def register(app: typer.Typer) -> None:
@@ -145,11 +154,16 @@ def parse_sets(sets: list[str]) -> dict[str, object]:
     return out
 
 
-def stress_payload(result: StressResult, web: Web | None = None) -> dict[str, Any]:
+def stress_payload(result: StressResult, web: Web | None = None,
+                   base: StressResult | None = None) -> dict[str, Any]:
     """The result as plain data for ``--json`` (with DebtRank when ``web`` is given)."""
     tl = result.timeline.reset_index()
     sectors = result.losses_by_sector.iloc[:, -1]
+    reference = base if base is not None else result
     return {
+        "credit_first": result.ledger.headline(),
+        "shock_losses": result.ledger.relative_to(reference.ledger).headline(),
+        "structural_findings": structural_findings(reference),
         "scenario": {"name": result.scenario.name, "description": result.scenario.description},
         "web": result.web_name, "as_of": result.as_of, "paths": result.n_paths,
         "assumed_inputs": result.n_assumed,
@@ -194,6 +208,17 @@ def _valuation_line(result: StressResult) -> str:
             f"${result.gpu_rental.mean(axis=0).min():.2f}/h. AI-linked debt ${debt[0]:,.0f}bn "
             f"-> ${debt[-1]:,.0f}bn; at or above $1.9T (the volume 2008 downgraded) from "
             f"{cross or 'never'}.")
+def structural_findings(base: StressResult) -> dict[str, Any]:
+    """What fails in the no-shock run: defaults, cuts and firms not paid (first path)."""
+    firms = base.ledger.firm_table()
+    credit = firms[firms["realised credit"] > 1e-6]
+    return {
+        "defaults": base.defaults.query("path == 0")[["label", "entity", "reason"]]
+        .to_dict(orient="records"),
+        "cuts": base.cuts.query("path == 0")[["entity", "label", "cut_usd_bn"]]
+        .to_dict(orient="records"),
+        "firms_not_paid": credit[["firm", "realised credit"]].to_dict(orient="records"),
+    }
 
 
 def _debtrank_payload(view: DebtRankView | None) -> dict[str, Any] | None:
@@ -226,11 +251,14 @@ def _save(db: Path, result: StressResult) -> None:
     console.print(f"saved as run {run_id} in {db}")
 
 
-def _print(result: StressResult, web: Web) -> None:
+def _print(result: StressResult, web: Web, base: StressResult | None = None) -> None:
     sc = result.scenario
     console.print(f"[bold]{sc.name}[/]: {sc.description}", highlight=False)
     console.print(f"web {result.web_name!r} as of {result.as_of}; {result.n_assumed} inputs "
                   "filled with documented defaults", highlight=False)
+    console.print(_credit_table(result, base))
+    console.print(_firms_table(result, base))
+    console.print(_findings_table(base if base is not None else result))
     console.print(_quarter_table(result))
     console.print(_who_table(result))
     console.print(_cuts_table(result))
@@ -251,6 +279,60 @@ def _print(result: StressResult, web: Web) -> None:
     view = debtrank_view(web, result)
     if view is not None:
         console.print(str(view), highlight=False)
+
+
+def _credit_table(result: StressResult, base: StressResult | None) -> Table:
+    """Holder sectors' losses by class, regulated holders first; the shock's part beside."""
+    led = result.ledger
+    shock = led.relative_to((base if base is not None else result).ledger).holder_table()
+    shock_total = dict(zip(shock["holder"], shock["realised credit"] + shock["debt marks"]
+                           + shock["equity marks"], strict=True))
+    table = Table(title="Who gets hurt, credit first: losses borne by holder sectors over the "
+                  "run, USD bn (funds looked through; equity marks beside, not added)")
+    table.add_column("holder", no_wrap=True)
+    for col in ("realised credit", "debt marks", "credit + debt", "equity marks",
+                "vs baseline"):
+        table.add_column(col, justify="right")
+    for row in led.holder_table().itertuples(index=False):
+        name = f"[bold]{row.holder}[/]" if row.regulated else str(row.holder)
+        credit, marks, equity = row[2], row[3], row[4]
+        table.add_row(name, f"{credit:,.1f}", f"{marks:,.1f}", f"{credit + marks:,.1f}",
+                      f"{equity:,.1f}", f"{shock_total.get(row.holder, 0.0):+,.1f}")
+    tot = led.holder_sector_totals().mean(axis=0)
+    table.add_row("[bold]all holders[/]", f"{tot[0]:,.1f}", f"{tot[1]:,.1f}",
+                  f"{tot[0] + tot[1]:,.1f}", f"{tot[2]:,.1f}",
+                  f"{sum(shock_total.values()):+,.1f}")
+    return table
+
+
+def _firms_table(result: StressResult, base: StressResult | None) -> Table:
+    """Firms that are not paid: a customer's default or cut costs them (backlog included)."""
+    firms = result.ledger.firm_table().head(10)
+    ref = (base if base is not None else result).ledger.firm_table()
+    before = dict(zip(ref["firm"], ref["realised credit"], strict=True))
+    table = Table(title="Firms not paid (realised credit losses, USD bn; they reach these "
+                  "firms' own holders through their marks, so not added above)")
+    for col in ("firm", "not paid", "of which in baseline"):
+        table.add_column(col, justify="left" if col == "firm" else "right")
+    for row in firms.itertuples(index=False):
+        if row[1] > 1e-6:
+            table.add_row(str(row.firm), f"{row[1]:,.1f}", f"{before.get(row.firm, 0.0):,.1f}")
+    return table
+
+
+def _findings_table(base: StressResult) -> Table:
+    """Structural findings: what fails without any shock (not counted as crash losses)."""
+    found = structural_findings(base)
+    table = Table(title="Structural findings: what fails with no shock at all (baseline)")
+    table.add_column("finding", overflow="fold")
+    for d in found["defaults"]:
+        table.add_row(f"{d['label']}: {d['entity']} defaults ({d['reason']})")
+    for c in found["cuts"]:
+        table.add_row(f"from {c['label']}: {c['entity']} cannot meet its commitments and "
+                      f"renegotiates USD {c['cut_usd_bn']:,.1f}bn away")
+    if not found["defaults"] and not found["cuts"]:
+        table.add_row("none")
+    return table
 
 
 def _quarter_table(result: StressResult) -> Table:

@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import datetime as dt
 import math
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Final
 
 import numpy as np
@@ -148,6 +148,9 @@ class CompiledWeb:
     #: :data:`~bubblescope.stress.kernels.ratings.RATINGS` (-1: unrated), from the web's
     #: ratings table.
     agency_rating: IntArray
+    #: Announced, unfunded financing (letters of intent, "up to" tranches): paid only while
+    #: no shock has hit, so only funded money is ever at risk. Shape (m,); empty = none.
+    contingent: BoolArray = field(default_factory=lambda: np.zeros(0, dtype=np.bool_))
 
     def __repr__(self) -> str:
         return (
@@ -225,6 +228,8 @@ def compile_web(web: Web) -> CompiledWeb:
         age_q=np.array([_age(c, web.as_of) for c in active] + [0.0] * (len(edges) - len(active)),
                        dtype=np.float64),
         agency_rating=ratings,
+        contingent=np.array([_contingent(c, web.as_of) for c in active]
+                            + [False] * (len(edges) - len(active)), dtype=np.bool_),
     )
 
 
@@ -241,6 +246,12 @@ def _agency_ratings(web: Web, notes: list[Assumption]) -> IntArray:
         notes.append(Assumption(web.name, "ratings", 0.0, UNRATED_RULE))
     return np.array([AGENCY_GRADES.index(grade[e.id]) if e.id in grade else -1
                      for e in web.entities], dtype=np.int64)
+
+
+def _contingent(c: Contract, as_of: dt.date) -> bool:
+    """An announced financing (equity or debt) that starts after ``as_of``: not yet funded."""
+    return (c.status == "announced" and (c.kind in EQUITY_KINDS or c.kind in DEBT_KINDS)
+            and c.start is not None and c.start > as_of)
 
 
 def _age(c: Contract, as_of: dt.date) -> float:

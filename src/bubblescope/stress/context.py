@@ -25,7 +25,8 @@ from bubblescope.stress.compile import (
     CompiledWeb,
 )
 from bubblescope.stress.kernels.ratings import anchor_pds
-from bubblescope.stress.kernels.waterfall import SpvBook, spv_book
+from bubblescope.stress.kernels.waterfall import SpvBook, spv_book, spv_tenants
+from bubblescope.stress.ledger import underlying_contracts
 from bubblescope.stress.params import Params
 from bubblescope.stress.scenario import Scenario
 
@@ -74,6 +75,10 @@ class RunIndex:
     beta: FloatArray
     to_obligor: sparse.csr_array
     to_holder: sparse.csr_array
+    underlying: BoolArray
+    contingent: BoolArray
+    spv_tenant: IntArray
+    main_tenant_contract: BoolArray
 
     @staticmethod
     def of(cw: CompiledWeb, sc: Scenario, prm: Params) -> RunIndex:
@@ -86,6 +91,16 @@ class RunIndex:
         counts = np.bincount(beneficiary, minlength=cw.n).astype(np.float64)
         holder_kind = np.array([cw.kinds[h] if h >= 0 else "" for h in cw.holder], dtype=object)
         gpu = cw.kind_mask(("gpu_backed_loan",))
+        book = spv_book(cw.obligor, cw.amount, cw.rank, cw.tranche, debt, kinds == "spv")
+        # each SPV's main tenant or guarantor: the obligor owing it the most
+        worth = np.where(cw.kind_mask(CUTTABLE), cw.annual_payment / 4
+                         * np.maximum(cw.maturity_q - np.maximum(cw.start_q, 0), 0), 0.0)
+        worth = np.where(guarantee, cw.amount, worth)
+        tenant = spv_tenants(book, cw.holder, cw.obligor, worth)
+        spv_pos = np.full(cw.n, -1, dtype=np.int64)
+        spv_pos[book.spv] = np.arange(book.spv.size)
+        pos = spv_pos[np.maximum(cw.holder, 0)]
+        main_c = (cw.holder >= 0) & (worth > 0) & (cw.obligor == np.append(tenant, -1)[pos])
         return RunIndex(
             debt=debt, flow=cw.kind_mask(FLOW_KINDS), cuttable=cw.kind_mask(CUTTABLE),
             equity=equity, guarantee=guarantee, gpu=gpu, inside=cw.holder >= 0,
@@ -96,7 +111,7 @@ class RunIndex:
             chip=kinds == "chipmaker", fund=fund,
             capital=np.where(fund, cw.total_assets, cw.book_equity),
             shock_by_entity=_entity_shocks(cw, sc),
-            book=spv_book(cw.obligor, cw.amount, cw.rank, cw.tranche, debt, kinds == "spv"),
+            book=book,
             g_share=1.0 / np.maximum(counts[beneficiary], 1.0),
             ltv0=np.where(np.isnan(cw.ltv[gpu]), float(prm.ltv[0]), cw.ltv[gpu]),
             gsub=np.flatnonzero(gpu),
@@ -105,6 +120,11 @@ class RunIndex:
             gpu_start=np.maximum(cw.start_q[gpu], 0),
             ai_value_share=cw.ai_value_share, beta=np.ones(cw.n),
             to_obligor=aggregator(cw.obligor, cw.n), to_holder=aggregator(cw.holder, cw.n),
+            underlying=underlying_contracts(cw.obligor, cw.holder, cw.amount,
+                                            cw.kind_mask(("fund_share",)), cw.n),
+            contingent=(cw.contingent if cw.contingent.size == cw.m
+                        else np.zeros(cw.m, dtype=np.bool_)),
+            spv_tenant=tenant, main_tenant_contract=main_c,
         )
 
 

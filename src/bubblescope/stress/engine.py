@@ -157,12 +157,13 @@ def _quarter(ctx: RunContext, st: State, rec: Recorder, q: Quarter) -> State:
                  outstanding=gpus.outstanding, cash=gpus.cash, rental=gpus.rental,
                  supply=gpus.supply)
     rated = paper.rerate(ctx, st, q)
-    rec.paper(t, rated.downgraded, rated.tranche_loss)
+    rec.paper(t, rated.downgraded, rated.tranche_loss, rated.grade)
     st = replace(st, junk=rated.junk, spread=rated.spread)
     marks = holders.mark(ctx, st)
     losses = holders.book(ctx, [
         (LossChannel.CUTS, cuts.torn_up), (LossChannel.MISSED_PAYMENTS, cleared.missed),
         (LossChannel.DEFAULT_WRITE_OFFS, cleared.written_off),
+        (LossChannel.BACKLOG_LOST, cleared.backlog),
         (LossChannel.GPU_COLLATERAL, gpus.lender_loss), (LossChannel.FORCED_SALES, rated.forced),
         (LossChannel.EQUITY_MARKS, marks.loss),
     ])
@@ -174,6 +175,7 @@ def _quarter(ctx: RunContext, st: State, rec: Recorder, q: Quarter) -> State:
                  capex_norm=spent.capex_norm, outstanding=new.outstanding)
     rec.quarter(t, QuarterRecord(
         cash=st.cash, value=st.value, loss=losses.entity, contract_loss=losses.contract,
+        contract_class=losses.contract_class, underlying=ctx.index.underlying,
         cut=cuts.by_obligor, gpu_price=gpus.gpu_price, spread=st.spread,
         ai_revenue=ctx.params.ai_revenue_usd_bn * st.ai_index, capex=spent.spent,
         capex_plan=spent.plan, wealth_change=_wealth_change(ctx, st),

@@ -7,6 +7,7 @@ prints as its own quarter-by-quarter summary. :class:`Recorder` fills it during 
 from __future__ import annotations
 
 import datetime as dt
+import functools
 from dataclasses import dataclass, field
 from enum import IntEnum
 from typing import Final
@@ -14,10 +15,11 @@ from typing import Final
 import numpy as np
 import pandas as pd
 
-from bubblescope.model._typing import FloatArray, IntArray
+from bubblescope.model._typing import BoolArray, FloatArray, IntArray
 from bubblescope.model.kinds import HOLDER_SECTORS
 from bubblescope.model.tables import Tabular
-from bubblescope.stress.compile import CompiledWeb
+from bubblescope.stress.compile import DEBT_KINDS, CompiledWeb
+from bubblescope.stress.ledger import CLASS_NAMES, LossLedger, build_ledger
 from bubblescope.stress.scenario import Scenario
 
 __all__ = [
@@ -54,6 +56,7 @@ class LossChannel(IntEnum):
     EQUITY_MARKS = 3
     GPU_COLLATERAL = 4
     FORCED_SALES = 5
+    BACKLOG_LOST = 6
 
     @property
     def label(self) -> str:
@@ -64,7 +67,7 @@ class LossChannel(IntEnum):
 #: Labels of :class:`LossChannel`, in the order of the ``channel`` axis.
 CHANNELS: Final[tuple[str, ...]] = (
     "missed payments", "default write-offs", "lease and commitment cuts", "equity marks",
-    "GPU collateral", "forced sales",
+    "GPU collateral", "forced sales", "backlog lost",
 )
 
 
@@ -148,6 +151,43 @@ class StressResult(Tabular):
     """AI-linked debt outstanding at the end of each quarter, USD bn, (n_paths, quarters)."""
     issued: FloatArray = field(default_factory=lambda: np.zeros((0, 0)))
     """New debt issued to finance capex each quarter, USD bn, (n_paths, quarters)."""
+    contract_kinds: tuple[str, ...] = ()
+    contract_amount: FloatArray = field(default_factory=lambda: np.zeros(0))
+    #: Loss by contract and class over the run, (n_paths, m, K) (``ledger.LossClass``).
+    contract_class: FloatArray = field(default_factory=lambda: np.zeros((0, 0, 0)))
+    #: The same by quarter, mean over paths, (quarters, m, K).
+    contract_class_quarter: FloatArray = field(default_factory=lambda: np.zeros((0, 0, 0)))
+    #: Loss on underlying (non-fund) obligors by quarter and class, (n_paths, quarters, K).
+    quarter_class: FloatArray = field(default_factory=lambda: np.zeros((0, 0, 0)))
+    #: Rating code (``kernels.ratings.RATINGS``) of each contract at the end of each quarter,
+    #: (n_paths, quarters, m), int8; only debt contracts are meaningful.
+    rating: IntArray = field(default_factory=lambda: np.zeros((0, 0, 0), dtype=np.int8))
+
+    def rating_path(self, contract_id: str, path: int = 0) -> tuple[str, ...]:
+        """Rating of one contract quarter by quarter on one path (letters)."""
+        from bubblescope.stress.kernels.ratings import RATINGS
+
+        j = self.contract_ids.index(contract_id)
+        return tuple(RATINGS[int(c)] for c in self.rating[path, :, j])
+
+    @functools.cached_property
+    def ledger(self) -> LossLedger:
+        """Losses split into realised credit, debt marks and equity marks, looked through
+        funds so each loss reaches its final bearer once (:mod:`~bubblescope.stress.ledger`)."""
+        index = {e: i for i, e in enumerate(self.entity_ids)}
+        holder = np.array([index.get(h, -1) for h in self.contract_holder], dtype=np.int64)
+        obligor = np.array([index[o] for o in self.contract_obligor], dtype=np.int64)
+        return build_ledger(
+            self.contract_class, self.contract_class_quarter, obligor=obligor, holder=holder,
+            amount=self.contract_amount,
+            is_fund_share=np.array([k == "fund_share" for k in self.contract_kinds],
+                                   dtype=np.bool_),
+            is_debt=np.array([k in DEBT_KINDS for k in self.contract_kinds], dtype=np.bool_),
+            entity_ids=self.entity_ids, entity_kinds=self.entity_kinds,
+            holder_sector=np.array([k in HOLDER_SECTORS for k in self.entity_kinds],
+                                   dtype=np.bool_),
+            quarter_class=self.quarter_class,
+        )
 
     @property
     def n_paths(self) -> int:
@@ -391,6 +431,8 @@ class QuarterRecord:
     value: FloatArray
     loss: FloatArray
     contract_loss: FloatArray
+    contract_class: FloatArray
+    underlying: BoolArray
     cut: FloatArray
     gpu_price: FloatArray
     spread: FloatArray
@@ -437,6 +479,10 @@ class Recorder:
         self.cash_start = cash_start.copy()
         self.contract_loss = np.zeros((n_paths, m))
         self.contract_loss_by_quarter = np.zeros((n_paths, quarters, m))
+        self.contract_class = np.zeros((n_paths, m, len(CLASS_NAMES)))
+        self.contract_class_quarter = np.zeros((quarters, m, len(CLASS_NAMES)))
+        self.quarter_class = np.zeros((n_paths, quarters, len(CLASS_NAMES)))
+        self.rating: IntArray = np.zeros((n_paths, quarters, m), dtype=np.int8)
 
     def quarter(self, t: int, record: QuarterRecord) -> None:
         """Store quarter ``t``."""
@@ -444,16 +490,23 @@ class Recorder:
                                                                  record.cut)
         self.contract_loss += record.contract_loss
         self.contract_loss_by_quarter[:, t] = record.contract_loss
+        self.contract_class += record.contract_class
+        self.contract_class_quarter[t] = record.contract_class.mean(axis=0)
+        self.quarter_class[:, t] = (record.contract_class
+                                    * record.underlying[None, :, None]).sum(axis=1)
         self.loss[:, t] = record.loss.sum(axis=2)
         self.loss_by_channel[:, t] = record.loss.sum(axis=1)
         for key in _SERIES:
             if key != "downgraded":
                 self.series[key][:, t] = getattr(record, key)
 
-    def paper(self, t: int, downgraded: FloatArray, tranche_loss: FloatArray) -> None:
-        """Store the downgraded volume (n_paths,) and projected tranche losses (n_paths, 3)."""
+    def paper(self, t: int, downgraded: FloatArray, tranche_loss: FloatArray,
+              grade: IntArray) -> None:
+        """Store the downgraded volume (n_paths,), projected tranche losses (n_paths, 3) and
+        each contract's rating code at the end of the quarter (n_paths, m)."""
         self.series["downgraded"][:, t] = downgraded
         self.tranche_loss[:, t] = tranche_loss
+        self.rating[:, t] = grade
 
     def result(self, cw: CompiledWeb, scenario: Scenario, macro: MacroPaths,
                default_q: IntArray, reason: IntArray, capital: FloatArray) -> StressResult:
@@ -476,4 +529,8 @@ class Recorder:
             contract_loss_by_quarter=self.contract_loss_by_quarter,
             ai_index=s["ai_index"], gpu_rental=s["gpu_rental"],
             ai_debt=s["ai_debt"], issued=s["issued"],
+            contract_kinds=cw.contract_kinds, contract_amount=cw.amount,
+            contract_class=self.contract_class,
+            contract_class_quarter=self.contract_class_quarter,
+            quarter_class=self.quarter_class, rating=self.rating,
         )

@@ -18,6 +18,7 @@ import numpy as np
 
 from bubblescope.model._typing import BoolArray, FloatArray, IntArray
 from bubblescope.stress.context import RunContext
+from bubblescope.stress.ledger import CHANNEL_CLASS, CLASS_NAMES
 from bubblescope.stress.result import LossChannel
 from bubblescope.stress.state import State
 
@@ -48,6 +49,7 @@ class Losses:
 
     entity: FloatArray
     contract: FloatArray
+    contract_class: FloatArray
 
 
 def mark(ctx: RunContext, st: State) -> Marks:
@@ -66,15 +68,18 @@ def book(ctx: RunContext, per_contract: Sequence[tuple[LossChannel, FloatArray]]
     """Book each channel's losses by contract (n_paths, m) on the contracts' holders.
 
     Contracts held outside the web book nothing. The contract total adds the channels in
-    the order given.
+    the order given; ``contract_class`` splits it by :class:`~bubblescope.stress.ledger.LossClass`.
     """
     ix = ctx.index
     entity = np.zeros((ctx.n_paths, ctx.web.n, len(LossChannel)))
     contract = np.zeros((ctx.n_paths, ctx.web.m))
+    by_class = np.zeros((ctx.n_paths, ctx.web.m, len(CLASS_NAMES)))
     for channel, loss in per_contract:
         entity[:, :, channel] += ctx.by_holder(loss)
-        contract += np.where(ix.inside, loss, 0.0)
-    return Losses(entity, contract)
+        inside = np.where(ix.inside, loss, 0.0)
+        contract += inside
+        by_class[:, :, CHANNEL_CLASS[channel.label]] += inside
+    return Losses(entity, contract, by_class)
 
 
 def recovery_rate(rank: IntArray, senior_secured: FloatArray, senior: FloatArray,

@@ -58,8 +58,10 @@ def cut(ctx: RunContext, st: State, t: int, due: FloatArray, income: FloatArray)
     factor = cut_factor(np.maximum(gap, 0.0), flow_due, prm.renegotiation, distressed,
                         prm.lease_cut)
     f = np.where(ix.cuttable[None, :], factor[:, cw.obligor], 1.0)
-    remaining = cw.annual_payment[None, :] / 4 * st.scale * np.maximum(st.maturity - t, 0)
-    lost = remaining * (1.0 - f) * ix.cuttable * (cw.start_q[None, :] <= t)
+    # started or not: a cut before the start costs the provider its backlog too
+    left_q = np.maximum(st.maturity - np.maximum(t, cw.start_q[None, :]), 0)
+    remaining = cw.annual_payment[None, :] / 4 * st.scale * left_q
+    lost = remaining * (1.0 - f) * ix.cuttable
     scale = st.scale * f
     new_due = due * f
     income_lost = ctx.by_holder(cw.annual_payment[None, :] / 4 * (1.0 - scale)

@@ -15,13 +15,13 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from bubblescope.model._typing import BoolArray, FloatArray
+from bubblescope.model._typing import BoolArray, FloatArray, IntArray
 from bubblescope.stress.channels.holders import forced_sale_loss, recovery_rate
 from bubblescope.stress.channels.quarter import Quarter
 from bubblescope.stress.context import RunContext
 from bubblescope.stress.kernels.merton import distance_to_default
 from bubblescope.stress.kernels.ratings import anchored_pd, is_investment_grade, rating_of
-from bubblescope.stress.kernels.waterfall import tranche_expected_loss
+from bubblescope.stress.kernels.waterfall import tenant_mixture
 from bubblescope.stress.state import State
 
 __all__ = ["Paper", "StartingRatings", "distance", "expected_loss", "rerate", "start"]
@@ -59,6 +59,7 @@ class Paper:
     forced: FloatArray
     downgraded: FloatArray
     tranche_loss: FloatArray
+    grade: IntArray
 
 
 def start(ctx: RunContext, st: State) -> StartingRatings:
@@ -72,7 +73,9 @@ def rerate(ctx: RunContext, st: State, q: Quarter) -> Paper:
     """Rate the debt at the end of quarter ``q``; junk, forced sales and spreads."""
     cw, ix, prm = ctx.web, ctx.index, ctx.params
     el, tr_loss = expected_loss(ctx, st, st.dd0, q.t + 1, shocked=q.after)
-    junk_now = ~is_investment_grade(rating_of(el)) & ix.debt & st.ig0
+    grade = rating_of(el)
+    # an SPV's equity piece is first-loss capital, not rated paper: never "downgraded"
+    junk_now = ~is_investment_grade(grade) & ix.debt & (cw.rank < 3) & st.ig0
     newly = junk_now & ~st.junk
     junk = st.junk | junk_now
     forced = forced_sale_loss(newly, ix.constrained, st.outstanding, prm.forced_sale_discount)
@@ -80,7 +83,7 @@ def rerate(ctx: RunContext, st: State, q: Quarter) -> Paper:
     spread = (prm.base_spread + prm.spread_shock * q.after
               + prm.spread_per_100bn_downgraded * volume / 100
               + prm.spread_per_100bn_defaulted * st.defaulted_debt / 100)
-    return Paper(junk, spread, forced, volume, tr_loss.sum(axis=1))
+    return Paper(junk, spread, forced, volume, tr_loss.sum(axis=1), grade)
 
 
 def distance(ctx: RunContext, st: State, t: int, *, shocked: bool
@@ -107,17 +110,24 @@ def expected_loss(ctx: RunContext, st: State, dd0: FloatArray, t: int, *, shocke
     rec = recovery_rate(cw.rank, prm.recovery_senior_secured, prm.recovery_senior,
                         prm.recovery_subordinated)
     el = pd[:, cw.obligor] * (1.0 - rec)
-    lgd_flow = 1.0 - prm.recovery_flow[:, None]
-    income = owed_flows * ix.cuttable * (1.0 - pd[:, cw.obligor] * lgd_flow)
-    # a guarantee is worth what its guarantor can pay: weighted by the guarantor's survival
-    lgd_g = 1.0 - prm.recovery_senior[:, None]
-    income += (st.guarantee_left * ix.guarantee * st.alive[:, cw.obligor]
-               * (1.0 - pd[:, cw.obligor] * lgd_g))
-    collections = ctx.by_holder(income) + st.cash
+    # an SPV's paper carries its main tenant's credit: collections if the tenant survives
+    # (rent and guarantee paid) and if it defaults (their recoveries), mixed by its PD; other
+    # tenants and guarantors enter at their expected payments in both states
+    flows = owed_flows * ix.cuttable
+    g_owed = st.guarantee_left * ix.guarantee * st.alive[:, cw.obligor]
+    lost = (flows * (1.0 - prm.recovery_flow[:, None])
+            + g_owed * (1.0 - prm.recovery_senior[:, None]))
+    main = ix.main_tenant_contract[None, :]
+    expected = flows + g_owed - pd[:, cw.obligor] * lost
+    survive = ctx.by_holder(np.where(main, flows + g_owed, expected)) + st.cash
+    default = ctx.by_holder(np.where(main, flows + g_owed - lost, expected)) + st.cash
     if ix.gsub.size:  # a GPU-backed SPV can also sell its collateral at today's vintage value
-        pledged = np.zeros_like(income)
+        pledged = np.zeros_like(flows)
         pledged[:, ix.gsub] = st.units * st.worth * st.price[:, None]
-        collections += ctx.by_obligor(pledged)
-    tr_loss, el_spv = tranche_expected_loss(ix.book, collections)
+        survive = survive + ctx.by_obligor(pledged)
+        default = default + ctx.by_obligor(pledged)
+    has = ix.spv_tenant >= 0
+    pd_tenant = np.where(has[None, :], pd[:, np.maximum(ix.spv_tenant, 0)], 0.0)
+    tr_loss, el_spv = tenant_mixture(ix.book, survive, default, pd_tenant)
     el = np.where(ix.book.contract_spv[None, :] >= 0, el_spv, el)
     return np.clip(np.where(ix.debt, el, 0.0), 0.0, 1.0), tr_loss

@@ -38,8 +38,9 @@ class Settlement:
         Contracts after payments, new financing, guarantee calls and defaults.
     defaulted_debt : (n_paths,)
         Debt of defaulted obligors so far.
-    missed, written_off : (n_paths, m)
-        Holders' losses on unpaid interest and on write-offs at default.
+    missed, written_off, backlog : (n_paths, m)
+        Holders' losses on unpaid interest, on write-offs at default and on commitments
+        of a defaulter that had not started yet (lost backlog).
     destroyed, recovered, paid_outside : (n_paths,)
         Value lost to default costs, recoveries paid to holders, payments leaving the web.
     """
@@ -55,6 +56,7 @@ class Settlement:
     defaulted_debt: FloatArray
     missed: FloatArray
     written_off: FloatArray
+    backlog: FloatArray
     destroyed: FloatArray
     recovered: FloatArray
     paid_outside: FloatArray
@@ -97,7 +99,8 @@ def settle(ctx: RunContext, st: State, t: int, due: FloatArray, principal_due: F
         basis=st.basis + got_disb * ix.equity,
         guarantee_left=st.guarantee_left - np.where(ix.guarantee, paid, 0.0),
         scale=np.where(w.dead, 0.0, st.scale), defaulted_debt=st.defaulted_debt + w.debt,
-        missed=missed, written_off=w.loss, destroyed=destroyed, recovered=w.recovered,
+        missed=missed, written_off=w.loss, backlog=w.backlog, destroyed=destroyed,
+        recovered=w.recovered,
         paid_outside=(paid * ~ix.inside).sum(axis=1),
     )
 
@@ -133,6 +136,8 @@ def _disbursements(ctx: RunContext, st: State, t: int) -> FloatArray:
     proportion to its valuation up to 1."""
     cw, ix = ctx.web, ctx.index
     starts = (cw.start_q == t) & (ix.debt | ix.equity) & ix.inside
+    if t >= ctx.scenario.shock_quarter:  # an announced, unfunded deal (LOI) stops then
+        starts = starts & ~ix.contingent
     willing = np.clip(st.value[:, cw.obligor], 0.0, 1.0) * st.alive[:, cw.obligor]
     return np.asarray(cw.amount[None, :] * starts * willing, dtype=np.float64)
 
@@ -144,6 +149,7 @@ class _WriteOffs:
     dead: BoolArray
     debt: FloatArray
     loss: FloatArray
+    backlog: FloatArray
     recovered: FloatArray
 
 
@@ -154,19 +160,24 @@ def _write_offs(ctx: RunContext, st: State, t: int, new: BoolArray, out: FloatAr
     n_paths = new.shape[0]
     if not new.any():
         return _WriteOffs(cash, out, np.zeros((n_paths, cw.m), dtype=np.bool_),
-                          np.zeros(n_paths), np.zeros((n_paths, cw.m)), np.zeros(n_paths))
+                          np.zeros(n_paths), np.zeros((n_paths, cw.m)),
+                          np.zeros((n_paths, cw.m)), np.zeros(n_paths))
     gone = new[:, cw.obligor] & ix.inside
     rec = recovery_rate(cw.rank, prm.recovery_senior_secured, prm.recovery_senior,
                         prm.recovery_subordinated)
     debt_left = out * gone * ix.debt
-    future = cw.annual_payment[None, :] / 4 * st.scale * np.maximum(st.maturity - t - 1, 0)
-    flow_left = future * gone * ix.flow * (cw.start_q[None, :] <= t)
-    recovered = debt_left * rec + flow_left * prm.recovery_flow[:, None]
+    started = cw.start_q[None, :] <= t
+    left_q = np.maximum(st.maturity - np.maximum(t + 1, cw.start_q[None, :]), 0)
+    flow_left = cw.annual_payment[None, :] / 4 * st.scale * left_q * gone * ix.flow
+    recovered = debt_left * rec + flow_left * started * prm.recovery_flow[:, None]
+    # a commitment that has not started is lost backlog; recovery_flow stands for the capacity
+    # the provider re-lets, not cash now (asm_backlog_loss)
+    backlog = flow_left * ~started * (1.0 - prm.recovery_flow[:, None])
     dead = new[:, cw.obligor]
     return _WriteOffs(
         cash=cash + ctx.by_holder(recovered),
         outstanding=np.where(dead & (ix.debt | ix.flow), 0.0, out), dead=dead,
         debt=(out * new[:, cw.obligor] * ix.debt).sum(axis=1),
-        loss=debt_left + flow_left - recovered,
+        loss=debt_left + flow_left * started - recovered, backlog=backlog,
         recovered=np.asarray(recovered.sum(axis=1), dtype=np.float64),
     )

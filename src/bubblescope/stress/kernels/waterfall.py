@@ -20,6 +20,8 @@ __all__ = [
     "SpvBook",
     "WaterfallResult",
     "spv_book",
+    "spv_tenants",
+    "tenant_mixture",
     "tranche_expected_loss",
     "waterfall",
     "waterfall_many",
@@ -238,3 +240,76 @@ def tranche_expected_loss(book: SpvBook, collections: FloatArray) -> tuple[Float
     el = np.zeros((n_paths, book.contract_spv.size))
     el[:, mine] = rate[:, book.contract_spv[mine], book.contract_tranche[mine]]
     return result.loss, np.clip(el, 0.0, 1.0)
+
+
+def spv_tenants(book: SpvBook, holder: IntArray, obligor: IntArray, weight: FloatArray
+                ) -> IntArray:
+    """The main tenant or guarantor of each SPV: the obligor owing it the most, (s,).
+
+    Parameters
+    ----------
+    book : SpvBook
+    holder, obligor : ndarray of int, shape (m,)
+    weight : ndarray of shape (m,)
+        What each contract is worth to its holder (lease payments still to come, guarantee
+        amounts; 0 for contracts that are not leases, commitments or guarantees).
+
+    Returns
+    -------
+    ndarray of int, shape (s,)
+        Entity index of each SPV's main tenant, ``-1`` if nobody owes it a lease or
+        guarantee (its paper then rests on its collateral alone).
+
+    >>> b = SpvBook(np.array([2]), np.zeros((1, 3)), np.array([-1, -1]), np.array([-1, -1]))
+    >>> spv_tenants(b, np.array([2, 2]), np.array([0, 1]), np.array([5.0, 9.0])).tolist()
+    [1]
+    """
+    out = np.full(book.spv.size, -1, dtype=np.int64)
+    for k, s in enumerate(book.spv):
+        mine = (holder == s) & (weight > 0)
+        if mine.any():
+            owed = np.bincount(obligor[mine], weights=weight[mine])
+            out[k] = int(np.argmax(owed))
+    return out
+
+
+def tenant_mixture(book: SpvBook, survive: FloatArray, default: FloatArray, pd_tenant: FloatArray
+                   ) -> tuple[FloatArray, FloatArray]:
+    """Tranche losses when the SPV's main tenant survives or defaults, weighted by its PD.
+
+    Lease-backed paper carries its tenant's credit: the notes are paid in full while the
+    tenant pays rent and honours its guarantee, and get the recoveries when it defaults.
+
+    Parameters
+    ----------
+    book : SpvBook
+    survive, default : ndarray of shape (n_paths, n)
+        Projected collections of each entity if the SPV's tenant survives / defaults.
+    pd_tenant : ndarray of shape (n_paths, s)
+        Default probability (10 years) of each SPV's main tenant (0 where it has none).
+
+    Returns
+    -------
+    loss : ndarray of shape (n_paths, s, 3)
+        Expected principal loss by SPV and tranche.
+    el : ndarray of shape (n_paths, m)
+        Expected loss as a share of par of each SPV contract.
+
+    Notes
+    -----
+    ``EL = (1 - p) EL(C_survive) + p EL(C_default)``: a two-state version of the conditional
+    expected loss, exact when the tenant is the only source of risk.
+
+    >>> b = SpvBook(np.array([0]), np.array([[90.0, 0.0, 10.0]]), np.array([0]), np.array([0]))
+    >>> loss, el = tenant_mixture(b, np.array([[100.0]]), np.array([[40.0]]), np.array([[0.1]]))
+    >>> round(float(el[0, 0]), 4)
+    0.0556
+    """
+    loss_s, el_s = tranche_expected_loss(book, survive)
+    loss_d, el_d = tranche_expected_loss(book, default)
+    p = pd_tenant[:, :, None]
+    loss = (1.0 - p) * loss_s + p * loss_d
+    mine = book.contract_spv >= 0
+    p_c = np.zeros_like(el_s)
+    p_c[:, mine] = pd_tenant[:, book.contract_spv[mine]]
+    return loss, np.clip((1.0 - p_c) * el_s + p_c * el_d, 0.0, 1.0)
