@@ -210,7 +210,10 @@ def test_a_reader_during_a_write_sees_the_whole_before_or_the_whole_after(
             versions = store.list_webs("small")
             latest = store.load_web("small")
         waited = time.monotonic() - started
+        rest = writer.stdout.read()  # drain before the pipe closes: the writer prints "done"
+        writer.wait()
     assert writer.returncode == 0
+    assert rest.strip() == "done"
     # the reader waited for the writer's lock and then saw its whole transaction
     assert waited > 0.3
     assert [v.version for v in versions] == ["1", "2"]
