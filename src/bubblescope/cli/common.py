@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import math
 import os
 from collections.abc import Mapping
 from pathlib import Path
@@ -13,6 +12,7 @@ import pandas as pd
 import typer
 from rich.console import Console
 
+from bubblescope.model.jsonsafe import finite, plain
 from bubblescope.model.tables import write_tables
 
 __all__ = [
@@ -60,29 +60,6 @@ def export_tables(tables: Mapping[str, pd.DataFrame], path: Path | None) -> None
 OutOption = Annotated[Path, typer.Option("--out", help="Output directory for reports and plots.")]
 
 
-def _plain(value: Any) -> Any:
-    if isinstance(value, float) and not math.isfinite(value):
-        return None
-    if hasattr(value, "isoformat"):
-        return value.isoformat()
-    if hasattr(value, "tolist"):
-        return value.tolist()
-    return str(value)
-
-
-def _finite(value: Any) -> Any:
-    """``value`` with every non-finite float (NaN, inf, at any depth) replaced by ``None``."""
-    if isinstance(value, float):
-        return value if math.isfinite(value) else None
-    if isinstance(value, dict):
-        return {k: _finite(v) for k, v in value.items()}
-    if isinstance(value, list | tuple):
-        return [_finite(v) for v in value]
-    if hasattr(value, "tolist") and not hasattr(value, "isoformat"):
-        return _finite(value.tolist())  # numpy arrays and scalars
-    return value
-
-
 def print_json(payload: Any) -> None:
     """Print ``payload`` as strict JSON on stdout (dates and arrays handled; NaN as null).
 
@@ -95,4 +72,4 @@ def print_json(payload: Any) -> None:
       ]
     }
     """
-    typer.echo(json.dumps(_finite(payload), default=_plain, indent=2, allow_nan=False))
+    typer.echo(json.dumps(finite(payload), default=plain, indent=2, allow_nan=False))

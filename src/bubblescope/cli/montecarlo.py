@@ -47,6 +47,7 @@ from bubblescope.cli.common import (
 from bubblescope.cli.progress import progress as plain_progress
 from bubblescope.model._typing import FloatArray
 from bubblescope.model.errors import ScenarioError
+from bubblescope.model.jsonsafe import finite
 from bubblescope.stress.compile import compile_web
 from bubblescope.stress.scenario import (
     PRESETS,
@@ -193,7 +194,7 @@ def stored_result(db: Path, run_id: str) -> MonteCarloResult:
 def mc_payload(result: MonteCarloResult) -> dict[str, Any]:
     """The result's figures as JSON-ready data (NaN and infinities as None)."""
     timing = result.default_timing().reset_index(names="entity")
-    payload: dict[str, Any] = _finite({
+    payload: dict[str, Any] = finite({
         "paths": result.n_paths, "seed": result.seed, "quarters": result.n_quarters,
         "inputs": list(result.input_names), "level": result.level,
         "system_loss": {"mean": float(result.outcome.system_loss.mean()),
@@ -240,7 +241,7 @@ def reverse(
         path = model.stress_result({k: np.array([v]) for k, v in found.fields.items()}, 1)
     export_tables(found.tables(), export)
     if as_json:
-        print_json(_finite({"direction": direction, "outcome": str(target), "status": found.status,
+        print_json(finite({"direction": direction, "outcome": str(target), "status": found.status,
                     "shock": found.shock, "bracket": list(found.bracket),
                     "monotone": found.monotone, "fields": dict(found.fields),
                     "evaluations": found.n_evaluations,
@@ -283,7 +284,7 @@ def sensitivity(
                         backend=backend, chunk_size=chunk_size)
     export_tables({**bars.tables(), **indices.tables()}, export)
     if as_json:
-        print_json(_finite({"output": output, "tornado": _records(bars.frame()),
+        print_json(finite({"output": output, "tornado": _records(bars.frame()),
                             "sobol": _records(indices.frame().reset_index(names="input")),
                             "variance": indices.variance,
                             "evaluations": indices.n_evaluations}))
@@ -537,14 +538,3 @@ def _report(result: MonteCarloResult, run_id: str | None, backend: str, as_json:
 
 def _records(frame: pd.DataFrame) -> list[dict[str, Any]]:
     return [{str(k): v for k, v in row.items()} for row in frame.to_dict(orient="records")]
-
-
-def _finite(obj: Any) -> Any:
-    """``obj`` with every NaN or infinite float replaced by None (JSON has neither)."""
-    if isinstance(obj, dict):
-        return {k: _finite(v) for k, v in obj.items()}
-    if isinstance(obj, list | tuple):
-        return [_finite(v) for v in obj]
-    if isinstance(obj, float | np.floating) and not np.isfinite(obj):
-        return None
-    return obj

@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 import json
-import math
 from typing import Any
 
 from fastapi import Request
 from fastapi.responses import Response
 
 from bubblescope.dashboard.state import DashboardState
+from bubblescope.model.jsonsafe import finite
 
 __all__ = ["fast_json", "get_state"]
 
@@ -29,15 +29,5 @@ def fast_json(payload: Any) -> Response:
     try:
         body = json.dumps(payload, ensure_ascii=False, allow_nan=False, separators=(",", ":"))
     except ValueError:  # a NaN or infinity somewhere: JSON has no such numbers, send null
-        body = json.dumps(_finite(payload), ensure_ascii=False, separators=(",", ":"))
+        body = json.dumps(finite(payload), ensure_ascii=False, separators=(",", ":"))
     return Response(body.encode("utf-8"), media_type="application/json")
-
-
-def _finite(value: Any) -> Any:
-    if isinstance(value, float):
-        return value if math.isfinite(value) else None
-    if isinstance(value, dict):
-        return {k: _finite(v) for k, v in value.items()}
-    if isinstance(value, list | tuple):
-        return [_finite(v) for v in value]
-    return value
