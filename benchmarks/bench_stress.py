@@ -124,7 +124,7 @@ Mean defaults per path in the batch: {mean_defaults:.2f}.
 
 The paths draw equity shocks uniformly in [0, 0.9] and AI-revenue noise (volatility 0.3) on
 top of `atlantic-crash`. Most of the time of a large batch is the clearing kernel
-(Eisenberg-Noe by fictitious default, `stress/clearing.py`), called once a quarter on the
+(Eisenberg-Noe by fictitious default, `stress/kernels/clearing/`), called once a quarter on the
 paths where some entity cannot pay from its own outside assets (on the others full payment
 is the clearing vector and the engine skips the kernel). Batches under 256 paths run the
 kernel on one numba thread (thread start-up costs more than it saves); each of the two
