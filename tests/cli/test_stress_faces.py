@@ -148,7 +148,7 @@ def test_the_account_reads_at_80_columns(crash: StressResult, narrow: None,
 
 def test_headline_counts_one_path_and_averages_many(crash: StressResult, web: Web) -> None:
     n = int(crash.n_defaults[0])
-    assert f"({crash.scenario.name}): {n} defaults," in headline(crash)
+    assert f"({crash.scenario.name}): {n} defaults;" in headline(crash)
     sc = dataclasses.replace(load_preset("atlantic-crash"), quarters=8,
                              equity_shock=(0.0, 0.6))
     two = run(web, sc, n_paths=2)

@@ -50,12 +50,25 @@ def test_debt_crossing_from_the_web_figures() -> None:
     web = bubblescope.load_default()
     cross = debt_crossing(web)
     assert cross.engine_has_debt_growth is False
-    assert "no debt growth" in cross.note
+    assert "No engine run given" in cross.note
     (y0, v0), (y1, v1) = cross.points[0], cross.points[-1]
     g = (v1 / v0) ** (1 / (y1 - y0)) - 1
     assert cross.growth == pytest.approx(g)
     years = math.log(THRESHOLD_2008 / v0) / math.log(1 + g)
     want = quarter_label(bubblescope.load_default().as_of, math.ceil(years * 4) - 1)
+    assert cross.quarter == want
+
+
+def test_debt_crossing_from_the_engine_baseline() -> None:
+    from bubblescope.stress.compile import compile_web
+    from bubblescope.stress.engine import run as run_stress
+
+    web = bubblescope.load_default()
+    base = run_stress(compile_web(web), "baseline")
+    cross = debt_crossing(web, base)
+    assert cross.engine_has_debt_growth is True
+    above = base.ai_debt.mean(axis=0) >= THRESHOLD_2008
+    want = base.quarter_labels[int(above.argmax())] if above.any() else None
     assert cross.quarter == want
 
 
@@ -80,7 +93,10 @@ def test_when_on_the_default_web() -> None:
     assert any("1.9T" in t for t in topics)
     payload = res.to_dict()
     json.dumps(payload)
-    assert payload["ai_debt_crossing"]["engine_has_debt_growth"] is False
+    # the baseline run dates the crossing from the engine's own debt path
+    assert payload["ai_debt_crossing"]["engine_has_debt_growth"] is True
+    assert res.crossing.quarter is not None
+    assert "Engine baseline" in res.crossing.note
     assert res.headline().startswith("When: maturity wall 2026-2032")
 
 

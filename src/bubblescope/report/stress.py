@@ -33,14 +33,16 @@ _NO_CAPITAL = 1e-9
 
 
 def headline(result: StressResult) -> str:
-    """One line: defaults, holder losses, jobs and downgrades of the run (means over paths).
+    """One line: defaults, holder losses credit first, jobs and downgrades (means over paths).
 
     The numbers are means over paths; USD bn.
     """
     last = result.timeline.iloc[-1]
+    credit, marks, equity = result.ledger.holder_sector_totals().mean(axis=0)[:3]
     return (
-        f"Who gets hurt ({result.scenario.name}): {defaults_text(result)}, "
-        f"holder sectors lose USD {result.holder_loss.mean():,.0f}bn, "
+        f"Who gets hurt ({result.scenario.name}): {defaults_text(result)}; holder sectors "
+        f"(funds looked through) lose USD {credit:,.0f}bn realised credit and "
+        f"{marks:,.0f}bn debt marks, with USD {equity:,.0f}bn of equity marks beside; "
         f"jobs {last['jobs_millions']:+.1f}M (US 2008-10: -{JOBS_2008_US_MILLIONS:g}M, BLS), "
         f"USD {last['downgraded']:,.0f}bn junked "
         f"({last['downgraded'] / DOWNGRADED_2008_USD_BN:.2f}x 2008)"

@@ -22,6 +22,7 @@ from bubblescope.model.web import Web
 from bubblescope.signals.latest import LatestSignal, latest_signals
 from bubblescope.signals.registry import AI_NAMES
 from bubblescope.stress.compile import compile_web
+from bubblescope.stress.engine import run as run_stress
 from bubblescope.stress.scenario import PRESETS
 from bubblescope.when.clocks import (
     FIRST_YEAR,
@@ -89,9 +90,11 @@ class WhenResult:
         ends = [(r.static, r.firm) for r in self.runways if r.static is not None]
         first = (f"first cash runway end {min(ends)[0]} ({min(ends)[1]}, static count)"
                  if ends else "no AI lab or neocloud runs out of cash by the static count")
-        cross = (f"AI debt passes $1.9T in {self.crossing.quarter} (web figures; the engine "
-                 "has no debt growth yet)" if self.crossing.quarter else
-                 "AI debt crossing of $1.9T not computed")
+        src = ("engine baseline, debt issued from capex" if self.crossing.engine_has_debt_growth
+               else "web figures")
+        cross = (f"AI-linked debt at or above $1.9T from {self.crossing.quarter} ({src})"
+                 if self.crossing.quarter else
+                 f"AI-linked debt stays below $1.9T ({src})")
         return f"When: maturity wall {FIRST_YEAR}-{LAST_YEAR} {peak}; {first}; {cross}"
 
     def to_dict(self) -> dict[str, Any]:
@@ -156,7 +159,8 @@ def when(web: Web, data_dir: Path | None = None, *, cache_dir: Path | None = Non
     cw = compile_web(web)
     wall = maturity_wall(cw, web=web)
     runs = runways(web, cw, wall, presets)
-    crossing = debt_crossing(web)
+    base = run_stress(cw, "baseline") if "baseline" in presets else None
+    crossing = debt_crossing(web, base)
     if signals is not None:
         sigs = tuple(signals)
     else:

@@ -13,7 +13,7 @@ runs see the same schedules.
   burn and what falls due) and (b) in the stress engine under the baseline and each preset
   (first quarter of negative cash, or its default quarter and reason).
 * :func:`debt_crossing`: the quarter AI debt passes the $1.9T of securities downgraded to
-  junk in 2008. The stress engine has no debt growth yet, so the crossing comes from the
+  junk in 2008, from the engine's baseline debt path (issuance from capex), with the
   web's own ``ai_sector`` debt figures by compound interpolation, and says so.
 * :func:`seed_claims`: the seeds' timing claims, each with its file and quoted passage,
   beside the computed date.
@@ -251,7 +251,8 @@ def runways(web: Web, cw: CompiledWeb, wall: pd.DataFrame,
 
 @dataclass(frozen=True)
 class DebtCrossing:
-    """When AI debt passes :data:`THRESHOLD_2008`, from the web's ``ai_sector`` figures."""
+    """When AI debt passes :data:`THRESHOLD_2008`: the engine's baseline path
+    (``engine_has_debt_growth``) or, without a run, the web's ``ai_sector`` figures."""
 
     engine_has_debt_growth: bool
     points: tuple[tuple[int, float], ...]
@@ -267,37 +268,55 @@ class DebtCrossing:
                 "growth_per_year": self.growth, "quarter": self.quarter, "note": self.note}
 
 
-def debt_crossing(web: Web) -> DebtCrossing:
-    """The quarter AI debt passes $1.9T (compound interpolation of ``ai_sector`` debt).
+def debt_crossing(web: Web, baseline: StressResult | None = None) -> DebtCrossing:
+    """The quarter AI debt passes $1.9T: from the engine's baseline when given, else from the
+    web's ``ai_sector`` figures (compound interpolation).
 
-    The engine's debt does not grow (contracts amortise, mature and are refinanced at the
-    same size), so it cannot date the crossing; the web's figures for the ``ai_sector``
-    entity (2025 and a later projection) give a compound growth rate, and the crossing is
-    the quarter that rate reaches the threshold, at year-end of the first figure's year.
+    The engine issues debt from capex plans (``debt_share_of_capex``) and repays it on the
+    instruments' schedules, so its baseline AI-linked debt per quarter dates the crossing;
+    the web's figures for the ``ai_sector`` entity (2025 and a later projection) give a
+    second, outside reading, stated in the note beside it.
     """
     pts = tuple(sorted((f.year, f.value) for e in web.entities if e.id == "ai_sector"
                        for f in e.figures if f.metric == "debt"))
-    engine = "no debt growth yet: debt amortises, matures and is refinanced at the same size"
+    web_reading = _web_reading(pts)
+    if baseline is not None and baseline.ai_debt.size:
+        path = baseline.ai_debt.mean(axis=0)
+        quarter = baseline.debt_crossing(THRESHOLD_2008)
+        start, end = float(path[0]), float(path[-1])
+        if quarter == baseline.quarter_labels[0]:
+            when = (f"is already above $1,900bn in the first quarter ({start:,.0f} USD bn: "
+                    "the engine's AI-linked debt includes private credit to tech, beyond the "
+                    "seeds' $1.2T of investment-grade paper)")
+        elif quarter is not None:
+            when = f"passes $1,900bn in {quarter}"
+        else:
+            when = "does not pass $1,900bn within the horizon"
+        note = (f"Engine baseline (debt issued from capex, repaid on schedule): AI-linked debt "
+                f"{start:,.0f} USD bn in {baseline.quarter_labels[0]}, {end:,.0f} in "
+                f"{baseline.quarter_labels[-1]}; it {when}. Web figures: {web_reading[2]}")
+        return DebtCrossing(True, pts, web_reading[0], quarter, note)
+    return DebtCrossing(False, pts, web_reading[0], web_reading[1],
+                        f"No engine run given. Web figures: {web_reading[2]}")
+
+
+def _web_reading(pts: tuple[tuple[int, float], ...]) -> tuple[float | None, str | None, str]:
+    """Compound growth, crossing quarter and a sentence from the ``ai_sector`` debt figures."""
     if len(pts) < 2:
-        return DebtCrossing(False, pts, None, None,
-                            f"The stress engine has {engine}; the web has fewer than two "
-                            "ai_sector debt figures, so no crossing can be computed.")
+        return None, None, "fewer than two ai_sector debt figures, so no crossing."
     (y0, v0), (y1, v1) = pts[0], pts[-1]
     g = (v1 / v0) ** (1.0 / (y1 - y0)) - 1.0
     if v0 >= THRESHOLD_2008:
         years = 0.0
     elif g <= 0:
-        return DebtCrossing(False, pts, g, None, f"The stress engine has {engine}; the web's "
-                            "ai_sector debt does not grow, so it never passes $1.9T.")
+        return g, None, "the ai_sector debt does not grow, so it never passes $1.9T."
     else:
         years = math.log(THRESHOLD_2008 / v0) / math.log(1.0 + g)
     q = math.ceil(years * 4)
     label = quarter_label(dt.date(y0, 12, 31), q - 1) if q > 0 else f"{y0}Q4"
-    note = (f"The stress engine has {engine}, so it does not date the crossing. From the "
-            f"web's ai_sector debt figures ({', '.join(f'{y}: {v:,.0f}' for y, v in pts)} USD "
-            f"bn) the compound growth is {g:.1%} a year, which passes $1,900bn in {label} "
-            f"({years:.1f} years after the end of {y0}).")
-    return DebtCrossing(False, pts, g, label, note)
+    return g, label, (f"ai_sector debt {', '.join(f'{y}: {v:,.0f}' for y, v in pts)} USD bn, "
+                      f"compound growth {g:.1%} a year, passes $1,900bn in {label} "
+                      f"({years:.1f} years after the end of {y0}).")
 
 
 @dataclass(frozen=True)
