@@ -18,7 +18,7 @@ from bubblescope.report.figcheck import MAX_USD
 pytestmark = pytest.mark.browser
 
 SHOTS = Path(__file__).resolve().parents[2] / "out" / "screenshots"
-SECTIONS = ("web", "size", "when", "stress", "montecarlo")
+SECTIONS = ("web", "size", "when", "clocks", "stress", "montecarlo")
 ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--no-first-run",
         "--disable-background-networking", "--disable-component-update", "--disable-sync"]
 
