@@ -24,6 +24,7 @@ from __future__ import annotations
 import functools
 import os
 import re
+from abc import ABC, abstractmethod
 from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Final
@@ -40,14 +41,15 @@ FORMATS: Final = (".csv", ".parquet", ".xlsx")
 _SHEET_MAX: Final = 31
 
 
-class Tabular:
-    """Mixin: a result that can be shown as named tables and written out."""
+class Tabular(ABC):
+    """Mixin: a result that can be shown as named tables and written out (a subclass that
+    does not define :meth:`tables` cannot be instantiated)."""
 
     __slots__ = ()
 
+    @abstractmethod
     def tables(self) -> dict[str, pd.DataFrame]:
         """Named tables of the result, main table first; names and columns carry units."""
-        raise NotImplementedError
 
     def to_frame(self) -> pd.DataFrame:
         """The main table of the result (the first of :meth:`tables`)."""
