@@ -112,7 +112,9 @@ def test_every_problem_in_a_file_is_reported(shared_data: Path, tmp_path: Path) 
         load_rates(copy)
     rules = " | ".join(i.rule for i in err.value.issues)
     nan = [i for i in err.value.issues if i.value == "NaN"]
-    assert len(nan) == 1 and nan[0].row == 10 and "must be a number" in nan[0].rule
+    assert len(nan) == 1
+    assert nan[0].row == 10
+    assert "must be a number" in nan[0].rule
     assert "overlapping dates" in rules
     assert "without a gap" in rules
     assert "jump" in rules

@@ -6,6 +6,7 @@ prints as its own quarter-by-quarter summary. :class:`Recorder` fills it during 
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import functools
 from dataclasses import dataclass, field
@@ -34,6 +35,7 @@ __all__ = [
     "MacroPaths",
     "QuarterRecord",
     "Recorder",
+    "RunSeries",
     "StressResult",
 ]
 
@@ -460,9 +462,43 @@ class MacroPaths:
     displaced_millions: FloatArray
 
 
-_SERIES: Final[tuple[str, ...]] = (
-    "ai_revenue", "capex", "capex_plan", "gpu_price", "downgraded", "spread", "wealth_change",
-    "inflow", "outflow", "destroyed", "ai_index", "gpu_rental", "ai_debt", "issued")
+@dataclass(frozen=True)
+class RunSeries:
+    """The run's per-path series, each (n_paths, quarters), filled quarter by quarter.
+
+    ``capex`` and ``capex_plan`` are quarterly amounts here (the result states them a year);
+    ``downgraded`` comes from the paper channel, the others from each :class:`QuarterRecord`.
+    """
+
+    ai_revenue: FloatArray
+    capex: FloatArray
+    capex_plan: FloatArray
+    gpu_price: FloatArray
+    downgraded: FloatArray
+    spread: FloatArray
+    wealth_change: FloatArray
+    inflow: FloatArray
+    outflow: FloatArray
+    destroyed: FloatArray
+    ai_index: FloatArray
+    gpu_rental: FloatArray
+    ai_debt: FloatArray
+    issued: FloatArray
+
+    @classmethod
+    def zeros(cls, n_paths: int, quarters: int) -> RunSeries:
+        """Every series at zero."""
+        return cls(*(np.zeros((n_paths, quarters)) for _ in dataclasses.fields(cls)))
+
+    def store(self, t: int, record: QuarterRecord) -> None:
+        """Write quarter ``t`` of every series but ``downgraded`` from ``record``."""
+        self.ai_revenue[:, t], self.capex[:, t] = record.ai_revenue, record.capex
+        self.capex_plan[:, t], self.gpu_price[:, t] = record.capex_plan, record.gpu_price
+        self.spread[:, t], self.wealth_change[:, t] = record.spread, record.wealth_change
+        self.inflow[:, t], self.outflow[:, t] = record.inflow, record.outflow
+        self.destroyed[:, t], self.ai_index[:, t] = record.destroyed, record.ai_index
+        self.gpu_rental[:, t], self.ai_debt[:, t] = record.gpu_rental, record.ai_debt
+        self.issued[:, t] = record.issued
 
 
 class Recorder:
@@ -470,12 +506,12 @@ class Recorder:
 
     def __init__(self, n_paths: int, quarters: int, n: int, m: int, cash_start: FloatArray
                  ) -> None:
-        shape3, shape2 = (n_paths, quarters, n), (n_paths, quarters)
+        shape3 = (n_paths, quarters, n)
         self.cash, self.valuation, self.loss = (np.zeros(shape3) for _ in range(3))
         self.loss_by_channel = np.zeros((n_paths, quarters, len(LossChannel)))
         self.tranche_loss = np.zeros((n_paths, quarters, 3))
         self.cut = np.zeros(shape3)
-        self.series = {k: np.zeros(shape2) for k in _SERIES}
+        self.series = RunSeries.zeros(n_paths, quarters)
         self.cash_start = cash_start.copy()
         self.contract_loss = np.zeros((n_paths, m))
         self.contract_loss_by_quarter = np.zeros((n_paths, quarters, m))
@@ -496,15 +532,13 @@ class Recorder:
                                     * record.underlying[None, :, None]).sum(axis=1)
         self.loss[:, t] = record.loss.sum(axis=2)
         self.loss_by_channel[:, t] = record.loss.sum(axis=1)
-        for key in _SERIES:
-            if key != "downgraded":
-                self.series[key][:, t] = getattr(record, key)
+        self.series.store(t, record)
 
     def paper(self, t: int, downgraded: FloatArray, tranche_loss: FloatArray,
               grade: IntArray) -> None:
         """Store the downgraded volume (n_paths,), projected tranche losses (n_paths, 3) and
         each contract's rating code at the end of the quarter (n_paths, m)."""
-        self.series["downgraded"][:, t] = downgraded
+        self.series.downgraded[:, t] = downgraded
         self.tranche_loss[:, t] = tranche_loss
         self.rating[:, t] = grade
 
@@ -516,19 +550,19 @@ class Recorder:
             scenario=scenario, web_name=cw.name, as_of=cw.as_of, entity_ids=cw.ids,
             entity_kinds=cw.kinds, n_assumed=cw.n_assumed, cash=self.cash, valuation=self.valuation,
             loss=self.loss, loss_by_channel=self.loss_by_channel, tranche_loss=self.tranche_loss,
-            default_quarter=default_q, default_reason=reason, ai_revenue=s["ai_revenue"],
-            capex=4 * s["capex"], capex_plan=4 * s["capex_plan"], output_gap=macro.output_gap,
+            default_quarter=default_q, default_reason=reason, ai_revenue=s.ai_revenue,
+            capex=4 * s.capex, capex_plan=4 * s.capex_plan, output_gap=macro.output_gap,
             gdp_growth=macro.gdp_growth, jobs_millions=macro.jobs_millions,
-            displaced_millions=macro.displaced_millions, gpu_price=s["gpu_price"],
-            downgraded=s["downgraded"], spread=s["spread"], inflow=s["inflow"],
-            outflow=s["outflow"], destroyed=s["destroyed"], cash_start=self.cash_start,
+            displaced_millions=macro.displaced_millions, gpu_price=s.gpu_price,
+            downgraded=s.downgraded, spread=s.spread, inflow=s.inflow,
+            outflow=s.outflow, destroyed=s.destroyed, cash_start=self.cash_start,
             capital=capital, contract_ids=cw.contract_ids,
             contract_obligor=tuple(cw.ids[i] for i in cw.obligor),
             contract_holder=tuple(cw.ids[i] if i >= 0 else "outside" for i in cw.holder),
             contract_loss=self.contract_loss, cut=self.cut,
             contract_loss_by_quarter=self.contract_loss_by_quarter,
-            ai_index=s["ai_index"], gpu_rental=s["gpu_rental"],
-            ai_debt=s["ai_debt"], issued=s["issued"],
+            ai_index=s.ai_index, gpu_rental=s.gpu_rental,
+            ai_debt=s.ai_debt, issued=s.issued,
             contract_kinds=cw.contract_kinds, contract_amount=cw.amount,
             contract_class=self.contract_class,
             contract_class_quarter=self.contract_class_quarter,

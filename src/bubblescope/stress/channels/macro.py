@@ -32,10 +32,10 @@ __all__ = ["displaced_jobs", "macro_paths", "okun_jobs", "output_gap", "yoy_grow
 def macro_paths(prm: Params, rec: Recorder) -> MacroPaths:
     """Output gap, GDP growth and jobs of every path and quarter from the run's records."""
     s = rec.series
-    gap = output_gap(4 * s["capex"], 4 * s["capex_plan"], s["wealth_change"],
+    gap = output_gap(4 * s.capex, 4 * s.capex_plan, s.wealth_change,
                      prm.gdp_usd_bn[:, None], prm.capex_multiplier[:, None],
                      prm.wealth_effect[:, None])
-    displaced = displaced_jobs(s["ai_revenue"], prm.ai_revenue_usd_bn[:, None],
+    displaced = displaced_jobs(s.ai_revenue, prm.ai_revenue_usd_bn[:, None],
                                prm.displacement_share[:, None],
                                prm.compensation_per_job_usd_k[:, None])
     jobs = okun_jobs(gap, prm.okun_coefficient[:, None],
