@@ -242,7 +242,8 @@ def _payload(s: PriceSeries, psy: PsyResult, conf: LpplsConfidence | None, setti
         q = conf.tc_quantiles()[-1]
         out["lppls"] = {"date": conf.dates[-1], "positive": float(conf.positive[-1]),
                         "negative": float(conf.negative[-1]),
-                        "tc_years_q10_50_90": [None if np.isnan(v) else float(v) for v in q]}
+                        "tc_years_q10_50_90": [None if np.isnan(v) else float(v) for v in q],
+                        "filter_shares": conf.filter_shares(), "why_zero": conf.why_none() or None}
     out["lppls_fit"] = None if fit is None else {
         "tc_date": fit.tc_date, "m": fit.m, "omega": fit.omega, "B": fit.B, "sse": fit.sse,
         "converged": fit.converged, "start": s.start, "end": s.end}

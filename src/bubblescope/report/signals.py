@@ -75,6 +75,11 @@ def latest_html(latest: Sequence[LatestSignal], data_dir: Path | None,
         rows.append(f"<tr><td>{html.escape(x.name)}</td><td>{x.date}</td><td>{x.bsadf:.3f}</td>"
                     f"<td>{x.cv95:.3f}</td><td>{flag}</td><td>{x.gsadf:.3f}</td>"
                     f"<td>{x.gsadf_cv95:.3f}</td><td>{p}</td><td>{lp}</td></tr>")
+    whys = [f"{x.name}: {x.lppls_why}" for x in latest if x.missing is None and x.lppls_why]
+    if whys:
+        rows.append("<tr><td colspan='9' class='muted'>LPPLS + is 0% where no window's fit "
+                    "passes the FCO filters (a measured result, not a failure): "
+                    + html.escape("; ".join(whys)) + "</td></tr>")
     readings = sorted({x.reading for x in latest if x.missing is None})
     out = head + "".join(rows) + "</table>" + "".join(
         f"<p class='muted'>reading: {html.escape(r)}</p>" for r in readings)

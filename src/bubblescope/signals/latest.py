@@ -32,7 +32,9 @@ REPORT_STEP = 20
 @dataclass(frozen=True)
 class LatestSignal:
     """The latest reading of one named series (its standard :class:`Reading`), or why it is
-    missing. ``lppls_positive`` is the FCO confidence at the last date (NaN when not run)."""
+    missing. ``lppls_positive`` is the FCO confidence at the last date (NaN when not run);
+    ``lppls_why`` says, when it is 0, which filters the windows' fits fail (a measured
+    result, not an error: see docs/signals.md, "LPPLS confidence of the AI names")."""
 
     name: str
     date: str | None
@@ -47,6 +49,7 @@ class LatestSignal:
     reading: str = ""
     p_gsadf: float | None = None
     method: str = ""
+    lppls_why: str = ""
 
     @property
     def explosive(self) -> bool:
@@ -65,7 +68,8 @@ class LatestSignal:
         if self.explosive and self.since:
             flag += f" since {self.since}"
         lp = "" if np.isnan(self.lppls_positive) else (
-            f", LPPLS confidence {self.lppls_positive:.0%}")
+            f", LPPLS confidence {self.lppls_positive:.0%}"
+            + (f" ({self.lppls_why})" if self.lppls_why else ""))
         return (f"{self.name:<6} {self.date}: BSADF {self.bsadf:6.3f} vs 95% cv {self.cv95:.3f}"
                 f" ({flag}); GSADF {self.gsadf:.3f} vs {self.gsadf_cv95:.3f}{lp}")
 
@@ -82,16 +86,17 @@ def latest_signal(name: str, data_dir: Path | None, *, cache_dir: Path | None = 
         return LatestSignal(name, None, np.nan, np.nan, np.nan, np.nan, np.nan, 0, why)
     reading = standard_reading(name)
     res = read_psy(s, reading, cache_dir=cache_dir)
-    pos = np.nan
+    pos, why = np.nan, ""
     if lppls and confidence_applies(s):
-        pos = float(confidence(s, rng=np.random.default_rng(reading.seed)).positive[-1])
+        conf = confidence(s, rng=np.random.default_rng(reading.seed))
+        pos, why = float(conf.positive[-1]), conf.why_none()
     pv = res.p_values()
     i = res.cv.index(res.level)
     return LatestSignal(name, str(s.end), float(res.stats.bsadf[-1]),
                         float(res.cv_sequence[-1]), res.stats.gsadf, float(res.cv.gsadf[i]),
                         pos, res.cv.reps, None,
                         None if res.since is None else str(res.since), res.describe(),
-                        None if pv is None else pv["gsadf"], res.cv.method)
+                        None if pv is None else pv["gsadf"], res.cv.method, why)
 
 
 def latest_signals(

@@ -24,6 +24,7 @@ from bubblescope.signals._lppls_kernels import nested_fits
 from bubblescope.signals.series import DateArray, PriceSeries, require_length, require_positive
 
 __all__ = [
+    "FILTER_NAMES",
     "Filters",
     "LpplsConfidence",
     "LpplsFit",
@@ -35,6 +36,8 @@ __all__ = [
 ]
 
 _DAYS_PER_YEAR = 365.25
+_LABELS = {"m": "m", "omega": "ω", "tc": "tc", "oscillations": "oscillations",
+           "damping": "damping", "rel_error": "rel. error"}
 
 
 @dataclass(frozen=True)
@@ -167,6 +170,30 @@ class LpplsConfidence:
                 out[i] = np.quantile(self.params[i, ok[i], 0], q)
         return out
 
+    def filter_shares(self, i: int = -1) -> dict[str, float]:
+        """Share of the windows at end date ``i`` whose fit passes each filter (by name, see
+        :data:`FILTER_NAMES`), and ``"B<0"``: the share with a positive-bubble sign."""
+        k = range(self.ends.shape[0])[i]
+        table = _filter_table(self.t, self.ends[k:k + 1], self.lengths, self.params[k:k + 1],
+                              self.sse[k:k + 1], self.filters)
+        out = {k: float(v.mean()) for k, v in table.items()}
+        out["B<0"] = float(np.mean(self.params[i, :, 4] < 0))
+        return out
+
+    def why_none(self, i: int = -1) -> str:
+        """Why the positive confidence at end date ``i`` is 0 (empty when it is not): the
+        filters that windows fail, fewest passing first, with the share passing each."""
+        if (self.qualified[i] & (self.params[i, :, 4] < 0)).any():
+            return ""
+        if self.qualified[i].any():
+            return (f"{int(self.qualified[i].sum())} of {self.lengths.shape[0]} windows qualify, "
+                    "all with B > 0 (a negative bubble)")
+        shares = self.filter_shares(i)
+        failing = sorted((v, k) for k, v in shares.items() if k != "B<0" and v < 1.0)
+        parts = ", ".join(f"{_LABELS[k]} {v:.0%}" for v, k in failing)
+        return (f"no window of {self.lengths.shape[0]} passes every FCO filter; "
+                f"windows passing: {parts}")
+
     def fit(self, i: int, j: int) -> LpplsFit:
         """The fit of end date ``i`` and window length index ``j``."""
         e, n = int(self.ends[i]), int(self.lengths[j])
@@ -180,7 +207,8 @@ class LpplsConfidence:
         return (f"LPPLS confidence on {self.name}, {self.dates.shape[0]} end dates "
                 f"{self.dates[0]} .. {self.dates[-1]}, windows {self.lengths[-1]}..."
                 f"{self.lengths[0]} obs: latest positive {self.positive[-1]:.0%}, "
-                f"negative {self.negative[-1]:.0%}; {tcs}; "
+                f"negative {self.negative[-1]:.0%}"
+                f"{' (' + why + ')' if (why := self.why_none()) else ''}; {tcs}; "
                 f"{self.converged.mean():.0%} of fits converged")
 
 
@@ -311,8 +339,13 @@ def _run(t: FloatArray, y: FloatArray, ends: IntArray, lens: IntArray, box: Sear
     return par, sse, conv
 
 
-def _qualify(t: FloatArray, ends: IntArray, lens: IntArray, par: FloatArray, sse: FloatArray,
-             f: Filters) -> BoolArray:
+#: Names of the FCO filters, in the order :meth:`LpplsConfidence.filter_shares` reports them.
+FILTER_NAMES: tuple[str, ...] = ("m", "omega", "tc", "oscillations", "damping", "rel_error")
+
+
+def _filter_table(t: FloatArray, ends: IntArray, lens: IntArray, par: FloatArray,
+                  sse: FloatArray, f: Filters) -> dict[str, BoolArray]:
+    """Whether each fit passes each filter of ``f`` (one (E, W) array per filter name)."""
     t2 = t[ends][:, None]
     dt = t2 - t[ends[:, None] - lens[None, :] + 1]
     tc, m, w, B = par[..., 0], par[..., 1], par[..., 2], par[..., 4]
@@ -321,11 +354,18 @@ def _qualify(t: FloatArray, ends: IntArray, lens: IntArray, par: FloatArray, sse
         damping = np.where(c > 0, m * np.abs(B) / (w * c), np.inf)
         osc = w / (2 * np.pi) * np.log(np.abs(tc - (t2 - dt)) / (np.abs(tc - t2) + 1e-8))
     rel = np.sqrt(sse / lens[None, :])
-    return np.asarray(
-        (m >= f.m[0]) & (m <= f.m[1]) & (w >= f.omega[0]) & (w <= f.omega[1])
-        & (tc >= t2 + f.tc[0] * dt) & (tc <= t2 + f.tc[1] * dt)
-        & (osc >= f.min_oscillations) & (damping >= f.min_damping) & (rel <= f.max_rel_error),
-        dtype=np.bool_)
+    return {"m": (m >= f.m[0]) & (m <= f.m[1]),
+            "omega": (w >= f.omega[0]) & (w <= f.omega[1]),
+            "tc": (tc >= t2 + f.tc[0] * dt) & (tc <= t2 + f.tc[1] * dt),
+            "oscillations": osc >= f.min_oscillations,
+            "damping": damping >= f.min_damping,
+            "rel_error": rel <= f.max_rel_error}
+
+
+def _qualify(t: FloatArray, ends: IntArray, lens: IntArray, par: FloatArray, sse: FloatArray,
+             f: Filters) -> BoolArray:
+    table = _filter_table(t, ends, lens, par, sse, f)
+    return np.asarray(np.logical_and.reduce([table[k] for k in FILTER_NAMES]), dtype=np.bool_)
 
 
 def _make_fit(origin: np.datetime64, t1: float, t2: float, n: int, p: FloatArray, sse: float,
