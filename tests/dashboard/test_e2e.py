@@ -239,6 +239,40 @@ def test_signals_page_charts_a_bundled_series(server: Server, page: Watched) -> 
     assert page.errors == []
 
 
+#: Records the id of every job progress bar the page ever shows (they may come and go
+#: between two polls of the test).
+SEE_BARS = """
+window.__bars = [];
+new MutationObserver(() => {
+  for (const b of document.querySelectorAll("progress.job-progress")) {
+    if (!window.__bars.includes(b.id)) window.__bars.push(b.id);
+  }
+}).observe(document, { childList: true, subtree: true });
+"""
+
+
+def test_signals_and_when_run_as_jobs_with_a_progress_bar(server: Server, page: Watched) -> None:
+    pg = page.page
+    urls: list[str] = []
+    pg.on("request", lambda r: urls.append(f"{r.method} {r.url}"))
+    pg.add_init_script(SEE_BARS)
+    pg.goto(server.url + "/signals")
+    pg.wait_for_selector("#status:not(:has-text('Loading')):not(:has-text('Analysing'))",
+                         timeout=60_000)
+    assert "observations" in pg.text_content("#status")
+    first = pg.eval_on_selector("#series", "s => s.value")
+    assert f"POST {server.url}/api/signals/{first}/job" in urls
+    assert any(u.startswith(f"GET {server.url}/api/jobs/") for u in urls)
+    assert "signal-progress" in pg.evaluate("window.__bars")
+    pg.goto(server.url + "/")
+    pg.wait_for_selector("#when-card .body:not(:has-text('Loading')):not(:has(progress))",
+                         timeout=120_000)
+    assert "maturity wall" in pg.text_content("#when-card").lower()
+    assert f"POST {server.url}/api/when/job" in urls
+    assert "when-progress" in pg.evaluate("window.__bars")
+    assert page.errors == []
+
+
 def run_slot(pg: Any, slot: str, preset: str, quarters: int,
              fields: dict[str, str] | None = None) -> None:
     form = f".slot[data-slot={slot}] form"

@@ -10,10 +10,13 @@ from starlette.concurrency import run_in_threadpool
 
 from bubblescope.dashboard import signal_views
 from bubblescope.dashboard.deps import fast_json, get_state
+from bubblescope.dashboard.jobs import Progress
 from bubblescope.dashboard.size_views import size_json
 from bubblescope.dashboard.state import DashboardState
 from bubblescope.dashboard.uploads import csv_rows, upload_name
 from bubblescope.dashboard.when_views import when_json
+from bubblescope.model.errors import ScenarioError
+from bubblescope.signals import REGISTRY
 
 __all__ = ["router"]
 
@@ -43,6 +46,18 @@ def when(state: State) -> Json:
     return state.cached("when", lambda web: when_json(web, state.settings.data_dir))
 
 
+@router.post("/when/job", status_code=202)
+def when_job(state: State) -> Json:
+    """Start the clocks as a background job; poll ``/api/jobs/{id}`` for progress and result
+    (the same JSON as ``/api/when``, which it fills)."""
+    data_dir = state.settings.data_dir
+
+    def work(progress: Progress) -> Json:
+        return state.cached("when", lambda web: when_json(web, data_dir, progress))
+
+    return state.jobs.submit("when", work).to_dict()
+
+
 @router.get("/signals")
 def signal_series(state: State) -> list[Json]:
     """The price series the signals page can analyse here."""
@@ -61,6 +76,22 @@ def signal(state: State, name: str) -> Response:
     """A series with its BSADF statistic, critical values, episodes and LPPLS fit."""
     return fast_json(state.cached(("signal", name),
                                   lambda _: signal_views.named(name, state.settings.data_dir)))
+
+
+@router.post("/signals/{name}/job", status_code=202)
+def signal_job(state: State, name: str) -> Json:
+    """Start the analysis of series ``name`` as a background job; poll ``/api/jobs/{id}`` for
+    progress (critical values, LPPLS fit) and the result (the JSON of ``/api/signals/{name}``,
+    which it fills)."""
+    if name not in REGISTRY:
+        raise ScenarioError(f"unknown series {name!r}; known: {', '.join(sorted(REGISTRY))}")
+    data_dir = state.settings.data_dir
+
+    def work(progress: Progress) -> Json:
+        return state.cached(("signal", name),
+                            lambda _: signal_views.named(name, data_dir, progress))
+
+    return state.jobs.submit("signals", work).to_dict()
 
 
 @router.post("/signals/upload")

@@ -37,6 +37,12 @@ class JobView:
     def __str__(self) -> str:
         return f"job {self.id} ({self.kind}): {self.status} {self.progress:.0%} {self.message}"
 
+    def to_dict(self) -> dict[str, Any]:
+        """The snapshot as JSON: what ``/api/jobs/{id}`` returns."""
+        return {"id": self.id, "kind": self.kind, "status": self.status,
+                "progress": self.progress, "message": self.message, "result": self.result,
+                "error": self.error}
+
     @property
     def finished(self) -> bool:
         """Whether the job is done or failed."""

@@ -15,6 +15,7 @@ from typing import Any, Final
 
 import numpy as np
 
+from bubblescope.dashboard.jobs import Progress as JobProgress
 from bubblescope.model._typing import FloatArray
 from bubblescope.model.errors import DataError, Issue
 from bubblescope.model.inputs import parse_decimal
@@ -48,10 +49,15 @@ def series_list(data_dir: Path | None) -> list[Json]:
             if s.bundled or (data_dir is not None and (data_dir / s.file).is_file())]
 
 
-def named(name: str, data_dir: Path | None) -> Json:
-    """The analysis of registered series ``name`` (ScenarioError when unknown)."""
+def named(name: str, data_dir: Path | None, progress: JobProgress | None = None) -> Json:
+    """The analysis of registered series ``name`` (ScenarioError when unknown).
+
+    ``progress(fraction, message)`` hears the stages (load, critical values, LPPLS fit).
+    """
+    tell = _silent if progress is None else progress
+    tell(0.02, f"loading {name}")
     series = load_named(name, data_dir)
-    return analyse(series, standard_reading(name), REGISTRY[name].description)
+    return analyse(series, standard_reading(name), REGISTRY[name].description, tell)
 
 
 def uploaded(rows: Sequence[Row], file: str = UPLOAD) -> Json:
@@ -59,12 +65,26 @@ def uploaded(rows: Sequence[Row], file: str = UPLOAD) -> Json:
     return analyse(_series_from_rows(rows, file), standard_reading(None), file)
 
 
-def analyse(series: PriceSeries, reading: Reading, title: str) -> Json:
-    """PSY date-stamping (BSADF vs its 95% critical values) and an LPPLS fit, as JSON."""
-    psy = read_psy(series, reading)
+def analyse(series: PriceSeries, reading: Reading, title: str,
+            progress: JobProgress | None = None) -> Json:
+    """PSY date-stamping (BSADF vs its 95% critical values) and an LPPLS fit, as JSON.
+
+    ``progress(fraction, message)`` hears the stages: critical values (per block of
+    replications when they are simulated) up to 60%, then the LPPLS fit.
+    """
+    tell = _silent if progress is None else progress
+
+    def reps(done: int, total: int) -> None:
+        tell(0.05 + 0.55 * done / max(total, 1), f"critical values: {done} of {total} "
+             "replications")
+
+    tell(0.05, "PSY statistics and critical values")
+    psy = read_psy(series, reading, progress=reps)
     s = select(series, reading.start, reading.end)
     rng = np.random.default_rng(reading.seed)
+    tell(0.6, "LPPLS fit of the run-up")
     fit, window = _lppls(s, rng) if bool((s.values > 0).all()) else (None, None)
+    tell(0.95, "charting")
     return {
         "name": s.name, "title": title, "note": f"reading: {psy.describe()}",
         "log": reading.transform == "log", "reading": psy.describe(),
@@ -76,6 +96,11 @@ def analyse(series: PriceSeries, reading: Reading, title: str) -> Json:
         "lppls": None if fit is None or window is None else _lppls_json(fit, window),
         "headlines": _headlines(s, psy, fit),
     }
+
+
+def _silent(fraction: float, message: str) -> None:
+    """A progress callback that ignores what it hears."""
+    del fraction, message
 
 
 def latest(data_dir: Path | None) -> Json:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 import functools
+from collections.abc import Callable
 from typing import Any, Final
 
 import numpy as np
@@ -84,19 +85,25 @@ def stress_job(web: Web, sc: Scenario, paths: int, seed: int, progress: Progress
         result = run(web, sc, n_paths=1, rng=np.random.default_rng(seed), progress=tick)
     else:
         progress(0.05, f"{paths} paths over the default uncertainty")
-        result = _uncertain_run(web, sc, paths, seed)
+
+        def quarters(done: int, total: int) -> None:
+            progress(0.05 + 0.9 * done / total, f"{paths} paths: quarter {done} of {total}")
+
+        result = _uncertain_run(web, sc, paths, seed, quarters)
     progress(0.97, "summarising")
     return result_json(result, web)
 
 
-def _uncertain_run(web: Web, sc: Scenario, paths: int, seed: int) -> StressResult:
-    """One engine run of ``paths`` paths, each drawing the default uncertain inputs."""
+def _uncertain_run(web: Web, sc: Scenario, paths: int, seed: int,
+                   quarters: Callable[[int, int], None] | None = None) -> StressResult:
+    """One engine run of ``paths`` paths, each drawing the default uncertain inputs
+    (``quarters(done, total)`` after each quarter)."""
     unc = parse_uncertainty(DEFAULT_UNCERTAIN, file="default uncertainty")
     model = engine_model(compile_web(web), sc, unc)
     fields = unc.as_fields(draw_inputs(unc, seed, 0, paths, model.n_noise))
     if model.n_noise:
         fields[NOISE] = draw_noise(unc, seed, 0, paths, model.n_noise)
-    return model.stress_result(fields, paths)
+    return model.stress_result(fields, paths, progress=quarters)
 
 
 def headline(web: Web) -> Json:

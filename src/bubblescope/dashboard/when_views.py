@@ -5,19 +5,31 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
+from bubblescope.dashboard.jobs import Progress
 from bubblescope.model.web import Web
+from bubblescope.signals.latest import latest_signal
+from bubblescope.signals.registry import AI_NAMES
 from bubblescope.when import LAST_YEAR, when
 
 __all__ = ["when_json"]
 
 
-def when_json(web: Web, data_dir: Path | None) -> dict[str, Any]:
+def when_json(web: Web, data_dir: Path | None,
+              progress: Progress | None = None) -> dict[str, Any]:
     """``when(web)`` as the card's headline and headlines plus the whole result.
 
     The market row is the AI names' PSY reading without LPPLS (as on the signals card), so
-    it matches ``/api/signals/latest`` number for number.
+    it matches ``/api/signals/latest`` number for number. ``progress(fraction, message)``
+    hears each AI name read, then the clocks (runways run the stress presets).
     """
-    result = when(web, data_dir, lppls=False)
+    signals = []
+    for i, name in enumerate(AI_NAMES):
+        if progress is not None:
+            progress(0.6 * i / len(AI_NAMES), f"market signals: {name}")
+        signals.append(latest_signal(name, data_dir, lppls=False))
+    if progress is not None:
+        progress(0.6, "maturity wall, runways (stress presets), the $1.9T crossing")
+    result = when(web, data_dir, lppls=False, signals=signals)
     byq = result.wall_by_quarter()
     heads: list[dict[str, Any]] = []
     if not byq.empty:

@@ -108,6 +108,28 @@ const BS = (() => {
     return el("div", { class: "downloads" }, xlsx, ...csvs);
   }
 
+  // Polls a background job until it ends, its progress shown in `bar` (a <progress>) and
+  // `msg`; `start` is the promise of the job's first snapshot. Resolves to the job's result.
+  async function runJob(start, bar, msg) {
+    let job = await start;
+    while (job.status === "queued" || job.status === "running") {
+      bar.value = job.progress;
+      fill(msg, `${Math.round(job.progress * 100)}% ${job.message}`);
+      await new Promise((r) => setTimeout(r, 250));
+      job = await api(`/api/jobs/${job.id}`);
+    }
+    if (job.status === "failed") throw new Error(job.error);
+    bar.value = 1;
+    fill(msg, "100% done");
+    return job.result;
+  }
+
+  // A progress bar and its message line, for runJob.
+  function progressBar(id) {
+    return [el("progress", { max: 1, value: 0, id, class: "job-progress" }),
+            el("span", { class: "muted job-message" }, "starting…")];
+  }
+
   function nav() {
     const here = window.location.pathname;
     const links = PAGES.map(([href, title]) =>
@@ -117,5 +139,6 @@ const BS = (() => {
   }
 
   document.addEventListener("DOMContentLoaded", nav);
-  return { el, clear, fill, api, postJson, problem, table, num, plain, downloads, ApiError };
+  return { el, clear, fill, api, postJson, problem, table, num, plain, downloads, runJob, progressBar,
+           ApiError };
 })();

@@ -1,6 +1,6 @@
 "use strict";
 (() => {
-  const { el, fill, api, problem, num, table } = BS;
+  const { el, fill, api, problem, num, table, runJob, progressBar } = BS;
 
   // Headlines: [{label, value | text, unit, digits, note}] → big numbers with their labels.
   function headlines(items) {
@@ -11,10 +11,11 @@
       h.note ? el("div", { class: "muted" }, h.note) : null));
   }
 
-  async function card(id, path, link, extra) {
+  // `load` is an API path, or a function of the card's body returning the view's promise.
+  async function card(id, load, link, extra) {
     const body = document.querySelector(`#${id} .body`);
     try {
-      const view = await api(path);
+      const view = await (typeof load === "string" ? api(load) : load(body));
       fill(body, view.headline ? el("p", {}, view.headline) : null, headlines(view.headlines),
            el("p", {}, el("a", { href: link }, "More →")));
       if (extra) extra(view);
@@ -30,6 +31,13 @@
       view.unavailable.length ? el("ul", { class: "muted" }, view.unavailable.map((u) => el("li", {}, `unavailable: ${u}`))) : null);
   }
 
+  // The clocks run the stress presets and read every AI name: a job with a progress bar.
+  function whenJob(body) {
+    const [bar, msg] = progressBar("when-progress");
+    fill(body, bar, " ", msg);
+    return runJob(api("/api/when/job", { method: "POST" }), bar, msg);
+  }
+
   async function load() {
     try {
       const w = await api("/api/overview");
@@ -41,7 +49,7 @@
     }
     await Promise.all([card("size-card", "/api/size", "/web", sizeTable),
                        card("signals-card", "/api/signals/latest", "/signals"),
-                       card("when-card", "/api/when", "/api/when"),
+                       card("when-card", whenJob, "/api/when"),
                        card("stress-card", "/api/stress/headline", "/stress")]);
   }
   document.addEventListener("DOMContentLoaded", load);

@@ -1,6 +1,6 @@
 "use strict";
 (() => {
-  const { el, fill, api, problem, table, num, plain } = BS;
+  const { el, fill, api, problem, table, num, plain, runJob, progressBar } = BS;
   let current = null;
 
   function draw() {
@@ -36,8 +36,8 @@
                         : el("p", { class: "muted" }, "No explosive episode found.")));
   }
 
-  async function show(promise, label) {
-    fill(document.getElementById("status"), `Analysing ${label}…`);
+  async function show(promise, label, started) {
+    if (!started) fill(document.getElementById("status"), `Analysing ${label}…`);
     try {
       current = await promise;
       fill(document.getElementById("status"), `${current.title}: ${current.dates.length} observations.`);
@@ -45,6 +45,15 @@
     } catch (err) {
       fill(document.getElementById("status"), problem(err));
     }
+  }
+
+  // A bundled series runs as a background job: the bar shows its stages (critical values,
+  // LPPLS fit) until the result arrives.
+  function showNamed(name) {
+    const [bar, msg] = progressBar("signal-progress");
+    fill(document.getElementById("status"), `Analysing ${name}… `, bar, " ", msg);
+    show(runJob(api(`/api/signals/${encodeURIComponent(name)}/job`, { method: "POST" }), bar, msg),
+         name, true);
   }
 
   async function init() {
@@ -57,7 +66,7 @@
     }
     const select = document.getElementById("series");
     for (const s of series) select.appendChild(el("option", { value: s.name }, s.title));
-    select.addEventListener("change", () => show(api(`/api/signals/${encodeURIComponent(select.value)}`), select.value));
+    select.addEventListener("change", () => showNamed(select.value));
     document.getElementById("show-bsadf").addEventListener("change", () => current && draw());
     document.getElementById("show-lppls").addEventListener("change", () => current && draw());
     document.getElementById("upload").addEventListener("submit", (ev) => {
@@ -68,7 +77,7 @@
       form.append("file", file);
       show(api("/api/signals/upload", { method: "POST", body: form }), file.name);
     });
-    if (series.length) show(api(`/api/signals/${encodeURIComponent(series[0].name)}`), series[0].name);
+    if (series.length) showNamed(series[0].name);
   }
   document.addEventListener("DOMContentLoaded", init);
 })();

@@ -508,14 +508,16 @@ class EngineModel:
         return self.base.quarters if self.volatile else 0
 
     def stress_result(self, fields: Mapping[str, FloatArray], n_paths: int,
-                      web: CompiledWeb | None = None) -> StressResult:
-        """The full engine result of ``n_paths`` paths with ``fields`` set per path."""
+                      web: CompiledWeb | None = None, *,
+                      progress: Progress | None = None) -> StressResult:
+        """The full engine result of ``n_paths`` paths with ``fields`` set per path
+        (``progress(quarters_done, quarters)`` after each quarter, as :func:`simulate`)."""
         values = {k: tuple(float(v) for v in np.asarray(x)) for k, x in fields.items()
                   if k not in (NOISE, EXPOSURE)}
         scenario = self.base.with_values(values) if values else self.base
         noise = fields.get(NOISE)
         z = np.zeros((n_paths, self.base.quarters)) if noise is None else np.asarray(noise)
-        return simulate(self.web if web is None else web, scenario, z)
+        return simulate(self.web if web is None else web, scenario, z, progress=progress)
 
     def evaluate(self, fields: Mapping[str, FloatArray], n_paths: int) -> PathOutcome:
         """Run the engine on ``n_paths`` paths and summarise each path."""
