@@ -264,7 +264,7 @@ def _refine(t: FloatArray, y: FloatArray, lo: int, hi: int, x0s: FloatArray, box
 @numba.njit(parallel=True, cache=True)
 def nested_fits(t: FloatArray, y: FloatArray, ends: IntArray, lengths: IntArray,
                 grid: FloatArray, box_frac: FloatArray, n_top: int, n_full: int,
-                n_polish: int, starts: FloatArray, max_eval: int, out_par: FloatArray,
+                n_polish: int, starts: FloatArray, max_eval: int, probe: int, out_par: FloatArray,
                 out_sse: FloatArray, out_conv: BoolArray) -> None:  # pragma: no cover - numba
     """Calibrate LPPLS on every window ``[e − L + 1, e]`` for e in ``ends``, L in ``lengths``.
 
@@ -284,6 +284,8 @@ def nested_fits(t: FloatArray, y: FloatArray, ends: IntArray, lengths: IntArray,
         Best grid points refined per window.
     n_full, n_polish : int
         Restarts run on to convergence after the probe, and fresh-simplex polishes of each.
+    max_eval, probe : int
+        Evaluations per restart run to convergence, and of the probe every restart gets.
     starts : ndarray of float64, shape (E, W, R, 3)
         Extra random unit-cube starts per window.
     out_par : ndarray, shape (E, W, 7) ← (tc, m, ω, A, B, C1, C2)
@@ -294,7 +296,7 @@ def nested_fits(t: FloatArray, y: FloatArray, ends: IntArray, lengths: IntArray,
     ng = _grid_sizes(grid)
     for ax in range(3):
         step[ax] = 0.5 / ng[ax]  # half a grid cell: the refinement starts inside the best cell
-    probe = min(max_eval, 40)
+    probe = min(max_eval, probe)
     for ei in numba.prange(ends.shape[0]):
         e = ends[ei]
         tops = _grid_pass(t, y, e, lengths, grid, ng, box_frac)
