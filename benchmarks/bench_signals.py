@@ -177,7 +177,8 @@ def main(argv: list[str] | None = None) -> None:
              f"Date: {datetime.now(UTC):%Y-%m-%d %H:%M} UTC. Machine: {platform.machine()}, "
              f"{os.cpu_count()} cores (shared with other jobs), Python "
              f"{sys.version.split()[0]}, numba threads "
-             f"{os.environ.get('NUMBA_NUM_THREADS', 'default')}.\n"]
+             f"{os.environ.get('NUMBA_NUM_THREADS', 'default')}; load average at the start "
+             f"{_load()}.\n"]
     g_time, g_val = bench_gsadf()
     print(f"GSADF T=1680: {g_time:.4f} s (value {g_val:.3f})", flush=True)
     lines.append(f"## GSADF, T = 1,680 (S&P 500 P/D, lag 0, window 90)\n\nBest of 7: "
@@ -214,9 +215,15 @@ def main(argv: list[str] | None = None) -> None:
                  "faster; SSE from its first run). The machine's 2 cores "
                  "are shared with other jobs, so timings move by up to 3× between runs; the ratio "
                  "is measured within one run.\n")
+    lines.append(f"Load average at the end: {_load()}.\n")
     OUT.parent.mkdir(parents=True, exist_ok=True)
     OUT.write_text("\n".join(lines) + _notes())
     print(f"wrote {OUT}")
+
+
+def _load() -> str:
+    """The 1/5/15-minute load averages (other jobs on the machine), as text."""
+    return " / ".join(f"{v:.1f}" for v in os.getloadavg())
 
 
 def _lppls_lines(args: argparse.Namespace, ours: float, theirs: float, full: float,
