@@ -14,15 +14,11 @@ import bubblescope as bs
 from bubblescope.cli import app_main
 from bubblescope.cli.common import console
 from bubblescope.model import Web
-from bubblescope.report.stress import (
-    TRANCHE_NAMES,
-    debtrank_view,
-    headline,
-    section,
-    tranche_losses,
-)
+from bubblescope.report.stress import headline, section
 from bubblescope.stress import StressResult, load_preset, run
+from bubblescope.stress.distress import debtrank_view
 from bubblescope.stress.kernels.debtrank import debtrank_reference
+from bubblescope.stress.payload import TRANCHE_NAMES, tranche_losses
 
 
 @pytest.fixture(scope="module")

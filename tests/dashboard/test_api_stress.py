@@ -70,9 +70,10 @@ def test_a_run_is_a_job_whose_result_steps_through_the_quarters(client: TestClie
     job = wait_job(client, r.json()["id"])
     assert job["status"] == "done", job["error"]
     assert job["progress"] == 1.0
-    res = job["result"]
-    assert isinstance(res, dict)
-    assert res["paths"] == 2
+    payload = job["result"]
+    assert isinstance(payload, dict)
+    assert payload["paths"] == 2
+    res = payload["view"]
     assert res["quarters"] == ["2026Q1", "2026Q2", "2026Q3", "2026Q4", "2027Q1", "2027Q2"]
     assert "equity_shock=0.6" in res["scenario"]["text"]
     assert len(res["cascade"]) == 6
@@ -101,7 +102,8 @@ def test_bigger_shock_loses_at_least_as_much(client: TestClient) -> None:
                                                  "overrides": {"equity_shock": shock}})
         res = wait_job(client, r.json()["id"])["result"]
         assert isinstance(res, dict)
-        totals.append(res["headlines"][0]["value"])
+        totals.append(res["view"]["headlines"][0]["value"])
+        assert res["total_loss"] == pytest.approx(totals[-1])
     assert totals[1] >= totals[0]
 
 

@@ -19,7 +19,7 @@ def test_size_card_has_its_figures_and_overview_headlines(client: TestClient) ->
     assert r["headline"].startswith("How big:")
     keys = [f["key"] for f in r["figures"]]
     assert "wicksell" in keys
-    assert r["headlines"][0]["label"] == "Wicksellian deficit, current episode"
+    assert r["view"]["headlines"][0]["label"] == "Wicksellian deficit, current episode"
     assert all(isinstance(u, str) for u in r["unavailable"])
 
 

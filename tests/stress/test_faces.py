@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 from bubblescope.cli import app_main
-from bubblescope.cli.stress import parse_sets, resolve_scenario, stress_payload
+from bubblescope.cli.stress import parse_sets, resolve_scenario
 from bubblescope.model import Web
 from bubblescope.model.errors import ScenarioError
 from bubblescope.report.stress import headline, section
@@ -78,7 +78,7 @@ def test_payload_and_report_section(toy_web: Web) -> None:
     r = run(toy_web, Scenario("crash <b>", quarters=8, equity_shock=0.6, lease_cut=0.7,
                               lease_cut_trigger=0.9, rollover_base=0.3,
                               description="a & b"))
-    payload = stress_payload(r)
+    payload = r.to_dict()
     assert payload["paths"] == 1
     assert payload["total_loss"] == pytest.approx(r.total_loss[0])
     s = section(r)

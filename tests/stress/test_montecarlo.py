@@ -439,7 +439,7 @@ def test_stored_result_rebuilds_a_complete_run_only(
                               "--json"])
     stored = mc_cli.stored_result(db, "r")
     assert stored.n_paths == 7
-    assert mc_cli.mc_payload(stored)["system_loss"] == json.loads(res.stdout)["system_loss"]
+    assert stored.to_dict()["system_loss"] == json.loads(res.stdout)["system_loss"]
     monkeypatch.setattr(mc_cli._Saver, "complete", lambda self: None)
     runner.invoke(app, ["montecarlo", "--scenario", str(scen), "--paths", "4", "--db", str(db),
                         "--run-id", "open"])

@@ -117,8 +117,8 @@ def test_when_faces(capsys: pytest.CaptureFixture[str], small_web: Web) -> None:
     with TestClient(create_app(Settings(), small_web), base_url="http://127.0.0.1:8000") as c:
         r = c.get("/api/when").json()
     assert r["headline"].startswith("When:")
-    assert any(h["label"].startswith("openai") for h in r["headlines"])
-    assert r["headlines"][-1]["label"] == "Market signals (last row)"
+    assert any(h["label"].startswith("openai") for h in r["view"]["headlines"])
+    assert r["view"]["headlines"][-1]["label"] == "Market signals (last row)"
 
 
 def test_wall_reads_instrument_schedules() -> None:

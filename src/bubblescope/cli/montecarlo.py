@@ -87,7 +87,7 @@ from bubblescope.stress.uncertainty.sensitivity import OUTPUTS, Output, sobol, t
 if TYPE_CHECKING:  # the store (and DuckDB) load only when a command uses them
     from bubblescope.store.results import RunInfo
 
-__all__ = ["chunk_frame", "chunk_from_frame", "mc_payload", "montecarlo", "register", "reverse",
+__all__ = ["chunk_frame", "chunk_from_frame", "montecarlo", "register", "reverse",
            "sensitivity", "stored_result"]
 
 KIND = "montecarlo"
@@ -189,25 +189,6 @@ def stored_result(db: Path, run_id: str) -> MonteCarloResult:
     model, unc, chunks = _rebuild(params, done)
     return run_montecarlo(model, unc, int(params["paths"]), int(params["seed"]),
                           chunk_size=params["chunk_size"], done=chunks)
-
-
-def mc_payload(result: MonteCarloResult) -> dict[str, Any]:
-    """The result's figures as JSON-ready data (NaN and infinities as None)."""
-    timing = result.default_timing().reset_index(names="entity")
-    payload: dict[str, Any] = finite({
-        "paths": result.n_paths, "seed": result.seed, "quarters": result.n_quarters,
-        "inputs": list(result.input_names), "level": result.level,
-        "system_loss": {"mean": float(result.outcome.system_loss.mean()),
-                        "var": result.var(), "expected_shortfall": result.expected_shortfall()},
-        "p_downgrades_exceed_2008": result.p_downgrades_exceed(),
-        "p_downgrades_exceed_2008_se": result.p_downgrades_exceed_se(),
-        "sector_losses": _records(result.sector_losses().reset_index(names="sector")),
-        "defaults": _records(timing[timing["default_probability"] > 0]),
-        "convergence": [{**dataclasses.asdict(c), "passed": c.passed}
-                        for c in result.convergence()],
-        "converged": result.converged,
-    })
-    return payload
 
 
 # --- reverse -------------------------------------------------------------------------------
@@ -527,7 +508,7 @@ def _bar(quiet: bool) -> Iterator[Any]:
 
 def _report(result: MonteCarloResult, run_id: str | None, backend: str, as_json: bool) -> None:
     if as_json:
-        print_json({"run_id": run_id, "backend": backend, **mc_payload(result)})
+        print_json({"run_id": run_id, "backend": backend, **result.to_dict()})
         return
     console.print(str(result), markup=False, highlight=False)
     console.print(result.sector_losses().round(2).to_string(), markup=False, highlight=False)

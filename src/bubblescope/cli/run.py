@@ -21,11 +21,11 @@ from rich.console import Group, RenderableType
 
 import bubblescope
 from bubblescope.cli.common import DbOption, JsonOption, console, default_db, print_json
-from bubblescope.cli.montecarlo import data_variants, mc_payload, stored_result, with_data_draw
+from bubblescope.cli.montecarlo import data_variants, stored_result, with_data_draw
 from bubblescope.cli.signals import default_cache_dir
 from bubblescope.cli.size import card_payload
-from bubblescope.cli.stress import stress_payload
 from bubblescope.datadir import resolve_data_dir
+from bubblescope.model.atomic import write_file
 from bubblescope.model.errors import ScenarioError
 from bubblescope.model.web import Web
 from bubblescope.report import html as report_html
@@ -130,7 +130,7 @@ def _when_part(web: Web, options: RunOptions) -> Part:
 
 def _stress_part(web: Web, options: RunOptions) -> Part:
     result = run_stress(web, options.scenario)
-    return Part("stress", report_stress.headline(result), stress_payload(result, web),
+    return Part("stress", report_stress.headline(result), result.to_dict(web=web),
                 report_stress.section(result, web))
 
 
@@ -147,7 +147,7 @@ def _montecarlo_part(web: Web, options: RunOptions) -> Part | None:
     else:
         return None
     head = report_montecarlo.headline(result, origin)
-    return Part("montecarlo", head, {"source": origin, **mc_payload(result)},
+    return Part("montecarlo", head, {"source": origin, **result.to_dict()},
                 report_montecarlo.section(result, origin))
 
 
@@ -182,13 +182,9 @@ def _load(web_dir: Path | None) -> Web:
 
 
 def _write_report(parts: list[Part], out: Path, web: Web) -> Path:
-    out.mkdir(parents=True, exist_ok=True)
-    path = out / "report.html"
-    tmp = path.with_suffix(".html.tmp")
     title = f"bubblescope report: web {web.name!r} as of {web.as_of}"
-    tmp.write_text(report_html.render([p.section for p in parts], title), encoding="utf-8")
-    tmp.replace(path)
-    return path
+    page = report_html.render([p.section for p in parts], title)
+    return write_file(out / "report.html", lambda tmp: tmp.write_text(page, encoding="utf-8"))
 
 
 def _parts(web: Web, options: RunOptions) -> list[Part]:

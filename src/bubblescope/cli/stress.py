@@ -32,12 +32,13 @@ from bubblescope.cli.montecarlo import (
 )
 from bubblescope.model.errors import ScenarioError
 from bubblescope.model.web import Web
-from bubblescope.report.stress import DebtRankView, debtrank_view, tranche_losses
-from bubblescope.stress import PRESETS, Scenario, StressResult, load_preset, run
+from bubblescope.stress import PRESETS, Scenario, StressResult, load_preset, reference_run, run
+from bubblescope.stress.distress import debtrank_view
+from bubblescope.stress.payload import structural_findings, tranche_losses
 from bubblescope.stress.result import CHANNELS, DOWNGRADED_2008_USD_BN, JOBS_2008_US_MILLIONS
 from bubblescope.stress.scenario import read_yaml, scenario_from_mapping
 
-__all__ = ["parse_sets", "register", "resolve_scenario", "stress", "stress_payload"]
+__all__ = ["parse_sets", "register", "resolve_scenario", "stress"]
 
 
 def stress(
@@ -107,17 +108,9 @@ def stress(
         _save(db, result)
     export_tables(result.tables(), export)
     if json_out:
-        print_json(stress_payload(result, web, base))
+        print_json(result.to_dict(base, web))
     else:
         _print(result, web, base)
-
-
-def reference_run(web: Web, sc: Scenario) -> StressResult | None:
-    """The bundled baseline over the same quarters, the reference of a shocked scenario
-    (``None`` when ``sc`` sets no shock: it is its own reference)."""
-    if sc.unshocked:
-        return None
-    return run(web, load_preset("baseline").with_values({"quarters": sc.quarters}))
 
 
 def register(app: typer.Typer) -> None:
@@ -154,42 +147,6 @@ def parse_sets(sets: list[str]) -> dict[str, object]:
     return out
 
 
-def stress_payload(result: StressResult, web: Web | None = None,
-                   base: StressResult | None = None) -> dict[str, Any]:
-    """The result as plain data for ``--json`` (with DebtRank when ``web`` is given)."""
-    tl = result.timeline.reset_index()
-    sectors = result.losses_by_sector.iloc[:, -1]
-    reference = base if base is not None else result
-    return {
-        "credit_first": result.ledger.headline(),
-        "shock_losses": result.ledger.relative_to(reference.ledger).headline(),
-        "structural_findings": structural_findings(reference),
-        "scenario": {"name": result.scenario.name, "description": result.scenario.description},
-        "web": result.web_name, "as_of": result.as_of, "paths": result.n_paths,
-        "assumed_inputs": result.n_assumed,
-        "timeline": tl.to_dict(orient="records"),
-        "defaults": result.defaults.to_dict(orient="records"),
-        "cuts": result.cuts.to_dict(orient="records"),
-        "losses_by_sector": {str(k): float(v) for k, v in sectors.items()},
-        "losses_by_channel": {str(k): float(v) for k, v in result.losses_by_channel.items()},
-        "capital_hit": result.capital_hit.to_dict(orient="records"),
-        "holder_loss": float(result.holder_loss.mean()),
-        "total_loss": float(result.total_loss.mean()),
-        "downgraded_usd_bn": float(result.downgraded[:, -1].mean()),
-        "downgraded_vs_2008": float(result.downgraded[:, -1].mean() / DOWNGRADED_2008_USD_BN),
-        "jobs_millions": float(result.jobs_millions[:, -1].mean()),
-        "tranche_loss_usd_bn": {str(k): {"end": float(r.end), "peak": float(r.peak)}
-                                for k, r in tranche_losses(result).iterrows()},
-        "debtrank": None if web is None else _debtrank_payload(debtrank_view(web, result)),
-        "firm_drawdowns": result.firm_drawdowns.to_dict(),
-        "ai_index": result.ai_index.mean(axis=0).tolist(),
-        "gpu_rental_usd_h": result.gpu_rental.mean(axis=0).tolist(),
-        "ai_debt_usd_bn": result.ai_debt.mean(axis=0).tolist(),
-        "debt_issued_usd_bn": result.issued.mean(axis=0).tolist(),
-        "ai_debt_passes_2008_downgrades": result.debt_crossing(DOWNGRADED_2008_USD_BN),
-    }
-
-
 def _valuation_line(result: StressResult) -> str:
     dd = result.firm_drawdowns
     kind = {str(e): k for e, k in zip(result.entity_ids, result.entity_kinds, strict=True)}
@@ -208,26 +165,6 @@ def _valuation_line(result: StressResult) -> str:
             f"${result.gpu_rental.mean(axis=0).min():.2f}/h. AI-linked debt ${debt[0]:,.0f}bn "
             f"-> ${debt[-1]:,.0f}bn; at or above $1.9T (the volume 2008 downgraded) from "
             f"{cross or 'never'}.")
-def structural_findings(base: StressResult) -> dict[str, Any]:
-    """What fails in the no-shock run: defaults, cuts and firms not paid (first path)."""
-    firms = base.ledger.firm_table()
-    credit = firms[firms["realised credit"] > 1e-6]
-    return {
-        "defaults": base.defaults.query("path == 0")[["label", "entity", "reason"]]
-        .to_dict(orient="records"),
-        "cuts": base.cuts.query("path == 0")[["entity", "label", "cut_usd_bn"]]
-        .to_dict(orient="records"),
-        "firms_not_paid": credit[["firm", "realised credit"]].to_dict(orient="records"),
-    }
-
-
-def _debtrank_payload(view: DebtRankView | None) -> dict[str, Any] | None:
-    if view is None:
-        return None
-    return {"quarter": view.quarter, "seeds": list(view.seeds), "debtrank": view.debtrank,
-            "engine_defaults": view.engine_defaults,
-            "distress": {str(k): float(v) for k, v in view.distress.items()}}
-
 
 # ------------------------------------------------------------------ helpers
 

@@ -1,4 +1,4 @@
-"""The bubble card (HOW BIG) as JSON for the overview."""
+"""The bubble card (HOW BIG) as JSON for the overview: the card's one schema plus the page's view."""
 
 from __future__ import annotations
 
@@ -7,6 +7,7 @@ from typing import Any, Final
 
 from bubblescope.model.web import Web
 from bubblescope.report.size import card_for
+from bubblescope.size.payload import card_payload
 
 __all__ = ["OVERVIEW_FIGURES", "size_json"]
 
@@ -17,17 +18,13 @@ OVERVIEW_FIGURES: Final = ("wicksell", "revenue_gap", "debt_mix", "gdp", "gk")
 
 
 def size_json(web: Web, data_dir: Path | None) -> Json:
-    """Every figure of the bubble card of ``web``, its headline, and what is unavailable."""
+    """The bubble card of ``web`` in its one schema (:func:`~bubblescope.size.payload.
+    card_payload`, as ``bubblescope size --json`` prints it) plus ``view``: the overview's
+    headline figures."""
     card = card_for(web, data_dir)
-    figures = [{"key": f.key, "label": f.label, "value": f.value, "source": f.source,
-                "vs_dotcom": f.vs_dotcom, "vs_2008": f.vs_2008, "seed": f.seed}
-               for f in card.figures]
-    by_key = {f["key"]: f for f in figures}
-    return {
-        "headline": card.headline,
-        "headlines": [{"label": by_key[k]["label"], "text": by_key[k]["value"],
-                       "note": by_key[k]["vs_dotcom"] and f"vs dot-com {by_key[k]['vs_dotcom']}"}
-                      for k in OVERVIEW_FIGURES if k in by_key],
-        "figures": figures,
-        "unavailable": list(card.unavailable),
-    }
+    payload = card_payload(card)
+    by_key = {f["key"]: f for f in payload["figures"]}
+    headlines = [{"label": by_key[k]["label"], "text": by_key[k]["value"],
+                  "note": by_key[k]["vs_dotcom"] and f"vs dot-com {by_key[k]['vs_dotcom']}"}
+                 for k in OVERVIEW_FIGURES if k in by_key]
+    return {**payload, "view": {"headlines": headlines}}

@@ -1,4 +1,8 @@
-"""The stress engine as the stress page sees it: preset forms, runs and their results as JSON."""
+"""The stress engine as the stress page sees it: preset forms, runs and their results as JSON.
+
+A run's JSON is the result's one schema (``StressResult.to_dict``, docs/json.md) with the
+page's presentation under ``view``.
+"""
 
 from __future__ import annotations
 
@@ -12,7 +16,7 @@ import pandas as pd
 
 from bubblescope.dashboard.jobs import Progress
 from bubblescope.model.web import Web
-from bubblescope.stress import PRESETS, Scenario, StressResult, load_preset, run
+from bubblescope.stress import PRESETS, Scenario, StressResult, load_preset, reference_run, run
 from bubblescope.stress.compile import compile_web
 from bubblescope.stress.scenario import FIELD_RULES
 from bubblescope.stress.uncertainty.distributions import DEFAULT_UNCERTAIN, parse_uncertainty
@@ -90,8 +94,10 @@ def stress_job(web: Web, sc: Scenario, paths: int, seed: int, progress: Progress
             progress(0.05 + 0.9 * done / total, f"{paths} paths: quarter {done} of {total}")
 
         result = _uncertain_run(web, sc, paths, seed, quarters)
+    progress(0.95, "the baseline it is measured against")
+    reference = reference_run(web, sc)
     progress(0.97, "summarising")
-    return result_json(result, web)
+    return result_json(result, web, reference)
 
 
 def _uncertain_run(web: Web, sc: Scenario, paths: int, seed: int,
@@ -112,8 +118,15 @@ def headline(web: Web) -> Json:
     return {"preset": DEFAULT_PRESET, "headlines": _headlines(result)}
 
 
-def result_json(result: StressResult, web: Web) -> Json:
-    """A run as the page shows it: headlines, losses by sector, GDP, jobs and the cascade."""
+def result_json(result: StressResult, web: Web, reference: StressResult | None = None) -> Json:
+    """A run as the page gets it: the result's one schema (:meth:`StressResult.to_dict`, as
+    ``bubblescope stress --json`` prints it) plus ``view``, what the page draws: headlines,
+    losses by sector quarter by quarter, GDP, jobs, the cascade and the download tables."""
+    return {**result.to_dict(reference, web), "view": _view(result, web)}
+
+
+def _view(result: StressResult, web: Web) -> Json:
+    """Presentation only: labels, rounded chart series and the quarter-by-quarter cascade."""
     sectors = result.losses_by_sector
     sectors = sectors[sectors.iloc[:, -1].abs() > 1e-9]
     edited = edits(result.scenario)
@@ -122,7 +135,6 @@ def result_json(result: StressResult, web: Web) -> Json:
         "scenario": {"name": result.scenario.name, "title": title, "edited": edited,
                      "description": result.scenario.description, "text": str(result.scenario)},
         "distribution": _distribution(result),
-        "paths": result.n_paths,
         "quarters": list(result.quarter_labels),
         "headlines": _headlines(result),
         "losses_by_sector": {str(k): [round(float(v), 3) for v in row]

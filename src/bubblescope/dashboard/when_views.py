@@ -16,7 +16,8 @@ __all__ = ["when_json"]
 
 def when_json(web: Web, data_dir: Path | None,
               progress: Progress | None = None) -> dict[str, Any]:
-    """``when(web)`` as the card's headline and headlines plus the whole result.
+    """``when(web)`` in its one schema (``WhenResult.to_dict``, as ``when --json`` prints
+    it) plus ``view``: the card's headline figures.
 
     The market row is the AI names' PSY reading without LPPLS (as on the signals card), so
     it matches ``/api/signals/latest`` number for number. ``progress(fraction, message)``
@@ -51,4 +52,4 @@ def when_json(web: Web, data_dir: Path | None,
                   "text": f"{len(hot)} of {len(live)} AI names explosive" if live
                   else "no AI price data here",
                   "note": ", ".join(hot) or None})
-    return {"headline": result.headline(), "headlines": heads, **result.to_dict()}
+    return {**result.to_dict(), "view": {"headlines": heads}}

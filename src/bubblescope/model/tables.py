@@ -25,12 +25,13 @@ import functools
 import os
 import re
 from abc import ABC, abstractmethod
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Final
 
 import pandas as pd
 
+from bubblescope.model.atomic import write_file
 from bubblescope.model.errors import ScenarioError
 
 __all__ = ["FORMATS", "Tabular", "sheet_name", "write_tables"]
@@ -88,13 +89,13 @@ def write_tables(tables: Mapping[str, pd.DataFrame], path: Path) -> list[Path]:
         raise ScenarioError(f"export path {str(path)!r}: the result has no tables")
     path.parent.mkdir(parents=True, exist_ok=True)
     if suffix == ".xlsx":
-        _atomic(path, lambda tmp: _excel(tables, tmp))
+        write_file(path, lambda tmp: _excel(tables, tmp))
         return [path]
     many = len(tables) > 1
     out = []
     for name, frame in tables.items():
         target = path.with_name(f"{path.stem}-{name}{suffix}") if many else path
-        _atomic(target, functools.partial(_flat, frame, suffix))
+        write_file(target, functools.partial(_flat, frame, suffix))
         out.append(target)
     return out
 
@@ -117,12 +118,3 @@ def _excel(tables: Mapping[str, pd.DataFrame], tmp: Path) -> None:
                 k += 1
             used.add(sheet)
             frame.to_excel(writer, sheet_name=sheet, index=False)
-
-
-def _atomic(target: Path, write: Callable[[Path], object]) -> None:
-    tmp = target.with_name(f".{target.stem}.tmp{target.suffix}")
-    try:
-        write(tmp)
-        tmp.replace(target)
-    finally:
-        tmp.unlink(missing_ok=True)

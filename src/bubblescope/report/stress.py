@@ -4,14 +4,14 @@
 "Who gets hurt" section (defaults timeline, losses by holder kind and by SPV tranche, GDP
 and jobs, a Sankey of losses from borrowers to holder kinds, and DebtRank as a second
 measure of distress); :func:`headline` is the one line ``bubblescope run`` prints.
-:func:`tranche_losses` and :func:`debtrank_view` are the figures the command line shares.
+The tranche and DebtRank figures come from the core (:mod:`bubblescope.stress.payload`,
+:mod:`bubblescope.stress.distress`), which the command line and dashboard share.
 """
 
 from __future__ import annotations
 
 import html
 from collections.abc import Iterable
-from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
@@ -20,16 +20,13 @@ from plotly.subplots import make_subplots
 
 from bubblescope.model.web import Web
 from bubblescope.report.base import Section
-from bubblescope.stress.kernels.debtrank import debtrank
+from bubblescope.stress.distress import DebtRankView, debtrank_view
+from bubblescope.stress.payload import tranche_losses
 from bubblescope.stress.result import DOWNGRADED_2008_USD_BN, JOBS_2008_US_MILLIONS, StressResult
 
-__all__ = ["TRANCHE_NAMES", "DebtRankView", "cascade_events", "debtrank_view", "defaults_text",
-           "headline", "holder_losses", "section", "totals_note", "tranche_losses"]
+__all__ = ["cascade_events", "defaults_text", "headline", "holder_losses", "section",
+           "totals_note"]
 
-#: Names of the tranche axis of ``StressResult.tranche_loss``, senior first.
-TRANCHE_NAMES: tuple[str, ...] = ("senior", "mezzanine", "equity")
-#: Capital given to entities with none, so any claim on a defaulter wipes them out.
-_NO_CAPITAL = 1e-9
 
 
 def headline(result: StressResult) -> str:
@@ -66,88 +63,6 @@ def defaults_text(result: StressResult) -> str:
         n = int(result.n_defaults[0])
         return f"{n} default{'' if n == 1 else 's'}"
     return f"{result.n_defaults.mean():.1f} defaults on average"
-
-
-def tranche_losses(result: StressResult, web: Web | None = None) -> pd.DataFrame:
-    """Projected principal loss of SPV paper by tranche, USD bn (mean over paths).
-
-    One row per tranche (senior, mezzanine, equity); ``end`` is the projection in the last
-    quarter, ``peak`` the largest over the run (the waterfall of seed 001's step 3). With
-    ``web``, ``size`` is the tranche's notional in the web (its active ``abs_note``
-    contracts, USD bn) and ``peak_share`` the peak loss as a share of it.
-    """
-    mean = result.tranche_loss.mean(axis=0)  # (quarter, tranche)
-    out = pd.DataFrame({"end": mean[-1], "peak": mean.max(axis=0)},
-                       index=pd.Index(TRANCHE_NAMES, name="tranche"))
-    if web is not None:
-        size = dict.fromkeys(TRANCHE_NAMES, 0.0)
-        for c in web.active():
-            if c.kind == "abs_note" and c.tranche in size:
-                size[c.tranche] += c.amount
-        out.insert(0, "size", [size[t] for t in TRANCHE_NAMES])
-        out["peak_share"] = np.where(out["size"] > 0, out["peak"] / out["size"].where(
-            out["size"] > 0, 1.0), np.nan)
-    return out
-
-
-@dataclass(frozen=True)
-class DebtRankView:
-    """DebtRank of the first defaults of a run: how far their distress alone would spread.
-
-    ``quarter`` and ``seeds`` are the first default quarter and its defaulters on path 0;
-    ``debtrank`` is the mean over paths of the added distress ``v·h - v·h0`` (a share of
-    the web's economic value, 0 to 1); ``distress`` is each entity's final distress ``h``
-    on path 0, largest first; ``engine_defaults`` counts the entities the engine has
-    defaulting by the end on path 0.
-    """
-
-    quarter: str
-    seeds: tuple[str, ...]
-    debtrank: float
-    distress: pd.Series
-    engine_defaults: int
-
-    def __str__(self) -> str:
-        top = ", ".join(f"{e} {h:.2f}" for e, h in self.distress.head(5).items())
-        return (f"DebtRank at the first default ({self.quarter}: {', '.join(self.seeds)}): "
-                f"{self.debtrank:.3f} of the web's value distressed beyond the defaulters; "
-                f"{int((self.distress >= 1).sum())} entities at full distress (the "
-                f"defaulters included) against {self.engine_defaults} defaults in the engine "
-                f"by the end. Most distressed: {top}")
-
-
-def debtrank_view(web: Web, result: StressResult) -> DebtRankView | None:
-    """Run single-hit DebtRank from each path's first defaulters (None if none default).
-
-    Claims are the web's contracts (``Web.adjacency``), capital is the run's (book equity;
-    assets for funds), and an entity's economic value is its claims held plus owed.
-    """
-    q = result.default_quarter
-    hit = q >= 0
-    if not hit[0].any():
-        return None
-    first = np.where(hit, q, np.iinfo(np.int64).max).min(axis=1, keepdims=True)
-    h0 = (hit & (q == first)).astype(np.float64)
-    claims = _claims(web, result.entity_ids)
-    value = np.asarray(claims.sum(axis=0) + claims.sum(axis=1), dtype=np.float64)
-    cap = result.capital if result.capital.size else np.zeros(len(result.entity_ids))
-    cap = np.where(np.isfinite(cap) & (cap > 0), cap, _NO_CAPITAL)
-    dr = debtrank(claims, cap, value + (value.sum() == 0), h0)
-    distress = pd.Series(dr.h[0], index=pd.Index(result.entity_ids, name="entity"), name="h")
-    distress = distress[distress > 0].sort_values(ascending=False)
-    seeds = tuple(e for e, s in zip(result.entity_ids, h0[0] > 0, strict=True) if s)
-    return DebtRankView(result.quarter_labels[int(first[0, 0])], seeds,
-                        float(dr.additional_stress.mean()), distress, int(hit[0].sum()))
-
-
-def _claims(web: Web, ids: tuple[str, ...]) -> np.ndarray:
-    """The web's claims ``A[holder, obligor]`` (USD bn) in the order of ``ids``."""
-    full = web.adjacency().toarray()
-    pos = np.array([web.index.get(e, -1) for e in ids])
-    ok = pos >= 0
-    out = np.zeros((len(ids), len(ids)))
-    out[np.ix_(ok, ok)] = full[np.ix_(pos[ok], pos[ok])]
-    return np.maximum(out, 0.0)
 
 
 def section(result: StressResult, web: Web | None = None) -> Section:

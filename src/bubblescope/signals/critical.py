@@ -21,6 +21,7 @@ import numba
 import numpy as np
 
 from bubblescope.model._typing import FloatArray
+from bubblescope.model.atomic import write_file
 from bubblescope.model.errors import ScenarioError
 from bubblescope.signals.psy import _IC_CODE, PsyConfig, _sup_adf
 
@@ -230,11 +231,9 @@ def _cache_name(T: int, w: int, cfg: PsyConfig, reps: int) -> str:
 
 
 def _save(path: Path, cv: CriticalValues) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(path.name + ".tmp.npz")
-    np.savez(tmp, sadf=cv.sadf, gsadf=cv.gsadf, badf=cv.badf, bsadf=cv.bsadf,
-             meta=np.array([cv.T, cv.window, cv.reps]))
-    tmp.replace(path)
+    write_file(path, lambda tmp: np.savez(
+        tmp, sadf=cv.sadf, gsadf=cv.gsadf, badf=cv.badf, bsadf=cv.bsadf,
+        meta=np.array([cv.T, cv.window, cv.reps])))
 
 
 def _load(path: Path, cfg: PsyConfig) -> CriticalValues:

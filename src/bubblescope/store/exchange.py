@@ -10,15 +10,13 @@ input and compares equal to the web that was exported.
 from __future__ import annotations
 
 import os
-import shutil
-import tempfile
 from pathlib import Path
 from typing import Literal
 
 import pyarrow as pa
 import pyarrow.parquet as pq
-import yaml
 
+from bubblescope.model.atomic import write_dir
 from bubblescope.model.errors import DataError
 from bubblescope.model.inputs import read_input_bytes
 from bubblescope.model.parse import Row, build_web
@@ -28,6 +26,7 @@ from bubblescope.store.files import (
     check_required_tables,
     read_meta,
     read_web_dir,
+    write_meta,
     write_web_dir,
 )
 from bubblescope.store.rows import TABLES, columns, text_row, typed_rows
@@ -84,19 +83,14 @@ def _parquet_rows(path: Path) -> list[Row]:
 
 def _write_parquet_dir(web: Web, root: Path) -> Path:
     check_replaceable(root)
-    root.parent.mkdir(parents=True, exist_ok=True)
-    tmp = Path(tempfile.mkdtemp(prefix=".web-", dir=root.parent))
-    with open(tmp / "web.yaml", "w", encoding="utf-8") as handle:
-        yaml.safe_dump({"name": web.name, "as_of": web.as_of.isoformat(),
-                        "description": web.description}, handle, sort_keys=False,
-                       allow_unicode=True)
+    return write_dir(root, lambda tmp: _fill_parquet_dir(web, tmp))
+
+
+def _fill_parquet_dir(web: Web, directory: Path) -> None:
+    write_meta(web, directory)
     for table, rows in typed_rows(web).items():
         arrow = pa.Table.from_pylist(rows) if rows else _empty(table)
-        pq.write_table(arrow, tmp / f"{table}.parquet")
-    if root.exists():
-        shutil.rmtree(root)
-    tmp.rename(root)
-    return root
+        pq.write_table(arrow, directory / f"{table}.parquet")
 
 
 def _empty(table: str) -> pa.Table:

@@ -13,12 +13,12 @@ import csv
 import datetime as dt
 import io
 import os
-import tempfile
 from pathlib import Path
 from typing import Any
 
 import yaml
 
+from bubblescope.model.atomic import write_dir
 from bubblescope.model.errors import DataError, Issue
 from bubblescope.model.inputs import MAX_NAME_CHARS, check_label, load_yaml, read_input_text
 from bubblescope.model.parse import Row, build_web
@@ -31,6 +31,7 @@ __all__ = [
     "read_csv_rows",
     "read_meta",
     "read_web_dir",
+    "write_meta",
     "write_web_dir",
 ]
 
@@ -123,27 +124,26 @@ def write_web_dir(web: Web, path: str | os.PathLike[str]) -> Path:
     """Write ``web`` as a web directory at ``path`` (atomically: all files or none)."""
     root = Path(path)
     check_replaceable(root)
-    root.parent.mkdir(parents=True, exist_ok=True)
-    tmp = Path(tempfile.mkdtemp(prefix=".web-", dir=root.parent))
-    with open(tmp / "web.yaml", "w", encoding="utf-8") as handle:
+    return write_dir(root, lambda tmp: _fill_csv_dir(web, tmp))
+
+
+def write_meta(web: Web, directory: Path) -> None:
+    """Write ``web.yaml`` (name, as-of date, description) into ``directory``."""
+    with open(directory / "web.yaml", "w", encoding="utf-8") as handle:
         yaml.safe_dump({"name": web.name, "as_of": web.as_of.isoformat(),
                         "description": web.description}, handle, sort_keys=False,
                        allow_unicode=True)
+
+
+def _fill_csv_dir(web: Web, directory: Path) -> None:
+    write_meta(web, directory)
     for table, rows in typed_rows(web).items():
         if table in _OPTIONAL and not rows:
             continue
-        with open(tmp / f"{table}.csv", "w", newline="", encoding="utf-8") as handle:
+        with open(directory / f"{table}.csv", "w", newline="", encoding="utf-8") as handle:
             writer = csv.DictWriter(handle, fieldnames=list(columns(table)))
             writer.writeheader()
             writer.writerows({k: _text(v) for k, v in r.items()} for r in rows)
-    if root.exists():
-        backup = root.with_name(root.name + ".old")
-        root.rename(backup)
-        tmp.rename(root)
-        _rmtree(backup)
-    else:
-        tmp.rename(root)
-    return root
 
 
 def check_replaceable(root: Path) -> None:
@@ -153,12 +153,6 @@ def check_replaceable(root: Path) -> None:
         raise DataError.single(str(root), None, "dest",
                                "must be a new or empty directory, or a web directory to replace",
                                root)
-
-
-def _rmtree(path: Path) -> None:
-    for child in path.iterdir():
-        child.unlink()
-    path.rmdir()
 
 
 _OPTIONAL = ("instruments", "holdings", "aggregates", "ratings")

@@ -6,7 +6,7 @@ True
 """
 
 from bubblescope.stress.compile import CompiledWeb, compile_web
-from bubblescope.stress.engine import run, simulate
+from bubblescope.stress.engine import reference_run, run, simulate
 from bubblescope.stress.result import StressResult
 from bubblescope.stress.scenario import PRESETS, Scenario, load_preset, scenario_from_mapping
 
@@ -17,6 +17,7 @@ __all__ = [
     "StressResult",
     "compile_web",
     "load_preset",
+    "reference_run",
     "run",
     "scenario_from_mapping",
     "simulate",

@@ -39,7 +39,7 @@ from bubblescope.stress.result import LossChannel, QuarterRecord, Recorder, Stre
 from bubblescope.stress.scenario import PRESETS, Scenario, load_preset
 from bubblescope.stress.state import State
 
-__all__ = ["Progress", "run", "simulate"]
+__all__ = ["Progress", "reference_run", "run", "simulate"]
 
 #: Called as ``progress(quarters_done, quarters)`` after each quarter.
 Progress = Callable[[int, int], None]
@@ -83,6 +83,14 @@ def run(
     if rng is not None:
         noise = rng.standard_normal((n_paths, sc.quarters))
     return simulate(cw, sc, noise, progress=progress)
+
+
+def reference_run(web: Web | CompiledWeb, scenario: Scenario) -> StressResult | None:
+    """The bundled baseline over ``scenario``'s quarters: what a shocked run's losses are
+    measured against (``None`` when ``scenario`` sets no shock: it is its own reference)."""
+    if scenario.unshocked:
+        return None
+    return run(web, load_preset("baseline").with_values({"quarters": scenario.quarters}))
 
 
 def simulate(

@@ -11,7 +11,7 @@ import datetime as dt
 import functools
 from dataclasses import dataclass, field
 from enum import IntEnum
-from typing import Final
+from typing import Any, Final
 
 import numpy as np
 import pandas as pd
@@ -19,6 +19,7 @@ import pandas as pd
 from bubblescope.model._typing import BoolArray, FloatArray, IntArray
 from bubblescope.model.kinds import HOLDER_SECTORS
 from bubblescope.model.tables import Tabular
+from bubblescope.model.web import Web
 from bubblescope.stress.compile import DEBT_KINDS, CompiledWeb
 from bubblescope.stress.ledger import CLASS_NAMES, LossLedger, build_ledger
 from bubblescope.stress.scenario import Scenario
@@ -380,6 +381,18 @@ class StressResult(Tabular):
                 "capital_hit_usd_bn": hit,
                 "losses_by_channel_usd_bn": channel,
                 "loss_flows_usd_bn": self.loss_flows.rename(columns={"loss": "loss_usd_bn"})}
+
+    def to_dict(self, reference: StressResult | None = None, web: Web | None = None
+                ) -> dict[str, Any]:
+        """The run as plain JSON data: the one schema of ``stress --json``, ``run --json``
+        and the dashboard (``docs/json.md``; :func:`~bubblescope.stress.payload.stress_dict`).
+
+        ``reference`` is the no-shock run the shock's losses are measured against (``self``
+        when ``None``); ``web`` adds DebtRank from the first defaults.
+        """
+        from bubblescope.stress.payload import stress_dict
+
+        return stress_dict(self, reference, web)
 
     def conservation_error(self) -> FloatArray:
         """Largest gap of the cash identity over quarters on each path, shape (n_paths,).

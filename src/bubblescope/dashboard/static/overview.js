@@ -16,7 +16,8 @@
     const body = document.querySelector(`#${id} .body`);
     try {
       const view = await (typeof load === "string" ? api(load) : load(body));
-      fill(body, view.headline ? el("p", {}, view.headline) : null, headlines(view.headlines),
+      const page = view.view || view;  // a result's JSON keeps the page's own figures in view
+      fill(body, view.headline ? el("p", {}, view.headline) : null, headlines(page.headlines),
            el("p", {}, el("a", { href: link }, "More →")));
       if (extra) extra(view);
     } catch (err) {

@@ -66,16 +66,17 @@
         fill(msg, `${Math.round(job.progress * 100)}% ${job.message}`);
       }
       if (job.status === "failed") { fill(box, el("p", { class: "error" }, `Run failed: ${job.error}`)); return; }
-      results[name] = job.result;
-      const sc = job.result.scenario;
-      const d = job.result.distribution;
+      const view = job.result.view;  // the page's part; the rest is the result's JSON schema
+      results[name] = view;
+      const sc = view.scenario;
+      const d = view.distribution;
       fill(box, el("div", { class: "result", "data-slot": name },
         el("p", { class: "ok" }, `Done: ${sc.title || sc.name}`),
         sc.edited && sc.edited.length ? el("p", { class: "muted edited" }, `Edited from the preset: ${sc.edited.join(", ")}`) : null,
         d ? el("p", { class: "muted" }, `${d.paths} paths over the default data uncertainty: all holders lose `
                 + `USD ${num(d.quantiles.p5, 0)}bn (5%) / ${num(d.quantiles.p50, 0)}bn (median) / ${num(d.quantiles.p95, 0)}bn (95%)`) : null,
-        table([["label", ""], ["value", "Value", (v, r) => `${num(v, r.digits)} ${r.unit || ""}`]], job.result.headlines),
-        downloads(`stress-${sc.name}-${name}`, job.result.tables)));
+        table([["label", ""], ["value", "Value", (v, r) => `${num(v, r.digits)} ${r.unit || ""}`]], view.headlines),
+        downloads(`stress-${sc.name}-${name}`, view.tables)));
       showResults();
     } catch (err) {
       if (err.body && err.body.detail && Array.isArray(err.body.detail)) {

@@ -24,8 +24,8 @@ from __future__ import annotations
 import functools
 import math
 from collections.abc import Callable, Iterable, Mapping, Sequence
-from dataclasses import dataclass
-from typing import Final, Protocol
+from dataclasses import asdict, dataclass
+from typing import Any, Final, Protocol
 
 import numpy as np
 import pandas as pd
@@ -33,6 +33,7 @@ from scipy import stats as sps
 
 from bubblescope.model._typing import FloatArray, IntArray
 from bubblescope.model.errors import ScenarioError
+from bubblescope.model.jsonsafe import finite
 from bubblescope.model.kinds import HOLDER_SECTORS
 from bubblescope.model.tables import Tabular
 from bubblescope.stress.compile import CompiledWeb
@@ -226,6 +227,26 @@ class MonteCarloResult(Tabular):
     def n_paths(self) -> int:
         """Number of paths."""
         return self.outcome.n_paths
+
+    def to_dict(self) -> dict[str, Any]:
+        """The run's figures as plain JSON data (non-finite numbers as ``None``): the one
+        schema of ``montecarlo --json``, ``stress --paths N --json`` and ``run --json``
+        (docs/json.md)."""
+        timing = self.default_timing().reset_index(names="entity")
+        return dict(finite({
+            "paths": self.n_paths, "seed": self.seed, "quarters": self.n_quarters,
+            "inputs": list(self.input_names), "level": self.level,
+            "system_loss": {"mean": float(self.outcome.system_loss.mean()),
+                            "var": self.var(), "expected_shortfall": self.expected_shortfall()},
+            "p_downgrades_exceed_2008": self.p_downgrades_exceed(),
+            "p_downgrades_exceed_2008_se": self.p_downgrades_exceed_se(),
+            "sector_losses": self.sector_losses().reset_index(names="sector")
+            .to_dict(orient="records"),
+            "defaults": timing[timing["default_probability"] > 0].to_dict(orient="records"),
+            "convergence": [{**asdict(c), "passed": c.passed}
+                            for c in self.convergence()],
+            "converged": self.converged,
+        }))
 
     # --- system loss -------------------------------------------------------------------
     def var(self, level: float | None = None) -> float:
