@@ -28,11 +28,12 @@ from typing import Any
 
 import numpy as np
 
+from bubblescope.model.series import Series
 from bubblescope.signals.critical import monte_carlo_cv
 from bubblescope.signals.lppls import SearchBox, confidence
 from bubblescope.signals.psy import PsyConfig, psy_statistics
 from bubblescope.signals.registry import load_named
-from bubblescope.signals.series import PriceSeries, make_series
+from bubblescope.signals.series import make_series
 
 OUT = Path(__file__).resolve().parents[1] / "docs" / "benchmarks" / "signals.md"
 WINDOW, SMALLEST, INNER = 120, 30, 5
@@ -67,7 +68,7 @@ def _readme_data() -> tuple[np.ndarray, np.ndarray, list[str]]:
     return ordinal, np.log(data["Adj Close"].to_numpy(float)), dates
 
 
-def _readme_windows(outer: int) -> tuple[PriceSeries, np.ndarray, np.ndarray]:
+def _readme_windows(outer: int) -> tuple[Series, np.ndarray, np.ndarray]:
     """The README series, its end indices at stride ``outer`` and the window lengths."""
     _, logp, dates = _readme_data()
     d = np.array(dates, dtype="datetime64[D]")

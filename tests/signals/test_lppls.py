@@ -7,12 +7,13 @@ import pytest
 from scipy.optimize import minimize
 
 from bubblescope.model.errors import DataError, ScenarioError
+from bubblescope.model.series import Series
 from bubblescope.signals._lppls_kernels import sse_at
 from bubblescope.signals.lppls import Filters, LpplsFit, SearchBox, confidence, fit_lppls, years
-from bubblescope.signals.series import PriceSeries, make_series
+from bubblescope.signals.series import make_series
 
 
-def _synthetic(n: int = 400, noise: float = 0.0, seed: int = 0) -> tuple[PriceSeries, float]:
+def _synthetic(n: int = 400, noise: float = 0.0, seed: int = 0) -> tuple[Series, float]:
     d = np.arange(np.datetime64("2020-01-01"), np.datetime64("2020-01-01") + n)
     t = years(d, d[0])
     tc = t[-1] + 0.08

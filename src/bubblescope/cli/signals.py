@@ -15,6 +15,7 @@ from bubblescope.cli.common import ExportOption, JsonOption, console, export_tab
 from bubblescope.cli.progress import progress
 from bubblescope.datadir import DATA_ENV, resolve_data_dir
 from bubblescope.model.errors import ScenarioError
+from bubblescope.model.series import Series
 from bubblescope.signals.datestamp import PsyResult
 from bubblescope.signals.lppls import (
     LpplsConfidence,
@@ -33,7 +34,6 @@ from bubblescope.signals.reading import (
 )
 from bubblescope.signals.registry import REGISTRY, Transform, resolve_series
 from bubblescope.signals.robust import Robustness, robustness
-from bubblescope.signals.series import PriceSeries
 
 __all__ = ["CACHE_ENV", "Settings", "default_cache_dir", "register", "run_signals"]
 
@@ -158,7 +158,7 @@ class Settings:
         return f"settings: {psy.describe()}; transform from {self.transform_source}"
 
 
-def run_signals(series: PriceSeries, reading: Reading, *, lppls: bool, cache_dir: Path | None,
+def run_signals(series: Series, reading: Reading, *, lppls: bool, cache_dir: Path | None,
                 quiet: bool) -> tuple[PsyResult, LpplsConfidence | None]:
     """The PSY reading of ``series`` under ``reading`` and, with ``lppls``, the LPPLS
     confidence at its last date (FCO windows 750…125, seed ``reading.seed``).
@@ -187,7 +187,7 @@ def _ic(value: str) -> IC:
     return "aic" if value == "aic" else "bic" if value == "bic" else "fixed"
 
 
-def _print(s: PriceSeries, psy: PsyResult, conf: LpplsConfidence | None, settings: Settings,
+def _print(s: Series, psy: PsyResult, conf: LpplsConfidence | None, settings: Settings,
            fit: LpplsFit | None, robust: Robustness | None) -> None:
     console.print(str(s), highlight=False)
     console.print(settings.describe(psy), highlight=False, markup=False)
@@ -218,7 +218,7 @@ def _p(v: float) -> str:
     return "< 0.005" if v <= 0.005 + 1e-9 else "> 0.5" if v >= 0.5 - 1e-9 else f"{v:.3f}"
 
 
-def _payload(s: PriceSeries, psy: PsyResult, conf: LpplsConfidence | None, settings: Settings,
+def _payload(s: Series, psy: PsyResult, conf: LpplsConfidence | None, settings: Settings,
              fit: LpplsFit | None, robust: Robustness | None) -> dict[str, Any]:
     st, cv = psy.stats, psy.cv
     out: dict[str, Any] = {

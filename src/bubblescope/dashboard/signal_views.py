@@ -23,8 +23,8 @@ from bubblescope.model.parse import Row
 from bubblescope.signals import (
     REGISTRY,
     LpplsFit,
-    PriceSeries,
     PsyResult,
+    Series,
     fit_lppls,
     load_named,
     make_series,
@@ -65,7 +65,7 @@ def uploaded(rows: Sequence[Row], file: str = UPLOAD) -> Json:
     return analyse(_series_from_rows(rows, file), standard_reading(None), file)
 
 
-def analyse(series: PriceSeries, reading: Reading, title: str,
+def analyse(series: Series, reading: Reading, title: str,
             progress: JobProgress | None = None) -> Json:
     """PSY date-stamping (BSADF vs its 95% critical values) and an LPPLS fit, as JSON.
 
@@ -136,7 +136,7 @@ def lppls_curve(fit: LpplsFit, t: FloatArray) -> FloatArray:
                       + power * (fit.C1 * np.cos(phase) + fit.C2 * np.sin(phase)))
 
 
-def _lppls(s: PriceSeries, rng: np.random.Generator) -> tuple[LpplsFit | None, PriceSeries | None]:
+def _lppls(s: Series, rng: np.random.Generator) -> tuple[LpplsFit | None, Series | None]:
     """Fit the run-up: from the start to the highest price (the whole series if that is last)."""
     top = int(np.argmax(s.values))
     window = s if top < 30 else s.between(None, str(s.dates[top]))
@@ -145,14 +145,14 @@ def _lppls(s: PriceSeries, rng: np.random.Generator) -> tuple[LpplsFit | None, P
     return fit_lppls(window, rng=rng, n_starts=16), window
 
 
-def _lppls_json(fit: LpplsFit, window: PriceSeries) -> Json:
+def _lppls_json(fit: LpplsFit, window: Series) -> Json:
     t = (window.dates - fit.origin).astype("timedelta64[D]").astype(np.float64) / 365.25
     return {"dates": _iso(window.dates), "fit": np.exp(lppls_curve(fit, t)).round(6).tolist(),
             "tc": str(fit.tc_date), "m": round(fit.m, 4), "omega": round(fit.omega, 4),
             "qualified": fit.qualified(), "text": str(fit)}
 
 
-def _headlines(s: PriceSeries, psy: PsyResult, fit: LpplsFit | None) -> list[Json]:
+def _headlines(s: Series, psy: PsyResult, fit: LpplsFit | None) -> list[Json]:
     i = psy.cv.index(psy.level)
     pv = psy.p_values()
     since = f" since {psy.since}" if psy.explosive_now and psy.since is not None else ""
@@ -179,7 +179,7 @@ def _iso(dates: np.ndarray) -> list[str]:
     return [str(d) for d in dates.astype("datetime64[D]")]
 
 
-def _series_from_rows(rows: Sequence[Row], file: str) -> PriceSeries:
+def _series_from_rows(rows: Sequence[Row], file: str) -> Series:
     issues: list[Issue] = []
     if rows and not {"date", "value"} <= set(rows[0]):
         raise DataError.single(file, None, "header", "must have the columns date and value",

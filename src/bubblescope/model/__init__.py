@@ -23,6 +23,7 @@ from bubblescope.model.errors import (
 )
 from bubblescope.model.kinds import CONTRACT_KINDS, DIRECTION, ENTITY_KINDS, HOLDER_SECTORS
 from bubblescope.model.parse import build_web
+from bubblescope.model.series import Series
 from bubblescope.model.web import Contract, Entity, Figure, Source, Web
 
 __all__ = [
@@ -43,6 +44,7 @@ __all__ = [
     "Instrument",
     "Issue",
     "ScenarioError",
+    "Series",
     "SeriesGapWarning",
     "Source",
     "Web",

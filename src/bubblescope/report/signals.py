@@ -10,17 +10,17 @@ import numpy as np
 import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
+from bubblescope.model.series import Series
 from bubblescope.report.base import Section
 from bubblescope.signals.datestamp import PsyResult
 from bubblescope.signals.latest import LatestSignal, recent_confidence
 from bubblescope.signals.lppls import LpplsConfidence, confidence_applies
 from bubblescope.signals.reading import read_psy, standard_reading
 from bubblescope.signals.registry import load_named
-from bubblescope.signals.series import PriceSeries
 
 __all__ = ["figure", "latest_html", "section"]
 
-def section(psy: PsyResult, series: PriceSeries, conf: LpplsConfidence | None = None) -> Section:
+def section(psy: PsyResult, series: Series, conf: LpplsConfidence | None = None) -> Section:
     """The "When" section: price with episodes shaded, BSADF vs its critical values, and the
     LPPLS confidence panel (positive and negative indicator over the end dates of ``conf``,
     with the t_c quantiles of the latest date in the text); without ``conf`` the section says
@@ -32,7 +32,7 @@ def section(psy: PsyResult, series: PriceSeries, conf: LpplsConfidence | None = 
     return Section("when", "When: market bubble signals", body)
 
 
-def figure(psy: PsyResult, series: PriceSeries, conf: LpplsConfidence | None = None,
+def figure(psy: PsyResult, series: Series, conf: LpplsConfidence | None = None,
            height: int = 300) -> go.Figure:
     """Price with episodes shaded, BSADF against its critical-value sequence and, with
     ``conf``, the LPPLS confidence (one row each)."""
@@ -107,7 +107,7 @@ def _confidence_panel(fig: go.Figure, conf: LpplsConfidence) -> None:
     fig.update_yaxes(range=[-1, 1], title_text="share of windows", row=3, col=1)
 
 
-def _confidence_text(series: PriceSeries, conf: LpplsConfidence | None) -> str:
+def _confidence_text(series: Series, conf: LpplsConfidence | None) -> str:
     if conf is None:
         why = ("a daily series of at least 750 positive prices is needed"
                if not confidence_applies(series) else "not requested")

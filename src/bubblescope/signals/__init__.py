@@ -7,6 +7,7 @@ Entry points: :func:`psy_statistics`, :func:`monte_carlo_cv`, :func:`wild_bootst
 
 from __future__ import annotations
 
+from bubblescope.model.series import Series
 from bubblescope.signals.critical import CriticalValues, monte_carlo_cv, wild_bootstrap_cv
 from bubblescope.signals.datestamp import Episode, PsyResult, date_stamp, psy_analysis
 from bubblescope.signals.latest import LatestSignal, latest_signals
@@ -28,7 +29,7 @@ from bubblescope.signals.psy import (
     psy_statistics,
 )
 from bubblescope.signals.registry import REGISTRY, find_data_dir, load_named, resolve_series
-from bubblescope.signals.series import PriceSeries, make_series
+from bubblescope.signals.series import make_series
 
 __all__ = [
     "REGISTRY",
@@ -38,11 +39,11 @@ __all__ = [
     "LatestSignal",
     "LpplsConfidence",
     "LpplsFit",
-    "PriceSeries",
     "PsyConfig",
     "PsyResult",
     "PsyStatistics",
     "SearchBox",
+    "Series",
     "adf",
     "bsadf_reference",
     "confidence",

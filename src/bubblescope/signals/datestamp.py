@@ -16,11 +16,12 @@ import pandas as pd
 
 from bubblescope.model._typing import BoolArray, FloatArray
 from bubblescope.model.errors import DataError, ScenarioError
+from bubblescope.model.series import DateArray, Series
 from bubblescope.model.tables import Tabular
 from bubblescope.signals.critical import CriticalValues
 from bubblescope.signals.cvtable import load_table, p_value, table_applies
 from bubblescope.signals.psy import PsyConfig, PsyStatistics, psy_statistics
-from bubblescope.signals.series import DateArray, PriceSeries, require_length, require_positive
+from bubblescope.signals.series import require_length, require_positive
 
 __all__ = [
     "Episode",
@@ -197,7 +198,7 @@ class PsyResult(Tabular):
         return "\n".join(lines)
 
 
-def psy_input(series: PriceSeries, config: PsyConfig, transform: str) -> FloatArray:
+def psy_input(series: Series, config: PsyConfig, transform: str) -> FloatArray:
     """Check ``series`` for the PSY tests and return what they see: log values or levels.
 
     Raises
@@ -238,7 +239,7 @@ def psy_input(series: PriceSeries, config: PsyConfig, transform: str) -> FloatAr
 
 
 def psy_analysis(
-    series: PriceSeries,
+    series: Series,
     cv: CriticalValues,
     config: PsyConfig | None = None,
     *,

@@ -15,10 +15,10 @@ import numpy as np
 
 from bubblescope.model._typing import IntArray
 from bubblescope.model.errors import DataError
+from bubblescope.model.series import Series
 from bubblescope.signals.lppls import LpplsConfidence, confidence, confidence_applies
 from bubblescope.signals.reading import read_psy, standard_reading
 from bubblescope.signals.registry import load_named
-from bubblescope.signals.series import PriceSeries
 
 __all__ = ["AI_CONF_DAYS", "REPORT_LENGTHS", "REPORT_STEP", "LatestSignal", "latest_signal",
            "latest_signals", "recent_confidence", "report_confidence"]
@@ -117,7 +117,7 @@ def latest_signals(
     return [latest_signal(n, data_dir, cache_dir=cache_dir, lppls=lppls) for n in names]
 
 
-def report_confidence(series: PriceSeries, *, seed: int = 0, step: int = REPORT_STEP,
+def report_confidence(series: Series, *, seed: int = 0, step: int = REPORT_STEP,
                       lengths: IntArray | None = None) -> LpplsConfidence | None:
     """LPPLS confidence over the history of ``series`` for the report's panel.
 
@@ -137,7 +137,7 @@ def report_confidence(series: PriceSeries, *, seed: int = 0, step: int = REPORT_
 AI_CONF_DAYS = 500
 
 
-def recent_confidence(series: PriceSeries, days: int = AI_CONF_DAYS,
+def recent_confidence(series: Series, days: int = AI_CONF_DAYS,
                       seed: int = 0) -> LpplsConfidence | None:
     """LPPLS confidence over the last ``days`` observations (every 20th and the last), with
     the report's windows; ``None`` when the series does not suit LPPLS."""

@@ -23,7 +23,8 @@ import pandas as pd
 
 from bubblescope.model.errors import DataError, Issue
 from bubblescope.model.inputs import is_decimal, read_input_text
-from bubblescope.signals.series import PriceSeries, make_series
+from bubblescope.model.series import Series
+from bubblescope.signals.series import make_series
 
 __all__ = ["MISSING", "read_series"]
 
@@ -42,7 +43,7 @@ def read_series(
     date_col: str | None = None,
     value_col: str | None = None,
     name: str | None = None,
-) -> PriceSeries:
+) -> Series:
     """Read one series from a CSV file in any of the supported layouts.
 
     Parameters
@@ -136,7 +137,7 @@ def _require_column(frame: pd.DataFrame, col: str, src: str) -> None:
 
 
 def _to_series(frame: pd.DataFrame, dcol: str, vspec: tuple[str, ...], src: str,
-               first_row: int, name: str, layout: str) -> PriceSeries:
+               first_row: int, name: str, layout: str) -> Series:
     raw = [frame[c].astype(str).str.strip() for c in vspec]
     missing = np.zeros(len(frame), dtype=bool)
     for col in raw:

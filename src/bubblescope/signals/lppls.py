@@ -20,8 +20,9 @@ import numpy as np
 
 from bubblescope.model._typing import BoolArray, FloatArray, IntArray
 from bubblescope.model.errors import ScenarioError
+from bubblescope.model.series import DateArray, Series
 from bubblescope.signals._lppls_kernels import nested_fits
-from bubblescope.signals.series import DateArray, PriceSeries, require_length, require_positive
+from bubblescope.signals.series import require_length, require_positive
 
 __all__ = [
     "FILTER_NAMES",
@@ -218,7 +219,7 @@ def years(dates: DateArray, origin: np.datetime64) -> FloatArray:
 
 
 def fit_lppls(
-    series: PriceSeries,
+    series: Series,
     *,
     rng: np.random.Generator,
     n_starts: int = 32,
@@ -231,7 +232,7 @@ def fit_lppls(
 
     Parameters
     ----------
-    series : PriceSeries
+    series : Series
         Positive prices; at least 20 observations.
     rng : numpy.random.Generator
         Draws the random starts (half of ``n_starts``; the other half are the best cells of
@@ -265,7 +266,7 @@ def fit_lppls(
 
 
 def confidence(
-    series: PriceSeries,
+    series: Series,
     *,
     rng: np.random.Generator,
     ends: IntArray | None = None,
@@ -283,7 +284,7 @@ def confidence(
 
     Parameters
     ----------
-    series : PriceSeries
+    series : Series
         Positive daily prices.
     rng : numpy.random.Generator
         Draws the ``n_random`` extra starts per window.
@@ -320,13 +321,13 @@ def confidence(
                            qual, flt)
 
 
-def confidence_applies(series: PriceSeries, longest: int = 750) -> bool:
+def confidence_applies(series: Series, longest: int = 750) -> bool:
     """Whether :func:`confidence` suits ``series``: daily, ``longest`` or more positive prices."""
     return (series.frequency == "daily" and len(series) >= longest
             and bool((series.values > 0).all()))
 
 
-def _prepare(series: PriceSeries, minimum: int) -> tuple[FloatArray, FloatArray]:
+def _prepare(series: Series, minimum: int) -> tuple[FloatArray, FloatArray]:
     require_length(series, minimum, "the LPPLS window")
     require_positive(series, "the LPPLS log-price model")
     return years(series.dates, series.start), np.log(series.values)

@@ -22,6 +22,7 @@ from typing import Literal
 import numpy as np
 
 from bubblescope.model.errors import ScenarioError
+from bubblescope.model.series import Series
 from bubblescope.signals.critical import (
     CriticalValues,
     Progress,
@@ -32,7 +33,6 @@ from bubblescope.signals.cvtable import load_table, table_applies, table_cv
 from bubblescope.signals.datestamp import PsyResult, psy_analysis, psy_input
 from bubblescope.signals.psy import PsyConfig
 from bubblescope.signals.registry import REGISTRY, Transform
-from bubblescope.signals.series import PriceSeries
 
 __all__ = ["DEFAULT_REPS", "CvMethod", "Reading", "critical_values", "read_psy",
            "select", "standard_reading"]
@@ -89,7 +89,7 @@ def standard_reading(name: str | None = None) -> Reading:
     return Reading(transform=spec.transform, config=PsyConfig(lag=spec.lag, ic=spec.ic))
 
 
-def select(series: PriceSeries, start: str | None, end: str | None) -> PriceSeries:
+def select(series: Series, start: str | None, end: str | None) -> Series:
     """``series`` cut to ``start``..``end`` (inclusive); ScenarioError when nothing is left."""
     if start is None and end is None:
         return series
@@ -114,7 +114,7 @@ def critical_values(y: np.ndarray, reading: Reading, *, cache_dir: Path | None =
                           progress=progress)
 
 
-def read_psy(series: PriceSeries, reading: Reading, *, cache_dir: Path | None = None,
+def read_psy(series: Series, reading: Reading, *, cache_dir: Path | None = None,
              progress: Progress | None = None) -> PsyResult:
     """The PSY reading of ``series`` (cut to the reading's sample) under ``reading``.
 

@@ -18,9 +18,9 @@ from typing import Literal
 
 from bubblescope.datadir import find_data_dir
 from bubblescope.model.errors import DataError, ScenarioError
+from bubblescope.model.series import Series
 from bubblescope.signals.loaders import read_series
 from bubblescope.signals.psy import IC
-from bubblescope.signals.series import PriceSeries
 
 __all__ = [
     "AI_NAMES",
@@ -106,7 +106,7 @@ AI_NAMES: tuple[str, ...] = ("nvda", "msft", "meta", "orcl", "amzn", "googl", "a
                              "qqq")
 
 
-def load_named(name: str, data_dir: Path | None = None) -> PriceSeries:
+def load_named(name: str, data_dir: Path | None = None) -> Series:
     """Load a registered series by name (see :data:`REGISTRY`).
 
     Raises
@@ -136,7 +136,7 @@ def resolve_series(
     *,
     date_col: str | None = None,
     value_col: str | None = None,
-) -> tuple[PriceSeries, Transform]:
+) -> tuple[Series, Transform]:
     """Load a registry name or a CSV path; return the series and its PSY transform."""
     if name_or_file in REGISTRY:
         return load_named(name_or_file, data_dir), REGISTRY[name_or_file].transform

@@ -17,11 +17,11 @@ from typing import Any
 
 import numpy as np
 
+from bubblescope.model.series import Series
 from bubblescope.signals.cvtable import table_cv
 from bubblescope.signals.datestamp import Episode, psy_analysis, psy_input
 from bubblescope.signals.psy import PsyConfig
 from bubblescope.signals.reading import Reading, read_psy, select
-from bubblescope.signals.series import PriceSeries
 
 __all__ = ["RobustRow", "Robustness", "robustness"]
 
@@ -83,7 +83,7 @@ class Robustness:
                              for w, p, n in self.variants]}
 
 
-def robustness(series: PriceSeries, reading: Reading, *,
+def robustness(series: Series, reading: Reading, *,
                window_factors: tuple[float, ...] = (0.75, 1.0, 1.5),
                lags: tuple[int, ...] = (0, 1, 2)) -> Robustness:
     """Date ``series`` under every (window, lag) variant and match the reading's episodes.

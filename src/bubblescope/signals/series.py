@@ -1,37 +1,25 @@
-"""Price series: a frozen, validated container and the checks every loader applies once.
+"""Market series (prices, ratios): the checks every loader applies once.
 
-A :class:`PriceSeries` holds strictly increasing dates and finite values. Loaders
-(:mod:`bubblescope.signals.loaders`) read files and call :func:`make_series`, which names
-the file, the row and the rule when something is wrong (duplicated or unsorted dates,
-gaps, non-numeric values).
+Loaders (:mod:`bubblescope.signals.loaders`) read files and call :func:`make_series`, which
+builds the one :class:`~bubblescope.model.series.Series` type and names the file, the row and
+the rule when something is wrong (duplicated or unsorted dates, gaps, non-numeric values).
 """
 
 from __future__ import annotations
-
-import calendar
-import datetime as dt
-from dataclasses import dataclass, field
-from typing import Literal
 
 import numpy as np
 import numpy.typing as npt
 
 from bubblescope.model._typing import FloatArray
-from bubblescope.model.errors import DataError, Issue, ScenarioError
+from bubblescope.model.errors import DataError, Issue
+from bubblescope.model.series import DateArray, Frequency, Series
 
 __all__ = [
-    "DateArray",
-    "Frequency",
-    "PriceSeries",
     "infer_frequency",
     "make_series",
-    "parse_bound",
     "require_length",
     "require_positive",
 ]
-
-DateArray = npt.NDArray[np.datetime64]
-Frequency = Literal["daily", "weekly", "monthly", "quarterly", "annual"]
 
 #: Largest step (calendar days) allowed between consecutive observations, per frequency.
 #: Daily market data has holidays and rare closures (9/11: 7 days, the 1933 bank holiday: 12).
@@ -44,87 +32,6 @@ _MAX_STEP_DAYS: dict[Frequency, int] = {
 }
 
 
-@dataclass(frozen=True, eq=False)
-class PriceSeries:
-    """A validated time series of prices or ratios.
-
-    Parameters
-    ----------
-    name : str
-        Short name (``nasdaq-dotcom``) or the file stem.
-    dates : ndarray of datetime64[D], shape (T,)
-        Strictly increasing observation dates.
-    values : ndarray of float64, shape (T,)
-        Finite values (prices, index levels or ratios).
-    source : str
-        Where the values came from (file path or registry description).
-    frequency : {"daily", "weekly", "monthly", "quarterly", "annual"}
-        Inferred from the median spacing of the dates.
-    n_dropped : int
-        Rows dropped on load because their value was missing (FRED writes ``.`` or an
-        empty field on market holidays).
-    rows : ndarray of int64, shape (T,), optional
-        1-based data-row numbers in the source file, so later checks (positivity, length)
-        can name the row; ``None`` when the values did not come from a file.
-    value_field : str
-        The column the values came from (``Close``, ``Price/Dividend``), for error messages.
-    """
-
-    name: str
-    dates: DateArray
-    values: FloatArray
-    source: str
-    frequency: Frequency
-    n_dropped: int = field(default=0)
-    rows: npt.NDArray[np.int64] | None = field(default=None)
-    value_field: str = field(default="value")
-
-    def __len__(self) -> int:
-        return int(self.values.shape[0])
-
-    @property
-    def start(self) -> np.datetime64:
-        """First date."""
-        return np.datetime64(self.dates[0], "D")
-
-    @property
-    def end(self) -> np.datetime64:
-        """Last date."""
-        return np.datetime64(self.dates[-1], "D")
-
-    def between(self, start: str | None = None, end: str | None = None) -> PriceSeries:
-        """Return the observations with ``start <= date <= end`` (inclusive).
-
-        Dates are ISO ``YYYY``, ``YYYY-MM`` or ``YYYY-MM-DD``; a partial ``end`` means the
-        end of that year or month (``"2010-12"`` keeps 2010-12-31).
-
-        >>> d = np.array(["2010-11-30", "2010-12-31", "2011-01-31"], dtype="datetime64[D]")
-        >>> s = make_series("x", d, np.ones(3), "x")
-        >>> [str(v) for v in s.between("2010-12", "2010-12").dates]
-        ['2010-12-31']
-        """
-        keep = np.ones(len(self), dtype=bool)
-        if start is not None:
-            keep &= self.dates >= parse_bound(start, end=False)
-        if end is not None:
-            keep &= self.dates <= parse_bound(end, end=True)
-        return PriceSeries(
-            self.name, self.dates[keep], self.values[keep], self.source, self.frequency,
-            self.n_dropped, None if self.rows is None else self.rows[keep], self.value_field,
-        )
-
-    def row_of(self, i: int) -> int | None:
-        """The 1-based source-file row of observation ``i`` (``None`` if unknown)."""
-        return None if self.rows is None else int(self.rows[i])
-
-    def __str__(self) -> str:
-        dropped = f", {self.n_dropped} missing rows dropped" if self.n_dropped else ""
-        return (
-            f"PriceSeries {self.name!r}: {len(self)} {self.frequency} observations "
-            f"{self.start} .. {self.end}, last {self.values[-1]:.6g}{dropped} ({self.source})"
-        )
-
-
 def make_series(
     name: str,
     dates: DateArray,
@@ -134,8 +41,9 @@ def make_series(
     rows: npt.NDArray[np.int64] | None = None,
     n_dropped: int = 0,
     value_field: str = "value",
-) -> PriceSeries:
-    """Validate dates and values and build a :class:`PriceSeries`.
+) -> Series:
+    """Validate dates and values and build a :class:`~bubblescope.model.series.Series`
+    (unit ``level``, frequency inferred from the dates).
 
     Parameters
     ----------
@@ -181,32 +89,8 @@ def make_series(
     gap_issues = _gap_issues(source, dates, rownums, freq)
     if gap_issues:
         raise DataError(gap_issues)
-    return PriceSeries(name, dates, values, source, freq, n_dropped,
-                       np.asarray(rownums, dtype=np.int64), value_field)
-
-
-def parse_bound(text: str, *, end: bool) -> np.datetime64:
-    """Parse ``YYYY``, ``YYYY-MM`` or ``YYYY-MM-DD``; with ``end`` the last day it covers.
-
-    >>> str(parse_bound("2010-12", end=True)), str(parse_bound("1995", end=False))
-    ('2010-12-31', '1995-01-01')
-
-    Raises
-    ------
-    ScenarioError
-        For text that is not such a date.
-    """
-    parts = text.strip().split("-")
-    try:
-        if not (1 <= len(parts) <= 3 and len(parts[0]) == 4):
-            raise ValueError(text)
-        year, month = int(parts[0]), int(parts[1]) if len(parts) > 1 else (12 if end else 1)
-        last = calendar.monthrange(year, month)[1]
-        day = int(parts[2]) if len(parts) > 2 else (last if end else 1)
-        return np.datetime64(dt.date(year, month, day).isoformat(), "D")
-    except ValueError as exc:  # calendar.IllegalMonthError is a ValueError
-        raise ScenarioError(
-            f"dates must be YYYY, YYYY-MM or YYYY-MM-DD, got {text!r}") from exc
+    return Series(name, dates, values, source, freq, n_dropped=n_dropped,
+                  rows=np.asarray(rownums, dtype=np.int64), value_field=value_field)
 
 
 def infer_frequency(dates: DateArray) -> Frequency:
@@ -223,7 +107,7 @@ def infer_frequency(dates: DateArray) -> Frequency:
     return "annual"
 
 
-def require_length(series: PriceSeries, minimum: int, why: str) -> None:
+def require_length(series: Series, minimum: int, why: str) -> None:
     """Raise :class:`DataError` when ``series`` has fewer than ``minimum`` observations.
 
     ``why`` completes "need at least N observations for ...", e.g. ``"window 19 (lag 0)"``.
@@ -236,7 +120,7 @@ def require_length(series: PriceSeries, minimum: int, why: str) -> None:
             f"{len(series)} observations{span}")
 
 
-def require_positive(series: PriceSeries, why: str = "a log model", hint: str = "") -> None:
+def require_positive(series: Series, why: str = "a log model", hint: str = "") -> None:
     """Raise :class:`DataError` naming the row, date and value of every non-positive value.
 
     At most 20 offending rows are listed; ``hint`` is appended to the rule (e.g. how to

@@ -16,6 +16,7 @@ from typing import Any, Final, TypeVar
 import pandas as pd
 
 from bubblescope.model.errors import DataError, ScenarioError
+from bubblescope.model.series import Series
 from bubblescope.model.tables import Tabular
 from bubblescope.model.web import Web
 from bubblescope.size.circularity import (
@@ -39,7 +40,6 @@ from bubblescope.size.revenue_gap import (
     sequoia_required_revenue,
 )
 from bubblescope.size.scaling import Generation, ScalingFit, fit_scaling
-from bubblescope.size.series import Series
 from bubblescope.size.wicksell import (
     Allocation,
     FlowShare,

@@ -20,12 +20,13 @@ from typing import Any, Final, TypeVar
 from bubblescope.data import data_path
 from bubblescope.model.errors import DataError, Issue
 from bubblescope.model.inputs import load_yaml, parse_decimal, read_input_text
+from bubblescope.model.series import Series, Unit
 from bubblescope.model.web import Web
 from bubblescope.size.bubble_card import SizeInputs
 from bubblescope.size.gdp_contribution import ContributionRow
 from bubblescope.size.goldfarb_kirsch import Rubric, parse_rubric
 from bubblescope.size.scaling import Generation
-from bubblescope.size.series import Series, Unit, add, make_series, resample_mean, splice
+from bubblescope.size.series import add, make_series, resample_mean, splice
 from bubblescope.size.wicksell import FlowShare
 
 __all__ = [
@@ -157,9 +158,9 @@ def load_rates(data_dir: Path | str | None = None) -> dict[str, Series]:
     const = _constant()
     treasury = _treasury(data_path("series", "treasury_10y_monthly.csv"))
     base = treasury.data + const.spread
-    out = {"treasury_const": Series("treasury_const", base, "percent", "M",
-                                    treasury.source + f" + {const.spread:.2f} pp constant",
-                                    const.note)}
+    out = {"treasury_const": Series.from_periods(
+        "treasury_const", base, "percent", "M",
+        treasury.source + f" + {const.spread:.2f} pp constant", const.note)}
     if data_dir is None:
         return out
     return {**_vendor_rates(Path(data_dir), treasury), **out}

@@ -1,9 +1,10 @@
-"""Validated time series for the sizing measures: one frozen type, checks at the boundary.
+"""Macro series for the sizing measures: the checks at the boundary and period arithmetic.
 
-A :class:`Series` is a pandas Series on a regular :class:`pandas.PeriodIndex` (monthly,
-quarterly, annual or daily business periods) plus its unit and source. It is built only
-through :func:`make_series`, which rejects NaN, duplicate (overlapping) periods, gaps and
-values that contradict the stated unit, naming the file, row, field and value.
+The one :class:`~bubblescope.model.series.Series` type is read here on a regular
+:class:`pandas.PeriodIndex` (monthly, quarterly, annual or daily business periods, its
+``data``) with its unit and source. :func:`make_series` builds it and rejects NaN,
+duplicate (overlapping) periods, gaps and values that contradict the stated unit, naming
+the file, row, field and value.
 
 >>> s = make_series("x", ["2020-01", "2020-02"], [1.0, 2.0], unit="percent", freq="M")
 >>> s.last_period
@@ -16,73 +17,21 @@ import math
 from collections.abc import Sequence
 from dataclasses import dataclass
 from itertools import pairwise
-from typing import Final, Literal, get_args
+from typing import Final, Literal
 
 import numpy as np
 import pandas as pd
 
 from bubblescope.model.errors import DataError, Issue
 from bubblescope.model.inputs import to_number
+from bubblescope.model.series import Freq, Series, Unit
 
 __all__ = [
-    "FREQS",
-    "UNITS",
-    "Freq",
-    "Series",
-    "Unit",
     "add",
     "make_series",
     "resample_mean",
     "splice",
 ]
-
-Unit = Literal["percent", "usd_bn_saar", "percent_saar", "pp"]
-Freq = Literal["D", "M", "Q", "Y"]
-UNITS: Final[tuple[str, ...]] = get_args(Unit)
-FREQS: Final[tuple[str, ...]] = get_args(Freq)
-_PANDAS_FREQ: Final[dict[str, str]] = {"D": "D", "M": "M", "Q": "Q", "Y": "Y"}
-
-
-@dataclass(frozen=True)
-class Series:
-    """A regular, gap-free time series with its unit and source.
-
-    Parameters
-    ----------
-    name : str
-        Short id (``"baa"``, ``"gdp_nominal"``).
-    data : pandas.Series
-        Float values on a :class:`pandas.PeriodIndex` of frequency ``freq``.
-    unit : {"percent", "usd_bn_saar", "percent_saar", "pp"}
-        ``percent`` for yields (5.2 means 5.2 % a year), ``usd_bn_saar`` for GDP levels.
-    freq : {"D", "M", "Q", "Y"}
-    source : str
-        Where the numbers come from (file, publisher), shown next to every result.
-    note : str
-        How the series was derived (splices, proxies), shown in results.
-    """
-
-    name: str
-    data: pd.Series
-    unit: Unit
-    freq: Freq
-    source: str = ""
-    note: str = ""
-
-    def __repr__(self) -> str:
-        return (f"Series({self.name!r}, {self.unit}, {self.freq}, "
-                f"{self.first_period}..{self.last_period}, n={len(self.data)})")
-
-    @property
-    def first_period(self) -> str:
-        """The first period, as text (``'1953-04'``)."""
-        return str(self.data.index[0])
-
-    @property
-    def last_period(self) -> str:
-        """The last period, as text."""
-        return str(self.data.index[-1])
-
 
 #: Largest ratio between two consecutive observations real data shows, per unit. A long-term
 #: yield moves by far less than x3 from one month to the next (the 10y Treasury's largest
@@ -134,9 +83,9 @@ def make_series(
                            file)
     if issues:
         raise DataError(sorted(issues, key=lambda i: (i.row or 0, i.field)))
-    index = pd.PeriodIndex([p for p in periods if p is not None], freq=_PANDAS_FREQ[freq])
+    index = pd.PeriodIndex([p for p in periods if p is not None], freq=freq)
     data = pd.Series(floats, index=index, name=name)
-    return Series(name, data.astype(np.float64), unit, freq, source, note)
+    return Series.from_periods(name, data, unit, freq, source, note)
 
 
 def _periods(dates: Sequence[object] | pd.Index, freq: str, file: str,
@@ -144,7 +93,7 @@ def _periods(dates: Sequence[object] | pd.Index, freq: str, file: str,
     out: list[pd.Period | None] = []
     for row, raw in zip(rows, dates, strict=True):
         try:
-            period = pd.Period(str(raw).strip(), freq=_PANDAS_FREQ[freq])
+            period = pd.Period(str(raw).strip(), freq=freq)
             if not isinstance(period, pd.Period):  # "" or "NaT" parses as NaT, not an error
                 raise ValueError(raw)
             out.append(period)
@@ -231,15 +180,15 @@ def resample_mean(series: Series, freq: Freq, min_obs: int = 1) -> Series:
     2.0
     """
     index = pd.PeriodIndex(series.data.index)
-    grouped = series.data.groupby(index.asfreq(_PANDAS_FREQ[freq]))
+    grouped = series.data.groupby(index.asfreq(freq))
     means = grouped.mean()[grouped.count() >= min_obs]
     if means.empty:
         raise DataError.single(series.name, None, "date", f"must cover at least one complete "
                                f"{freq} period ({min_obs} observations)", len(series.data))
-    full = pd.period_range(means.index[0], means.index[-1], freq=_PANDAS_FREQ[freq])
+    full = pd.period_range(means.index[0], means.index[-1], freq=freq)
     means = means.reindex(full).dropna()
-    return Series(series.name, means.astype(np.float64), series.unit, freq, series.source,
-                  series.note)
+    return Series.from_periods(series.name, means, series.unit, freq, series.source,
+                               series.note)
 
 
 def add(a: Series, b: Series, name: str, note: str = "") -> Series:
@@ -250,7 +199,7 @@ def add(a: Series, b: Series, name: str, note: str = "") -> Series:
     both = pd.concat([a.data, b.data], axis=1, join="inner").dropna()
     data = (both.iloc[:, 0] + both.iloc[:, 1]).rename(name)
     source = f"{a.source} + {b.source}"
-    return Series(name, data.astype(np.float64), a.unit, a.freq, source, note)
+    return Series.from_periods(name, data, a.unit, a.freq, source, note)
 
 
 @dataclass(frozen=True)
@@ -289,5 +238,6 @@ def splice(primary: Series, proxy: Series, *, overlap: int = 36,
     how = (f" shifted by {shift:+.2f} pp (mean gap over {info.overlap} periods)"
            if adjust == "level" else " (raw)")
     note = f"{primary.name} to {info.switch_after}, then {proxy.name}{how}"
-    return Series(primary.name, data.astype(np.float64), primary.unit, primary.freq,
-                  f"{primary.source}; after {info.switch_after}: {proxy.source}", note), info
+    return Series.from_periods(primary.name, data, primary.unit, primary.freq,
+                               f"{primary.source}; after {info.switch_after}: {proxy.source}",
+                               note), info

@@ -28,7 +28,8 @@ import pandas as pd
 
 from bubblescope.model._typing import FloatArray
 from bubblescope.model.errors import DataError, ScenarioError
-from bubblescope.size.series import Series, resample_mean
+from bubblescope.model.series import Series
+from bubblescope.size.series import resample_mean
 
 __all__ = [
     "FREQUENCIES",
@@ -257,8 +258,8 @@ def nominal_growth(gdp: Series, frequency: Frequency) -> Series:
     else:
         growth = gdp.data.pct_change(4) * 100.0
     growth = growth.dropna()
-    return Series(f"{gdp.name}_growth", growth.astype(np.float64), "percent",
-                  "Y" if frequency == "annual" else "Q", gdp.source, gdp.note)
+    return Series.from_periods(f"{gdp.name}_growth", growth, "percent",
+                               "Y" if frequency == "annual" else "Q", gdp.source, gdp.note)
 
 
 def _rate_at(rate: Series, frequency: Frequency) -> Series:
