@@ -135,7 +135,7 @@ def test_confidence_search_close_to_thorough_search() -> None:
     assert ratio.max() < 1.3
 
 
-def _busday_lppls(noise: float, n: int = 800) -> PriceSeries:
+def _busday_lppls(noise: float, n: int = 800) -> Series:
     d = np.busday_offset(np.datetime64("2020-01-01"), np.arange(n), roll="forward")
     t = years(d, d[0])
     dt = t[-1] + 0.1 - t

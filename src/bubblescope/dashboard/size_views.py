@@ -1,4 +1,4 @@
-"""The bubble card (HOW BIG) as JSON for the overview: the card's one schema plus the page's view."""
+"""The bubble card (HOW BIG) as JSON for the overview: its one schema plus the page's view."""
 
 from __future__ import annotations
 
