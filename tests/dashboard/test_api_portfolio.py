@@ -67,6 +67,6 @@ def test_a_bad_book_is_422_with_rows(client: TestClient) -> None:
 def test_stress_results_carry_their_tables(client: TestClient) -> None:
     r = client.post("/api/stress/run", json={"preset": "atlantic-crash", "quarters": 4})
     job = wait(client, r.json())
-    tables = job["result"]["tables"]
+    tables = job["result"]["view"]["tables"]  # the page's download tables
     assert len(tables["timeline"]) == 4
     assert "loss_all_holders_usd_bn" in tables["timeline"][0]

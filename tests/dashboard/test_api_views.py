@@ -97,7 +97,9 @@ def test_lppls_curve_matches_the_formula() -> None:
 
 def test_latest_signals_say_what_is_missing(client: TestClient) -> None:
     r = client.get("/api/signals/latest").json()
-    by_label = {h["label"].split()[0]: h for h in r["headlines"]}
+    by_label = {h["label"].split()[0]: h for h in r["view"]["headlines"]}
+    nvda = next(x for x in r["latest"] if x["name"] == "nvda")
+    assert nvda["missing"] == by_label["NVDA"]["note"]
     assert by_label["NVDA"]["text"] == "no data here"  # no data directory in this client
     assert "not bundled" in by_label["NVDA"]["note"]
     assert by_label["NASDAQ"]["text"] in ("explosive", "not explosive")

@@ -52,7 +52,9 @@ def test_four_faces_agree_on_nvda(shared_data: Path, capsys: pytest.CaptureFixtu
     assert heads[f"Latest BSADF ({date})"]["text"].startswith(f"{bsadf:.3f} vs {cv:.3f}")
     assert page["reading"] == sig["reading"]
     assert page["bsadf"]["stat"][-1] == pytest.approx(bsadf, abs=1e-4)
-    nv = next(h for h in card["headlines"] if h["label"].startswith("NVDA"))
+    nv = next(h for h in card["view"]["headlines"] if h["label"].startswith("NVDA"))
+    assert next(x for x in card["latest"] if x["name"] == "nvda")["bsadf"] == pytest.approx(
+        bsadf, abs=1e-12)  # the row's one schema, as run --json has it
     assert nv["label"] == f"NVDA on {date}"
     assert f"BSADF {bsadf:.3f} vs 95% critical value {cv:.3f}" in nv["note"]
     # when: the market row

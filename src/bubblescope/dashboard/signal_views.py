@@ -104,15 +104,17 @@ def _silent(fraction: float, message: str) -> None:
 
 
 def latest(data_dir: Path | None) -> Json:
-    """The latest PSY reading of :data:`LATEST_NAMES` (for the overview card)."""
+    """The latest PSY reading of :data:`LATEST_NAMES` for the overview card: each row in its
+    one schema (``LatestSignal.to_dict``, as in ``run --json``) plus ``view``, the card's
+    headlines."""
     rows = latest_signals(LATEST_NAMES, data_dir, lppls=False)
-    return {"headlines": [
+    return {"latest": [r.to_dict() for r in rows], "view": {"headlines": [
         {"label": r.name.upper(), "text": "no data here", "note": r.missing} if r.missing else
         {"label": f"{r.name.upper()} on {r.date}",
          "text": ("explosive" + (f" since {r.since}" if r.since else "")) if r.explosive
          else "not explosive",
          "note": f"BSADF {r.bsadf:.3f} vs 95% critical value {r.cv95:.3f} ({r.reading})"}
-        for r in rows]}
+        for r in rows]}}
 
 
 def lppls_curve(fit: LpplsFit, t: FloatArray) -> FloatArray:

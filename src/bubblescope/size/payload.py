@@ -10,16 +10,15 @@ each table has a ``units`` map from column to unit.
 
 from __future__ import annotations
 
-import math
 from dataclasses import asdict
 from typing import Any, Final
 
-import numpy as np
 import pandas as pd
 
+from bubblescope.model.jsonsafe import finite
 from bubblescope.size.bubble_card import SizeCard
 
-__all__ = ["card_details", "card_payload", "plain", "records"]
+__all__ = ["card_details", "card_payload", "records"]
 
 Json = dict[str, Any]
 
@@ -31,31 +30,16 @@ _DEBT_UNITS: Final = {"capex": "usd_bn", "on_bs": "usd_bn", "off_bs": "usd_bn",
                       "debt_share": "share of capex (0..1)"}
 
 
-def plain(value: Any) -> Any:
-    """``value`` with NaN/inf as ``None`` and numpy scalars and arrays as Python ones."""
-    if isinstance(value, dict):
-        return {str(k): plain(v) for k, v in value.items()}
-    if isinstance(value, list | tuple):
-        return [plain(v) for v in value]
-    if isinstance(value, np.ndarray):
-        return plain(value.tolist())
-    if isinstance(value, np.generic):
-        return plain(value.item())
-    if isinstance(value, float) and not math.isfinite(value):
-        return None
-    return value
-
-
 def records(frame: pd.DataFrame) -> list[Json]:
     """Rows of ``frame`` as dicts (NaN as ``None``)."""
-    out: list[Json] = plain(frame.to_dict(orient="records"))
+    out: list[Json] = finite(frame.to_dict(orient="records"))
     return out
 
 
 def card_payload(card: SizeCard) -> Json:
     """The card as JSON-ready data: headline, figures (text and numbers), details."""
     w = card.wicksell
-    out: Json = plain({
+    out: Json = finite({
         "headline": card.headline,
         "figures": [asdict(f) for f in card.figures],
         "unavailable": list(card.unavailable),
