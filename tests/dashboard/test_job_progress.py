@@ -86,7 +86,7 @@ def test_unknown_series_job_is_422(client: TestClient) -> None:
 def test_when_reports_each_ai_name_then_the_clocks(xss_web: Web) -> None:
     heard = Heard()
     out = when_json(xss_web, None, heard)
-    assert "headlines" in out
+    assert "headlines" in out["view"]
     assert heard.fractions == sorted(heard.fractions)
     for name in AI_NAMES:
         assert heard.said(f"market signals: {name}")
