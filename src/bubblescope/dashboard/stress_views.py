@@ -94,7 +94,7 @@ def stress_job(web: Web, sc: Scenario, paths: int, seed: int, progress: Progress
             progress(0.05 + 0.9 * done / total, f"{paths} paths: quarter {done} of {total}")
 
         result = _uncertain_run(web, sc, paths, seed, quarters)
-    progress(0.95, "the baseline it is measured against")
+    progress(0.96, "the baseline it is measured against")
     reference = reference_run(web, sc)
     progress(0.97, "summarising")
     return result_json(result, web, reference)
