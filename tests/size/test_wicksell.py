@@ -11,8 +11,9 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from bubblescope.model import DataError, ScenarioError
+from bubblescope.model.series import Series
 from bubblescope.size.data import load_gdp, load_rates, read_flow_shares
-from bubblescope.size.series import Series, make_series
+from bubblescope.size.series import make_series
 from bubblescope.size.wicksell import (
     FlowShare,
     WicksellConfig,
