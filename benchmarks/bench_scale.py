@@ -137,7 +137,8 @@ def mc_timings(cw: Any, unc: Any, paths: int, chunk: int) -> dict[str, float]:
     run_montecarlo(model, unc, min(paths, chunk), seed=0)  # warm-up
     cpu0, t0 = time.process_time(), time.perf_counter()
     reference = run_montecarlo(model, unc, paths, seed=1, chunk_size=chunk)
-    out = {"local": time.perf_counter() - t0, "cpu_local": time.process_time() - cpu0}
+    out = {"local": time.perf_counter() - t0, "cpu_local": time.process_time() - cpu0,
+           "rss_local_gb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024**2}
     for workers in (1, 2):
         t0 = time.perf_counter()
         with open_backend(workers=workers) as backend:
@@ -181,9 +182,11 @@ def main(argv: list[str] | None = None) -> None:
     loads["after the synthetic webs"] = os.getloadavg()[0]
     cw, unc = default_engine()
     curve_p = path_curve(cw, path_counts)
+    rss_paths = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024**2
     print(curve_p, flush=True)
     mc = mc_timings(cw, unc, mc_paths, chunk)
     mc["cores"] = core_probe()
+    mc["rss_paths_gb"] = rss_paths
     print(mc, flush=True)
     loads["end"] = os.getloadavg()[0]
     text = render(started, big_run, curve_n, curve_p, mc, mc_paths, chunk, cw.n, quick)
@@ -208,7 +211,7 @@ def render(started: datetime, big: dict[str, Any], curve_n: list[dict[str, Any]]
         f"Python {platform.python_version()}, numpy {np.__version__}", "",
         "## One path of a synthetic web over 24 quarters", "",
         f"Web: {big['n']:,} entities, {big['m']:,} contracts (power-law degrees, exponent 2.5;"
-        " `stress/synthetic.py`), each case in a fresh process; peak RSS by `getrusage`.", "",
+        " `_testing/synthetic.py`), each case in a fresh process; peak RSS by `getrusage`.", "",
         "| what | time (s) | target |", "|---|---:|---|",
         f"| build the synthetic web (engine arrays) | {big.get('build_s', float('nan')):.2f} | |",
         f"| crash engine, 1 path x 24 quarters | "
@@ -232,6 +235,9 @@ def render(started: datetime, big: dict[str, Any], curve_n: list[dict[str, Any]]
               "one process)", "", "| paths | engine (s) | path-quarters per minute |",
               "|---:|---:|---:|"]
     lines += [f"| {k:,} | {t:.3f} | {60 * k * QUARTERS / t:,.0f} |" for k, t in curve_p]
+    lines += ["", f"Peak resident memory of the benchmark process after these runs (the "
+              f"largest holds {max(k for k, _ in curve_p):,} paths in one result, with "
+              f"per-quarter contract losses): {mc['rss_paths_gb']:.2f} GB."]
     lines += ["", f"## Monte Carlo of the default web: {mc_paths:,} paths x {QUARTERS} quarters, "
               f"chunks of {chunk:,}", "",
               "| backend | wall (s) | CPU (s) | path-quarters per minute (wall) | "
@@ -245,6 +251,9 @@ def render(started: datetime, big: dict[str, Any], curve_n: list[dict[str, Any]]
                      f"{mc['local'] / mc[f'dask_{w}']:.2f} | "
                      f"{'yes' if mc[f'identical_{w}'] else 'NO'} |")
     per_core = 60 * mc_paths * QUARTERS / mc["cpu_2"]
+    lines += ["", f"Peak resident memory of the benchmark process after the local Monte Carlo "
+              f"run: {mc['rss_local_gb']:.2f} GB (the whole process, all earlier runs "
+              "included)."]
     lines += ["", f"Cores this job actually got, probed right after (two independent "
               f"single-threaded engine processes at once; summed CPU time / wall time): "
               f"{mc['cores']:.2f} of 2.", "",

@@ -83,7 +83,7 @@ def test_loader_reads_the_shared_raw_files(shared_data: Path) -> None:
 def test_read_close_names_file_row_and_value(tmp_path: Path) -> None:
     f = tmp_path / "x.csv"
     f.write_text("date,v\n2020-01-01,1\n2020-01-02,oops\n")
-    with pytest.raises(DataError, match=r"x.csv row 2: 'v' must be a number.*'oops'"):
+    with pytest.raises(DataError, match=r"x.csv line 3: 'v' must be a number.*'oops'"):
         read_close(f, {"v": "v"})
     with pytest.raises(DataError, match="must be a column"):
         read_close(f, {"w": "w"})
@@ -112,9 +112,11 @@ def test_every_metric_has_an_envelope_per_episode() -> None:
 
 def test_cited_rows_need_their_fields(tmp_path: Path) -> None:
     f = tmp_path / "cited.yaml"
-    f.write_text("- {metric: x, episode: y, value: high, unit: u, source: s, confidence: low}\n")
-    with pytest.raises(DataError, match=r"cited\.yaml row 1: 'value' must be a number"):
-        load_cited(f)
+    f.write_text("# cited rows\n- {metric: a, episode: y, value: 1, unit: u, source: s, "
+                 "confidence: low}\n\n- {metric: x, episode: y, value: high, unit: u, source: s, "
+                 "confidence: low}\n")
+    with pytest.raises(DataError, match=r"cited\.yaml line 4: 'value' must be a number"):
+        load_cited(f)  # the item's own line, comments and blank lines counted
     f.write_text("- {metric: x, episode: y, value: 1}\n")
     with pytest.raises(DataError, match="'unit' is required"):
         load_cited(f)

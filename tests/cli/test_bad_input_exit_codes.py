@@ -155,9 +155,9 @@ def test_a_fifo_scenario_exits_2_at_once(tmp_path: Path,
 
 @pytest.mark.parametrize(("data", "needle"), [
     (b"date,value\n2024-01-01,1\n2024-01-02,\xff\n", "UTF-8"),
-    (b"date,value\n2024-01-01,1\n2024-01-02,nan\n2024-01-03,2\n", "row 2"),
-    (b"date,value\n2024-01-01,1\n2024-01-02,\xd9\xa1\xd9\xa2\n", "row 2"),
-    (b"date,value\n2024-01-01,1_000\n", "row 1"),
+    (b"date,value\n2024-01-01,1\n2024-01-02,nan\n2024-01-03,2\n", "line 3"),
+    (b"date,value\n2024-01-01,1\n2024-01-02,\xd9\xa1\xd9\xa2\n", "line 3"),
+    (b"date,value\n2024-01-01,1_000\n", "line 2"),
     (b"", "header"),
     (b"date,value\n2024-01-01,1\x00\n", "NUL"),
     (b'date,value\n"2024-01-01,1\n', "series.csv"),

@@ -1,4 +1,4 @@
-"""With --json, a refused input is also reported as JSON on stdout (file, row, field, rule)."""
+"""With --json, a refused input is also reported as JSON on stdout (file, line, field, rule)."""
 
 from __future__ import annotations
 
@@ -28,7 +28,8 @@ def test_data_errors_come_back_as_json(tmp_path: Path, capsys: pytest.CaptureFix
     assert out["error"]["kind"] == "DataError"
     assert out["error"]["exit_code"] == 2
     [issue] = [i for i in out["error"]["issues"] if i["field"] == "amount"]
-    assert issue["row"] == 1
+    assert issue["line"] == 2  # the file line: the header is line 1
+    assert ",-5," in contracts.read_text(encoding="utf-8").splitlines()[issue["line"] - 1]
     assert issue["value"] == "-5"
     assert issue["file"].endswith("contracts.csv")
 

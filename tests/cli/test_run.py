@@ -61,8 +61,8 @@ def test_bad_web_exits_2_and_names_every_problem(
     err = capsys.readouterr().err
     assert "2 problems" in err
     lines = err.splitlines()
-    assert any("contracts.csv row 2: 'amount'" in x and "'-300'" in x for x in lines)
-    assert any("contracts.csv row 4: 'amount'" in x and "'eighteen'" in x for x in lines)
+    assert any("contracts.csv line 3: 'amount'" in x and "'-300'" in x for x in lines)
+    assert any("contracts.csv line 5: 'amount'" in x and "'eighteen'" in x for x in lines)
     assert not (tmp_path / "report.html").exists()
 
 

@@ -55,12 +55,13 @@ def test_a_bad_book_is_422_with_rows(client: TestClient) -> None:
     r = client.post("/api/portfolio/run", files={"file": ("bad.csv", bad, "text/csv")})
     assert r.status_code == 422
     issues = r.json()["issues"]
-    assert [(i["row"], i["field"]) for i in issues] == [(2, "amount")]
+    assert [(i["line"], i["field"]) for i in issues] == [(3, "amount")]
+    assert bad.decode().splitlines()[3 - 1] == "meta,bond,-2"
     ok_rows = b"issuer,instrument,amount\noracl,bond,1\n"
     r = client.post("/api/portfolio/run", files={"file": ("bad.csv", ok_rows, "text/csv")})
     assert r.status_code == 422
     (issue,) = r.json()["issues"]
-    assert (issue["row"], issue["field"]) == (1, "issuer")
+    assert (issue["line"], issue["field"]) == (2, "issuer")
     assert "nearest: oracle" in issue["rule"]
 
 

@@ -63,20 +63,20 @@ def test_uploaded_series_is_analysed(client: TestClient) -> None:
 def test_uploaded_series_errors_name_the_rows(client: TestClient) -> None:
     code, r = upload(client, b"date,value\n2020-01-01,1\nsoon,2\n2020-03-01,-4\n")
     assert code == 422
-    got = [(i["row"], i["field"]) for i in r["issues"]]  # type: ignore[attr-defined]
-    assert got == [(2, "date"), (3, "value")]
+    got = [(i["line"], i["field"]) for i in r["issues"]]  # type: ignore[attr-defined]
+    assert got == [(3, "date"), (4, "value")]  # file lines: the header is line 1
     assert {i["file"] for i in r["issues"]} == {"s.csv"}  # type: ignore[attr-defined]
     # every problem in one pass, duplicated dates included, in row order
     code, r = upload(client, b"date,value\n2020-01-01,1\n2020-02-01,x\n2020-01-01,3\n")
     assert code == 422
-    got = [(i["row"], i["field"], i["rule"]) for i in r["issues"]]  # type: ignore[attr-defined]
+    got = [(i["line"], i["field"], i["rule"]) for i in r["issues"]]  # type: ignore[attr-defined]
     rule = "must be a positive ASCII decimal number (a price; NaN and inf are refused)"
-    assert got == [(2, "value", rule), (3, "date", "must not repeat row 1's date")]
+    assert got == [(3, "value", rule), (4, "date", "must not repeat line 2's date")]
     code, r = upload(client, ("date,value\n2020-01-01,1\n2020-02-01,nan\n2020-03-01,1_000\n"
                               "2020-04-01,\u0661\u0662\n").encode())
     assert code == 422
-    got = [(i["row"], i["value"]) for i in r["issues"]]  # type: ignore[attr-defined]
-    assert got == [(2, "nan"), (3, "1_000"), (4, "\u0661\u0662")]
+    got = [(i["line"], i["value"]) for i in r["issues"]]  # type: ignore[attr-defined]
+    assert got == [(3, "nan"), (4, "1_000"), (5, "\u0661\u0662")]
     code, r = upload(client, b"day,price\n2020-01-01,1\n")
     assert code == 422
     assert "date and value" in str(r["issues"])

@@ -30,12 +30,12 @@ def test_bad_rows_are_reported_by_row_and_nothing_is_kept(client: TestClient) ->
     assert r["applied"] is False
     issues = r["issues"]
     assert isinstance(issues, list)
-    got = {(i["row"], i["field"]) for i in issues}
-    assert {(1, "amount"), (2, "obligor"), (3, "confidence")} <= got
-    rows = [i["row"] for i in issues if i["file"] == "passwd"]
+    got = {(i["line"], i["field"]) for i in issues}
+    assert {(2, "amount"), (3, "obligor"), (4, "confidence")} <= got  # the header is line 1
+    rows = [i["line"] for i in issues if i["file"] == "passwd"]
     assert rows == sorted(rows, key=lambda r: -1 if r is None else r)  # in file order
     # the file name only labels messages, stripped of any directory part
-    assert all(i["file"] == "passwd" for i in issues if i["row"] is not None)
+    assert all(i["file"] == "passwd" for i in issues if i["line"] is not None)
     assert sorted(e["id"] for e in client.get("/api/web").json()["edges"]) == [
         "c1", "c2", "c3", "c4", "c5"]
 
@@ -75,8 +75,8 @@ def test_missing_file_is_422(client: TestClient) -> None:
 
 @pytest.mark.parametrize(("body", "rule"), [
     (b"\xff\xfe\x00bad", "must be UTF-8 text"),
-    (b"", "is required (first line)"),
-    (b"a,b\n1,2,3\n", "no more cells than the header"),
+    (b"", "must name the columns on line 1"),
+    (b"a,b\n1,2,3\n", "more fields than the header"),
     (b'a,b\n"1,2\n', "must be valid CSV"),
 ])
 def test_unreadable_csv_is_one_file_issue(body: bytes, rule: str) -> None:
@@ -86,7 +86,7 @@ def test_unreadable_csv_is_one_file_issue(body: bytes, rule: str) -> None:
 
 
 def test_row_cap() -> None:
-    with pytest.raises(DataError, match="at most 2 rows"):
+    with pytest.raises(DataError, match="at most 2 data rows"):
         csv_rows(b"a\n1\n2\n3\n", "up.csv", max_rows=2)
     assert csv_rows(b"\xef\xbb\xbfa\n1\n", "up.csv") == [{"a": "1"}]
 
@@ -121,4 +121,4 @@ def test_bad_deal_legs_name_row_and_column(client: TestClient) -> None:
                           "medium,1,https://example.org/a,test\n")
     r = post(client, body.encode(), table="deal_legs", name="legs.csv")
     assert r["valid"] is False
-    assert [(i["row"], i["field"]) for i in r["issues"]] == [(1, "usd_bn")]  # type: ignore[union-attr]
+    assert [(i["line"], i["field"]) for i in r["issues"]] == [(2, "usd_bn")]  # type: ignore[union-attr]

@@ -13,8 +13,9 @@ import bubblescope as bs
 from bubblescope.cli import app
 from bubblescope.model.debt import Holding, Instrument, debt_schedule, derive_contracts
 from bubblescope.model.errors import DataError
+from bubblescope.model.inputs import read_csv
 from bubblescope.store.duckdb_store import open_store
-from bubblescope.store.files import read_csv_rows, read_web_dir, write_web_dir
+from bubblescope.store.files import read_web_dir, write_web_dir
 
 AS_OF = dt.date(2025, 12, 31)
 
@@ -69,7 +70,7 @@ def _copy_default(tmp_path: Path) -> Path:
 
 
 def _rewrite(path: Path, edit: dict[int, dict[str, str]]) -> None:
-    rows = read_csv_rows(path)
+    rows = read_csv(path)
     for i, change in edit.items():
         rows[i - 1] = {**rows[i - 1], **change}
     import csv
@@ -87,16 +88,19 @@ def test_every_debt_problem_is_reported_at_once(tmp_path: Path) -> None:
     _rewrite(root / "holdings.csv", {1: {"share": "0.5"}})
     with pytest.raises(DataError) as err:
         read_web_dir(root)
-    found = {(i.file.rsplit("/", 1)[-1], i.row, i.field) for i in err.value.issues}
-    assert ("instruments.csv", 1, "kind") in found
-    assert ("instruments.csv", 1, "issuer") in found
-    assert ("instruments.csv", 2, "coupon") in found
-    assert ("holdings.csv", 1, "share") in found  # shares of the profile no longer sum to 1
+    found = {(i.file.rsplit("/", 1)[-1], i.line, i.field) for i in err.value.issues}
+    # data row k is line k + 1 (the header is line 1)
+    assert ("instruments.csv", 2, "kind") in found
+    assert ("instruments.csv", 2, "issuer") in found
+    assert ("instruments.csv", 3, "coupon") in found
+    assert ("holdings.csv", 2, "share") in found  # shares of the profile no longer sum to 1
+    lines = (root / "instruments.csv").read_text(encoding="utf-8").splitlines()
+    assert "abc" in lines[3 - 1].split(",")
 
 
 def test_contract_disagreeing_with_its_instruments_is_rejected(tmp_path: Path) -> None:
     root = _copy_default(tmp_path)
-    rows = read_csv_rows(root / "contracts.csv")
+    rows = read_csv(root / "contracts.csv")
     k = next(i for i, r in enumerate(rows, 1) if r["id"] == "hyperion_bond_pimco")
     _rewrite(root / "contracts.csv", {k: {"amount": "19"}})
     with pytest.raises(DataError, match=r"hyperion.*pimco.*18\.000"):

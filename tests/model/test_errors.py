@@ -15,9 +15,10 @@ from bubblescope.model.errors import (
 )
 
 
-def test_an_issue_names_file_row_field_rule_and_value() -> None:
+def test_an_issue_names_file_line_field_rule_and_value() -> None:
     issue = Issue("contracts.csv", 17, "amount", "must be a positive number", "-3")
-    assert str(issue) == "contracts.csv row 17: 'amount' must be a positive number, got '-3'"
+    assert issue.line == 17
+    assert str(issue) == "contracts.csv line 17: 'amount' must be a positive number, got '-3'"
 
 
 def test_a_file_level_issue_has_no_row() -> None:
@@ -31,8 +32,8 @@ def test_data_error_lists_every_issue_and_counts_them() -> None:
     assert err.issues == tuple(issues)
     text = str(err)
     assert text.startswith("2 problems in input data:")
-    assert "a.csv row 1: 'x'" in text
-    assert "a.csv row 2: 'y'" in text
+    assert "a.csv line 1: 'x'" in text
+    assert "a.csv line 2: 'y'" in text
 
 
 def test_data_error_single_builds_one_issue() -> None:

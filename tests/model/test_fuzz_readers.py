@@ -276,7 +276,7 @@ def test_found_by_the_fuzz(scratch: Path, web_copy: Path) -> None:
     # a holdings share that is no number left a total without a first row (KeyError).
     path = scratch / "gdp.csv"
     path.write_text("date,value\n2024-01-01,1\n,2\n", encoding="utf-8")
-    with pytest.raises(DataError, match="row 2: 'date' must be a date"):
+    with pytest.raises(DataError, match="line 3: 'date' must be a date"):
         read_series_csv(path, "value", name="x", unit="percent", freq="M", source="t",
                         date_column="date")
     path = scratch / "scaling.csv"
@@ -293,7 +293,7 @@ def test_found_by_the_fuzz(scratch: Path, web_copy: Path) -> None:
     holdings.write_text("\n".join([lines[0], ",".join(row), *lines[2:]]) + "\n",
                         encoding="utf-8")
     try:
-        with pytest.raises(DataError, match="row 1: 'share' must be a number"):
+        with pytest.raises(DataError, match="line 2: 'share' must be a number"):
             read_web_dir(web_copy)
     finally:
         holdings.write_text(original, encoding="utf-8")

@@ -17,10 +17,11 @@ from bubblescope.model.inputs import (
     load_yaml,
     max_input_bytes,
     parse_decimal,
+    read_csv,
     read_input_bytes,
     read_input_text,
 )
-from bubblescope.store.files import REQUIRED_TABLES, read_csv_rows, read_web_dir
+from bubblescope.store.files import REQUIRED_TABLES, read_web_dir
 from bubblescope.store.rows import TABLES
 
 WEB = Path(__file__).resolve().parents[2] / "src" / "bubblescope" / "data" / "web"
@@ -43,7 +44,7 @@ def test_a_symlink_to_dev_zero_is_refused_without_reading(tmp_path: Path) -> Non
     link = tmp_path / "contracts.csv"
     link.symlink_to("/dev/zero")
     with pytest.raises(DataError) as info:
-        read_csv_rows(link)
+        read_csv(link)
     assert _issue(info) == (str(link), "must be a regular file", "a character device")
 
 
@@ -112,7 +113,8 @@ def test_text_must_be_utf8_without_nul(tmp_path: Path) -> None:
     path.write_bytes(b"id,name\n1,a\x00b\n")
     with pytest.raises(DataError) as info:
         read_input_text(path)
-    assert _issue(info) == (str(path), "must not contain NUL bytes (line 2)", "\\x00")
+    assert _issue(info) == (str(path), "must not contain NUL bytes", "\\x00")
+    assert info.value.issues[0].line == 2
     path.write_bytes(b"\xef\xbb\xbfid\n1\n")
     assert read_input_text(path) == "id\n1\n"
 

@@ -8,6 +8,7 @@ from typing import Any
 import pytest
 
 from bubblescope.model.errors import DataError, Issue
+from bubblescope.model.inputs import parse_csv
 from bubblescope.model.parse import (
     _Reader,
     build_web,
@@ -59,11 +60,13 @@ def test_a_missing_required_column_and_an_unknown_column_are_reported() -> None:
     assert any(i.field == "colour" and "is not a column of sources" in i.rule for i in issues)
 
 
-def test_surplus_fields_of_a_csv_row_are_reported() -> None:
-    rows = [{"id": "s1", "kind": "filing", "citation": "x", None: ["a", "b"]}]
-    _, issues = parse_sources(rows)
-    assert issues == [Issue("sources.csv", 1, "(extra fields)",
-                            "must not exist: the row has more fields than the header", "a,b")]
+def test_surplus_fields_of_a_csv_row_are_reported_on_their_line() -> None:
+    text = "id,kind,citation\ns1,filing,x\ns2,filing,y,a,b\n"
+    with pytest.raises(DataError) as err:
+        parse_csv(text, "sources.csv")
+    assert err.value.issues == (Issue("sources.csv", 3, "(extra fields)", "must not exist: the "
+                                      "row has more fields than the header", "a,b"),)
+    assert text.splitlines()[3 - 1].endswith(",a,b")
 
 
 def test_empty_tables_parse_to_nothing() -> None:
@@ -81,14 +84,14 @@ def test_bad_figure_fields_are_each_named() -> None:
              "confidence": "sure", "source_ids": ""}]
     _, issues = parse_figures(rows)
     assert {i.field for i in issues} == {"metric", "year", "value", "confidence", "source_ids"}
-    assert all(i.row == 1 and i.file == "figures.csv" for i in issues)
+    assert all(i.line == 2 and i.file == "figures.csv" for i in issues)  # header = line 1
 
 
 def test_a_year_out_of_range_is_rejected() -> None:
     rows = [{"entity_id": "x", "metric": "cash", "year": "1776", "value": "1",
              "confidence": "high", "source_ids": "s"}]
     _, issues = parse_figures(rows)
-    assert issues == [Issue("figures.csv", 1, "year", "must be a whole number from 1900 to 2100",
+    assert issues == [Issue("figures.csv", 2, "year", "must be a whole number from 1900 to 2100",
                             "1776")]
 
 
@@ -156,24 +159,24 @@ def test_unknown_references_are_reported_in_every_table(tables: Tables) -> None:
     tables["entities"][1]["source_ids"] = "s_seed;ghost_src"
     tables["figures"][2]["entity_id"] = "ghost"
     tables["contracts"][0]["obligor"] = "nobody"
-    found = {(i.file, i.row, i.field, i.value) for i in _issues(tables)}
-    assert ("entities.csv", 2, "source_ids", "ghost_src") in found
-    assert ("figures.csv", 3, "entity_id", "ghost") in found
-    assert ("contracts.csv", 1, "obligor", "nobody") in found
+    found = {(i.file, i.line, i.field, i.value) for i in _issues(tables)}
+    assert ("entities.csv", 3, "source_ids", "ghost_src") in found
+    assert ("figures.csv", 4, "entity_id", "ghost") in found
+    assert ("contracts.csv", 2, "obligor", "nobody") in found
 
 
 def test_a_figure_repeated_for_the_same_entity_and_year_is_reported(tables: Tables) -> None:
     tables["figures"].append(dict(tables["figures"][0]))
     found = _issues(tables)
-    assert found == [Issue("figures.csv", 4, "metric", "must be unique per entity and year",
+    assert found == [Issue("figures.csv", 5, "metric", "must be unique per entity and year",
                            "nvidia/cash/2024")]
 
 
 def test_direction_contradictions_name_the_role_and_the_allowed_kinds(tables: Tables) -> None:
     tables["contracts"][1]["holder"] = "us_banks"  # a bank cannot sell compute
     (issue,) = _issues(tables)
-    assert (issue.file, issue.row, issue.field, issue.value) == (
-        "contracts.csv", 2, "holder", "us_banks")
+    assert (issue.file, issue.line, issue.field, issue.value) == (
+        "contracts.csv", 3, "holder", "us_banks")
     assert issue.rule.startswith("contradicts kind compute_commitment: the holder is the "
                                  "compute seller, which cannot be a bank")
 

@@ -42,9 +42,9 @@ class Corruption:
         rows = tables[self.table]
         if self.row == 0:
             rows.append({**rows[0], **dict(self.updates)})
-            return f"{self.table}.csv", len(rows), self.field
+            return f"{self.table}.csv", len(rows) + 1, self.field  # the header is line 1
         rows[self.row - 1].update(dict(self.updates))
-        return f"{self.table}.csv", self.row, self.field
+        return f"{self.table}.csv", self.row + 1, self.field
 
 
 BAD_NUMBERS = ("-3", "abc", "nan", "inf", "-0.5", "1e400", "1,5", "")
@@ -133,7 +133,7 @@ def _reported(tables: Tables) -> set[tuple[str, int | None, str]]:
         build_web("bad", AS_OF, tables)
     issues = info.value.issues
     assert all(i.rule and i.file for i in issues)
-    return {(i.file, i.row, i.field) for i in issues}
+    return {(i.file, i.line, i.field) for i in issues}
 
 
 def test_the_uncorrupted_tables_are_valid(fresh: Callable[[], Tables]) -> None:
@@ -169,7 +169,7 @@ def test_several_errors_in_one_row_are_all_reported(fresh: Callable[[], Tables])
     tables["contracts"][1].update(amount="-3", holder="ghost", source_ids="s_seed;nope",
                                   rate="abc")
     reported = _reported(tables)
-    assert {("contracts.csv", 2, f) for f in ("amount", "holder", "source_ids", "rate")} <= reported
+    assert {("contracts.csv", 3, f) for f in ("amount", "holder", "source_ids", "rate")} <= reported
 
 
 def test_duplicate_ids_are_reported_on_the_row_that_repeats(
@@ -180,6 +180,6 @@ def test_duplicate_ids_are_reported_on_the_row_that_repeats(
     tables["contracts"].insert(0, {**first, "holder": "households_401k", "obligor": "openai",
                                    "kind": "compute_commitment"})
     reported = _reported(tables)
-    assert ("contracts.csv", 2, "id") in reported
+    assert ("contracts.csv", 3, "id") in reported  # the header is line 1
     # the direction problem stays on the row it is in, not on the duplicate's row
-    assert ("contracts.csv", 1, "holder") in reported
+    assert ("contracts.csv", 2, "holder") in reported

@@ -43,11 +43,11 @@ def test_every_bad_field_is_reported_with_its_row() -> None:
     with pytest.raises(DataError) as err:
         parse_positions(rows, "book.csv")
     text = [str(i) for i in err.value.issues]
-    assert text[0] == ("book.csv row 1: 'amount' must be a positive number in USD billions, "
+    assert text[0] == ("book.csv line 2: 'amount' must be a positive number in USD billions, "
                        "got '-1'")
-    assert any(t.startswith("book.csv row 2: 'instrument' must be one of bond") for t in text)
-    assert any(t.startswith("book.csv row 2: 'issuer'") for t in text)
-    assert any(t.startswith("book.csv row 3: 'coupon'") for t in text)
+    assert any(t.startswith("book.csv line 3: 'instrument' must be one of bond") for t in text)
+    assert any(t.startswith("book.csv line 3: 'issuer'") for t in text)
+    assert any(t.startswith("book.csv line 4: 'coupon'") for t in text)
     ok = parse_positions([{"issuer": "meta", "instrument": "Lease note", "amount": "1",
                            "coupon": "6.5%"}])
     assert ok.positions[0].instrument == "abs_note"
@@ -61,7 +61,7 @@ def test_unknown_issuer_names_the_row_and_the_nearest_ids(web: Web) -> None:
     with pytest.raises(DataError) as err:
         map_portfolio(web, p)
     issues = err.value.issues
-    assert [(i.row, i.field) for i in issues] == [(2, "issuer"), (3, "contract")]
+    assert [(i.line, i.field) for i in issues] == [(3, "issuer"), (4, "contract")]
     assert "nearest: oracle" in issues[0].rule
     assert "orcl_2025_09_2035" in issues[1].rule
 
@@ -70,7 +70,7 @@ def test_a_position_larger_than_the_web_is_a_warning(web: Web) -> None:
     mapped = map_portfolio(web, book({"contract": "crwv_notes_2030", "instrument": "bond",
                                       "amount": "5"}))
     assert len(mapped.warnings) == 1
-    assert "book.csv row 1" in mapped.warnings[0]
+    assert "book.csv line 2" in mapped.warnings[0]
     assert "2.5x" in mapped.warnings[0]  # USD 5bn against the USD 2bn of notes
 
 
@@ -142,7 +142,7 @@ def test_cli_table_json_export_and_errors(tmp_path: Path,
     bad.write_text("issuer,instrument,amount\nOracle Corp,bond,1\n")
     assert app_main(["portfolio", str(bad)]) == 2
     err = capsys.readouterr().err
-    assert "bad.csv row 1: 'issuer'" in err
+    assert "bad.csv line 2: 'issuer'" in err
     assert "oracle" in err
 
 

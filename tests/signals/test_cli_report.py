@@ -146,7 +146,7 @@ def test_cli_bad_csv_messages(tmp_path: Path, capsys: pytest.CaptureFixture[str]
         f"{m}-01,{-1.5 if i == 4 else i + 1}\n" for i, m in enumerate(months)))
     assert app_main(["signals", "--series", str(neg), "--reps", "20", "--window", "6"]) == 2
     err = " ".join(capsys.readouterr().err.split())
-    assert "neg.csv row 5: 'Close' must be positive" in err
+    assert "neg.csv line 6: 'Close' must be positive" in err  # the header is line 1
     assert "'-1.5'" in err
     assert "--transform level" in err
 

@@ -80,10 +80,20 @@ def test_bad_input_names_problem_and_row(tmp_path: Path, text: str, fragment: st
     assert "bad.csv" in str(info.value)
 
 
-def test_row_number_in_message(tmp_path: Path) -> None:
+def test_line_number_in_message(tmp_path: Path) -> None:
     text = "date,value\n2024-01-02,1\n2024-01-03,2\n2024-01-03,3\n"
-    with pytest.raises(DataError, match=r"bad\.csv row 3"):
+    with pytest.raises(DataError, match=r"bad\.csv line 4") as info:
         read_series(_write(tmp_path, "bad.csv", text))
+    assert text.splitlines()[info.value.issues[0].line - 1] == "2024-01-03,3"  # the repeat
+
+
+def test_yahoo_layout_counts_its_three_header_lines(tmp_path: Path) -> None:
+    text = ("Price,Close\nTicker,NVDA\nDate,\n2024-01-02,1\n2024-01-03,x\n")
+    with pytest.raises(DataError) as info:
+        read_series(_write(tmp_path, "y.csv", text))
+    (issue,) = info.value.issues
+    assert issue.line == 5
+    assert text.splitlines()[issue.line - 1].endswith(",x")
 
 
 def test_missing_file_column_and_empty(tmp_path: Path) -> None:
@@ -170,17 +180,18 @@ def test_errors_name_file_row_column_rule_and_value(tmp_path: Path) -> None:
     with pytest.raises(DataError) as exc:
         require_positive(s, "the log of prices")
     issue = exc.value.issues[0]
-    assert (issue.file, issue.row, issue.field, issue.value) == ("neg.csv", 5, "Close", "-1.5")
+    assert (issue.file, issue.line, issue.field, issue.value) == ("neg.csv", 6, "Close", "-1.5")
+    assert p.read_text().splitlines()[issue.line - 1] == "2015-05-28,-1.5"
     assert "2015-05-28" in issue.rule
     bad = _write(tmp_path, "bad.csv", "Date,Close\n2015-01-28,1\n2015-02-28,x\n")
     with pytest.raises(DataError) as exc2:
         read_series(bad)
-    assert (exc2.value.issues[0].row, exc2.value.issues[0].field) == (2, "Close")
+    assert (exc2.value.issues[0].line, exc2.value.issues[0].field) == (3, "Close")
     # rows survive a date selection
     cut = s.between("2015-04", "2015-06")
     assert cut.rows is not None
-    assert cut.rows.tolist() == [4, 5, 6]
-    with pytest.raises(DataError, match="row 5: 'Close'"):
+    assert cut.rows.tolist() == [5, 6, 7]  # file lines
+    with pytest.raises(DataError, match="line 6: 'Close'"):
         require_positive(cut)
 
 

@@ -9,13 +9,13 @@ import yaml
 
 from bubblescope.data import data_path
 from bubblescope.model import DataError
+from bubblescope.model.inputs import read_csv
 from bubblescope.size.data import (
     bundled,
     load_gdp,
     load_inputs,
     load_rubric,
     read_contributions,
-    read_csv_rows,
     read_flow_shares,
     read_generations,
     read_seed_claims,
@@ -65,14 +65,14 @@ def test_bad_flow_table_names_row_and_field(tmp_path: Path) -> None:
     with pytest.raises(DataError) as err:
         read_flow_shares(bad)
     text = str(err.value)
-    assert "row 1: 'flow_usd_bn' must be a number" in text
-    assert "row 2: 'flow_usd_bn' must be a finite number >= 0" in text
-    assert "row 2: 'source' is required" in text
+    assert "line 2: 'flow_usd_bn' must be a number" in text  # the header is line 1
+    assert "line 3: 'flow_usd_bn' must be a finite number >= 0" in text
+    assert "line 3: 'source' is required" in text
 
 
 def test_missing_file_and_column_are_named(tmp_path: Path) -> None:
     with pytest.raises(DataError, match="must exist"):
-        read_csv_rows(tmp_path / "none.csv")
+        read_csv(tmp_path / "none.csv")
     f = tmp_path / "s.csv"
     f.write_text("date,x\n2020-01,1\n", encoding="utf-8")
     with pytest.raises(DataError, match="'y' must be a column"):
@@ -84,13 +84,13 @@ def test_missing_file_and_column_are_named(tmp_path: Path) -> None:
     blank = tmp_path / "b.csv"
     blank.write_text("", encoding="utf-8")
     with pytest.raises(DataError, match="header"):
-        read_csv_rows(blank)
+        read_csv(blank)
 
 
 def test_gap_in_a_series_file_is_an_error(tmp_path: Path) -> None:
     f = tmp_path / "g.csv"
     f.write_text("date,x\n2020-01,1\n2020-02,\n2020-03,2\n", encoding="utf-8")
-    with pytest.raises(DataError, match=r"row 2: 'value' must be a finite number"):
+    with pytest.raises(DataError, match=r"line 3: 'value' must be a finite number"):
         read_series_csv(f, "x", name="s", unit="percent", freq="M", source="t")
 
 

@@ -149,7 +149,8 @@ def test_rubric_errors_name_file_row_and_field(tmp_path: Path) -> None:
     with pytest.raises(DataError) as err:
         parse_rubric(doc, "gk.yaml")
     text = str(err.value)
-    assert "gk.yaml row 1: 'episodes[ai_2025].evidence[1].level' contradicts value" in text
+    # a YAML item is named by its path (the field), not by a line number
+    assert "gk.yaml: 'episodes[ai_2025].evidence[1].level' contradicts value" in text
     assert "evidence[2].level' must be 0, 1 or 2" in text
     assert "evidence[3].factor' must be one of" in text
     assert "evidence[4].source' is required" in text

@@ -18,6 +18,7 @@ from bubblescope.cli import app_main
 from bubblescope.data import data_path
 from bubblescope.datadir import DATA_ENV, resolve_data_dir
 from bubblescope.model import DataError, Web
+from bubblescope.model.inputs import read_csv
 from bubblescope.size.data import load_gdp, load_rates, load_rubric
 
 VENDOR = ("fred_BAA_monthly.csv", "fred_AAA_monthly.csv", "fred_BAMLC0A4CBBB.csv",
@@ -40,7 +41,13 @@ def _rewrite(path: Path, edit: Callable[[list[list[str]]], list[list[str]]]) -> 
 
 
 def _row_of(rows: list[list[str]], date: str) -> int:
+    """Index in ``csv.reader``'s list (the header is index 0): file line = index + 1."""
     return next(i for i, r in enumerate(rows) if r[0].startswith(date))
+
+
+def _cells_on_line(path: Path, line: int) -> list[str]:
+    """The cells of file line ``line`` (the header is line 1), read back from the file."""
+    return path.read_text(encoding="utf-8").splitlines()[line - 1].split(",")
 
 
 def _baa_decimals(rows: list[list[str]]) -> list[list[str]]:
@@ -69,10 +76,14 @@ def test_baa_decimals_for_21_months_are_rejected(shared_data: Path, tmp_path: Pa
     assert first.field == "value"
     with (shared_data / "fred_BAA_monthly.csv").open(newline="", encoding="utf-8") as fh:
         original = list(csv.reader(fh))
-    row = _row_of(original, "1999-01")  # header is list row 0, so this is the data row
-    assert first.row == row
-    assert float(first.value) == pytest.approx(float(original[row][1]) / 100)
-    assert jumps[1].row == _row_of(original, "2000-10")
+    line = _row_of(original, "1999-01") + 1  # the file line: the header is line 1
+    assert first.line == line
+    assert float(first.value) == pytest.approx(float(original[line - 1][1]) / 100)
+    spoiled = copy / "fred_BAA_monthly.csv"
+    assert _cells_on_line(spoiled, first.line)[0].startswith("1999-01")
+    assert float(_cells_on_line(spoiled, first.line)[1]) == pytest.approx(float(first.value))
+    assert jumps[1].line == _row_of(original, "2000-10") + 1
+    assert _cells_on_line(spoiled, jumps[1].line)[0].startswith("2000-10")
     assert app_main(["size", "--data-dir", str(copy)]) == 2
     assert "must not jump by more than x10" in capsys.readouterr().err
 
@@ -91,8 +102,10 @@ def test_gdp_with_four_quarters_times_1000_is_rejected(shared_data: Path,
     _rewrite(path, times_1000)
     with pytest.raises(DataError) as err:
         load_gdp(path)
-    rows = sorted(i.row for i in err.value.issues if i.row is not None)
-    assert rows == [253, 257]  # 2010Q1 (first scaled) and 2011Q1 (back to bn)
+    lines = sorted(i.line for i in err.value.issues if i.line is not None)
+    assert lines == [254, 258]  # 2010Q1 (first scaled) and 2011Q1 (back to bn)
+    assert _cells_on_line(path, 254)[0].startswith("2010-01")
+    assert _cells_on_line(path, 258)[0].startswith("2011-01")
     assert all("jump" in i.rule for i in err.value.issues)
 
 
@@ -100,11 +113,11 @@ def test_every_problem_in_a_file_is_reported(shared_data: Path, tmp_path: Path) 
     copy = _copy(shared_data, tmp_path / "data")
 
     def spoil(rows: list[list[str]]) -> list[list[str]]:
-        rows[10][1] = "NaN"                        # data row 10
-        rows[100][1] = "0.05"                      # data row 100: a decimal among percents
+        rows[10][1] = "NaN"                        # file line 11 (the header is line 1)
+        rows[100][1] = "0.05"                      # line 101: a decimal among percents
         dup = list(rows[200])
-        del rows[400]                              # a gap at old data row 400
-        rows.insert(201, dup)                      # data row 201 repeats row 200's month
+        del rows[400]                              # a gap at old line 401
+        rows.insert(201, dup)                      # line 202 repeats line 201's month
         return rows
 
     _rewrite(copy / "fred_BAA_monthly.csv", spoil)
@@ -113,12 +126,16 @@ def test_every_problem_in_a_file_is_reported(shared_data: Path, tmp_path: Path) 
     rules = " | ".join(i.rule for i in err.value.issues)
     nan = [i for i in err.value.issues if i.value == "NaN"]
     assert len(nan) == 1
-    assert nan[0].row == 10
+    assert nan[0].line == 11
     assert "must be a number" in nan[0].rule
     assert "overlapping dates" in rules
     assert "without a gap" in rules
     assert "jump" in rules
-    assert {i.row for i in err.value.issues} >= {10, 100, 201}
+    assert {i.line for i in err.value.issues} >= {11, 101, 202}
+    spoiled = copy / "fred_BAA_monthly.csv"
+    assert _cells_on_line(spoiled, 11)[1] == "NaN"
+    assert _cells_on_line(spoiled, 101)[1] == "0.05"
+    assert _cells_on_line(spoiled, 202)[0] == _cells_on_line(spoiled, 201)[0]
 
 
 def test_data_dir_resolution_order(tmp_path: Path, shared_data: Path) -> None:
@@ -237,8 +254,10 @@ def test_table_options_name_file_row_field(flag: str, bundled: str, column: str,
         w.writerows(rows)
     assert app_main(["size", "--rates", "treasury_const", flag, str(path)]) == 2
     err = capsys.readouterr().err
-    assert f"{path} row 2: '{column}' must be" in " ".join(err.split())
+    line = read_csv(path)[1].line  # the second data row: line 3 unless a note spans lines
+    assert f"{path} line {line}: '{column}' must be" in " ".join(err.split())
     assert repr(bad) in err
+    assert bad in next(csv.reader([path.read_text(encoding="utf-8").splitlines()[line - 1]]))
 
 
 def test_quality_line_says_contracts_cite_an_assumption(small_web: Web) -> None:

@@ -17,7 +17,7 @@ def _monthly(start: str, values: list[float], name: str = "r") -> object:
 
 
 def test_nan_is_rejected_with_row_and_field() -> None:
-    with pytest.raises(DataError, match=r"f\.csv row 2: 'value' must be a finite number"):
+    with pytest.raises(DataError, match=r"f\.csv line 3: 'value' must be a finite number"):
         make_series("x", ["2020-01", "2020-02"], [1.0, float("nan")], unit="percent",
                     freq="M", file="f.csv")
 
@@ -98,8 +98,8 @@ def test_a_decimal_run_inside_percent_data_is_a_jump() -> None:
     with pytest.raises(DataError) as err:
         make_series("baa", [f"2020-0{i}" for i in range(1, 7)], values, unit="percent",
                     freq="M", file="baa.csv")
-    rows = [i.row for i in err.value.issues]
-    assert rows == [3, 5]
+    lines = [i.line for i in err.value.issues]
+    assert lines == [4, 6]  # in-memory values count from line 2, as after a header
     assert all(i.file == "baa.csv" and i.field == "value" and "jump" in i.rule
                for i in err.value.issues)
     assert err.value.issues[0].value == "0.072"
@@ -120,8 +120,8 @@ def test_every_problem_is_reported_at_once() -> None:
     values = [5.0, float("nan"), 5.1, 0.05, 5.2, 5.3]
     with pytest.raises(DataError) as err:
         make_series("x", dates, values, unit="percent", freq="M", file="f.csv",
-                    rows=[2, 3, 4, 5, 6, 7])
-    by_row = {(i.row, i.field) for i in err.value.issues}
+                    lines=[2, 3, 4, 5, 6, 7])
+    by_row = {(i.line, i.field) for i in err.value.issues}
     assert (3, "value") in by_row          # NaN
     assert (4, "date") in by_row           # repeated 2020-02
     assert (5, "date") in by_row           # gap: 2020-03 missing

@@ -77,7 +77,8 @@ def test_validate_one_table_csv(capsys: pytest.CaptureFixture[str], web_dir: Pat
     table.write_text(table.read_text().replace("300.0", "-300").replace("high", "hgh"))
     code, _, err = _run(capsys, "data", "validate", str(table))
     assert code == 2
-    assert "row 2: 'amount' must be >= 0" in _flat(err)
+    assert "line 3: 'amount' must be >= 0" in _flat(err)  # the header is line 1
+    assert ",-300," in table.read_text().splitlines()[3 - 1]
     assert "'confidence' must be one of" in _flat(err)
 
 
@@ -214,9 +215,9 @@ def test_a_bad_import_exits_2_prints_every_issue_and_changes_nothing(
     assert code == 2
     assert out == ""
     text = _flat(err)
-    for needle in ("contracts.csv row 2: 'amount' must be a number",
-                   "contracts.csv row 3: 'holder' must name a known entity",
-                   "entities.csv row 3: 'kind' must be one of"):
+    for needle in ("contracts.csv line 3: 'amount' must be a number",
+                   "contracts.csv line 4: 'holder' must name a known entity",
+                   "entities.csv line 4: 'kind' must be one of"):
         assert needle in text
     assert _store_state(db) == before
 
@@ -248,7 +249,7 @@ def test_the_cli_reports_random_corruptions_and_leaves_the_store_alone(
     assert code == 2
     text = _flat(err)
     for row, (field, _) in picks:
-        assert f"bad/contracts.csv row {row}: '{field}'" in text
+        assert f"bad/contracts.csv line {row + 1}: '{field}'" in text
     assert _store_state(db) == before
 
 
@@ -281,7 +282,7 @@ def test_deal_legs_can_extend_a_base_web(
     code, out, err = _run(capsys, "data", "validate", str(shared_data / KEVIN), "--deal-legs",
                           "--base", "merged", "--db", str(db))
     assert code == 2
-    assert f"{shared_data / KEVIN} row 1: 'deal_id' must be unique (duplicate id)" in _flat(err)
+    assert f"{shared_data / KEVIN} line 2: 'deal_id' must be unique (duplicate id)" in _flat(err)
 
 
 def test_instruments_import_from_a_vendor_layout_all_errors_at_once(
@@ -312,9 +313,9 @@ def test_instruments_import_from_a_vendor_layout_all_errors_at_once(
     assert code == 2
     assert out == ""
     flat = _flat(err)
-    for needle in ("instruments.csv row 1: 'kind' must be one of bond",
+    for needle in ("instruments.csv line 2: 'kind' must be one of bond",
                    "'maturity' must not be before date",
-                   "holdings.csv row 1: 'share' must sum to 1"):
+                   "holdings.csv line 2: 'share' must sum to 1"):
         assert needle in flat
     assert _store_state(db) == before
     code, _, err = _run(capsys, "data", "validate", str(hold))

@@ -11,6 +11,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from bubblescope.model.errors import DataError
+from bubblescope.model.inputs import read_csv
 from bubblescope.model.web import Web
 from bubblescope.store.deal_legs import (
     MissingAmountWarning,
@@ -64,7 +65,7 @@ def test_rows_in_memory_import_like_the_file(shared_data: Path) -> None:
     assert from_rows.web == from_file.web
     assert from_rows.skipped_rows == from_file.skipped_rows
     bad = [dict(rows[0], **{KEVIN_MAPPING.columns["amount"]: "-3"}), *rows[1:]]
-    with pytest.raises(DataError, match=r"upload\.csv row 1: .usd_bn. must be a finite number"):
+    with pytest.raises(DataError, match=r"upload\.csv line 2: .usd_bn. must be a finite number"):
         import_leg_rows(bad, "upload.csv", name="k")
 
 
@@ -85,9 +86,7 @@ def test_the_headline_option_fills_legs_and_says_so(shared_data: Path) -> None:
     assert len(stargate) == 5
     assert all(c.status == "superseded" and c.amount == 500.0 for c in stargate)
     assert all(c.confidence == "low" and "headline" in c.note for c in stargate)
-    with open(shared_data / KEVIN, encoding="utf-8", newline="") as handle:
-        rows = list(csv.DictReader(handle))
-    not_counted = {i for i, r in enumerate(rows, 1)
+    not_counted = {r.line for r in read_csv(shared_data / KEVIN)
                    if r["in_totals"] == "0" or r["status"].startswith("superseded")}
     assert set(result.superseded_rows) == not_counted & set(result.contract_rows)
 
@@ -170,14 +169,16 @@ def test_every_bad_row_is_reported_at_once(tmp_path: Path) -> None:
     )
     with pytest.raises(DataError) as info:
         import_deal_legs(path)
-    found = {(i.file, i.row, i.field, i.value) for i in info.value.issues}
+    found = {(i.file, i.line, i.field, i.value) for i in info.value.issues}
     file = str(path)
-    assert found == {
-        (file, 2, "date", "2025-13-01"), (file, 3, "leg_type", "gift"),
-        (file, 4, "usd_bn", "-5"), (file, 5, "status", "rumoured"),
-        (file, 6, "confidence", "sure"), (file, 7, "from", ""), (file, 8, "in_totals", "2"),
-        (file, 9, "sources", ""), (file, 10, "usd_bn", "lots"),
+    assert found == {  # file lines: the header is line 1, GOOD line 2
+        (file, 3, "date", "2025-13-01"), (file, 4, "leg_type", "gift"),
+        (file, 5, "usd_bn", "-5"), (file, 6, "status", "rumoured"),
+        (file, 7, "confidence", "sure"), (file, 8, "from", ""), (file, 9, "in_totals", "2"),
+        (file, 10, "sources", ""), (file, 11, "usd_bn", "lots"),
     }
+    lines = path.read_text(encoding="utf-8").splitlines()
+    assert all(value in lines[line - 1] for _, line, _, value in found)
 
 
 def test_web_level_problems_are_traced_back_to_the_leg_row(tmp_path: Path) -> None:
@@ -190,10 +191,13 @@ def test_web_level_problems_are_traced_back_to_the_leg_row(tmp_path: Path) -> No
                                  "legs:\n  investment: {kind: equity_stake, holder: to}\n"))
     with pytest.raises(DataError) as info:
         import_deal_legs(path, mapping)
-    found = {(i.row, i.field) for i in info.value.issues}
-    # row 2: a claim on oneself (reported on the obligor's column);
-    # row 3: a household cannot be the investee of an equity stake (holder=to → obligor=from)
-    assert found == {(2, "from"), (3, "from")}
+    found = {(i.line, i.field) for i in info.value.issues}
+    # line 3: a claim on oneself (reported on the obligor's column);
+    # line 4: a household cannot be the investee of an equity stake (holder=to → obligor=from)
+    assert found == {(3, "from"), (4, "from")}
+    lines = path.read_text(encoding="utf-8").splitlines()
+    assert lines[3 - 1].startswith("d2,")
+    assert lines[4 - 1].startswith("d3,")
     assert all(i.file == str(path) for i in info.value.issues)
 
 
@@ -204,7 +208,7 @@ def test_missing_columns_and_empty_files_are_file_level_errors(tmp_path: Path) -
         import_deal_legs(path)
     assert {i.field for i in info.value.issues} == {"leg_type", "usd_bn", "status",
                                                      "confidence", "sources"}
-    assert all(i.row is None for i in info.value.issues)
+    assert all(i.line is None for i in info.value.issues)
     path.write_text(LEG_HEADER + "\n")
     with pytest.raises(DataError, match="must hold at least one deal leg"):
         import_deal_legs(path)
@@ -334,5 +338,6 @@ def test_corrupted_rows_of_the_real_tracker_are_each_reported(
         writer.writerows(rows)
     with pytest.raises(DataError) as info:
         import_deal_legs(path)
-    found = {(i.file, i.row, i.field) for i in info.value.issues}
-    assert {(str(path), row, field) for row, field in picks} <= found
+    found = {(i.file, i.line, i.field) for i in info.value.issues}
+    line_of = [r.line for r in read_csv(path)]  # a quoted newline moves later rows down
+    assert {(str(path), line_of[row - 1], field) for row, field in picks} <= found

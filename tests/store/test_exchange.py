@@ -96,8 +96,8 @@ def test_a_parquet_export_is_validated_on_the_way_in(tmp_path: Path, small_web: 
     with pytest.raises(DataError) as info:
         read_export(out)
     (issue,) = info.value.issues
-    assert (Path(issue.file).name, issue.row, issue.field, issue.value) == (
-        "contracts.parquet", 2, "amount", "-5.0")
+    assert (Path(issue.file).name, issue.line, issue.field, issue.value) == (
+        "contracts.parquet record 2", None, "amount", "-5.0")
 
 
 def test_a_broken_parquet_file_is_a_data_error(tmp_path: Path, small_web: Web) -> None:

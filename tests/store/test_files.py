@@ -8,8 +8,9 @@ from pathlib import Path
 import pytest
 
 from bubblescope.model.errors import DataError
+from bubblescope.model.inputs import read_csv
 from bubblescope.model.web import Web
-from bubblescope.store.files import read_csv_rows, read_web_dir, write_web_dir
+from bubblescope.store.files import read_web_dir, write_web_dir
 
 
 def test_write_then_read_gives_an_equal_web(tmp_path: Path, small_web: Web) -> None:
@@ -75,14 +76,14 @@ def test_as_of_may_be_a_timestamp_or_a_string(tmp_path: Path, small_web: Web) ->
 def test_csv_with_bom_and_crlf_is_read(tmp_path: Path) -> None:
     path = tmp_path / "t.csv"
     path.write_bytes("\ufeffid,kind\r\ns1,seed\r\n".encode())
-    assert read_csv_rows(path) == [{"id": "s1", "kind": "seed"}]
+    assert read_csv(path) == [{"id": "s1", "kind": "seed"}]
 
 
 def test_a_file_that_is_not_utf8_is_a_data_error(tmp_path: Path) -> None:
     path = tmp_path / "t.csv"
     path.write_bytes(b"id,name\n1,\xff\xfe caf\xe9\n")
-    with pytest.raises(DataError, match=r"must be UTF-8 text \(line 2"):
-        read_csv_rows(path)
+    with pytest.raises(DataError, match=r"line 2: 'file' must be UTF-8 text"):
+        read_csv(path)
 
 
 def test_errors_in_several_files_are_reported_together(tmp_path: Path, small_web: Web) -> None:
@@ -93,5 +94,6 @@ def test_errors_in_several_files_are_reported_together(tmp_path: Path, small_web
     (root / "entities.csv").write_text(text)
     with pytest.raises(DataError) as info:
         read_web_dir(root)
-    found = {(Path(i.file).name, i.row, i.field) for i in info.value.issues}
-    assert {("contracts.csv", 2, "amount"), ("entities.csv", 1, "kind")} <= found
+    found = {(Path(i.file).name, i.line, i.field) for i in info.value.issues}
+    assert {("contracts.csv", 3, "amount"), ("entities.csv", 2, "kind")} <= found
+    assert ",-300," in (root / "contracts.csv").read_text().splitlines()[3 - 1]

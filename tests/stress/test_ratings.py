@@ -158,7 +158,7 @@ def test_rating_rows_are_validated_at_the_boundary(tables: dict[str, list[dict[s
     bad = [row("nvidia", "BBB"), row("nvidia", "A"), row("nobody", "Z", "nope", "sure")]
     with pytest.raises(DataError) as err:
         build_web("w", dt.date(2025, 12, 31), {**tables, "ratings": bad})
-    found = {(i.row, i.field) for i in err.value.issues}
-    assert {(2, "entity_id"), (3, "entity_id"), (3, "grade"), (3, "source_ids"),
-            (3, "confidence")} <= found
+    found = {(i.line, i.field) for i in err.value.issues}
+    assert {(3, "entity_id"), (4, "entity_id"), (4, "grade"), (4, "source_ids"),
+            (4, "confidence")} <= found  # file lines: the header is line 1
     assert all(i.file == "ratings.csv" for i in err.value.issues)

@@ -91,8 +91,8 @@ def test_sample_exposures_match_totals_and_respect_the_mask() -> None:
     ("rows", "cols", "message"),
     [
         ([1.0, 2.0], [1.0, 1.0], "'col_totals' must sum to the row totals (3), got '2'"),
-        ([1.0, -2.0], [1.0, -2.0], "row 2: 'row_totals' must be a finite number >= 0, got '-2'"),
-        ([1.0, float("nan")], [1.0], "'row_totals' must be a finite number >= 0, got 'nan'"),
+        ([1.0, -2.0], [1.0, -2.0], "'row_totals[1]' must be a finite number >= 0, got '-2'"),
+        ([1.0, float("nan")], [1.0], "'row_totals[1]' must be a finite number >= 0, got 'nan'"),
         ([], [1.0], "'row_totals' must be a non-empty 1-d array"),
     ],
 )

@@ -17,7 +17,7 @@ from typing import Final, Literal
 from bubblescope.calibration.history import Measured
 from bubblescope.data import data_path
 from bubblescope.model.errors import DataError
-from bubblescope.model.inputs import load_yaml, read_input_text
+from bubblescope.model.inputs import load_yaml, read_input_text, yaml_item_lines
 
 __all__ = ["EPISODE_NAMES", "METRICS", "SHORT", "Cited", "Envelope", "Metric", "envelopes",
            "load_cited"]
@@ -178,15 +178,17 @@ def load_cited(path: Path | None = None) -> tuple[Cited, ...]:
     Raises
     ------
     DataError
-        Naming the file, row and field of a row missing a field or holding a non-number.
+        Naming the file, the line the item starts on and the field of an item missing a
+        field or holding a non-number.
     """
     path = path or data_path("history", "cited.yaml")
-    rows = load_yaml(read_input_text(path), str(path)) or []
+    text = read_input_text(path)
+    rows = load_yaml(text, str(path)) or []
     if not isinstance(rows, list) or not all(isinstance(r, dict) for r in rows):
         raise DataError.single(path.name, None, "file", "must be a YAML list of mappings",
                                type(rows).__name__)
     out = []
-    for i, row in enumerate(rows, start=1):
+    for i, row in zip(yaml_item_lines(text), rows, strict=True):
         for key in ("metric", "episode", "value", "unit", "source", "confidence"):
             if key not in row:
                 raise DataError.single(path.name, i, key, "is required", "")

@@ -17,7 +17,6 @@ Series (``data/history/SOURCES.yaml`` says where each came from):
 
 from __future__ import annotations
 
-import io
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -29,7 +28,7 @@ import pandas as pd
 from bubblescope.data import data_path
 from bubblescope.model._typing import FloatArray
 from bubblescope.model.errors import DataError
-from bubblescope.model.inputs import read_input_text
+from bubblescope.model.inputs import parse_csv, read_input_text
 
 __all__ = [
     "EPISODES",
@@ -296,13 +295,13 @@ def read_close(path: Path, columns: Mapping[str, str], date_col: str | None = No
     """
     path = Path(path)
     text = read_input_text(path)  # bounded: a regular UTF-8 file under the size cap
-    head = [*text.splitlines()[:2], "", ""]
-    skip = [1, 2] if head[1].startswith("Ticker,") else None
-    try:
-        frame = pd.read_csv(io.StringIO(text), dtype=str, skiprows=skip, keep_default_na=False)
-    except (pd.errors.ParserError, pd.errors.EmptyDataError) as exc:
-        raise DataError.single(path.name, None, "file", "must be a CSV file",
-                               str(exc).strip()[:200]) from None
+    rows = parse_csv(text, path.name)
+    if rows and rows[0].get(next(iter(rows[0]), ""), "") == "Ticker":
+        rows = rows[2:]  # the Ticker and Date lines of a yfinance download
+    if not rows:
+        raise DataError.single(path.name, None, "rows", "must hold at least one data row", 0)
+    frame = pd.DataFrame(rows, dtype=str)
+    lines = np.array([r.line for r in rows], dtype=np.int64)
     dcol = date_col or frame.columns[0]
     missing = [c for c in [dcol, *columns] if c not in frame.columns]
     if missing:
@@ -310,17 +309,18 @@ def read_close(path: Path, columns: Mapping[str, str], date_col: str | None = No
                                ", ".join(frame.columns))
     out = pd.DataFrame(index=pd.Index(frame[dcol].str.strip(), name="date"))
     for src, dst in columns.items():
-        out[dst] = _numbers(frame[src], path.name, src)
+        out[dst] = _numbers(frame[src], path.name, src, lines)
     return out.dropna(how="all")
 
 
-def _numbers(col: pd.Series, file: str, name: str) -> np.ndarray:
+def _numbers(col: pd.Series, file: str, name: str, lines: np.ndarray) -> np.ndarray:
     text = col.str.strip()
     blank = text.isin(["", "."])
     values = pd.to_numeric(text.where(~blank), errors="coerce")
     bad = np.flatnonzero(values.isna().to_numpy() & ~blank.to_numpy())
     if bad.size:
         i = int(bad[0])
-        raise DataError.single(file, i + 1, name, "must be a number (or '.' for a holiday)",
+        raise DataError.single(file, int(lines[i]), name,
+                               "must be a number (or '.' for a holiday)",
                                col.iloc[i])
     return np.asarray(values.to_numpy(dtype=np.float64))

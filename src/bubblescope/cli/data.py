@@ -27,6 +27,7 @@ from bubblescope.cli.common import (
 )
 from bubblescope.model.debt import CrossingCheck, crossing_check
 from bubblescope.model.errors import DataError, Issue
+from bubblescope.model.inputs import read_csv
 from bubblescope.model.parse import (
     Row,
     parse_contracts,
@@ -39,7 +40,6 @@ from bubblescope.model.web import Entity, Web
 from bubblescope.store.deal_legs import DealLegImport, import_deal_legs
 from bubblescope.store.duckdb_store import WebVersion, open_store
 from bubblescope.store.exchange import export_web, read_export
-from bubblescope.store.files import read_csv_rows
 from bubblescope.store.leg_mapping import LegMapping, load_mapping
 from bubblescope.store.results import RunInfo
 
@@ -86,7 +86,7 @@ def validate(
         return
     table = path.stem
     if path.is_file() and path.suffix.lower() == ".csv" and table in _TABLE_PARSERS:
-        items, issues = _TABLE_PARSERS[table](read_csv_rows(path), str(path))
+        items, issues = _TABLE_PARSERS[table](list[Row](read_csv(path)), str(path))
         if issues:
             raise DataError(issues)
         _report_valid(as_json, {"kind": table, "rows": len(items)},

@@ -147,7 +147,8 @@ _ERROR_SCHEMA: Final[dict[str, Any]] = {
         "detail": {"type": "string", "description": "what was refused and why"},
         "issues": {"type": "array", "description": "every problem in uploaded data",
                    "items": {"type": "object", "properties": {
-                       "file": {"type": "string"}, "row": {"type": ["integer", "null"]},
+                       "file": {"type": "string"}, "line": {"type": ["integer", "null"],
+                                                          "description": "file line; header = 1"},
                        "field": {"type": "string"}, "rule": {"type": "string"},
                        "value": {"type": "string"}, "message": {"type": "string"}}}},
     },

@@ -18,7 +18,7 @@ import numpy as np
 from bubblescope.dashboard.jobs import Progress as JobProgress
 from bubblescope.model._typing import FloatArray
 from bubblescope.model.errors import DataError, Issue
-from bubblescope.model.inputs import parse_decimal
+from bubblescope.model.inputs import numbered, parse_decimal
 from bubblescope.model.parse import Row
 from bubblescope.signals import (
     REGISTRY,
@@ -188,7 +188,7 @@ def _series_from_rows(rows: Sequence[Row], file: str) -> Series:
                                ",".join(str(k) for k in rows[0]))
     dates, values, numbers = [], [], []
     seen: dict[np.datetime64, int] = {}
-    for i, row in enumerate(rows, start=1):
+    for i, row in numbered(rows):
         raw_d, raw_v = str(row.get("date") or "").strip(), str(row.get("value") or "").strip()
         try:
             d = np.datetime64(raw_d, "D")
@@ -196,7 +196,7 @@ def _series_from_rows(rows: Sequence[Row], file: str) -> Series:
             issues.append(Issue(file, i, "date", "must be a date YYYY-MM-DD", raw_d))
             continue
         if d in seen:
-            issues.append(Issue(file, i, "date", f"must not repeat row {seen[d]}'s date", raw_d))
+            issues.append(Issue(file, i, "date", f"must not repeat line {seen[d]}'s date", raw_d))
             continue
         seen[d] = i
         try:

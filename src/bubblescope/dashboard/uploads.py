@@ -7,13 +7,12 @@ checked too; the result is the web with that table replaced.
 
 from __future__ import annotations
 
-import csv
-import io
 import warnings
 from collections.abc import Sequence
 from typing import Final, Literal, get_args
 
-from bubblescope.model.errors import DataError, DataQualityWarning, Issue
+from bubblescope.model.errors import DataQualityWarning, Issue
+from bubblescope.model.inputs import decode_text, parse_csv
 from bubblescope.model.parse import Row, build_web
 from bubblescope.model.web import Web
 from bubblescope.store.deal_legs import import_leg_rows
@@ -27,39 +26,16 @@ TABLES: Final[tuple[str, ...]] = get_args(WebTable)
 
 
 def csv_rows(data: bytes, file: str, max_rows: int | None = None) -> list[Row]:
-    """Decode an uploaded CSV (UTF-8, BOM tolerated) into rows of column → text.
+    """An uploaded CSV's rows (UTF-8, BOM tolerated), each knowing its file line: the one
+    CSV reader (:func:`bubblescope.model.inputs.parse_csv`) on the decoded bytes.
 
     Raises
     ------
     DataError
-        When the bytes are not UTF-8 text, the CSV is malformed, has no header, or has more
-        than ``max_rows`` rows.
+        When the bytes are not UTF-8 text, the CSV is malformed, has no header, a row has
+        more cells than the header, or there are more than ``max_rows`` rows.
     """
-    try:
-        text = data.decode("utf-8-sig")
-    except UnicodeDecodeError as exc:
-        raise DataError.single(file, None, "file", "must be UTF-8 text",
-                               f"byte {exc.start}: {data[exc.start:exc.start + 1]!r}") from None
-    nul = text.find("\x00")
-    if nul >= 0:
-        raise DataError.single(file, None, "file", "must not contain NUL bytes (line "
-                               f"{text.count(chr(10), 0, nul) + 1})", "\\x00")
-    reader = csv.DictReader(io.StringIO(text, newline=""), strict=True)
-    try:
-        rows: list[Row] = []
-        for row in reader:
-            if None in row:
-                raise DataError.single(file, reader.line_num - 1, "row",
-                                       "must have no more cells than the header", row[None])
-            rows.append(row)
-            if max_rows is not None and len(rows) > max_rows:
-                raise DataError.single(file, None, "file", f"must have at most {max_rows} rows",
-                                       f"more than {max_rows}")
-    except csv.Error as exc:
-        raise DataError.single(file, reader.line_num, "file", "must be valid CSV", exc) from None
-    if not reader.fieldnames:
-        raise DataError.single(file, None, "header", "is required (first line)", "empty file")
-    return rows
+    return list(parse_csv(decode_text(data, file), file, max_rows=max_rows))
 
 
 def replace_table(web: Web, table: WebTable, rows: list[Row], file: str) -> Web:
@@ -97,11 +73,11 @@ def upload_name(filename: str | None, default: str) -> str:
 
 def issues_json(issues: Sequence[Issue]) -> list[dict[str, str | int | None]]:
     """Every issue as JSON, in file order: by file, then row (file-level problems first)."""
-    ordered = sorted(issues, key=lambda i: (i.file, -1 if i.row is None else i.row))
+    ordered = sorted(issues, key=lambda i: (i.file, -1 if i.line is None else i.line))
     return [issue_json(i) for i in ordered]
 
 
 def issue_json(issue: Issue) -> dict[str, str | int | None]:
     """One issue as JSON (the page shows them as a table, by row)."""
-    return {"file": issue.file, "row": issue.row, "field": issue.field, "rule": issue.rule,
+    return {"file": issue.file, "line": issue.line, "field": issue.field, "rule": issue.rule,
             "value": issue.value, "message": str(issue)}

@@ -3,7 +3,7 @@
 Every error bubblescope raises on purpose derives from :class:`BubblescopeError`::
 
     BubblescopeError
-    ├── DataError         bad input data: names file, row, field, rule and value (a ValueError)
+    ├── DataError         bad input data: names file, line, field, rule and value (a ValueError)
     ├── ScenarioError     a scenario or parameter out of its allowed range (a ValueError)
     ├── ConvergenceError  a numerical method that did not converge
     └── TooManyJobsError  the dashboard's job slots are all busy
@@ -44,8 +44,10 @@ class Issue:
     ----------
     file : str
         The file (or table) name the value came from.
-    row : int or None
-        1-based data row (the header is row 0); ``None`` for a file-level problem.
+    line : int or None
+        The line of the file the row starts on (a table's header is line 1, its first data
+        row line 2; a spreadsheet row counts the same way); ``None`` for a problem of the
+        whole file.
     field : str
         Column or parameter name.
     rule : str
@@ -55,13 +57,13 @@ class Issue:
     """
 
     file: str
-    row: int | None
+    line: int | None
     field: str
     rule: str
     value: str
 
     def __str__(self) -> str:
-        where = self.file if self.row is None else f"{self.file} row {self.row}"
+        where = self.file if self.line is None else f"{self.file} line {self.line}"
         return f"{where}: {self.field!r} {self.rule}, got {self.value!r}"
 
 
@@ -75,9 +77,10 @@ class DataError(BubblescopeError, ValueError):
         super().__init__(head + ":\n" + "\n".join(f"  - {i}" for i in self.issues))
 
     @classmethod
-    def single(cls, file: str, row: int | None, field: str, rule: str, value: object) -> DataError:
+    def single(cls, file: str, line: int | None, field: str, rule: str,
+               value: object) -> DataError:
         """Build an error holding one issue."""
-        return cls([Issue(file, row, field, rule, str(value))])
+        return cls([Issue(file, line, field, rule, str(value))])
 
 
 class ScenarioError(BubblescopeError, ValueError):

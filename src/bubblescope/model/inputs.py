@@ -13,6 +13,12 @@ series, scenarios, sizing tables) gets its bytes from :func:`read_input_bytes` o
 * text must be UTF-8 (a BOM is tolerated) and hold no NUL byte;
 * every other OS error (permission denied, a dangling symlink, ...) is a ``DataError``.
 
+Tables are read by :func:`read_csv` (a file) or :func:`parse_csv` (text already read, e.g.
+an upload), the one CSV reader: each row is a :class:`CsvRow` that knows the file line it
+starts on, and every message about a row names that line (the header is line 1, the first
+data row line 2; :func:`numbered` gives rows that did not come from a file the line they
+would have).
+
 Values are held to the same standard: :func:`parse_decimal` accepts ASCII decimal numbers
 only (no ``١٢٣``, no ``1_000``, no ``nan``), amounts in USD billions are capped at
 :data:`MAX_AMOUNT_USD_BN` and names and version labels at :data:`MAX_NAME_CHARS` /
@@ -21,31 +27,41 @@ only (no ``١٢٣``, no ``1_000``, no ``nan``), amounts in USD billions are capp
 
 from __future__ import annotations
 
+import csv
 import errno
+import io
 import os
 import re
 import stat
-from typing import Any, Final
+from collections.abc import Iterable, Iterator, Mapping
+from typing import Any, Final, TypeVar
 
 import yaml
 
-from bubblescope.model.errors import DataError
+from bubblescope.model.errors import DataError, Issue
 
 __all__ = [
     "DEFAULT_MAX_INPUT_MB",
+    "FIRST_DATA_LINE",
     "MAX_AMOUNT_USD_BN",
     "MAX_CELL_CHARS",
     "MAX_INPUT_ENV",
     "MAX_NAME_CHARS",
     "MAX_VERSION_CHARS",
+    "CsvRow",
     "check_label",
+    "decode_text",
     "is_decimal",
     "load_yaml",
     "max_input_bytes",
+    "numbered",
+    "parse_csv",
     "parse_decimal",
+    "read_csv",
     "read_input_bytes",
     "read_input_text",
     "to_number",
+    "yaml_item_lines",
 ]
 
 #: Environment variable: the largest input file read, in megabytes (10**6 bytes).
@@ -68,6 +84,9 @@ _KINDS: Final = ((stat.S_ISDIR, "a directory"), (stat.S_ISFIFO, "a FIFO (named p
                  (stat.S_ISCHR, "a character device"), (stat.S_ISBLK, "a block device"),
                  (stat.S_ISSOCK, "a socket"))
 _CHUNK: Final = 1 << 20
+#: File line of a table's first data row: the header is line 1.
+FIRST_DATA_LINE: Final = 2
+_R = TypeVar("_R", bound=Mapping[str, Any])
 
 
 def max_input_bytes() -> int:
@@ -140,20 +159,120 @@ def read_input_text(path: str | os.PathLike[str], limit: int | None = None) -> s
         As :func:`read_input_bytes`, or the file is not UTF-8 or holds a NUL byte (the
         issue names the line).
     """
-    name = os.fspath(path)
-    data = read_input_bytes(path, limit)
+    return decode_text(read_input_bytes(path, limit), os.fspath(path))
+
+
+def decode_text(data: bytes, file: str) -> str:
+    """``data`` as UTF-8 text (BOM dropped); a :class:`DataError` naming ``file`` and the
+    line when it is not UTF-8 or holds a NUL byte.
+
+    >>> decode_text(b"\\xef\\xbb\\xbfa,b\\n", "t.csv")
+    'a,b\\n'
+    """
     try:
         text = data.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
         line = data[: exc.start].count(b"\n") + 1
-        raise DataError.single(name, None, "file", f"must be UTF-8 text (line {line}, byte "
-                               f"{exc.start})", data[exc.start:exc.start + 4]) from None
+        raise DataError.single(file, line, "file", "must be UTF-8 text",
+                               f"byte {exc.start}: {data[exc.start:exc.start + 4]!r}") from None
     nul = text.find("\x00")
     if nul >= 0:
-        line = text.count("\n", 0, nul) + 1
-        raise DataError.single(name, None, "file",
-                               f"must not contain NUL bytes (line {line})", "\\x00")
+        raise DataError.single(file, text.count("\n", 0, nul) + 1, "file",
+                               "must not contain NUL bytes", "\\x00")
     return text
+
+
+class CsvRow(dict[str, str]):
+    """One data row of a CSV file: column → text, and ``line``, the file line it starts on.
+
+    A field that spans lines (a quoted newline) makes the next row start further down, so
+    ``line`` is counted by the reader, never derived from the row's index.
+
+    >>> row = CsvRow({"id": "a"}, 7)
+    >>> row["id"], row.line
+    ('a', 7)
+    """
+
+    __slots__ = ("line",)
+
+    def __init__(self, cells: Mapping[str, str], line: int) -> None:
+        super().__init__(cells)
+        self.line = line
+
+
+def read_csv(path: str | os.PathLike[str], *, delimiter: str = ",") -> list[CsvRow]:
+    """The data rows of the CSV file ``path``, read by :func:`read_input_text`.
+
+    Raises
+    ------
+    DataError
+        As :func:`read_input_text` and :func:`parse_csv`.
+    """
+    return parse_csv(read_input_text(path), os.fspath(path), delimiter=delimiter)
+
+
+def parse_csv(text: str, file: str, *, max_rows: int | None = None,
+              delimiter: str = ",") -> list[CsvRow]:
+    """The data rows of CSV ``text`` (from ``file``), each a :class:`CsvRow` with its line.
+
+    The first line is the header. Blank lines are skipped; a row with fewer cells than the
+    header gets ``""`` for the missing ones; a row with more is an error. CRLF and quoted
+    newlines are read as CSV reads them.
+
+    Raises
+    ------
+    DataError
+        The header is empty, a row has more cells than the header (every such line is
+        named), the text is not CSV, or there are more than ``max_rows`` data rows.
+
+    >>> rows = parse_csv('id,note\\na,"two\\nlines"\\n\\nb,x\\n', "t.csv")
+    >>> [(r.line, r["id"]) for r in rows]
+    [(2, 'a'), (5, 'b')]
+    >>> parse_csv("id\\na,b\\n", "t.csv")  # doctest: +ELLIPSIS
+    Traceback (most recent call last):
+    ...
+    bubblescope.model.errors.DataError: 1 problem in input data:
+      - t.csv line 2: '(extra fields)' must not exist: the row has more fields than the header...
+    """
+    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter, strict=True)
+    rows: list[CsvRow] = []
+    extra: list[Issue] = []
+    try:
+        header = next(reader, None)
+        if not header or not any(h.strip() for h in header):
+            raise DataError.single(file, None, "header",
+                                   "must name the columns on line 1 (the file is empty)", "")
+        last = reader.line_num
+        for cells in reader:
+            start, last = last + 1, reader.line_num
+            if not cells:
+                continue
+            if len(cells) > len(header):
+                extra.append(Issue(file, start, "(extra fields)", "must not exist: the row has "
+                                   "more fields than the header", ",".join(cells[len(header):])))
+            rows.append(CsvRow(dict(zip(header, [*cells, *[""] * len(header)], strict=False)),
+                               start))
+            if max_rows is not None and len(rows) > max_rows:
+                raise DataError.single(file, None, "file",
+                                       f"must have at most {max_rows} data rows",
+                                       f"more than {max_rows}")
+    except csv.Error as exc:
+        raise DataError.single(file, reader.line_num, "file", "must be valid CSV",
+                               exc) from None
+    if extra:
+        raise DataError(extra)
+    return rows
+
+
+def numbered(rows: Iterable[_R]) -> Iterator[tuple[int, _R]]:
+    """Each row with its file line: a :class:`CsvRow`'s own, else its place after a header
+    (rows from the store or a workbook count as they would in a CSV file).
+
+    >>> [line for line, _ in numbered([{"a": "1"}, CsvRow({"a": "2"}, 9)])]
+    [2, 9]
+    """
+    for i, row in enumerate(rows):
+        yield (row.line if isinstance(row, CsvRow) else i + FIRST_DATA_LINE), row
 
 
 def is_decimal(text: str) -> bool:
@@ -253,6 +372,19 @@ def load_yaml(text: str, file: str) -> Any:
     except RecursionError:
         raise DataError.single(file, None, "file", "must be valid YAML (not nested this "
                                "deeply)", "too deep") from None
+
+
+def yaml_item_lines(text: str) -> list[int]:
+    """The line each item of a YAML document's top-level list starts on (``[]`` if the
+    document is not a list); call after :func:`load_yaml` has accepted ``text``.
+
+    >>> yaml_item_lines("# cited rows\\n- a: 1\\n  b: 2\\n- a: 3\\n")
+    [2, 4]
+    """
+    node = yaml.compose(text)
+    if not isinstance(node, yaml.SequenceNode):
+        return []
+    return [item.start_mark.line + 1 for item in node.value]
 
 
 def to_number(raw: object) -> float:

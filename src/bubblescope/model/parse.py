@@ -2,8 +2,9 @@
 
 Rows arrive as mappings of column name to string (as a CSV reader yields them). Every
 problem in every row is collected and raised together as one :class:`DataError`, each
-naming file, row, field, rule and value. Row numbers are 1-based data rows (the header is
-row 0), so row 1 is the line after the header.
+naming file, line, field, rule and value. A row is named by the file line it starts on (the
+header is line 1): a :class:`~bubblescope.model.inputs.CsvRow` knows its line, any other
+row counts as it would in a CSV file (:func:`~bubblescope.model.inputs.numbered`).
 """
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ from bubblescope.model.errors import DataError, Issue
 from bubblescope.model.inputs import (
     MAX_AMOUNT_USD_BN,
     MAX_CELL_CHARS,
+    numbered,
     parse_decimal,
 )
 from bubblescope.model.kinds import (
@@ -67,12 +69,12 @@ class _Reader:
     """Reads typed fields from one row, recording issues instead of raising."""
 
     file: str
-    row_no: int
+    line: int
     row: Row
     issues: list[Issue] = field(default_factory=list)
 
     def _fail(self, name: str, rule: str, value: object) -> None:
-        self.issues.append(Issue(self.file, self.row_no, name, rule, _show(value)))
+        self.issues.append(Issue(self.file, self.line, name, rule, _show(value)))
 
     def text(self, name: str, required: bool = True) -> str:
         value = _clean(self.row.get(name))
@@ -176,15 +178,10 @@ def _parse_rows(
     if issues:
         return [], issues
     out: list[T] = []
-    for i, row in enumerate(rows, start=1):
-        reader = _Reader(file, i, row)
+    for line, row in numbered(rows):
+        reader = _Reader(file, line, row)
         _check_cells(reader)
         item = make(reader)
-        # csv.DictReader files surplus fields under the key None
-        extra = [v for k, v in row.items() if k is None]
-        if extra:
-            reader._fail("(extra fields)", "must not exist: the row has more fields than the "
-                         "header", extra[0])
         issues.extend(reader.issues)
         if not reader.issues:
             out.append(item)
@@ -402,7 +399,7 @@ def _with_figures(entity: Entity, figures: tuple[Figure, ...]) -> Entity:
 def _duplicates(rows: Sequence[Row], key: str, file: str) -> list[Issue]:
     seen: set[str] = set()
     out: list[Issue] = []
-    for i, r in enumerate(rows, start=1):
+    for i, r in numbered(rows):
         value = _clean(r.get(key))
         if value and value in seen:
             out.append(Issue(file, i, key, "must be unique (duplicate id)", value))
@@ -435,7 +432,7 @@ def _check_sources_of(
 ) -> list[Issue]:
     return [
         Issue(names[table], i, "source_ids", "must name known source ids", s)
-        for i, row in enumerate(tables.get(table, ()), start=1)
+        for i, row in numbered(tables.get(table, ()))
         for s in _unknown_sources(_split_ids(row.get("source_ids")), known)
     ]
 
@@ -451,7 +448,7 @@ def _check_figures(
     issues: list[Issue] = []
     file = names["figures"]
     seen: set[tuple[str, str, str]] = set()
-    for i, row in enumerate(tables.get("figures", ()), start=1):
+    for i, row in numbered(tables.get("figures", ())):
         entity_id = _clean(row.get("entity_id"))
         if entity_id and entity_id not in kinds:
             issues.append(Issue(file, i, "entity_id", "must name a known entity", entity_id))
@@ -471,7 +468,7 @@ def _check_contracts(
 ) -> list[Issue]:
     issues: list[Issue] = []
     file = names["contracts"]
-    for i, row in enumerate(tables.get("contracts", ()), start=1):
+    for i, row in numbered(tables.get("contracts", ())):
         ends = {end: _clean(row.get(end)) for end in ("holder", "obligor")}
         issues += [Issue(file, i, end, "must name a known entity", entity_id)
                    for end, entity_id in ends.items() if entity_id and entity_id not in kinds]

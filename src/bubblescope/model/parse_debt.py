@@ -22,7 +22,7 @@ from bubblescope.model.debt import (
     Instrument,
 )
 from bubblescope.model.errors import Issue
-from bubblescope.model.inputs import MAX_AMOUNT_USD_BN
+from bubblescope.model.inputs import MAX_AMOUNT_USD_BN, numbered
 from bubblescope.model.kinds import CONFIDENCES, DIRECTION, SENIORITIES, STATUSES, TRANCHES
 from bubblescope.model.parse import Row, _clean, _parse_rows, _Reader, _split_ids
 
@@ -157,11 +157,11 @@ def check_debt_references(
     profiles = {_clean(r.get("holder_profile")) for r in instruments} - {""}
     issues += _check_holdings(holdings, names["holdings"], source_ids, kinds, ids | profiles)
     issues += [Issue(names["aggregates"], i, "source_ids", "must name known source ids", s)
-               for i, row in enumerate(tables.get("aggregates", ()), start=1)
+               for i, row in numbered(tables.get("aggregates", ()))
                for s in _split_ids(row.get("source_ids")) if s not in source_ids]
     targets = {_clean(r.get("target")) for r in holdings}
     file = names["instruments"]
-    for i, row in enumerate(instruments, start=1):
+    for i, row in numbered(instruments):
         own, profile = _clean(row.get("id")), _clean(row.get("holder_profile"))
         if own not in targets and profile not in targets:
             issues.append(Issue(file, i, "holder_profile",
@@ -176,7 +176,7 @@ def _check_instruments(
     issues: list[Issue] = []
     seen: set[str] = set()
     deals: dict[str, tuple[str, str]] = {}
-    for i, row in enumerate(rows, start=1):
+    for i, row in numbered(rows):
         iid, issuer = _clean(row.get("id")), _clean(row.get("issuer"))
         if iid in seen:
             issues.append(Issue(file, i, "id", "must be unique (duplicate id)", iid))
@@ -205,7 +205,7 @@ def _check_holdings(
     issues: list[Issue] = []
     totals: dict[str, float] = defaultdict(float)
     first_row: dict[str, int] = {}
-    for i, row in enumerate(rows, start=1):
+    for i, row in numbered(rows):
         target, holder = _clean(row.get("target")), _clean(row.get("holder"))
         if target and target not in targets:
             issues.append(Issue(file, i, "target", "must name an instrument id or a "

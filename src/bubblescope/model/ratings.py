@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from typing import Final
 
 from bubblescope.model.errors import Issue
+from bubblescope.model.inputs import numbered
 from bubblescope.model.kinds import CONFIDENCES
 from bubblescope.model.parse import Row, _clean, _parse_rows, _Reader, _split_ids
 
@@ -75,7 +76,7 @@ def check_rating_references(
     """Issues of rating rows naming unknown entities or sources, or rating one twice."""
     issues: list[Issue] = []
     seen: set[str] = set()
-    for i, row in enumerate(tables.get("ratings", ()), start=1):
+    for i, row in numbered(tables.get("ratings", ())):
         entity = _clean(row.get("entity_id"))
         if entity and entity not in entities:
             issues.append(Issue(file, i, "entity_id", "must name a known entity", entity))

@@ -2,7 +2,7 @@
 
 A :class:`Series` holds strictly increasing dates and finite values, where they came from
 (``source``, and the file ``rows`` when read from one) and what they measure (``unit``).
-It is built only by the validating constructors at the boundary, which name the file, row,
+It is built only by the validating constructors at the boundary, which name the file, line,
 field, rule and value of every problem:
 
 - :func:`bubblescope.signals.series.make_series`: market data (prices, ratios) on any dates;
@@ -83,8 +83,8 @@ class Series:
     n_dropped : int
         Rows dropped on load because their value was missing (FRED's ``.`` on holidays).
     rows : ndarray of int64, shape (T,), optional
-        1-based data-row numbers in the source file, so later checks can name the row;
-        ``None`` when the values did not come from a file.
+        The file line of each observation (the header is line 1), so later checks can name
+        the line; ``None`` when the values did not come from a file.
     value_field : str
         The column the values came from (``Close``, ``Price/Dividend``), for error messages.
     """
@@ -167,7 +167,7 @@ class Series:
         )
 
     def row_of(self, i: int) -> int | None:
-        """The 1-based source-file row of observation ``i`` (``None`` if unknown)."""
+        """The source-file line of observation ``i`` (``None`` if unknown)."""
         return None if self.rows is None else int(self.rows[i])
 
     def __str__(self) -> str:

@@ -89,7 +89,7 @@ def map_portfolio(web: Web, portfolio: Portfolio,
     if issues:
         raise DataError(issues)
     warnings = tuple(
-        f"{portfolio.file} row {m.position.row} ({m.position.id}): USD {m.position.amount:,.3g}bn"
+        f"{portfolio.file} line {m.position.line} ({m.position.id}): USD {m.position.amount:,.3g}bn"
         f" is {m.share_of_pool:.1f}x the USD {m.pool_usd_bn:,.3g}bn the web has in "
         f"{m.how}; losses are scaled from the web's pool"
         for m in maps if m.pool_usd_bn > 0 and m.share_of_pool > 1.0)
@@ -102,12 +102,12 @@ def _map(web: Web, active: tuple[Contract, ...], pos: Position, file: str,
         return _by_contract(web, active, pos, file)
     issuer = str(pos.issuer)
     if issuer not in web.index:
-        return Issue(file, pos.row, "issuer", "must be an entity id of the web"
+        return Issue(file, pos.line, "issuer", "must be an entity id of the web"
                      + _nearest(issuer, web), issuer)
     if pos.instrument in ("equity", "fund_share"):
         kind = web.entities[web.index[issuer]].kind
         if pos.instrument == "fund_share" and kind not in FUND_KINDS:
-            return Issue(file, pos.row, "issuer", "of a fund share must be a fund "
+            return Issue(file, pos.line, "issuer", "of a fund share must be a fund "
                          f"({', '.join(sorted(FUND_KINDS))}); {issuer} is a {kind}", issuer)
         return PositionMap(pos, issuer, (), market_value.get(issuer, 0.0),
                            f"{issuer}'s value index ({pos.instrument.replace('_', ' ')})")
@@ -125,7 +125,7 @@ def _by_issuer(active: tuple[Contract, ...], pos: Position, issuer: str,
         how = f"{issuer}'s debt (no {pos.instrument.replace('_', ' ')} in the web)"
     if not pool:
         held: list[str] = sorted({str(c.kind) for c in mine}) or ["nothing"]
-        return Issue(file, pos.row, "instrument", f"must be a claim the web has on {issuer} "
+        return Issue(file, pos.line, "instrument", f"must be a claim the web has on {issuer} "
                      f"(it has: {', '.join(held)})", pos.instrument)
     pool, how = _narrow(pool, pos, how)
     return PositionMap(pos, issuer, tuple(c.id for c in pool),
@@ -159,11 +159,11 @@ def _by_contract(web: Web, active: tuple[Contract, ...], pos: Position,
         ids = [c.id for c in active] + [i.id for i in web.instruments]
         near = difflib.get_close_matches(name, ids, n=3, cutoff=0.5)
         hint = f" (nearest: {', '.join(near)})" if near else ""
-        return Issue(file, pos.row, "contract", "must be a contract, instrument or deal id "
+        return Issue(file, pos.line, "contract", "must be a contract, instrument or deal id "
                      "of the web" + hint, name)
     issuer = pool[0].obligor
     if pos.issuer is not None and pos.issuer != issuer:
-        return Issue(file, pos.row, "issuer", f"must match the obligor of {name} ({issuer})",
+        return Issue(file, pos.line, "issuer", f"must match the obligor of {name} ({issuer})",
                      pos.issuer)
     return PositionMap(pos, issuer, tuple(c.id for c in pool),
                        float(sum(c.amount for c in pool)), f"{how} ({len(pool)} contracts)")

@@ -3,7 +3,7 @@
 A position is a holding of one instrument on one issuer (or of one named contract or
 instrument of the web), in USD bn. :func:`parse_positions` turns rows (dicts of strings,
 as read from CSV or a workbook) into a :class:`Portfolio`, reporting every problem at once
-with file, row, field, rule and value.
+with file, line, field, rule and value.
 
 >>> p = parse_positions([{"issuer": "oracle", "instrument": "bond", "amount": "0.5"}], "p.csv")
 >>> p.positions[0]
@@ -19,9 +19,12 @@ from dataclasses import dataclass
 from typing import Final, Literal, get_args
 
 from bubblescope.model.errors import DataError, Issue
+from bubblescope.model.inputs import numbered
 from bubblescope.model.kinds import SENIORITIES, TRANCHES
+from bubblescope.model.ratings import AGENCY_GRADES
 
-__all__ = ["ALIASES", "INSTRUMENTS", "Instrument", "Portfolio", "Position", "parse_positions"]
+__all__ = ["ALIASES", "COLUMNS", "DEBT_INSTRUMENTS", "INSTRUMENTS", "NOTE_COLUMNS", "Instrument",
+           "Portfolio", "Position", "parse_positions"]
 
 Instrument = Literal["bond", "loan", "abs_note", "fund_share", "equity", "cds"]
 #: The instruments a position can be.
@@ -38,14 +41,23 @@ ALIASES: Final[dict[str, str]] = {
 #: Columns a portfolio file may have; ``amount`` and one of ``issuer``/``contract`` are needed.
 COLUMNS: Final = ("id", "issuer", "contract", "instrument", "amount", "rating", "maturity",
                   "coupon", "seniority", "tranche")
+#: Columns that document a position and are kept as text, never read as figures.
+NOTE_COLUMNS: Final = ("source", "note")
+#: Instruments whose ``rating``, ``maturity``, ``coupon``, ``seniority`` and ``tranche`` are
+#: used (equity and fund shares follow the issuer's value and would ignore them: refused).
+DEBT_INSTRUMENTS: Final = ("bond", "loan", "abs_note", "cds")
+_DEBT_FIELDS: Final = ("rating", "maturity", "coupon", "seniority", "tranche")
 
 
 @dataclass(frozen=True)
 class Position:
     """One holding (USD bn). ``contract`` names a web contract, instrument or deal id;
     otherwise ``issuer`` (an entity id) with ``instrument``, ``seniority`` and ``tranche``
-    picks the claims. For ``cds`` the amount is the protection bought. ``row`` is the data
-    row it came from (the header is row 0)."""
+    picks the claims. For ``cds`` the amount is the protection bought and ``coupon`` the
+    running premium per year. ``rating`` (an S&P/Fitch grade) is the position's grade at
+    the start: its rating mark applies the engine's notches to it; ``coupon`` and
+    ``maturity`` set the mark's duration. ``line`` is the file line it came from (the header
+    is line 1; a workbook's row as Excel numbers it)."""
 
     id: str
     instrument: Instrument
@@ -57,7 +69,7 @@ class Position:
     coupon: float | None = None
     seniority: str | None = None
     tranche: str | None = None
-    row: int = 0
+    line: int = 0
 
     def __repr__(self) -> str:
         return (f"Position(id={self.id!r}, instrument={self.instrument!r}, amount={self.amount!r},"
@@ -82,17 +94,23 @@ def parse_positions(rows: Iterable[Mapping[str, object]], file: str = "portfolio
     issues: list[Issue] = []
     out: list[Position] = []
     seen: set[str] = set()
-    for i, raw in enumerate(rows, start=1):
+    header: set[str] = set()
+    for n, (i, raw) in enumerate(numbered(rows), start=1):
         row = {str(k).strip().lower(): _text(v) for k, v in raw.items() if k is not None}
+        header |= set(row)
         if not any(row.values()):
             continue  # a blank line
-        pos, found = _position(row, i, file)
+        pos, found = _position(row, i, file, f"p{n}")
         issues += found
         if pos is not None:
             if pos.id in seen:
                 issues.append(Issue(file, i, "id", "must be unique", pos.id))
             seen.add(pos.id)
             out.append(pos)
+    unknown = sorted(header - {*COLUMNS, *NOTE_COLUMNS})
+    if unknown:  # a column nothing reads would be silently ignored: refuse it
+        raise DataError([Issue(file, None, c, "is not a column of a portfolio (allowed: "
+                              f"{', '.join((*COLUMNS, *NOTE_COLUMNS))})", c) for c in unknown])
     if not out and not issues:
         issues.append(Issue(file, None, "amount", "must hold at least one position", ""))
     if issues:
@@ -108,7 +126,8 @@ def _text(v: object) -> str:
     return str(v).strip()
 
 
-def _position(row: dict[str, str], i: int, file: str) -> tuple[Position | None, list[Issue]]:
+def _position(row: dict[str, str], i: int, file: str,
+              default_id: str) -> tuple[Position | None, list[Issue]]:
     issues: list[Issue] = []
     amount = _amount(row.get("amount", ""), i, file, issues)
     instrument = _instrument(row.get("instrument", ""), i, file, issues)
@@ -119,10 +138,38 @@ def _position(row: dict[str, str], i: int, file: str) -> tuple[Position | None, 
     coupon = _coupon(row.get("coupon", ""), i, file, issues)
     seniority = _choice(row, "seniority", SENIORITIES, i, file, issues)
     tranche = _choice(row, "tranche", TRANCHES, i, file, issues)
+    rating = _rating(row.get("rating", ""), i, file, issues)
+    if instrument is not None:
+        issues += _field_rules(row, instrument, i, file)
     if issues or amount is None or instrument is None:
         return None, issues
-    return Position(row.get("id") or f"p{i}", instrument, amount, issuer, contract,
-                    row.get("rating") or None, maturity, coupon, seniority, tranche, i), []
+    return Position(row.get("id") or default_id, instrument, amount, issuer, contract,
+                    rating, maturity, coupon, seniority, tranche, i), []
+
+
+def _field_rules(row: dict[str, str], instrument: str, i: int, file: str) -> list[Issue]:
+    """Fields an instrument would ignore are refused; a CDS needs its premium."""
+    if instrument not in DEBT_INSTRUMENTS:
+        return [Issue(file, i, f, f"applies only to {', '.join(DEBT_INSTRUMENTS)} positions "
+                      f"(a {instrument} position follows its issuer's value): leave it empty",
+                      row[f]) for f in _DEBT_FIELDS if row.get(f)]
+    if instrument == "cds" and not row.get("coupon"):
+        return [Issue(file, i, "coupon", "is required for cds: the running premium paid per "
+                      "year on the protected amount (0.0125 or 1.25%)", "")]
+    return []
+
+
+def _rating(text: str, i: int, file: str, issues: list[Issue]) -> str | None:
+    """An S&P/Fitch grade, read from 'BBB', 'BBB/Baa2' or 'A+ (S&P)'."""
+    if not text:
+        return None
+    grade = text.replace("/", " ").replace("(", " ").split()[0].upper()
+    if grade not in AGENCY_GRADES:
+        issues.append(Issue(file, i, "rating", "must start with an S&P/Fitch grade "
+                            f"({AGENCY_GRADES[0]} to {AGENCY_GRADES[-1]}; e.g. 'BBB' or "
+                            "'BBB/Baa2')", text))
+        return None
+    return grade
 
 
 def _amount(text: str, i: int, file: str, issues: list[Issue]) -> float | None:

@@ -1,17 +1,31 @@
 """A portfolio through the crash: the same engine run, read at the positions.
 
-Each position's loss per path, quarter and channel (``credit loss``, ``debt mark``,
-``equity mark``) comes from the engine's result:
+Each position's loss per path, quarter and channel comes from the engine's result, in the
+classes of the stress ledger (:mod:`bubblescope.stress.ledger`: realised credit, debt
+marks, equity marks), so a portfolio holding a web contract outright books what ``stress``
+books for that contract:
 
-- debt (bond, loan, ABS/lease note): the position's share of its pool's booked loss
-  quarter by quarter (:attr:`StressResult.contract_loss_by_quarter`), nothing after the
-  position's maturity; a loss before the issuer defaults is a *debt mark* (forced sales
-  and marks while the issuer still pays), from its default quarter on a *credit loss*;
-- CDS protection: minus the credit loss of the issuer's debt pool on the protected amount
-  (a gain when the issuer defaults; premiums are not modelled);
-- equity and private-credit fund shares: the fall of the issuer's value index, quarter by
-  quarter, times the amount (how the engine marks equity stakes and fund shares); fund
-  shares book it as credit loss (the fund's NAV falls with its borrowers).
+- debt (bond, loan, ABS/lease note): the position's share of its pool's losses by class
+  (:attr:`StressResult.contract_class`), timed by the pool's quarterly losses, nothing after
+  the position's maturity; plus a **rating mark** in the debt-mark class: the engine's
+  notches of downgrade against the no-shock baseline, applied to the position's grade
+  (its ``rating`` column, else the engine's baseline grade), valued as the change of the
+  grade's idealized expected loss per year (the ratings kernel's
+  :func:`~bubblescope.stress.kernels.ratings.grade_pd` times its 55% LGD) times the
+  position's duration (from ``coupon`` and ``maturity``; the pool's rate and term when
+  they are empty). The mark reverses at default (realised credit takes over) and at
+  maturity (paid at par). It is an actuarial PD x LGD mark, the ledger's definition of a
+  debt mark: a market mark would add a risk premium (spreads run at several times
+  expected loss), which is not modelled;
+- CDS protection: minus the pool's realised credit losses on the protected amount (a gain
+  at default), minus its rating mark (protection gains when the name is downgraded), and
+  its running premium (``coupon``) as a cost each quarter until maturity or the credit
+  event (channel ``CDS premium``);
+- equity: the fall of the issuer's value index times the amount (how the engine marks
+  stakes), an equity mark;
+- private-credit fund shares: the position's share of the fund's NAV (what it holds less
+  what it borrowed) times the fund's own losses by class in the ledger (``direct``: net of
+  what its lenders bore), timed by the fund's quarterly losses.
 
 With ``n_paths > 1`` the paths draw the Monte Carlo's uncertain inputs from the same seeded
 streams as ``bubblescope montecarlo``, so VaR and expected shortfall of the portfolio
@@ -25,20 +39,23 @@ from __future__ import annotations
 import datetime as dt
 import math
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Final
 
 import numpy as np
 import pandas as pd
 
-from bubblescope.model._typing import FloatArray
+from bubblescope.model._typing import FloatArray, IntArray
 from bubblescope.model.errors import ScenarioError
+from bubblescope.model.ratings import AGENCY_GRADES
 from bubblescope.model.tables import Tabular
 from bubblescope.model.web import Web
 from bubblescope.portfolio.mapping import Mapped, map_portfolio
-from bubblescope.portfolio.positions import Portfolio
-from bubblescope.stress.compile import CompiledWeb, compile_web
+from bubblescope.portfolio.positions import Portfolio, Position
+from bubblescope.stress.compile import DEBT_KINDS, CompiledWeb, compile_web
 from bubblescope.stress.engine import simulate
+from bubblescope.stress.kernels.ratings import IDEALIZED_LGD, RATINGS, grade_pd
+from bubblescope.stress.ledger import LossClass
 from bubblescope.stress.result import StressResult
 from bubblescope.stress.scenario import PRESETS, Scenario, load_preset
 from bubblescope.stress.uncertainty.distributions import (
@@ -50,8 +67,14 @@ from bubblescope.stress.uncertainty.montecarlo import NOISE, draw_inputs, draw_n
 
 __all__ = ["CHANNELS", "PortfolioResult", "position_losses", "run_portfolio"]
 
-#: The channels a position's loss is split into.
-CHANNELS: Final[tuple[str, ...]] = ("credit loss", "debt mark", "equity mark")
+#: The channels a position's loss is split into: the ledger's three classes
+#: (:data:`~bubblescope.stress.ledger.CLASS_NAMES`, in that order) and the premium a CDS
+#: buyer pays.
+CHANNELS: Final[tuple[str, ...]] = ("credit loss", "debt mark", "equity mark", "CDS premium")
+#: Term (years) of a rating mark when neither the position nor its pool gives a maturity.
+DEFAULT_MARK_YEARS: Final = 10.0
+_CCC: Final = RATINGS.index("CCC")
+_D: Final = RATINGS.index("D")
 #: Paths per engine batch in the Monte Carlo (bounds memory; does not change results).
 BATCH: Final = 256
 
@@ -62,7 +85,9 @@ Progress = Callable[[int, int], None]
 class PortfolioResult(Tabular):
     """Losses of a portfolio's positions (USD bn; positive is a loss, negative a gain).
 
-    ``loss`` has shape (n_paths, quarters, n_positions, 3), channels as :data:`CHANNELS`.
+    ``loss`` has shape (n_paths, quarters, n_positions, 4), channels as :data:`CHANNELS`;
+    ``rating_mark`` (n_paths, quarters, n_positions) is the part of the debt mark that comes
+    from rating migration (already inside ``loss``).
     ``inputs`` (n_paths, n_inputs) are the Monte Carlo's draws (empty for one path);
     ``worst`` has one row per position: its worst preset and the loss there.
     """
@@ -76,6 +101,7 @@ class PortfolioResult(Tabular):
     inputs: FloatArray = field(default_factory=lambda: np.zeros((0, 0)))
     worst: pd.DataFrame = field(default_factory=pd.DataFrame)
     level: float = 0.99
+    rating_mark: FloatArray = field(default_factory=lambda: np.zeros((0, 0, 0)))
 
     @property
     def n_paths(self) -> int:
@@ -109,6 +135,8 @@ class PortfolioResult(Tabular):
         loss as a share of the amount, its mean loss in the tail paths and its worst preset."""
         per = self.loss.sum(axis=1).mean(axis=0)  # (positions, channels)
         tail = self.loss[self._tail(self.level)].sum(axis=1).mean(axis=0).sum(axis=1)
+        marks = (self.rating_mark.sum(axis=1).mean(axis=0) if self.rating_mark.size
+                 else np.zeros(len(self.mapped.maps)))
         rows = []
         for k, m in enumerate(self.mapped.maps):
             p = m.position
@@ -117,6 +145,7 @@ class PortfolioResult(Tabular):
                          "loss_usd_bn": float(per[k].sum()),
                          **{f"{c.replace(' ', '_')}_usd_bn": float(per[k, j])
                             for j, c in enumerate(CHANNELS)},
+                         "of_which_rating_mark_usd_bn": float(marks[k]),
                          "loss_share_of_amount": float(per[k].sum()) / p.amount,
                          f"tail_{self.level:.0%}_loss_usd_bn": float(tail[k])})
         frame = pd.DataFrame(rows)
@@ -177,44 +206,145 @@ class PortfolioResult(Tabular):
         return head
 
 
-def position_losses(mapped: Mapped, result: StressResult,
-                    cw: CompiledWeb | None = None) -> FloatArray:
-    """Each position's loss per path, quarter and channel, (n_paths, quarters, n_pos, 3)."""
+def position_losses(mapped: Mapped, result: StressResult, cw: CompiledWeb | None = None,
+                    base: StressResult | None = None) -> FloatArray:
+    """Each position's loss per path, quarter and channel, (n_paths, quarters, n_pos, 4).
+
+    ``base`` is the no-shock reference run (one path of ``baseline`` on the same web): the
+    rating mark counts the notches ``result`` moved a contract against it. Without it no
+    rating mark is booked.
+    """
+    return _losses(mapped, result, _checked(result, cw), base)[0]
+
+
+def _losses(mapped: Mapped, result: StressResult, cw: CompiledWeb,
+            base: StressResult | None) -> tuple[FloatArray, FloatArray]:
+    """Losses (n_paths, quarters, n_pos, 4) and their rating marks (n_paths, quarters, n_pos)."""
     n_paths, quarters = result.n_paths, result.quarters
     out = np.zeros((n_paths, quarters, len(mapped.maps), len(CHANNELS)))
+    marks = np.zeros((n_paths, quarters, len(mapped.maps)))
     col = {c: j for j, c in enumerate(result.contract_ids)}
-    amount = _amounts(result, cw)
     ent = {e: i for i, e in enumerate(result.entity_ids)}
-    t = np.arange(quarters)
     for k, m in enumerate(mapped.maps):
         pos, i = m.position, ent[m.issuer]
-        if pos.instrument in ("equity", "fund_share"):
+        if pos.instrument == "equity":
             v = np.concatenate([np.ones((n_paths, 1)), result.valuation[:, :, i]], axis=1)
-            fall = pos.amount * (v[:, :-1] - v[:, 1:])
-            out[:, :, k, 2 if pos.instrument == "equity" else 0] = fall
+            out[:, :, k, LossClass.EQUITY] = pos.amount * (v[:, :-1] - v[:, 1:])
+            continue
+        if pos.instrument == "fund_share":
+            out[:, :, k, :3] = _fund_share(pos.amount, i, result, cw)
             continue
         # Claims held outside the web book no loss in the engine: the rate is read off
         # the claims held inside it.
-        js = [col[c] for c in m.contracts
-              if c in col and result.contract_holder[col[c]] != "outside"]
-        pool = float(sum(amount[j] for j in js))
-        rate = (result.contract_loss_by_quarter[:, :, js].sum(axis=2) / pool if pool > 0
-                else np.zeros((n_paths, quarters)))
-        rate = rate * _alive(pos.maturity, result, t)
-        dq = result.default_quarter[:, i]
-        credit = t[None, :] >= np.where(dq >= 0, dq, quarters)[:, None]
-        if pos.instrument == "cds":
-            out[:, :, k, 0] = -pos.amount * rate * credit
+        js = np.array([col[c] for c in m.contracts
+                       if c in col and result.contract_holder[col[c]] != "outside"],
+                      dtype=np.int64)
+        pool = float(cw.amount[js].sum()) if js.size else 0.0
+        if pool <= 0:
             continue
-        out[:, :, k, 0] = pos.amount * rate * credit
-        out[:, :, k, 1] = pos.amount * rate * ~credit
-    return out
+        alive = _alive(pos.maturity, result, np.arange(quarters))
+        by_class = pos.amount / pool * _pool_classes(result, js) * alive[None, :, None]
+        mark = (pos.amount * _rating_mark(pos, js, result, base, cw) if base is not None
+                else np.zeros((n_paths, quarters)))
+        if pos.instrument == "cds":
+            dq = result.default_quarter[:, i]
+            before = np.arange(quarters)[None, :] <= np.where(dq >= 0, dq, quarters)[:, None]
+            out[:, :, k, LossClass.CREDIT] = -by_class[..., LossClass.CREDIT]
+            out[:, :, k, LossClass.DEBT_MARK] = -mark
+            out[:, :, k, 3] = pos.amount * (pos.coupon or 0.0) / 4.0 * alive * before
+            marks[:, :, k] = -mark
+            continue
+        out[:, :, k, :3] = by_class
+        out[:, :, k, LossClass.DEBT_MARK] += mark
+        marks[:, :, k] = mark
+    return out, marks
 
 
-def _amounts(result: StressResult, cw: CompiledWeb | None) -> FloatArray:
+def _checked(result: StressResult, cw: CompiledWeb | None) -> CompiledWeb:
     if cw is not None and cw.contract_ids == result.contract_ids:
-        return np.asarray(cw.amount, dtype=np.float64)
+        return cw
     raise ScenarioError("position_losses needs the compiled web the result was run on")
+
+
+def _pool_classes(result: StressResult, js: IntArray) -> FloatArray:
+    """The pool's losses per path, quarter and ledger class, (n_paths, quarters, 3).
+
+    Each contract's quarterly loss is split by its class mix over the run, so the sum over
+    quarters is exactly its booked loss by class (``contract_class``).
+    """
+    per_class = result.contract_class[:, js, :]  # (n_paths, J, 3)
+    total = per_class.sum(axis=2, keepdims=True)
+    credit = np.zeros_like(per_class)
+    credit[..., LossClass.CREDIT] = 1.0
+    mix = np.where(np.abs(total) > 1e-12, per_class / np.where(total == 0, 1.0, total), credit)
+    quarterly = result.contract_loss_by_quarter[:, :, js]  # (n_paths, quarters, J)
+    return np.asarray(np.einsum("pqj,pjk->pqk", quarterly, mix), dtype=np.float64)
+
+
+def _rating_mark(pos: Position, js: IntArray, result: StressResult, base: StressResult,
+                 cw: CompiledWeb) -> FloatArray:
+    """The position's cumulative-to-quarterly rating mark per unit of amount, (n_paths, q).
+
+    Notches against the baseline run, applied to the position's grade; the mark is the
+    change of the grade's yearly idealized expected loss times the duration left, booked as
+    the change of the cumulative mark each quarter (so it reverses at maturity and default).
+    """
+    grade, ref = result.rating[:, :, js].astype(np.int64), base.rating[0][:, js].astype(np.int64)
+    start = (np.full_like(ref, AGENCY_GRADES.index(pos.rating)) if pos.rating is not None
+             else np.minimum(ref, _CCC))
+    moved = np.clip(start[None] + (grade - ref[None]), 0, _CCC)
+    live = (grade < _D) & (ref[None] < _D)  # a defaulted contract: realised credit instead
+    years = _years_left(pos, js, result, cw)  # (q,)
+    coupon = pos.coupon if pos.coupon is not None else float(
+        np.average(cw.rate[js], weights=cw.amount[js]))
+    dur = _duration(years, coupon)
+    el = _yearly_el(moved) - _yearly_el(start)[None]
+    weights = cw.amount[js] / cw.amount[js].sum()
+    level = (np.where(live, el, 0.0) * weights).sum(axis=2) * dur[None, :]
+    level = level * (years > 0)[None, :]
+    return np.asarray(np.diff(level, axis=1, prepend=0.0), dtype=np.float64)
+
+
+def _yearly_el(code: IntArray) -> FloatArray:
+    """Yearly expected loss of a grade: its idealized 10-year EL spread over 10 years."""
+    el10 = grade_pd(code) * IDEALIZED_LGD
+    return np.asarray(-np.log1p(-el10) / 10.0, dtype=np.float64)
+
+
+def _years_left(pos: Position, js: IntArray, result: StressResult,
+                cw: CompiledWeb) -> FloatArray:
+    """Years to the position's maturity at the end of each quarter, (q,)."""
+    q = np.arange(1, result.quarters + 1, dtype=np.float64)
+    if pos.maturity is not None:
+        start = cw.as_of
+        total = (pos.maturity - start).days / 365.25
+    else:
+        mq = cw.maturity_q[js]
+        total = (float(np.average(mq, weights=cw.amount[js])) / 4.0 if np.all(mq > 0)
+                 else DEFAULT_MARK_YEARS)
+    return np.asarray(np.maximum(total - q / 4.0, 0.0), dtype=np.float64)
+
+
+def _duration(years: FloatArray, coupon: float) -> FloatArray:
+    """Modified duration of a par bond paying ``coupon`` yearly, ``years`` to maturity."""
+    c = max(coupon, 1e-6)
+    return np.asarray((1.0 - (1.0 + c) ** (-years)) / c, dtype=np.float64)
+
+
+def _fund_share(amount: float, f: int, result: StressResult, cw: CompiledWeb) -> FloatArray:
+    """A fund share's loss by class: its share of the fund's NAV times the fund's own
+    losses in the ledger, timed by the fund's quarterly losses, (n_paths, quarters, 3)."""
+    held = float(cw.amount[cw.holder == f].sum())
+    borrowed = float(cw.amount[(cw.obligor == f) & cw.kind_mask(DEBT_KINDS)].sum())
+    nav = held - borrowed if held > borrowed else held
+    if nav <= 0:
+        return np.zeros((result.n_paths, result.quarters, 3))
+    own = result.ledger.direct[:, f, :]  # (n_paths, 3)
+    flow = result.contract_loss_by_quarter[:, :, cw.holder == f].sum(axis=2)  # (n_paths, q)
+    total = flow.sum(axis=1, keepdims=True)
+    timing = np.where(np.abs(total) > 1e-12, flow / np.where(total == 0, 1.0, total),
+                      1.0 / result.quarters)
+    return np.asarray(amount / nav * timing[:, :, None] * own[:, None, :], dtype=np.float64)
 
 
 def _alive(maturity: dt.date | None, result: StressResult, t: np.ndarray) -> FloatArray:
@@ -256,16 +386,23 @@ def run_portfolio(
     sc = load_preset(scenario) if isinstance(scenario, str) else scenario
     cw = compile_web(web)
     mapped = map_portfolio(web, portfolio, _market_values(cw))
+    base = _baseline(cw, sc.quarters)
     if n_paths == 1 and uncertainty is None:
         result = simulate(cw, sc, np.zeros((1, sc.quarters)))
-        loss, x = position_losses(mapped, result, cw), np.zeros((1, 0))
+        (loss, marks), x = _losses(mapped, result, cw, base), np.zeros((1, 0))
         names: tuple[str, ...] = ()
         labels = result.quarter_labels
     else:
-        loss, names, x, labels = _montecarlo(cw, sc, mapped, n_paths, seed,
-                                             uncertainty, progress)
+        loss, marks, names, x, labels = _montecarlo(cw, sc, mapped, n_paths, seed,
+                                                    uncertainty, progress, base)
     return PortfolioResult(mapped, sc.name, labels, loss, seed, names, x,
-                           _worst(cw, mapped, worst_of), level)
+                           _worst(cw, mapped, worst_of), level, marks)
+
+
+def _baseline(cw: CompiledWeb, quarters: int) -> StressResult:
+    """One path of the no-shock baseline: the reference of the rating marks."""
+    sc = replace(load_preset("baseline"), quarters=quarters)
+    return simulate(cw, sc, np.zeros((1, quarters)))
 
 
 def _market_values(cw: CompiledWeb) -> dict[str, float]:
@@ -274,11 +411,12 @@ def _market_values(cw: CompiledWeb) -> dict[str, float]:
 
 
 def _montecarlo(cw: CompiledWeb, sc: Scenario, mapped: Mapped, n_paths: int, seed: int,
-                uncertainty: Uncertainty | None, progress: Progress | None
-                ) -> tuple[FloatArray, tuple[str, ...], FloatArray, tuple[str, ...]]:
+                uncertainty: Uncertainty | None, progress: Progress | None, base: StressResult
+                ) -> tuple[FloatArray, FloatArray, tuple[str, ...], FloatArray,
+                           tuple[str, ...]]:
     unc = uncertainty or parse_uncertainty(DEFAULT_UNCERTAIN, file="default uncertainty")
     model = engine_model(cw, sc, unc)
-    parts, draws = [], []
+    parts, mark_parts, draws = [], [], []
     labels: tuple[str, ...] = ()
     for start in range(0, n_paths, BATCH):
         stop = min(start + BATCH, n_paths)
@@ -287,22 +425,27 @@ def _montecarlo(cw: CompiledWeb, sc: Scenario, mapped: Mapped, n_paths: int, see
         if model.n_noise:
             fields[NOISE] = draw_noise(unc, seed, start, stop, model.n_noise)
         result = model.stress_result(fields, stop - start)
-        parts.append(position_losses(mapped, result, cw))
+        loss, marks = _losses(mapped, result, cw, base)
+        parts.append(loss)
+        mark_parts.append(marks)
         draws.append(x)
         labels = result.quarter_labels
         if progress is not None:
             progress(stop, n_paths)
-    return np.concatenate(parts), unc.names, np.concatenate(draws), labels
+    return (np.concatenate(parts), np.concatenate(mark_parts), unc.names,
+            np.concatenate(draws), labels)
 
 
 def _worst(cw: CompiledWeb, mapped: Mapped, presets: Sequence[str]) -> pd.DataFrame:
     if not presets:
         return pd.DataFrame()
     totals = {}
+    bases: dict[int, StressResult] = {}
     for name in presets:
         sc = load_preset(name)
         r = simulate(cw, sc, np.zeros((1, sc.quarters)))
-        totals[name] = position_losses(mapped, r, cw)[0].sum(axis=(0, 2))
+        base = bases.setdefault(sc.quarters, _baseline(cw, sc.quarters))
+        totals[name] = _losses(mapped, r, cw, base)[0][0].sum(axis=(0, 2))
     frame = pd.DataFrame(totals, index=[m.position.id for m in mapped.maps])
     worst = frame.max(axis=1).to_numpy()
     return pd.DataFrame({"position": frame.index,

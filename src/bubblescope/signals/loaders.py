@@ -15,14 +15,13 @@ A value column may be a ratio of two columns, written ``"Price/Dividend"``.
 
 from __future__ import annotations
 
-import io
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 
 from bubblescope.model.errors import DataError, Issue
-from bubblescope.model.inputs import is_decimal, read_input_text
+from bubblescope.model.inputs import CsvRow, is_decimal, parse_csv, read_input_text
 from bubblescope.model.series import Series
 from bubblescope.signals.series import make_series
 
@@ -63,37 +62,39 @@ def read_series(
         a bad date or value, a duplicated or unsorted date, or a gap.
     """
     path = Path(path)
-    frame, layout, first_row = _read_frame(path)
+    frame, layout, lines = _read_frame(path)
     src = f"{path.name}"
     dcol = _pick_date(frame, date_col, src, layout)
     vspec = _pick_value(frame, value_col, dcol, src, layout)
-    return _to_series(frame, dcol, vspec, src, first_row, name or path.stem, layout)
+    return _to_series(frame, dcol, vspec, src, lines, name or path.stem, layout)
 
 
-def _read_frame(path: Path) -> tuple[pd.DataFrame, str, int]:
+def _read_frame(path: Path) -> tuple[pd.DataFrame, str, np.ndarray]:
     text = read_input_text(path)
     head = [*text.splitlines()[:2], "", ""]
     if not head[0].strip():
         raise DataError.single(path.name, None, "header", "must not be empty", "")
     if ";" in head[0] and "," not in head[0]:
-        return _read_csv(text, path, sep=";", skiprows=None), "shiller", 1
+        rows = parse_csv(text, path.name, delimiter=";")
+        return _frame(rows, path), "shiller", _lines(rows)
+    rows = parse_csv(text, path.name)
     if head[0].startswith("Price,") and head[1].startswith("Ticker,"):
-        frame = _read_csv(text, path, sep=",", skiprows=[1, 2])
-        return frame.rename(columns={frame.columns[0]: "Date"}), "yahoo", 1
-    return _read_csv(text, path, sep=",", skiprows=None), "csv", 1
+        rows = rows[2:]  # the Ticker and Date lines of a yfinance download
+        frame = _frame(rows, path)
+        return frame.rename(columns={frame.columns[0]: "Date"}), "yahoo", _lines(rows)
+    return _frame(rows, path), "csv", _lines(rows)
 
 
-def _read_csv(text: str, path: Path, sep: str, skiprows: list[int] | None) -> pd.DataFrame:
-    try:
-        frame = pd.read_csv(io.StringIO(text), sep=sep, dtype=str, keep_default_na=False,
-                            skiprows=skiprows, skipinitialspace=True)
-    except (pd.errors.ParserError, pd.errors.EmptyDataError, ValueError) as exc:
-        raise DataError.single(path.name, None, "file", "must be a CSV file",
-                               str(exc).strip()[:200]) from None
-    frame.columns = [str(c).strip() for c in frame.columns]
-    if frame.empty:
+def _frame(rows: list[CsvRow], path: Path) -> pd.DataFrame:
+    if not rows:
         raise DataError.single(path.name, None, "rows", "must hold at least one data row", 0)
+    frame = pd.DataFrame([{k: v.strip() for k, v in r.items()} for r in rows], dtype=str)
+    frame.columns = [str(c).strip() for c in frame.columns]
     return frame
+
+
+def _lines(rows: list[CsvRow]) -> np.ndarray:
+    return np.array([r.line for r in rows], dtype=np.int64)
 
 
 def _pick_date(frame: pd.DataFrame, date_col: str | None, src: str, layout: str) -> str:
@@ -137,12 +138,11 @@ def _require_column(frame: pd.DataFrame, col: str, src: str) -> None:
 
 
 def _to_series(frame: pd.DataFrame, dcol: str, vspec: tuple[str, ...], src: str,
-               first_row: int, name: str, layout: str) -> Series:
+               rows: np.ndarray, name: str, layout: str) -> Series:
     raw = [frame[c].astype(str).str.strip() for c in vspec]
     missing = np.zeros(len(frame), dtype=bool)
     for col in raw:
         missing |= col.isin(MISSING).to_numpy()
-    rows = np.arange(first_row, first_row + len(frame), dtype=np.int64)
     keep = ~missing
     parts = [_numbers(col[keep], rows[keep], c, src) for col, c in zip(raw, vspec, strict=True)]
     values = parts[0] if len(parts) == 1 else parts[0] / parts[1]

@@ -12,6 +12,7 @@ import numpy.typing as npt
 
 from bubblescope.model._typing import FloatArray
 from bubblescope.model.errors import DataError, Issue
+from bubblescope.model.inputs import FIRST_DATA_LINE
 from bubblescope.model.series import DateArray, Frequency, Series
 
 __all__ = [
@@ -52,7 +53,8 @@ def make_series(
     dates : ndarray of datetime64, shape (T,)
     values : ndarray of float64, shape (T,)
     rows : ndarray of int64, shape (T,), optional
-        1-based data-row numbers in the source file (for error messages).
+        The file line of each observation (for error messages; default ``2..T+1``, the
+        header being line 1).
     n_dropped : int
         Missing rows dropped by the loader.
     value_field : str
@@ -73,7 +75,8 @@ def make_series(
     """
     dates = np.asarray(dates, dtype="datetime64[D]")
     values = np.asarray(values, dtype=np.float64)
-    rownums = np.arange(1, dates.shape[0] + 1) if rows is None else np.asarray(rows)
+    rownums = (np.arange(FIRST_DATA_LINE, dates.shape[0] + FIRST_DATA_LINE) if rows is None
+               else np.asarray(rows))
     if dates.shape != values.shape or dates.ndim != 1:
         raise DataError.single(source, None, value_field, "must have one value per date",
                                f"{dates.shape[0]} dates, {values.shape[0]} values")

@@ -8,8 +8,6 @@ folder laid out like ``../shared/data``, to read them.
 
 from __future__ import annotations
 
-import csv
-import io
 import math
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
@@ -19,7 +17,7 @@ from typing import Any, Final, TypeVar
 
 from bubblescope.data import data_path
 from bubblescope.model.errors import DataError, Issue
-from bubblescope.model.inputs import load_yaml, parse_decimal, read_input_text
+from bubblescope.model.inputs import load_yaml, numbered, parse_decimal, read_csv, read_input_text
 from bubblescope.model.series import Series, Unit
 from bubblescope.model.web import Web
 from bubblescope.size.bubble_card import SizeInputs
@@ -40,7 +38,6 @@ __all__ = [
     "load_rates",
     "load_rubric",
     "read_contributions",
-    "read_csv_rows",
     "read_flow_shares",
     "read_generations",
     "read_seed_claims",
@@ -72,26 +69,6 @@ def bundled(*parts: str) -> Path:
     return data_path("size", *parts)
 
 
-def read_csv_rows(path: Path | str) -> list[dict[str, str]]:
-    """Read a CSV file into rows of text (BOM and CRLF tolerated).
-
-    Raises
-    ------
-    DataError
-        If the file is not a readable regular UTF-8 file under the size cap
-        (:func:`bubblescope.model.inputs.read_input_text`), or has no header.
-    """
-    p = Path(path)
-    reader = csv.DictReader(io.StringIO(read_input_text(p), newline=""))
-    try:
-        if reader.fieldnames is None:
-            raise DataError.single(str(p), None, "header", "must name the columns", "")
-        return [{k: v if isinstance(v, str) else "" for k, v in r.items() if k is not None}
-                for r in reader]
-    except csv.Error as exc:
-        raise DataError.single(str(p), None, "file", "must be a CSV file", exc) from exc
-
-
 def read_series_csv(path: Path | str, column: str, *, name: str, unit: Unit, freq: str,
                     source: str, date_column: str | None = None,
                     missing: tuple[str, ...] = ()) -> Series:
@@ -100,20 +77,20 @@ def read_series_csv(path: Path | str, column: str, *, name: str, unit: Unit, fre
     Rows whose value is one of ``missing`` (FRED writes ``.`` for market holidays) are
     dropped before validation; any other empty or non-numeric value is an error.
     """
-    rows = read_csv_rows(path)
+    rows = read_csv(path)
     if not rows:
         raise DataError.single(str(path), None, "rows", "must hold at least one data row", 0)
     date_col = date_column or next(iter(rows[0]))
     if column not in rows[0] or date_col not in rows[0]:
         raise DataError.single(str(path), None, column, "must be a column of the file",
                                ", ".join(rows[0]))
-    kept = [(i, r) for i, r in enumerate(rows, start=1)
+    kept = [(i, r) for i, r in numbered(rows)
             if (r[column] or "").strip() not in missing]
     dates = [r[date_col] for _, r in kept]
     values = [(r[column] or "").strip() or float("nan") for _, r in kept]
     return make_series(name, dates, values, unit=unit, freq=freq,  # type: ignore[arg-type]
                        source=source, file=str(path), allow_gaps=freq == "D",
-                       rows=[i for i, _ in kept])
+                       lines=[i for i, _ in kept])
 
 
 def load_gdp(path: Path | str | None = None) -> Series:
@@ -169,7 +146,7 @@ def load_rates(data_dir: Path | str | None = None) -> dict[str, Series]:
 def _vendor_rates(root: Path, treasury: Series) -> dict[str, Series]:
     def fred(key: str, unit: Unit = "percent") -> Series:
         path = root / _VENDOR[key]
-        rows = read_csv_rows(path)
+        rows = read_csv(path)
         if not rows or len(rows[0]) < 2:
             raise DataError.single(str(path), None, "header",
                                    "must have a date column and a value column", len(rows))
@@ -192,10 +169,10 @@ def _vendor_rates(root: Path, treasury: Series) -> dict[str, Series]:
 def read_flow_shares(path: Path | str | None = None) -> tuple[FlowShare, ...]:
     """Asset-class flows for the allocation (bundled ``flow_shares.csv`` by default)."""
     p = Path(path) if path else bundled("flow_shares.csv")
-    rows = read_csv_rows(p)
+    rows = read_csv(p)
     issues: list[Issue] = []
     out: list[FlowShare] = []
-    for i, r in enumerate(rows, start=1):
+    for i, r in numbered(rows):
         flow = _number(r, "flow_usd_bn", str(p), i, issues)
         if not r.get("source", "").strip():
             issues.append(Issue(str(p), i, "source", "is required (where the flow comes from)",
@@ -245,7 +222,7 @@ def read_seed_claims(path: Path | str | None = None) -> dict[str, SeedClaim]:
     p = Path(path) if path else bundled("seed_claims.csv")
     issues: list[Issue] = []
     out: dict[str, SeedClaim] = {}
-    for i, r in enumerate(read_csv_rows(p), start=1):
+    for i, r in numbered(read_csv(p)):
         value = _number(r, "value", str(p), i, issues, lo=None)
         out[r.get("id", "")] = SeedClaim(r.get("id", ""), value, r.get("unit", ""),
                                          r.get("seed", ""), r.get("quote", ""),
@@ -267,7 +244,7 @@ def read_generations(path: Path | str | None = None) -> tuple[Generation, ...]:
     p = Path(path) if path else bundled("scaling.csv")
     issues: list[Issue] = []
     out = []
-    for i, r in enumerate(read_csv_rows(p), start=1):
+    for i, r in numbered(read_csv(p)):
         cost = _number(r, "training_cost_usd_m", str(p), i, issues)
         cap_raw = (r.get("capability") or "").strip()
         cap = _number(r, "capability", str(p), i, issues) if cap_raw else None
@@ -287,14 +264,14 @@ def read_contributions(path: Path | str | None = None) -> tuple[ContributionRow,
     p = Path(path) if path else bundled("gdp_contributions.csv")
     issues: list[Issue] = []
     out = []
-    for i, r in enumerate(read_csv_rows(p), start=1):
+    for i, r in numbered(read_csv(p)):
         value = _number(r, "value", str(p), i, issues, lo=None)
         for field in ("quarter", "series", "source"):
             if not (r.get(field) or "").strip():
                 issues.append(Issue(str(p), i, field, "is required", ""))
         out.append(ContributionRow(r.get("quarter", ""), r.get("series", ""), value,
                                    r.get("vintage", ""), r.get("source", ""),
-                                   r.get("confidence", ""), r.get("note", "")))
+                                   r.get("confidence", ""), r.get("note", ""), i))
     if issues:
         raise DataError(issues)
     return tuple(out)

@@ -23,6 +23,7 @@ from dataclasses import dataclass
 from typing import Final
 
 from bubblescope.model.errors import DataError, Issue, ScenarioError
+from bubblescope.model.inputs import FIRST_DATA_LINE
 
 __all__ = [
     "AI_COMPONENTS",
@@ -56,6 +57,7 @@ class ContributionRow:
     source: str
     confidence: str
     note: str = ""
+    line: int = 0  # the line of gdp_contributions.csv it came from; 0: not from a file
 
 
 @dataclass(frozen=True)
@@ -151,11 +153,12 @@ def gdp_contribution(rows: Sequence[ContributionRow], window: Iterable[str],
 def _table(rows: Sequence[ContributionRow]) -> dict[str, dict[str, ContributionRow]]:
     table: dict[str, dict[str, ContributionRow]] = {}
     issues = []
-    for i, r in enumerate(rows, start=1):
+    for i, r in enumerate(rows, start=FIRST_DATA_LINE):
         cell = table.setdefault(r.quarter, {})
         if r.series in cell:
-            issues.append(Issue("gdp_contributions", i, "series", "must appear once per quarter "
-                                "(overlapping vintages)", f"{r.quarter}/{r.series}"))
+            issues.append(Issue("gdp_contributions", r.line or i, "series",
+                                "must appear once per quarter (overlapping vintages)",
+                                f"{r.quarter}/{r.series}"))
         cell[r.series] = r
     if issues:
         raise DataError(issues)

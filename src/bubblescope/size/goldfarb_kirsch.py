@@ -169,17 +169,17 @@ def _factors(raw: Any, file: str, issues: list[Issue]) -> list[Factor]:
     for i, f in enumerate(raw, start=1):
         where = f"factors[{i}]"
         if not isinstance(f, Mapping):
-            issues.append(Issue(file, i, where, "must be a mapping", str(f)))
+            issues.append(Issue(file, None, where, "must be a mapping", str(f)))
             continue
         levels = f.get("levels") or {}
         texts = tuple(str(levels.get(k, levels.get(str(k), ""))) for k in (0, 1, 2))
         if not all(texts):
-            issues.append(Issue(file, i, f"{where}.levels", "must define levels 0, 1 and 2",
+            issues.append(Issue(file, None, f"{where}.levels", "must define levels 0, 1 and 2",
                                 str(levels)))
         proxy = f.get("proxy") or {}
         thresholds = _thresholds(proxy.get("thresholds"), file, i, where, issues)
         if not f.get("id"):
-            issues.append(Issue(file, i, f"{where}.id", "is required", ""))
+            issues.append(Issue(file, None, f"{where}.id", "is required", ""))
         out.append(Factor(str(f.get("id", "")), str(f.get("name", "")),
                           (texts[0], texts[1], texts[2]), str(proxy.get("name", "")),
                           str(proxy.get("unit", "")), thresholds))
@@ -191,11 +191,11 @@ def _thresholds(raw: Any, file: str, row: int, where: str, issues: list[Issue]
     try:
         lo, hi = (float(x) for x in raw)
     except (TypeError, ValueError):
-        issues.append(Issue(file, row, f"{where}.proxy.thresholds",
+        issues.append(Issue(file, None, f"{where}.proxy.thresholds",
                             "must be two numbers [t1, t2]", str(raw)))
         return (0.0, 0.0)
     if not lo < hi:
-        issues.append(Issue(file, row, f"{where}.proxy.thresholds", "must be increasing (t1 < t2)",
+        issues.append(Issue(file, None, f"{where}.proxy.thresholds", "must be increasing (t1 < t2)",
                             str(raw)))
     return (lo, hi)
 
@@ -222,14 +222,14 @@ def _episodes(raw: Any, factors: Mapping[str, Factor], file: str, issues: list[I
     out = []
     for i, e in enumerate(raw, start=1):
         if not isinstance(e, Mapping) or not e.get("id"):
-            issues.append(Issue(file, i, f"episodes[{i}].id", "is required", str(e)))
+            issues.append(Issue(file, None, f"episodes[{i}].id", "is required", str(e)))
             continue
         rows = [_evidence(r, factors, file, f"episodes[{e['id']}].evidence[{j}]", j, issues)
                 for j, r in enumerate(e.get("evidence") or [], start=1)]
         evidence = tuple(r for r in rows if r is not None)
         for fid in factors:
             if not any(v.factor == fid for v in evidence):
-                issues.append(Issue(file, i, f"episodes[{e['id']}].evidence",
+                issues.append(Issue(file, None, f"episodes[{e['id']}].evidence",
                                     f"must hold at least one row for factor {fid}", "none"))
         out.append(Episode(str(e["id"]), str(e.get("name", e["id"])),
                            str(e.get("expected_verdict", "")), str(e.get("confidence", "")),
@@ -240,15 +240,15 @@ def _episodes(raw: Any, factors: Mapping[str, Factor], file: str, issues: list[I
 def _evidence(r: Any, factors: Mapping[str, Factor], file: str, where: str, row: int,
               issues: list[Issue]) -> Evidence | None:
     if not isinstance(r, Mapping):
-        issues.append(Issue(file, row, where, "must be a mapping", str(r)))
+        issues.append(Issue(file, None, where, "must be a mapping", str(r)))
         return None
     fid = str(r.get("factor", ""))
     if fid not in factors:
-        issues.append(Issue(file, row, f"{where}.factor",
+        issues.append(Issue(file, None, f"{where}.factor",
                             f"must be one of {', '.join(factors)}", fid))
         return None
     if not str(r.get("source", "")).strip():
-        issues.append(Issue(file, row, f"{where}.source", "is required (where it comes from)", ""))
+        issues.append(Issue(file, None, f"{where}.source", "is required (where it comes from)", ""))
     level, value = _level_and_value(r, factors[fid], file, where, row, issues)
     return Evidence(fid, level, value, str(r.get("source", "")), str(r.get("text", "")))
 
@@ -263,15 +263,15 @@ def _level_and_value(r: Mapping[str, Any], factor: Factor, file: str, where: str
             value = float(value)
             derived = level_from_value(value, factor.thresholds)
         except (TypeError, ValueError):
-            issues.append(Issue(file, row, f"{where}.value", "must be a number", str(value)))
+            issues.append(Issue(file, None, f"{where}.value", "must be a number", str(value)))
             value = None
     if level is None and derived is None:
-        issues.append(Issue(file, row, f"{where}", "must give a level (0/1/2) or a value", ""))
+        issues.append(Issue(file, None, f"{where}", "must give a level (0/1/2) or a value", ""))
         return 0, None
     if level is not None and level not in (0, 1, 2):
-        issues.append(Issue(file, row, f"{where}.level", "must be 0, 1 or 2", str(level)))
+        issues.append(Issue(file, None, f"{where}.level", "must be 0, 1 or 2", str(level)))
         return 0, value
     if level is not None and derived is not None and level != derived:
-        issues.append(Issue(file, row, f"{where}.level", f"contradicts value {value} under "
+        issues.append(Issue(file, None, f"{where}.level", f"contradicts value {value} under "
                             f"thresholds {list(factor.thresholds)} (gives {derived})", str(level)))
     return (int(level) if level is not None else int(derived or 0)), value

@@ -24,6 +24,7 @@ import numpy as np
 
 from bubblescope.model._typing import FloatArray
 from bubblescope.model.errors import DataError, ScenarioError
+from bubblescope.model.inputs import FIRST_DATA_LINE
 
 __all__ = ["Generation", "ScalingFit", "fit_scaling"]
 
@@ -109,11 +110,11 @@ def fit_scaling(generations: Sequence[Generation], transform: Transform = "logit
 
 
 def _validate(gens: Sequence[Generation], transform: Transform) -> None:
-    for i, g in enumerate(gens, start=1):
+    for i, g in enumerate(gens, start=FIRST_DATA_LINE):  # generations in file order
         if not g.cost > 0:
-            raise DataError.single("scaling", i, "training_cost_usd_m", "must be > 0", g.cost)
+            raise DataError.single("scaling.csv", i, "training_cost_usd_m", "must be > 0", g.cost)
         if g.capability is not None and transform == "logit" and not 0 < g.capability < 100:
-            raise DataError.single("scaling", i, "capability",
+            raise DataError.single("scaling.csv", i, "capability",
                                    "must be a percentage strictly between 0 and 100", g.capability)
 
 

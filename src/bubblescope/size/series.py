@@ -23,7 +23,7 @@ import numpy as np
 import pandas as pd
 
 from bubblescope.model.errors import DataError, Issue
-from bubblescope.model.inputs import to_number
+from bubblescope.model.inputs import FIRST_DATA_LINE, to_number
 from bubblescope.model.series import Freq, Series, Unit
 
 __all__ = [
@@ -53,13 +53,13 @@ def make_series(
     note: str = "",
     file: str = "<memory>",
     allow_gaps: bool = False,
-    rows: Sequence[int] | None = None,
+    lines: Sequence[int] | None = None,
 ) -> Series:
     """Validate ``dates`` and ``values`` and build a :class:`Series`.
 
-    Every problem is collected and reported at once. ``rows`` gives each observation's
-    1-based data row in ``file`` (default ``1..n``), so issues name the row of the file even
-    when the loader dropped some rows.
+    Every problem is collected and reported at once. ``lines`` gives each observation's
+    line in ``file`` (default ``2..n+1``: the header is line 1), so issues name the line of
+    the file even when the loader dropped some rows.
 
     Raises
     ------
@@ -71,7 +71,8 @@ def make_series(
         consecutive observations larger than :data:`MAX_JUMP` allows for the unit (mixed
         units inside one file).
     """
-    row_of = list(rows) if rows is not None else list(range(1, len(values) + 1))
+    row_of = (list(lines) if lines is not None
+              else list(range(FIRST_DATA_LINE, len(values) + FIRST_DATA_LINE)))
     issues: list[Issue] = []
     periods = _periods(dates, freq, file, issues, row_of)
     floats = _floats(values, file, issues, row_of)
@@ -82,7 +83,7 @@ def make_series(
     issues += _unit_issues([r for r, _, _ in good], np.array([v for _, _, v in good]), unit,
                            file)
     if issues:
-        raise DataError(sorted(issues, key=lambda i: (i.row or 0, i.field)))
+        raise DataError(sorted(issues, key=lambda i: (i.line or 0, i.field)))
     index = pd.PeriodIndex([p for p in periods if p is not None], freq=freq)
     data = pd.Series(floats, index=index, name=name)
     return Series.from_periods(name, data, unit, freq, source, note)
@@ -164,7 +165,7 @@ def _jump_issues(rows: Sequence[int], values: np.ndarray, unit: str, file: str) 
             issues.append(Issue(
                 file, rows[i], "value",
                 f"must not jump by more than x{limit:g} from the previous observation "
-                f"({a:g} at row {rows[i - 1]}; a x{factor:.0f} jump means mixed units, "
+                f"({a:g} at line {rows[i - 1]}; a x{factor:.0f} jump means mixed units, "
                 f"e.g. percent vs decimals)", f"{b:g}"))
     return issues
 

@@ -28,6 +28,7 @@ import pandas as pd
 
 from bubblescope.model._typing import FloatArray
 from bubblescope.model.errors import DataError, ScenarioError
+from bubblescope.model.inputs import FIRST_DATA_LINE
 from bubblescope.model.series import Series
 from bubblescope.size.series import resample_mean
 
@@ -483,11 +484,12 @@ def allocate(result: WicksellResult, flows: Sequence[FlowShare], gdp: Series) ->
     if result.current is None:
         raise DataError.single("wicksell", None, "episodes", "must include a current episode "
                                "to allocate", "none")
-    bad = [i for i, f in enumerate(flows, start=1) if not f.flow > 0.0]
+    # flows come in file order, so flow k (from 0) is on line k + FIRST_DATA_LINE
+    bad = [k for k, f in enumerate(flows) if not f.flow > 0.0]
     if not flows or bad:
-        raise DataError.single("flow shares", bad[0] if bad else None, "flow",
-                               "must be positive numbers (USD bn)", "none" if not flows else
-                               flows[bad[0] - 1].flow)
+        raise DataError.single("flow_shares.csv", bad[0] + FIRST_DATA_LINE if bad else None,
+                               "flow_usd_bn", "must be positive numbers (USD bn)",
+                               "none" if not flows else flows[bad[0]].flow)
     values = np.array([f.flow for f in flows], dtype=np.float64)
     shares = values / values.sum()
     sizes = shares * result.current.size

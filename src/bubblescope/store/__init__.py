@@ -9,14 +9,13 @@ from __future__ import annotations
 from importlib import import_module
 from typing import Any
 
-from bubblescope.store.files import read_csv_rows, read_web_dir, write_web_dir
+from bubblescope.store.files import read_web_dir, write_web_dir
 
 __all__ = [
     "Store",
     "export_web",
     "import_deal_legs",
     "open_store",
-    "read_csv_rows",
     "read_export",
     "read_web_dir",
     "write_web_dir",

@@ -4,7 +4,8 @@ A deal-leg table has one row per flow of money or promise: date, from, to, leg t
 amount, status, confidence and sources. A :class:`~bubblescope.store.leg_mapping.LegMapping`
 says which column is which and how each leg type becomes a contract (kind, and which end
 holds the claim). Every problem in every row is reported at once as a :class:`DataError`
-naming file, row, field (the file's column), rule and value.
+naming file, line, field (the file's column), rule and value: a CSV row by the file line it
+starts on (the header is line 1), a JSON edge by its place in ``edges`` (edge 1 first).
 
 Rules the importer follows, never silently:
 
@@ -38,12 +39,13 @@ from bubblescope.model.errors import DataError, Issue, MissingAmountWarning
 from bubblescope.model.inputs import (
     MAX_AMOUNT_USD_BN,
     MAX_CELL_CHARS,
+    numbered,
     parse_decimal,
+    read_csv,
     read_input_text,
 )
 from bubblescope.model.parse import Row, build_web
 from bubblescope.model.web import Web
-from bubblescope.store.files import read_csv_rows
 from bubblescope.store.leg_mapping import (
     EDGES_MAPPING,
     KEVIN_MAPPING,
@@ -58,7 +60,11 @@ __all__ = ["DealLegImport", "MissingAmountWarning", "import_deal_legs", "import_
 
 @dataclass(frozen=True)
 class DealLegImport:
-    """The web built from a deal-leg file, and what the import did to get there."""
+    """The web built from a deal-leg file, and what the import did to get there.
+
+    The ``*_rows`` name legs by their file line (CSV; the header is line 1) or by their
+    edge number (JSON, from 1).
+    """
 
     web: Web
     file: str
@@ -141,7 +147,7 @@ def read_leg_rows(path: str | os.PathLike[str]) -> tuple[list[Row], dt.date | No
         raise DataError.single(str(p), None, "path", "must be a deal-leg CSV or JSON file",
                                "missing")
     if p.suffix.lower() != ".json":
-        return read_csv_rows(p), None
+        return list[Row](read_csv(p)), None
     try:
         payload = json.loads(read_input_text(p))
     except (ValueError, RecursionError) as exc:  # JSONDecodeError, a 5,000-digit integer
@@ -157,7 +163,7 @@ def read_leg_rows(path: str | os.PathLike[str]) -> tuple[list[Row], dt.date | No
 # --- one row → one leg ------------------------------------------------------------------
 @dataclass
 class _Leg:
-    row: int
+    row: int  # the file line (CSV) or the edge number (JSON)
     date: dt.date | None
     parties: tuple[str, str]
     leg_type: str
@@ -173,7 +179,7 @@ class _Leg:
 @dataclass
 class _LegReader:
     file: str
-    row_no: int
+    line: int | None
     row: Row
     m: LegMapping
     issues: list[Issue] = field(default_factory=list)
@@ -191,7 +197,7 @@ class _LegReader:
         return text
 
     def fail(self, name: str, rule: str, value: str) -> None:
-        self.issues.append(Issue(self.file, self.row_no, self.m.column(name) or name, rule, value))
+        self.issues.append(Issue(self.file, self.line, self.m.column(name) or name, rule, value))
 
     def required(self, name: str) -> str:
         value = self.get(name)
@@ -217,7 +223,7 @@ class _LegReader:
         return value
 
 
-def _read_leg(reader: _LegReader, policy: EmptyAmount) -> _Leg | None:
+def _read_leg(reader: _LegReader, at: int, policy: EmptyAmount) -> _Leg | None:
     m, get = reader.m, reader.get
     date = _leg_date(reader)
     parties = (reader.required("from"), reader.required("to"))
@@ -236,7 +242,7 @@ def _read_leg(reader: _LegReader, policy: EmptyAmount) -> _Leg | None:
         reader.fail("sources", "must name at least one source", get("sources"))
     if reader.issues or (amount is None and headline is None):
         return None
-    return _Leg(reader.row_no, date, parties, leg_type, amount if amount is not None
+    return _Leg(at, date, parties, leg_type, amount if amount is not None
                 else float(headline or 0.0), status, str(confidence), urls,
                 get("deal"), _note(reader), "leg" if amount is not None else "headline")
 
@@ -289,6 +295,10 @@ class _Tables:
     urls: dict[str, str] = field(default_factory=dict)
     per_deal: dict[str, int] = field(default_factory=dict)
 
+    @property
+    def where(self) -> str:
+        return _where(self.file)
+
     def entity(self, party: str) -> tuple[str, str]:
         rule = self.m.entities.get(party)
         eid = rule.id if rule else _slug(party)
@@ -312,7 +322,7 @@ class _Tables:
                 self.sources.append({
                     "id": self.urls[url], "kind": "filing" if "sec.gov" in url else "release",
                     "date": leg.date.isoformat() if leg.date else "", "citation": url,
-                    "note": f"cited by {Path(self.file).name} row {leg.row}"})
+                    "note": f"cited by {Path(self.file).name} {self.where} {leg.row}"})
             ids.append(self.urls[url])
         return ";".join(ids)
 
@@ -342,14 +352,16 @@ def _build(
         raise DataError(issues)
     legs: list[_Leg] = []
     skipped: list[int] = []
-    for i, row in enumerate(rows, start=1):
-        reader = _LegReader(file, i, row, m)
-        leg = _read_leg(reader, policy)
+    edges = Path(file).suffix.lower() == ".json"
+    for k, (line, row) in enumerate(numbered(rows), start=1):
+        reader = (_LegReader(f"{file} edge {k}", None, row, m) if edges
+                  else _LegReader(file, line, row, m))
+        leg = _read_leg(reader, k if edges else line, policy)
         issues += reader.issues
         if leg is not None:
             legs.append(leg)
         elif not reader.issues:
-            skipped.append(i)
+            skipped.append(k if edges else line)
     if issues:
         raise DataError(issues)
     web = _web(legs, file, m, name, _as_of(as_of, legs, file, base), base)
@@ -390,15 +402,19 @@ def _remap(
     issue: Issue, contracts_file: str, offset: int, legs: Sequence[_Leg], file: str,
     m: LegMapping,
 ) -> Issue:
-    if issue.file != contracts_file or issue.row is None or issue.row <= offset:
+    # the merged contracts are plain rows: line = index + FIRST_DATA_LINE (numbered())
+    if issue.file != contracts_file or issue.line is None or issue.line - 2 < offset:
         return issue
-    leg = legs[issue.row - offset - 1]
+    leg = legs[issue.line - 2 - offset]
     rule = m.legs[leg.leg_type]
     holder_end = rule.holder
     obligor_end = "to" if holder_end == "from" else "from"
     columns_of = {"holder": m.column(holder_end), "obligor": m.column(obligor_end),
                   "amount": m.column("amount"), "start": m.column("date"),
                   "source_ids": m.column("sources"), "id": m.column("deal")}
+    if Path(file).suffix.lower() == ".json":
+        return Issue(f"{file} edge {leg.row}", None, columns_of.get(issue.field)
+                     or issue.field, issue.rule, issue.value)
     return Issue(file, leg.row, columns_of.get(issue.field) or issue.field,
                  issue.rule, issue.value)
 
@@ -421,13 +437,18 @@ def _warn(result: DealLegImport) -> None:
     parts = []
     if result.skipped_rows:
         parts.append(f"{len(result.skipped_rows)} legs without an amount were skipped "
-                     f"(rows {_rows(result.skipped_rows)})")
+                     f"({_where(result.file)}s {_rows(result.skipped_rows)})")
     if result.headline_rows:
         parts.append(f"{len(result.headline_rows)} legs without an amount took their deal's "
-                     f"headline amount, confidence low (rows {_rows(result.headline_rows)})")
+                     f"headline amount, confidence low ({_where(result.file)}s "
+                     f"{_rows(result.headline_rows)})")
     if parts:
         warnings.warn(f"{result.file}: " + "; ".join(parts), MissingAmountWarning,
                       stacklevel=4)
+
+
+def _where(file: str) -> str:
+    return "edge" if Path(file).suffix.lower() == ".json" else "line"
 
 
 def _missing_columns(rows: Sequence[Row], file: str, m: LegMapping) -> list[Issue]:

@@ -17,8 +17,8 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 from bubblescope.model.atomic import write_dir
-from bubblescope.model.errors import DataError
-from bubblescope.model.inputs import read_input_bytes
+from bubblescope.model.errors import DataError, Issue
+from bubblescope.model.inputs import FIRST_DATA_LINE, read_input_bytes
 from bubblescope.model.parse import Row, build_web
 from bubblescope.model.web import Web
 from bubblescope.store.files import (
@@ -51,7 +51,8 @@ def read_export(path: str | os.PathLike[str]) -> Web:
     Raises
     ------
     DataError
-        Every problem found, naming file, row, field, rule and value.
+        Every problem found, naming file, line (CSV) or record (Parquet: ``contracts.parquet
+        record 1`` is its first row), field, rule and value.
     """
     root = Path(path)
     if detect_format(root) == "csv":
@@ -61,7 +62,19 @@ def read_export(path: str | os.PathLike[str]) -> Web:
               if (root / f"{t}.parquet").exists()}
     files = {t: str(root / f"{t}.parquet") for t in TABLES}
     check_required_tables(tables, files)
-    return build_web(meta["name"], meta["as_of"], tables, files, meta.get("description", ""))
+    try:
+        return build_web(meta["name"], meta["as_of"], tables, files,
+                         meta.get("description", ""))
+    except DataError as exc:
+        raise DataError([_as_record(i) for i in exc.issues]) from None
+
+
+def _as_record(issue: Issue) -> Issue:
+    """A Parquet file has no lines: name the record (rows count from line 2 as in CSV)."""
+    if issue.line is None or not issue.file.endswith(".parquet"):
+        return issue
+    return Issue(f"{issue.file} record {issue.line - FIRST_DATA_LINE + 1}", None, issue.field,
+                 issue.rule, issue.value)
 
 
 def detect_format(root: Path) -> ExportFormat:

@@ -11,8 +11,8 @@ from __future__ import annotations
 import contextlib
 import csv
 import datetime as dt
-import io
 import os
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -20,7 +20,13 @@ import yaml
 
 from bubblescope.model.atomic import write_dir
 from bubblescope.model.errors import DataError, Issue
-from bubblescope.model.inputs import MAX_NAME_CHARS, check_label, load_yaml, read_input_text
+from bubblescope.model.inputs import (
+    MAX_NAME_CHARS,
+    check_label,
+    load_yaml,
+    read_csv,
+    read_input_text,
+)
 from bubblescope.model.parse import Row, build_web
 from bubblescope.model.web import Web
 from bubblescope.store.rows import TABLES, columns, typed_rows
@@ -28,7 +34,6 @@ from bubblescope.store.rows import TABLES, columns, typed_rows
 __all__ = [
     "REQUIRED_TABLES",
     "check_required_tables",
-    "read_csv_rows",
     "read_meta",
     "read_web_dir",
     "write_meta",
@@ -51,13 +56,13 @@ def read_web_dir(path: str | os.PathLike[str]) -> Web:
     if not root.is_dir():
         raise DataError.single(str(root), None, "path", "must be a web directory", root)
     meta = read_meta(root / "web.yaml")
-    tables = {t: read_csv_rows(root / f"{t}.csv") for t in TABLES if (root / f"{t}.csv").exists()}
+    tables = {t: read_csv(root / f"{t}.csv") for t in TABLES if (root / f"{t}.csv").exists()}
     check_required_tables(tables, {t: str(root / f"{t}.csv") for t in TABLES})
     files = {t: str(root / f"{t}.csv") for t in TABLES}
     return build_web(meta["name"], meta["as_of"], tables, files, meta.get("description", ""))
 
 
-def check_required_tables(tables: dict[str, list[Row]], files: dict[str, str]) -> None:
+def check_required_tables(tables: Mapping[str, Sequence[Row]], files: dict[str, str]) -> None:
     """Refuse a web whose required tables (:data:`REQUIRED_TABLES`) are missing or empty."""
     issues = [Issue(files[t], None, "file", "is required", "missing")
               for t in REQUIRED_TABLES if t not in tables]
@@ -65,29 +70,6 @@ def check_required_tables(tables: dict[str, list[Row]], files: dict[str, str]) -
                for t in REQUIRED_TABLES if t in tables and not tables[t]]
     if issues:
         raise DataError(issues)
-
-
-def read_csv_rows(path: str | os.PathLike[str]) -> list[Row]:
-    """Read a CSV file into a list of rows (column → text); BOM and CRLF tolerated.
-
-    The file is read by :func:`bubblescope.model.inputs.read_input_text` (a regular file,
-    size-capped, UTF-8, no NUL byte).
-
-    Raises
-    ------
-    DataError
-        The file is not a readable regular UTF-8 file under the size cap, has no header
-        row, or is not readable as CSV.
-    """
-    text = read_input_text(path)
-    try:
-        reader = csv.DictReader(io.StringIO(text, newline=""))
-        if not reader.fieldnames:
-            raise DataError.single(str(path), None, "header",
-                                   "must name the columns (the file is empty)", "")
-        return list(reader)
-    except csv.Error as exc:
-        raise DataError.single(str(path), None, "file", "must be a UTF-8 CSV file", exc) from exc
 
 
 def read_meta(path: Path) -> dict[str, Any]:

@@ -2,12 +2,12 @@
 
 The bytes go through the bounded reader (:func:`bubblescope.model.inputs.read_input_bytes`);
 the rows through :func:`bubblescope.portfolio.positions.parse_positions`, which reports
-every problem with file, row, field, rule and value.
+every problem with file, line, field, rule and value (a CSV's line; a workbook's row number
+as Excel shows it: the header is row 1 either way).
 """
 
 from __future__ import annotations
 
-import csv
 import io
 import os
 import zipfile
@@ -17,9 +17,8 @@ from typing import Final
 import pandas as pd
 
 from bubblescope.model.errors import DataError
-from bubblescope.model.inputs import read_input_bytes
+from bubblescope.model.inputs import decode_text, parse_csv, read_csv, read_input_bytes
 from bubblescope.portfolio.positions import Portfolio, parse_positions
-from bubblescope.store.files import read_csv_rows
 
 __all__ = ["SUFFIXES", "portfolio_from_bytes", "read_portfolio"]
 
@@ -32,7 +31,7 @@ def read_portfolio(path: str | os.PathLike[str]) -> Portfolio:
     p = Path(path)
     suffix = p.suffix.lower()
     if suffix == ".csv":
-        return parse_positions(read_csv_rows(p), p.name)
+        return parse_positions(read_csv(p), p.name)
     if suffix == ".xlsx":
         return portfolio_from_bytes(read_input_bytes(p), p.name)
     raise DataError.single(str(p), None, "file", f"must be one of {', '.join(SUFFIXES)}",
@@ -48,8 +47,4 @@ def portfolio_from_bytes(data: bytes, name: str) -> Portfolio:
             raise DataError.single(name, None, "file", "must be an xlsx workbook", exc) from exc
         return parse_positions([{str(k): v for k, v in r.items()}
                                 for r in frame.to_dict(orient="records")], name)
-    try:
-        text = data.decode("utf-8-sig")
-    except UnicodeDecodeError as exc:
-        raise DataError.single(name, None, "file", "must be UTF-8 text", exc) from exc
-    return parse_positions(list(csv.DictReader(io.StringIO(text, newline=""))), name)
+    return parse_positions(parse_csv(decode_text(data, name), name), name)

@@ -35,7 +35,7 @@
       } else {
         fill(out, el("p", { class: "error", id: "upload-errors" },
                      `${r.issues.length} problem(s); nothing was stored.`),
-             table([["row", "Row", (v) => (v === null ? "file" : String(v))], ["field", "Field"],
+             table([["line", "Line", (v) => (v === null ? "file" : String(v))], ["field", "Field"],
                     ["rule", "Rule"], ["value", "Value"]], r.issues));
       }
     } catch (err) {

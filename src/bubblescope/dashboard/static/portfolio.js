@@ -39,7 +39,7 @@
     const status = document.getElementById("status");
     if (body.issues) {
       fill(status, el("div", { id: "book-errors", class: "error" }, body.detail,
-        table([["row", "Row"], ["field", "Field"], ["rule", "Rule"], ["value", "Value"]], body.issues)));
+        table([["line", "Line"], ["field", "Field"], ["rule", "Rule"], ["value", "Value"]], body.issues)));
     } else {
       fill(status, el("p", { class: "error" }, String(body.detail)));
     }

@@ -242,7 +242,8 @@ def _vector_issues(v: FloatArray, name: str) -> list[Issue]:
     if a.ndim != 1 or a.size == 0:
         return [Issue(_FILE, None, name, "must be a non-empty 1-d array", f"shape {a.shape}")]
     bad = np.flatnonzero(~np.isfinite(a) | (a < 0))
-    return [Issue(_FILE, int(k) + 1, name, "must be a finite number >= 0", f"{a[k]:g}")
+    # an array element, not a file line: the field names its index
+    return [Issue(_FILE, None, f"{name}[{int(k)}]", "must be a finite number >= 0", f"{a[k]:g}")
             for k in bad]
 
 
@@ -252,10 +253,11 @@ def _check_prior(prior: FloatArray, rows: FloatArray, cols: FloatArray) -> None:
                                prior.shape)
     if not np.all(np.isfinite(prior) & (prior >= 0)):
         raise DataError.single(_FILE, None, "prior", "must be finite and >= 0", "negative cell")
-    issues = [Issue(_FILE, int(i) + 1, "row_totals", "must be 0 when its row has no allowed link",
-                    f"{rows[i]:g}") for i in np.flatnonzero((rows > 0) & (prior.sum(axis=1) == 0))]
-    issues += [Issue(_FILE, int(j) + 1, "col_totals", "must be 0 when its column has no allowed "
-                     "link", f"{cols[j]:g}")
+    issues = [Issue(_FILE, None, f"row_totals[{int(i)}]",
+                    "must be 0 when its row has no allowed link", f"{rows[i]:g}")
+              for i in np.flatnonzero((rows > 0) & (prior.sum(axis=1) == 0))]
+    issues += [Issue(_FILE, None, f"col_totals[{int(j)}]",
+                     "must be 0 when its column has no allowed link", f"{cols[j]:g}")
                for j in np.flatnonzero((cols > 0) & (prior.sum(axis=0) == 0))]
     if issues:
         raise DataError(issues)
