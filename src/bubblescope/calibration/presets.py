@@ -14,7 +14,9 @@ Definitions (docs/calibration.md):
 * the high-yield spread is implied from the engine's BBB spread with the measured slope of
   the HY OAS on the BBB OAS (1996-2026), from their levels at the web's as-of date;
 * defaulted debt of a year is the debt outstanding at the start of the obligors that
-  default in that year; the default rate divides it by all AI-linked debt at the start;
+  default in that year, plus the principal of granular-pool borrowers (the residual private
+  credit to tech) that defaulted in it; the default rate divides it by all AI-linked debt at
+  the start;
 * regulated holders are banks and life insurers; their losses include every channel.
 """
 
@@ -190,6 +192,8 @@ def _credit(result: StressResult, cw: CompiledWeb) -> dict[str, float]:
     per_year = np.zeros((result.n_paths, int(years.max()) + 1))
     for p, i in zip(*np.nonzero(result.default_quarter >= 0), strict=True):
         per_year[p, years[result.default_quarter[p, i]]] += owed[i]
+    if result.pool_defaulted.size:  # granular pools default name by name
+        np.add.at(per_year.T, years, result.pool_defaulted.T)
     worst = float(per_year.mean(axis=0).max())
     hit = result.capital_hit
     reg = hit[hit["kind"].isin(_REGULATED)]

@@ -35,6 +35,8 @@ from bubblescope.model.web import Web
 from bubblescope.stress import PRESETS, Scenario, StressResult, load_preset, reference_run, run
 from bubblescope.stress.distress import debtrank_view
 from bubblescope.stress.payload import structural_findings, tranche_losses
+from bubblescope.stress.capital_ratios import capital_ratios
+from bubblescope.stress.funds_view import fund_table
 from bubblescope.stress.result import CHANNELS, DOWNGRADED_2008_USD_BN, JOBS_2008_US_MILLIONS
 from bubblescope.stress.scenario import read_yaml, scenario_from_mapping
 
@@ -201,6 +203,8 @@ def _print(result: StressResult, web: Web, base: StressResult | None = None) -> 
     console.print(_cuts_table(result))
     console.print(_sector_table(result))
     console.print(_capital_table(result))
+    console.print(_ratio_table(result))
+    console.print(_funds_table(result))
     console.print(_tranche_table(result))
     last = result.timeline.iloc[-1]
     jobs = ("from the output gap (Okun's law) and AI displacement; this scenario sets no "
@@ -335,6 +339,37 @@ def _capital_table(result: StressResult) -> Table:
     for row in result.capital_hit.itertuples():
         table.add_row(str(row.entity), str(row.kind), f"{row.loss:,.1f}",
                       f"{row.capital:,.0f}", f"{row.share:.1%}")
+    return table
+
+
+def _ratio_table(result: StressResult) -> Table:
+    table = Table(title="Regulated holders' capital ratios, before and after (charges follow "
+                  "the paper's ratings; capital less the losses they bear)")
+    for col in ("holder", "rule", "before", "after", "capital $bn", "required $bn"):
+        table.add_column(col, justify="left" if col in ("holder", "rule") else "right",
+                         no_wrap=col == "holder")
+    for c in capital_ratios(result):
+        table.add_row(c.holder, c.rule.split(":")[0], f"{c.ratio_before:.1%}",
+                      f"{c.ratio_after:.1%}",
+                      f"{c.capital_before:,.0f} -> {c.capital_after:,.0f}",
+                      f"{c.required_before:,.0f} -> {c.required_after:,.0f}")
+    return table
+
+
+def _funds_table(result: StressResult) -> Table:
+    table = Table(title="Funds, USD bn: NAV (their capital) start->end, lowest NAV per share, "
+                  "gate quarter, margin-call sales, bank lines drawn start->peak")
+    for col in ("fund", "NAV", "NAV/sh", "gate", "sold", "lines"):
+        table.add_column(col, justify="left" if col in ("fund", "gate") else "right",
+                         no_wrap=True)
+    for row in fund_table(result).itertuples(index=False):
+        gate = row.gate_quarter if isinstance(row.gate_quarter, str) else "no"
+        table.add_row(str(row.fund),
+                      f"{row.nav_start_usd_bn:,.0f}->{row.nav_end_usd_bn:,.0f}",
+                      f"{row.nav_per_share_low:.2f}", gate,
+                      f"{row.margin_call_sales_usd_bn:,.1f}",
+                      f"{row.lines_drawn_start_usd_bn:,.0f}->"
+                      f"{row.lines_drawn_peak_usd_bn:,.0f}")
     return table
 
 

@@ -94,6 +94,7 @@ FigureMetric = Literal[
     "private_credit_assets",
     "employees",
     "ai_value_share",
+    "pool_lgd",
 ]
 
 ENTITY_KINDS: Final[tuple[str, ...]] = get_args(EntityKind)

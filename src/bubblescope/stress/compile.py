@@ -151,6 +151,9 @@ class CompiledWeb:
     #: Announced, unfunded financing (letters of intent, "up to" tranches): paid only while
     #: no shock has hit, so only funded money is ever at risk. Shape (m,); empty = none.
     contingent: BoolArray = field(default_factory=lambda: np.zeros(0, dtype=np.bool_))
+    #: Loss given default of each entity that is a granular pool of many borrowers (its
+    #: ``pool_lgd`` figure), NaN for every other entity. Shape (n,); empty = no pools.
+    pool_lgd: FloatArray = field(default_factory=lambda: np.zeros(0))
 
     def __repr__(self) -> str:
         return (
@@ -230,7 +233,14 @@ def compile_web(web: Web) -> CompiledWeb:
         agency_rating=ratings,
         contingent=np.array([_contingent(c, web.as_of) for c in active]
                             + [False] * (len(edges) - len(active)), dtype=np.bool_),
+        pool_lgd=np.array([_pool_lgd(e) for e in web.entities], dtype=np.float64),
     )
+
+
+def _pool_lgd(e: Entity) -> float:
+    """An entity's ``pool_lgd`` figure (any year), NaN if it is not a granular pool."""
+    fig = e.figure("pool_lgd")
+    return fig.value if fig is not None else float("nan")
 
 
 #: What the engine does for an issuer without an agency rating (and says when a web has none).

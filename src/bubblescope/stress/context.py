@@ -24,27 +24,86 @@ from bubblescope.stress.compile import (
     RATING_CONSTRAINED,
     CompiledWeb,
 )
+from bubblescope.stress.kernels.leverage import (
+    GATING_KINDS,
+    LINE_UTILISATION,
+    MAX_LEVERAGE,
+    fund_nav,
+)
 from bubblescope.stress.kernels.ratings import anchor_pds
 from bubblescope.stress.kernels.waterfall import SpvBook, spv_book, spv_tenants
 from bubblescope.stress.ledger import underlying_contracts
 from bubblescope.stress.params import Params
 from bubblescope.stress.scenario import Scenario
 
-__all__ = ["CUTTABLE", "RunContext", "RunIndex", "aggregator"]
+__all__ = ["CUTTABLE", "FundBook", "RunContext", "RunIndex", "aggregator"]
 
 #: Flow contracts a tenant in distress can cut or renegotiate.
 CUTTABLE: frozenset[str] = frozenset({"lease", "compute_commitment", "customer_revenue"})
 
 
 @dataclass(frozen=True, eq=False)
+class FundBook:
+    """Funds' balance sheets in the web at the start (:mod:`~bubblescope.stress.kernels.leverage`).
+
+    ``nav0`` is each fund's NAV (holdings in the web less its borrowing in it; 0 for other
+    entities), ``gross0`` its holdings; ``leveraged`` the funds that borrow in the web, whose
+    capital is their NAV (not their total assets); ``max_leverage`` the gross / NAV at which
+    prime brokers call margin (0: not margined); ``gating`` the funds whose investors can
+    redeem. On the contract axis, ``fund_debt`` is debt owed by a leveraged fund to a lender
+    in the web and ``line`` the bank lines among it, with ``undrawn0`` still undrawn;
+    ``margin_stakes`` the equity stakes a margined fund sells on a margin call.
+    """
+
+    nav0: FloatArray
+    gross0: FloatArray
+    leveraged: BoolArray
+    max_leverage: FloatArray
+    gating: BoolArray
+    fund_debt: BoolArray
+    line: BoolArray
+    undrawn0: FloatArray
+    margin_stakes: BoolArray
+
+    @staticmethod
+    def of(cw: CompiledWeb, debt: BoolArray, fund: BoolArray) -> FundBook:
+        """The fund book of ``cw`` (``debt`` (m,) and ``fund`` (n,) masks)."""
+        inside = cw.holder >= 0
+        started = cw.start_q < 0
+        held = np.bincount(cw.holder[inside], weights=(cw.amount * started)[inside],
+                           minlength=cw.n).astype(np.float64)
+        borrowed = np.bincount(cw.obligor, weights=cw.amount * debt * started * inside,
+                               minlength=cw.n).astype(np.float64)
+        nav = fund_nav(held, borrowed, fund)
+        leveraged = fund & (borrowed > 0) & (nav > 0)
+        fund_debt = debt & inside & leveraged[cw.obligor]
+        line = fund_debt & cw.kind_mask(("credit_line",))
+        max_leverage = np.array([MAX_LEVERAGE.get(k, 0.0) for k in cw.kinds])
+        return FundBook(
+            nav0=nav, gross0=np.where(fund, held, 0.0), leveraged=leveraged,
+            max_leverage=max_leverage,
+            gating=np.array([k in GATING_KINDS for k in cw.kinds]) & (nav > 0),
+            fund_debt=fund_debt, line=line,
+            undrawn0=np.where(line, cw.amount * (1.0 / LINE_UTILISATION - 1.0), 0.0),
+            margin_stakes=(cw.kind_mask(("equity_stake",)) & inside
+                           & (max_leverage[np.maximum(cw.holder, 0)] > 0)),
+        )
+
+
+@dataclass(frozen=True, eq=False)
 class RunIndex:
     """Masks and index arrays fixed for the run (contract masks (m,), entity masks (n,)).
 
-    ``capital`` is what absorbs an entity's losses (assets for a fund, book equity
-    otherwise); ``book`` lays out the SPVs' tranches; ``future`` indexes financing that
-    starts after the as-of date (paid holder -> obligor when it starts); ``pd_anchor`` is
-    each issuer's default probability at its agency rating (NaN: none); ``gsub`` indexes
-    the GPU-backed loans, whose collateral vintage is ``gpu_age0`` and start ``gpu_start``.
+    ``capital`` is what absorbs an entity's losses (NAV for a fund that borrows in the web,
+    assets for another fund, book equity otherwise); ``book`` lays out the SPVs' tranches;
+    ``future`` indexes financing that starts after the as-of date (paid holder -> obligor
+    when it starts); ``pd_anchor`` is each issuer's default probability at its agency rating
+    (NaN: none); ``gsub`` indexes the GPU-backed loans, whose collateral vintage is
+    ``gpu_age0`` and start ``gpu_start``.
+    ``pool`` marks granular pools of many borrowers (entities with a ``pool_lgd``;
+    :mod:`~bubblescope.stress.kernels.credit_pool`), ``pool_lgd`` their loss given default
+    (0 elsewhere); ``fair_value`` the debt held by funds, marked each quarter by expected
+    loss (:mod:`~bubblescope.stress.kernels.el_marks`).
     """
 
     debt: BoolArray
@@ -79,6 +138,10 @@ class RunIndex:
     contingent: BoolArray
     spv_tenant: IntArray
     main_tenant_contract: BoolArray
+    pool: BoolArray
+    pool_lgd: FloatArray
+    fair_value: BoolArray
+    funds: FundBook
 
     @staticmethod
     def of(cw: CompiledWeb, sc: Scenario, prm: Params) -> RunIndex:
@@ -101,6 +164,7 @@ class RunIndex:
         spv_pos[book.spv] = np.arange(book.spv.size)
         pos = spv_pos[np.maximum(cw.holder, 0)]
         main_c = (cw.holder >= 0) & (worth > 0) & (cw.obligor == np.append(tenant, -1)[pos])
+        funds = FundBook.of(cw, debt, fund)
         return RunIndex(
             debt=debt, flow=cw.kind_mask(FLOW_KINDS), cuttable=cw.kind_mask(CUTTABLE),
             equity=equity, guarantee=guarantee, gpu=gpu, inside=cw.holder >= 0,
@@ -109,7 +173,8 @@ class RunIndex:
             sector_holder=(cw.holder >= 0) & cw.is_holder_sector[np.maximum(cw.holder, 0)],
             ai=cw.entity_mask(AI_KINDS), listed=~(cw.is_holder_sector | (kinds == "spv")),
             chip=kinds == "chipmaker", fund=fund,
-            capital=np.where(fund, cw.total_assets, cw.book_equity),
+            capital=np.where(funds.leveraged, funds.nav0,
+                             np.where(fund, cw.total_assets, cw.book_equity)),
             shock_by_entity=_entity_shocks(cw, sc),
             book=book,
             g_share=1.0 / np.maximum(counts[beneficiary], 1.0),
@@ -125,6 +190,9 @@ class RunIndex:
             contingent=(cw.contingent if cw.contingent.size == cw.m
                         else np.zeros(cw.m, dtype=np.bool_)),
             spv_tenant=tenant, main_tenant_contract=main_c,
+            pool=_pools(cw), pool_lgd=np.nan_to_num(_pool_lgd(cw), nan=0.0),
+            fair_value=debt & (cw.holder >= 0) & fund[np.maximum(cw.holder, 0)],
+            funds=funds,
         )
 
 
@@ -157,6 +225,14 @@ def aggregator(index: IntArray, n: int) -> sparse.csr_array:
     """Sparse 0/1 matrix of shape (n, m) summing contract k into entity index[k] (-1: none)."""
     keep = np.flatnonzero(index >= 0)
     return sparse.csr_array((np.ones(keep.size), (index[keep], keep)), shape=(n, index.size))
+
+
+def _pool_lgd(cw: CompiledWeb) -> FloatArray:
+    return cw.pool_lgd if cw.pool_lgd.size == cw.n else np.full(cw.n, np.nan)
+
+
+def _pools(cw: CompiledWeb) -> BoolArray:
+    return np.asarray(~np.isnan(_pool_lgd(cw)), dtype=np.bool_)
 
 
 def _entity_shocks(cw: CompiledWeb, sc: Scenario) -> FloatArray:

@@ -26,15 +26,20 @@ from bubblescope.stress.channels import (
     funding,
     holders,
     leases,
+    leverage,
     macro,
+    marks,
     obligations,
     paper,
+    pool,
     settlement,
     valuation,
 )
+from bubblescope.stress.channels.holders import Losses
 from bubblescope.stress.channels.quarter import Quarter
 from bubblescope.stress.compile import CompiledWeb, compile_web
 from bubblescope.stress.context import RunContext
+from bubblescope.stress.kernels.ratings import rating_of
 from bubblescope.stress.result import LossChannel, QuarterRecord, Recorder, StressResult
 from bubblescope.stress.scenario import PRESETS, Scenario, load_preset
 from bubblescope.stress.state import State
@@ -118,6 +123,7 @@ def _simulate(ctx: RunContext, noise: FloatArray, progress: Progress | None) -> 
     sc = ctx.scenario
     st = start(ctx)
     rec = Recorder(ctx.n_paths, sc.quarters, ctx.web.n, ctx.web.m, st.cash)
+    rec.rating_start = rating_of(st.el0).astype(np.int8)
     for t in range(sc.quarters):
         st = _quarter(ctx, st, rec, _the_quarter(ctx, t, noise[:, t]))
         if progress is not None:
@@ -131,7 +137,7 @@ def start(ctx: RunContext) -> State:
     st = State.initial(ctx)
     st = replace(st, worth0=collateral.start_worth(ctx))
     ratings = paper.start(ctx, st)
-    return replace(st, dd0=ratings.dd0, ig0=ratings.ig0)
+    return replace(st, dd0=ratings.dd0, ig0=ratings.ig0, el0=ratings.el0, pd=ratings.pd0)
 
 
 def _the_quarter(ctx: RunContext, t: int, eps: FloatArray) -> Quarter:
@@ -160,23 +166,22 @@ def _quarter(ctx: RunContext, st: State, rec: Recorder, q: Quarter) -> State:
                  reason=cleared.reason, outstanding=cleared.outstanding, basis=cleared.basis,
                  guarantee_left=cleared.guarantee_left, scale=cleared.scale,
                  defaulted_debt=cleared.defaulted_debt)
+    pooled = pool.default(ctx, st)
+    st = replace(st, outstanding=pooled.outstanding, cash=pooled.cash,
+                 defaulted_debt=st.defaulted_debt + pooled.defaulted)
     gpus = collateral.sell(ctx, st, t)
     st = replace(st, price=gpus.price, worth=gpus.worth, units=gpus.units,
                  outstanding=gpus.outstanding, cash=gpus.cash, rental=gpus.rental,
                  supply=gpus.supply)
     rated = paper.rerate(ctx, st, q)
     rec.paper(t, rated.downgraded, rated.tranche_loss, rated.grade)
-    st = replace(st, junk=rated.junk, spread=rated.spread)
-    marks = holders.mark(ctx, st)
-    losses = holders.book(ctx, [
+    st = replace(st, junk=rated.junk, spread=rated.spread, pd=rated.pd)
+    st, losses, lev = _holders(ctx, st, q, [
         (LossChannel.CUTS, cuts.torn_up), (LossChannel.MISSED_PAYMENTS, cleared.missed),
-        (LossChannel.DEFAULT_WRITE_OFFS, cleared.written_off),
+        (LossChannel.DEFAULT_WRITE_OFFS, cleared.written_off + pooled.written_off),
         (LossChannel.BACKLOG_LOST, cleared.backlog),
         (LossChannel.GPU_COLLATERAL, gpus.lender_loss), (LossChannel.FORCED_SALES, rated.forced),
-        (LossChannel.EQUITY_MARKS, marks.loss),
-    ])
-    st = replace(st, outstanding=marks.outstanding,
-                 cum_loss=st.cum_loss + losses.entity.sum(axis=2))
+    ], rated.el)
     spent = capex.spend(ctx, st, t)
     new = funding.issue(ctx, st, t, st.cash - spent.cash)  # debt finances part of the capex
     st = replace(st, cash=new.cash - (st.cash - spent.cash), capex_index=spent.capex_index,
@@ -189,12 +194,38 @@ def _quarter(ctx: RunContext, st: State, rec: Recorder, q: Quarter) -> State:
         capex_plan=spent.plan, wealth_change=_wealth_change(ctx, st),
         destroyed=cleared.destroyed,
         inflow=(dem.revenue.sum(axis=1) + fund.raised.sum(axis=1) + cleared.recovered
-                + gpus.proceeds + new.issued),
+                + pooled.recovered + gpus.proceeds + lev.proceeds + new.issued),
         outflow=cleared.paid_outside + spent.spent,
         ai_index=st.ai_value, gpu_rental=st.rental,
         ai_debt=(st.outstanding * ctx.index.debt).sum(axis=1), issued=new.issued,
+        pool_defaulted=pooled.defaulted, el_marks=ctx.by_holder(st.el_mark),
+        fund_nav=lev.nav, fund_nav_index=lev.nav_index,
+        margin_sales=lev.sales,
+        lines_drawn=ctx.by_obligor(st.outstanding * ctx.index.funds.line), gated=st.gated,
     ))
     return st
+
+
+def _holders(ctx: RunContext, st: State, q: Quarter,
+             booked: list[tuple[LossChannel, FloatArray]], el: FloatArray,
+             ) -> tuple[State, Losses, leverage.Leverage]:
+    """Marks (expected loss on fund-held debt, equity and fund shares), the quarter's losses
+    booked on holders, then leverage (lines, gates, margin calls, lenders beyond NAV)."""
+    remarked = marks.remark(ctx, st, q.t, el)
+    st = replace(st, el_mark=remarked.el_mark)
+    marked = holders.mark(ctx, st)
+    losses = holders.book(ctx, [*booked, (LossChannel.EQUITY_MARKS, marked.loss),
+                                (LossChannel.EXPECTED_LOSS_MARKS, remarked.loss)])
+    st = replace(st, outstanding=marked.outstanding,
+                 cum_loss=st.cum_loss + losses.entity.sum(axis=2))
+    lev = leverage.deleverage(ctx, st, q)
+    more = holders.book(ctx, [(LossChannel.MARGIN_CALL_SALES, lev.margin_loss),
+                              (LossChannel.DEFAULT_WRITE_OFFS, lev.lender_loss)])
+    st = replace(st, outstanding=lev.outstanding, basis=lev.basis, undrawn=lev.undrawn,
+                 cash=lev.cash, sold=lev.sold, passed=lev.passed, redeemed=lev.redeemed,
+                 retained=lev.retained, gated=lev.gated,
+                 cum_loss=st.cum_loss + more.entity.sum(axis=2))
+    return st, losses.plus(more), lev
 
 
 def _wealth_change(ctx: RunContext, st: State) -> FloatArray:

@@ -15,6 +15,7 @@ import pandas as pd
 from bubblescope.model.jsonsafe import finite
 from bubblescope.model.web import Web
 from bubblescope.stress.distress import DebtRankView, debtrank_view
+from bubblescope.stress.funds_view import private_credit_and_leverage
 from bubblescope.stress.result import DOWNGRADED_2008_USD_BN, StressResult
 
 __all__ = ["TRANCHE_NAMES", "stress_dict", "structural_findings", "tranche_losses"]
@@ -62,6 +63,7 @@ def stress_dict(result: StressResult, reference: StressResult | None = None,
         "ai_debt_usd_bn": result.ai_debt.mean(axis=0).tolist(),
         "debt_issued_usd_bn": result.issued.mean(axis=0).tolist(),
         "ai_debt_passes_2008_downgrades": result.debt_crossing(DOWNGRADED_2008_USD_BN),
+        "private_credit_and_leverage": private_credit_and_leverage(result),
     }))
 
 

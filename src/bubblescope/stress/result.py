@@ -60,6 +60,8 @@ class LossChannel(IntEnum):
     GPU_COLLATERAL = 4
     FORCED_SALES = 5
     BACKLOG_LOST = 6
+    EXPECTED_LOSS_MARKS = 7
+    MARGIN_CALL_SALES = 8
 
     @property
     def label(self) -> str:
@@ -70,7 +72,8 @@ class LossChannel(IntEnum):
 #: Labels of :class:`LossChannel`, in the order of the ``channel`` axis.
 CHANNELS: Final[tuple[str, ...]] = (
     "missed payments", "default write-offs", "lease and commitment cuts", "equity marks",
-    "GPU collateral", "forced sales", "backlog lost",
+    "GPU collateral", "forced sales", "backlog lost", "expected-loss marks",
+    "margin-call sales",
 )
 
 
@@ -165,6 +168,25 @@ class StressResult(Tabular):
     #: Rating code (``kernels.ratings.RATINGS``) of each contract at the end of each quarter,
     #: (n_paths, quarters, m), int8; only debt contracts are meaningful.
     rating: IntArray = field(default_factory=lambda: np.zeros((0, 0, 0), dtype=np.int8))
+    #: Principal of granular-pool borrowers that defaulted each quarter (they default name
+    #: by name, not as one obligor: ``stress.channels.pool``), (n_paths, quarters), USD bn.
+    pool_defaulted: FloatArray = field(default_factory=lambda: np.zeros((0, 0)))
+    #: Expected-loss marks each holder's fund-held debt carries at the end of each quarter
+    #: (``stress.channels.marks``), (n_paths, quarters, n), USD bn.
+    el_marks: FloatArray = field(default_factory=lambda: np.zeros((0, 0, 0)))
+    #: Each fund's NAV at the end of each quarter, USD bn, and its NAV per share against the
+    #: start (1 for other entities), (n_paths, quarters, n) (``stress.channels.leverage``).
+    fund_nav: FloatArray = field(default_factory=lambda: np.zeros((0, 0, 0)))
+    fund_nav_index: FloatArray = field(default_factory=lambda: np.zeros((0, 0, 0)))
+    #: Stakes each fund sold on margin calls in each quarter, (n_paths, quarters, n), USD bn.
+    margin_sales: FloatArray = field(default_factory=lambda: np.zeros((0, 0, 0)))
+    #: Bank lines drawn by each fund at the end of each quarter, (n_paths, quarters, n).
+    lines_drawn: FloatArray = field(default_factory=lambda: np.zeros((0, 0, 0)))
+    #: Whether each fund has gated redemptions by the end of each quarter, (n_paths,
+    #: quarters, n).
+    gated: BoolArray = field(default_factory=lambda: np.zeros((0, 0, 0), dtype=np.bool_))
+    #: Rating code of each contract at the start, before any shock, (n_paths, m), int8.
+    rating_start: IntArray = field(default_factory=lambda: np.zeros((0, 0), dtype=np.int8))
 
     def rating_path(self, contract_id: str, path: int = 0) -> tuple[str, ...]:
         """Rating of one contract quarter by quarter on one path (letters)."""
@@ -462,6 +484,41 @@ class QuarterRecord:
     gpu_rental: FloatArray
     ai_debt: FloatArray
     issued: FloatArray
+    pool_defaulted: FloatArray
+    el_marks: FloatArray
+    fund_nav: FloatArray
+    fund_nav_index: FloatArray
+    margin_sales: FloatArray
+    lines_drawn: FloatArray
+    gated: BoolArray
+
+
+@dataclass(frozen=True)
+class FundSeries:
+    """Private credit and leverage by entity, each (n_paths, quarters, n), filled quarter by
+    quarter: expected-loss marks held, funds' NAV and NAV per share, margin-call sales, bank
+    lines drawn, gates (:mod:`~bubblescope.stress.channels.leverage`)."""
+
+    el_marks: FloatArray
+    fund_nav: FloatArray
+    fund_nav_index: FloatArray
+    margin_sales: FloatArray
+    lines_drawn: FloatArray
+    gated: BoolArray
+
+    @classmethod
+    def zeros(cls, n_paths: int, quarters: int, n: int) -> FundSeries:
+        """Every series at zero (no fund gated)."""
+        shape = (n_paths, quarters, n)
+        return cls(np.zeros(shape), np.zeros(shape), np.zeros(shape), np.zeros(shape),
+                   np.zeros(shape), np.zeros(shape, dtype=np.bool_))
+
+    def store(self, t: int, record: QuarterRecord) -> None:
+        """Write quarter ``t`` from ``record``."""
+        self.el_marks[:, t], self.fund_nav[:, t] = record.el_marks, record.fund_nav
+        self.fund_nav_index[:, t], self.margin_sales[:, t] = (record.fund_nav_index,
+                                                               record.margin_sales)
+        self.lines_drawn[:, t], self.gated[:, t] = record.lines_drawn, record.gated
 
 
 @dataclass(frozen=True)
@@ -497,6 +554,7 @@ class RunSeries:
     gpu_rental: FloatArray
     ai_debt: FloatArray
     issued: FloatArray
+    pool_defaulted: FloatArray
 
     @classmethod
     def zeros(cls, n_paths: int, quarters: int) -> RunSeries:
@@ -511,7 +569,7 @@ class RunSeries:
         self.inflow[:, t], self.outflow[:, t] = record.inflow, record.outflow
         self.destroyed[:, t], self.ai_index[:, t] = record.destroyed, record.ai_index
         self.gpu_rental[:, t], self.ai_debt[:, t] = record.gpu_rental, record.ai_debt
-        self.issued[:, t] = record.issued
+        self.issued[:, t], self.pool_defaulted[:, t] = record.issued, record.pool_defaulted
 
 
 class Recorder:
@@ -525,6 +583,7 @@ class Recorder:
         self.tranche_loss = np.zeros((n_paths, quarters, 3))
         self.cut = np.zeros(shape3)
         self.series = RunSeries.zeros(n_paths, quarters)
+        self.funds = FundSeries.zeros(n_paths, quarters, n)
         self.cash_start = cash_start.copy()
         self.contract_loss = np.zeros((n_paths, m))
         self.contract_loss_by_quarter = np.zeros((n_paths, quarters, m))
@@ -532,11 +591,13 @@ class Recorder:
         self.contract_class_quarter = np.zeros((quarters, m, len(CLASS_NAMES)))
         self.quarter_class = np.zeros((n_paths, quarters, len(CLASS_NAMES)))
         self.rating: IntArray = np.zeros((n_paths, quarters, m), dtype=np.int8)
+        self.rating_start: IntArray = np.zeros((n_paths, m), dtype=np.int8)
 
     def quarter(self, t: int, record: QuarterRecord) -> None:
         """Store quarter ``t``."""
         self.cash[:, t], self.valuation[:, t], self.cut[:, t] = (record.cash, record.value,
                                                                  record.cut)
+        self.funds.store(t, record)
         self.contract_loss += record.contract_loss
         self.contract_loss_by_quarter[:, t] = record.contract_loss
         self.contract_class += record.contract_class
@@ -580,4 +641,8 @@ class Recorder:
             contract_class=self.contract_class,
             contract_class_quarter=self.contract_class_quarter,
             quarter_class=self.quarter_class, rating=self.rating,
+            pool_defaulted=s.pool_defaulted, rating_start=self.rating_start,
+            el_marks=self.funds.el_marks, fund_nav=self.funds.fund_nav,
+            fund_nav_index=self.funds.fund_nav_index, margin_sales=self.funds.margin_sales,
+            lines_drawn=self.funds.lines_drawn, gated=self.funds.gated,
         )

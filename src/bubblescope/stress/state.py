@@ -78,6 +78,21 @@ class State:
         Value of one GPU of each loan's vintage at the start (USD).
     basis : (n_paths, m)
         What equity stakes were bought for.
+    el0 : (n_paths, m)
+        10-year expected loss of each debt contract priced at the start.
+    pd : (n_paths, n)
+        Each issuer's 10-year default probability at the end of the last quarter.
+    el_mark : (n_paths, m)
+        Expected-loss mark each fund-held contract carries now
+        (:mod:`~bubblescope.stress.kernels.el_marks`).
+    sold, passed, redeemed, retained : (n_paths, n)
+        What each fund sold on margin calls, passed to its lenders beyond its NAV, paid
+        redeeming investors from its bank lines and kept of its interest income so far
+        (:mod:`~bubblescope.stress.channels.leverage`).
+    undrawn : (n_paths, m)
+        Bank lines to funds still undrawn.
+    gated : (n_paths, n)
+        Funds that have gated redemptions.
     """
 
     cash: FloatArray
@@ -111,10 +126,20 @@ class State:
     rental: FloatArray
     supply: FloatArray
     worth0: FloatArray
+    el0: FloatArray
+    pd: FloatArray
+    el_mark: FloatArray
+    sold: FloatArray
+    passed: FloatArray
+    redeemed: FloatArray
+    retained: FloatArray
+    undrawn: FloatArray
+    gated: BoolArray
 
     @staticmethod
     def initial(ctx: RunContext) -> State:
-        """The state at the as-of date (``dd0`` and ``ig0`` are set by the paper channel)."""
+        """The state at the as-of date (``dd0``, ``ig0``, ``el0`` and ``pd`` are set by the
+        paper channel)."""
         cw, ix, prm, n_paths = ctx.web, ctx.index, ctx.params, ctx.n_paths
         started = (cw.start_q < 0)[None, :]
         out = np.where(started & (ix.debt | ix.equity), cw.amount[None, :], 0.0)
@@ -139,4 +164,10 @@ class State:
             basis=np.where(ix.equity, out, 0.0),
             ai_value=np.ones(n_paths), rental=np.full(n_paths, RENTAL_START_USD_H),
             supply=np.zeros((n_paths, 2)), worth0=np.ones((n_paths, ix.gsub.size)),
+            el0=np.zeros((n_paths, cw.m)), pd=np.zeros((n_paths, cw.n)),
+            el_mark=np.zeros((n_paths, cw.m)), sold=np.zeros((n_paths, cw.n)),
+            passed=np.zeros((n_paths, cw.n)), redeemed=np.zeros((n_paths, cw.n)),
+            retained=np.zeros((n_paths, cw.n)),
+            undrawn=np.repeat(ix.funds.undrawn0[None, :], n_paths, axis=0),
+            gated=np.zeros((n_paths, cw.n), dtype=np.bool_),
         )

@@ -64,6 +64,8 @@ def refinance(ctx: RunContext, st: State, q: Quarter, due: FloatArray, principal
     willing = np.where(ix.sector_holder, np.clip(lender, 0.0, 1.0), 1.0)
     willing = willing ** prm.rollover_valuation_elasticity[:, None]
     rolled = principal * share[:, cw.obligor] * willing
+    # a granular pool's maturities roll: its refinancing failures are in its default rate
+    rolled = np.where(ix.pool[cw.obligor][None, :], principal, rolled)
     reprice = excess + prm.rate_shock * q.after
     is_rolled = rolled > 0
     maturity = np.where(is_rolled, t + ctx.scenario.refinancing_term_quarters, st.maturity)

@@ -51,6 +51,11 @@ class Losses:
     contract: FloatArray
     contract_class: FloatArray
 
+    def plus(self, other: Losses) -> Losses:
+        """Both quarters' bookings together."""
+        return Losses(self.entity + other.entity, self.contract + other.contract,
+                      self.contract_class + other.contract_class)
+
 
 def mark(ctx: RunContext, st: State) -> Marks:
     """Mark equity stakes to their obligor's valuation (capped at 10x) and fund shares to

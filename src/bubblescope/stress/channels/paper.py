@@ -24,16 +24,20 @@ from bubblescope.stress.kernels.ratings import anchored_pd, is_investment_grade,
 from bubblescope.stress.kernels.waterfall import tenant_mixture
 from bubblescope.stress.state import State
 
-__all__ = ["Paper", "StartingRatings", "distance", "expected_loss", "rerate", "start"]
+__all__ = ["Paper", "StartingRatings", "distance", "expected_loss", "expected_loss_and_pd",
+           "rerate", "start"]
 
 
 @dataclass(frozen=True, eq=False)
 class StartingRatings:
     """Model distance to default at the start (n_paths, n), and which debt is investment
-    grade at the start (n_paths, m): each path its own start."""
+    grade at the start (n_paths, m): each path its own start; the 10-year expected loss of
+    each contract (n_paths, m) and default probability of each issuer (n_paths, n) then."""
 
     dd0: FloatArray
     ig0: BoolArray
+    el0: FloatArray
+    pd0: FloatArray
 
 
 @dataclass(frozen=True, eq=False)
@@ -52,6 +56,12 @@ class Paper:
         Volume junked so far, USD bn.
     tranche_loss : (n_paths, 3)
         Projected principal loss of the SPVs' senior, mezzanine and equity tranches.
+    grade : (n_paths, m)
+        Rating code of each contract.
+    el : (n_paths, m)
+        10-year expected loss of each debt contract (fraction of par).
+    pd : (n_paths, n)
+        10-year default probability of each issuer (1 once it defaulted).
     """
 
     junk: BoolArray
@@ -60,19 +70,21 @@ class Paper:
     downgraded: FloatArray
     tranche_loss: FloatArray
     grade: IntArray
+    el: FloatArray
+    pd: FloatArray
 
 
 def start(ctx: RunContext, st: State) -> StartingRatings:
     """Distances to default and investment-grade debt at the start (before any shock)."""
     dd0 = distance(ctx, st, 0, shocked=False)[0]  # anchored ratings move from here
-    el, _ = expected_loss(ctx, st, dd0, 0, shocked=False)
-    return StartingRatings(dd0, is_investment_grade(rating_of(el)))
+    el, _, pd = expected_loss_and_pd(ctx, st, dd0, 0, shocked=False)
+    return StartingRatings(dd0, is_investment_grade(rating_of(el)), el, pd)
 
 
 def rerate(ctx: RunContext, st: State, q: Quarter) -> Paper:
     """Rate the debt at the end of quarter ``q``; junk, forced sales and spreads."""
     cw, ix, prm = ctx.web, ctx.index, ctx.params
-    el, tr_loss = expected_loss(ctx, st, st.dd0, q.t + 1, shocked=q.after)
+    el, tr_loss, pd = expected_loss_and_pd(ctx, st, st.dd0, q.t + 1, shocked=q.after)
     grade = rating_of(el)
     # an SPV's equity piece is first-loss capital, not rated paper: never "downgraded"
     junk_now = ~is_investment_grade(grade) & ix.debt & (cw.rank < 3) & st.ig0
@@ -83,7 +95,7 @@ def rerate(ctx: RunContext, st: State, q: Quarter) -> Paper:
     spread = (prm.base_spread + prm.spread_shock * q.after
               + prm.spread_per_100bn_downgraded * volume / 100
               + prm.spread_per_100bn_defaulted * st.defaulted_debt / 100)
-    return Paper(junk, spread, forced, volume, tr_loss.sum(axis=1), grade)
+    return Paper(junk, spread, forced, volume, tr_loss.sum(axis=1), grade, el, pd)
 
 
 def distance(ctx: RunContext, st: State, t: int, *, shocked: bool
@@ -102,6 +114,13 @@ def expected_loss(ctx: RunContext, st: State, dd0: FloatArray, t: int, *, shocke
                   ) -> tuple[FloatArray, FloatArray]:
     """Expected loss of each debt contract over 10 years, (n_paths, m), and the projected
     loss of the SPVs' tranches, (n_paths, s, 3); ``dd0`` is the distance at the start."""
+    el, tr_loss, _ = expected_loss_and_pd(ctx, st, dd0, t, shocked=shocked)
+    return el, tr_loss
+
+
+def expected_loss_and_pd(ctx: RunContext, st: State, dd0: FloatArray, t: int, *, shocked: bool
+                         ) -> tuple[FloatArray, FloatArray, FloatArray]:
+    """:func:`expected_loss` and each issuer's 10-year default probability, (n_paths, n)."""
     cw, ix, prm = ctx.web, ctx.index, ctx.params
     dd, owed_flows = distance(ctx, st, t, shocked=shocked)
     # issuers with an agency rating start at it; the structural model moves them
@@ -109,7 +128,9 @@ def expected_loss(ctx: RunContext, st: State, dd0: FloatArray, t: int, *, shocke
     pd = np.where(st.alive, pd, 1.0)
     rec = recovery_rate(cw.rank, prm.recovery_senior_secured, prm.recovery_senior,
                         prm.recovery_subordinated)
-    el = pd[:, cw.obligor] * (1.0 - rec)
+    # a granular pool's loans lose its pool_lgd on the borrowers that default
+    lgd = np.where(ix.pool[cw.obligor], ix.pool_lgd[cw.obligor], 1.0 - rec)
+    el = pd[:, cw.obligor] * lgd
     # an SPV's paper carries its main tenant's credit: collections if the tenant survives
     # (rent and guarantee paid) and if it defaults (their recoveries), mixed by its PD; other
     # tenants and guarantors enter at their expected payments in both states
@@ -130,4 +151,4 @@ def expected_loss(ctx: RunContext, st: State, dd0: FloatArray, t: int, *, shocke
     pd_tenant = np.where(has[None, :], pd[:, np.maximum(ix.spv_tenant, 0)], 0.0)
     tr_loss, el_spv = tenant_mixture(ix.book, survive, default, pd_tenant)
     el = np.where(ix.book.contract_spv[None, :] >= 0, el_spv, el)
-    return np.clip(np.where(ix.debt, el, 0.0), 0.0, 1.0), tr_loss
+    return np.clip(np.where(ix.debt, el, 0.0), 0.0, 1.0), tr_loss, pd

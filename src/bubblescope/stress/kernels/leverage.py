@@ -17,20 +17,37 @@ import numpy as np
 from bubblescope.model._typing import BoolArray, FloatArray, IntArray
 
 #: Largest gross holdings / NAV a leveraged fund's prime brokers allow before a margin call,
-#: by entity kind. Hedge funds: SEC Form PF statistics put qualifying hedge funds' gross
-#: assets at about twice their NAV (balance-sheet leverage ~2x, 2023-24; recalled, not
-#: re-read: confidence low); the web's prime-brokerage lines are set at that 2x
-#: (``us_banks_hedge_fund_lines``), and a margin call is assumed once it passes 2.5x
-#: (assumption). Other funds are not margined here.
-MAX_LEVERAGE: Final[dict[str, float]] = {"hedge_fund": 2.5}
+#: by entity kind. Hedge funds: the SEC's Private Funds Statistics (Form PF) put qualifying
+#: hedge funds' gross asset value at about 1.6 times their NAV on average (as reported by
+#: SS&C GlobeOp, "Expanded private funds statistics include proprietary information", on
+#: the SEC's 2016 statistics; confidence medium); the web's prime-brokerage lines are 30% of
+#: hedge funds' holdings (``us_banks_hedge_fund_lines``: 1.43x, a little below). A margin
+#: call comes once gross holdings pass 2x NAV: Regulation T's 50% initial margin on equity
+#: (12 CFR 220.12), the requirement prime brokers are assumed to hold funds to in a stress
+#: (they raise house haircuts then; assumption). Other funds are not margined here.
+MAX_LEVERAGE: Final[dict[str, float]] = {"hedge_fund": 2.0}
 #: NAV fall at which a semi-liquid fund gates: non-traded BDCs and interval funds limit
 #: redemptions to about 5% of shares a quarter (their prospectuses' tender limits), and
 #: requests are assumed to pass that limit once NAV has fallen 5% (assumption; BREIT's
 #: requests passed its limit in late 2022 after a far smaller fall).
 GATE_DRAWDOWN: Final[float] = 0.05
+#: Fund kinds whose investors can redeem (and so that gate and draw lines to pay them).
+GATING_KINDS: Final[frozenset[str]] = frozenset({"private_credit_fund", "hedge_fund"})
+#: Share of a bank line to a fund drawn in normal times: the web's line amounts are taken as
+#: drawn, with as much again committed and undrawn (assumption, confidence low; no public
+#: utilisation figure for lines to funds was read).
+LINE_UTILISATION: Final[float] = 0.5
+#: Share of the undrawn part of its lines a fund draws each quarter once the shock has hit,
+#: to pay redemptions, until it gates (assumption, confidence low: firms drew committed
+#: lines heavily within weeks in March 2020 -- Li, Strahan and Zhang (2020), "Banks as
+#: Lenders of First Resort", Review of Corporate Finance Studies -- recalled, not re-read).
+LINE_DRAW_RATE: Final[float] = 0.25
 
 __all__ = [
     "GATE_DRAWDOWN",
+    "GATING_KINDS",
+    "LINE_DRAW_RATE",
+    "LINE_UTILISATION",
     "MAX_LEVERAGE",
     "fund_nav",
     "gate_quarter",

@@ -1,0 +1,132 @@
+"""Leverage: funds' NAV is their capital; lines are drawn, margin is called, gates close.
+
+Seed 001 steps 4-6: leveraged hedge funds dump assets, shadow banks are hit. Each quarter,
+after the holders' losses are booked (:mod:`~bubblescope.stress.kernels.leverage`):
+
+1. **Lines drawn.** From the shock on (never on a no-shock path), a fund whose investors
+   can redeem draws ``LINE_DRAW_RATE`` of its undrawn bank lines a quarter to pay them,
+   until it gates; the bank's exposure rises and the fund's NAV falls by what it paid out
+   (redeemers leave at the NAV before the losses: the first-mover advantage gates stop).
+   A fund distributes its interest income but keeps the part that pays for the expected
+   loss priced into its loans at the start (:func:`income_kept`): ordinary defaults of a
+   B-rated book do not erode its NAV, losses beyond them do.
+2. **Gates.** A fund gates once its NAV per share is ``GATE_DRAWDOWN`` below the start.
+3. **Margin calls.** A hedge fund whose gross holdings pass ``MAX_LEVERAGE`` times its NAV
+   sells equity stakes pro rata at the forced-sale discount; the proceeds repay its
+   lenders (prime brokers).
+4. **Lenders.** Losses beyond a fund's NAV are its lenders' (pro rata to what each lent):
+   realised credit losses of the banks.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from bubblescope.model._typing import BoolArray, FloatArray
+from bubblescope.stress.channels.marks import lgd
+from bubblescope.stress.channels.quarter import Quarter
+from bubblescope.stress.context import RunContext
+from bubblescope.stress.kernels.el_marks import remaining_el
+from bubblescope.stress.kernels.leverage import (
+    GATE_DRAWDOWN,
+    LINE_DRAW_RATE,
+    lender_shortfall,
+    margin_call_sales,
+    pro_rata,
+)
+from bubblescope.stress.state import State
+
+__all__ = ["Leverage", "deleverage", "income_kept"]
+
+
+@dataclass(frozen=True, eq=False)
+class Leverage:
+    """What leverage did this quarter.
+
+    Attributes
+    ----------
+    outstanding, basis, undrawn : (n_paths, m)
+        Contracts after draws, sales and lenders' write-offs; lines still undrawn.
+    cash : (n_paths, n)
+        Cash after sale proceeds.
+    sold, passed, redeemed, retained : (n_paths, n)
+        So far: what each fund sold on margin calls, passed to its lenders beyond its NAV,
+        paid redeeming investors from its lines, and kept of its interest income.
+    gated : (n_paths, n)
+        Funds that have gated.
+    nav, nav_index : (n_paths, n)
+        Each fund's NAV (USD bn) and NAV per share against the start (1 elsewhere).
+    margin_loss, lender_loss : (n_paths, m)
+        Sale discounts on the stakes sold; lenders' write-offs on funds.
+    sales : (n_paths, n)
+        What each fund sold on margin calls this quarter (at par value).
+    proceeds : (n_paths,)
+        Cash paid in by the buyers of the stakes (outside the web).
+    """
+
+    outstanding: FloatArray
+    basis: FloatArray
+    undrawn: FloatArray
+    cash: FloatArray
+    sold: FloatArray
+    passed: FloatArray
+    redeemed: FloatArray
+    retained: FloatArray
+    gated: BoolArray
+    nav: FloatArray
+    nav_index: FloatArray
+    margin_loss: FloatArray
+    lender_loss: FloatArray
+    proceeds: FloatArray
+    sales: FloatArray
+
+
+def deleverage(ctx: RunContext, st: State, q: Quarter) -> Leverage:
+    """Lines, gates, margin calls and lenders' losses of quarter ``q``."""
+    cw, fb = ctx.web, ctx.index.funds
+    # redemptions come with the shock (none on the no-shock path) and stop at the gate
+    stressed = q.after and not ctx.scenario.unshocked
+    open_ = fb.gating[None, :] & ~st.gated & stressed
+    draw = st.undrawn * LINE_DRAW_RATE * open_[:, cw.obligor]
+    redeemed = st.redeemed + ctx.by_obligor(draw)
+    out = st.outstanding + draw
+    retained = st.retained + income_kept(ctx, st)
+    nav0 = fb.nav0[None, :] - redeemed + retained
+    stakes = np.where(fb.margin_stakes, out, 0.0)
+    need = margin_call_sales(fb.gross0 + retained, nav0, st.cum_loss, fb.max_leverage, st.sold)
+    sold = pro_rata(need, np.where(stakes.any(axis=0), cw.holder, -1), stakes, cap=stakes)
+    frac = np.where(stakes > 0, sold / np.where(stakes > 0, stakes, 1.0), 0.0)
+    margin_loss = sold * ctx.params.forced_sale_discount[:, None]
+    sales = ctx.by_holder(sold)
+    proceeds = sales - ctx.by_holder(margin_loss)
+    out = out * (1.0 - frac)
+    lenders = np.where(fb.fund_debt, cw.obligor, -1)
+    repaid = pro_rata(proceeds, lenders, out, cap=out * fb.fund_debt)
+    out = out - repaid
+    cash = st.cash + ctx.by_holder(repaid) + proceeds - ctx.by_obligor(repaid)
+    cum = st.cum_loss + ctx.by_holder(margin_loss)
+    short = lender_shortfall(cum, np.maximum(nav0, 0.0), st.passed)
+    lent = pro_rata(short, lenders, out, cap=out * fb.fund_debt)
+    nav = np.where(fb.nav0 > 0, np.maximum(nav0 - cum, 0.0), 0.0)
+    paid_in = fb.nav0[None, :] - redeemed  # what the investors still in the fund put in
+    index = np.where(paid_in > 0, nav / np.where(paid_in > 0, paid_in, 1.0), 1.0)
+    return Leverage(
+        outstanding=np.asarray(out - lent, dtype=np.float64),
+        basis=np.asarray(st.basis * (1.0 - frac), dtype=np.float64),
+        undrawn=np.asarray(st.undrawn - draw, dtype=np.float64), cash=cash,
+        sold=st.sold + sales, passed=st.passed + ctx.by_obligor(lent), redeemed=redeemed,
+        retained=retained,
+        gated=st.gated | (fb.gating[None, :] & (index < 1.0 - GATE_DRAWDOWN)),
+        nav=nav, nav_index=np.asarray(index, dtype=np.float64), margin_loss=margin_loss,
+        lender_loss=lent, proceeds=np.asarray(proceeds.sum(axis=1), dtype=np.float64),
+        sales=sales,
+    )
+
+
+def income_kept(ctx: RunContext, st: State) -> FloatArray:
+    """Interest income each fund keeps this quarter, (n_paths, n): the quarter's expected
+    loss at the start on the debt it holds at fair value (the rest is distributed)."""
+    quarter = remaining_el(st.el0, lgd(ctx), np.full(st.el0.shape, 0.25))
+    return ctx.by_holder(st.outstanding * ctx.index.fair_value * quarter)

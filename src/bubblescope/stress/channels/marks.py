@@ -1,0 +1,53 @@
+"""Expected-loss marks: debt held by funds is marked each quarter, not only at default.
+
+Funds (private credit, hedge, mutual and pension funds) carry debt at fair value. Each
+quarter the paper channel's 10-year expected loss of every contract is turned into the
+expected loss over its remaining life and compared with the one priced at the start
+(:mod:`~bubblescope.stress.kernels.el_marks`); the change of the mark is booked as a debt
+mark (:class:`~bubblescope.stress.ledger.LossClass`). A default zeroes the principal and so
+releases the mark in the same quarter in which the write-off realises the loss: over the
+run each loss is counted once.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from bubblescope.model._typing import FloatArray
+from bubblescope.stress.channels.holders import recovery_rate
+from bubblescope.stress.context import RunContext
+from bubblescope.stress.kernels.el_marks import mark_target, remaining_el
+from bubblescope.stress.state import State
+
+__all__ = ["Marks", "lgd", "remark"]
+
+
+@dataclass(frozen=True, eq=False)
+class Marks:
+    """The marks after this quarter (n_paths, m) and the change booked (n_paths, m)."""
+
+    el_mark: FloatArray
+    loss: FloatArray
+
+
+def remark(ctx: RunContext, st: State, t: int, el: FloatArray) -> Marks:
+    """Mark fund-held debt at the end of quarter ``t`` from its 10-year expected loss ``el``."""
+    ix = ctx.index
+    loss_given = lgd(ctx)
+    years = np.minimum(np.maximum(st.maturity - (t + 1), 1), 40) / 4.0
+    now = remaining_el(el, loss_given, years)
+    then = remaining_el(st.el0, loss_given, years)
+    target = mark_target(st.outstanding, now, then, ix.fair_value)
+    return Marks(target, np.asarray(target - st.el_mark, dtype=np.float64))
+
+
+def lgd(ctx: RunContext) -> FloatArray:
+    """Loss given default of each contract, (n_paths, m): one less recovery by rank, a
+    pool's ``pool_lgd`` on its loans."""
+    cw, ix, prm = ctx.web, ctx.index, ctx.params
+    rec = recovery_rate(cw.rank, prm.recovery_senior_secured, prm.recovery_senior,
+                        prm.recovery_subordinated)
+    return np.asarray(np.where(ix.pool[cw.obligor], ix.pool_lgd[cw.obligor], 1.0 - rec),
+                      dtype=np.float64)

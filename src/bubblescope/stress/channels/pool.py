@@ -1,0 +1,64 @@
+"""Granular pools: a residual aggregate of many borrowers defaults name by name.
+
+An entity with a ``pool_lgd`` figure (the web's ``other_tech_borrowers``: seed 003's
+private credit to tech not itemised) is a pool of many borrowers. Each quarter a share of
+its loans still outstanding defaults at the constant hazard of the pool's 10-year default
+probability at the end of the last quarter (rating-anchored at B and moved by the
+structural model; :mod:`~bubblescope.stress.kernels.credit_pool`); holders write off the
+defaulted principal times ``pool_lgd`` and get the rest back. The pool's maturities roll
+(:mod:`.funding`): refinancing failures are inside its default rate, so the pool never
+defaults as one name at a maturity wall.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from bubblescope.model._typing import FloatArray
+from bubblescope.stress.context import RunContext
+from bubblescope.stress.kernels.credit_pool import pool_defaults, quarterly_default_rate
+from bubblescope.stress.state import State
+
+__all__ = ["PoolQuarter", "default"]
+
+
+@dataclass(frozen=True, eq=False)
+class PoolQuarter:
+    """A quarter of the pools' defaults.
+
+    Attributes
+    ----------
+    outstanding : (n_paths, m)
+        Contracts after the defaulted principal is written off.
+    cash : (n_paths, n)
+        Holders' cash after recoveries.
+    written_off : (n_paths, m)
+        Holders' realised loss on the defaulted principal.
+    defaulted : (n_paths,)
+        Principal of pool borrowers that defaulted this quarter, USD bn.
+    recovered : (n_paths,)
+        Recoveries paid to holders (from the defaulted borrowers' assets, outside the web).
+    """
+
+    outstanding: FloatArray
+    cash: FloatArray
+    written_off: FloatArray
+    defaulted: FloatArray
+    recovered: FloatArray
+
+
+def default(ctx: RunContext, st: State) -> PoolQuarter:
+    """This quarter's defaults in every pool, at the PD the paper channel left in ``st``."""
+    cw, ix = ctx.web, ctx.index
+    on_pool = ix.pool[cw.obligor] & ix.debt & ix.inside
+    live = on_pool[None, :] & st.alive[:, cw.obligor]
+    rate = np.where(live, quarterly_default_rate(st.pd)[:, cw.obligor], 0.0)
+    d = pool_defaults(np.where(live, st.outstanding, 0.0), rate, ix.pool_lgd[cw.obligor])
+    return PoolQuarter(
+        outstanding=np.asarray(st.outstanding - d.defaulted, dtype=np.float64),
+        cash=st.cash + ctx.by_holder(d.recovered), written_off=d.written_off,
+        defaulted=np.asarray(d.defaulted.sum(axis=1), dtype=np.float64),
+        recovered=np.asarray(d.recovered.sum(axis=1), dtype=np.float64),
+    )
