@@ -33,10 +33,10 @@ from bubblescope.cli.montecarlo import (
 from bubblescope.model.errors import ScenarioError
 from bubblescope.model.web import Web
 from bubblescope.stress import PRESETS, Scenario, StressResult, load_preset, reference_run, run
-from bubblescope.stress.distress import debtrank_view
-from bubblescope.stress.payload import structural_findings, tranche_losses
 from bubblescope.stress.capital_ratios import capital_ratios
+from bubblescope.stress.distress import debtrank_view
 from bubblescope.stress.funds_view import fund_table
+from bubblescope.stress.payload import structural_findings, tranche_losses
 from bubblescope.stress.result import CHANNELS, DOWNGRADED_2008_USD_BN, JOBS_2008_US_MILLIONS
 from bubblescope.stress.scenario import read_yaml, scenario_from_mapping
 
