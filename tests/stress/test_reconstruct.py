@@ -6,12 +6,14 @@ from dataclasses import replace
 
 import numpy as np
 import pytest
-from hypothesis import given, settings
+from hypothesis import example, given, settings
 from hypothesis import strategies as st
+from scipy.optimize import linprog
 
 from bubblescope.model.errors import ConvergenceError, DataError, ScenarioError
 from bubblescope.model.web import Web
 from bubblescope.stress.kernels.reconstruct import (
+    can_carry_flow,
     max_entropy,
     min_density,
     ras,
@@ -125,7 +127,35 @@ def test_zero_totals() -> None:
     assert np.all(min_density(z, z).matrix == 0)
 
 
+@settings(max_examples=30, deadline=None)
+@given(
+    cells=st.lists(st.booleans(), min_size=16, max_size=16),
+    flows=st.lists(st.floats(0.1, 10.0), min_size=16, max_size=16),
+)
+def test_cells_that_can_carry_flow_match_a_linear_programme(
+    cells: list[bool], flows: list[float]
+) -> None:
+    # A feasible matrix on a sparse sub-support, extra support cells around it: a cell can be
+    # positive with these margins iff the LP "maximise that cell" has a positive optimum.
+    support = np.array(cells).reshape(4, 4)
+    feasible = np.where(support & (np.arange(16).reshape(4, 4) % 3 == 0), np.array(flows)
+                        .reshape(4, 4), 0.0)
+    rows, cols = feasible.sum(axis=1), feasible.sum(axis=0)
+    cells_i, cells_j = np.nonzero(support)
+    a_eq = np.zeros((8, cells_i.size))
+    a_eq[cells_i, np.arange(cells_i.size)] = 1.0
+    a_eq[4 + cells_j, np.arange(cells_i.size)] = 1.0
+    got = can_carry_flow(support, feasible)
+    for k, (i, j) in enumerate(zip(cells_i, cells_j, strict=True)):
+        c = np.zeros(cells_i.size)
+        c[k] = -1.0
+        best = -linprog(c, A_eq=a_eq, b_eq=np.r_[rows, cols], bounds=(0, None)).fun
+        assert got[i, j] == (best > 1e-9), (i, j, best)
+
+
 @settings(max_examples=40, deadline=None)
+@example(rows=[0.0, 1.0, 1.0], cols=[1.0, 1.0])  # found by Hypothesis: the draw forces a 0
+@example(rows=[234.0, 575.0, 906.0], cols=[905.37, 24.62, 358.32, 426.7])  # found too
 @given(
     rows=st.lists(st.one_of(st.just(0.0), st.floats(1e-3, 1e3)), min_size=1, max_size=6),
     cols=st.lists(st.floats(0.01, 1e3), min_size=1, max_size=6),
