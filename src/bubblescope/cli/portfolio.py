@@ -95,9 +95,12 @@ def _print(result: PortfolioResult) -> None:
 def _positions(result: PortfolioResult) -> Table:
     frame = result.by_position()
     table = Table(title="Loss per position, USD bn (mean over paths): credit loss, debt "
-                  "mark, equity mark", title_justify="left", box=box.SIMPLE_HEAD)
+                  "mark, equity mark, CDS premium (cds)",
+                  title_justify="left", box=box.SIMPLE_HEAD, collapse_padding=True,
+                  pad_edge=False)
     # Names are never cut: the text columns do not wrap, the numbers are short.
-    for col in ("position", "instrument", "amount", "loss", "credit", "mark", "equity"):
+    for col in ("position", "instrument", "amount", "loss", "credit", "mark", "equity",
+                "cds"):
         text = col in ("position", "instrument")
         table.add_column(col, no_wrap=text, justify="left" if text else "right")
     cols = [f"{c.replace(' ', '_')}_usd_bn" for c in CHANNELS]
@@ -127,12 +130,13 @@ def _quarters(result: PortfolioResult) -> Table:
     shown = frame[frame["loss_usd_bn"].abs() > 1e-9]
     table = Table(title="Loss per quarter, USD bn (quarters with a loss)", title_justify="left",
                   box=box.SIMPLE_HEAD)
-    for col in ("quarter", "credit", "debt mark", "equity mark", "total", "cumulative"):
+    for col in ("quarter", "credit", "debt mark", "equity mark", "premium", "total",
+                "cumulative"):
         table.add_column(col, justify="left" if col == "quarter" else "right")
     for r in shown.to_dict(orient="records"):
         table.add_row(str(r["quarter"]), *(f"{r[k]:,.3f}" for k in (
-            "credit_loss_usd_bn", "debt_mark_usd_bn", "equity_mark_usd_bn", "loss_usd_bn",
-            "cumulative_loss_usd_bn")))
+            "credit_loss_usd_bn", "debt_mark_usd_bn", "equity_mark_usd_bn",
+            "CDS_premium_usd_bn", "loss_usd_bn", "cumulative_loss_usd_bn")))
     return table
 
 

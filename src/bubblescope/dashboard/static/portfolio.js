@@ -55,10 +55,13 @@
       ["position", "Position"], ["issuer", "Issuer"], ["instrument", "Instrument"],
       ["amount_usd_bn", "Amount", (v) => num(v, 3)], ["loss_usd_bn", "Loss", (v) => num(v, 3)],
       ["credit_loss_usd_bn", "Credit", (v) => num(v, 3)], ["debt_mark_usd_bn", "Debt mark", (v) => num(v, 3)],
-      ["equity_mark_usd_bn", "Equity mark", (v) => num(v, 3)], ["worst_scenario", "Worst preset"],
+      ["of_which_rating_mark_usd_bn", "of it rating mark", (v) => num(v, 3)],
+      ["equity_mark_usd_bn", "Equity mark", (v) => num(v, 3)],
+      ["CDS_premium_usd_bn", "CDS premium", (v) => num(v, 3)], ["worst_scenario", "Worst preset"],
       ["mapped_to", "Mapped to"]], pos));
     const q = r.tables.quarters_usd_bn;
-    Plotly.react("quarters", [["credit_loss_usd_bn", "credit loss"], ["debt_mark_usd_bn", "debt mark"], ["equity_mark_usd_bn", "equity mark"]]
+    Plotly.react("quarters", [["credit_loss_usd_bn", "credit loss"], ["debt_mark_usd_bn", "debt mark"], ["equity_mark_usd_bn", "equity mark"],
+      ["CDS_premium_usd_bn", "CDS premium"]]
       .map(([k, name]) => ({ type: "bar", name, x: q.map((row) => row.quarter), y: q.map((row) => row[k]) })),
       { title: { text: "Loss per quarter by channel (USD bn, mean over paths)" }, barmode: "relative",
         yaxis: { title: { text: "USD bn" } }, margin: { t: 40 } }, { displaylogo: false, responsive: true });
