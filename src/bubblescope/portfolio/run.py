@@ -6,17 +6,15 @@ marks, equity marks), so a portfolio holding a web contract outright books what 
 books for that contract:
 
 - debt (bond, loan, ABS/lease note): the position's share of its pool's losses by class
-  (:attr:`StressResult.contract_class`), timed by the pool's quarterly losses, nothing after
-  the position's maturity; plus a **rating mark** in the debt-mark class: the engine's
-  notches of downgrade against the no-shock baseline, applied to the position's grade
-  (its ``rating`` column, else the engine's baseline grade), valued as the change of the
-  grade's idealized expected loss per year (the ratings kernel's
-  :func:`~bubblescope.stress.kernels.ratings.grade_pd` times its 55% LGD) times the
-  position's duration (from ``coupon`` and ``maturity``; the pool's rate and term when
-  they are empty). The mark reverses at default (realised credit takes over) and at
-  maturity (paid at par). It is an actuarial PD x LGD mark, the ledger's definition of a
-  debt mark: a market mark would add a risk premium (spreads run at several times
-  expected loss), which is not modelled;
+  (:attr:`StressResult.contract_class`, which holds the engine's expected-loss marks of
+  downgraded paper as debt marks), timed by the pool's quarterly losses, nothing after
+  the position's maturity; a position with a stated ``rating`` adds a **rating
+  adjustment** in the debt-mark class: the engine's notches of downgrade against the
+  no-shock baseline valued on the stated grade less the same on the engine's grade (the
+  grade's idealized expected loss per year, the ratings kernel's
+  :func:`~bubblescope.stress.kernels.ratings.grade_pd` times its 55% LGD, times the
+  position's duration from ``coupon`` and ``maturity``). It reverses at default and at
+  maturity. Marks are actuarial (PD x LGD): a market mark would add a risk premium;
 - CDS protection: minus the pool's realised credit losses on the protected amount (a gain
   at default), minus its rating mark (protection gains when the name is downgraded), and
   its running premium (``coupon``) as a cost each quarter until maturity or the credit
@@ -283,22 +281,31 @@ def _pool_classes(result: StressResult, js: IntArray) -> FloatArray:
 
 def _rating_mark(pos: Position, js: IntArray, result: StressResult, base: StressResult,
                  cw: CompiledWeb) -> FloatArray:
-    """The position's cumulative-to-quarterly rating mark per unit of amount, (n_paths, q).
+    """The stated grade's rating mark per unit of amount, booked per quarter, (n_paths, q).
 
-    Notches against the baseline run, applied to the position's grade; the mark is the
+    The engine already marks every debt contract at its expected loss (the ledger's
+    debt marks). A position with a stated ``rating`` differs from the engine's grade: the
+    notches the contract moved against the baseline run are applied to the stated grade,
+    and the mark is the difference between that and the same notches on the engine's
+    grade (expected loss is convex in the grade, so a lower start loses more). Each is the
     change of the grade's yearly idealized expected loss times the duration left, booked as
-    the change of the cumulative mark each quarter (so it reverses at maturity and default).
+    the change of the cumulative mark each quarter (it reverses at maturity and default).
+    Without a stated rating it is 0: the ledger's debt marks are the whole mark.
     """
     grade, ref = result.rating[:, :, js].astype(np.int64), base.rating[0][:, js].astype(np.int64)
-    start = (np.full_like(ref, AGENCY_GRADES.index(pos.rating)) if pos.rating is not None
-             else np.minimum(ref, _CCC))
+    if pos.rating is None:
+        return np.zeros((result.n_paths, result.quarters))
+    engine = np.minimum(ref, _CCC)
+    start = np.full_like(ref, AGENCY_GRADES.index(pos.rating))
     moved = np.clip(start[None] + (grade - ref[None]), 0, _CCC)
+    engine_moved = np.clip(engine[None] + (grade - ref[None]), 0, _CCC)
     live = (grade < _D) & (ref[None] < _D)  # a defaulted contract: realised credit instead
     years = _years_left(pos, js, result, cw)  # (q,)
     coupon = pos.coupon if pos.coupon is not None else float(
         np.average(cw.rate[js], weights=cw.amount[js]))
     dur = _duration(years, coupon)
-    el = _yearly_el(moved) - _yearly_el(start)[None]
+    el = ((_yearly_el(moved) - _yearly_el(start)[None])
+          - (_yearly_el(engine_moved) - _yearly_el(engine)[None]))
     weights = cw.amount[js] / cw.amount[js].sum()
     level = (np.where(live, el, 0.0) * weights).sum(axis=2) * dur[None, :]
     level = level * (years > 0)[None, :]
