@@ -28,7 +28,7 @@ def book(*rows: dict[str, str]) -> Portfolio:
 
 
 HYPERION = {"id": "h", "contract": "hyperion_notes_2049", "instrument": "abs_note",
-            "amount": "0.55", "maturity": "2049-06-30", "coupon": "0.0658"}
+            "amount": "0.55", "maturity": "2049-06-30"}
 
 
 def test_hyperion_notes_lose_by_rating_in_the_crash_and_nothing_in_baseline(web: Web) -> None:
@@ -107,6 +107,8 @@ def test_cds_pays_its_premium_and_gains_on_the_name(web: Web) -> None:
      "applies only to bond"),
     ({"issuer": "private_credit_funds", "instrument": "fund_share", "amount": "1",
       "maturity": "2030-01-01"}, "maturity", "applies only to bond"),
+    ({"issuer": "oracle", "instrument": "bond", "amount": "1", "coupon": "0.05"}, "coupon",
+     "is read only for cds"),
     ({"issuer": "oracle", "instrument": "bond", "amount": "1", "rating": "HY"}, "rating",
      "must start with an S&P/Fitch grade"),
     ({"issuer": "oracle", "instrument": "bond", "amount": "1", "spread": "120"}, "spread",

@@ -48,9 +48,9 @@ def test_every_bad_field_is_reported_with_its_row() -> None:
     assert any(t.startswith("book.csv line 3: 'instrument' must be one of bond") for t in text)
     assert any(t.startswith("book.csv line 3: 'issuer'") for t in text)
     assert any(t.startswith("book.csv line 4: 'coupon'") for t in text)
-    ok = parse_positions([{"issuer": "meta", "instrument": "Lease note", "amount": "1",
-                           "coupon": "6.5%"}])
-    assert ok.positions[0].instrument == "abs_note"
+    ok = parse_positions([{"issuer": "meta", "instrument": "credit default swap",
+                           "amount": "1", "coupon": "6.5%"}])
+    assert ok.positions[0].instrument == "cds"
     assert ok.positions[0].coupon == pytest.approx(0.065)
 
 

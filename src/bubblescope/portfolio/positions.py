@@ -55,9 +55,8 @@ class Position:
     otherwise ``issuer`` (an entity id) with ``instrument``, ``seniority`` and ``tranche``
     picks the claims. For ``cds`` the amount is the protection bought and ``coupon`` the
     running premium per year. ``rating`` (an S&P/Fitch grade) is the position's grade at
-    the start: its rating mark applies the engine's notches to it; ``coupon`` and
-    ``maturity`` set the mark's duration. ``line`` is the file line it came from (the header
-    is line 1; a workbook's row as Excel numbers it)."""
+    the start: the engine's expected-loss marks are scaled to it. ``line`` is the file
+    line it came from (the header is line 1; a workbook's row as Excel numbers it)."""
 
     id: str
     instrument: Instrument
@@ -156,6 +155,10 @@ def _field_rules(row: dict[str, str], instrument: str, i: int, file: str) -> lis
     if instrument == "cds" and not row.get("coupon"):
         return [Issue(file, i, "coupon", "is required for cds: the running premium paid per "
                       "year on the protected amount (0.0125 or 1.25%)", "")]
+    if instrument != "cds" and row.get("coupon"):
+        return [Issue(file, i, "coupon", "is read only for cds (the premium): a bond's or "
+                      "loan's coupon does not change its loss here; put it in the note",
+                      row["coupon"])]
     return []
 
 

@@ -8,15 +8,14 @@ books for that contract:
 - debt (bond, loan, ABS/lease note): the position's share of its pool's losses by class
   (:attr:`StressResult.contract_class`, which holds the engine's expected-loss marks of
   downgraded paper as debt marks), timed by the pool's quarterly losses, nothing after
-  the position's maturity; a position with a stated ``rating`` adds a **rating
-  adjustment** in the debt-mark class: the engine's notches of downgrade against the
-  no-shock baseline valued on the stated grade less the same on the engine's grade (the
-  grade's idealized expected loss per year, the ratings kernel's
-  :func:`~bubblescope.stress.kernels.ratings.grade_pd` times its 55% LGD, times the
-  position's duration from ``coupon`` and ``maturity``). It reverses at default and at
-  maturity. Marks are actuarial (PD x LGD): a market mark would add a risk premium;
+  the position's maturity; a position with a stated ``rating`` scales those marks by how
+  much larger the same notches of downgrade (against the no-shock baseline) are on the
+  stated grade than on the engine's grade, in the grade's idealized expected loss per
+  year (the ratings kernel's :func:`~bubblescope.stress.kernels.ratings.grade_pd` times
+  its 55% LGD): the **rating adjustment**, in the debt-mark class. Marks are actuarial
+  (PD x LGD): a market mark would add a risk premium;
 - CDS protection: minus the pool's realised credit losses on the protected amount (a gain
-  at default), minus its rating mark (protection gains when the name is downgraded), and
+  at default), minus its debt marks (protection gains when the name is downgraded), and
   its running premium (``coupon``) as a cost each quarter until maturity or the credit
   event (channel ``CDS premium``);
 - equity: the fall of the issuer's value index times the amount (how the engine marks
@@ -69,8 +68,6 @@ __all__ = ["CHANNELS", "PortfolioResult", "position_losses", "run_portfolio"]
 #: (:data:`~bubblescope.stress.ledger.CLASS_NAMES`, in that order) and the premium a CDS
 #: buyer pays.
 CHANNELS: Final[tuple[str, ...]] = ("credit loss", "debt mark", "equity mark", "CDS premium")
-#: Term (years) of a rating mark when neither the position nor its pool gives a maturity.
-DEFAULT_MARK_YEARS: Final = 10.0
 _CCC: Final = RATINGS.index("CCC")
 _D: Final = RATINGS.index("D")
 #: Paths per engine batch in the Monte Carlo (bounds memory; does not change results).
@@ -242,13 +239,16 @@ def _losses(mapped: Mapped, result: StressResult, cw: CompiledWeb,
             continue
         alive = _alive(pos.maturity, result, np.arange(quarters))
         by_class = pos.amount / pool * _pool_classes(result, js) * alive[None, :, None]
-        mark = (pos.amount * _rating_mark(pos, js, result, base, cw) if base is not None
-                else np.zeros((n_paths, quarters)))
+        mark = np.zeros((n_paths, quarters))
+        if base is not None and pos.rating is not None:  # the stated grade's adjustment
+            held = np.cumsum(by_class[..., LossClass.DEBT_MARK], axis=1)
+            ratio = _rating_ratio(pos, js, result, base, cw)
+            mark = np.diff(held * (ratio - 1.0), axis=1, prepend=0.0)
         if pos.instrument == "cds":
             dq = result.default_quarter[:, i]
             before = np.arange(quarters)[None, :] <= np.where(dq >= 0, dq, quarters)[:, None]
             out[:, :, k, LossClass.CREDIT] = -by_class[..., LossClass.CREDIT]
-            out[:, :, k, LossClass.DEBT_MARK] = -mark
+            out[:, :, k, LossClass.DEBT_MARK] = -(by_class[..., LossClass.DEBT_MARK] + mark)
             out[:, :, k, 3] = pos.amount * (pos.coupon or 0.0) / 4.0 * alive * before
             marks[:, :, k] = -mark
             continue
@@ -279,63 +279,35 @@ def _pool_classes(result: StressResult, js: IntArray) -> FloatArray:
     return np.asarray(np.einsum("pqj,pjk->pqk", quarterly, mix), dtype=np.float64)
 
 
-def _rating_mark(pos: Position, js: IntArray, result: StressResult, base: StressResult,
-                 cw: CompiledWeb) -> FloatArray:
-    """The stated grade's rating mark per unit of amount, booked per quarter, (n_paths, q).
+def _rating_ratio(pos: Position, js: IntArray, result: StressResult, base: StressResult,
+                  cw: CompiledWeb) -> FloatArray:
+    """How much larger the engine's expected-loss marks are on the stated grade, (n_paths, q).
 
-    The engine already marks every debt contract at its expected loss (the ledger's
-    debt marks). A position with a stated ``rating`` differs from the engine's grade: the
-    notches the contract moved against the baseline run are applied to the stated grade,
-    and the mark is the difference between that and the same notches on the engine's
-    grade (expected loss is convex in the grade, so a lower start loses more). Each is the
-    change of the grade's yearly idealized expected loss times the duration left, booked as
-    the change of the cumulative mark each quarter (it reverses at maturity and default).
-    Without a stated rating it is 0: the ledger's debt marks are the whole mark.
+    The notches each contract moved against the baseline run, valued on the stated grade
+    and on the engine's grade (the change of the grade's yearly idealized expected loss
+    times the duration left): their ratio, 1 where the engine's grade has moved nothing.
+    Expected loss is convex in the grade, so a lower stated grade gives a ratio above 1.
     """
     grade, ref = result.rating[:, :, js].astype(np.int64), base.rating[0][:, js].astype(np.int64)
-    if pos.rating is None:
-        return np.zeros((result.n_paths, result.quarters))
     engine = np.minimum(ref, _CCC)
-    start = np.full_like(ref, AGENCY_GRADES.index(pos.rating))
-    moved = np.clip(start[None] + (grade - ref[None]), 0, _CCC)
-    engine_moved = np.clip(engine[None] + (grade - ref[None]), 0, _CCC)
+    stated = np.full_like(ref, AGENCY_GRADES.index(pos.rating or "AAA"))
     live = (grade < _D) & (ref[None] < _D)  # a defaulted contract: realised credit instead
-    years = _years_left(pos, js, result, cw)  # (q,)
-    coupon = pos.coupon if pos.coupon is not None else float(
-        np.average(cw.rate[js], weights=cw.amount[js]))
-    dur = _duration(years, coupon)
-    el = ((_yearly_el(moved) - _yearly_el(start)[None])
-          - (_yearly_el(engine_moved) - _yearly_el(engine)[None]))
     weights = cw.amount[js] / cw.amount[js].sum()
-    level = (np.where(live, el, 0.0) * weights).sum(axis=2) * dur[None, :]
-    level = level * (years > 0)[None, :]
-    return np.asarray(np.diff(level, axis=1, prepend=0.0), dtype=np.float64)
+
+    def level(start: IntArray) -> FloatArray:
+        moved = np.clip(start[None] + (grade - ref[None]), 0, _CCC)
+        el = _yearly_el(moved) - _yearly_el(start)[None]
+        return np.asarray((np.where(live, el, 0.0) * weights).sum(axis=2), dtype=np.float64)
+
+    on_engine = level(engine)
+    ratio = level(stated) / np.where(np.abs(on_engine) > 1e-12, on_engine, 1.0)
+    return np.asarray(np.where(np.abs(on_engine) > 1e-12, ratio, 1.0), dtype=np.float64)
 
 
 def _yearly_el(code: IntArray) -> FloatArray:
     """Yearly expected loss of a grade: its idealized 10-year EL spread over 10 years."""
     el10 = grade_pd(code) * IDEALIZED_LGD
     return np.asarray(-np.log1p(-el10) / 10.0, dtype=np.float64)
-
-
-def _years_left(pos: Position, js: IntArray, result: StressResult,
-                cw: CompiledWeb) -> FloatArray:
-    """Years to the position's maturity at the end of each quarter, (q,)."""
-    q = np.arange(1, result.quarters + 1, dtype=np.float64)
-    if pos.maturity is not None:
-        start = cw.as_of
-        total = (pos.maturity - start).days / 365.25
-    else:
-        mq = cw.maturity_q[js]
-        total = (float(np.average(mq, weights=cw.amount[js])) / 4.0 if np.all(mq > 0)
-                 else DEFAULT_MARK_YEARS)
-    return np.asarray(np.maximum(total - q / 4.0, 0.0), dtype=np.float64)
-
-
-def _duration(years: FloatArray, coupon: float) -> FloatArray:
-    """Modified duration of a par bond paying ``coupon`` yearly, ``years`` to maturity."""
-    c = max(coupon, 1e-6)
-    return np.asarray((1.0 - (1.0 + c) ** (-years)) / c, dtype=np.float64)
 
 
 def _fund_share(amount: float, f: int, result: StressResult, cw: CompiledWeb) -> FloatArray:
