@@ -283,12 +283,15 @@ def _rating_ratio(pos: Position, js: IntArray, result: StressResult, base: Stres
                   cw: CompiledWeb) -> FloatArray:
     """How much larger the engine's expected-loss marks are on the stated grade, (n_paths, q).
 
-    The notches each contract moved against the baseline run, valued on the stated grade
+    The notches each contract moved since the start, valued on the stated grade
     and on the engine's grade (the change of the grade's yearly idealized expected loss
     times the duration left): their ratio, 1 where the engine's grade has moved nothing.
     Expected loss is convex in the grade, so a lower stated grade gives a ratio above 1.
     """
-    grade, ref = result.rating[:, :, js].astype(np.int64), base.rating[0][:, js].astype(np.int64)
+    # notches since the start (the baseline's first quarter), so the baseline's own drift
+    # is scaled like the shock's downgrades
+    grade = result.rating[:, :, js].astype(np.int64)
+    ref = np.broadcast_to(base.rating[0][:1, js], grade.shape[1:]).astype(np.int64)
     engine = np.minimum(ref, _CCC)
     stated = np.full_like(ref, AGENCY_GRADES.index(pos.rating or "AAA"))
     live = (grade < _D) & (ref[None] < _D)  # a defaulted contract: realised credit instead
