@@ -89,8 +89,9 @@ def test_run_adds_the_uncertainty_section_with_its_plots(
     assert '<a href="#montecarlo">Uncertainty: Monte Carlo</a>' in page
     part = _section(page, "montecarlo")
     assert part.count("plotly-graph-div") == 4
-    for title in ("System loss over the horizon", "Loss by holder sector",
-                  "Probability of default", "Debt downgraded to junk"):
+    for title in ("realised credit and debt-mark losses over the horizon",
+                  "Loss borne by holder sector", "Probability of default",
+                  "Investment-grade paper junked"):
         assert title in part
     assert "60 paths from seed 3" in part
     # the same run as `bubblescope montecarlo` with the same scenario, paths and seed
@@ -110,7 +111,12 @@ def test_run_without_the_monte_carlo(web_dir: Path, tmp_path: Path,
                      "--paths", "20"]) == 0
     text = " ".join(capsys.readouterr().out.split())
     assert "Uncertainty (atlantic-crash over the documented default uncertainty): over 20 " \
-           "paths system losses average USD" in text
+           "paths holder sectors (funds looked through) lose USD" in text
+    # credit first: equity marks beside, and the downgrade measure stated
+    assert "realised credit and debt marks on average" in text
+    assert "of equity marks beside" in text
+    assert "system losses" not in text
+    assert "face amount of investment-grade paper junked" in text
 
 
 def test_report_shows_a_stored_monte_carlo_run(web_dir: Path, tmp_path: Path,

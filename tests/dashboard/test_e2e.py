@@ -140,7 +140,7 @@ def test_overview_page(server: Server, page: Watched) -> None:
         pg.wait_for_selector(f"#{card} .body:not(:has-text('Loading'))", timeout=60_000)
     assert "entities" in pg.text_content("#web-line")
     assert "Wicksellian deficit" in pg.text_content("#size-card")
-    assert "Losses of all holders" in pg.text_content("#stress-card")
+    assert "realised credit losses" in pg.text_content("#stress-card")
     assert "NASDAQ" in pg.text_content("#signals-card")
     pg.wait_for_selector("#size-table table")
     shot(pg, "overview")
@@ -305,7 +305,7 @@ def test_stress_page_runs_and_compares_two_scenarios(server: Server, page: Watch
     totals = pg.evaluate("document.getElementById('dist').data[0].x")
     assert len(totals) == 6
     assert len(set(totals)) > 1  # the paths differ
-    assert "Losses of all holders" in pg.text_content(".result[data-slot=A]")
+    assert "realised credit losses" in pg.text_content(".result[data-slot=A]")
     assert pg.text_content("#quarter-label") == "2026Q1"
     pg.click("#next")
     assert pg.text_content("#quarter-label") == "2026Q2"

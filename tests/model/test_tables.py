@@ -64,15 +64,16 @@ def test_stress_export_opens_with_pandas_and_carries_units(tmp_path: Path) -> No
     assert "capital_hit_usd_bn" in sheets
     timeline = sheets["timeline"]
     assert list(timeline["quarter"]) == ["2026Q1", "2026Q2", "2026Q3", "2026Q4"]
-    assert {"loss_all_holders_usd_bn", "gdp_growth_yoy_pct",
-            "gpu_price_index_start_1"} <= set(timeline.columns)
+    assert {"holder_realised_credit_usd_bn", "holder_equity_marks_usd_bn",
+            "gdp_growth_yoy_pct", "gpu_value_index_start_1"} <= set(timeline.columns)
 
 
 def test_montecarlo_and_size_export(tmp_path: Path) -> None:
     assert app_main(["montecarlo", "--scenario", "atlantic-crash", "--paths", "8",
                      "--no-store", "--json", "--export", str(tmp_path / "mc.csv")]) == 0
     summary = pd.read_csv(tmp_path / "mc-summary.csv")
-    assert summary.loc[summary["figure"] == "mean system loss", "unit"].item() == "USD bn"
+    figure = "mean realised credit + debt marks"
+    assert summary.loc[summary["figure"] == figure, "unit"].item() == "USD bn"
     paths = pd.read_csv(tmp_path / "mc-paths_usd_bn.csv")
     assert len(paths) == 8
     assert "system_loss_usd_bn" in paths.columns

@@ -34,7 +34,7 @@ def test_cli_prints_a_quarter_by_quarter_account(web_dir: Path,
     assert code == 0
     assert "Quarter by quarter" in out
     assert "2026Q1" in out
-    assert "Losses by holder kind" in out
+    assert "Losses borne by entity kind" in out
     assert "2008" in out
 
 
@@ -99,3 +99,25 @@ def test_report_section_without_defaults_or_losses(toy_web: Web) -> None:
     assert "No entity defaults" in s.html
     assert r.cuts.empty
     assert "No lease or commitment is cut" in s.html
+
+
+def test_sensitivity_ranks_data_assumptions_by_an_insurers_credit_losses(
+        web_dir: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    scen = tmp_path / "s.yaml"
+    scen.write_text("name: s\nquarters: 6\nequity_shock: 0.6\nlease_cut: 0.7\n"
+                    "rollover_base: 0.3\nuncertain:\n  shortfall: {dist: uniform, low: 0.2, "
+                    "high: 0.6, field: ai_revenue_shock}\n", encoding="utf-8")
+    args = ["sensitivity", "--scenario", str(scen), "--samples", "2", "--web", str(web_dir)]
+    assert app_main([*args, "--json"]) == 0
+    assert "data_assumptions" not in json.loads(capsys.readouterr().out)  # opt-in
+    assert app_main([*args, "--data", "--holder", "life_insurer", "--json"]) == 0
+    ranked = json.loads(capsys.readouterr().out)["data_assumptions"]
+    assert "life_insurers' realised credit and debt-mark losses" in ranked["measure"]
+    assert ranked["base"] > 0  # the toy insurer holds the SPV's senior notes and a bond
+    top = ranked["rows"][0]
+    assert top["source"] == "a"  # the toy's one assumption carries every number
+    assert top["up_usd_bn"] != 0.0
+    assert app_main([*args, "--data", "--holder", "all"]) == 0
+    assert "Data assumptions ranked by how much one sigma moves" in capsys.readouterr().out
+    assert app_main([*args, "--data", "--holder", "insurer"]) == 2
+    assert "--holder must be 'all' or one of" in capsys.readouterr().err

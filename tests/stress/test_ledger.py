@@ -190,3 +190,54 @@ def test_lease_backed_paper_without_a_strong_guarantor_goes_from_aaa_to_junk() -
 
 def test_baseline_books_no_downgrade_of_rated_paper_from_spv_equity() -> None:
     assert _run("baseline").downgraded[0, -1] < 1.0
+
+
+@pytest.mark.parametrize("name", ["atlantic-crash", "openai-shortfall"])
+def test_no_figure_counts_a_fund_loss_twice(name: str) -> None:
+    """Every total of a run reconciles with the looked-through ledger: none adds the marks on
+    fund shares (a fund's own loss seen again) or what lenders lost on a fund."""
+    from bubblescope.stress.uncertainty.montecarlo import outcome_of
+
+    r = _run(name)
+    led = r.ledger
+    fund_marks = r.contract_class[:, [k == "fund_share" for k in r.contract_kinds]].sum()
+    assert fund_marks > 1.0  # the engine marks fund shares, so a raw sum would double count
+    once = r.booked_loss - fund_marks - _lent_to_funds(r)
+    np.testing.assert_allclose(r.total_loss, once, atol=1e-6)
+    np.testing.assert_allclose(r.total_loss, led.by_obligor.sum(axis=(1, 2)), atol=1e-6)
+    np.testing.assert_allclose(r.losses_by_sector.iloc[:, -1].sum(), r.total_loss.mean(),
+                               atol=1e-6)
+    holders = r.holder_loss.mean()
+    assert holders == pytest.approx(float(led.holder_table()[list(CLASS_NAMES)].sum().sum()))
+    assert holders == pytest.approx(r.capital_hit["loss"].sum())
+    assert holders == pytest.approx(r.timeline["holder_loss"].sum())
+    out = outcome_of(r)
+    np.testing.assert_allclose(out.system_loss, r.holder_loss, atol=1e-6)
+    np.testing.assert_allclose(out.class_loss, led.holder_sector_totals(), atol=1e-6)
+    assert holders < r.booked_loss.mean() - fund_marks / r.n_paths + 1e-6
+
+
+def test_a_holder_aggregate_is_a_holder_not_a_firm() -> None:
+    r = _run("atlantic-crash")
+    assert "rest_of_world" not in set(r.ledger.firm_table()["firm"])
+    assert "rest_of_world" in set(r.ledger.holder_table()["holder"])
+    assert "rest_of_world" in set(r.capital_hit["entity"])
+    # a firm of kind "other" that owes money (SoftBank) stays a firm
+    assert not r.holder_mask[r.entity_ids.index("softbank")]
+
+
+def test_the_gpu_index_is_a_start_vintage_value_that_ages_to_salvage() -> None:
+    """The GPU index ends near 0.05 in every preset because a card bought at the start is
+    at the end of its life by then (its salvage), not because of the crash: baseline ends
+    there too, and the crash shows as the gap before, with the rental at its floor."""
+    from bubblescope.stress.kernels.gpu_rental import CASH_COST_USD_H, SALVAGE_SHARE
+
+    base, crash = _run("baseline"), _run("atlantic-crash")
+    b, c = base.gpu_price.mean(axis=0), crash.gpu_price.mean(axis=0)
+    assert b[-1] == pytest.approx(c[-1], abs=0.03)
+    assert b[-1] < 2 * SALVAGE_SHARE + 0.01
+    t = base.quarter_labels.index("2026Q4")
+    assert c[t] < 0.6 * b[t]  # the crash is the gap before the card ages out
+    assert crash.gpu_rental.mean(axis=0).min() == pytest.approx(CASH_COST_USD_H)
+    assert base.gpu_rental.mean(axis=0).min() > CASH_COST_USD_H
+    assert "ageing" in str(crash)

@@ -58,8 +58,8 @@ class Linear:
     def evaluate(self, fields: Mapping[str, FloatArray], n_paths: int) -> PathOutcome:
         x = fields["x"]
         q = np.where(x > 0.5, 2.0, np.nan)
-        return PathOutcome(10 * x + 1, (5 * x)[:, None], np.stack([q, np.full(n_paths, np.nan)],
-                                                                   axis=1), 4000 * x)
+        when = np.stack([q, np.full(n_paths, np.nan)], axis=1)
+        return PathOutcome.credit_only(10 * x + 1, (5 * x)[:, None], when, 4000 * x)
 
 
 def test_streams_are_the_spawned_children_of_the_seed() -> None:
@@ -124,7 +124,7 @@ def test_convergence_check_tightens_with_more_paths() -> None:
     # Batch-means standard error of the mean agrees with the iid formula for iid paths.
     iid = many.outcome.system_loss.std(ddof=1) / np.sqrt(many.n_paths)
     assert c_many.std_error == pytest.approx(iid, rel=0.5)
-    assert "mean system loss" in str(c_many)
+    assert "mean credit + debt-mark loss" in str(c_many)
     one = run_montecarlo(Linear(), u, 1, seed=2)
     assert not one.converged
 
@@ -227,7 +227,10 @@ def test_engine_outcome_matches_the_stress_result(engine: EngineModel) -> None:
     fields = {"ai_revenue_shock": np.array([0.0, 0.5]), "gpu_price_shock": np.array([0.0, 0.4])}
     full = engine.stress_result(fields, 2)
     out = engine.evaluate(fields, 2)
-    np.testing.assert_allclose(out.system_loss, full.total_loss, rtol=1e-12)
+    # what the holder sectors bear, funds looked through, split by class without a remainder
+    np.testing.assert_allclose(out.system_loss, full.holder_loss, rtol=1e-12)
+    np.testing.assert_allclose(out.class_loss.sum(axis=1), out.system_loss, rtol=1e-12)
+    np.testing.assert_allclose(out.class_loss, full.ledger.holder_sector_totals(), atol=1e-9)
     assert out.system_loss[1] >= out.system_loss[0]
     np.testing.assert_array_equal(~np.isnan(out.default_quarter), full.default_quarter >= 0)
     np.testing.assert_allclose(out.downgraded, full.downgraded.max(axis=1))
@@ -276,7 +279,7 @@ def test_report_section_draws_the_distributions(model: FurfineModel) -> None:
     s = section(r)
     assert s.key == "montecarlo"
     assert s.html.count("plotly-graph-div") == 4
-    assert "System loss over the horizon" in s.html
+    assert "realised credit and debt-mark losses over the horizon" in s.html
     assert "2008: $1.9T" in s.html
     assert "Convergence (batch means)" in s.html
 
@@ -572,7 +575,7 @@ def test_seed_must_be_a_non_negative_integer(model: FurfineModel) -> None:
 def test_tail_measures_are_ordered(losses: list[float], lo: float, gap: float) -> None:
     loss = np.array(losses)
     n = loss.size
-    out = PathOutcome(loss, np.zeros((n, 1)), np.full((n, 1), np.nan), np.zeros(n))
+    out = PathOutcome.credit_only(loss, np.zeros((n, 1)), np.full((n, 1), np.nan), np.zeros(n))
     r = MonteCarloResult(0, (), np.zeros((n, 0)), out, ("a",), ("bank",), 4)
     hi = lo + gap
     assert r.var(lo) <= r.var(hi)

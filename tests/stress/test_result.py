@@ -48,7 +48,7 @@ def test_summaries_are_frames_with_calendar_quarters(toy_web: Web) -> None:
     assert hit["share"].iloc[0] >= hit["share"].iloc[-1]
     p = r.default_probability
     assert ((p >= 0) & (p <= 1)).all()
-    np.testing.assert_allclose(r.losses_by_channel.sum(), r.total_loss.mean())
+    np.testing.assert_allclose(r.losses_by_channel.sum(), r.booked_loss.mean())
 
 
 def test_prints_as_its_summary(toy_web: Web) -> None:

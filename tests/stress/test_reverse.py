@@ -39,7 +39,7 @@ class Threshold:
         q = np.stack([np.full(n_paths, np.nan), np.where(s > 0.37, 3.0, np.nan)], axis=1)
         loss = 100 * (1 - 4 * (s - 0.5) ** 2)
         spread = fields.get("spread_shock", np.zeros(n_paths))
-        return PathOutcome(loss, loss[:, None], q, 10_000 * spread)
+        return PathOutcome.credit_only(loss, loss[:, None], q, 10_000 * spread)
 
 
 def test_first_default_found_by_batched_bisection() -> None:

@@ -71,8 +71,8 @@ class Additive:
 
     def evaluate(self, fields: Mapping[str, FloatArray], n_paths: int) -> PathOutcome:
         a, b = fields["a"], fields["b"]
-        return PathOutcome(3 * a + b, np.zeros((n_paths, 1)), np.full((n_paths, 1), np.nan),
-                           1000 * a)
+        return PathOutcome.credit_only(3 * a + b, np.zeros((n_paths, 1)),
+                                       np.full((n_paths, 1), np.nan), 1000 * a)
 
 
 UNC = parse_uncertainty({"a": {"dist": "uniform", "low": 0, "high": 1},

@@ -67,9 +67,22 @@ def test_debt_crossing_from_the_engine_baseline() -> None:
     base = run_stress(compile_web(web), "baseline")
     cross = debt_crossing(web, base)
     assert cross.engine_has_debt_growth is True
-    above = base.ai_debt.mean(axis=0) >= THRESHOLD_2008
+    # the crossing is dated on the seeds' measure: bonds investment grade at the start
+    above = base.ig_bonds.mean(axis=0) >= THRESHOLD_2008
     want = base.quarter_labels[int(above.argmax())] if above.any() else None
     assert cross.quarter == want
+    assert "investment-grade bonds" in cross.measure
+    every = base.ai_debt.mean(axis=0) >= THRESHOLD_2008
+    assert cross.all_debt_quarter == (base.quarter_labels[int(every.argmax())]
+                                      if every.any() else None)
+    # the same measure as the seeds' clock: about $1.2T now and $1.5T by 2028
+    assert cross.start == pytest.approx(1200.0, rel=0.1)
+    end_2028 = base.ig_bonds.mean(axis=0)[base.quarter_labels.index("2028Q4")]
+    assert end_2028 == pytest.approx(1500.0, rel=0.15)
+    assert cross.all_debt_start is not None
+    assert cross.start is not None
+    assert cross.all_debt_start > cross.start
+    assert "all AI-linked debt" in cross.headline()
 
 
 def test_when_on_the_default_web() -> None:

@@ -208,8 +208,8 @@ class FurfineModel:
         # paths (numpy's and BLAS's reductions do): results are bitwise chunk-invariant.
         sums = (self._groups @ np.minimum(loss, capital).T).T
         junk_debt = self._groups[[0]] @ (junk * self._debt_owed[None, :]).T
-        return PathOutcome(system_loss=sums[:, 0], sector_loss=sums[:, 1:],
-                           default_quarter=when, downgraded=junk_debt[0])
+        # the toy books only credit losses (write-downs of claims at default)
+        return PathOutcome.credit_only(sums[:, 0], sums[:, 1:], when, junk_debt[0])
 
     def _cascade(self, loss: FloatArray, capital: FloatArray, when: FloatArray, q: int,
                  lgd: FloatArray) -> FloatArray:

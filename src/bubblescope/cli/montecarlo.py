@@ -48,7 +48,10 @@ from bubblescope.cli.progress import progress as plain_progress
 from bubblescope.model._typing import FloatArray
 from bubblescope.model.errors import ScenarioError
 from bubblescope.model.jsonsafe import finite
+from bubblescope.model.kinds import HOLDER_SECTORS
 from bubblescope.stress.compile import compile_web
+from bubblescope.stress.engine import run as run_stress
+from bubblescope.stress.ledger import CLASS_NAMES
 from bubblescope.stress.scenario import (
     PRESETS,
     Scenario,
@@ -57,7 +60,11 @@ from bubblescope.stress.scenario import (
     scenario_from_mapping,
 )
 from bubblescope.stress.uncertainty.backends import open_backend
-from bubblescope.stress.uncertainty.data_uncertainty import draw_web
+from bubblescope.stress.uncertainty.data_uncertainty import (
+    DataSensitivity,
+    data_sensitivity,
+    draw_web,
+)
 from bubblescope.stress.uncertainty.distributions import (
     DEFAULT_UNCERTAIN,
     EXPOSURE,
@@ -248,12 +255,22 @@ def sensitivity(
     scheduler: SchedulerOption = None,
     chunk_size: ChunkOption = None,
     web_dir: WebOption = None,
+    data: Annotated[bool, typer.Option(
+        "--data", help="Also rank the web's data assumptions: each assumption's numbers "
+        "moved one sigma by their confidence, one engine path each way.")] = False,
+    holder: Annotated[str, typer.Option(
+        "--holder", help="Holder kind whose realised credit and debt-mark losses the data "
+        "ranking measures (e.g. life_insurer, bank), or 'all'.")] = "life_insurer",
     as_json: JsonOption = False,
     export: ExportOption = None,
 ) -> None:
-    """Which uncertain inputs drive the outcome: Sobol indices and a tornado chart."""
+    """Which uncertain inputs drive the outcome: Sobol indices and a tornado chart; with
+    --data, which data assumptions move a holder kind's credit losses most."""
     if output not in OUTPUTS:
         raise ScenarioError(f"--output must be one of {', '.join(OUTPUTS)}, got {output!r}")
+    if holder != "all" and holder not in HOLDER_SECTORS:
+        raise ScenarioError(f"--holder must be 'all' or one of {', '.join(HOLDER_SECTORS)}, "
+                            f"got {holder!r}")
     target: Output = "downgraded" if output == "downgraded" else "system_loss"
     sc, section, _ = _scenario(scenario, uncertain)
     unc = parse_uncertainty(section, file="uncertain")
@@ -263,15 +280,44 @@ def sensitivity(
         bars = tornado(model, unc, target)
         indices = sobol(model, unc, samples, np.random.default_rng(seed), target,
                         backend=backend, chunk_size=chunk_size)
-    export_tables({**bars.tables(), **indices.tables()}, export)
+    ranked = _data_ranking(web_dir, sc, holder) if data else None
+    extra = {} if ranked is None else {"data_assumptions": ranked.frame()}
+    export_tables({**bars.tables(), **indices.tables(), **extra}, export)
     if as_json:
         print_json(finite({"output": output, "tornado": _records(bars.frame()),
                             "sobol": _records(indices.frame().reset_index(names="input")),
                             "variance": indices.variance,
-                            "evaluations": indices.n_evaluations}))
+                            "evaluations": indices.n_evaluations,
+                            **({} if ranked is None else {"data_assumptions": {
+                                "measure": _holder_measure(holder), "base": ranked.base,
+                                "rows": _records(ranked.frame())}})}))
         return
     console.print(str(bars), markup=False, highlight=False)
     console.print(str(indices), markup=False, highlight=False)
+    if ranked is not None:
+        console.print(f"Data assumptions ranked by how much one sigma moves "
+                      f"{_holder_measure(holder)} (USD bn):", markup=False, highlight=False)
+        console.print(str(ranked), markup=False, highlight=False)
+
+
+def _holder_measure(holder: str) -> str:
+    who = "the holder sectors'" if holder == "all" else f"{holder}s'"
+    return f"{who} realised credit and debt-mark losses (funds looked through)"
+
+
+def _data_ranking(web_dir: Path | None, sc: Scenario, holder: str) -> DataSensitivity:
+    """Rank the web's assumption sources by their one-sigma effect on ``holder``'s credit
+    and debt-mark losses in ``sc`` (one engine path per move)."""
+    web = bubblescope.load_default() if web_dir is None else bubblescope.load_web(str(web_dir))
+
+    def loss(w: Any) -> float:
+        led = run_stress(w, sc).ledger
+        pick = led.holder_sector if holder == "all" else np.array(
+            [k == holder for k in led.entity_kinds]) & led.holder_sector
+        return float(led.borne[0, pick, :2].sum())
+
+    with err_console.status("moving each data assumption one sigma each way ..."):
+        return data_sensitivity(web, loss)
 
 
 def register(app: typer.Typer) -> None:
@@ -289,6 +335,7 @@ def chunk_frame(result: ChunkResult, model: PathModel, names: tuple[str, ...]) -
                             "path": np.arange(c.start, c.stop, dtype=np.int64)}
     cols |= {f"input:{n}": result.inputs[:, j] for j, n in enumerate(names)}
     cols |= {"system_loss": o.system_loss, "downgraded": o.downgraded}
+    cols |= {f"class:{k}": o.class_loss[:, j] for j, k in enumerate(CLASS_NAMES)}
     cols |= {f"loss:{s}": o.sector_loss[:, j] for j, s in enumerate(model.sectors)}
     cols |= {f"default:{e}": o.default_quarter[:, j] for j, e in enumerate(model.entity_ids)}
     return pd.DataFrame(cols)
@@ -304,9 +351,13 @@ def chunk_from_frame(frame: pd.DataFrame, model: PathModel,
         cols = [f"{prefix}{label}" for label in labels]
         return frame[cols].to_numpy(np.float64).reshape(len(frame), len(cols))
 
+    if f"class:{CLASS_NAMES[0]}" not in frame.columns:
+        raise ScenarioError("this stored Monte Carlo run predates the credit-first split of "
+                            "its losses (no 'class:' columns); run it again")
     outcome = PathOutcome(frame["system_loss"].to_numpy(np.float64),
                           block("loss:", model.sectors), block("default:", model.entity_ids),
-                          frame["downgraded"].to_numpy(np.float64))
+                          frame["downgraded"].to_numpy(np.float64),
+                          block("class:", CLASS_NAMES))
     return ChunkResult(chunk, block("input:", names), outcome)
 
 

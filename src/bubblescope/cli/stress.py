@@ -6,6 +6,7 @@ import datetime as dt
 from pathlib import Path
 from typing import Annotated, Any
 
+import numpy as np
 import pandas as pd
 import typer
 from rich.progress import Progress
@@ -160,13 +161,16 @@ def _valuation_line(result: StressResult) -> str:
     gone = sum(dd[e] >= 0.999 for e in pure)
     groups.append(f"pure plays: {gone} of {len(pure)} wiped out")
     cross = result.debt_crossing(DOWNGRADED_2008_USD_BN)
-    debt = result.ai_debt.mean(axis=0)
+    cross_ig = result.debt_crossing(DOWNGRADED_2008_USD_BN, "ig_bonds")
+    debt, ig = result.ai_debt.mean(axis=0), result.ig_bonds.mean(axis=0)
     return (f"Equity peak to trough: {'; '.join(groups)}. AI index trough "
             f"{result.ai_index.mean(axis=0).min():.2f} (start 1); H100 rental "
             f"${result.gpu_rental.mean(axis=0)[0]:.2f} -> trough "
-            f"${result.gpu_rental.mean(axis=0).min():.2f}/h. AI-linked debt ${debt[0]:,.0f}bn "
-            f"-> ${debt[-1]:,.0f}bn; at or above $1.9T (the volume 2008 downgraded) from "
-            f"{cross or 'never'}.")
+            f"${result.gpu_rental.mean(axis=0).min():.2f}/h. AI-linked investment-grade "
+            f"bonds (the seeds' $1.2T measure) ${ig[0]:,.0f}bn -> ${ig[-1]:,.0f}bn, at or "
+            f"above $1.9T (the volume 2008 downgraded) from {cross_ig or 'never'}; all "
+            f"AI-linked debt (loans, private credit, lines too) ${debt[0]:,.0f}bn -> "
+            f"${debt[-1]:,.0f}bn, from {cross or 'never'}.")
 
 # ------------------------------------------------------------------ helpers
 
@@ -212,7 +216,9 @@ def _print(result: StressResult, web: Web, base: StressResult | None = None) -> 
             else "against the no-shock path")
     console.print(
         f"Downgraded from investment grade to junk: USD {last['downgraded']:,.0f}bn "
-        f"({last['downgraded_vs_2008']:.2f}x 2008's USD 1.9T). Jobs: "
+        f"({last['downgraded_vs_2008']:.2f}x 2008's USD 1.9T; face amount of paper rated "
+        "investment grade at the start that is junk by the end, the measure Monte Carlo's "
+        "P(downgrades > 2008) counts). Jobs: "
         f"{last['jobs_millions']:+.2f}M in the US {jobs} "
         f"(US payrolls 2008-10: -{JOBS_2008_US_MILLIONS:g}M, BLS; the seeds' 27M is "
         "worldwide).", highlight=False)
@@ -277,14 +283,20 @@ def _findings_table(base: StressResult) -> Table:
 
 
 def _quarter_table(result: StressResult) -> Table:
-    table = Table(title="Quarter by quarter (mean over paths)")
-    for col in ("quarter", "new defaults", "loss $bn, all holders", "GDP growth", "jobs (M)",
-                "GPU price index, start=1", "junked $bn"):
+    table = Table(title="Quarter by quarter (mean over paths): holder sectors' losses, funds "
+                  "looked through; GPU value of a card bought at the start (ageing included: "
+                  "0.05 is its salvage at the end of its life) and the H100 rental")
+    for col in ("quarter", "new defaults", "credit+debt $bn", "equity $bn", "jobs (M)",
+                "GPU value", "H100 $/h", "junked $bn"):
         table.add_column(col, justify="right", overflow="fold")
-    for label, row in result.timeline.iterrows():
-        table.add_row(str(label), f"{row['defaults']:g}", f"{row['holder_loss']:,.1f}",
-                      f"{row['gdp_growth']:.2%}", f"{row['jobs_millions']:+.2f}",
-                      f"{row['gpu_price']:.2f}", f"{row['downgraded']:,.0f}")
+    rent = result.gpu_rental.mean(axis=0) if result.gpu_rental.size else \
+        np.full(result.quarters, np.nan)
+    for (label, row), r in zip(result.timeline.iterrows(), rent, strict=True):
+        table.add_row(str(label), f"{row['defaults']:g}",
+                      f"{row['credit_loss'] + row['debt_marks']:,.1f}",
+                      f"{row['equity_marks']:,.0f}",
+                      f"{row['jobs_millions']:+.2f}", f"{row['gpu_price']:.2f}",
+                      f"{r:.2f}", f"{row['downgraded']:,.0f}")
     return table
 
 
@@ -374,8 +386,9 @@ def _funds_table(result: StressResult) -> Table:
 
 
 def _sector_table(result: StressResult) -> Table:
-    table = Table(title="Losses by holder kind over the run, USD bn (marks included)")
-    table.add_column("holder kind")
+    table = Table(title="Losses borne by entity kind over the run, USD bn (funds looked "
+                  "through, all classes); channels as booked before look-through")
+    table.add_column("kind")
     table.add_column("loss", justify="right")
     for sector, value in result.losses_by_sector.iloc[:, -1].items():
         table.add_row(str(sector), f"{value:,.1f}")

@@ -181,11 +181,15 @@ def _distribution(r: StressResult) -> Json | None:
     if r.n_paths == 1:
         return None
     total, holders = r.total_loss, r.holder_loss
+    classes = r.ledger.holder_sector_totals()
+    credit = classes[:, 0] + classes[:, 1]
     q = [0.05, 0.5, 0.95]
     return {"unit": "USD bn over the run", "paths": r.n_paths,
+            "credit_and_debt": [round(float(v), 3) for v in credit],
+            "equity_marks": [round(float(v), 3) for v in classes[:, 2]],
             "total_loss": [round(float(v), 3) for v in total],
             "holder_loss": [round(float(v), 3) for v in holders],
-            "quantiles": {f"p{int(100 * x)}": round(float(np.quantile(total, x)), 3)
+            "quantiles": {f"p{int(100 * x)}": round(float(np.quantile(credit, x)), 3)
                           for x in q},
             "defaults": [int(v) for v in r.n_defaults]}
 
@@ -195,11 +199,14 @@ def _headlines(r: StressResult) -> list[Json]:
     tl = r.timeline.iloc[-1]
     trough = str(r.timeline["gdp_growth"].idxmin())
     basis = "one path" if r.n_paths == 1 else f"mean of {r.n_paths} paths"
+    credit, marks, equity = r.ledger.holder_sector_totals().mean(axis=0)
     return [
-        {"label": f"Losses of all holders ({basis})", "value": float(r.total_loss.mean()),
+        {"label": f"Holder sectors' realised credit losses ({basis}; funds looked through)",
+         "value": float(credit), "unit": "USD bn", "digits": 0},
+        {"label": "Holder sectors' debt marks", "value": float(marks), "unit": "USD bn",
+         "digits": 0},
+        {"label": "Holder sectors' equity marks (beside, not added)", "value": float(equity),
          "unit": "USD bn", "digits": 0},
-        {"label": "of which banks, insurers, funds, households",
-         "value": float(r.holder_loss.mean()), "unit": "USD bn", "digits": 0},
         {"label": "Defaults per path", "value": float(r.n_defaults.mean()), "unit": "",
          "digits": 2},
         {"label": f"GDP growth at its trough ({trough})",
@@ -208,10 +215,13 @@ def _headlines(r: StressResult) -> list[Json]:
          "digits": 2},
         {"label": "Downgraded to junk", "value": float(tl["downgraded"]), "unit": "USD bn",
          "digits": 0},
-        {"label": f"GPU price index at the end ({r.quarter_labels[-1]})",
+        {"label": f"GPU value of a card bought at the start, at the end ({r.quarter_labels[-1]}; "
+                  "ageing included: 0.05 is its salvage)",
          "value": float(tl["gpu_price"]), "unit": "(start = 1)",
          "digits": 2},
-    ]
+    ] + [{"label": f"H100 rental at the end ({r.quarter_labels[-1]})",
+          "value": float(r.gpu_rental[:, -1].mean()), "unit": "USD per GPU-hour", "digits": 2}
+         for _ in range(1 if r.gpu_rental.size else 0)]
 
 
 def _cascade(r: StressResult, web: Web) -> list[Json]:
@@ -230,9 +240,11 @@ def _cascade(r: StressResult, web: Web) -> list[Json]:
         if len(hits) > MAX_EVENTS:
             events.append(f"… and {len(hits) - MAX_EVENTS} more defaults")
         row = tl.iloc[t]
-        events.append(f"holders lose USD {row['holder_loss']:,.1f}bn this quarter; "
+        events.append(f"holder sectors lose USD {row['credit_loss']:,.1f}bn realised credit "
+                      f"and {row['debt_marks']:,.1f}bn debt marks this quarter (equity marks "
+                      f"{row['equity_marks']:,.1f}bn beside); "
                       f"USD {row['downgraded']:,.0f}bn downgraded to junk so far; "
-                      f"GPU price index {row['gpu_price']:.2f} (start = 1); "
+                      f"GPU value of a start-vintage card {row['gpu_price']:.2f} (start = 1); "
                       f"spread {100 * row['spread']:.2f}%")
         steps.append({"quarter": label, "events": events,
                       "losses": {str(k): round(float(v), 3) for k, v in cum[label].items()

@@ -9,24 +9,39 @@ import pandas as pd
 import plotly.graph_objects as go
 
 from bubblescope.report.base import Section
-from bubblescope.stress.uncertainty.montecarlo import DOWNGRADES_2008, MonteCarloResult
+from bubblescope.stress.uncertainty.montecarlo import (
+    DOWNGRADE_MEASURE,
+    DOWNGRADES_2008,
+    MonteCarloResult,
+)
 
 __all__ = ["SYSTEM_LOSS", "headline", "section"]
 
-#: What "system loss" counts, printed beside every Monte Carlo total.
-SYSTEM_LOSS = ("System loss: losses booked by all holders over the horizon, firms included "
-               "(the same measure as 'all holders' in Who gets hurt, whose figure is one "
-               "path of the scenario as written); here each path draws the uncertain inputs.")
+#: What the Monte Carlo loss figures count, printed beside every Monte Carlo total.
+SYSTEM_LOSS = ("Losses are what the holder sectors (banks, insurers, pensions, funds, "
+               "households, the rest of the world) finally bear, funds looked through so a "
+               "fund's loss reaches its investors once - the measure of 'holder sectors' in "
+               "Who gets hurt, whose figure is one path of the scenario as written; here each "
+               "path draws the uncertain inputs. Realised credit and debt marks lead; equity "
+               "marks are shown beside and never added. Downgrades: " + DOWNGRADE_MEASURE + ".")
 
 
 def headline(result: MonteCarloResult, origin: str = "") -> str:
-    """One line: mean, VaR and expected shortfall of system losses and the 2008 odds (USD bn)."""
+    """One line, credit first: mean, VaR and ES of the holder sectors' realised credit and
+    debt-mark losses, realised credit alone, equity marks beside, and the 2008 odds (USD bn)."""
     lv = f"{result.level:.0%}"
     where = f" ({origin})" if origin else ""
-    return (f"Uncertainty{where}: over {result.n_paths:,} paths system losses average USD "
-            f"{result.outcome.system_loss.mean():,.0f}bn (VaR {lv} {result.var():,.0f}bn, "
-            f"expected shortfall {result.expected_shortfall():,.0f}bn); P(downgrades > 2008's "
-            f"$1.9T) = {result.p_downgrades_exceed():.3f}")
+    o = result.outcome
+    return (f"Uncertainty{where}: over {result.n_paths:,} paths holder sectors (funds looked "
+            f"through) lose USD {o.measure('credit_and_debt').mean():,.0f}bn realised credit "
+            f"and debt marks on average (VaR {lv} {result.var():,.0f}bn, expected shortfall "
+            f"{result.expected_shortfall():,.0f}bn; realised credit alone "
+            f"{o.measure('credit').mean():,.0f}bn, VaR {result.var(of='credit'):,.0f}bn), with "
+            f"USD {o.measure('equity').mean():,.0f}bn of equity marks beside (VaR "
+            f"{result.var(of='equity'):,.0f}bn); P(downgrades > 2008's $1.9T) = "
+            f"{result.p_downgrades_exceed():.3f} (largest path USD "
+            f"{float(o.downgraded.max()):,.0f}bn; face amount of investment-grade paper "
+            f"junked, as in Who gets hurt)")
 
 
 def section(result: MonteCarloResult, origin: str = "") -> Section:
@@ -52,25 +67,27 @@ def section(result: MonteCarloResult, origin: str = "") -> Section:
 
 def _headline_table(r: MonteCarloResult) -> str:
     lv = f"{r.level:.0%}"
-    rows = [
-        ("mean system loss, all holders (USD bn)", f"{r.outcome.system_loss.mean():,.1f}"),
-        (f"VaR {lv} (USD bn)", f"{r.var():,.1f}"),
-        (f"expected shortfall {lv} (USD bn)", f"{r.expected_shortfall():,.1f}"),
-        ("P(downgrades > 2008's $1.9T)",
-         f"{r.p_downgrades_exceed():.3f} ± {r.p_downgrades_exceed_se():.3f}"),
-    ]
-    return _frame_html(pd.DataFrame(rows, columns=["figure", "value"]))
+    rows = [{"holder sectors' loss (USD bn)": row["measure"], "mean": row["mean"],
+             f"VaR {lv}": row["var"], f"expected shortfall {lv}": row["expected_shortfall"]}
+            for row in r.loss_summary().to_dict(orient="records")]
+    table = _frame_html(pd.DataFrame(rows))
+    odds = (f"P(downgrades > 2008's $1.9T) = {r.p_downgrades_exceed():.3f} ± "
+            f"{r.p_downgrades_exceed_se():.3f}; largest path USD "
+            f"{r.outcome.downgraded.max():,.0f}bn ({DOWNGRADE_MEASURE})")
+    return table + f"<p>{html.escape(odds)}</p>"
 
 
 def _loss_histogram(r: MonteCarloResult) -> go.Figure:
     var, es = r.var(), r.expected_shortfall()
-    fig = go.Figure(_histogram(r.outcome.system_loss, (var, es), "system loss"))
+    fig = go.Figure(_histogram(r.outcome.measure("credit_and_debt"), (var, es),
+                               "realised credit + debt marks"))
     # VaR sits just left of ES: label one on each side so the labels never overlap.
     fig.add_vline(x=var, line_dash="dash", annotation_text=f"VaR {r.level:.0%}: {var:,.0f}",
                   annotation_position="top left")
     fig.add_vline(x=es, line_dash="dot", annotation_text=f"ES: {es:,.0f}",
                   annotation_position="bottom right")
-    fig.update_layout(title="System loss over the horizon (all holders, USD bn)",
+    fig.update_layout(title="Holder sectors' realised credit and debt-mark losses over the "
+                      "horizon (funds looked through, USD bn)",
                       xaxis_title="USD bn", yaxis_title="paths", showlegend=False)
     return fig
 
@@ -93,7 +110,8 @@ def _sector_box(r: MonteCarloResult) -> go.Figure:
     fig = go.Figure()
     for j, sector in enumerate(r.sectors):
         fig.add_trace(go.Box(y=r.outcome.sector_loss[:, j], name=sector, boxpoints=False))
-    fig.update_layout(title="Loss by holder sector", yaxis_title="USD bn", showlegend=False)
+    fig.update_layout(title="Loss borne by holder sector (funds looked through, all classes)",
+                      yaxis_title="USD bn", showlegend=False)
     return fig
 
 
@@ -114,7 +132,7 @@ def _default_bars(r: MonteCarloResult) -> go.Figure:
 def _downgrade_histogram(r: MonteCarloResult) -> go.Figure:
     fig = go.Figure(_histogram(r.outcome.downgraded, (DOWNGRADES_2008,), "downgraded"))
     fig.add_vline(x=DOWNGRADES_2008, line_dash="dash", annotation_text="2008: $1.9T")
-    fig.update_layout(title="Debt downgraded to junk (peak over the horizon)",
+    fig.update_layout(title="Investment-grade paper junked by the end (face amount, USD bn)",
                       xaxis_title="USD bn", yaxis_title="paths", showlegend=False)
     return fig
 

@@ -50,11 +50,12 @@ def totals_note(result: StressResult) -> str:
     """Say what the run's loss totals count, so they are not read against Monte Carlo's."""
     paths = ("one path: the scenario as written, no uncertainty" if result.n_paths == 1
              else f"mean over {result.n_paths} paths")
-    return (f"Totals ({paths}): all holders, firms included, lose USD "
-            f"{result.total_loss.mean():,.0f}bn — the Monte Carlo section's 'system loss' "
-            f"counts the same; the holder sectors (banks, insurers, pension, hedge and "
-            f"private-credit funds, households) lose USD {result.holder_loss.mean():,.0f}bn "
-            "of it.")
+    return (f"Totals ({paths}): the holder sectors (banks, insurers, pension, hedge and "
+            f"private-credit funds, households, the rest of the world) bear USD "
+            f"{result.holder_loss.mean():,.0f}bn in all three classes, funds looked through "
+            "(the Monte Carlo section's measure); counting firms' own losses too, each "
+            f"contract once, USD {result.total_loss.mean():,.0f}bn. Neither adds a fund's "
+            "loss twice.")
 
 
 def defaults_text(result: StressResult) -> str:

@@ -202,6 +202,7 @@ def _quarter(ctx: RunContext, st: State, rec: Recorder, q: Quarter) -> State:
         fund_nav=lev.nav, fund_nav_index=lev.nav_index,
         margin_sales=lev.sales,
         lines_drawn=ctx.by_obligor(st.outstanding * ctx.index.funds.line), gated=st.gated,
+        ig_bonds=_ig_bonds(ctx, st),
     ))
     return st
 
@@ -226,6 +227,11 @@ def _holders(ctx: RunContext, st: State, q: Quarter,
                  retained=lev.retained, gated=lev.gated,
                  cum_loss=st.cum_loss + more.entity.sum(axis=2))
     return st, losses.plus(more), lev
+def _ig_bonds(ctx: RunContext, st: State) -> FloatArray:
+    """Bonds rated investment grade at the start still outstanding, (n_paths,), USD bn: the
+    measure of the seeds' clock (JPMorgan's AI-linked investment-grade debt, $1.2T)."""
+    bonds = ctx.web.kind_mask(("bond",))
+    return np.asarray((st.outstanding * (st.ig0 & bonds)).sum(axis=1), dtype=np.float64)
 
 
 def _wealth_change(ctx: RunContext, st: State) -> FloatArray:

@@ -47,6 +47,7 @@ __all__ = [
     "REGULATED",
     "LossClass",
     "LossLedger",
+    "bearer_mask",
     "build_ledger",
     "fund_share_matrix",
     "look_through",
@@ -81,6 +82,31 @@ CHANNEL_CLASS: Final[dict[str, LossClass]] = {
 #: headline leads with them.
 REGULATED: Final[frozenset[str]] = frozenset(
     {"bank", "life_insurer", "pension_fund", "household"})
+
+
+def bearer_mask(kinds: tuple[str, ...], holder_sectors: frozenset[str], obligor: IntArray,
+                holder: IntArray) -> BoolArray:
+    """Entities that bear losses as holders, not as firms, shape (n,).
+
+    The holder sectors (banks, insurers, funds, households) and the holder aggregates: an
+    entity of kind ``other`` that holds claims in the web and owes none (``rest_of_world``,
+    the foreign investors). Such an aggregate is not a firm: it is never listed among the
+    firms not paid, and its losses count with the holders'.
+
+    Examples
+    --------
+    >>> bearer_mask(("bank", "other", "other"), frozenset({"bank"}), np.array([2]),
+    ...             np.array([1])).tolist()
+    [True, True, False]
+    """
+    n = len(kinds)
+    owes = np.zeros(n, dtype=np.bool_)
+    owes[obligor] = True
+    holds = np.zeros(n, dtype=np.bool_)
+    holds[holder[holder >= 0]] = True
+    kind = np.array(kinds, dtype=object)
+    return np.asarray(np.isin(kind, list(holder_sectors)) | ((kind == "other") & holds & ~owes),
+                      dtype=np.bool_)
 
 
 def fund_share_matrix(obligor: IntArray, holder: IntArray, amount: FloatArray,

@@ -63,6 +63,9 @@ def stress_dict(result: StressResult, reference: StressResult | None = None,
         "ai_debt_usd_bn": result.ai_debt.mean(axis=0).tolist(),
         "debt_issued_usd_bn": result.issued.mean(axis=0).tolist(),
         "ai_debt_passes_2008_downgrades": result.debt_crossing(DOWNGRADED_2008_USD_BN),
+        "ig_bonds_usd_bn": result.ig_bonds.mean(axis=0).tolist(),
+        "ig_bonds_pass_2008_downgrades": result.debt_crossing(DOWNGRADED_2008_USD_BN,
+                                                              "ig_bonds"),
         "private_credit_and_leverage": private_credit_and_leverage(result),
     }))
 

@@ -11,7 +11,7 @@ import datetime as dt
 import functools
 from dataclasses import dataclass, field
 from enum import IntEnum
-from typing import Any, Final
+from typing import Any, Final, Literal
 
 import numpy as np
 import pandas as pd
@@ -21,7 +21,7 @@ from bubblescope.model.kinds import HOLDER_SECTORS
 from bubblescope.model.tables import Tabular
 from bubblescope.model.web import Web
 from bubblescope.stress.compile import DEBT_KINDS, CompiledWeb
-from bubblescope.stress.ledger import CLASS_NAMES, LossLedger, build_ledger
+from bubblescope.stress.ledger import CLASS_NAMES, LossLedger, bearer_mask, build_ledger
 from bubblescope.stress.scenario import Scenario
 
 __all__ = [
@@ -31,6 +31,7 @@ __all__ = [
     "JOBS_2008_MILLIONS",
     "JOBS_2008_US_MILLIONS",
     "REASONS",
+    "DebtMeasure",
     "DefaultReason",
     "LossChannel",
     "MacroPaths",
@@ -48,6 +49,8 @@ JOBS_2008_MILLIONS: Final[float] = 27.0
 JOBS_2008_US_MILLIONS: Final[float] = 8.7
 #: Securities downgraded from investment grade to junk in 2008, USD bn (seed 004).
 DOWNGRADED_2008_USD_BN: Final[float] = 1900.0
+#: Measures of AI-linked debt: all of it, or the investment-grade bonds of the seeds' clock.
+DebtMeasure = Literal["all", "ig_bonds"]
 
 
 class LossChannel(IntEnum):
@@ -157,6 +160,10 @@ class StressResult(Tabular):
     """AI-linked debt outstanding at the end of each quarter, USD bn, (n_paths, quarters)."""
     issued: FloatArray = field(default_factory=lambda: np.zeros((0, 0)))
     """New debt issued to finance capex each quarter, USD bn, (n_paths, quarters)."""
+    ig_bonds: FloatArray = field(default_factory=lambda: np.zeros((0, 0)))
+    """Bonds rated investment grade at the start, outstanding at the end of each quarter
+    (new issues included), USD bn, (n_paths, quarters): the measure of the seeds' $1.2T
+    AI-linked investment-grade debt (JPMorgan), narrower than :attr:`ai_debt`."""
     contract_kinds: tuple[str, ...] = ()
     contract_amount: FloatArray = field(default_factory=lambda: np.zeros(0))
     #: Loss by contract and class over the run, (n_paths, m, K) (``ledger.LossClass``).
@@ -196,12 +203,25 @@ class StressResult(Tabular):
         return tuple(RATINGS[int(c)] for c in self.rating[path, :, j])
 
     @functools.cached_property
-    def ledger(self) -> LossLedger:
-        """Losses split into realised credit, debt marks and equity marks, looked through
-        funds so each loss reaches its final bearer once (:mod:`~bubblescope.stress.ledger`)."""
+    def _contract_ends(self) -> tuple[IntArray, IntArray]:
+        """Obligor and holder index of each contract (holder -1: outside the web)."""
         index = {e: i for i, e in enumerate(self.entity_ids)}
         holder = np.array([index.get(h, -1) for h in self.contract_holder], dtype=np.int64)
         obligor = np.array([index[o] for o in self.contract_obligor], dtype=np.int64)
+        return obligor, holder
+
+    @functools.cached_property
+    def holder_mask(self) -> BoolArray:
+        """Entities that bear losses as holders, not firms: the holder sectors and holder
+        aggregates such as ``rest_of_world`` (:func:`~bubblescope.stress.ledger.bearer_mask`)."""
+        obligor, holder = self._contract_ends
+        return bearer_mask(self.entity_kinds, frozenset(HOLDER_SECTORS), obligor, holder)
+
+    @functools.cached_property
+    def ledger(self) -> LossLedger:
+        """Losses split into realised credit, debt marks and equity marks, looked through
+        funds so each loss reaches its final bearer once (:mod:`~bubblescope.stress.ledger`)."""
+        obligor, holder = self._contract_ends
         return build_ledger(
             self.contract_class, self.contract_class_quarter, obligor=obligor, holder=holder,
             amount=self.contract_amount,
@@ -209,9 +229,7 @@ class StressResult(Tabular):
                                    dtype=np.bool_),
             is_debt=np.array([k in DEBT_KINDS for k in self.contract_kinds], dtype=np.bool_),
             entity_ids=self.entity_ids, entity_kinds=self.entity_kinds,
-            holder_sector=np.array([k in HOLDER_SECTORS for k in self.entity_kinds],
-                                   dtype=np.bool_),
-            quarter_class=self.quarter_class,
+            holder_sector=self.holder_mask, quarter_class=self.quarter_class,
         )
 
     @property
@@ -241,14 +259,29 @@ class StressResult(Tabular):
 
     @property
     def total_loss(self) -> FloatArray:
-        """Losses booked by all holders over the run on each path, shape (n_paths,)."""
-        return np.asarray(self.loss.sum(axis=(1, 2)), dtype=np.float64)
+        """Losses on the web's paper over the run on each path, each contract counted once,
+        shape (n_paths,).
+
+        Funds are looked through (:attr:`ledger`): marks on fund shares, the funds' own
+        losses seen a second time, are not added again, so this is the sum over obligors
+        of the losses on their paper. Firms' own losses (Oracle not paid by OpenAI) are in
+        it beside the holders' marks on those firms; :attr:`holder_loss` counts only the
+        final bearers.
+        """
+        return np.asarray(self.ledger.borne.sum(axis=(1, 2)), dtype=np.float64)
 
     @property
     def holder_loss(self) -> FloatArray:
-        """Losses of the holder sectors (banks, insurers, funds, households), (n_paths,)."""
-        mask = np.array([k in HOLDER_SECTORS for k in self.entity_kinds])
-        return np.asarray(self.loss[:, :, mask].sum(axis=(1, 2)), dtype=np.float64)
+        """Losses the holder sectors finally bear (banks, insurers, pensions, funds looked
+        through, households, the rest of the world), all three loss classes, (n_paths,)."""
+        return np.asarray(self.ledger.holder_sector_totals().sum(axis=1), dtype=np.float64)
+
+    @property
+    def booked_loss(self) -> FloatArray:
+        """Every holder's losses as booked, before look-through, (n_paths,): fund-share
+        marks repeat the funds' own losses here. Kept to reconcile with
+        :attr:`loss_by_channel`; never a headline figure."""
+        return np.asarray(self.loss.sum(axis=(1, 2)), dtype=np.float64)
 
     @property
     def cuts(self) -> pd.DataFrame:
@@ -281,12 +314,17 @@ class StressResult(Tabular):
                                                      name="entity"), name="drawdown")
         return out.sort_values(ascending=False)
 
-    def debt_crossing(self, threshold: float) -> str | None:
+    def debt_crossing(self, threshold: float, measure: DebtMeasure = "all") -> str | None:
         """Label of the first quarter whose AI-linked debt (mean over paths) is at least
-        ``threshold`` USD bn, ``None`` if it never is."""
-        if self.ai_debt.size == 0:
+        ``threshold`` USD bn, ``None`` if it never is.
+
+        ``measure`` is ``"all"`` (:attr:`ai_debt`: bonds, loans, private credit, lines) or
+        ``"ig_bonds"`` (:attr:`ig_bonds`, the seeds' investment-grade measure).
+        """
+        path = self.ai_debt if measure == "all" else self.ig_bonds
+        if path.size == 0:
             return None
-        above = np.flatnonzero(self.ai_debt.mean(axis=0) >= threshold)
+        above = np.flatnonzero(path.mean(axis=0) >= threshold)
         return self.quarter_labels[int(above[0])] if above.size else None
 
     @property
@@ -310,8 +348,9 @@ class StressResult(Tabular):
 
     @property
     def losses_by_sector(self) -> pd.DataFrame:
-        """Mean cumulative loss by holder kind (rows) and quarter (columns), USD bn."""
-        cum = self.loss.mean(axis=0).cumsum(axis=0)  # (quarter, entity)
+        """Mean cumulative loss borne by each entity kind (rows) and quarter (columns), USD bn:
+        funds looked through, all three loss classes."""
+        cum = self.ledger.borne_quarter_mean.sum(axis=2).cumsum(axis=0)  # (quarter, entity)
         frame = pd.DataFrame(cum.T, columns=list(self.quarter_labels))
         frame["sector"] = self.entity_kinds
         out = frame.groupby("sector").sum()
@@ -319,18 +358,31 @@ class StressResult(Tabular):
 
     @property
     def losses_by_channel(self) -> pd.Series:
-        """Mean loss over the run by channel (missed payments, write-offs, ...), USD bn."""
+        """Mean loss over the run by channel (missed payments, write-offs, ...), USD bn, as
+        booked before look-through (its sum is :attr:`booked_loss`: the equity-marks channel
+        includes marks on fund shares)."""
         return pd.Series(self.loss_by_channel.sum(axis=1).mean(axis=0),
                          index=pd.Index(CHANNELS, name="channel"), name="loss")
 
     @property
+    def holder_quarter_classes(self) -> FloatArray:
+        """Losses the holder sectors bear each quarter by class, mean over paths,
+        (quarters, K) (funds looked through)."""
+        return np.asarray(self.ledger.borne_quarter_mean[:, self.holder_mask].sum(axis=1),
+                          dtype=np.float64)
+
+    @property
     def timeline(self) -> pd.DataFrame:
-        """Mean path by quarter: defaults, losses, GDP, jobs, GPU price, downgrades."""
+        """Mean path by quarter: defaults, holder losses by class, GDP, jobs, GPU price,
+        downgrades. ``holder_loss`` is the three classes together (funds looked through)."""
         new_defaults = [(self.default_quarter == t).sum(axis=1).mean()
                         for t in range(self.quarters)]
+        classes = self.holder_quarter_classes
         return pd.DataFrame({
             "defaults": new_defaults,
-            "holder_loss": self.loss.sum(axis=2).mean(axis=0),
+            "holder_loss": classes.sum(axis=1),
+            "credit_loss": classes[:, 0], "debt_marks": classes[:, 1],
+            "equity_marks": classes[:, 2],
             "ai_revenue": self.ai_revenue.mean(axis=0),
             "capex": self.capex.mean(axis=0),
             "gdp_growth": self.gdp_growth.mean(axis=0),
@@ -345,17 +397,21 @@ class StressResult(Tabular):
     def capital_hit(self) -> pd.DataFrame:
         """Holder sectors' losses over the run against their capital (mean over paths).
 
-        ``capital`` is book equity for banks and insurers and assets for funds and households
-        (their investors bear every loss); ``share`` above 1 means the capital is gone.
+        ``loss`` is what each bears with funds looked through, all classes; ``credit_and_debt``
+        its realised credit and debt marks. ``capital`` is book equity for banks and insurers
+        and assets for funds and households (their investors bear every loss); ``share``
+        above 1 means the capital is gone.
         """
-        mask = np.array([k in HOLDER_SECTORS for k in self.entity_kinds], dtype=bool)
-        loss = self.loss.sum(axis=1).mean(axis=0)[mask]
+        mask = self.holder_mask
+        borne = self.ledger.borne.mean(axis=0)[mask]
+        loss = borne.sum(axis=1)
         cap = self.capital[mask] if self.capital.size else np.full(int(mask.sum()), np.nan)
         share = np.where(cap > 0, loss / np.where(cap > 0, cap, 1.0), np.nan)
         return pd.DataFrame({
             "entity": np.array(self.entity_ids, dtype=object)[mask],
             "kind": np.array(self.entity_kinds, dtype=object)[mask],
-            "loss": loss, "capital": cap, "share": share,
+            "loss": loss, "credit_and_debt": borne[:, 0] + borne[:, 1], "capital": cap,
+            "share": share,
         }).sort_values("share", ascending=False, ignore_index=True)
 
     @property
@@ -363,11 +419,13 @@ class StressResult(Tabular):
         """Mean loss over the run from each borrower to each holder sector, USD bn.
 
         Columns ``borrower``, ``sector`` (the holder's kind) and ``loss``; gains (negative
-        marks) are left out.
+        marks) and fund shares (a fund's own losses seen again) are left out.
         """
         kind = dict(zip(self.entity_ids, self.entity_kinds, strict=True))
+        own = np.array([k != "fund_share" for k in self.contract_kinds], dtype=bool) \
+            if self.contract_kinds else np.ones(len(self.contract_obligor), dtype=bool)
         frame = pd.DataFrame({"borrower": self.contract_obligor, "holder": self.contract_holder,
-                              "loss": np.maximum(self.contract_loss.mean(axis=0), 0.0)})
+                              "loss": np.maximum(self.contract_loss.mean(axis=0), 0.0)})[own]
         frame["sector"] = frame["holder"].map(kind)
         frame = frame[frame["loss"] > 0]
         out = frame.groupby(["borrower", "sector"])["loss"].sum().reset_index()
@@ -380,12 +438,14 @@ class StressResult(Tabular):
         tl = self.timeline
         timeline = pd.DataFrame({
             "quarter": tl.index, "new_defaults": tl["defaults"].to_numpy(),
-            "loss_all_holders_usd_bn": tl["holder_loss"].to_numpy(),
+            "holder_realised_credit_usd_bn": tl["credit_loss"].to_numpy(),
+            "holder_debt_marks_usd_bn": tl["debt_marks"].to_numpy(),
+            "holder_equity_marks_usd_bn": tl["equity_marks"].to_numpy(),
             "ai_revenue_usd_bn_a_year": tl["ai_revenue"].to_numpy(),
             "capex_usd_bn_a_year": tl["capex"].to_numpy(),
             "gdp_growth_yoy_pct": 100 * tl["gdp_growth"].to_numpy(),
             "jobs_vs_no_shock_millions": tl["jobs_millions"].to_numpy(),
-            "gpu_price_index_start_1": tl["gpu_price"].to_numpy(),
+            "gpu_value_index_start_1": tl["gpu_price"].to_numpy(),
             "downgraded_to_junk_usd_bn": tl["downgraded"].to_numpy(),
             "downgraded_vs_2008_x": tl["downgraded_vs_2008"].to_numpy(),
             "spread_pct": 100 * tl["spread"].to_numpy(),
@@ -432,17 +492,23 @@ class StressResult(Tabular):
         """A short text account of the run (means over paths)."""
         tl = self.timeline
         last = tl.iloc[-1]
+        credit, marks, equity = self.ledger.holder_sector_totals().mean(axis=0)
         lines = [
             f"Stress run {self.scenario.name!r} on web {self.web_name!r} (as of {self.as_of}): "
             f"{self.n_paths} path(s) x {self.quarters} quarters; {self.n_assumed} assumed inputs",
-            f"  defaults per path: {self.n_defaults.mean():.2f}; holder-sector losses: "
-            f"USD {self.holder_loss.mean():,.1f}bn; all holders: "
-            f"USD {self.total_loss.mean():,.1f}bn",
+            f"  defaults per path: {self.n_defaults.mean():.2f}; holder sectors (funds looked "
+            f"through) lose USD {credit:,.1f}bn realised credit and {marks:,.1f}bn debt marks, "
+            f"with USD {equity:,.1f}bn of equity marks beside",
             f"  GDP growth at the end: {last['gdp_growth']:.2%} (output gap "
             f"{self.output_gap[:, -1].mean():.2%}); jobs {last['jobs_millions']:+.2f}M "
             f"(US 2008-10: -{JOBS_2008_US_MILLIONS:g}M, BLS)",
-            f"  GPU price index {last['gpu_price']:.2f}; downgraded to junk USD "
-            f"{last['downgraded']:,.0f}bn = {last['downgraded_vs_2008']:.2f}x 2008's $1.9T",
+            f"  GPU value index {last['gpu_price']:.2f} (a card bought at the start, ageing "
+            f"included: 0.05 is its salvage at the end of its life; start = 1)"
+            + (f", H100 rental ${self.gpu_rental[:, -1].mean():.2f}/h" if self.gpu_rental.size
+               else ""),
+            f"  downgraded to junk USD {last['downgraded']:,.0f}bn = "
+            f"{last['downgraded_vs_2008']:.2f}x 2008's $1.9T (face amount of paper "
+            "investment grade at the start)",
         ]
         first = self.defaults.query("path == 0").head(8)
         for row in first.itertuples():
@@ -491,6 +557,7 @@ class QuarterRecord:
     margin_sales: FloatArray
     lines_drawn: FloatArray
     gated: BoolArray
+    ig_bonds: FloatArray
 
 
 @dataclass(frozen=True)
@@ -555,6 +622,7 @@ class RunSeries:
     ai_debt: FloatArray
     issued: FloatArray
     pool_defaulted: FloatArray
+    ig_bonds: FloatArray
 
     @classmethod
     def zeros(cls, n_paths: int, quarters: int) -> RunSeries:
@@ -570,6 +638,7 @@ class RunSeries:
         self.destroyed[:, t], self.ai_index[:, t] = record.destroyed, record.ai_index
         self.gpu_rental[:, t], self.ai_debt[:, t] = record.gpu_rental, record.ai_debt
         self.issued[:, t], self.pool_defaulted[:, t] = record.issued, record.pool_defaulted
+        self.issued[:, t], self.ig_bonds[:, t] = record.issued, record.ig_bonds
 
 
 class Recorder:
@@ -636,7 +705,7 @@ class Recorder:
             contract_loss=self.contract_loss, cut=self.cut,
             contract_loss_by_quarter=self.contract_loss_by_quarter,
             ai_index=s.ai_index, gpu_rental=s.gpu_rental,
-            ai_debt=s.ai_debt, issued=s.issued,
+            ai_debt=s.ai_debt, issued=s.issued, ig_bonds=s.ig_bonds,
             contract_kinds=cw.contract_kinds, contract_amount=cw.amount,
             contract_class=self.contract_class,
             contract_class_quarter=self.contract_class_quarter,

@@ -90,11 +90,7 @@ class WhenResult:
         ends = [(r.static, r.firm) for r in self.runways if r.static is not None]
         first = (f"first cash runway end {min(ends)[0]} ({min(ends)[1]}, static count)"
                  if ends else "no AI lab or neocloud runs out of cash by the static count")
-        src = ("engine baseline, debt issued from capex" if self.crossing.engine_has_debt_growth
-               else "web figures")
-        cross = (f"AI-linked debt at or above $1.9T from {self.crossing.quarter} ({src})"
-                 if self.crossing.quarter else
-                 f"AI-linked debt stays below $1.9T ({src})")
+        cross = self.crossing.headline()
         return f"When: maturity wall {FIRST_YEAR}-{LAST_YEAR} {peak}; {first}; {cross}"
 
     def to_dict(self) -> dict[str, Any]:

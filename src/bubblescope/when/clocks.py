@@ -40,6 +40,7 @@ from bubblescope.stress.scenario import PRESETS
 
 __all__ = [
     "FIRST_YEAR",
+    "IG_MEASURE",
     "LAST_YEAR",
     "THRESHOLD_2008",
     "Claim",
@@ -249,23 +250,53 @@ def runways(web: Web, cw: CompiledWeb, wall: pd.DataFrame,
     return tuple(out)
 
 
+#: The measure of :attr:`DebtCrossing.quarter` when the engine dates it.
+IG_MEASURE: Final[str] = ("AI-linked investment-grade bonds (the seeds' $1.2T measure, "
+                          "JPMorgan)")
+
+
 @dataclass(frozen=True)
 class DebtCrossing:
     """When AI debt passes :data:`THRESHOLD_2008`: the engine's baseline path
-    (``engine_has_debt_growth``) or, without a run, the web's ``ai_sector`` figures."""
+    (``engine_has_debt_growth``) or, without a run, the web's ``ai_sector`` figures.
+
+    With an engine run, ``quarter`` dates the measure of the seeds' own clock: bonds rated
+    investment grade at the start, new issues included (``measure``); ``all_debt_quarter``
+    and ``all_debt_start`` give the engine's wider AI-linked debt (loans, private credit,
+    credit lines too) beside it.
+    """
 
     engine_has_debt_growth: bool
     points: tuple[tuple[int, float], ...]
     growth: float | None
     quarter: str | None
     note: str
+    measure: str = "ai_sector debt (web figures)"
+    start: float | None = None
+    all_debt_quarter: str | None = None
+    all_debt_start: float | None = None
 
     def to_dict(self) -> dict[str, Any]:
         """JSON-ready form."""
         return {"threshold_usd_bn": THRESHOLD_2008,
                 "engine_has_debt_growth": self.engine_has_debt_growth,
                 "figures": [{"year": y, "debt_usd_bn": v} for y, v in self.points],
-                "growth_per_year": self.growth, "quarter": self.quarter, "note": self.note}
+                "growth_per_year": self.growth, "quarter": self.quarter,
+                "measure": self.measure, "start_usd_bn": self.start,
+                "all_debt_quarter": self.all_debt_quarter,
+                "all_debt_start_usd_bn": self.all_debt_start, "note": self.note}
+
+    def headline(self) -> str:
+        """The crossing in a clause: the seeds' measure first, all AI-linked debt beside."""
+        if not self.engine_has_debt_growth:
+            return (f"AI-linked debt at or above $1.9T from {self.quarter} (web figures)"
+                    if self.quarter else "AI-linked debt stays below $1.9T (web figures)")
+        when = f"pass $1.9T in {self.quarter}" if self.quarter else "stay below $1.9T"
+        beside = (f"from {self.all_debt_quarter}" if self.all_debt_quarter else "never")
+        return (f"{self.measure}, USD {self.start or 0.0:,.0f}bn now, {when} (engine "
+                f"baseline, debt issued from capex); all AI-linked debt incl. loans, private "
+                f"credit and lines, USD {self.all_debt_start or 0.0:,.0f}bn, is at or above "
+                f"$1.9T {beside}")
 
 
 def debt_crossing(web: Web, baseline: StressResult | None = None) -> DebtCrossing:
@@ -273,31 +304,39 @@ def debt_crossing(web: Web, baseline: StressResult | None = None) -> DebtCrossin
     web's ``ai_sector`` figures (compound interpolation).
 
     The engine issues debt from capex plans (``debt_share_of_capex``) and repays it on the
-    instruments' schedules, so its baseline AI-linked debt per quarter dates the crossing;
-    the web's figures for the ``ai_sector`` entity (2025 and a later projection) give a
-    second, outside reading, stated in the note beside it.
+    instruments' schedules, so its baseline per quarter dates the crossing of the seeds'
+    measure (investment-grade bonds, :attr:`StressResult.ig_bonds`), with all AI-linked debt
+    beside; the web's figures for the ``ai_sector`` entity (2025 and a later projection)
+    give a second, outside reading, stated in the note.
     """
     pts = tuple(sorted((f.year, f.value) for e in web.entities if e.id == "ai_sector"
                        for f in e.figures if f.metric == "debt"))
     web_reading = _web_reading(pts)
-    if baseline is not None and baseline.ai_debt.size:
-        path = baseline.ai_debt.mean(axis=0)
-        quarter = baseline.debt_crossing(THRESHOLD_2008)
-        start, end = float(path[0]), float(path[-1])
-        if quarter == baseline.quarter_labels[0]:
-            when = (f"is already above $1,900bn in the first quarter ({start:,.0f} USD bn: "
-                    "the engine's AI-linked debt includes private credit to tech, beyond the "
-                    "seeds' $1.2T of investment-grade paper)")
-        elif quarter is not None:
-            when = f"passes $1,900bn in {quarter}"
-        else:
-            when = "does not pass $1,900bn within the horizon"
-        note = (f"Engine baseline (debt issued from capex, repaid on schedule): AI-linked debt "
-                f"{start:,.0f} USD bn in {baseline.quarter_labels[0]}, {end:,.0f} in "
-                f"{baseline.quarter_labels[-1]}; it {when}. Web figures: {web_reading[2]}")
-        return DebtCrossing(True, pts, web_reading[0], quarter, note)
+    if baseline is not None and baseline.ig_bonds.size:
+        return _engine_crossing(baseline, pts, web_reading)
     return DebtCrossing(False, pts, web_reading[0], web_reading[1],
                         f"No engine run given. Web figures: {web_reading[2]}")
+
+
+def _engine_crossing(base: StressResult, pts: tuple[tuple[int, float], ...],
+                     web_reading: tuple[float | None, str | None, str]) -> DebtCrossing:
+    """The crossing dated on the engine's baseline paths (see :func:`debt_crossing`)."""
+    ig, every = base.ig_bonds.mean(axis=0), base.ai_debt.mean(axis=0)
+    labels = base.quarter_labels
+    quarter = base.debt_crossing(THRESHOLD_2008, "ig_bonds")
+    all_q = base.debt_crossing(THRESHOLD_2008)
+    mid = {lab[:4]: float(v) for lab, v in zip(labels, ig, strict=True)}
+    when = f"passes $1,900bn in {quarter}" if quarter else "does not pass $1,900bn"
+    note = (f"Engine baseline (debt issued from capex, repaid on schedule). {IG_MEASURE}: "
+            f"{ig[0]:,.0f} USD bn in {labels[0]}"
+            + (f", {mid['2028']:,.0f} at the end of 2028 (seeds: $1.5T by 2028)"
+               if "2028" in mid else "")
+            + f", {ig[-1]:,.0f} in {labels[-1]}; it {when}. All AI-linked debt (bonds, "
+            f"loans, private credit to tech, credit lines): {every[0]:,.0f} USD bn in "
+            f"{labels[0]}, {every[-1]:,.0f} in {labels[-1]}, at or above $1,900bn "
+            f"{'from ' + all_q if all_q else 'never'}. Web figures: {web_reading[2]}")
+    return DebtCrossing(True, pts, web_reading[0], quarter, note, IG_MEASURE, float(ig[0]),
+                        all_q, float(every[0]))
 
 
 def _web_reading(pts: tuple[tuple[int, float], ...]) -> tuple[float | None, str | None, str]:

@@ -136,8 +136,8 @@
     div.hidden = !withDist.length;
     if (!withDist.length) return;
     Plotly.react(div, withDist.map(([k, r]) => ({ type: "histogram", opacity: 0.6, nbinsx: 30,
-      name: `${k}: ${plain(r.scenario.title)} (${r.distribution.paths} paths)`, x: r.distribution.total_loss })),
-      { title: { text: "Losses of all holders over the run, by path (USD bn)" }, barmode: "overlay",
+      name: `${k}: ${plain(r.scenario.title)} (${r.distribution.paths} paths)`, x: r.distribution.credit_and_debt })),
+      { title: { text: "Holder sectors' realised credit and debt-mark losses over the run, by path (USD bn; funds looked through)" }, barmode: "overlay",
         xaxis: { title: { text: "USD bn" } }, yaxis: { title: { text: "paths" } }, margin: { t: 40 } },
       { displaylogo: false, responsive: true });
   }

@@ -23,6 +23,7 @@ from dataclasses import dataclass
 from typing import Final
 
 import numpy as np
+import pandas as pd
 
 from bubblescope.model.web import Contract, Entity, Figure, Web
 
@@ -113,6 +114,11 @@ class DataSensitivity:
         lines += [f"  {sid}: +1 sigma {up:+,.1f}, -1 sigma {down:+,.1f}"
                   for sid, up, down in self.rows]
         return "\n".join(lines)
+
+    def frame(self) -> pd.DataFrame:
+        """One row per assumption, largest move first: ``source``, ``up_usd_bn``,
+        ``down_usd_bn`` (loss after +1 / -1 sigma minus the base)."""
+        return pd.DataFrame(list(self.rows), columns=["source", "up_usd_bn", "down_usd_bn"])
 
 
 def data_sensitivity(web: Web, loss: Callable[[Web], float],

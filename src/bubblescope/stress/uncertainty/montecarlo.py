@@ -25,7 +25,7 @@ import functools
 import math
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import asdict, dataclass
-from typing import Any, Final, Protocol
+from typing import Any, Final, Literal, Protocol, get_args
 
 import numpy as np
 import pandas as pd
@@ -38,6 +38,7 @@ from bubblescope.model.kinds import HOLDER_SECTORS
 from bubblescope.model.tables import Tabular
 from bubblescope.stress.compile import CompiledWeb
 from bubblescope.stress.engine import simulate
+from bubblescope.stress.ledger import CLASS_NAMES
 from bubblescope.stress.result import StressResult
 from bubblescope.stress.scenario import Scenario
 from bubblescope.stress.uncertainty.backends import Backend, LocalBackend
@@ -46,11 +47,14 @@ from bubblescope.stress.uncertainty.distributions import EXPOSURE, Uncertainty, 
 __all__ = [
     "BLOCK_SIZE",
     "DOWNGRADES_2008",
+    "DOWNGRADE_MEASURE",
+    "MEASURE_LABELS",
     "NOISE",
     "Chunk",
     "ChunkResult",
     "ConvergenceCheck",
     "EngineModel",
+    "LossMeasure",
     "MonteCarloResult",
     "PathModel",
     "PathOutcome",
@@ -68,12 +72,24 @@ __all__ = [
 BLOCK_SIZE: Final[int] = 256
 #: Debt downgraded from investment grade to junk in 2008, USD bn (seed 004).
 DOWNGRADES_2008: Final[float] = 1900.0
+#: What the downgrade figure measures, stated wherever it is compared with 2008.
+DOWNGRADE_MEASURE: Final[str] = ("face amount of paper rated investment grade at the start "
+                                 "that is junk by the end, the point run's 'junked'")
 #: Default number of paths per chunk.
 DEFAULT_CHUNK: Final[int] = 1024
 #: Key of the per-path standard-normal noise in the fields passed to a model.
 NOISE: Final[str] = "noise"
 
 Progress = Callable[[int, int], None]
+#: Loss measures of a Monte Carlo result: realised credit; realised credit and debt marks
+#: (the credit-first headline); equity marks (shown beside, never added); all three
+#: (``system``). Each is what the holder sectors bear with funds looked through.
+LossMeasure = Literal["credit", "credit_and_debt", "equity", "system"]
+#: Labels of :data:`LossMeasure` in tables and text.
+MEASURE_LABELS: Final[dict[str, str]] = {
+    "credit": "realised credit", "credit_and_debt": "realised credit + debt marks",
+    "equity": "equity marks", "system": "all three classes"}
+_SHOWN: Final[tuple[LossMeasure, ...]] = ("credit_and_debt", "credit", "equity")
 
 
 @dataclass(frozen=True)
@@ -83,19 +99,33 @@ class PathOutcome:
     Attributes
     ----------
     system_loss : ndarray of shape (n,)
-        Total loss of the system over the horizon.
+        Loss the holder sectors finally bear over the horizon, all three classes, funds
+        looked through (each loss counted once).
     sector_loss : ndarray of shape (n, n_sectors)
-        Loss booked by each holder sector.
+        Loss borne by each holder sector (funds looked through).
     default_quarter : ndarray of shape (n, n_entities)
         Quarter (0-based) in which each entity defaults; NaN when it does not.
     downgraded : ndarray of shape (n,)
-        Debt moved from investment grade to junk over the horizon.
+        Face amount of the paper rated investment grade at the start that is junk by the
+        end of the horizon (cumulative; the measure of the point run's "junked").
+    class_loss : ndarray of shape (n, 3)
+        ``system_loss`` split into realised credit, debt marks and equity marks
+        (:data:`~bubblescope.stress.ledger.CLASS_NAMES`).
     """
 
     system_loss: FloatArray
     sector_loss: FloatArray
     default_quarter: FloatArray
     downgraded: FloatArray
+    class_loss: FloatArray
+
+    @classmethod
+    def credit_only(cls, system_loss: FloatArray, sector_loss: FloatArray,
+                    default_quarter: FloatArray, downgraded: FloatArray) -> PathOutcome:
+        """Outcomes of a model whose every loss is realised credit (no marks)."""
+        classes = np.zeros((np.asarray(system_loss).shape[0], len(CLASS_NAMES)))
+        classes[:, 0] = system_loss
+        return cls(system_loss, sector_loss, default_quarter, downgraded, classes)
 
     @property
     def n_paths(self) -> int:
@@ -105,7 +135,8 @@ class PathOutcome:
     def take(self, index: IntArray) -> PathOutcome:
         """The outcomes of the paths at ``index`` (shape (k,)), in that order."""
         return PathOutcome(self.system_loss[index], self.sector_loss[index],
-                           self.default_quarter[index], self.downgraded[index])
+                           self.default_quarter[index], self.downgraded[index],
+                           self.class_loss[index])
 
     @staticmethod
     def concat(parts: Sequence[PathOutcome]) -> PathOutcome:
@@ -115,7 +146,15 @@ class PathOutcome:
             np.concatenate([p.sector_loss for p in parts]),
             np.concatenate([p.default_quarter for p in parts]),
             np.concatenate([p.downgraded for p in parts]),
+            np.concatenate([p.class_loss for p in parts]),
         )
+
+    def measure(self, of: LossMeasure) -> FloatArray:
+        """Per-path loss of one :data:`LossMeasure`, shape (n,)."""
+        c = self.class_loss
+        pick = {"credit": c[:, 0], "credit_and_debt": c[:, 0] + c[:, 1],
+                "equity": c[:, 2], "system": self.system_loss}
+        return np.asarray(pick[of], dtype=np.float64)
 
 
 class PathModel(Protocol):
@@ -210,14 +249,19 @@ class MonteCarloResult(Tabular):
     level: float = 0.99
 
     def __str__(self) -> str:
-        o, lv = self.outcome, self.level
+        lv = self.level
         lines = [
             f"Monte Carlo: {self.n_paths:,} paths, seed {self.seed}, {self.n_quarters} quarters",
-            f"  system loss: mean {o.system_loss.mean():,.1f}, VaR{lv:.0%} "
-            f"{self.var():,.1f}, ES{lv:.0%} {self.expected_shortfall():,.1f} (USD bn)",
-            f"  P(downgrades > 2008's $1.9T) = {self.p_downgrades_exceed():.3f} "
-            f"± {self.p_downgrades_exceed_se():.3f}",
+            "  holder sectors' losses, funds looked through (USD bn; equity marks beside, "
+            "never added):",
         ]
+        for of in _SHOWN:
+            x = self.outcome.measure(of)
+            lines.append(f"    {MEASURE_LABELS[of]}: mean {x.mean():,.1f}, VaR{lv:.0%} "
+                         f"{self.var(of=of):,.1f}, ES{lv:.0%} "
+                         f"{self.expected_shortfall(of=of):,.1f}")
+        lines.append(f"  P(downgrades > 2008's $1.9T) = {self.p_downgrades_exceed():.3f} "
+                     f"± {self.p_downgrades_exceed_se():.3f} ({DOWNGRADE_MEASURE})")
         pd_ = self.default_probability().sort_values(ascending=False).head(5)
         lines += [f"  P(default) {k}: {v:.3f}" for k, v in pd_.items() if v > 0]
         lines += [f"  {c}" for c in self.convergence()]
@@ -237,7 +281,11 @@ class MonteCarloResult(Tabular):
             "paths": self.n_paths, "seed": self.seed, "quarters": self.n_quarters,
             "inputs": list(self.input_names), "level": self.level,
             "system_loss": {"mean": float(self.outcome.system_loss.mean()),
-                            "var": self.var(), "expected_shortfall": self.expected_shortfall()},
+                            "var": self.var(of="system"),
+                            "expected_shortfall": self.expected_shortfall(of="system"),
+                            "measure": "holder sectors, funds looked through, all three "
+                                       "classes"},
+            "credit_first": self.loss_summary().to_dict(orient="records"),
             "p_downgrades_exceed_2008": self.p_downgrades_exceed(),
             "p_downgrades_exceed_2008_se": self.p_downgrades_exceed_se(),
             "sector_losses": self.sector_losses().reset_index(names="sector")
@@ -248,14 +296,23 @@ class MonteCarloResult(Tabular):
             "converged": self.converged,
         }))
 
-    # --- system loss -------------------------------------------------------------------
-    def var(self, level: float | None = None) -> float:
-        """Value at risk of system loss: its ``level`` quantile, USD bn."""
-        return _var(self.outcome.system_loss, self.level if level is None else level)
+    # --- losses (credit first) ----------------------------------------------------------
+    def var(self, level: float | None = None, of: LossMeasure = "credit_and_debt") -> float:
+        """Value at risk of the holder sectors' loss ``of``: its ``level`` quantile, USD bn."""
+        return _var(self.outcome.measure(of), self.level if level is None else level)
 
-    def expected_shortfall(self, level: float | None = None) -> float:
-        """Mean system loss in the worst ``1 - level`` of paths, USD bn."""
-        return _es(self.outcome.system_loss, self.level if level is None else level)
+    def expected_shortfall(self, level: float | None = None,
+                           of: LossMeasure = "credit_and_debt") -> float:
+        """Mean loss ``of`` in the worst ``1 - level`` of paths, USD bn."""
+        return _es(self.outcome.measure(of), self.level if level is None else level)
+
+    def loss_summary(self) -> pd.DataFrame:
+        """Mean, VaR and ES of each :data:`LossMeasure` (rows), USD bn: credit first, equity
+        marks beside, and all three classes last (never the headline)."""
+        rows = [{"measure": MEASURE_LABELS[of], "mean": float(self.outcome.measure(of).mean()),
+                 "var": self.var(of=of), "expected_shortfall": self.expected_shortfall(of=of)}
+                for of in get_args(LossMeasure)]
+        return pd.DataFrame(rows)
 
     # --- entities and sectors ------------------------------------------------------------
     def default_probability(self) -> pd.Series:
@@ -307,7 +364,8 @@ class MonteCarloResult(Tabular):
 
     # --- convergence ---------------------------------------------------------------------
     def convergence(self, tol: float = 0.05, n_batches: int = 20) -> tuple[ConvergenceCheck, ...]:
-        """Batch-means 95% intervals of mean loss, VaR and ES, checked against ``tol``.
+        """Batch-means 95% intervals of the mean, VaR and ES of the holder sectors' realised
+        credit and debt-mark loss (the headline measure), checked against ``tol``.
 
         Paths are cut into (at most) ``n_batches`` contiguous batches by path index
         (independent of chunking); the standard error of a statistic is the standard
@@ -315,10 +373,10 @@ class MonteCarloResult(Tabular):
         least ``10 / (1 - level)`` paths per batch, so with fewer than two such batches its
         check fails (infinite half-width): there are not enough paths to judge it.
         """
-        loss = self.outcome.system_loss
+        loss = self.outcome.measure("credit_and_debt")
         tail = math.ceil(10 / (1 - self.level))
         stats: dict[str, tuple[Callable[[FloatArray], float], int]] = {
-            "mean system loss": (lambda v: float(v.mean()), n_batches),
+            "mean credit + debt-mark loss": (lambda v: float(v.mean()), n_batches),
             f"VaR{self.level:.0%}": (functools.partial(_var, level=self.level),
                                      min(n_batches, loss.size // tail)),
             f"ES{self.level:.0%}": (functools.partial(_es, level=self.level),
@@ -336,13 +394,15 @@ class MonteCarloResult(Tabular):
         """Summary (mean, VaR, ES, 2008 odds), sector loss distributions, default timing,
         convergence and one row per path; units in the names."""
         lv = f"{self.level:.0%}"
-        summary = pd.DataFrame([
-            ("paths", float(self.n_paths), "paths"), ("seed", float(self.seed), ""),
-            ("mean system loss", float(self.outcome.system_loss.mean()), "USD bn"),
-            (f"VaR {lv} system loss", self.var(), "USD bn"),
-            (f"expected shortfall {lv} system loss", self.expected_shortfall(), "USD bn"),
-            ("P(downgrades > 2008's 1.9T)", self.p_downgrades_exceed(), "probability"),
-        ], columns=["figure", "value", "unit"])
+        rows = [("paths", float(self.n_paths), "paths"), ("seed", float(self.seed), "")]
+        for of in get_args(LossMeasure):
+            name = MEASURE_LABELS[of]
+            rows += [(f"mean {name}", float(self.outcome.measure(of).mean()), "USD bn"),
+                     (f"VaR {lv} {name}", self.var(of=of), "USD bn"),
+                     (f"expected shortfall {lv} {name}", self.expected_shortfall(of=of),
+                      "USD bn")]
+        rows.append(("P(downgrades > 2008's 1.9T)", self.p_downgrades_exceed(), "probability"))
+        summary = pd.DataFrame(rows, columns=["figure", "value", "unit"])
         sectors = self.sector_losses().rename(columns=lambda c: f"{c}_usd_bn")
         timing = self.default_timing().rename(columns={"mean_quarter": "mean_quarter_index",
                                                        "first_quarter": "first_quarter_index"})
@@ -359,11 +419,13 @@ class MonteCarloResult(Tabular):
                 "convergence": conv, "paths_usd_bn": paths}
 
     def paths_frame(self) -> pd.DataFrame:
-        """One row per path: inputs, system loss, downgrades, sector losses, defaults."""
+        """One row per path: inputs, system loss, downgrades, losses by class and by sector,
+        defaults."""
         o = self.outcome
         cols: dict[str, FloatArray] = {"path": np.arange(self.n_paths, dtype=np.float64)}
         cols |= {f"input:{n}": self.inputs[:, j] for j, n in enumerate(self.input_names)}
         cols |= {"system_loss": o.system_loss, "downgraded": o.downgraded}
+        cols |= {f"class:{c}": o.class_loss[:, k] for k, c in enumerate(CLASS_NAMES)}
         cols |= {f"loss:{s}": o.sector_loss[:, j] for j, s in enumerate(self.sectors)}
         cols |= {f"default:{e}": o.default_quarter[:, j] for j, e in enumerate(self.entity_ids)}
         frame = pd.DataFrame(cols)
@@ -564,18 +626,23 @@ def engine_model(web: CompiledWeb, base: Scenario, uncertainty: Uncertainty,
 
 
 def outcome_of(result: StressResult) -> PathOutcome:
-    """Per-path summary of an engine result: system and sector losses, defaults, downgrades.
+    """Per-path summary of an engine result: holder losses by class and sector, defaults,
+    downgrades.
 
-    System loss is every holder's booked loss over the run; downgrades are the largest
-    volume in junk at any quarter.
+    Losses are what the holder sectors finally bear (:attr:`StressResult.ledger`, funds
+    looked through): a fund's loss and its investors' marks on its shares are one loss.
+    Downgrades are the largest volume in junk at any quarter.
     """
-    per_entity = result.loss.sum(axis=1)  # (n_paths, n)
+    borne = result.ledger.borne.sum(axis=2)  # (n_paths, n)
     kinds = np.array(result.entity_kinds)
-    groups = np.stack([np.ones(kinds.size, bool), *(kinds == s for s in HOLDER_SECTORS)])
-    sums = np.stack([_exact_rows(per_entity[:, g]) for g in groups], axis=1)
+    groups = np.stack([result.holder_mask, *(kinds == s for s in HOLDER_SECTORS)])
+    sums = np.stack([_exact_rows(borne[:, g]) for g in groups], axis=1)
+    by_class = result.ledger.borne[:, result.holder_mask]  # (n_paths, k, K)
+    classes = np.stack([_exact_rows(by_class[:, :, c]) for c in range(by_class.shape[2])],
+                       axis=1)
     q = result.default_quarter.astype(np.float64)
     return PathOutcome(sums[:, 0], sums[:, 1:], np.where(q >= 0, q, np.nan),
-                       result.downgraded.max(axis=1))
+                       result.downgraded.max(axis=1), classes)
 
 
 # --- helpers -------------------------------------------------------------------------------

@@ -13,8 +13,8 @@ log(grid - 1)`` batches instead of one run per bisection step.
 ...     entity_ids, sectors, n_quarters, n_noise = ("a",), ("bank",), 1, 0
 ...     def evaluate(self, fields, n_paths):
 ...         s = fields["ai_revenue_shock"]
-...         return PathOutcome(100 * s, np.zeros((n_paths, 1)), np.full((n_paths, 1), np.nan),
-...                            np.zeros(n_paths))
+...         return PathOutcome.credit_only(100 * s, np.zeros((n_paths, 1)),
+...                                        np.full((n_paths, 1), np.nan), np.zeros(n_paths))
 >>> r = reverse_stress(Toy(), "ai_revenue_shortfall", LossAbove(25.0), tol=1e-6)
 >>> r.status, round(r.shock, 5)
 ('found', 0.25)
