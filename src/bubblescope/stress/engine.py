@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import replace
+from typing import Final
 
 import numba
 import numpy as np
@@ -40,6 +41,7 @@ from bubblescope.stress.channels.quarter import Quarter
 from bubblescope.stress.compile import CompiledWeb, compile_web
 from bubblescope.stress.context import RunContext
 from bubblescope.stress.kernels.ratings import rating_of
+from bubblescope.stress.ledger import CHANNEL_CLASS, LossClass
 from bubblescope.stress.result import LossChannel, QuarterRecord, Recorder, StressResult
 from bubblescope.stress.scenario import PRESETS, Scenario, load_preset
 from bubblescope.stress.state import State
@@ -218,15 +220,24 @@ def _holders(ctx: RunContext, st: State, q: Quarter,
     losses = holders.book(ctx, [*booked, (LossChannel.EQUITY_MARKS, marked.loss),
                                 (LossChannel.EXPECTED_LOSS_MARKS, remarked.loss)])
     st = replace(st, outstanding=marked.outstanding,
-                 cum_loss=st.cum_loss + losses.entity.sum(axis=2))
+                 cum_loss=st.cum_loss + losses.entity.sum(axis=2),
+                 cum_credit=st.cum_credit + losses.entity[:, :, _CREDIT].sum(axis=2))
     lev = leverage.deleverage(ctx, st, q)
     more = holders.book(ctx, [(LossChannel.MARGIN_CALL_SALES, lev.margin_loss),
                               (LossChannel.DEFAULT_WRITE_OFFS, lev.lender_loss)])
     st = replace(st, outstanding=lev.outstanding, basis=lev.basis, undrawn=lev.undrawn,
                  cash=lev.cash, sold=lev.sold, passed=lev.passed, redeemed=lev.redeemed,
                  retained=lev.retained, gated=lev.gated,
-                 cum_loss=st.cum_loss + more.entity.sum(axis=2))
+                 cum_loss=st.cum_loss + more.entity.sum(axis=2),
+                 cum_credit=st.cum_credit + more.entity[:, :, _CREDIT].sum(axis=2))
     return st, losses.plus(more), lev
+
+
+#: Loss channels that are realised credit (``ledger.CHANNEL_CLASS``).
+_CREDIT: Final[list[int]] = [int(c) for c in LossChannel
+                             if CHANNEL_CLASS[c.label] == LossClass.CREDIT]
+
+
 def _ig_bonds(ctx: RunContext, st: State) -> FloatArray:
     """Bonds rated investment grade at the start still outstanding, (n_paths,), USD bn: the
     measure of the seeds' clock (JPMorgan's AI-linked investment-grade debt, $1.2T)."""

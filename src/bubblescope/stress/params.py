@@ -67,6 +67,8 @@ class Params:
     recovery_senior: FloatArray
     recovery_subordinated: FloatArray
     recovery_flow: FloatArray
+    provider_margin: FloatArray
+    backlog_built_share: FloatArray
     default_cost_alpha: FloatArray
     default_cost_beta: FloatArray
     gdp_usd_bn: FloatArray

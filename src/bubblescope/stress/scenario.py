@@ -116,6 +116,10 @@ FIELD_RULES: Final[dict[str, Rule]] = {
     "recovery_senior": Rule(0.0, 1.0, "fraction", "recovery of senior unsecured debt"),
     "recovery_subordinated": Rule(0.0, 1.0, "fraction", "recovery of subordinated debt"),
     "recovery_flow": Rule(0.0, 1.0, "fraction", "recovery of terminated leases/commitments"),
+    "provider_margin": Rule(0.0, 1.0, "fraction",
+                            "compute provider's gross margin (lost backlog is valued at it)"),
+    "backlog_built_share": Rule(0.0, 1.0, "fraction",
+                                "share of a not-yet-started commitment's capacity built"),
     "default_cost_alpha": Rule(0.0, 1.0, "fraction", "share of outside assets kept in default"),
     "default_cost_beta": Rule(0.0, 1.0, "fraction", "share of claims on others kept in default"),
     "gdp_usd_bn": Rule(1.0, 1e6, "USD bn/yr", "US nominal GDP"),
@@ -194,6 +198,8 @@ class Scenario:
     recovery_senior: Param = 0.4
     recovery_subordinated: Param = 0.25
     recovery_flow: Param = 0.2
+    provider_margin: Param = 0.25
+    backlog_built_share: Param = 0.5
     default_cost_alpha: Param = 1.0
     default_cost_beta: Param = 1.0
     gdp_usd_bn: Param = 30000.0

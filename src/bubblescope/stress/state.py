@@ -58,6 +58,9 @@ class State:
         its vintage is worth now against the start.
     cum_loss : (n_paths, n)
         Losses each holder has booked so far.
+    cum_credit : (n_paths, n)
+        Realised credit losses each entity has booked so far (not paid, lost backlog,
+        stranded capacity): a firm's own losses, which its rating sees.
     guarantee_left : (n_paths, m)
         What is left to call on each guarantee.
     junk : (n_paths, m)
@@ -116,6 +119,7 @@ class State:
     units: FloatArray
     worth: FloatArray
     cum_loss: FloatArray
+    cum_credit: FloatArray
     guarantee_left: FloatArray
     junk: BoolArray
     ig0: BoolArray
@@ -158,6 +162,7 @@ class State:
             price=np.ones(n_paths),
             units=np.repeat((cw.amount[ix.gpu] / ix.ltv0)[None, :], n_paths, axis=0),
             worth=np.ones((n_paths, ix.gsub.size)), cum_loss=np.zeros((n_paths, cw.n)),
+            cum_credit=np.zeros((n_paths, cw.n)),
             guarantee_left=np.where(ix.guarantee, cw.amount, 0.0)[None, :].repeat(n_paths, 0),
             junk=np.zeros((n_paths, cw.m), dtype=np.bool_), ig0=np.ones(cw.m, dtype=np.bool_),
             dd0=np.zeros((n_paths, cw.n)), defaulted_debt=np.zeros(n_paths),

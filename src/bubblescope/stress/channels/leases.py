@@ -17,6 +17,7 @@ import numpy as np
 from bubblescope.model._typing import BoolArray, FloatArray, IntArray
 from bubblescope.stress.channels.obligations import running
 from bubblescope.stress.context import RunContext
+from bubblescope.stress.kernels.backlog import lost_share
 from bubblescope.stress.state import State
 
 __all__ = ["Cuts", "cut", "cut_factor", "guarantee_due"]
@@ -61,7 +62,11 @@ def cut(ctx: RunContext, st: State, t: int, due: FloatArray, income: FloatArray)
     # started or not: a cut before the start costs the provider its backlog too
     left_q = np.maximum(st.maturity - np.maximum(t, cw.start_q[None, :]), 0)
     remaining = cw.annual_payment[None, :] / 4 * st.scale * left_q
-    lost = remaining * (1.0 - f) * ix.cuttable
+    # a compute commitment's provider loses its margin and stranded capacity, no more
+    commitment = cw.kind_mask(("compute_commitment",))
+    at_margin = lost_share(cw.start_q <= t, prm.provider_margin, prm.backlog_built_share,
+                           prm.recovery_flow)
+    lost = remaining * (1.0 - f) * ix.cuttable * np.where(commitment[None, :], at_margin, 1.0)
     scale = st.scale * f
     new_due = due * f
     income_lost = ctx.by_holder(cw.annual_payment[None, :] / 4 * (1.0 - scale)

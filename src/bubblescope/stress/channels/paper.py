@@ -105,7 +105,9 @@ def distance(ctx: RunContext, st: State, t: int, *, shocked: bool
     cw, ix, prm = ctx.web, ctx.index, ctx.params
     owed_flows = cw.annual_payment[None, :] * st.scale * np.maximum(st.maturity - t, 0) / 4
     owed = ctx.by_obligor(st.outstanding * ix.debt + owed_flows * ix.cuttable)
-    equity = cw.market_cap[None, :] * st.value
+    # a firm's own realised credit losses (lost backlog, stranded capacity, customers who
+    # do not pay) eat its equity cushion; its share price rides the AI index (valuation.py)
+    equity = np.maximum(cw.market_cap[None, :] * st.value - st.cum_credit * ix.listed, 0.0)
     sigma = prm.asset_volatility + prm.volatility_shock * float(shocked)
     return distance_to_default(equity, owed, sigma), owed_flows
 

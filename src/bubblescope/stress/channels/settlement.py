@@ -18,11 +18,12 @@ import numpy as np
 from bubblescope.model._typing import BoolArray, FloatArray, IntArray
 from bubblescope.stress.channels.holders import recovery_rate
 from bubblescope.stress.context import RunContext, aggregator
+from bubblescope.stress.kernels.backlog import lost_share
 from bubblescope.stress.kernels.clearing import ClearingResult, clear
 from bubblescope.stress.result import DefaultReason
 from bubblescope.stress.state import State
 
-__all__ = ["Settlement", "clear_paths", "settle"]
+__all__ = ["Settlement", "clear_paths", "flow_loss_share", "settle"]
 
 
 @dataclass(frozen=True, eq=False)
@@ -131,6 +132,19 @@ def clear_paths(obligor: IntArray, holder: IntArray, dues: FloatArray, rank: Int
     return out
 
 
+def flow_loss_share(ctx: RunContext, started: BoolArray) -> FloatArray:
+    """Share of the remaining value of each flow contract its holder loses when it goes,
+    (n_paths, m): a compute commitment at its provider's margin plus stranded capacity
+    (:func:`~bubblescope.stress.kernels.backlog.lost_share`), any other flow at face less
+    ``recovery_flow``. ``started`` is (m,) or (n_paths, m)."""
+    prm = ctx.params
+    at_margin = lost_share(started, prm.provider_margin, prm.backlog_built_share,
+                           prm.recovery_flow)
+    commitment = ctx.web.kind_mask(("compute_commitment",))
+    return np.asarray(np.where(commitment[None, :], at_margin,
+                               1.0 - prm.recovery_flow[:, None]), dtype=np.float64)
+
+
 def _disbursements(ctx: RunContext, st: State, t: int) -> FloatArray:
     """Financing starting in quarter ``t`` (n_paths, m): paid if the obligor is alive, in
     proportion to its valuation up to 1."""
@@ -170,14 +184,17 @@ def _write_offs(ctx: RunContext, st: State, t: int, new: BoolArray, out: FloatAr
     left_q = np.maximum(st.maturity - np.maximum(t + 1, cw.start_q[None, :]), 0)
     flow_left = cw.annual_payment[None, :] / 4 * st.scale * left_q * gone * ix.flow
     recovered = debt_left * rec + flow_left * started * prm.recovery_flow[:, None]
+    # a compute commitment lost costs its provider the margin and the stranded capacity, not
+    # the face (kernels/backlog.py); other flows lose what is left net of recovery_flow
+    share = flow_loss_share(ctx, started)
     # a commitment that has not started is lost backlog; recovery_flow stands for the capacity
     # the provider re-lets, not cash now (asm_backlog_loss)
-    backlog = flow_left * ~started * (1.0 - prm.recovery_flow[:, None])
+    backlog = flow_left * ~started * share
     dead = new[:, cw.obligor]
     return _WriteOffs(
         cash=cash + ctx.by_holder(recovered),
         outstanding=np.where(dead & (ix.debt | ix.flow), 0.0, out), dead=dead,
         debt=(out * new[:, cw.obligor] * ix.debt).sum(axis=1),
-        loss=debt_left + flow_left * started - recovered, backlog=backlog,
+        loss=debt_left * (1.0 - rec) + flow_left * started * share, backlog=backlog,
         recovered=np.asarray(recovered.sum(axis=1), dtype=np.float64),
     )
