@@ -41,7 +41,7 @@ def remaining_el(el_10: FloatArray, lgd: FloatArray, years_left: FloatArray) -> 
     0.5
     >>> round(float(remaining_el(np.array([[0.1]]), np.array([0.5]),
     ...                          np.array([[2.5]]))[0, 0]), 4)
-    0.0273
+    0.0271
     """
     safe = np.where(lgd > 0, lgd, 1.0)
     pd10 = np.clip(el_10 / safe, 0.0, 1.0)
