@@ -277,7 +277,9 @@ def _findings_table(base: StressResult) -> Table:
     for c in found["cuts"]:
         table.add_row(f"from {c['label']}: {c['entity']} cannot meet its commitments and "
                       f"renegotiates USD {c['cut_usd_bn']:,.1f}bn away")
-    if not found["defaults"] and not found["cuts"]:
+    for g in found["downgrades"]:
+        table.add_row(f"{g['entity']}'s debt drifts {g['start']} -> {g['end']} (no default)")
+    if not found["defaults"] and not found["cuts"] and not found["downgrades"]:
         table.add_row("none")
     return table
 

@@ -16,6 +16,7 @@ from bubblescope.model.jsonsafe import finite
 from bubblescope.model.web import Web
 from bubblescope.stress.distress import DebtRankView, debtrank_view
 from bubblescope.stress.funds_view import private_credit_and_leverage
+from bubblescope.stress.kernels.ratings import RATINGS
 from bubblescope.stress.result import DOWNGRADED_2008_USD_BN, StressResult
 
 __all__ = ["TRANCHE_NAMES", "stress_dict", "structural_findings", "tranche_losses"]
@@ -80,7 +81,32 @@ def structural_findings(base: StressResult) -> dict[str, Any]:
         "cuts": base.cuts.query("path == 0")[["entity", "label", "cut_usd_bn"]]
         .to_dict(orient="records"),
         "firms_not_paid": credit[["firm", "realised credit"]].to_dict(orient="records"),
+        "downgrades": baseline_downgrades(base),
     }
+
+
+#: Contract kinds whose rating is the obligor's credit (the engine rates debt only).
+_RATED_KINDS: Final = frozenset({"bond", "loan", "abs_note", "gpu_backed_loan"})
+
+
+def baseline_downgrades(base: StressResult) -> list[dict[str, str]]:
+    """Obligors whose debt ends the no-shock run rated lower than it starts (first path).
+
+    A drift with no shock is a finding about the web (e.g. a provider whose customer
+    renegotiates), not a crash loss; each obligor appears once, with its largest move.
+    """
+    moves: dict[str, tuple[int, int]] = {}
+    for j, kind in enumerate(base.contract_kinds):
+        start, end = int(base.rating_start[0, j]), int(base.rating[0, -1, j])
+        obligor = base.contract_obligor[j]
+        if kind in _RATED_KINDS and end > start and end - start > _notches(moves.get(obligor)):
+            moves[obligor] = (start, end)
+    return [{"entity": o, "start": RATINGS[a], "end": RATINGS[b]}
+            for o, (a, b) in sorted(moves.items())]
+
+
+def _notches(move: tuple[int, int] | None) -> int:
+    return 0 if move is None else move[1] - move[0]
 
 
 def tranche_losses(result: StressResult, web: Web | None = None) -> pd.DataFrame:
