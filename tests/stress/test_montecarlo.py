@@ -493,13 +493,15 @@ def test_cli_reverse_and_sensitivity(cli: tuple[CliRunner, typer.Typer], tmp_pat
     payload = json.loads(sens.stdout)
     assert payload["evaluations"] == 4 * 4
     assert {b["name"] for b in payload["tornado"]} == {"shortfall", "recovery"}
+    assert payload["output"] == "credit_and_marks"  # the headline measure, equity marks out
     txt = runner.invoke(app, ["sensitivity", "--scenario", str(scen), "--samples", "4",
                               "--chunk-size", "5", "--output", "downgraded"])
     assert "Sobol indices" in txt.stdout
     assert "Tornado of downgraded" in txt.stdout
     bad = runner.invoke(app, ["sensitivity", "--output", "gdp"])
     assert isinstance(bad.exception, ScenarioError)
-    assert "--output must be one of system_loss, downgraded" in str(bad.exception)
+    assert "--output must be one of credit_and_marks, system_loss, downgraded" in str(
+        bad.exception)
 
 
 def test_exposure_variants_are_chosen_per_path(tmp_path: Path,

@@ -11,7 +11,13 @@ from bubblescope.model._typing import FloatArray
 from bubblescope.model.errors import ScenarioError
 from bubblescope.stress.uncertainty.distributions import parse_uncertainty
 from bubblescope.stress.uncertainty.montecarlo import PathOutcome
-from bubblescope.stress.uncertainty.sensitivity import ishigami, sobol, sobol_indices, tornado
+from bubblescope.stress.uncertainty.sensitivity import (
+    OUTPUTS,
+    ishigami,
+    sobol,
+    sobol_indices,
+    tornado,
+)
 
 # Analytic Sobol indices of the Ishigami function with a = 7, b = 0.1.
 # Source: Ishigami & Homma (1990); closed forms as in Sobol' & Levitan (1999) and
@@ -108,3 +114,11 @@ def test_bad_sensitivity_arguments() -> None:
         tornado(Additive(), UNC, output="gdp")  # type: ignore[arg-type]
     with pytest.raises(ScenarioError, match="0 <= low < high <= 1"):
         tornado(Additive(), UNC, low=0.9, high=0.1)
+
+
+def test_the_default_output_is_credit_and_marks_not_equity() -> None:
+    classes = np.array([[1.0, 2.0, 100.0], [3.0, 0.5, 7.0]])
+    out = PathOutcome(classes.sum(axis=1), np.zeros((2, 1)), np.full((2, 1), np.nan),
+                      np.zeros(2), classes)
+    assert out.credit_and_marks.tolist() == [3.0, 3.5]
+    assert OUTPUTS[0] == "credit_and_marks"

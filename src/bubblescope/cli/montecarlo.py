@@ -19,7 +19,7 @@ import threading
 from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any, cast
 
 import numpy as np
 import pandas as pd
@@ -250,7 +250,9 @@ def sensitivity(
         min=2)] = 64,
     seed: SeedOption = 0,
     output: Annotated[str, typer.Option(
-        "--output", help="system_loss or downgraded.")] = "system_loss",
+        "--output", help="credit_and_marks (holder sectors' realised credit losses and debt "
+        "marks, the headline measure), system_loss (all three classes, equity marks "
+        "included) or downgraded.")] = "credit_and_marks",
     workers: WorkersOption = None,
     scheduler: SchedulerOption = None,
     chunk_size: ChunkOption = None,
@@ -271,7 +273,7 @@ def sensitivity(
     if holder != "all" and holder not in HOLDER_SECTORS:
         raise ScenarioError(f"--holder must be 'all' or one of {', '.join(HOLDER_SECTORS)}, "
                             f"got {holder!r}")
-    target: Output = "downgraded" if output == "downgraded" else "system_loss"
+    target = cast(Output, output)
     sc, section, _ = _scenario(scenario, uncertain)
     unc = parse_uncertainty(section, file="uncertain")
     model = engine_model(_compiled(None if web_dir is None else str(web_dir)), sc, unc)

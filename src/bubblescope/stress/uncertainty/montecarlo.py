@@ -132,6 +132,12 @@ class PathOutcome:
         """Number of paths."""
         return int(self.system_loss.shape[0])
 
+    @property
+    def credit_and_marks(self) -> FloatArray:
+        """Realised credit losses plus debt marks of each path, (n,): the credit-first
+        headline measure (equity marks left out)."""
+        return np.asarray(self.class_loss[:, 0] + self.class_loss[:, 1], dtype=np.float64)
+
     def take(self, index: IntArray) -> PathOutcome:
         """The outcomes of the paths at ``index`` (shape (k,)), in that order."""
         return PathOutcome(self.system_loss[index], self.sector_loss[index],

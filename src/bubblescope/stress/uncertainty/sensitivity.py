@@ -51,8 +51,8 @@ __all__ = [
     "tornado",
 ]
 
-Output = Literal["system_loss", "downgraded"]
-OUTPUTS: Final[tuple[str, ...]] = ("system_loss", "downgraded")
+Output = Literal["credit_and_marks", "system_loss", "downgraded"]
+OUTPUTS: Final[tuple[str, ...]] = ("credit_and_marks", "system_loss", "downgraded")
 
 
 @dataclass(frozen=True)
@@ -175,7 +175,7 @@ def sobol(
     uncertainty: Uncertainty,
     n: int,
     rng: np.random.Generator,
-    output: Output = "system_loss",
+    output: Output = "credit_and_marks",
     *,
     backend: Backend | None = None,
     chunk_size: int | None = None,
@@ -203,7 +203,7 @@ def sobol(
 def tornado(
     model: PathModel,
     uncertainty: Uncertainty,
-    output: Output = "system_loss",
+    output: Output = "credit_and_marks",
     low: float = 0.05,
     high: float = 0.95,
 ) -> Tornado:
