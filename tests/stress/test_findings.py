@@ -8,6 +8,7 @@ import numpy as np
 
 import bubblescope as bs
 from bubblescope.stress import run
+from bubblescope.stress.compile import DEBT_KINDS
 from bubblescope.stress.kernels.ratings import RATINGS
 from bubblescope.stress.payload import baseline_downgrades, structural_findings
 
@@ -21,7 +22,7 @@ def test_baseline_rating_drifts_are_findings_one_per_obligor() -> None:
     for m in moves:
         js = [j for j, (o, k) in enumerate(zip(base.contract_obligor, base.contract_kinds,
                                                 strict=True))
-              if o == m["entity"] and k in ("bond", "loan", "abs_note", "gpu_backed_loan")]
+              if o == m["entity"] and k in DEBT_KINDS]
         worst = max(int(base.rating[0, -1, j]) - int(base.rating_start[0, j]) for j in js)
         assert RATINGS.index(m["end"]) - RATINGS.index(m["start"]) == worst
     assert structural_findings(base)["downgrades"] == moves

@@ -14,6 +14,7 @@ import pandas as pd
 
 from bubblescope.model.jsonsafe import finite
 from bubblescope.model.web import Web
+from bubblescope.stress.compile import DEBT_KINDS
 from bubblescope.stress.distress import DebtRankView, debtrank_view
 from bubblescope.stress.funds_view import private_credit_and_leverage
 from bubblescope.stress.kernels.ratings import RATINGS
@@ -85,10 +86,6 @@ def structural_findings(base: StressResult) -> dict[str, Any]:
     }
 
 
-#: Contract kinds whose rating is the obligor's credit (the engine rates debt only).
-_RATED_KINDS: Final = frozenset({"bond", "loan", "abs_note", "gpu_backed_loan"})
-
-
 def baseline_downgrades(base: StressResult) -> list[dict[str, str]]:
     """Obligors whose debt ends the no-shock run rated lower than it starts (first path).
 
@@ -99,7 +96,7 @@ def baseline_downgrades(base: StressResult) -> list[dict[str, str]]:
     for j, kind in enumerate(base.contract_kinds):
         start, end = int(base.rating_start[0, j]), int(base.rating[0, -1, j])
         obligor = base.contract_obligor[j]
-        if kind in _RATED_KINDS and end > start and end - start > _notches(moves.get(obligor)):
+        if kind in DEBT_KINDS and end > start and end - start > _notches(moves.get(obligor)):
             moves[obligor] = (start, end)
     return [{"entity": o, "start": RATINGS[a], "end": RATINGS[b]}
             for o, (a, b) in sorted(moves.items())]
