@@ -127,7 +127,7 @@ def _simulate(ctx: RunContext, noise: FloatArray, progress: Progress | None) -> 
     rec = Recorder(ctx.n_paths, sc.quarters, ctx.web.n, ctx.web.m, st.cash)
     rec.rating_start = rating_of(st.el0).astype(np.int8)
     for t in range(sc.quarters):
-        st = _quarter(ctx, st, rec, _the_quarter(ctx, t, noise[:, t]))
+        st = _quarter(ctx, st, rec, Quarter.of(ctx, t, noise[:, t]))
         if progress is not None:
             progress(t + 1, sc.quarters)
     return rec.result(ctx.web, sc, macro.macro_paths(ctx.params, rec), st.default_q,
@@ -140,12 +140,6 @@ def start(ctx: RunContext) -> State:
     st = replace(st, worth0=collateral.start_worth(ctx))
     ratings = paper.start(ctx, st)
     return replace(st, dd0=ratings.dd0, ig0=ratings.ig0, el0=ratings.el0, pd=ratings.pd0)
-
-
-def _the_quarter(ctx: RunContext, t: int, eps: FloatArray) -> Quarter:
-    sc, prm = ctx.scenario, ctx.params
-    growth = prm.ai_revenue_growth if t < sc.growth_quarters else prm.expected_ai_growth
-    return Quarter(t, t == sc.shock_quarter, t >= sc.shock_quarter, growth, eps)
 
 
 def _quarter(ctx: RunContext, st: State, rec: Recorder, q: Quarter) -> State:
@@ -193,7 +187,7 @@ def _quarter(ctx: RunContext, st: State, rec: Recorder, q: Quarter) -> State:
         contract_class=losses.contract_class, underlying=ctx.index.underlying,
         cut=cuts.by_obligor, gpu_price=gpus.gpu_price, spread=st.spread,
         ai_revenue=ctx.params.ai_revenue_usd_bn * st.ai_index, capex=spent.spent,
-        capex_plan=spent.plan, wealth_change=_wealth_change(ctx, st),
+        capex_plan=spent.plan, wealth_change=macro.wealth_change(ctx, st),
         destroyed=cleared.destroyed,
         inflow=(dem.revenue.sum(axis=1) + fund.raised.sum(axis=1) + cleared.recovered
                 + pooled.recovered + gpus.proceeds + lev.proceeds + new.issued),
@@ -244,10 +238,3 @@ def _ig_bonds(ctx: RunContext, st: State) -> FloatArray:
     bonds = ctx.web.kind_mask(("bond",))
     return np.asarray((st.outstanding * (st.ig0 & bonds)).sum(axis=1), dtype=np.float64)
 
-
-def _wealth_change(ctx: RunContext, st: State) -> FloatArray:
-    """Change of listed market value less holders' losses so far, (n_paths,), USD bn."""
-    listed = ctx.index.listed
-    wealth = (ctx.web.market_cap[None, :] * (st.value - 1.0) * listed).sum(axis=1)
-    wealth -= (st.cum_loss * ~listed).sum(axis=1)
-    return np.asarray(wealth, dtype=np.float64)

@@ -23,10 +23,22 @@ from __future__ import annotations
 import numpy as np
 
 from bubblescope.model._typing import FloatArray
+from bubblescope.stress.context import RunContext
 from bubblescope.stress.params import Params
 from bubblescope.stress.result import MacroPaths, Recorder
+from bubblescope.stress.state import State
 
-__all__ = ["displaced_jobs", "macro_paths", "okun_jobs", "output_gap", "yoy_growth"]
+__all__ = ["displaced_jobs", "macro_paths", "okun_jobs", "output_gap", "wealth_change",
+           "yoy_growth"]
+
+
+def wealth_change(ctx: RunContext, st: State) -> FloatArray:
+    """Change of listed market value less holders' losses so far, (n_paths,), USD bn: the
+    stock-market wealth the households' spending follows."""
+    listed = ctx.index.listed
+    wealth = (ctx.web.market_cap[None, :] * (st.value - 1.0) * listed).sum(axis=1)
+    wealth -= (st.cum_loss * ~listed).sum(axis=1)
+    return np.asarray(wealth, dtype=np.float64)
 
 
 def macro_paths(prm: Params, rec: Recorder) -> MacroPaths:

@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from bubblescope.model._typing import FloatArray
+from bubblescope.stress.context import RunContext
 
 __all__ = ["Quarter"]
 
@@ -24,3 +25,10 @@ class Quarter:
     after: bool
     growth: FloatArray
     eps: FloatArray
+
+    @classmethod
+    def of(cls, ctx: RunContext, t: int, eps: FloatArray) -> Quarter:
+        """Quarter ``t`` of ``ctx``'s scenario with the revenue noise ``eps``."""
+        sc, prm = ctx.scenario, ctx.params
+        growth = prm.ai_revenue_growth if t < sc.growth_quarters else prm.expected_ai_growth
+        return cls(t, t == sc.shock_quarter, t >= sc.shock_quarter, growth, eps)
