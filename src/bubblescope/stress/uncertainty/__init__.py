@@ -4,6 +4,7 @@ the reverse stress test, exposures known only as totals, and where paths run.
 ==========================  ========================================================
 :mod:`.distributions`       laws of the uncertain scenario inputs (``uncertain:``)
 :mod:`.montecarlo`          reproducible Monte Carlo in blocks of random streams
+:mod:`.outcomes`            what a Monte Carlo run yields: per-path outcomes, statistics
 :mod:`.sensitivity`         Sobol indices and tornado charts
 :mod:`.reverse`             the smallest shock that produces an outcome
 :mod:`.exposures`           exposures rebuilt from their totals (``exposures:``)
