@@ -49,7 +49,8 @@ def _fail(exc: BubblescopeError, code: int, as_json: bool) -> int:
     """Report a known error on stderr and, with ``--json``, as JSON on stdout."""
     err_console.print(Text.assemble(("error: ", "bold red"), str(exc)), soft_wrap=True)
     if as_json:
-        issues = [dataclasses.asdict(i) for i in exc.issues] if isinstance(exc, DataError) else []
+        issues = ([dataclasses.asdict(i) for i in exc.issues]
+                  if isinstance(exc, DataError | ScenarioError) else [])
         payload = {"error": {"kind": type(exc).__name__, "exit_code": code,
                              "message": str(exc), "issues": issues}}
         typer.echo(json.dumps(payload, indent=2))

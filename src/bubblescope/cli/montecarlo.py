@@ -49,6 +49,7 @@ from bubblescope.model._typing import FloatArray
 from bubblescope.model.errors import ScenarioError
 from bubblescope.model.jsonsafe import finite
 from bubblescope.model.kinds import HOLDER_SECTORS
+from bubblescope.model.yamldoc import read_yaml, read_yaml_marked
 from bubblescope.stress.compile import compile_web
 from bubblescope.stress.engine import run as run_stress
 from bubblescope.stress.ledger import CLASS_NAMES
@@ -56,7 +57,6 @@ from bubblescope.stress.scenario import (
     PRESETS,
     Scenario,
     load_preset,
-    read_yaml,
     scenario_from_mapping,
 )
 from bubblescope.stress.uncertainty.backends import open_backend
@@ -388,12 +388,12 @@ def _scenario(spec: str, uncertain: Path | None) -> tuple[Scenario, dict[str, An
     if spec in PRESETS:
         sc = load_preset(spec)
     elif Path(spec).is_file():
-        data = read_yaml(spec)
+        data, marks = read_yaml_marked(spec)
         if not isinstance(data, dict):
             raise ScenarioError(f"{spec}: a scenario file is a YAML mapping, got {data!r}")
         own = data.pop("uncertain", None)
         exposures = data.pop("exposures", None)
-        sc = scenario_from_mapping(data, origin=spec)
+        sc = scenario_from_mapping(data, origin=spec, marks=marks)
     else:
         raise ScenarioError(f"--scenario must be a preset ({', '.join(PRESETS)}) or a YAML "
                             f"file, got {spec!r}")

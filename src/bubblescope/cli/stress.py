@@ -33,13 +33,14 @@ from bubblescope.cli.montecarlo import (
 )
 from bubblescope.model.errors import ScenarioError
 from bubblescope.model.web import Web
+from bubblescope.model.yamldoc import read_yaml_marked
 from bubblescope.stress import PRESETS, Scenario, StressResult, load_preset, reference_run, run
 from bubblescope.stress.capital_ratios import capital_ratios
 from bubblescope.stress.distress import debtrank_view
 from bubblescope.stress.funds_view import fund_table
 from bubblescope.stress.payload import structural_findings, tranche_losses
 from bubblescope.stress.result import CHANNELS, DOWNGRADED_2008_USD_BN, JOBS_2008_US_MILLIONS
-from bubblescope.stress.scenario import read_yaml, scenario_from_mapping
+from bubblescope.stress.scenario import scenario_from_mapping
 
 __all__ = ["parse_sets", "register", "resolve_scenario", "stress"]
 
@@ -127,10 +128,10 @@ def resolve_scenario(name: str, quarters: int | None, sets: list[str]) -> Scenar
     if name not in PRESETS and path.suffix in (".yaml", ".yml"):
         if not path.exists() and not path.is_symlink():
             raise ScenarioError(f"scenario file {name!r} not found")
-        data = read_yaml(path)
+        data, marks = read_yaml_marked(path)
         if isinstance(data, dict):  # a single run ignores the Monte Carlo sections
             data = {k: v for k, v in data.items() if k not in ("uncertain", "exposures")}
-        sc = scenario_from_mapping(data, origin=name)
+        sc = scenario_from_mapping(data, origin=name, marks=marks)
     else:
         sc = load_preset(name)
     updates: dict[str, object] = parse_sets(sets)

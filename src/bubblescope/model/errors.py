@@ -17,6 +17,7 @@ Warnings about data quality derive from :class:`DataQualityWarning`::
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 __all__ = [
@@ -54,6 +55,8 @@ class Issue:
         The rule that was broken, phrased as what is required.
     value : str
         The offending value, as read.
+    column : int or None
+        The column (1-based) the value starts at, when the reader knows it (a YAML file).
     """
 
     file: str
@@ -61,10 +64,18 @@ class Issue:
     field: str
     rule: str
     value: str
+    column: int | None = None
+
+    @property
+    def where(self) -> str:
+        """The file with its line and column when known: ``"a.yaml line 3, column 11"``."""
+        if self.line is None:
+            return self.file
+        return f"{self.file} line {self.line}" + (
+            "" if self.column is None else f", column {self.column}")
 
     def __str__(self) -> str:
-        where = self.file if self.line is None else f"{self.file} line {self.line}"
-        return f"{where}: {self.field!r} {self.rule}, got {self.value!r}"
+        return f"{self.where}: {self.field!r} {self.rule}, got {self.value!r}"
 
 
 class DataError(BubblescopeError, ValueError):
@@ -84,7 +95,19 @@ class DataError(BubblescopeError, ValueError):
 
 
 class ScenarioError(BubblescopeError, ValueError):
-    """A scenario field, preset name or run parameter outside its allowed values."""
+    """A scenario field, preset name or run parameter outside its allowed values.
+
+    ``issues`` holds the problem as data when one field is at fault (its file, line and
+    column filled in when the value came from a file; empty otherwise), and ``at`` the key
+    path of that value inside its document (``("revenue_shocks", "nvidia")``), so a reader
+    of the file can say where it stands.
+    """
+
+    def __init__(self, message: str, issues: Sequence[Issue] = (),
+                 at: tuple[str | int, ...] = ()) -> None:
+        super().__init__(message)
+        self.issues: tuple[Issue, ...] = tuple(issues)
+        self.at: tuple[str | int, ...] = at
 
 
 class ConvergenceError(BubblescopeError):

@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import dataclasses
 import math
-import os
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from importlib.resources import files
@@ -24,8 +23,8 @@ import numpy as np
 import yaml
 
 from bubblescope.model._typing import FloatArray
-from bubblescope.model.errors import DataError, ScenarioError
-from bubblescope.model.inputs import read_input_text
+from bubblescope.model.errors import Issue, ScenarioError
+from bubblescope.model.yamldoc import Marks, read_yaml
 
 __all__ = [
     "FIELD_RULES",
@@ -222,10 +221,8 @@ class Scenario:
         object.__setattr__(self, "calibration_notes",
                            _note_pairs(self.name, self.calibration_notes))
         if self.shock_quarter >= self.quarters:
-            raise ScenarioError(
-                f"scenario {self.name!r}: 'shock_quarter' must be below 'quarters' "
-                f"({self.quarters}), got {self.shock_quarter}"
-            )
+            raise _bad(self.name, "shock_quarter",
+                       f"must be below 'quarters' ({self.quarters})", self.shock_quarter)
 
     def __str__(self) -> str:
         changed = [
@@ -279,24 +276,50 @@ class Scenario:
         return dataclasses.replace(self, **changes)  # type: ignore[arg-type]
 
 
-def scenario_from_mapping(data: Mapping[str, Any], origin: str = "scenario") -> Scenario:
+def scenario_from_mapping(data: Mapping[str, Any], origin: str = "scenario",
+                          marks: Marks | None = None) -> Scenario:
     """Build a :class:`Scenario` from a mapping (a parsed YAML document).
+
+    With ``marks`` (from :func:`~bubblescope.model.yamldoc.read_yaml_marked`) an error
+    names the file, line and column of the bad value.
 
     Raises
     ------
     ScenarioError
-        Naming an unknown field and listing the allowed ones, or a value out of range.
+        Naming an unknown field and listing the allowed ones, or a value out of range; its
+        ``issues`` hold the field, rule and value.
     """
+    try:
+        return _from_mapping(data, origin)
+    except ScenarioError as exc:
+        if marks is None:
+            raise
+        raise marks.locate(exc) from exc.__cause__
+
+
+def _from_mapping(data: Mapping[str, Any], origin: str) -> Scenario:
     if not isinstance(data, Mapping) or "name" not in data:
-        raise ScenarioError(f"{origin}: a scenario is a mapping with at least a 'name' field")
+        raise ScenarioError(f"{origin}: a scenario is a mapping with at least a 'name' field",
+                            [Issue(origin, None, "name", "must be given: a scenario is a "
+                                   "mapping with at least a 'name' field", repr(data)[:80])])
     allowed = [f.name for f in dataclasses.fields(Scenario)]
     unknown = [k for k in data if k not in allowed]
     if unknown:
-        raise ScenarioError(
-            f"{origin}: unknown scenario field {unknown[0]!r} (allowed: {', '.join(allowed)})"
-        )
+        raise _bad(origin, str(unknown[0]), f"is unknown (allowed: {', '.join(allowed)})",
+                   unknown[0], message=f"{origin}: unknown scenario field {unknown[0]!r} "
+                   f"(allowed: {', '.join(allowed)})")
     values: dict[str, Any] = {k: _coerce(str(data["name"]), k, v) for k, v in data.items()}
     return Scenario(**values)
+
+
+def _bad(scenario: str, name: str, rule: str, value: object, *at: str | int,
+         message: str | None = None) -> ScenarioError:
+    """The error for field ``name`` of ``scenario`` breaking ``rule`` with ``value`` (at key
+    path ``(name, *at)`` of its document): ``scenario 'x': 'field' RULE, got VALUE``."""
+    text = f"scenario {scenario!r}: {name!r} {rule}, got {value!r}"
+    return ScenarioError(text if message is None else message,
+                         [Issue(f"scenario {scenario!r}", None, name, rule, str(value))],
+                         (name, *at))
 
 
 def load_preset(name: str) -> Scenario:
@@ -311,40 +334,6 @@ def load_preset(name: str) -> Scenario:
     return scenario_from_mapping(yaml.safe_load(text), origin=f"preset {name}.yaml")
 
 
-def read_yaml(path: str | os.PathLike[str]) -> Any:
-    """Parse the YAML file at ``path``.
-
-    Raises
-    ------
-    ScenarioError
-        The file cannot be read or is not valid YAML; the message names the file and,
-        for a syntax error, the line and column.
-
-    >>> read_yaml("no/such.yaml")  # doctest: +ELLIPSIS
-    Traceback (most recent call last):
-    ...
-    bubblescope.model.errors.ScenarioError: no/such.yaml: cannot read the file (must exist: ...
-    """
-    try:
-        text = read_input_text(path)
-    except DataError as exc:
-        [issue] = exc.issues
-        raise ScenarioError(f"{path}: cannot read the file ({issue.rule}: {issue.value})"
-                            ) from None
-    try:
-        return yaml.safe_load(text)
-    except yaml.MarkedYAMLError as exc:
-        mark = exc.problem_mark or exc.context_mark
-        where = f" at line {mark.line + 1}, column {mark.column + 1}" if mark else ""
-        what = " ".join(str(p) for p in (exc.context, exc.problem) if p)
-        raise ScenarioError(f"{path}: not valid YAML{where}: {what}") from None
-    except yaml.YAMLError as exc:
-        raise ScenarioError(f"{path}: not valid YAML: {exc}") from None
-    except (ValueError, TypeError, OverflowError, RecursionError) as exc:
-        raise ScenarioError(f"{path}: not valid YAML ({type(exc).__name__}: {exc}); a date "
-                            "must be a real date YYYY-MM-DD") from None
-
-
 def _coerce(scenario: str, name: str, value: object) -> object:
     if name == "revenue_shocks":
         return _shock_pairs(scenario, value)
@@ -354,11 +343,12 @@ def _coerce(scenario: str, name: str, value: object) -> object:
         return str(value)
     if name not in FIELD_RULES:
         allowed = ", ".join(f.name for f in dataclasses.fields(Scenario))
-        raise ScenarioError(f"scenario {scenario!r}: unknown field {name!r} (allowed: {allowed})")
+        raise _bad(scenario, name, f"is unknown (allowed: {allowed})", name,
+                   message=f"scenario {scenario!r}: unknown field {name!r} (allowed: {allowed})")
     if isinstance(value, str):
         value = _yaml_value(scenario, name, value)
     if isinstance(value, list | tuple):
-        return tuple(_number(scenario, name, v) for v in value)
+        return tuple(_number(scenario, name, v, i) for i, v in enumerate(value))
     return _number(scenario, name, value)
 
 
@@ -368,34 +358,31 @@ def _yaml_value(scenario: str, name: str, text: str) -> object:
         return yaml.safe_load(text)
     except (yaml.YAMLError, ValueError, TypeError, OverflowError, RecursionError) as exc:
         problem = getattr(exc, "problem", None) or type(exc).__name__
-        raise ScenarioError(f"scenario {scenario!r}: {name!r} must be a number, a list of "
-                            f"numbers [a, b] or a mapping {{id: value}} in YAML syntax "
-                            f"({problem}), got {text!r}") from None
+        raise _bad(scenario, name, "must be a number, a list of numbers [a, b] or a mapping "
+                   f"{{id: value}} in YAML syntax ({problem})", text) from None
 
 
-def _number(scenario: str, name: str, value: object) -> float:
+def _number(scenario: str, name: str, value: object, *at: str | int) -> float:
     if isinstance(value, bool) or not isinstance(value, int | float):
-        raise ScenarioError(
-            f"scenario {scenario!r}: {name!r} must be a number or a list of numbers, got {value!r}"
-        )
+        raise _bad(scenario, name, "must be a number or a list of numbers", value, *at)
     try:
         return float(value)
     except OverflowError:
-        raise ScenarioError(f"scenario {scenario!r}: {name!r} must be a finite number, got "
-                            f"a {len(str(value))}-digit integer") from None
+        raise _bad(scenario, name, "must be a finite number", f"a {len(str(value))}-digit "
+                   "integer", *at) from None
 
 
 def _shock_pairs(scenario: str, value: object) -> tuple[tuple[str, float], ...]:
     if isinstance(value, str):
         value = _yaml_value(scenario, "revenue_shocks", value)
     if isinstance(value, Mapping):
-        return tuple((str(k), _number(scenario, "revenue_shocks", v)) for k, v in value.items())
+        return tuple((str(k), _number(scenario, "revenue_shocks", v, str(k)))
+                     for k, v in value.items())
     if isinstance(value, tuple | list) and all(
             isinstance(p, list | tuple) and len(p) == 2 for p in value):
-        return tuple((str(k), _number(scenario, "revenue_shocks", v)) for k, v in value)
-    raise ScenarioError(
-        f"scenario {scenario!r}: 'revenue_shocks' must map entity ids to fractions, got {value!r}"
-    )
+        return tuple((str(k), _number(scenario, "revenue_shocks", v, i))
+                     for i, (k, v) in enumerate(value))
+    raise _bad(scenario, "revenue_shocks", "must map entity ids to fractions", value)
 
 
 def _note_pairs(scenario: str, value: object) -> tuple[tuple[str, str], ...]:
@@ -406,29 +393,26 @@ def _note_pairs(scenario: str, value: object) -> tuple[tuple[str, str], ...]:
         pairs = list(value)
     ok = all(isinstance(p, tuple | list) and len(p) == 2 and str(p[1]).strip() for p in pairs)
     if not ok:
-        raise ScenarioError(
-            f"scenario {scenario!r}: 'calibration_notes' must map calibration metrics to a "
-            f"written reason, got {value!r}"
-        )
+        raise _bad(scenario, "calibration_notes", "must map calibration metrics to a "
+                   "written reason", value)
     return tuple((str(k), str(v).strip()) for k, v in pairs)
 
 
 def _checked(scenario: str, name: str, value: Param | int, rule: Rule) -> Param | int:
     items = value if isinstance(value, tuple) else (value,)
     if isinstance(value, tuple) and not value:
-        raise ScenarioError(f"scenario {scenario!r}: {name!r} must not be an empty list")
-    for v in items:
+        raise _bad(scenario, name, "must not be an empty list", value)
+    for i, v in enumerate(items):
         bad = not isinstance(v, int | float) or isinstance(v, bool) or not math.isfinite(v)
         if bad or not rule.lo <= v <= rule.hi or (rule.integer and float(v) != int(v)):
             span = (f"a whole number from {rule.lo:g} to {rule.hi:g}" if rule.integer
                     else f"between {rule.lo:g} and {rule.hi:g}")
-            raise ScenarioError(
-                f"scenario {scenario!r}: {name!r} must be {span} "
-                f"({rule.unit + ': ' if rule.unit else ''}{rule.doc}), got {v!r}"
-            )
+            at = (i,) if isinstance(value, tuple) else ()
+            raise _bad(scenario, name, f"must be {span} "
+                       f"({rule.unit + ': ' if rule.unit else ''}{rule.doc})", v, *at)
     if rule.integer:
         if isinstance(value, tuple):
-            raise ScenarioError(f"scenario {scenario!r}: {name!r} must be one whole number")
+            raise _bad(scenario, name, "must be one whole number", value)
         return int(value)
     return tuple(float(v) for v in items) if isinstance(value, tuple) else float(value)
 
@@ -437,8 +421,8 @@ def _checked_shocks(scenario: str, pairs: object) -> tuple[tuple[str, float], ..
     out = _shock_pairs(scenario, pairs)
     for entity, v in out:
         if not 0.0 <= v <= 0.99:
-            raise ScenarioError(
-                f"scenario {scenario!r}: 'revenue_shocks' of {entity!r} must be between 0 and "
-                f"0.99 (fraction of outside revenue lost), got {v!r}"
-            )
+            raise _bad(scenario, "revenue_shocks", "must be between 0 and 0.99 (fraction of "
+                       "outside revenue lost)", v, entity,
+                       message=f"scenario {scenario!r}: 'revenue_shocks' of {entity!r} must be "
+                       f"between 0 and 0.99 (fraction of outside revenue lost), got {v!r}")
     return out
