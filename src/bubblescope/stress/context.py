@@ -11,7 +11,6 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
-from scipy import sparse
 
 from bubblescope.model._typing import BoolArray, FloatArray, IntArray
 from bubblescope.model.errors import ScenarioError
@@ -24,6 +23,7 @@ from bubblescope.stress.compile import (
     RATING_CONSTRAINED,
     CompiledWeb,
 )
+from bubblescope.stress.kernels.aggregate import sum_by
 from bubblescope.stress.kernels.leverage import (
     GATING_KINDS,
     LINE_UTILISATION,
@@ -36,7 +36,7 @@ from bubblescope.stress.ledger import underlying_contracts
 from bubblescope.stress.params import Params
 from bubblescope.stress.scenario import Scenario
 
-__all__ = ["CUTTABLE", "FundBook", "RunContext", "RunIndex", "aggregator"]
+__all__ = ["CUTTABLE", "FundBook", "RunContext", "RunIndex"]
 
 #: Flow contracts a tenant in distress can cut or renegotiate.
 CUTTABLE: frozenset[str] = frozenset({"lease", "compute_commitment", "customer_revenue"})
@@ -132,8 +132,6 @@ class RunIndex:
     gpu_start: IntArray
     ai_value_share: FloatArray
     beta: FloatArray
-    to_obligor: sparse.csr_array
-    to_holder: sparse.csr_array
     underlying: BoolArray
     contingent: BoolArray
     spv_tenant: IntArray
@@ -184,7 +182,6 @@ class RunIndex:
             pd_anchor=anchor_pds(cw.agency_rating), gpu_age0=cw.age_q[gpu],
             gpu_start=np.maximum(cw.start_q[gpu], 0),
             ai_value_share=cw.ai_value_share, beta=np.ones(cw.n),
-            to_obligor=aggregator(cw.obligor, cw.n), to_holder=aggregator(cw.holder, cw.n),
             underlying=underlying_contracts(cw.obligor, cw.holder, cw.amount,
                                             cw.kind_mask(("fund_share",)), cw.n),
             contingent=(cw.contingent if cw.contingent.size == cw.m
@@ -213,18 +210,13 @@ class RunContext:
         return RunContext(cw, scenario, prm, RunIndex.of(cw, scenario, prm), n_paths)
 
     def by_obligor(self, x: FloatArray) -> FloatArray:
-        """Sum a contract array (n_paths, m) by obligor: (n_paths, n)."""
-        return np.asarray((self.index.to_obligor @ x.T).T, dtype=np.float64)
+        """Sum a contract array (n_paths, m) by obligor: (n_paths, n)
+        (:func:`~bubblescope.stress.kernels.aggregate.sum_by`)."""
+        return sum_by(x, self.web.obligor, self.web.n)
 
     def by_holder(self, x: FloatArray) -> FloatArray:
         """Sum a contract array (n_paths, m) by holder inside the web: (n_paths, n)."""
-        return np.asarray((self.index.to_holder @ x.T).T, dtype=np.float64)
-
-
-def aggregator(index: IntArray, n: int) -> sparse.csr_array:
-    """Sparse 0/1 matrix of shape (n, m) summing contract k into entity index[k] (-1: none)."""
-    keep = np.flatnonzero(index >= 0)
-    return sparse.csr_array((np.ones(keep.size), (index[keep], keep)), shape=(n, index.size))
+        return sum_by(x, self.web.holder, self.web.n)
 
 
 def _pool_lgd(cw: CompiledWeb) -> FloatArray:

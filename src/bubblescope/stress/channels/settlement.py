@@ -17,7 +17,8 @@ import numpy as np
 
 from bubblescope.model._typing import BoolArray, FloatArray, IntArray
 from bubblescope.stress.channels.holders import recovery_rate
-from bubblescope.stress.context import RunContext, aggregator
+from bubblescope.stress.context import RunContext
+from bubblescope.stress.kernels.aggregate import sum_by
 from bubblescope.stress.kernels.backlog import lost_share
 from bubblescope.stress.kernels.clearing import ClearingResult, clear
 from bubblescope.stress.result import DefaultReason
@@ -117,8 +118,7 @@ def clear_paths(obligor: IntArray, holder: IntArray, dues: FloatArray, rank: Int
     payment vector the greatest clearing vector), so the kernel is skipped there.
     """
     n_paths = ext.shape[0]
-    owed = np.asarray((aggregator(obligor, n) @ dues.T).T, dtype=np.float64)
-    got = np.asarray((aggregator(holder, n) @ dues.T).T, dtype=np.float64)
+    owed, got = sum_by(dues, obligor, n), sum_by(dues, holder, n)
     need = np.flatnonzero((ext < owed - 1e-12 * np.maximum(owed, 1.0)).any(axis=1))
     out = ClearingResult(dues.copy(), owed, got, ext + got - owed,
                          np.zeros((n_paths, n), dtype=bool), np.full((n_paths, n), -1), 0)

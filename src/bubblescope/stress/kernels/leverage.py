@@ -15,6 +15,7 @@ from typing import Final
 import numpy as np
 
 from bubblescope.model._typing import BoolArray, FloatArray, IntArray
+from bubblescope.stress.kernels.aggregate import sum_by
 
 #: Largest gross holdings / NAV a leveraged fund's prime brokers allow before a margin call,
 #: by entity kind. Hedge funds: the SEC's Private Funds Statistics (Form PF) put qualifying
@@ -150,10 +151,8 @@ def pro_rata(per_entity: FloatArray, entity: IntArray, weight: FloatArray,
     n = per_entity.shape[1]
     keep = entity >= 0
     w = np.broadcast_to(np.where(keep, weight, 0.0), (per_entity.shape[0], entity.size))
-    agg = np.zeros((n, entity.size))
-    agg[entity[keep], np.flatnonzero(keep)] = 1.0
     idx = np.maximum(entity, 0)
-    total = (w @ agg.T)[:, idx]
+    total = sum_by(w, entity, n)[:, idx]
     share = np.where(total > 0, w / np.where(total > 0, total, 1.0), 0.0)
     out = per_entity[:, idx] * share * keep
     return np.asarray(out if cap is None else np.minimum(out, cap), dtype=np.float64)
