@@ -126,7 +126,7 @@ def test_only_constrained_holders_sell_junk() -> None:
                                     np.array([[10.0, 10.0, 10.0]]), np.array([0.3]))
     np.testing.assert_allclose(loss, [[3.0, 0.0, 0.0]])
     assert "life_insurer" in stress_compile.RATING_CONSTRAINED
-    assert len(result.CHANNELS) == len(result.LossChannel) == 9
+    assert len(result.CHANNELS) == len(result.LossChannel) == 10
 
 
 # ------------------------------------------------------------------ macro

@@ -9,12 +9,24 @@ from hypothesis import strategies as st
 
 import bubblescope as bs
 from bubblescope.stress import CompiledWeb, StressResult, compile_web
+from bubblescope.stress.funds_view import pool_default_rates
 from bubblescope.stress.kernels.credit_pool import (
+    BBB_WIDENING_2008_PP,
+    LOAN_DEFAULT_2009_PEAK,
+    LOAN_DEFAULT_AVERAGE,
+    cycle_factor,
+    cycle_rate,
     pool_defaults,
     pool_defaults_reference,
     quarterly_default_rate,
 )
-from bubblescope.stress.kernels.el_marks import mark_target, remaining_el
+from bubblescope.stress.kernels.el_marks import (
+    LOAN_LIFE_YEARS,
+    PREMIUM_PTS_PER_PP,
+    mark_target,
+    premium_target,
+    remaining_el,
+)
 from bubblescope.stress.ledger import LossClass
 
 _x = st.floats(0.0, 500.0, allow_nan=False)
@@ -68,10 +80,11 @@ def test_the_residual_pool_never_defaults_as_one_name(runs: dict[str, StressResu
     crash = runs["atlantic-crash"]
     i = crash.entity_ids.index("other_tech_borrowers")
     assert (crash.default_quarter[:, i] == -1).all()
-    # its borrowers default every quarter instead, no quarter more than 3% of the pool
+    # its borrowers default every quarter instead, no quarter more than 4% of the pool
+    # (the 2009 peak's pace: 10.8% a year)
     q = crash.pool_defaulted[0]
     assert (q > 0).all()
-    assert q.max() < 0.03 * 430.5
+    assert q.max() < 0.04 * 430.5
     # more in the crash than in the baseline's ordinary defaults (B-rated, ~2.8% a year)
     assert q.sum() > runs["baseline"].pool_defaulted[0].sum()
 
@@ -94,3 +107,86 @@ def test_a_default_releases_the_mark_so_the_loss_counts_once(runs: dict[str, Str
     assert crash.contract_class[0, k, LossClass.DEBT_MARK] == pytest.approx(0.0, abs=1e-9)
     written = crash.contract_class[0, k, LossClass.CREDIT]
     assert written == pytest.approx(float(web.amount[k]) * (1 - 0.4), rel=0.35)
+
+
+def test_the_cycle_slope_reproduces_the_2009_leveraged_loan_default_peak() -> None:
+    """2008's BBB widening on a pool at the loan market's average default rate, fading with
+    the cycle's half-life, defaults 10.81% in its first year (S&P/LSTA peak, Nov 2009)."""
+    c, before, survive = np.zeros(1), np.array([0.0]), 1.0
+    c = cycle_factor(c, before, before + BBB_WIDENING_2008_PP / 100)
+    for _ in range(4):
+        a = cycle_rate(np.array([LOAN_DEFAULT_AVERAGE]), c)
+        survive *= float((1 - a[0]) ** 0.25)
+        c = cycle_factor(c, before, before)
+    assert 1 - survive == pytest.approx(LOAN_DEFAULT_2009_PEAK, abs=5e-4)
+
+
+@given(st.floats(-5.0, 20.0), st.floats(0.0, 0.2), st.floats(0.0, 0.2), st.floats(0.5, 12.0))
+def test_the_cycle_factor_adds_the_spread_change_and_fades(c0: float, s0: float, s1: float,
+                                                            h: float) -> None:
+    c1 = float(cycle_factor(np.array([c0]), np.array([s0]), np.array([s1]), h)[0])
+    assert c1 == pytest.approx(0.5 ** (1 / h) * c0 + 100 * (s1 - s0), abs=1e-9)
+    # no spread move: the factor only decays towards zero
+    still = float(cycle_factor(np.array([c0]), np.array([s0]), np.array([s0]), h)[0])
+    assert abs(still) <= abs(c0) + 1e-12
+
+
+def test_the_cycle_moves_the_default_rate_monotonically_and_not_at_zero() -> None:
+    a = np.full(5, 0.028)
+    out = cycle_rate(a, np.array([-2.0, 0.0, 1.0, 3.0, 6.0]))
+    assert out[1] == pytest.approx(0.028)
+    assert np.all(np.diff(out) > 0)
+
+
+def test_the_premium_scales_with_the_factor_and_the_life_left_and_only_where_marked() -> None:
+    out = premium_target(np.array([[100.0, 100.0, 100.0, 100.0]]), np.array([5.0]),
+                         np.array([[10.0, LOAN_LIFE_YEARS / 2, 10.0, 10.0]]),
+                         np.array([True, True, False, True]))
+    full = 100 * PREMIUM_PTS_PER_PP * 5.0 / 100
+    assert out[0, :3].tolist() == pytest.approx([full, full / 2, 0.0])
+    assert premium_target(np.array([[100.0]]), np.array([-3.0]), np.array([[5.0]]),
+                          np.array([True]))[0, 0] == 0.0  # tighter than the start: none
+
+
+def test_the_pool_default_rate_reaches_the_2009_envelope_in_a_crash_not_in_baseline(
+        runs: dict[str, StressResult]) -> None:
+    """Leveraged-loan defaults peaked at 10.81% (trailing 12 months, Nov 2009); a crash on
+    AI and tech borrowers takes the pool there, the baseline stays near the B average."""
+    crash = pool_default_rates(runs["atlantic-crash"])
+    base = pool_default_rates(runs["baseline"])
+    assert 0.07 <= max(crash["trailing_year"]) <= LOAN_DEFAULT_2009_PEAK
+    assert max(base["trailing_year"]) < 0.035
+    # the cycle fades: by the last year the rate is back within 2 points of the baseline's
+    assert crash["trailing_year"][-1] < base["trailing_year"][-1] + 0.02
+
+
+def test_private_credit_nav_falls_like_bdcs_in_2008_gates_early_and_recovers(
+        runs: dict[str, StressResult]) -> None:
+    """BDC NAVs fell about 20-30% in 2008-09 (Ares Capital: about $15.5 a share at the end
+    of 2007, $11.20 at 31 March 2009); market marks take the funds' NAV there at the shock,
+    the gate closes in the first quarters, and the premium is given back later."""
+    crash, base = runs["atlantic-crash"], runs["baseline"]
+    i = crash.entity_ids.index("private_credit_funds")
+    nav = crash.fund_nav_index[0, :, i]
+    assert 0.70 <= nav.min() <= 0.85
+    first = int(np.argmax(crash.gated[0, :, i]))
+    assert crash.gated[0, :, i].any()
+    assert first <= crash.scenario.shock_quarter + 2
+    assert nav[-1] > nav.min() + 0.03  # marks recover as spreads' premium fades
+    spread = crash.spread_marks[0, :, i]
+    assert spread.max() > 20.0
+    assert spread[-1] < 0.1 * spread.max()
+    assert np.abs(base.spread_marks[0, :, i]).max() < 1.0
+    assert not base.gated[0, :, i].any()
+
+
+def test_spread_marks_are_debt_marks_and_never_realised_credit(
+        runs: dict[str, StressResult]) -> None:
+    crash = runs["atlantic-crash"]
+    k = crash.contract_ids.index("private_credit_other_tech_2030")
+    by_q = crash.contract_class_quarter[:, k]
+    # the shock quarter's mark is mostly premium, booked as a debt mark
+    assert by_q[crash.scenario.shock_quarter, LossClass.DEBT_MARK] > 5.0
+    # realised credit on the loan is its defaulted principal times the pool's LGD, no more
+    lost = by_q[:, LossClass.CREDIT].sum()
+    assert 0 < lost < 0.52 * 86.2

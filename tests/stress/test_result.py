@@ -18,7 +18,7 @@ def _crash(web: Web) -> StressResult:
 
 def test_arrays_have_their_named_axes(toy_web: Web) -> None:
     r = _crash(toy_web)
-    sizes = {"path": 2, "quarter": 8, "entity": len(toy_web.entities), "channel": 9,
+    sizes = {"path": 2, "quarter": 8, "entity": len(toy_web.entities), "channel": 10,
              "tranche": 3}
     for name, axes in AXES.items():
         arrays = [getattr(r, name)] if name != "series" else [r.gdp_growth, r.gpu_price]

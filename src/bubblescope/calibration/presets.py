@@ -17,6 +17,10 @@ Definitions (docs/calibration.md):
   default in that year, plus the principal of granular-pool borrowers (the residual private
   credit to tech) that defaulted in it; the default rate divides it by all AI-linked debt at
   the start;
+* the private-credit default rate is the granular pool's defaults over the trailing four
+  quarters as a share of its principal (the S&P/LSTA trailing-12-month measure), at its
+  peak; the private-credit NAV fall is the largest fall of private-credit funds' NAV per
+  share from the start;
 * regulated holders are banks and life insurers; their losses include every channel.
 """
 
@@ -34,6 +38,7 @@ from bubblescope.model._typing import FloatArray
 from bubblescope.model.web import Web
 from bubblescope.stress.compile import DEBT_KINDS, CompiledWeb, compile_web
 from bubblescope.stress.engine import run
+from bubblescope.stress.funds_view import pool_default_rates
 from bubblescope.stress.kernels.firm_value import drawdowns
 from bubblescope.stress.result import StressResult
 from bubblescope.stress.scenario import PRESETS, load_preset
@@ -195,6 +200,10 @@ def _credit(result: StressResult, cw: CompiledWeb) -> dict[str, float]:
     if result.pool_defaulted.size:  # granular pools default name by name
         np.add.at(per_year.T, years, result.pool_defaulted.T)
     worst = float(per_year.mean(axis=0).max())
+    pool = pool_default_rates(result)["trailing_year"]
+    pc = [i for i, k in enumerate(result.entity_kinds) if k == "private_credit_fund"]
+    nav_fall = (float(1.0 - result.fund_nav_index[:, :, pc].mean(axis=0).min())
+                if pc and result.fund_nav_index.size else float("nan"))
     hit = result.capital_hit
     reg = hit[hit["kind"].isin(_REGULATED)]
     return {
@@ -203,5 +212,7 @@ def _credit(result: StressResult, cw: CompiledWeb) -> dict[str, float]:
         "downgraded_usd_bn": float(result.downgraded.mean(axis=0).max()),
         "downgraded_share": (float(result.downgraded.mean(axis=0).max()) / total
                              if total > 0 else float("nan")),
+        "private_credit_default_rate": max(pool) if pool else float("nan"),
+        "private_credit_nav_drawdown": nav_fall,
         "regulated_loss_share": float(reg["share"].max()) if len(reg) else float("nan"),
     }

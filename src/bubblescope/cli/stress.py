@@ -37,7 +37,7 @@ from bubblescope.model.yamldoc import read_yaml_marked
 from bubblescope.stress import PRESETS, Scenario, StressResult, load_preset, reference_run, run
 from bubblescope.stress.capital_ratios import capital_ratios
 from bubblescope.stress.distress import debtrank_view
-from bubblescope.stress.funds_view import fund_table
+from bubblescope.stress.funds_view import fund_table, pool_default_rates
 from bubblescope.stress.payload import structural_findings, tranche_losses
 from bubblescope.stress.result import CHANNELS, DOWNGRADED_2008_USD_BN, JOBS_2008_US_MILLIONS
 from bubblescope.stress.scenario import scenario_from_mapping
@@ -372,8 +372,17 @@ def _ratio_table(result: StressResult) -> Table:
 
 
 def _funds_table(result: StressResult) -> Table:
+    rates = pool_default_rates(result)["trailing_year"]
+    caption = None
+    if rates:
+        top = int(np.argmax(rates))
+        caption = (f"Private-credit pool (residual loans to tech): default rate over the "
+                   f"trailing year peaks at {rates[top]:.1%} in {result.quarter_labels[top]} "
+                   f"(leveraged loans, Nov 2009: 10.8%, S&P LCD); debt marks are expected "
+                   f"loss plus a spread and liquidity premium that fades as spreads settle")
     table = Table(title="Funds, USD bn: NAV (their capital) start->end, lowest NAV per share, "
-                  "gate quarter, margin-call sales, bank lines drawn start->peak")
+                  "gate quarter, margin-call sales, bank lines drawn start->peak",
+                  caption=caption)
     for col in ("fund", "NAV", "NAV/sh", "gate", "sold", "lines"):
         table.add_column(col, justify="left" if col in ("fund", "gate") else "right",
                          no_wrap=True)

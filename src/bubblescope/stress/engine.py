@@ -17,7 +17,7 @@ from typing import Final
 import numba
 import numpy as np
 
-from bubblescope.model._typing import FloatArray
+from bubblescope.model._typing import FloatArray, IntArray
 from bubblescope.model.errors import ScenarioError
 from bubblescope.model.web import Web
 from bubblescope.stress.channels import (
@@ -40,6 +40,8 @@ from bubblescope.stress.channels.holders import Losses
 from bubblescope.stress.channels.quarter import Quarter
 from bubblescope.stress.compile import CompiledWeb, compile_web
 from bubblescope.stress.context import RunContext
+from bubblescope.stress.kernels.credit_pool import cycle_factor
+from bubblescope.stress.kernels.el_marks import LIQUIDITY_HALF_LIFE_Q
 from bubblescope.stress.kernels.ratings import rating_of
 from bubblescope.stress.ledger import CHANNEL_CLASS, LossClass
 from bubblescope.stress.result import LossChannel, QuarterRecord, Recorder, StressResult
@@ -171,13 +173,16 @@ def _quarter(ctx: RunContext, st: State, rec: Recorder, q: Quarter) -> State:
                  supply=gpus.supply)
     rated = paper.rerate(ctx, st, q)
     rec.paper(t, rated.downgraded, rated.tranche_loss, rated.grade)
-    st = replace(st, junk=rated.junk, spread=rated.spread, pd=rated.pd)
+    st = replace(st, junk=rated.junk, spread=rated.spread, pd=rated.pd,
+                 credit_cycle=cycle_factor(st.credit_cycle, st.spread, rated.spread),
+                 liquidity=cycle_factor(st.liquidity, st.spread, rated.spread,
+                                        LIQUIDITY_HALF_LIFE_Q))
     st, losses, lev = _holders(ctx, st, q, [
         (LossChannel.CUTS, cuts.torn_up), (LossChannel.MISSED_PAYMENTS, cleared.missed),
         (LossChannel.DEFAULT_WRITE_OFFS, cleared.written_off + pooled.written_off),
         (LossChannel.BACKLOG_LOST, cleared.backlog),
         (LossChannel.GPU_COLLATERAL, gpus.lender_loss), (LossChannel.FORCED_SALES, rated.forced),
-    ], rated.el)
+    ], rated.el, rated.grade)
     spent = capex.spend(ctx, st, t)
     new = funding.issue(ctx, st, t, st.cash - spent.cash)  # debt finances part of the capex
     st = replace(st, cash=new.cash - (st.cash - spent.cash), capex_index=spent.capex_index,
@@ -195,6 +200,7 @@ def _quarter(ctx: RunContext, st: State, rec: Recorder, q: Quarter) -> State:
         ai_index=st.ai_value, gpu_rental=st.rental,
         ai_debt=(st.outstanding * ctx.index.debt).sum(axis=1), issued=new.issued,
         pool_defaulted=pooled.defaulted, el_marks=ctx.by_holder(st.el_mark),
+        spread_marks=ctx.by_holder(st.spread_mark), pool_exposed=pooled.exposed,
         fund_nav=lev.nav, fund_nav_index=lev.nav_index,
         margin_sales=lev.sales,
         lines_drawn=ctx.by_obligor(st.outstanding * ctx.index.funds.line), gated=st.gated,
@@ -204,15 +210,17 @@ def _quarter(ctx: RunContext, st: State, rec: Recorder, q: Quarter) -> State:
 
 
 def _holders(ctx: RunContext, st: State, q: Quarter,
-             booked: list[tuple[LossChannel, FloatArray]], el: FloatArray,
+             booked: list[tuple[LossChannel, FloatArray]], el: FloatArray, grade: IntArray,
              ) -> tuple[State, Losses, leverage.Leverage]:
-    """Marks (expected loss on fund-held debt, equity and fund shares), the quarter's losses
-    booked on holders, then leverage (lines, gates, margin calls, lenders beyond NAV)."""
-    remarked = marks.remark(ctx, st, q.t, el)
-    st = replace(st, el_mark=remarked.el_mark)
+    """Marks (expected loss and spread premium on fund-held debt, equity and fund shares),
+    the quarter's losses booked on holders, then leverage (lines, gates, margin calls,
+    lenders beyond NAV)."""
+    remarked = marks.remark(ctx, st, q.t, el, grade)
+    st = replace(st, el_mark=remarked.el_mark, spread_mark=remarked.spread_mark)
     marked = holders.mark(ctx, st)
     losses = holders.book(ctx, [*booked, (LossChannel.EQUITY_MARKS, marked.loss),
-                                (LossChannel.EXPECTED_LOSS_MARKS, remarked.loss)])
+                                (LossChannel.EXPECTED_LOSS_MARKS, remarked.loss),
+                                (LossChannel.SPREAD_MARKS, remarked.spread_loss)])
     st = replace(st, outstanding=marked.outstanding,
                  cum_loss=st.cum_loss + losses.entity.sum(axis=2),
                  cum_credit=st.cum_credit + losses.entity[:, :, _CREDIT].sum(axis=2))

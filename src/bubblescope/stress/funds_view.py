@@ -17,7 +17,7 @@ from bubblescope.stress.capital_ratios import capital_ratios
 if TYPE_CHECKING:
     from bubblescope.stress.result import StressResult
 
-__all__ = ["fund_table", "private_credit_and_leverage"]
+__all__ = ["fund_table", "pool_default_rates", "private_credit_and_leverage"]
 
 _FUND_KINDS = ("private_credit_fund", "hedge_fund", "private_equity", "mutual_fund")
 
@@ -34,22 +34,47 @@ def _gate_label(result: StressResult, i: int) -> str | None:
     return result.quarter_labels[int(np.argmax(gated))] if gated.any() else None
 
 
+def pool_default_rates(result: StressResult) -> dict[str, list[float]]:
+    """The granular pools' default rate each quarter, mean over paths (fractions).
+
+    ``annualised``: the quarter's defaults over the pool principal outstanding before them,
+    compounded to a year; ``trailing_year``: defaults of the last four quarters as a share
+    of the pool (the trailing-12-month measure of S&P/LSTA loan default rates). Empty lists
+    when the web has no pool.
+    """
+    if result.pool_exposed.size == 0 or not result.pool_exposed.any():
+        return {"annualised": [], "trailing_year": []}
+    exposed = result.pool_exposed
+    q = np.where(exposed > 0, result.pool_defaulted / np.where(exposed > 0, exposed, 1.0), 0.0)
+    survive = np.cumprod(1.0 - q, axis=1)
+    lagged = np.concatenate([np.ones((q.shape[0], 4)), survive], axis=1)[:, :q.shape[1]]
+    trailing = 1.0 - survive / lagged
+    return {"annualised": (1.0 - (1.0 - q) ** 4).mean(axis=0).tolist(),
+            "trailing_year": trailing.mean(axis=0).tolist()}
+
+
 def fund_table(result: StressResult) -> pd.DataFrame:
-    """One row per fund: NAV start and end, lowest NAV per share, gate quarter, margin-call
-    sales, bank lines drawn at the start and at their peak, peak expected-loss marks."""
+    """One row per fund: NAV start and end, lowest NAV per share and its quarter, gate
+    quarter, margin-call sales, bank lines drawn at the start and at their peak, peak
+    expected-loss and spread-and-liquidity marks."""
     rows = []
     for i in _funds(result):
         nav = result.fund_nav[:, :, i].mean(axis=0)
         lines = result.lines_drawn[:, :, i].mean(axis=0)
+        index = result.fund_nav_index[:, :, i].mean(axis=0)
+        spread = (result.spread_marks[:, :, i].mean(axis=0) if result.spread_marks.size
+                  else np.zeros(1))
         rows.append({
             "fund": result.entity_ids[i], "kind": result.entity_kinds[i],
             "nav_start_usd_bn": float(nav[0]), "nav_end_usd_bn": float(nav[-1]),
-            "nav_per_share_low": float(result.fund_nav_index[:, :, i].mean(axis=0).min()),
+            "nav_per_share_low": float(index.min()),
+            "nav_low_quarter": result.quarter_labels[int(np.argmin(index))],
             "gate_quarter": _gate_label(result, i),
             "margin_call_sales_usd_bn": float(result.margin_sales[:, :, i].mean(axis=0).sum()),
             "lines_drawn_start_usd_bn": float(lines[0]),
             "lines_drawn_peak_usd_bn": float(lines.max()),
             "el_marks_peak_usd_bn": float(result.el_marks[:, :, i].mean(axis=0).max()),
+            "spread_marks_peak_usd_bn": float(spread.max()),
         })
     return pd.DataFrame(rows)
 
@@ -66,11 +91,14 @@ def private_credit_and_leverage(result: StressResult) -> dict[str, object]:
             "margin_call_sales_usd_bn": result.margin_sales[:, :, i].mean(axis=0).tolist(),
             "lines_drawn_usd_bn": result.lines_drawn[:, :, i].mean(axis=0).tolist(),
             "el_marks_usd_bn": result.el_marks[:, :, i].mean(axis=0).tolist(),
+            "spread_marks_usd_bn": (result.spread_marks[:, :, i].mean(axis=0).tolist()
+                                    if result.spread_marks.size else []),
         }
     return {
         "quarters": list(result.quarter_labels),
         "pool_defaults_usd_bn": (result.pool_defaulted.mean(axis=0).tolist()
                                  if result.pool_defaulted.size else []),
+        "pool_default_rate": pool_default_rates(result),
         "funds": funds,
         "capital_ratios": [c.to_dict() for c in capital_ratios(result)],
     }

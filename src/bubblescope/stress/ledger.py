@@ -77,6 +77,7 @@ CHANNEL_CLASS: Final[dict[str, LossClass]] = {
     "backlog lost": LossClass.CREDIT,
     "expected-loss marks": LossClass.DEBT_MARK,
     "margin-call sales": LossClass.EQUITY,
+    "spread and liquidity marks": LossClass.DEBT_MARK,
 }
 #: Holder kinds under prudential regulation or with retirement savers behind them: the
 #: headline leads with them.

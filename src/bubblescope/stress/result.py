@@ -65,6 +65,7 @@ class LossChannel(IntEnum):
     BACKLOG_LOST = 6
     EXPECTED_LOSS_MARKS = 7
     MARGIN_CALL_SALES = 8
+    SPREAD_MARKS = 9
 
     @property
     def label(self) -> str:
@@ -76,7 +77,7 @@ class LossChannel(IntEnum):
 CHANNELS: Final[tuple[str, ...]] = (
     "missed payments", "default write-offs", "lease and commitment cuts", "equity marks",
     "GPU collateral", "forced sales", "backlog lost", "expected-loss marks",
-    "margin-call sales",
+    "margin-call sales", "spread and liquidity marks",
 )
 
 
@@ -181,6 +182,14 @@ class StressResult(Tabular):
     #: Expected-loss marks each holder's fund-held debt carries at the end of each quarter
     #: (``stress.channels.marks``), (n_paths, quarters, n), USD bn.
     el_marks: FloatArray = field(default_factory=lambda: np.zeros((0, 0, 0)))
+    #: Spread and liquidity premium each holder's fund-held debt below investment grade
+    #: carries at the end of each quarter (``stress.channels.marks``), (n_paths, quarters,
+    #: n), USD bn.
+    spread_marks: FloatArray = field(default_factory=lambda: np.zeros((0, 0, 0)))
+    #: Principal of granular-pool loans outstanding before each quarter's defaults,
+    #: (n_paths, quarters), USD bn: ``pool_defaulted / pool_exposed`` is the quarter's
+    #: default rate.
+    pool_exposed: FloatArray = field(default_factory=lambda: np.zeros((0, 0)))
     #: Each fund's NAV at the end of each quarter, USD bn, and its NAV per share against the
     #: start (1 for other entities), (n_paths, quarters, n) (``stress.channels.leverage``).
     fund_nav: FloatArray = field(default_factory=lambda: np.zeros((0, 0, 0)))
@@ -558,6 +567,8 @@ class QuarterRecord:
     lines_drawn: FloatArray
     gated: BoolArray
     ig_bonds: FloatArray
+    spread_marks: FloatArray
+    pool_exposed: FloatArray
 
 
 @dataclass(frozen=True)
@@ -572,13 +583,14 @@ class FundSeries:
     margin_sales: FloatArray
     lines_drawn: FloatArray
     gated: BoolArray
+    spread_marks: FloatArray
 
     @classmethod
     def zeros(cls, n_paths: int, quarters: int, n: int) -> FundSeries:
         """Every series at zero (no fund gated)."""
         shape = (n_paths, quarters, n)
         return cls(np.zeros(shape), np.zeros(shape), np.zeros(shape), np.zeros(shape),
-                   np.zeros(shape), np.zeros(shape, dtype=np.bool_))
+                   np.zeros(shape), np.zeros(shape, dtype=np.bool_), np.zeros(shape))
 
     def store(self, t: int, record: QuarterRecord) -> None:
         """Write quarter ``t`` from ``record``."""
@@ -586,6 +598,7 @@ class FundSeries:
         self.fund_nav_index[:, t], self.margin_sales[:, t] = (record.fund_nav_index,
                                                                record.margin_sales)
         self.lines_drawn[:, t], self.gated[:, t] = record.lines_drawn, record.gated
+        self.spread_marks[:, t] = record.spread_marks
 
 
 @dataclass(frozen=True)
@@ -623,6 +636,7 @@ class RunSeries:
     issued: FloatArray
     pool_defaulted: FloatArray
     ig_bonds: FloatArray
+    pool_exposed: FloatArray
 
     @classmethod
     def zeros(cls, n_paths: int, quarters: int) -> RunSeries:
@@ -639,6 +653,7 @@ class RunSeries:
         self.gpu_rental[:, t], self.ai_debt[:, t] = record.gpu_rental, record.ai_debt
         self.issued[:, t], self.pool_defaulted[:, t] = record.issued, record.pool_defaulted
         self.issued[:, t], self.ig_bonds[:, t] = record.issued, record.ig_bonds
+        self.pool_exposed[:, t] = record.pool_exposed
 
 
 class Recorder:
@@ -714,4 +729,5 @@ class Recorder:
             el_marks=self.funds.el_marks, fund_nav=self.funds.fund_nav,
             fund_nav_index=self.funds.fund_nav_index, margin_sales=self.funds.margin_sales,
             lines_drawn=self.funds.lines_drawn, gated=self.funds.gated,
+            spread_marks=self.funds.spread_marks, pool_exposed=s.pool_exposed,
         )

@@ -88,6 +88,13 @@ class State:
     el_mark : (n_paths, m)
         Expected-loss mark each fund-held contract carries now
         (:mod:`~bubblescope.stress.kernels.el_marks`).
+    spread_mark : (n_paths, m)
+        Spread and liquidity premium each fund-held contract below investment grade carries
+        now (:func:`~bubblescope.stress.kernels.el_marks.premium_target`).
+    credit_cycle, liquidity : (n_paths,)
+        Credit-cycle factor of granular pools and liquidity factor of debt marks, percentage
+        points of spread widening fading with their half-lives
+        (:func:`~bubblescope.stress.kernels.credit_pool.cycle_factor`).
     sold, passed, redeemed, retained : (n_paths, n)
         What each fund sold on margin calls, passed to its lenders beyond its NAV, paid
         redeeming investors from its bank lines and kept of its interest income so far
@@ -133,6 +140,9 @@ class State:
     el0: FloatArray
     pd: FloatArray
     el_mark: FloatArray
+    spread_mark: FloatArray
+    credit_cycle: FloatArray
+    liquidity: FloatArray
     sold: FloatArray
     passed: FloatArray
     redeemed: FloatArray
@@ -170,7 +180,9 @@ class State:
             ai_value=np.ones(n_paths), rental=np.full(n_paths, RENTAL_START_USD_H),
             supply=np.zeros((n_paths, 2)), worth0=np.ones((n_paths, ix.gsub.size)),
             el0=np.zeros((n_paths, cw.m)), pd=np.zeros((n_paths, cw.n)),
-            el_mark=np.zeros((n_paths, cw.m)), sold=np.zeros((n_paths, cw.n)),
+            el_mark=np.zeros((n_paths, cw.m)), spread_mark=np.zeros((n_paths, cw.m)),
+            credit_cycle=np.zeros(n_paths), liquidity=np.zeros(n_paths),
+            sold=np.zeros((n_paths, cw.n)),
             passed=np.zeros((n_paths, cw.n)), redeemed=np.zeros((n_paths, cw.n)),
             retained=np.zeros((n_paths, cw.n)),
             undrawn=np.repeat(ix.funds.undrawn0[None, :], n_paths, axis=0),

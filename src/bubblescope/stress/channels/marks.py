@@ -7,6 +7,12 @@ expected loss over its remaining life and compared with the one priced at the st
 mark (:class:`~bubblescope.stress.ledger.LossClass`). A default zeroes the principal and so
 releases the mark in the same quarter in which the write-off realises the loss: over the
 run each loss is counted once.
+
+Paper rated below investment grade also carries a spread and liquidity premium
+(:func:`~bubblescope.stress.kernels.el_marks.premium_target`), driven by the liquidity
+factor the engine keeps from the spread path: it widens with spreads and gives back as they
+tighten and liquidity returns. It is booked apart (``spread and liquidity marks``, a debt
+mark), released like the expected-loss mark when the principal defaults or is repaid.
 """
 
 from __future__ import annotations
@@ -15,10 +21,11 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from bubblescope.model._typing import FloatArray
+from bubblescope.model._typing import FloatArray, IntArray
 from bubblescope.stress.channels.holders import recovery_rate
 from bubblescope.stress.context import RunContext
-from bubblescope.stress.kernels.el_marks import mark_target, remaining_el
+from bubblescope.stress.kernels.el_marks import mark_target, premium_target, remaining_el
+from bubblescope.stress.kernels.ratings import INVESTMENT_GRADE_FLOOR
 from bubblescope.stress.state import State
 
 __all__ = ["Marks", "lgd", "remark"]
@@ -26,21 +33,30 @@ __all__ = ["Marks", "lgd", "remark"]
 
 @dataclass(frozen=True, eq=False)
 class Marks:
-    """The marks after this quarter (n_paths, m) and the change booked (n_paths, m)."""
+    """The marks after this quarter (n_paths, m) and the changes booked (n_paths, m):
+    expected loss (``el_mark``, ``loss``) and spread and liquidity premium (``spread_mark``,
+    ``spread_loss``)."""
 
     el_mark: FloatArray
     loss: FloatArray
+    spread_mark: FloatArray
+    spread_loss: FloatArray
 
 
-def remark(ctx: RunContext, st: State, t: int, el: FloatArray) -> Marks:
-    """Mark fund-held debt at the end of quarter ``t`` from its 10-year expected loss ``el``."""
+def remark(ctx: RunContext, st: State, t: int, el: FloatArray, grade: IntArray) -> Marks:
+    """Mark fund-held debt at the end of quarter ``t`` from its 10-year expected loss ``el``,
+    its rating code ``grade`` (n_paths, m) and the liquidity factor in ``st``."""
     ix = ctx.index
     loss_given = lgd(ctx)
     years = np.minimum(np.maximum(st.maturity - (t + 1), 1), 40) / 4.0
     now = remaining_el(el, loss_given, years)
     then = remaining_el(st.el0, loss_given, years)
     target = mark_target(st.outstanding, now, then, ix.fair_value)
-    return Marks(target, np.asarray(target - st.el_mark, dtype=np.float64))
+    junk = ix.fair_value[None, :] & (grade > INVESTMENT_GRADE_FLOOR)
+    premium = premium_target(st.outstanding, st.liquidity, years, junk)
+    premium = np.minimum(premium, np.maximum(st.outstanding - target, 0.0))
+    return Marks(target, np.asarray(target - st.el_mark, dtype=np.float64),
+                 premium, np.asarray(premium - st.spread_mark, dtype=np.float64))
 
 
 def lgd(ctx: RunContext) -> FloatArray:

@@ -8,6 +8,11 @@ structural model; :mod:`~bubblescope.stress.kernels.credit_pool`); holders write
 defaulted principal times ``pool_lgd`` and get the rest back. The pool's maturities roll
 (:mod:`.funding`): refinancing failures are inside its default rate, so the pool never
 defaults as one name at a maturity wall.
+
+The pool's borrowers also share the credit cycle: the annual rate implied by the pool's
+PD is shifted by the credit-cycle factor the engine keeps from the spread path
+(:func:`~bubblescope.stress.kernels.credit_pool.cycle_rate`), calibrated so that 2008's
+spread widening gives the 2009 leveraged-loan default peak (10.8%).
 """
 
 from __future__ import annotations
@@ -18,7 +23,12 @@ import numpy as np
 
 from bubblescope.model._typing import FloatArray
 from bubblescope.stress.context import RunContext
-from bubblescope.stress.kernels.credit_pool import pool_defaults, quarterly_default_rate
+from bubblescope.stress.kernels.credit_pool import (
+    annual_rate,
+    cycle_rate,
+    pool_defaults,
+    quarterly_default_rate,
+)
 from bubblescope.stress.state import State
 
 __all__ = ["PoolQuarter", "default"]
@@ -40,6 +50,8 @@ class PoolQuarter:
         Principal of pool borrowers that defaulted this quarter, USD bn.
     recovered : (n_paths,)
         Recoveries paid to holders (from the defaulted borrowers' assets, outside the web).
+    exposed : (n_paths,)
+        Principal of pool loans outstanding before this quarter's defaults, USD bn.
     """
 
     outstanding: FloatArray
@@ -47,18 +59,24 @@ class PoolQuarter:
     written_off: FloatArray
     defaulted: FloatArray
     recovered: FloatArray
+    exposed: FloatArray
 
 
 def default(ctx: RunContext, st: State) -> PoolQuarter:
-    """This quarter's defaults in every pool, at the PD the paper channel left in ``st``."""
+    """This quarter's defaults in every pool, at the PD the paper channel left in ``st``
+    moved by the credit cycle."""
     cw, ix = ctx.web, ctx.index
     on_pool = ix.pool[cw.obligor] & ix.debt & ix.inside
     live = on_pool[None, :] & st.alive[:, cw.obligor]
-    rate = np.where(live, quarterly_default_rate(st.pd)[:, cw.obligor], 0.0)
-    d = pool_defaults(np.where(live, st.outstanding, 0.0), rate, ix.pool_lgd[cw.obligor])
+    annual = cycle_rate(annual_rate(st.pd), st.credit_cycle[:, None])
+    pd10 = 1.0 - (1.0 - annual) ** 10
+    rate = np.where(live, quarterly_default_rate(pd10)[:, cw.obligor], 0.0)
+    exposed = np.where(live, st.outstanding, 0.0)
+    d = pool_defaults(exposed, rate, ix.pool_lgd[cw.obligor])
     return PoolQuarter(
         outstanding=np.asarray(st.outstanding - d.defaulted, dtype=np.float64),
         cash=st.cash + ctx.by_holder(d.recovered), written_off=d.written_off,
         defaulted=np.asarray(d.defaulted.sum(axis=1), dtype=np.float64),
         recovered=np.asarray(d.recovered.sum(axis=1), dtype=np.float64),
+        exposed=np.asarray(exposed.sum(axis=1), dtype=np.float64),
     )
