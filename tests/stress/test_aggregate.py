@@ -7,7 +7,16 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from bubblescope.stress.kernels.aggregate import sum_by, sum_by_reference
+import bubblescope as bs
+from bubblescope.stress.compile import CompiledWeb, compile_web
+from bubblescope.stress.context import RunContext
+from bubblescope.stress.kernels.aggregate import (
+    book_losses,
+    book_losses_reference,
+    sum_by,
+    sum_by_reference,
+)
+from bubblescope.stress.scenario import load_preset
 
 _values = st.floats(-1e6, 1e6, allow_nan=False, allow_subnormal=False)
 
@@ -47,3 +56,51 @@ def test_sum_by_takes_a_single_row_and_non_float_input() -> None:
 def test_sum_by_names_a_shape_mismatch() -> None:
     with pytest.raises(ValueError, match="index has 2 contracts"):
         sum_by(np.zeros((2, 3)), np.array([0, 1]), 2)
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.integers(1, 4), st.lists(st.integers(-1, 4), min_size=1, max_size=20),
+       st.lists(st.tuples(st.integers(0, 2), st.integers(0, 1)), min_size=1, max_size=4),
+       st.data())
+def test_book_losses_is_bit_identical_to_its_numpy_twin(
+    n_paths: int, holder: list[int], channels: list[tuple[int, int]], data: st.DataObject,
+) -> None:
+    idx = np.array(holder, dtype=np.int64)
+    m, n = idx.size, 5
+    fast = [np.zeros((n_paths, n, 3)), np.zeros((n_paths, m)), np.zeros((n_paths, m, 2))]
+    ref = [a.copy() for a in fast]
+    for channel, klass in channels:  # a channel may come twice, as in the engine
+        loss = np.array(data.draw(st.lists(_values, min_size=n_paths * m,
+                                           max_size=n_paths * m))).reshape(n_paths, m)
+        book_losses(loss, idx, channel, klass, *fast)
+        book_losses_reference(loss, idx, channel, klass, *ref)
+    for a, b in zip(fast, ref, strict=True):
+        assert a.tobytes() == b.tobytes()
+
+
+def test_run_constants_are_computed_once_per_input_and_read_only() -> None:
+    ctx = RunContext.of(_compiled(), load_preset("baseline"), 2)
+    calls: list[int] = []
+    key = np.zeros(3)
+
+    def make() -> np.ndarray:
+        calls.append(1)
+        return np.ones(3)
+
+    first = ctx.constant("x", make, key)
+    assert ctx.constant("x", make, key) is first
+    assert len(calls) == 1
+    assert not first.flags.writeable
+    ctx.constant("x", make, np.zeros(3))  # another array (equal values): computed again
+    assert len(calls) == 2
+
+
+def test_kind_mask_matches_the_kinds_of_the_contracts() -> None:
+    cw = _compiled()
+    for kinds in [("bond",), frozenset({"lease", "bond", "no_such_kind"}), ()]:
+        want = np.array([k in kinds for k in cw.contract_kinds], dtype=np.bool_)
+        assert cw.kind_mask(kinds).tolist() == want.tolist()
+
+
+def _compiled() -> CompiledWeb:
+    return compile_web(bs.load_default())

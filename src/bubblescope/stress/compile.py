@@ -15,6 +15,7 @@ Missing numbers are filled with documented defaults, never silently: every fill 
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import math
 from dataclasses import dataclass, field
 from typing import Final
@@ -178,7 +179,19 @@ class CompiledWeb:
 
     def kind_mask(self, kinds: frozenset[str] | tuple[str, ...]) -> BoolArray:
         """Contracts whose kind is in ``kinds``, shape (m,)."""
-        return np.array([k in kinds for k in self.contract_kinds], dtype=np.bool_)
+        mask = np.zeros(self.m, dtype=np.bool_)
+        for kind in set(kinds):
+            mask[self._contracts_of_kind.get(kind, slice(0, 0))] = True
+        return mask
+
+    @functools.cached_property
+    def _contracts_of_kind(self) -> dict[str, IntArray]:
+        """Positions of each contract kind (computed once: channels ask every quarter)."""
+        kinds = np.array(self.contract_kinds, dtype=object)
+        names, code = np.unique(kinds, return_inverse=True)
+        order = np.argsort(code, kind="stable")
+        bounds = np.searchsorted(code[order], np.arange(names.size + 1))
+        return {str(k): order[bounds[i]:bounds[i + 1]] for i, k in enumerate(names)}
 
     def entity_mask(self, kinds: frozenset[str] | tuple[str, ...]) -> BoolArray:
         """Entities whose kind is in ``kinds``, shape (n,)."""

@@ -8,7 +8,9 @@ axis (n,). It also sums contract arrays by obligor or holder.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any, TypeVar
 
 import numpy as np
 
@@ -37,6 +39,8 @@ from bubblescope.stress.params import Params
 from bubblescope.stress.scenario import Scenario
 
 __all__ = ["CUTTABLE", "FundBook", "RunContext", "RunIndex"]
+
+_T = TypeVar("_T")
 
 #: Flow contracts a tenant in distress can cut or renegotiate.
 CUTTABLE: frozenset[str] = frozenset({"lease", "compute_commitment", "customer_revenue"})
@@ -195,19 +199,39 @@ class RunIndex:
 
 @dataclass(frozen=True, eq=False)
 class RunContext:
-    """Everything a channel reads that does not change during the run."""
+    """Everything a channel reads that does not change during the run.
+
+    :meth:`constant` keeps what a channel derives from these (and from arrays of the state
+    that are set once at the start) so it is computed once a run, not once a quarter.
+    """
 
     web: CompiledWeb
     scenario: Scenario
     params: Params
     index: RunIndex
     n_paths: int
+    _constants: dict[str, tuple[tuple[object, ...], Any]] = field(
+        default_factory=dict, repr=False)
 
     @staticmethod
     def of(cw: CompiledWeb, scenario: Scenario, n_paths: int) -> RunContext:
         """The context of a run of ``scenario`` on ``cw`` over ``n_paths`` paths."""
         prm = Params.of(scenario, n_paths)
         return RunContext(cw, scenario, prm, RunIndex.of(cw, scenario, prm), n_paths)
+
+    def constant(self, key: str, make: Callable[[], _T], *inputs: object) -> _T:
+        """``make()``, computed on the first call for ``key`` and then reused while the
+        same ``inputs`` (compared by identity: arrays of the state fixed at the start) are
+        passed. The value must not be modified by the caller."""
+        held = self._constants.get(key)
+        if held is not None and len(held[0]) == len(inputs) and all(
+                a is b for a, b in zip(held[0], inputs, strict=True)):
+            return held[1]  # type: ignore[no-any-return]
+        value = make()
+        if isinstance(value, np.ndarray):
+            value.flags.writeable = False  # shared by every later quarter
+        self._constants[key] = (inputs, value)
+        return value
 
     def by_obligor(self, x: FloatArray) -> FloatArray:
         """Sum a contract array (n_paths, m) by obligor: (n_paths, n)

@@ -18,6 +18,7 @@ import numpy as np
 
 from bubblescope.model._typing import BoolArray, FloatArray, IntArray
 from bubblescope.stress.context import RunContext
+from bubblescope.stress.kernels.aggregate import book_losses
 from bubblescope.stress.ledger import CHANNEL_CLASS, CLASS_NAMES
 from bubblescope.stress.result import LossChannel
 from bubblescope.stress.state import State
@@ -28,6 +29,7 @@ __all__ = [
     "book",
     "forced_sale_loss",
     "mark",
+    "recoveries",
     "recovery_rate",
     "value_index",
 ]
@@ -75,16 +77,22 @@ def book(ctx: RunContext, per_contract: Sequence[tuple[LossChannel, FloatArray]]
     Contracts held outside the web book nothing. The contract total adds the channels in
     the order given; ``contract_class`` splits it by :class:`~bubblescope.stress.ledger.LossClass`.
     """
-    ix = ctx.index
     entity = np.zeros((ctx.n_paths, ctx.web.n, len(LossChannel)))
     contract = np.zeros((ctx.n_paths, ctx.web.m))
     by_class = np.zeros((ctx.n_paths, ctx.web.m, len(CLASS_NAMES)))
     for channel, loss in per_contract:
-        entity[:, :, channel] += ctx.by_holder(loss)
-        inside = np.where(ix.inside, loss, 0.0)
-        contract += inside
-        by_class[:, :, CHANNEL_CLASS[channel.label]] += inside
+        book_losses(loss, ctx.web.holder, int(channel), int(CHANNEL_CLASS[channel.label]),
+                    entity, contract, by_class)
     return Losses(entity, contract, by_class)
+
+
+def recoveries(ctx: RunContext) -> FloatArray:
+    """Recovery of each contract at its obligor's default by rank, (n_paths, m)
+    (:func:`recovery_rate` of the run's parameters; computed once a run)."""
+    prm = ctx.params
+    return ctx.constant("recoveries", lambda: recovery_rate(
+        ctx.web.rank, prm.recovery_senior_secured, prm.recovery_senior,
+        prm.recovery_subordinated))
 
 
 def recovery_rate(rank: IntArray, senior_secured: FloatArray, senior: FloatArray,

@@ -128,5 +128,6 @@ def deleverage(ctx: RunContext, st: State, q: Quarter) -> Leverage:
 def income_kept(ctx: RunContext, st: State) -> FloatArray:
     """Interest income each fund keeps this quarter, (n_paths, n): the quarter's expected
     loss at the start on the debt it holds at fair value (the rest is distributed)."""
-    quarter = remaining_el(st.el0, lgd(ctx), np.full(st.el0.shape, 0.25))
+    quarter = ctx.constant("income_kept", lambda: remaining_el(
+        st.el0, lgd(ctx), np.full(st.el0.shape, 0.25)), st.el0)  # el0 is set at the start
     return ctx.by_holder(st.outstanding * ctx.index.fair_value * quarter)

@@ -22,7 +22,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from bubblescope.model._typing import FloatArray, IntArray
-from bubblescope.stress.channels.holders import recovery_rate
+from bubblescope.stress.channels.holders import recoveries
 from bubblescope.stress.context import RunContext
 from bubblescope.stress.kernels.el_marks import mark_target, premium_target, remaining_el
 from bubblescope.stress.kernels.ratings import INVESTMENT_GRADE_FLOOR
@@ -62,8 +62,6 @@ def remark(ctx: RunContext, st: State, t: int, el: FloatArray, grade: IntArray) 
 def lgd(ctx: RunContext) -> FloatArray:
     """Loss given default of each contract, (n_paths, m): one less recovery by rank, a
     pool's ``pool_lgd`` on its loans."""
-    cw, ix, prm = ctx.web, ctx.index, ctx.params
-    rec = recovery_rate(cw.rank, prm.recovery_senior_secured, prm.recovery_senior,
-                        prm.recovery_subordinated)
-    return np.asarray(np.where(ix.pool[cw.obligor], ix.pool_lgd[cw.obligor], 1.0 - rec),
-                      dtype=np.float64)
+    cw, ix = ctx.web, ctx.index
+    return ctx.constant("lgd", lambda: np.asarray(np.where(
+        ix.pool[cw.obligor], ix.pool_lgd[cw.obligor], 1.0 - recoveries(ctx)), dtype=np.float64))

@@ -16,7 +16,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from bubblescope.model._typing import BoolArray, FloatArray, IntArray
-from bubblescope.stress.channels.holders import recovery_rate
+from bubblescope.stress.channels.holders import recoveries
 from bubblescope.stress.context import RunContext
 from bubblescope.stress.kernels.aggregate import sum_by
 from bubblescope.stress.kernels.backlog import lost_share
@@ -177,8 +177,7 @@ def _write_offs(ctx: RunContext, st: State, t: int, new: BoolArray, out: FloatAr
                           np.zeros(n_paths), np.zeros((n_paths, cw.m)),
                           np.zeros((n_paths, cw.m)), np.zeros(n_paths))
     gone = new[:, cw.obligor] & ix.inside
-    rec = recovery_rate(cw.rank, prm.recovery_senior_secured, prm.recovery_senior,
-                        prm.recovery_subordinated)
+    rec = recoveries(ctx)
     debt_left = out * gone * ix.debt
     started = cw.start_q[None, :] <= t
     left_q = np.maximum(st.maturity - np.maximum(t + 1, cw.start_q[None, :]), 0)
