@@ -35,7 +35,8 @@ def test_run_json(web_dir: Path, tmp_path: Path, capsys: pytest.CaptureFixture[s
     assert payload["size"]["headline"].startswith("How big")
     assert payload["stress"]["scenario"]["name"] == "atlantic-crash"
     assert [x["name"] for x in payload["signals"]["latest"]][:2] == ["nvda", "msft"]
-    assert payload["signals"]["series"]
+    assert payload["signals"]["analysis"]["series"] == "nasdaq-dotcom"
+    assert payload["signals"]["analysis"]["latest_bsadf"]["cv95"] > 0
 
 
 def test_run_unknown_scenario_exits_2(

@@ -30,14 +30,18 @@ def test_bundled_series_are_listed(client: TestClient) -> None:
 
 def test_house_prices_show_the_2000s_bubble(client: TestClient) -> None:
     r = client.get("/api/signals/us-house").json()
-    assert r["log"] is True
-    assert len(r["dates"]) == len(r["values"]) == 312
+    view = r["view"]
+    assert view["log"] is True
+    assert len(view["dates"]) == len(view["values"]) == r["observations"] == 312
     assert len(r["bsadf"]["stat"]) == len(r["bsadf"]["cv"]) == len(r["bsadf"]["dates"])
     # Case-Shiller: PSY dates an explosive episode that covers the 2006 peak
-    assert any(e["start"] < "2005-01-01" < "2006-07-01" <= e["end"] for e in r["episodes"])
-    assert r["lppls"] is not None
-    assert r["lppls"]["dates"][-1] == "2006-07-01"  # the run-up ends at the highest price
-    assert len(r["lppls"]["fit"]) == len(r["lppls"]["dates"])
+    assert any(e["start"] < "2005-01-01" < "2006-07-01" <= (e["end"] or r["end"])
+               for e in r["episodes"])
+    assert r["lppls"] is None  # monthly prices: LPPLS confidence needs daily ones
+    curve = view["lppls_curve"]
+    assert curve is not None
+    assert curve["dates"][-1] == "2006-07-01"  # the run-up ends at the highest price
+    assert len(curve["fit"]) == len(curve["dates"])
 
 
 def test_unknown_series_is_422(client: TestClient) -> None:
@@ -56,8 +60,10 @@ def test_uploaded_series_is_analysed(client: TestClient) -> None:
                    for m in range(200))
     code, r = upload(client, ("date,value\n" + rows).encode())
     assert code == 200
-    assert r["title"] == "s.csv"  # the uploaded file's name
-    assert len(r["values"]) == 200  # type: ignore[arg-type]
+    view = r["view"]
+    assert view["title"] == "s.csv"  # type: ignore[index]  # the uploaded file's name
+    assert len(view["values"]) == r["observations"] == 200  # type: ignore[index]
+    assert r["transform_source"] == "default for a CSV"
 
 
 def test_uploaded_series_errors_name_the_rows(client: TestClient) -> None:

@@ -1,9 +1,9 @@
 """One schema per result: the dashboard sends what the CLI's ``--json`` prints, plus ``view``.
 
-``StressResult.to_dict`` is the only serialiser of a stress run and ``card_payload`` of the
-bubble card (docs/json.md). For the same inputs, the CLI's JSON and the dashboard's payload
-(without its ``view`` key, the page's own presentation) must carry the same keys at every
-depth and the same values.
+``StressResult.to_dict`` is the only serialiser of a stress run, ``card_payload`` of the
+bubble card and ``SignalsResult.to_dict`` of a series' signals analysis (docs/json.md). For
+the same inputs, the CLI's JSON and the dashboard's payload (without its ``view`` key, the
+page's own presentation) must carry the same keys at every depth and the same values.
 """
 
 from __future__ import annotations
@@ -18,6 +18,7 @@ from fastapi.testclient import TestClient
 
 import bubblescope as bs
 from bubblescope.cli import app_main
+from bubblescope.cli import run as run_cli
 from bubblescope.dashboard import Settings, create_app
 
 
@@ -76,3 +77,30 @@ def test_cli_and_dashboard_carry_one_bubble_card_schema(
     assert page == cli
     wicksell = next(f for f in cli["figures"] if f["key"] == "wicksell")
     assert view["headlines"][0]["text"] == wicksell["value"]
+
+
+def test_cli_dashboard_and_run_carry_one_signals_schema(
+        shared_data: Path, capsys: pytest.CaptureFixture[str],
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    # a real daily series from ../shared/data: PSY and the LPPLS confidence at its last date
+    cli = cli_json(["signals", "--series", "msft", "--data-dir", str(shared_data), "--json"],
+                   capsys)
+    app = create_app(Settings(data_dir=shared_data), bs.load_default())
+    with TestClient(app, base_url="http://127.0.0.1:8000") as client:
+        page = client.get("/api/signals/msft").json()
+    view = page.pop("view")
+    assert shape(page) == shape(cli)
+    assert page == cli  # same reading, same numbers: one serialiser
+    assert cli["lppls"] is not None  # the LPPLS part reached both faces
+    assert cli["bsadf"]["stat"][-1] == cli["latest_bsadf"]["value"]
+    assert len(cli["bsadf"]["dates"]) == cli["observations"] - cli["window"] + 1
+    assert view["dates"][-1] == cli["end"]  # the page's own part stays apart
+    assert {"headlines", "values", "lppls_curve", "title"} <= set(view)
+    # `run --json`: its signals part carries the analysis `signals` makes of its series
+    monkeypatch.setattr(run_cli, "_latest", lambda data_dir: ())
+    part = run_cli._signals_part(bs.load_default(), run_cli.RunOptions(data_dir=shared_data,
+                                                                       paths=0))
+    ours = json.loads(json.dumps(part.payload["analysis"]))
+    dotcom = cli_json(["signals", "--series", run_cli.REPORT_SERIES, "--json"], capsys)
+    assert shape(ours) == shape(dotcom)
+    assert ours == dotcom

@@ -21,7 +21,8 @@ def _cache(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
 
 
 def test_four_faces_agree_on_nvda(shared_data: Path, capsys: pytest.CaptureFixture[str],
-                                  monkeypatch: pytest.MonkeyPatch) -> None:
+                                  monkeypatch: pytest.MonkeyPatch,
+                                  request: pytest.FixtureRequest) -> None:
     # signals
     assert app_main(["signals", "--series", "nvda", "--data-dir", str(shared_data), "--json",
                      "--no-lppls"]) == 0
@@ -33,6 +34,7 @@ def test_four_faces_agree_on_nvda(shared_data: Path, capsys: pytest.CaptureFixtu
     # run (terminal and JSON) and the report it writes: only nvda, to keep the test short
     monkeypatch.setattr(run_cli, "AI_NAMES", ("nvda",))
     run_cli._latest.cache_clear()
+    request.addfinalizer(run_cli._latest.cache_clear)  # leave no nvda-only cache behind
     part = run_cli._signals_part(bubblescope.load_default(),
                                  run_cli.RunOptions(data_dir=shared_data, paths=0))
     row = part.payload["latest"][0]
@@ -48,7 +50,7 @@ def test_four_faces_agree_on_nvda(shared_data: Path, capsys: pytest.CaptureFixtu
     with TestClient(create_app(settings), base_url="http://127.0.0.1:8000") as c:
         page = c.get("/api/signals/nvda").json()
         card = c.get("/api/signals/latest").json()
-    heads = {h["label"]: h for h in page["headlines"]}
+    heads = {h["label"]: h for h in page["view"]["headlines"]}
     assert heads[f"Latest BSADF ({date})"]["text"].startswith(f"{bsadf:.3f} vs {cv:.3f}")
     assert page["reading"] == sig["reading"]
     assert page["bsadf"]["stat"][-1] == pytest.approx(bsadf, abs=1e-4)

@@ -36,9 +36,10 @@ from bubblescope.report import stress as report_stress
 from bubblescope.report import web as report_web
 from bubblescope.report import when as report_when
 from bubblescope.report.base import Section
+from bubblescope.signals.analysis import analyse
 from bubblescope.signals.latest import LatestSignal, latest_signals, report_confidence
-from bubblescope.signals.reading import read_psy, standard_reading
-from bubblescope.signals.registry import AI_NAMES, resolve_series
+from bubblescope.signals.reading import standard_reading
+from bubblescope.signals.registry import AI_NAMES, REGISTRY, resolve_series
 from bubblescope.stress import load_preset
 from bubblescope.stress import run as run_stress
 from bubblescope.stress.compile import compile_web
@@ -105,7 +106,12 @@ def _signals_part(web: Web, options: RunOptions) -> Part:
     cache = default_cache_dir()
     latest = _latest(data_dir)
     series, _ = resolve_series(REPORT_SERIES, data_dir)
-    psy = read_psy(series, standard_reading(REPORT_SERIES), cache_dir=cache)
+    spec = REGISTRY[REPORT_SERIES]
+    # the analysis `signals --series nasdaq-dotcom` makes by default, in its one schema
+    analysis = analyse(series, standard_reading(REPORT_SERIES), cache_dir=cache,
+                       transform_source=f"registry setting for {REPORT_SERIES}",
+                       note=spec.note)
+    psy = analysis.psy
     conf = report_confidence(series, seed=0)  # the LPPLS panel
     section = report_signals.section(psy, series, conf)
     live = [x for x in latest if x.missing is None]
@@ -116,8 +122,7 @@ def _signals_part(web: Web, options: RunOptions) -> Part:
             f" ({', '.join(hot) or 'none'}; PSY BSADF vs 95% cv, each series' standard "
             "reading: whole sample, PSY window, table critical values)")
     payload = {"headline": head, "latest": [x.to_dict() for x in latest],
-               "series": series.name, "reading": psy.describe(),
-               "episodes": [str(e) for e in psy.episodes]}
+               "analysis": analysis.to_dict()}
     return Part("signals", Group(head, *(f"  {x}" for x in latest)), payload, section)
 
 

@@ -3,11 +3,10 @@
 from __future__ import annotations
 
 import os
-from dataclasses import dataclass, replace
+from dataclasses import replace
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Annotated
 
-import numpy as np
 import typer
 from rich.table import Table
 
@@ -16,26 +15,17 @@ from bubblescope.cli.progress import progress
 from bubblescope.datadir import DATA_ENV, resolve_data_dir
 from bubblescope.model.errors import ScenarioError
 from bubblescope.model.series import Series
-from bubblescope.signals.datestamp import PsyResult
-from bubblescope.signals.lppls import (
-    LpplsConfidence,
-    LpplsFit,
-    confidence,
-    confidence_applies,
-    fit_lppls,
-)
+from bubblescope.signals.analysis import SignalsResult, analyse
 from bubblescope.signals.psy import IC, PsyConfig
 from bubblescope.signals.reading import (
     DEFAULT_REPS,
     Reading,
-    read_psy,
     select,
     standard_reading,
 )
 from bubblescope.signals.registry import REGISTRY, Transform, resolve_series
-from bubblescope.signals.robust import Robustness, robustness
 
-__all__ = ["CACHE_ENV", "Settings", "default_cache_dir", "register", "run_signals"]
+__all__ = ["CACHE_ENV", "default_cache_dir", "register", "run_signals"]
 
 CACHE_ENV = "BUBBLESCOPE_CACHE"
 
@@ -129,39 +119,23 @@ def signals(
         reps=bootstrap or reps or DEFAULT_REPS, min_duration=min_duration,
         merge_gap=merge_gap, start=start,
         end=end, seed=seed)
-    settings = Settings(
+    result = run_signals(
+        full, reading, lppls=lppls, fit=lppls_fit, robust=robust,
+        cache_dir=default_cache_dir(), quiet=json,
         transform_source=("--transform" if transform != "auto" else
                           f"registry setting for {series}" if spec else "default for a CSV"),
-        note=spec.note if spec is not None and lag is None and ic is None else "",
-    )
-    psy, conf = run_signals(full, reading, lppls=lppls, cache_dir=default_cache_dir(),
-                            quiet=json)
-    s = select(full, start, end)
-    fit = fit_lppls(s, rng=np.random.default_rng(seed), n_starts=32) if lppls_fit else None
-    export_tables(psy.tables(), export)
-    table = robustness(s, reading) if robust else None
+        note=spec.note if spec is not None and lag is None and ic is None else "")
+    export_tables(result.psy.tables(), export)
     if json:
-        print_json(_payload(s, psy, conf, settings, fit, table))
+        print_json(result.to_dict())
     else:
-        _print(s, psy, conf, settings, fit, table)
-
-
-@dataclass(frozen=True)
-class Settings:
-    """Where the command's transform came from, and the series' note on its lag rule."""
-
-    transform_source: str
-    note: str = ""
-
-    def describe(self, psy: PsyResult) -> str:
-        """The reading's configuration line, with where the transform came from."""
-        return f"settings: {psy.describe()}; transform from {self.transform_source}"
+        _print(select(full, start, end), result)
 
 
 def run_signals(series: Series, reading: Reading, *, lppls: bool, cache_dir: Path | None,
-                quiet: bool) -> tuple[PsyResult, LpplsConfidence | None]:
-    """The PSY reading of ``series`` under ``reading`` and, with ``lppls``, the LPPLS
-    confidence at its last date (FCO windows 750…125, seed ``reading.seed``).
+                quiet: bool, fit: bool = False, robust: bool = False,
+                transform_source: str = "", note: str = "") -> SignalsResult:
+    """:func:`~bubblescope.signals.analysis.analyse` with the command's progress report.
 
     Simulated critical values report progress (a bar on a terminal, periodic lines on
     stderr otherwise); the input is checked before any simulation.
@@ -171,12 +145,9 @@ def run_signals(series: Series, reading: Reading, *, lppls: bool, cache_dir: Pat
     what = {"table": "", "monte-carlo": f"critical values ({r.reps} reps, T={T})",
             "wild-bootstrap": f"wild bootstrap ({r.reps} resamples, T={T})"}[r.cv_method]
     with progress(what or "critical values", r.reps, quiet=quiet or not what) as tick:
-        psy = read_psy(series, reading, cache_dir=cache_dir, progress=tick)
-    conf = None
-    s = select(series, reading.start, reading.end)
-    if lppls and confidence_applies(s):
-        conf = confidence(s, rng=np.random.default_rng(reading.seed))
-    return psy, conf
+        return analyse(series, reading, lppls=lppls, fit=fit, robust=robust,
+                       cache_dir=cache_dir, progress=tick, transform_source=transform_source,
+                       note=note)
 
 
 def _transform(value: str) -> Transform:
@@ -187,12 +158,13 @@ def _ic(value: str) -> IC:
     return "aic" if value == "aic" else "bic" if value == "bic" else "fixed"
 
 
-def _print(s: Series, psy: PsyResult, conf: LpplsConfidence | None, settings: Settings,
-           fit: LpplsFit | None, robust: Robustness | None) -> None:
+def _print(s: Series, result: SignalsResult) -> None:
+    psy = result.psy
     console.print(str(s), highlight=False)
-    console.print(settings.describe(psy), highlight=False, markup=False)
-    if settings.note:
-        console.print(f"note: {settings.note}", highlight=False, markup=False)
+    console.print(f"settings: {psy.describe()}; transform from {result.transform_source}",
+                  highlight=False, markup=False)
+    if result.note:
+        console.print(f"note: {result.note}", highlight=False, markup=False)
     pv = psy.p_values()
     table = Table(title=f"PSY tests ({psy.cv.method}, {psy.cv.reps} reps)")
     for col in ("statistic", "value", "90%", "95%", "99%", "p-value", "explosive at 95%"):
@@ -206,45 +178,10 @@ def _print(s: Series, psy: PsyResult, conf: LpplsConfidence | None, settings: Se
     console.print(str(psy), highlight=False, markup=False)
     if pv is not None:
         console.print(f"  latest BSADF p-value {_p(pv['bsadf'])}", highlight=False, markup=False)
-    if conf is not None:
-        console.print(str(conf), highlight=False, markup=False)
-    if fit is not None:
-        console.print(str(fit), highlight=False, markup=False)
-    if robust is not None:
-        console.print(str(robust), highlight=False, markup=False)
+    for part in (result.lppls, result.lppls_fit, result.robustness):
+        if part is not None:
+            console.print(str(part), highlight=False, markup=False)
 
 
 def _p(v: float) -> str:
     return "< 0.005" if v <= 0.005 + 1e-9 else "> 0.5" if v >= 0.5 - 1e-9 else f"{v:.3f}"
-
-
-def _payload(s: Series, psy: PsyResult, conf: LpplsConfidence | None, settings: Settings,
-             fit: LpplsFit | None, robust: Robustness | None) -> dict[str, Any]:
-    st, cv = psy.stats, psy.cv
-    out: dict[str, Any] = {
-        "series": s.name, "start": s.start, "end": s.end, "observations": len(s),
-        "reading": psy.describe(),
-        "transform": psy.transform, "transform_source": settings.transform_source,
-        "window": st.window, "lag": st.config.lag, "ic": st.config.ic,
-        "trend": st.config.trend, "min_duration": psy.min_duration, "note": settings.note or None,
-        "critical_values": {"method": cv.method, "reps": cv.reps, "levels": list(cv.levels)},
-        "sadf": {"value": st.sadf, "cv": cv.sadf}, "gsadf": {"value": st.gsadf, "cv": cv.gsadf},
-        "latest_bsadf": {"date": psy.dates[-1], "value": float(st.bsadf[-1]),
-                         "cv95": float(psy.cv_sequence[-1]), "explosive": psy.explosive_now,
-                         "since": psy.since},
-        "p_values": psy.p_values(),
-        "episodes": [{"start": e.start, "peak": e.peak, "end": e.end, "duration": e.duration}
-                     for e in psy.episodes],
-        "lppls": None,
-        "robustness": None if robust is None else robust.to_dict(),
-    }
-    if conf is not None:
-        q = conf.tc_quantiles()[-1]
-        out["lppls"] = {"date": conf.dates[-1], "positive": float(conf.positive[-1]),
-                        "negative": float(conf.negative[-1]),
-                        "tc_years_q10_50_90": [None if np.isnan(v) else float(v) for v in q],
-                        "filter_shares": conf.filter_shares(), "why_zero": conf.why_none() or None}
-    out["lppls_fit"] = None if fit is None else {
-        "tc_date": fit.tc_date, "m": fit.m, "omega": fit.omega, "B": fit.B, "sse": fit.sse,
-        "converged": fit.converged, "start": s.start, "end": s.end}
-    return out

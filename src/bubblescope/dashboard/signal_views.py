@@ -2,8 +2,13 @@
 
 Every series gets its one standard reading (:func:`~bubblescope.signals.reading.
 standard_reading`: the whole registered sample, PSY's window, critical values from the
-shipped table), the same that `signals`, `run` and the report print, and the page states
-it. The table makes the critical values instant, so nothing is thinned or cut.
+shipped table) and the analysis `bubblescope signals` makes by default
+(:func:`~bubblescope.signals.analysis.analyse`: PSY and the LPPLS confidence at the last
+date), sent in its one schema (:meth:`SignalsResult.to_dict
+<bubblescope.signals.analysis.SignalsResult.to_dict>`, as ``signals --json`` prints it).
+The page's own presentation is under ``view``: the price series it charts, an LPPLS curve
+fitted to the run-up (start to highest price) drawn over it, and the headlines. The table
+makes the critical values instant, so nothing is thinned or cut.
 """
 
 from __future__ import annotations
@@ -23,14 +28,15 @@ from bubblescope.model.parse import Row
 from bubblescope.signals import (
     REGISTRY,
     LpplsFit,
-    PsyResult,
     Series,
     fit_lppls,
     load_named,
     make_series,
 )
+from bubblescope.signals.analysis import SignalsResult
+from bubblescope.signals.analysis import analyse as analyse_signals
 from bubblescope.signals.latest import latest_signals
-from bubblescope.signals.reading import Reading, read_psy, select, standard_reading
+from bubblescope.signals.reading import Reading, select, standard_reading
 
 __all__ = ["LATEST_NAMES", "UPLOAD", "analyse", "latest", "lppls_curve", "named",
            "series_list", "uploaded"]
@@ -57,45 +63,46 @@ def named(name: str, data_dir: Path | None, progress: JobProgress | None = None)
     tell = _silent if progress is None else progress
     tell(0.02, f"loading {name}")
     series = load_named(name, data_dir)
-    return analyse(series, standard_reading(name), REGISTRY[name].description, tell)
+    spec = REGISTRY[name]
+    return analyse(series, standard_reading(name), spec.description, tell,
+                   transform_source=f"registry setting for {name}", note=spec.note)
 
 
 def uploaded(rows: Sequence[Row], file: str = UPLOAD) -> Json:
     """The analysis of an uploaded ``date,value`` table (DataError names bad rows of ``file``)."""
-    return analyse(_series_from_rows(rows, file), standard_reading(None), file)
+    return analyse(_series_from_rows(rows, file), standard_reading(None), file,
+                   transform_source="default for a CSV")
 
 
 def analyse(series: Series, reading: Reading, title: str,
-            progress: JobProgress | None = None) -> Json:
-    """PSY date-stamping (BSADF vs its 95% critical values) and an LPPLS fit, as JSON.
+            progress: JobProgress | None = None, *, transform_source: str = "",
+            note: str = "") -> Json:
+    """The signals analysis of ``series`` in its one schema, plus the page's ``view``.
 
     ``progress(fraction, message)`` hears the stages: critical values (per block of
-    replications when they are simulated) up to 60%, then the LPPLS fit.
+    replications when they are simulated) up to 50%, the LPPLS confidence, then the fit
+    of the run-up drawn on the chart.
     """
     tell = _silent if progress is None else progress
 
     def reps(done: int, total: int) -> None:
-        tell(0.05 + 0.55 * done / max(total, 1), f"critical values: {done} of {total} "
+        tell(0.05 + 0.45 * done / max(total, 1), f"critical values: {done} of {total} "
              "replications")
 
-    tell(0.05, "PSY statistics and critical values")
-    psy = read_psy(series, reading, progress=reps)
+    tell(0.05, "PSY statistics and critical values; LPPLS confidence at the last date")
+    result = analyse_signals(series, reading, progress=reps,
+                             transform_source=transform_source, note=note)
     s = select(series, reading.start, reading.end)
+    tell(0.6, "LPPLS fit of the run-up (for the chart)")
     rng = np.random.default_rng(reading.seed)
-    tell(0.6, "LPPLS fit of the run-up")
     fit, window = _lppls(s, rng) if bool((s.values > 0).all()) else (None, None)
     tell(0.95, "charting")
-    return {
-        "name": s.name, "title": title, "note": f"reading: {psy.describe()}",
-        "log": reading.transform == "log", "reading": psy.describe(),
+    return {**result.to_dict(), "view": {
+        "title": title, "log": reading.transform == "log",
         "dates": _iso(s.dates), "values": s.values.round(6).tolist(),
-        "bsadf": {"dates": _iso(psy.dates), "stat": psy.stats.bsadf.round(4).tolist(),
-                  "cv": psy.cv_sequence.round(4).tolist(), "level": f"{psy.level:.0%}"},
-        "episodes": [{"start": str(e.start), "end": str(e.end if e.end is not None else s.end),
-                      "peak": str(e.peak), "ongoing": e.ongoing} for e in psy.episodes],
-        "lppls": None if fit is None or window is None else _lppls_json(fit, window),
-        "headlines": _headlines(s, psy, fit),
-    }
+        "lppls_curve": None if fit is None or window is None else _lppls_json(fit, window),
+        "headlines": _headlines(s, result, fit),
+    }}
 
 
 def _silent(fraction: float, message: str) -> None:
@@ -154,7 +161,8 @@ def _lppls_json(fit: LpplsFit, window: Series) -> Json:
             "qualified": fit.qualified(), "text": str(fit)}
 
 
-def _headlines(s: Series, psy: PsyResult, fit: LpplsFit | None) -> list[Json]:
+def _headlines(s: Series, result: SignalsResult, fit: LpplsFit | None) -> list[Json]:
+    psy = result.psy
     i = psy.cv.index(psy.level)
     pv = psy.p_values()
     since = f" since {psy.since}" if psy.explosive_now and psy.since is not None else ""
@@ -167,9 +175,16 @@ def _headlines(s: Series, psy: PsyResult, fit: LpplsFit | None) -> list[Json]:
         {"label": "Explosive episodes", "value": len(psy.episodes), "digits": 0},
         {"label": "Reading", "text": psy.describe()},
     ]
+    conf = result.lppls
+    if conf is not None:
+        why = conf.why_none()
+        out.append({"label": f"LPPLS confidence ({conf.dates[-1]})", "text":
+                    f"{conf.positive[-1]:.0%} of windows fit a positive bubble, "
+                    f"{conf.negative[-1]:.0%} a negative one" + (f" ({why})" if why else "")})
     if fit is not None:
-        out.append({"label": "LPPLS critical time", "text": f"{fit.tc_date} "
-                    f"({'passes' if fit.qualified() else 'fails'} the usual filters)"})
+        out.append({"label": "LPPLS critical time of the run-up (chart)", "text":
+                    f"{fit.tc_date} ({'passes' if fit.qualified() else 'fails'} the usual "
+                    "filters)"})
     return out
 
 

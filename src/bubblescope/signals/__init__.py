@@ -1,13 +1,15 @@
 """WHEN: explosive-price tests (PSY) and log-periodic power-law fits (LPPLS).
 
 Entry points: :func:`psy_statistics`, :func:`monte_carlo_cv`, :func:`wild_bootstrap_cv`,
-:func:`psy_analysis`, :func:`fit_lppls`, :func:`confidence`; series come from
+:func:`psy_analysis`, :func:`fit_lppls`, :func:`confidence`, and :func:`analyse` (all of it,
+as every face reads a series: a :class:`SignalsResult` with its one JSON); series come from
 :func:`read_series` (any CSV) or :func:`load_named` (the registry of demo series).
 """
 
 from __future__ import annotations
 
 from bubblescope.model.series import Series
+from bubblescope.signals.analysis import SignalsResult, analyse
 from bubblescope.signals.critical import CriticalValues, monte_carlo_cv, wild_bootstrap_cv
 from bubblescope.signals.datestamp import Episode, PsyResult, date_stamp, psy_analysis
 from bubblescope.signals.latest import LatestSignal, latest_signals
@@ -44,7 +46,9 @@ __all__ = [
     "PsyStatistics",
     "SearchBox",
     "Series",
+    "SignalsResult",
     "adf",
+    "analyse",
     "bsadf_reference",
     "confidence",
     "date_stamp",

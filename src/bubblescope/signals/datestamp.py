@@ -10,12 +10,14 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 import pandas as pd
 
 from bubblescope.model._typing import BoolArray, FloatArray
 from bubblescope.model.errors import DataError, ScenarioError
+from bubblescope.model.jsonsafe import finite
 from bubblescope.model.series import DateArray, Series
 from bubblescope.model.tables import Tabular
 from bubblescope.signals.critical import CriticalValues
@@ -166,6 +168,38 @@ class PsyResult(Tabular):
         return {"sadf": p_value("sadf", self.stats.sadf, T, w),
                 "gsadf": p_value("gsadf", self.stats.gsadf, T, w),
                 "bsadf": p_value("bsadf", float(self.stats.bsadf[-1]), T, w)}
+
+    def to_dict(self) -> dict[str, Any]:
+        """The reading as plain JSON data (non-finite numbers as ``None``, dates as ISO text):
+        the PSY part of the signals schema (docs/json.md).
+
+        ``sadf``/``gsadf`` carry the statistic and its critical values at ``critical_values.
+        levels``; ``latest_bsadf`` the last BSADF against its 95% critical value; ``bsadf`` the
+        whole sequence (``dates``, ``stat``) against the critical values at ``level``
+        (``cv``); an ongoing episode's ``end`` is ``None``.
+        """
+        st, cv = self.stats, self.cv
+        c = st.config
+        return dict(finite({
+            "series": self.name, "start": str(self.sample[0]), "end": str(self.sample[1]),
+            "observations": st.T, "reading": self.describe(), "transform": self.transform,
+            "window": st.window, "lag": c.lag, "ic": c.ic, "trend": c.trend,
+            "min_duration": self.min_duration, "merge_gap": self.merge_gap,
+            "level": self.level,
+            "critical_values": {"method": cv.method, "reps": cv.reps, "levels": list(cv.levels)},
+            "sadf": {"value": st.sadf, "cv": cv.sadf}, "gsadf": {"value": st.gsadf, "cv": cv.gsadf},
+            "latest_bsadf": {"date": str(self.dates[-1]), "value": float(st.bsadf[-1]),
+                             "cv95": float(cv.bsadf[cv.index(0.95)][-1]),
+                             "explosive": self.explosive_now,
+                             "since": None if self.since is None else str(self.since)},
+            "p_values": self.p_values(),
+            "episodes": [{"start": str(e.start), "peak": str(e.peak),
+                          "end": None if e.end is None else str(e.end),
+                          "duration": e.duration, "ongoing": e.ongoing}
+                         for e in self.episodes],
+            "bsadf": {"dates": [str(d) for d in self.dates.astype("datetime64[D]")],
+                      "stat": st.bsadf, "cv": self.cv_sequence},
+        }))
 
     def describe(self) -> str:
         """The configuration in one line: sample, transform, lag, window, duration, cv."""

@@ -3,27 +3,32 @@
   const { el, fill, api, problem, table, num, plain, runJob, progressBar } = BS;
   let current = null;
 
+  // The result in its one schema (as `bubblescope signals --json` prints it) and, under
+  // `view`, what this page draws: the prices, the run-up's LPPLS curve, the headlines.
   function draw() {
     const a = current;
+    const v = a.view;
     const showB = document.getElementById("show-bsadf").checked;
     const showL = document.getElementById("show-lppls").checked;
-    const shapes = a.episodes.map((e) => ({ type: "rect", xref: "x", yref: "paper", x0: e.start, x1: e.end,
+    const episodes = a.episodes.map((e) => ({ ...e, end: e.end || a.end, shown_end: e.end || "ongoing" }));
+    const shapes = episodes.map((e) => ({ type: "rect", xref: "x", yref: "paper", x0: e.start, x1: e.end,
       y0: 0, y1: 1, fillcolor: "rgba(214,39,40,0.15)", line: { width: 0 } }));
-    const price = [{ type: "scatter", mode: "lines", name: plain(a.title), x: a.dates, y: a.values, line: { color: "#1f77b4" } }];
-    if (showL && a.lppls) {
-      shapes.push({ type: "line", xref: "x", yref: "paper", x0: a.lppls.tc, x1: a.lppls.tc, y0: 0, y1: 1,
+    const price = [{ type: "scatter", mode: "lines", name: plain(v.title), x: v.dates, y: v.values, line: { color: "#1f77b4" } }];
+    const curve = v.lppls_curve;
+    if (showL && curve) {
+      shapes.push({ type: "line", xref: "x", yref: "paper", x0: curve.tc, x1: curve.tc, y0: 0, y1: 1,
                     line: { color: "#d62728", dash: "dot", width: 1 } });
-      price.push({ type: "scatter", mode: "lines", name: `LPPLS fit (critical time ${a.lppls.tc})`, x: a.lppls.dates, y: a.lppls.fit,
+      price.push({ type: "scatter", mode: "lines", name: `LPPLS fit of the run-up (critical time ${curve.tc})`, x: curve.dates, y: curve.fit,
                    line: { color: "#d62728", dash: "dash" } });
     }
-    Plotly.react("price", price, { title: { text: `${plain(a.title)} with explosive episodes (shaded)` },
-      yaxis: { type: a.log ? "log" : "linear" }, shapes, margin: { t: 40 } }, { displaylogo: false, responsive: true });
+    Plotly.react("price", price, { title: { text: `${plain(v.title)} with explosive episodes (shaded)` },
+      yaxis: { type: v.log ? "log" : "linear" }, shapes, margin: { t: 40 } }, { displaylogo: false, responsive: true });
     const div = document.getElementById("bsadf");
     if (showB && a.bsadf) {
       div.hidden = false;
       Plotly.react(div, [
         { type: "scatter", mode: "lines", name: "BSADF", x: a.bsadf.dates, y: a.bsadf.stat },
-        { type: "scatter", mode: "lines", name: `critical value (${a.bsadf.level})`, x: a.bsadf.dates, y: a.bsadf.cv,
+        { type: "scatter", mode: "lines", name: `critical value (${Math.round(a.level * 100)}%)`, x: a.bsadf.dates, y: a.bsadf.cv,
           line: { dash: "dot", color: "#d62728" } }],
         { title: { text: "Backward sup ADF statistic" }, shapes, margin: { t: 40 } }, { displaylogo: false, responsive: true });
     } else {
@@ -31,8 +36,8 @@
     }
     fill(document.getElementById("summary"), el("div", { class: "card", id: "signal-summary" },
       table([["label", ""], ["value", "Value", (v, r) => (r.text !== undefined ? r.text : `${num(v, r.digits)} ${r.unit || ""}`)]],
-            a.headlines),
-      a.episodes.length ? table([["start", "Episode start"], ["end", "End"]], a.episodes)
+            v.headlines),
+      episodes.length ? table([["start", "Episode start"], ["shown_end", "End"]], episodes)
                         : el("p", { class: "muted" }, "No explosive episode found.")));
   }
 
@@ -40,7 +45,7 @@
     if (!started) fill(document.getElementById("status"), `Analysing ${label}…`);
     try {
       current = await promise;
-      fill(document.getElementById("status"), `${current.title}: ${current.dates.length} observations.`);
+      fill(document.getElementById("status"), `${current.view.title}: ${current.observations} observations.`);
       draw();
     } catch (err) {
       fill(document.getElementById("status"), problem(err));
