@@ -69,7 +69,7 @@ def _start_ratings(cw: CompiledWeb) -> dict[str, int]:
     ctx = RunContext.of(cw, load_preset("baseline"), 1)
     ix = ctx.index
     st = start(ctx)
-    el, _ = expected_loss(ctx, st, st.dd0, 0, shocked=False)
+    el, _ = expected_loss(ctx, st, 0, shocked=False)
     codes = rating_of(np.asarray(el))[0]
     return {cid: int(codes[k]) for k, cid in enumerate(cw.contract_ids) if ix.debt[k]}
 

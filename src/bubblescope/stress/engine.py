@@ -141,7 +141,8 @@ def start(ctx: RunContext) -> State:
     st = State.initial(ctx)
     st = replace(st, worth0=collateral.start_worth(ctx))
     ratings = paper.start(ctx, st)
-    return replace(st, dd0=ratings.dd0, ig0=ratings.ig0, el0=ratings.el0, pd=ratings.pd0)
+    return replace(st, equity0=ratings.equity0, owed0=ratings.owed0, ig0=ratings.ig0,
+                   el0=ratings.el0, pd=ratings.pd0)
 
 
 def _quarter(ctx: RunContext, st: State, rec: Recorder, q: Quarter) -> State:
@@ -186,7 +187,8 @@ def _quarter(ctx: RunContext, st: State, rec: Recorder, q: Quarter) -> State:
     spent = capex.spend(ctx, st, t)
     new = funding.issue(ctx, st, t, st.cash - spent.cash)  # debt finances part of the capex
     st = replace(st, cash=new.cash - (st.cash - spent.cash), capex_index=spent.capex_index,
-                 capex_norm=spent.capex_norm, outstanding=new.outstanding)
+                 capex_norm=spent.capex_norm, outstanding=new.outstanding,
+                 issued_debt=st.issued_debt + new.by_obligor)
     rec.quarter(t, QuarterRecord(
         cash=st.cash, value=st.value, loss=losses.entity, contract_loss=losses.contract,
         contract_class=losses.contract_class, underlying=ctx.index.underlying,

@@ -58,6 +58,11 @@ class State:
         its vintage is worth now against the start.
     cum_loss : (n_paths, n)
         Losses each holder has booked so far.
+    equity0, owed0 : (n_paths, n)
+        Each entity's equity value and what it owes at the start: the balance sheet its
+        agency rating was given on (:mod:`~bubblescope.stress.channels.paper`).
+    issued_debt : (n_paths, n)
+        New debt each entity has issued since the start to finance its capex.
     cum_credit : (n_paths, n)
         Realised credit losses each entity has booked so far (not paid, lost backlog,
         stranded capacity): a firm's own losses, which its rating sees.
@@ -130,7 +135,9 @@ class State:
     guarantee_left: FloatArray
     junk: BoolArray
     ig0: BoolArray
-    dd0: FloatArray
+    equity0: FloatArray
+    owed0: FloatArray
+    issued_debt: FloatArray
     defaulted_debt: FloatArray
     basis: FloatArray
     ai_value: FloatArray
@@ -152,8 +159,8 @@ class State:
 
     @staticmethod
     def initial(ctx: RunContext) -> State:
-        """The state at the as-of date (``dd0``, ``ig0``, ``el0`` and ``pd`` are set by the
-        paper channel)."""
+        """The state at the as-of date (``equity0``, ``owed0``, ``ig0``, ``el0`` and ``pd`` are
+        set by the paper channel)."""
         cw, ix, prm, n_paths = ctx.web, ctx.index, ctx.params, ctx.n_paths
         started = (cw.start_q < 0)[None, :]
         out = np.where(started & (ix.debt | ix.equity), cw.amount[None, :], 0.0)
@@ -175,7 +182,9 @@ class State:
             cum_credit=np.zeros((n_paths, cw.n)),
             guarantee_left=np.where(ix.guarantee, cw.amount, 0.0)[None, :].repeat(n_paths, 0),
             junk=np.zeros((n_paths, cw.m), dtype=np.bool_), ig0=np.ones(cw.m, dtype=np.bool_),
-            dd0=np.zeros((n_paths, cw.n)), defaulted_debt=np.zeros(n_paths),
+            equity0=np.zeros((n_paths, cw.n)),
+            owed0=np.zeros((n_paths, cw.n)), issued_debt=np.zeros((n_paths, cw.n)),
+            defaulted_debt=np.zeros(n_paths),
             basis=np.where(ix.equity, out, 0.0),
             ai_value=np.ones(n_paths), rental=np.full(n_paths, RENTAL_START_USD_H),
             supply=np.zeros((n_paths, 2)), worth0=np.ones((n_paths, ix.gsub.size)),

@@ -117,12 +117,13 @@ def equity_capacity(
 
 @dataclass(frozen=True, eq=False)
 class Issuance:
-    """New debt financing capex: cash after (n_paths, n), debt outstanding after (n_paths, m)
-    and the new debt of the quarter (n_paths,)."""
+    """New debt financing capex: cash after (n_paths, n), debt outstanding after (n_paths, m),
+    the new debt of the quarter (n_paths,) and by issuer (n_paths, n)."""
 
     cash: FloatArray
     outstanding: FloatArray
     issued: FloatArray
+    by_obligor: FloatArray
 
 
 def issue(ctx: RunContext, st: State, t: int, spent: FloatArray) -> Issuance:
@@ -146,4 +147,5 @@ def issue(ctx: RunContext, st: State, t: int, spent: FloatArray) -> Issuance:
     share = held / np.where(existing > 0, existing, 1.0)[:, cw.obligor]
     return Issuance(st.cash + new, np.asarray(st.outstanding + new[:, cw.obligor] * share,
                                               dtype=np.float64),
-                    np.asarray(new.sum(axis=1), dtype=np.float64))
+                    np.asarray(new.sum(axis=1), dtype=np.float64),
+                    np.asarray(new, dtype=np.float64))

@@ -11,7 +11,8 @@ the debt defaulted widen credit spreads.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
+from typing import Final
 
 import numpy as np
 
@@ -24,17 +25,22 @@ from bubblescope.stress.kernels.ratings import anchored_pd, is_investment_grade,
 from bubblescope.stress.kernels.waterfall import tenant_mixture
 from bubblescope.stress.state import State
 
-__all__ = ["Paper", "StartingRatings", "distance", "expected_loss", "expected_loss_and_pd",
-           "rerate", "start"]
+__all__ = ["MERTON_HORIZON_YEARS", "Paper", "StartingRatings", "balance", "distance",
+           "expected_loss", "expected_loss_and_pd", "reference_distance", "rerate", "start"]
+
+#: Horizon of the Merton distance to default (the rating horizon of the EL table), years.
+MERTON_HORIZON_YEARS: Final[float] = 10.0
 
 
 @dataclass(frozen=True, eq=False)
 class StartingRatings:
-    """Model distance to default at the start (n_paths, n), and which debt is investment
-    grade at the start (n_paths, m): each path its own start; the 10-year expected loss of
-    each contract (n_paths, m) and default probability of each issuer (n_paths, n) then."""
+    """Each issuer's equity value and what it owes at the start (n_paths, n), the balance
+    sheet its agency rating was given on; which debt is investment grade at the start
+    (n_paths, m): each path its own start; the 10-year expected loss of each contract
+    (n_paths, m) and default probability of each issuer (n_paths, n) then."""
 
-    dd0: FloatArray
+    equity0: FloatArray
+    owed0: FloatArray
     ig0: BoolArray
     el0: FloatArray
     pd0: FloatArray
@@ -75,16 +81,17 @@ class Paper:
 
 
 def start(ctx: RunContext, st: State) -> StartingRatings:
-    """Distances to default and investment-grade debt at the start (before any shock)."""
-    dd0 = distance(ctx, st, 0, shocked=False)[0]  # anchored ratings move from here
-    el, _, pd = expected_loss_and_pd(ctx, st, dd0, 0, shocked=False)
-    return StartingRatings(dd0, is_investment_grade(rating_of(el)), el, pd)
+    """The balance sheets and investment-grade debt at the start (before any shock)."""
+    equity0, owed0, _ = balance(ctx, st, 0)  # anchored ratings move from here
+    st = replace(st, equity0=equity0, owed0=owed0)
+    el, _, pd = expected_loss_and_pd(ctx, st, 0, shocked=False)
+    return StartingRatings(equity0, owed0, is_investment_grade(rating_of(el)), el, pd)
 
 
 def rerate(ctx: RunContext, st: State, q: Quarter) -> Paper:
     """Rate the debt at the end of quarter ``q``; junk, forced sales and spreads."""
     cw, ix, prm = ctx.web, ctx.index, ctx.params
-    el, tr_loss, pd = expected_loss_and_pd(ctx, st, st.dd0, q.t + 1, shocked=q.after)
+    el, tr_loss, pd = expected_loss_and_pd(ctx, st, q.t + 1, shocked=q.after)
     grade = rating_of(el)
     # an SPV's equity piece is first-loss capital, not rated paper: never "downgraded"
     junk_now = ~is_investment_grade(grade) & ix.debt & (cw.rank < 3) & st.ig0
@@ -98,35 +105,64 @@ def rerate(ctx: RunContext, st: State, q: Quarter) -> Paper:
     return Paper(junk, spread, forced, volume, tr_loss.sum(axis=1), grade, el, pd)
 
 
-def distance(ctx: RunContext, st: State, t: int, *, shocked: bool
-             ) -> tuple[FloatArray, FloatArray]:
-    """Merton distance to default of each entity (10 years), (n_paths, n), and the flows
-    still owed on each contract, (n_paths, m)."""
-    cw, ix, prm = ctx.web, ctx.index, ctx.params
+def balance(ctx: RunContext, st: State, t: int) -> tuple[FloatArray, FloatArray, FloatArray]:
+    """Each entity's equity value and what it owes (debt plus remaining leases and
+    commitments), (n_paths, n), and the flows still owed on each contract, (n_paths, m)."""
+    cw, ix = ctx.web, ctx.index
     owed_flows = cw.annual_payment[None, :] * st.scale * np.maximum(st.maturity - t, 0) / 4
     owed = ctx.by_obligor(st.outstanding * ix.debt + owed_flows * ix.cuttable)
     # a firm's own realised credit losses (lost backlog, stranded capacity, customers who
     # do not pay) eat its equity cushion; its share price rides the AI index (valuation.py)
     equity = np.maximum(cw.market_cap[None, :] * st.value - st.cum_credit * ix.listed, 0.0)
-    sigma = prm.asset_volatility + prm.volatility_shock * float(shocked)
-    return distance_to_default(equity, owed, sigma), owed_flows
+    return equity, owed, owed_flows
 
 
-def expected_loss(ctx: RunContext, st: State, dd0: FloatArray, t: int, *, shocked: bool
+def distance(ctx: RunContext, st: State, t: int, *, shocked: bool
+             ) -> tuple[FloatArray, FloatArray]:
+    """Merton distance to default of each entity (10 years), (n_paths, n), and the flows
+    still owed on each contract, (n_paths, m)."""
+    equity, owed, owed_flows = balance(ctx, st, t)
+    return (distance_to_default(equity, owed, _sigma(ctx, shocked), MERTON_HORIZON_YEARS),
+            owed_flows)
+
+
+def reference_distance(ctx: RunContext, st: State) -> FloatArray:
+    """Distance to default the anchored ratings move from, (n_paths, n): the starting
+    balance sheet plus the debt issued since to finance capex (``st.issued_debt``), at the
+    starting volatility.
+
+    The agencies rated the issuers on their published capex and financing plans; debt
+    raised to carry out the plan buys the assets it finances (``A = E + D`` grows by it),
+    so it moves the grade only through what happens to the equity behind it.
+    """
+    return distance_to_default(st.equity0, st.owed0 + st.issued_debt, _sigma(ctx, False),
+                               MERTON_HORIZON_YEARS)
+
+
+def _sigma(ctx: RunContext, shocked: bool) -> FloatArray:
+    prm = ctx.params
+    return np.asarray(prm.asset_volatility + prm.volatility_shock * float(shocked),
+                      dtype=np.float64)
+
+
+def expected_loss(ctx: RunContext, st: State, t: int, *, shocked: bool
                   ) -> tuple[FloatArray, FloatArray]:
     """Expected loss of each debt contract over 10 years, (n_paths, m), and the projected
-    loss of the SPVs' tranches, (n_paths, s, 3); ``dd0`` is the distance at the start."""
-    el, tr_loss, _ = expected_loss_and_pd(ctx, st, dd0, t, shocked=shocked)
+    loss of the SPVs' tranches, (n_paths, s, 3)."""
+    el, tr_loss, _ = expected_loss_and_pd(ctx, st, t, shocked=shocked)
     return el, tr_loss
 
 
-def expected_loss_and_pd(ctx: RunContext, st: State, dd0: FloatArray, t: int, *, shocked: bool
+def expected_loss_and_pd(ctx: RunContext, st: State, t: int, *, shocked: bool
                          ) -> tuple[FloatArray, FloatArray, FloatArray]:
     """:func:`expected_loss` and each issuer's 10-year default probability, (n_paths, n)."""
     cw, ix, prm = ctx.web, ctx.index, ctx.params
     dd, owed_flows = distance(ctx, st, t, shocked=shocked)
-    # issuers with an agency rating start at it; the structural model moves them
-    pd = anchored_pd(dd, dd0, ix.pd_anchor)
+    # issuers with an agency rating start at it; the structural model moves them (on
+    # leverage, from the starting balance sheet plus the debt the capex plan issued)
+    root_h = np.sqrt(MERTON_HORIZON_YEARS)
+    pd = anchored_pd(dd, reference_distance(ctx, st), ix.pd_anchor,
+                     _sigma(ctx, shocked) * root_h, _sigma(ctx, False) * root_h)
     pd = np.where(st.alive, pd, 1.0)
     rec = recovery_rate(cw.rank, prm.recovery_senior_secured, prm.recovery_senior,
                         prm.recovery_subordinated)

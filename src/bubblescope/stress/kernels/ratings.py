@@ -27,11 +27,14 @@ Oracle (rated BBB/Baa2) came out BB and an aggregate with no equity figure came 
 the engine *anchors* each issuer that the web's ratings table rates
 (:attr:`~bubblescope.stress.compile.CompiledWeb.agency_rating`): its
 distance to default at the start is the one implied by its rating's idealized 10-year
-default probability (:func:`grade_pd`), and the structural model only *moves* it:
-``DD_t = DD_anchor + (DD_model_t - DD_model_0)``. Issuers without a rating (unlisted labs,
-SPVs, funds) keep the raw model. A shock that halves an issuer's equity and lifts asset
-volatility moves ``DD`` by about one to two units, i.e. from A to BB: the path from
-investment grade to junk that seed 001 describes.
+default probability (:func:`grade_pd`), and the structural model only *moves* it, on
+market leverage (:func:`anchored_pd`): the leverage the grade implies moves by the model's
+relative change of leverage, or by its absolute change where the model starts far less
+levered than the grade implies (agencies rate the level of leverage: a negligible debt
+that doubles, or an equity fall that leaves the debt small, is not a fall of grade by the
+ratio). Issuers without a rating (unlisted labs, SPVs, funds) keep the raw model. A shock
+that halves a BBB issuer's equity and lifts asset volatility moves ``DD`` by about one to
+two units, i.e. to BB: the path from investment grade to junk that seed 001 describes.
 """
 
 from __future__ import annotations
@@ -134,11 +137,22 @@ def grade_pd(code: int | IntArray) -> FloatArray:
     return np.asarray(np.sqrt(upper[c] * lower[c]) / IDEALIZED_LGD, dtype=np.float64)
 
 
-def anchored_pd(dd_now: FloatArray, dd_start: FloatArray, pd_anchor: FloatArray) -> FloatArray:
+def anchored_pd(dd_now: FloatArray, dd_start: FloatArray, pd_anchor: FloatArray,
+                scale_now: FloatArray | float = 1.0, scale_start: FloatArray | float = 1.0,
+                ) -> FloatArray:
     """Default probability of issuers anchored at an agency rating, moved by the model.
 
-    ``PD = Phi(-(DD_anchor + dd_now - dd_start))`` with ``DD_anchor = -Phi^-1(pd_anchor)``;
-    where ``pd_anchor`` is NaN (no rating) the raw ``Phi(-dd_now)`` is returned. Infinite
+    The move is made on market leverage ``L = D / A``, the quantity the Merton distance
+    ``DD = -ln(L) / s`` (``s = sigma sqrt(h)``) measures: the anchor's leverage
+    ``L_a = exp(-DD_anchor s_start)`` with ``DD_anchor = -Phi^-1(pd_anchor)`` moves by the
+    model's change of leverage, ``L = L_a + (L_now - L_start) L_a / max(L_start, L_a)``,
+    and ``PD = Phi(ln(L) / s_now)``. Where the model starts at least as levered as the
+    anchor this is the relative move ``L_a L_now / L_start`` (the distance moves by the
+    model's: ``DD_anchor + DD_now - DD_start`` at one volatility); where the model starts
+    less levered than the grade implies (a small debt against a large market value) the
+    anchor moves by the absolute change of leverage, so doubling a negligible debt, or a
+    fall of equity that leaves the debt small, does not move the grade by the ratio.
+    Where ``pd_anchor`` is NaN (no rating) the raw ``Phi(-dd_now)`` is returned. Infinite
     distances (an issuer owing nothing) give 0.
 
     Parameters
@@ -146,9 +160,12 @@ def anchored_pd(dd_now: FloatArray, dd_start: FloatArray, pd_anchor: FloatArray)
     dd_now : ndarray of shape (n_paths, n)
         Model distance to default now.
     dd_start : ndarray of shape (n_paths, n) or (n,)
-        Model distance to default at the start.
+        Model distance to default of the reference the move is measured from (the start).
     pd_anchor : ndarray of shape (n,)
         Default probability implied by each issuer's starting rating, NaN if none.
+    scale_now, scale_start : ndarray of shape (n_paths,) or float
+        ``sigma sqrt(horizon)`` behind ``dd_now`` and ``dd_start`` (1: distances are
+        log-leverage already).
 
     Examples
     --------
@@ -158,12 +175,18 @@ def anchored_pd(dd_now: FloatArray, dd_start: FloatArray, pd_anchor: FloatArray)
     ['A', 'BB-']
     """
     anchor = np.asarray(pd_anchor, dtype=np.float64)
+    now = np.asarray(dd_now, dtype=np.float64)
+    s_now = np.asarray(scale_now, dtype=np.float64).reshape(-1, 1)
+    s_0 = np.asarray(scale_start, dtype=np.float64).reshape(-1, 1)
     has = ~np.isnan(anchor)
     dd_a = -ndtri(np.where(has, np.clip(anchor, 1e-12, 1 - 1e-12), 0.5))
-    finite = np.isfinite(dd_now) & np.isfinite(dd_start)
-    move = np.where(finite, dd_now, 0.0) - np.where(finite, dd_start, 0.0)
-    dd = np.where(has, dd_a + move, dd_now)
-    dd = np.where(np.isposinf(dd_now), np.inf, dd)
+    lev_a = np.exp(-dd_a * s_0)
+    lev_now = np.exp(-np.where(np.isfinite(now), now, np.inf) * s_now)
+    start = np.asarray(dd_start, dtype=np.float64)
+    lev_0 = np.exp(-np.where(np.isfinite(start), start, np.inf) * s_0)
+    lev = lev_a + (lev_now - lev_0) * lev_a / np.maximum(lev_0, lev_a)
+    dd = np.where(has, -np.log(np.maximum(lev, 1e-300)) / s_now, now)
+    dd = np.where(np.isposinf(now), np.inf, dd)
     return np.asarray(ndtr(-dd), dtype=np.float64)
 
 
