@@ -14,8 +14,11 @@ from bubblescope.stress.kernels.aggregate import (
     book_losses,
     book_losses_reference,
     sum_by,
+    sum_by_last,
+    sum_by_last_reference,
     sum_by_reference,
 )
+from bubblescope.stress.kernels.leverage import pro_rata, pro_rata_reference
 from bubblescope.stress.scenario import load_preset
 
 _values = st.floats(-1e6, 1e6, allow_nan=False, allow_subnormal=False)
@@ -104,3 +107,42 @@ def test_kind_mask_matches_the_kinds_of_the_contracts() -> None:
 
 def _compiled() -> CompiledWeb:
     return compile_web(bs.load_default())
+
+
+@settings(max_examples=120, deadline=None)
+@given(st.integers(1, 4), st.lists(st.integers(-1, 3), min_size=1, max_size=12),
+       st.booleans(), st.booleans(), st.data())
+def test_pro_rata_is_bit_identical_to_its_numpy_twin(
+    n_paths: int, entity: list[int], per_path_weight: bool, capped: bool, data: st.DataObject,
+) -> None:
+    idx = np.array(entity, dtype=np.int64)
+    m, n = idx.size, 4
+
+    def arr(shape: tuple[int, ...], lo: float) -> np.ndarray:
+        size = int(np.prod(shape))
+        vals = data.draw(st.lists(st.one_of(st.floats(lo, 1e6, allow_subnormal=False),
+                                            st.just(0.0), st.just(-0.0)),
+                                  min_size=size, max_size=size))
+        return np.array(vals, dtype=np.float64).reshape(shape)
+
+    per_entity = arr((n_paths, n), -1e3)
+    weight = arr((n_paths, m) if per_path_weight else (m,), 0.0)
+    cap = arr((n_paths, m), -10.0) if capped else None
+    fast = pro_rata(per_entity, idx, weight, cap=cap)
+    ref = pro_rata_reference(per_entity, idx, weight, cap=cap)
+    assert fast.tobytes() == ref.tobytes()
+
+
+@settings(max_examples=80, deadline=None)
+@given(st.lists(st.integers(1, 3), min_size=0, max_size=2),
+       st.lists(st.integers(-1, 5), min_size=1, max_size=15), st.integers(1, 3), st.data())
+def test_sum_by_last_is_bit_identical_to_the_dense_einsum(
+    lead: list[int], index: list[int], k_last: int, data: st.DataObject,
+) -> None:
+    idx = np.array(index, dtype=np.int64)
+    shape = (*lead, idx.size, k_last)
+    size = int(np.prod(shape))
+    x = np.array(data.draw(st.lists(_values, min_size=size, max_size=size))).reshape(shape)
+    fast, ref = sum_by_last(x, idx, 6), sum_by_last_reference(x, idx, 6)
+    assert fast.shape == ref.shape == (*lead, 6, k_last)
+    assert fast.tobytes() == ref.tobytes()

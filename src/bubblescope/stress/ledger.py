@@ -40,6 +40,7 @@ import pandas as pd
 
 from bubblescope.model._typing import BoolArray, FloatArray, IntArray
 from bubblescope.model.errors import ScenarioError
+from bubblescope.stress.kernels.aggregate import sum_by_last
 
 __all__ = [
     "CHANNEL_CLASS",
@@ -401,7 +402,4 @@ def underlying_contracts(obligor: IntArray, holder: IntArray, amount: FloatArray
 
 def _sum_by(x: FloatArray, index: IntArray, n: int) -> FloatArray:
     """Sum ``x`` (..., m, K) over contracts into entities ``index`` (-1: dropped): (..., n, K)."""
-    keep = index >= 0
-    agg = np.zeros((n, index.size))
-    agg[index[keep], np.flatnonzero(keep)] = 1.0
-    return np.asarray(np.einsum("nm,...mk->...nk", agg, x), dtype=np.float64)
+    return sum_by_last(x, index, n)

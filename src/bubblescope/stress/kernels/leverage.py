@@ -15,7 +15,7 @@ from typing import Final
 import numpy as np
 
 from bubblescope.model._typing import BoolArray, FloatArray, IntArray
-from bubblescope.stress.kernels.aggregate import sum_by
+from bubblescope.stress.kernels.aggregate import pro_rata_shares, sum_by
 
 #: Largest gross holdings / NAV a leveraged fund's prime brokers allow before a margin call,
 #: by entity kind. Hedge funds: the SEC's Private Funds Statistics (Form PF) put qualifying
@@ -56,6 +56,7 @@ __all__ = [
     "margin_call_sales",
     "margin_call_sales_reference",
     "pro_rata",
+    "pro_rata_reference",
 ]
 
 
@@ -148,6 +149,12 @@ def pro_rata(per_entity: FloatArray, entity: IntArray, weight: FloatArray,
     >>> pro_rata(np.array([[6.0]]), np.array([0, 0, -1]), np.array([1.0, 2.0, 5.0])).tolist()
     [[2.0, 4.0, 0.0]]
     """
+    return pro_rata_shares(per_entity, entity, weight, cap)
+
+
+def pro_rata_reference(per_entity: FloatArray, entity: IntArray, weight: FloatArray,
+                       cap: FloatArray | None = None) -> FloatArray:
+    """The numpy twin of :func:`pro_rata` (bit-identical)."""
     n = per_entity.shape[1]
     keep = entity >= 0
     w = np.broadcast_to(np.where(keep, weight, 0.0), (per_entity.shape[0], entity.size))
