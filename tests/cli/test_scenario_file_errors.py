@@ -76,3 +76,16 @@ def test_marks_follow_lists_mappings_and_flow_style(tmp_path: Path) -> None:
     assert marks.value("ltv", 1) == (5, 5)
     assert marks.keys[("ltv",)] == (3, 1)
     assert marks.value("no", "such") == (1, 1)  # the document itself
+
+
+def test_the_uncertain_section_names_the_line_of_each_parameter(
+        tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    path = tmp_path / "u.yaml"
+    path.write_text("name: bad\nuncertain:\n  shortfall:\n    dist: normal\n    mean: 0.3\n"
+                    "    sd: -1\n    field: ai_revenue_shock\n"
+                    "  rec: {dist: uniform, low: 0.9, high: 0.2, field: recovery_senior}\n",
+                    encoding="utf-8")
+    assert run_app(["montecarlo", "--scenario", str(path), "--paths", "8", "--no-store"]) == 2
+    err = " ".join(capsys.readouterr().err.split())
+    assert f"{path} line 6, column 9: uncertain.shortfall.sd must be > 0, got -1.0" in err
+    assert f"{path} line 8, column 40: uncertain.rec.high must be > low (0.9), got 0.2" in err

@@ -182,10 +182,11 @@ def test_a_bad_uncertain_section_reports_every_problem(
     flat = " ".join(err.split())
     # b's 'a' is not checked against its rule while 'b' is not a number: 4, not 5
     assert "4 problems in the 'uncertain' section of" in flat
-    for what in ("uncertain.a.sd must be > 0, got -1.0", "uncertain.b.b must be a finite number",
-                 "uncertain.c.field must be a numeric scenario field",
-                 "uncertain.d.dist must be one of"):
-        assert f"{unc}: {what}" in flat
+    for what in ("line 2, column 34: uncertain.a.sd must be > 0, got -1.0",
+                 "line 3, column 28: uncertain.b.b must be a finite number",
+                 "line 4, column 46: uncertain.c.field must be a numeric scenario field",
+                 "line 5, column 13: uncertain.d.dist must be one of"):
+        assert f"{unc} {what}" in flat
 
 
 # --- stress --paths takes montecarlo's run options ------------------------------------------

@@ -49,7 +49,7 @@ from bubblescope.model._typing import FloatArray
 from bubblescope.model.errors import ScenarioError
 from bubblescope.model.jsonsafe import finite
 from bubblescope.model.kinds import HOLDER_SECTORS
-from bubblescope.model.yamldoc import read_yaml, read_yaml_marked
+from bubblescope.model.yamldoc import Marks, read_yaml_marked
 from bubblescope.stress.compile import compile_web
 from bubblescope.stress.engine import run as run_stress
 from bubblescope.stress.ledger import CLASS_NAMES
@@ -385,6 +385,7 @@ def _scenario(spec: str, uncertain: Path | None) -> tuple[Scenario, dict[str, An
     ``exposures:`` section (None when absent)."""
     own: Any = None
     exposures: Any = None
+    marks: Marks | None = None
     if spec in PRESETS:
         sc = load_preset(spec)
     elif Path(spec).is_file():
@@ -398,12 +399,13 @@ def _scenario(spec: str, uncertain: Path | None) -> tuple[Scenario, dict[str, An
         raise ScenarioError(f"--scenario must be a preset ({', '.join(PRESETS)}) or a YAML "
                             f"file, got {spec!r}")
     if uncertain is not None:
-        data = read_yaml(uncertain)
+        data, marks = read_yaml_marked(uncertain)
         own = data.get("uncertain") if isinstance(data, dict) else None
         if own is None:
             raise ScenarioError(f"{uncertain}: must hold an 'uncertain:' section")
     section = dict(DEFAULT_UNCERTAIN if own is None else own)
-    parse_uncertainty(section, file=str(uncertain or spec), engine=True)  # before any work
+    parse_uncertainty(section, file=str(uncertain or spec), engine=True,  # before any work
+                      marks=marks if own is not None else None)
     return sc, section, exposures
 
 

@@ -32,6 +32,7 @@ from scipy import stats
 
 from bubblescope.model._typing import FloatArray
 from bubblescope.model.errors import ScenarioError
+from bubblescope.model.yamldoc import Marks
 from bubblescope.stress import params
 from bubblescope.stress.scenario import FIELD_RULES, Rule
 
@@ -247,7 +248,7 @@ _PARAMS: Final[dict[str, tuple[tuple[str, ...], tuple[str, ...]]]] = {
 
 
 def parse_uncertainty(section: Mapping[str, Any], file: str = "scenario",
-                      engine: bool = False) -> Uncertainty:
+                      engine: bool = False, marks: Marks | None = None) -> Uncertainty:
     """Validate the ``uncertain:`` section of a scenario file.
 
     Parameters
@@ -259,6 +260,9 @@ def parse_uncertainty(section: Mapping[str, Any], file: str = "scenario",
         Where the section came from, for error messages.
     engine : bool
         Also check what :func:`check_fields` checks (fields the crash engine can vary).
+    marks : Marks, optional
+        Where the file's values stand (:func:`~bubblescope.model.yamldoc.read_yaml_marked`):
+        each problem then names the line and column of its input's parameter.
 
     Raises
     ------
@@ -283,8 +287,27 @@ def parse_uncertainty(section: Mapping[str, Any], file: str = "scenario",
                  for f in sorted({f for f in fields if fields.count(f) > 1})]
     if engine:
         problems += [p for item in inputs for p in _field_problems(item, file)]
+    if marks is not None:
+        names = sorted((str(n) for n in section), key=len, reverse=True)
+        problems = [_located(p, file, names, marks) for p in problems]
     _raise_all(problems, file)
     return Uncertainty(tuple(inputs))
+
+
+def _located(problem: str, file: str, names: list[str], marks: Marks) -> str:
+    """``problem`` (``FILE: uncertain.NAME[.KEY] ...``) with the line and column of
+    ``uncertain.NAME.KEY`` (or of the input ``NAME``) after the file name."""
+    head = f"{file}: uncertain."
+    rest = problem.removeprefix(head)
+    name = next((n for n in names if rest.startswith(n)
+                 and rest[len(n):len(n) + 1] in (".", " ", ":", "")), None)
+    if rest == problem or name is None:
+        return problem
+    key = rest[len(name) + 1:].split(" ", 1)[0] if rest[len(name):].startswith(".") else ""
+    pos = marks.value("uncertain", name, *((key,) if key else ()))
+    if pos is None:
+        return problem
+    return f"{file} line {pos[0]}, column {pos[1]}: uncertain.{rest}"
 
 
 def _raise_all(problems: list[str], file: str) -> None:
