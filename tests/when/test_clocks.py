@@ -147,3 +147,23 @@ def test_wall_reads_instrument_schedules() -> None:
     inst = {x.id: x for x in web.instruments}
     x = inst["xai_secured_debt_2025_07"]
     assert wall.loc[("xai", "2026Q1"), "interest"] >= x.balance * (x.coupon or 0) / 4 - 1e-9
+
+
+def test_runway_headline_says_static_count_and_engine_baseline() -> None:
+    """The headline's runway part names the static count's first firm as needing new money,
+    then what the engine's baseline (which refinances) says; never a bare "runway end"."""
+    from bubblescope.when import _runway_headline
+    from bubblescope.when.clocks import Runway
+
+    def run(firm: str, static: str | None, base: str | None) -> Runway:
+        return Runway(firm, "neocloud", 1.0, 0.0, 2.0, static,
+                      {"baseline": (base, "cash < 0" if base else "not within 24 quarters"),
+                       "atlantic-crash": ("2026Q2", "default (shortfall)")})
+
+    quiet = _runway_headline([run("coreweave", "2026Q1", None), run("openai", "2026Q2", None)])
+    assert quiet == ("without new money coreweave runs out first, in 2026Q1 (static count); "
+                     "in the engine baseline, which refinances, none runs out")
+    tight = _runway_headline([run("coreweave", "2026Q1", None), run("xai", "2026Q3", "2027Q2")])
+    assert tight.endswith("in the engine baseline xai runs out in 2027Q2")
+    assert _runway_headline([run("a", None, None)]) == (
+        "no AI lab or neocloud runs out of cash by the static count")

@@ -58,6 +58,23 @@ __all__ = [
 ]
 
 
+def _runway_headline(runs: Sequence[Runway]) -> str:
+    """The runway part of :meth:`WhenResult.headline`: the static count says who needs new
+    money first if none came; the engine's baseline says whether anyone actually runs out."""
+    ends = [(r.static, r.firm) for r in runs if r.static is not None]
+    if not ends:
+        return "no AI lab or neocloud runs out of cash by the static count"
+    q, firm = min(ends)
+    static = f"without new money {firm} runs out first, in {q} (static count)"
+    if not any("baseline" in r.engine for r in runs):
+        return static
+    base = sorted((r.engine["baseline"][0] or "", r.firm) for r in runs
+                  if "baseline" in r.engine and r.engine["baseline"][0])
+    if not base:
+        return f"{static}; in the engine baseline, which refinances, none runs out"
+    return f"{static}; in the engine baseline {base[0][1]} runs out in {base[0][0]}"
+
+
 @dataclass(frozen=True, eq=False)
 class WhenResult:
     """The clocks of one web (see the module docstring); amounts in USD bn."""
@@ -87,9 +104,7 @@ class WhenResult:
         byq = self.wall_by_quarter()
         peak = (f"peak {byq['total'].idxmax()} ({byq['total'].max():,.0f} USD bn due)"
                 if not byq.empty else "nothing due")
-        ends = [(r.static, r.firm) for r in self.runways if r.static is not None]
-        first = (f"first cash runway end {min(ends)[0]} ({min(ends)[1]}, static count)"
-                 if ends else "no AI lab or neocloud runs out of cash by the static count")
+        first = _runway_headline(self.runways)
         cross = self.crossing.headline()
         return f"When: maturity wall {FIRST_YEAR}-{LAST_YEAR} {peak}; {first}; {cross}"
 
