@@ -11,7 +11,12 @@ from hypothesis import strategies as st
 
 import bubblescope as bs
 from bubblescope.stress import run
-from bubblescope.stress.kernels.backlog import CAPITAL_SHARE, lost_share, lost_share_reference
+from bubblescope.stress.kernels.backlog import (
+    CAPITAL_SHARE,
+    lost_share,
+    lost_share_reference,
+    sale_lost_share,
+)
 
 
 @settings(max_examples=40, deadline=None)
@@ -47,3 +52,31 @@ def test_cutting_openais_commitment_moves_oracles_rating() -> None:
     j = crash.contract_ids.index("oracle_openai_compute")
     lost = float(crash.contract_class[0, j].sum())
     assert 50.0 < lost < 0.8 * 300.0
+
+
+@given(st.floats(0.0, 1.0), st.floats(0.0, 1.0))
+def test_a_chip_order_costs_its_margin_on_what_is_not_resold(m: float, r: float) -> None:
+    share = sale_lost_share(np.array([m, np.nan]), np.array([r]))
+    assert share[0, 0] == pytest.approx((1.0 - r) * m)
+    assert np.isnan(share[0, 1])  # no margin known: the caller keeps face value
+
+
+def _without_margins(web: bs.Web) -> bs.Web:
+    ents = tuple(dataclasses.replace(e, figures=tuple(f for f in e.figures
+                                                      if f.metric != "gross_margin"))
+                 for e in web.entities)
+    return dataclasses.replace(web, entities=ents)
+
+
+def test_chip_suppliers_lose_their_gross_margin_on_cancelled_orders_not_the_price() -> None:
+    """OpenAI's cuts and default cost Broadcom and AMD their gross margin (filings: 66.8%,
+    44.2%) on the chips not delivered, not the orders' face value."""
+    web = bs.load_default()
+    at_margin, at_face = run(web, "atlantic-crash"), run(_without_margins(web), "atlantic-crash")
+    for contract, margin, relet in (("broadcom_openai_chips", 0.6683, 0.2),
+                                    ("amd_openai_gpus", 0.4424, 0.2)):
+        k = at_margin.contract_ids.index(contract)
+        lost, face = (float(r.contract_class[0, k].sum()) for r in (at_margin, at_face))
+        assert face > 10.0, contract
+        # a cut lost the face before (ratio m(1 - relet)), a default face less relet (ratio m)
+        assert margin * (1 - relet) - 1e-6 <= lost / face <= margin + 1e-6, (contract, lost, face)

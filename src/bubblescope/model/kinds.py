@@ -95,6 +95,7 @@ FigureMetric = Literal[
     "employees",
     "ai_value_share",
     "pool_lgd",
+    "gross_margin",
 ]
 
 ENTITY_KINDS: Final[tuple[str, ...]] = get_args(EntityKind)

@@ -283,6 +283,8 @@ def _figure_value(r: _Reader, metric: str) -> float | None:
         return r.number("value", lo=0.0, hi=1.0, unit=" (a share of value, 0..1)")
     if metric == "pool_lgd":
         return r.number("value", lo=0.0, hi=1.0, unit=" (a loss given default, 0..1)")
+    if metric == "gross_margin":
+        return r.number("value", lo=0.0, hi=1.0, unit=" (a gross margin, 0..1)")
     if metric == "employees":
         return r.number("value", lo=0.0, hi=1e8, unit=" (a head count)")
     lo = -MAX_AMOUNT_USD_BN if metric == "equity" else 0.0

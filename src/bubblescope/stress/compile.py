@@ -155,6 +155,9 @@ class CompiledWeb:
     #: Loss given default of each entity that is a granular pool of many borrowers (its
     #: ``pool_lgd`` figure), NaN for every other entity. Shape (n,); empty = no pools.
     pool_lgd: FloatArray = field(default_factory=lambda: np.zeros(0))
+    #: Gross margin of each entity with a ``gross_margin`` figure (a chip supplier: what a
+    #: cancelled order costs it), NaN elsewhere. Shape (n,); empty = none.
+    gross_margin: FloatArray = field(default_factory=lambda: np.zeros(0))
 
     def __repr__(self) -> str:
         return (
@@ -247,12 +250,19 @@ def compile_web(web: Web) -> CompiledWeb:
         contingent=np.array([_contingent(c, web.as_of) for c in active]
                             + [False] * (len(edges) - len(active)), dtype=np.bool_),
         pool_lgd=np.array([_pool_lgd(e) for e in web.entities], dtype=np.float64),
+        gross_margin=np.array([_figure_or_nan(e, "gross_margin") for e in web.entities],
+                              dtype=np.float64),
     )
 
 
 def _pool_lgd(e: Entity) -> float:
     """An entity's ``pool_lgd`` figure (any year), NaN if it is not a granular pool."""
-    fig = e.figure("pool_lgd")
+    return _figure_or_nan(e, "pool_lgd")
+
+
+def _figure_or_nan(e: Entity, metric: str) -> float:
+    """An entity's latest ``metric`` figure, NaN if it has none."""
+    fig = e.figure(metric)
     return fig.value if fig is not None else float("nan")
 
 

@@ -107,7 +107,9 @@ class RunIndex:
     ``pool`` marks granular pools of many borrowers (entities with a ``pool_lgd``;
     :mod:`~bubblescope.stress.kernels.credit_pool`), ``pool_lgd`` their loss given default
     (0 elsewhere); ``fair_value`` the debt held by funds, marked each quarter by expected
-    loss (:mod:`~bubblescope.stress.kernels.el_marks`).
+    loss (:mod:`~bubblescope.stress.kernels.el_marks`); ``sale_margin`` the supplier's gross
+    margin on each customer purchase whose seller has a ``gross_margin`` figure (NaN
+    elsewhere: lost at face), :func:`~bubblescope.stress.kernels.backlog.sale_lost_share`.
     """
 
     debt: BoolArray
@@ -144,6 +146,7 @@ class RunIndex:
     pool_lgd: FloatArray
     fair_value: BoolArray
     funds: FundBook
+    sale_margin: FloatArray
 
     @staticmethod
     def of(cw: CompiledWeb, sc: Scenario, prm: Params) -> RunIndex:
@@ -193,7 +196,7 @@ class RunIndex:
             spv_tenant=tenant, main_tenant_contract=main_c,
             pool=_pools(cw), pool_lgd=np.nan_to_num(_pool_lgd(cw), nan=0.0),
             fair_value=debt & (cw.holder >= 0) & fund[np.maximum(cw.holder, 0)],
-            funds=funds,
+            funds=funds, sale_margin=_sale_margin(cw),
         )
 
 
@@ -245,6 +248,14 @@ class RunContext:
 
 def _pool_lgd(cw: CompiledWeb) -> FloatArray:
     return cw.pool_lgd if cw.pool_lgd.size == cw.n else np.full(cw.n, np.nan)
+
+
+def _sale_margin(cw: CompiledWeb) -> FloatArray:
+    """Gross margin of the seller of each customer purchase, (m,), NaN where none is known."""
+    margin = cw.gross_margin if cw.gross_margin.size == cw.n else np.full(cw.n, np.nan)
+    seller = np.where(cw.holder >= 0, margin[np.maximum(cw.holder, 0)], np.nan)
+    return np.asarray(np.where(cw.kind_mask(("customer_revenue",)), seller, np.nan),
+                      dtype=np.float64)
 
 
 def _pools(cw: CompiledWeb) -> BoolArray:

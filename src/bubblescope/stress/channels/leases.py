@@ -17,7 +17,7 @@ import numpy as np
 from bubblescope.model._typing import BoolArray, FloatArray, IntArray
 from bubblescope.stress.channels.obligations import running
 from bubblescope.stress.context import RunContext
-from bubblescope.stress.kernels.backlog import lost_share
+from bubblescope.stress.kernels.backlog import lost_share, sale_lost_share
 from bubblescope.stress.state import State
 
 __all__ = ["Cuts", "cut", "cut_factor", "guarantee_due"]
@@ -66,7 +66,10 @@ def cut(ctx: RunContext, st: State, t: int, due: FloatArray, income: FloatArray)
     commitment = cw.kind_mask(("compute_commitment",))
     at_margin = lost_share(cw.start_q <= t, prm.provider_margin, prm.backlog_built_share,
                            prm.recovery_flow)
-    lost = remaining * (1.0 - f) * ix.cuttable * np.where(commitment[None, :], at_margin, 1.0)
+    # a chip order's supplier loses its gross margin on what it no longer makes
+    sale = sale_lost_share(ix.sale_margin, prm.recovery_flow)
+    share = np.where(commitment[None, :], at_margin, np.where(np.isnan(sale), 1.0, sale))
+    lost = remaining * (1.0 - f) * ix.cuttable * share
     scale = st.scale * f
     new_due = due * f
     income_lost = ctx.by_holder(cw.annual_payment[None, :] / 4 * (1.0 - scale)

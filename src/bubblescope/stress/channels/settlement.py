@@ -19,7 +19,7 @@ from bubblescope.model._typing import BoolArray, FloatArray, IntArray
 from bubblescope.stress.channels.holders import recoveries
 from bubblescope.stress.context import RunContext
 from bubblescope.stress.kernels.aggregate import sum_by
-from bubblescope.stress.kernels.backlog import lost_share
+from bubblescope.stress.kernels.backlog import lost_share, sale_lost_share
 from bubblescope.stress.kernels.clearing import ClearingResult, clear
 from bubblescope.stress.result import DefaultReason
 from bubblescope.stress.state import State
@@ -135,14 +135,16 @@ def clear_paths(obligor: IntArray, holder: IntArray, dues: FloatArray, rank: Int
 def flow_loss_share(ctx: RunContext, started: BoolArray) -> FloatArray:
     """Share of the remaining value of each flow contract its holder loses when it goes,
     (n_paths, m): a compute commitment at its provider's margin plus stranded capacity
-    (:func:`~bubblescope.stress.kernels.backlog.lost_share`), any other flow at face less
-    ``recovery_flow``. ``started`` is (m,) or (n_paths, m)."""
+    (:func:`~bubblescope.stress.kernels.backlog.lost_share`), a chip order at its supplier's
+    gross margin (:func:`~bubblescope.stress.kernels.backlog.sale_lost_share`), any other
+    flow at face less ``recovery_flow``. ``started`` is (m,) or (n_paths, m)."""
     prm = ctx.params
     at_margin = lost_share(started, prm.provider_margin, prm.backlog_built_share,
                            prm.recovery_flow)
     commitment = ctx.web.kind_mask(("compute_commitment",))
-    return np.asarray(np.where(commitment[None, :], at_margin,
-                               1.0 - prm.recovery_flow[:, None]), dtype=np.float64)
+    sale = sale_lost_share(ctx.index.sale_margin, prm.recovery_flow)
+    face = np.where(np.isnan(sale), 1.0 - prm.recovery_flow[:, None], sale)
+    return np.asarray(np.where(commitment[None, :], at_margin, face), dtype=np.float64)
 
 
 def _disbursements(ctx: RunContext, st: State, t: int) -> FloatArray:

@@ -33,6 +33,14 @@ Calibration
 
 So a running commitment lost to a default costs the provider 0.8 x 0.795 = 64% of what is
 left of it, and one not yet started 0.8 x 0.523 = 42% (it was 80% of face for both).
+
+Chip orders (:func:`sale_lost_share`)
+-------------------------------------
+A chip supplier (NVIDIA, AMD, Broadcom) whose customer cancels or does not pay an order
+does not make the chips: it loses its **gross margin** on what is not delivered, not the
+price, and nothing on what it resells (``relet``): ``lost = (1 - relet) * margin``. The
+margin is the seller's ``gross_margin`` figure (trailing four quarters from its filings:
+NVIDIA 69.9%, Broadcom 66.8%, AMD 44.2%); a purchase whose seller has none is lost at face.
 """
 
 from __future__ import annotations
@@ -44,7 +52,8 @@ import numpy as np
 from bubblescope.model._typing import BoolArray, FloatArray
 from bubblescope.stress.kernels.gpu_rental import CASH_COST_USD_H
 
-__all__ = ["BREAK_EVEN_USD_H", "CAPITAL_SHARE", "lost_share", "lost_share_reference"]
+__all__ = ["BREAK_EVEN_USD_H", "CAPITAL_SHARE", "lost_share", "lost_share_reference",
+           "sale_lost_share"]
 
 #: Rental below which a new H100 does not recoup its cost, USD per GPU-hour (Latent Space,
 #: "GPU bubble"; CALIBRATION.md).
@@ -96,3 +105,16 @@ def lost_share_reference(started: BoolArray, margin: FloatArray, built: FloatArr
             stranded = cost * CAPITAL_SHARE * (1.0 if flags[p, j] else built[p])
             out[p, j] = (revenue * margin[p] + stranded) * (1.0 - relet[p])
     return out
+
+
+def sale_lost_share(margin: FloatArray, relet: FloatArray) -> FloatArray:
+    """Share of an undelivered chip order its supplier loses, (n_paths, m).
+
+    ``(1 - relet) * margin`` where ``margin`` (m,) is known; NaN where it is not (the caller
+    keeps its face-value rule there).
+
+    >>> sale_lost_share(np.array([0.6683, np.nan]), np.array([0.2])).round(4).tolist()
+    [[0.5346, nan]]
+    """
+    return np.asarray((1.0 - relet[:, None]) * np.clip(margin, 0.0, 1.0)[None, :],
+                      dtype=np.float64)
