@@ -19,6 +19,7 @@ from bubblescope.stress.kernels.aggregate import (
     sum_by_reference,
 )
 from bubblescope.stress.kernels.leverage import pro_rata, pro_rata_reference
+from bubblescope.stress.kernels.waterfall import SpvBook, spv_tenants
 from bubblescope.stress.scenario import load_preset
 
 _values = st.floats(-1e6, 1e6, allow_nan=False, allow_subnormal=False)
@@ -146,3 +147,30 @@ def test_sum_by_last_is_bit_identical_to_the_dense_einsum(
     fast, ref = sum_by_last(x, idx, 6), sum_by_last_reference(x, idx, 6)
     assert fast.shape == ref.shape == (*lead, 6, k_last)
     assert fast.tobytes() == ref.tobytes()
+
+
+def _tenants_by_loop(book: SpvBook, holder: np.ndarray, obligor: np.ndarray,
+                     weight: np.ndarray) -> np.ndarray:
+    out = np.full(book.spv.size, -1, dtype=np.int64)
+    for k, s in enumerate(book.spv):
+        mine = (holder == s) & (weight > 0)
+        if mine.any():
+            out[k] = int(np.argmax(np.bincount(obligor[mine], weights=weight[mine])))
+    return out
+
+
+@settings(max_examples=150, deadline=None)
+@given(st.integers(1, 8), st.data())
+def test_spv_tenants_match_the_loop_over_spvs(n: int, data: st.DataObject) -> None:
+    spv = np.array(sorted(data.draw(st.sets(st.integers(0, n - 1)))), dtype=np.int64)
+    m = data.draw(st.integers(0, 20))
+    holder = np.array(data.draw(st.lists(st.integers(-1, n - 1), min_size=m, max_size=m)),
+                      dtype=np.int64)
+    obligor = np.array(data.draw(st.lists(st.integers(0, n - 1), min_size=m, max_size=m)),
+                       dtype=np.int64)
+    # few distinct weights, so equal totals (ties) are common
+    weight = np.array(data.draw(st.lists(st.sampled_from([0.0, 0.1, 1.0, 2.0, 1e17]),
+                                         min_size=m, max_size=m)))
+    book = SpvBook(spv, np.zeros((spv.size, 3)), np.full(m, -1), np.full(m, -1))
+    got = spv_tenants(book, holder, obligor, weight)
+    assert got.tolist() == _tenants_by_loop(book, holder, obligor, weight).tolist()

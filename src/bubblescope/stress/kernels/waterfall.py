@@ -265,12 +265,31 @@ def spv_tenants(book: SpvBook, holder: IntArray, obligor: IntArray, weight: Floa
     [1]
     """
     out = np.full(book.spv.size, -1, dtype=np.int64)
-    for k, s in enumerate(book.spv):
-        mine = (holder == s) & (weight > 0)
-        if mine.any():
-            owed = np.bincount(obligor[mine], weights=weight[mine])
-            out[k] = int(np.argmax(owed))
+    if book.spv.size == 0:
+        return out
+    # one pass over the contracts (a loop over SPVs scanned all m contracts per SPV)
+    pos = np.full(int(max(book.spv.max(), holder.max(initial=-1))) + 1, -1, dtype=np.int64)
+    pos[book.spv] = np.arange(book.spv.size)
+    k = np.flatnonzero(holder >= 0)
+    k = k[(pos[holder[k]] >= 0) & (weight[k] > 0)]
+    if k.size == 0:
+        return out
+    n = int(obligor.max(initial=0)) + 1
+    # each (SPV, obligor) total adds its contracts in contract order, as bincount per SPV did
+    keys, owed = _totals(pos[holder[k]] * n + obligor[k], weight[k])
+    spv, obl = keys // n, keys % n
+    # per SPV: the largest total, the lowest obligor index among equals (argmax's choice)
+    order = np.lexsort((obl, -owed, spv))
+    first = order[np.r_[True, spv[order][1:] != spv[order][:-1]]]
+    out[spv[first]] = obl[first]
     return out
+
+
+def _totals(key: IntArray, weight: FloatArray) -> tuple[IntArray, FloatArray]:
+    """Distinct keys (sorted) and the sum of ``weight`` for each, added in array order."""
+    keys, group = np.unique(key, return_inverse=True)
+    return keys, np.asarray(np.bincount(group, weights=weight, minlength=keys.size),
+                            dtype=np.float64)
 
 
 def tenant_mixture(book: SpvBook, survive: FloatArray, default: FloatArray, pd_tenant: FloatArray
