@@ -4,7 +4,9 @@
 time in years. The linear parameters are slaved to θ = (tc, m, ω); θ is searched in a box
 (tc within ``tc_box`` × the window span of its end t2; m and ω in their ranges) from the best
 points of a shared grid (one per ω) plus random starts, each refined by bounded Nelder–Mead; the fit
-with the lowest SSE wins. Fits carry ``converged`` (the simplex met its tolerance).
+with the lowest SSE wins. Fits carry ``converged`` (the simplex met its tolerance). Over
+consecutive end dates (``warm``), most end dates instead start a bounded Newton search (the
+exact Hessian of the profiled SSE) from the previous end date's fits and the best grid cells.
 
 The confidence indicator (Sornette et al. 2015; ETH Zurich Financial Crisis Observatory)
 at an end date t2 is the share of windows (default 750 … 125 trading days in steps of 5)
@@ -26,6 +28,8 @@ from bubblescope.signals.series import require_length, require_positive
 
 __all__ = [
     "FILTER_NAMES",
+    "WARM_EVERY",
+    "WARM_MAX_GAP",
     "Filters",
     "LpplsConfidence",
     "LpplsFit",
@@ -37,6 +41,12 @@ __all__ = [
 ]
 
 _DAYS_PER_YEAR = 365.25
+
+#: Default of :func:`confidence`'s ``warm`` for consecutive end dates: a full search every
+#: this many end dates, Newton from the neighbour's fits in between.
+WARM_EVERY = 25
+#: End dates at most this many observations apart count as consecutive for ``warm``.
+WARM_MAX_GAP = 5
 _LABELS = {"m": "m", "omega": "ω", "tc": "tc", "oscillations": "oscillations",
            "damping": "damping", "rel_error": "rel. error"}
 
@@ -279,6 +289,7 @@ def confidence(
     n_full: int = 2,
     n_polish: int = 0,
     probe: int = 25,
+    warm: int | None = None,
 ) -> LpplsConfidence:
     """Compute the LPPLS confidence indicator of ``series`` at the end indices ``ends``.
 
@@ -304,6 +315,16 @@ def confidence(
         Evaluations of every restart before the best are chosen (25; 40 for a single fit and
         before 2026-12-06: 25 cost 12% less time with the same windows at the thorough
         optimum in the test of the search).
+    warm : int, optional
+        Warm starts across consecutive end dates: with k > 0, every k-th end date (and the
+        first of each of 8 runs of them) gets the full search above; the others run a
+        Newton search (exact Hessian of the SSE profiled over the linear parameters) from
+        the previous end date's fit of the same window length and from the 2 best grid
+        cells. 0 turns it off. Default: :data:`WARM_EVERY` when the end dates rise by at
+        most :data:`WARM_MAX_GAP` observations each (the lppls README's every-day run),
+        else 0. On that run it took a third of the CPU time, with the sum of SSE 0.01%
+        lower and each window's SSE within 1% of the full search in 92% of windows
+        (docs/benchmarks/signals.md).
     """
     lens = np.arange(125, 751, 5) if lengths is None else np.asarray(lengths, dtype=np.int64)
     lens = np.sort(lens)
@@ -314,8 +335,12 @@ def confidence(
                             f"be >= 10 for {series.name!r}")
     b = SearchBox() if box is None else box
     flt = Filters() if filters is None else filters
+    if warm is None:
+        gaps = np.diff(e)
+        warm = WARM_EVERY if e.shape[0] > 1 and gaps.min() > 0 and gaps.max() <= WARM_MAX_GAP \
+            else 0
     par, sse, conv = _run(t, y, e, lens, b, n_top, n_random, rng, max_eval, n_full, n_polish,
-                          probe)
+                          probe, warm)
     qual = _qualify(t, e, lens, par, sse, flt)
     return LpplsConfidence(series.name, series.start, series.dates[e], e, lens, t, par, sse, conv,
                            qual, flt)
@@ -335,14 +360,16 @@ def _prepare(series: Series, minimum: int) -> tuple[FloatArray, FloatArray]:
 
 def _run(t: FloatArray, y: FloatArray, ends: IntArray, lens: IntArray, box: SearchBox,
          n_top: int, n_random: int, rng: np.random.Generator, max_eval: int,
-         n_full: int, n_polish: int, probe: int) -> tuple[FloatArray, FloatArray, BoolArray]:
+         n_full: int, n_polish: int, probe: int,
+         warm: int = 0) -> tuple[FloatArray, FloatArray, BoolArray]:
     E, W = ends.shape[0], lens.shape[0]
     starts = rng.random((E, W, n_random, 3))
     par = np.empty((E, W, 7))
     sse = np.empty((E, W))
     conv = np.zeros((E, W), dtype=np.bool_)
     nested_fits(t, y, ends.astype(np.int64), lens.astype(np.int64), box.grid_array(),
-                box.as_array(), n_top, n_full, n_polish, starts, max_eval, probe, par, sse, conv)
+                box.as_array(), n_top, n_full, n_polish, starts, max_eval, probe, par, sse, conv,
+                warm)
     return par, sse, conv
 
 
