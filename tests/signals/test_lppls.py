@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import numpy as np
 import pytest
 from scipy.optimize import minimize
@@ -260,3 +262,39 @@ def test_warm_starts_close_to_full_search() -> None:
     assert np.mean(ratio <= 1.01) >= 0.9, np.mean(ratio <= 1.01)
     assert warm.converged.mean() > 0.95
     assert not np.array_equal(warm.sse, full.sse)
+
+
+def test_confidence_cache_hits_only_the_same_inputs(tmp_path: Path,
+                                                    monkeypatch: pytest.MonkeyPatch) -> None:
+    """The on-disk cache returns the stored fits for the same data and settings, and is
+    missed by changed prices, settings or a damaged file (recomputed and rewritten)."""
+    import bubblescope.signals.lppls as mod
+
+    s, _ = _synthetic(n=300, noise=0.01)
+    kw = {"ends": np.array([249, 299]), "lengths": np.array([100, 150, 200])}
+    first = confidence(s, rng=np.random.default_rng(0), cache_dir=tmp_path, **kw)
+    files = list(tmp_path.glob("lppls-*.npz"))
+    assert len(files) == 1
+    calls = []
+    real = mod.nested_fits
+
+    def counting(*args: object) -> None:
+        calls.append(1)
+        real(*args)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(mod, "nested_fits", counting)
+    again = confidence(s, rng=np.random.default_rng(0), cache_dir=tmp_path, **kw)
+    assert calls == []
+    np.testing.assert_array_equal(again.params, first.params)
+    np.testing.assert_array_equal(again.sse, first.sse)
+    np.testing.assert_array_equal(again.qualified, first.qualified)
+    moved = make_series("syn", s.dates, s.values * np.r_[np.ones(299), 1.01], "mem")
+    confidence(moved, rng=np.random.default_rng(0), cache_dir=tmp_path, **kw)
+    confidence(s, rng=np.random.default_rng(0), cache_dir=tmp_path, probe=20, **kw)
+    assert len(calls) == 2
+    assert len(list(tmp_path.glob("lppls-*.npz"))) == 3
+    files[0].write_bytes(b"not a zip")
+    fixed = confidence(s, rng=np.random.default_rng(0), cache_dir=tmp_path, **kw)
+    assert len(calls) == 3
+    np.testing.assert_array_equal(fixed.sse, first.sse)
+    np.testing.assert_array_equal(np.load(files[0])["sse"], first.sse)

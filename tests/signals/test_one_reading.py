@@ -37,6 +37,7 @@ def test_four_faces_agree_on_nvda(shared_data: Path, capsys: pytest.CaptureFixtu
     request.addfinalizer(run_cli._latest.cache_clear)  # leave no nvda-only cache behind
     part = run_cli._signals_part(bubblescope.load_default(),
                                  run_cli.RunOptions(data_dir=shared_data, paths=0))
+    run_cli._latest.cache_clear()  # the nvda-only readings must not outlive this test
     row = part.payload["latest"][0]
     assert (row["name"], row["date"]) == ("nvda", date)
     assert row["bsadf"] == pytest.approx(bsadf, abs=1e-12)

@@ -112,7 +112,7 @@ def _signals_part(web: Web, options: RunOptions) -> Part:
                        transform_source=f"registry setting for {REPORT_SERIES}",
                        note=spec.note)
     psy = analysis.psy
-    conf = report_confidence(series, seed=0)  # the LPPLS panel
+    conf = report_confidence(series, seed=0, cache_dir=cache)  # the LPPLS panel
     section = report_signals.section(psy, series, conf)
     live = [x for x in latest if x.missing is None]
     section = replace(section, html=report_signals.latest_html(latest, data_dir, cache)

@@ -90,7 +90,7 @@ def latest_html(latest: Sequence[LatestSignal], data_dir: Path | None,
             continue
         s = load_named(x.name, data_dir)
         psy = read_psy(s, standard_reading(x.name), cache_dir=cache_dir)
-        conf = recent_confidence(s)
+        conf = recent_confidence(s, cache_dir=cache_dir)
         out += (f"<h4>{html.escape(x.name)}</h4>"
                 + figure(psy, s, conf, height=220).to_html(full_html=False,
                                                            include_plotlyjs=False))

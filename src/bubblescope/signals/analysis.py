@@ -110,7 +110,7 @@ def analyse(series: Series, reading: Reading, *, lppls: bool = True, fit: bool =
     """
     psy = read_psy(series, reading, cache_dir=cache_dir, progress=progress)
     s = select(series, reading.start, reading.end)
-    conf = (confidence(s, rng=np.random.default_rng(reading.seed))
+    conf = (confidence(s, rng=np.random.default_rng(reading.seed), cache_dir=cache_dir)
             if lppls and confidence_applies(s) else None)
     one = (fit_lppls(s, rng=np.random.default_rng(reading.seed), n_starts=FIT_STARTS)
            if fit else None)

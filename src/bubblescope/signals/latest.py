@@ -88,7 +88,7 @@ def latest_signal(name: str, data_dir: Path | None, *, cache_dir: Path | None = 
     res = read_psy(s, reading, cache_dir=cache_dir)
     pos, why = np.nan, ""
     if lppls and confidence_applies(s):
-        conf = confidence(s, rng=np.random.default_rng(reading.seed))
+        conf = confidence(s, rng=np.random.default_rng(reading.seed), cache_dir=cache_dir)
         pos, why = float(conf.positive[-1]), conf.why_none()
     pv = res.p_values()
     i = res.cv.index(res.level)
@@ -118,33 +118,37 @@ def latest_signals(
 
 
 def report_confidence(series: Series, *, seed: int = 0, step: int = REPORT_STEP,
-                      lengths: IntArray | None = None) -> LpplsConfidence | None:
+                      lengths: IntArray | None = None,
+                      cache_dir: Path | None = None) -> LpplsConfidence | None:
     """LPPLS confidence over the history of ``series`` for the report's panel.
 
     End dates every ``step`` observations from the first with a full 750-day window, and
     always the last date; windows :data:`REPORT_LENGTHS`. ``None`` when the series is not
     daily, too short or not positive (the section then says why the panel is absent).
+    ``cache_dir``: on-disk cache of the fits (see :func:`~bubblescope.signals.lppls.confidence`).
     """
     lens = REPORT_LENGTHS if lengths is None else np.asarray(lengths, dtype=np.int64)
     longest = int(lens.max())
     if not confidence_applies(series, longest):
         return None
     ends = np.unique(np.append(np.arange(longest - 1, len(series), step), len(series) - 1))
-    return confidence(series, rng=np.random.default_rng(seed), ends=ends, lengths=lens)
+    return confidence(series, rng=np.random.default_rng(seed), ends=ends, lengths=lens,
+                      cache_dir=cache_dir)
 
 
 #: Trading days of LPPLS confidence history drawn for each AI name.
 AI_CONF_DAYS = 500
 
 
-def recent_confidence(series: Series, days: int = AI_CONF_DAYS,
-                      seed: int = 0) -> LpplsConfidence | None:
+def recent_confidence(series: Series, days: int = AI_CONF_DAYS, seed: int = 0, *,
+                      cache_dir: Path | None = None) -> LpplsConfidence | None:
     """LPPLS confidence over the last ``days`` observations (every 20th and the last), with
-    the report's windows; ``None`` when the series does not suit LPPLS."""
+    the report's windows; ``None`` when the series does not suit LPPLS. ``cache_dir`` as in
+    :func:`report_confidence`."""
     longest = int(REPORT_LENGTHS.max())
     if not confidence_applies(series, longest):
         return None
     first = max(longest - 1, len(series) - days)
     ends = np.unique(np.append(np.arange(first, len(series), REPORT_STEP), len(series) - 1))
     return confidence(series, rng=np.random.default_rng(seed), ends=ends,
-                      lengths=REPORT_LENGTHS)
+                      lengths=REPORT_LENGTHS, cache_dir=cache_dir)

@@ -16,11 +16,16 @@ a negative one). Qualified fits give a distribution of tc rather than a point.
 
 from __future__ import annotations
 
+import hashlib
+import zipfile
 from dataclasses import dataclass, field
+from pathlib import Path
 
+import numba
 import numpy as np
 
 from bubblescope.model._typing import BoolArray, FloatArray, IntArray
+from bubblescope.model.atomic import write_file
 from bubblescope.model.errors import ScenarioError
 from bubblescope.model.series import DateArray, Series
 from bubblescope.signals._lppls_kernels import nested_fits
@@ -290,6 +295,7 @@ def confidence(
     n_polish: int = 0,
     probe: int = 25,
     warm: int | None = None,
+    cache_dir: Path | None = None,
 ) -> LpplsConfidence:
     """Compute the LPPLS confidence indicator of ``series`` at the end indices ``ends``.
 
@@ -325,6 +331,11 @@ def confidence(
         else 0. On that run it took a third of the CPU time, with the sum of SSE 0.01%
         lower and each window's SSE within 1% of the full search in 92% of windows
         (docs/benchmarks/signals.md).
+    cache_dir : Path, optional
+        Directory for an on-disk cache of the fits, supplied by the face (``None``: no
+        cache). The key is a SHA-256 of the times, log prices, end dates, window lengths,
+        search settings, random starts, the source of this module and of its kernels, and
+        the numba and numpy versions, so any change to data, settings or code misses it.
     """
     lens = np.arange(125, 751, 5) if lengths is None else np.asarray(lengths, dtype=np.int64)
     lens = np.sort(lens)
@@ -340,7 +351,7 @@ def confidence(
         warm = WARM_EVERY if e.shape[0] > 1 and gaps.min() > 0 and gaps.max() <= WARM_MAX_GAP \
             else 0
     par, sse, conv = _run(t, y, e, lens, b, n_top, n_random, rng, max_eval, n_full, n_polish,
-                          probe, warm)
+                          probe, warm, cache_dir)
     qual = _qualify(t, e, lens, par, sse, flt)
     return LpplsConfidence(series.name, series.start, series.dates[e], e, lens, t, par, sse, conv,
                            qual, flt)
@@ -360,17 +371,65 @@ def _prepare(series: Series, minimum: int) -> tuple[FloatArray, FloatArray]:
 
 def _run(t: FloatArray, y: FloatArray, ends: IntArray, lens: IntArray, box: SearchBox,
          n_top: int, n_random: int, rng: np.random.Generator, max_eval: int,
-         n_full: int, n_polish: int, probe: int,
-         warm: int = 0) -> tuple[FloatArray, FloatArray, BoolArray]:
+         n_full: int, n_polish: int, probe: int, warm: int = 0,
+         cache_dir: Path | None = None) -> tuple[FloatArray, FloatArray, BoolArray]:
     E, W = ends.shape[0], lens.shape[0]
     starts = rng.random((E, W, n_random, 3))
+    ends64, lens64 = ends.astype(np.int64), lens.astype(np.int64)
+    path = None
+    if cache_dir is not None:
+        key = _cache_key(t, y, ends64, lens64, box, starts,
+                         (n_top, max_eval, n_full, n_polish, probe, warm))
+        path = cache_dir / f"lppls-{key}.npz"
+        hit = _load_fits(path, E, W)
+        if hit is not None:
+            return hit
     par = np.empty((E, W, 7))
     sse = np.empty((E, W))
     conv = np.zeros((E, W), dtype=np.bool_)
-    nested_fits(t, y, ends.astype(np.int64), lens.astype(np.int64), box.grid_array(),
-                box.as_array(), n_top, n_full, n_polish, starts, max_eval, probe, par, sse, conv,
-                warm)
+    nested_fits(t, y, ends64, lens64, box.grid_array(), box.as_array(), n_top, n_full,
+                n_polish, starts, max_eval, probe, par, sse, conv, warm)
+    if path is not None:
+        write_file(path, lambda tmp: np.savez(tmp, par=par, sse=sse, conv=conv))
     return par, sse, conv
+
+
+def _code_digest() -> bytes:
+    """SHA-256 of this module's and its kernels' source (a cache of fits made by other code
+    is never read) and of the numba and numpy versions."""
+    h = hashlib.sha256()
+    here = Path(__file__).resolve()
+    for p in (here, here.with_name("_lppls_kernels.py")):
+        h.update(p.read_bytes())
+    h.update(f"numba {numba.__version__} numpy {np.__version__}".encode())
+    return h.digest()
+
+
+def _cache_key(t: FloatArray, y: FloatArray, ends: IntArray, lens: IntArray, box: SearchBox,
+               starts: FloatArray, settings: tuple[int, ...]) -> str:
+    h = hashlib.sha256(_code_digest())
+    for a in (t, y, ends, lens, box.as_array(), box.grid_array(), starts):
+        arr = np.ascontiguousarray(a)
+        h.update(repr((arr.dtype.str, arr.shape)).encode())
+        h.update(arr.tobytes())
+    h.update(repr(settings).encode())
+    return h.hexdigest()[:32]
+
+
+def _load_fits(path: Path, E: int, W: int) -> tuple[FloatArray, FloatArray, BoolArray] | None:
+    """The cached (params, sse, converged) at ``path``; ``None`` when absent, unreadable or
+    of the wrong shape (then recomputed and rewritten)."""
+    if not path.is_file():
+        return None
+    try:
+        with np.load(path, allow_pickle=False) as z:
+            par, sse, conv = z["par"], z["sse"], z["conv"]
+    except (OSError, ValueError, KeyError, EOFError, zipfile.BadZipFile):
+        return None
+    if par.shape != (E, W, 7) or sse.shape != (E, W) or conv.shape != (E, W):
+        return None
+    return (np.asarray(par, dtype=np.float64), np.asarray(sse, dtype=np.float64),
+            np.asarray(conv, dtype=np.bool_))
 
 
 #: Names of the FCO filters, in the order :meth:`LpplsConfidence.filter_shares` reports them.
