@@ -136,7 +136,7 @@ def test_pro_rata_is_bit_identical_to_its_numpy_twin(
 
 @settings(max_examples=80, deadline=None)
 @given(st.lists(st.integers(1, 3), min_size=0, max_size=2),
-       st.lists(st.integers(-1, 5), min_size=1, max_size=15), st.integers(1, 3), st.data())
+       st.lists(st.integers(-1, 5), min_size=1, max_size=15), st.integers(2, 4), st.data())
 def test_sum_by_last_is_bit_identical_to_the_dense_einsum(
     lead: list[int], index: list[int], k_last: int, data: st.DataObject,
 ) -> None:
@@ -144,6 +144,9 @@ def test_sum_by_last_is_bit_identical_to_the_dense_einsum(
     shape = (*lead, idx.size, k_last)
     size = int(np.prod(shape))
     x = np.array(data.draw(st.lists(_values, min_size=size, max_size=size))).reshape(shape)
+    # K >= 2 as in the ledger (3 loss classes): einsum's inner loop then runs over the
+    # class axis and its sums over contracts are in contract order. With K = 1 einsum sums
+    # the contiguous contract axis with SIMD partial sums (another order): not compared.
     fast, ref = sum_by_last(x, idx, 6), sum_by_last_reference(x, idx, 6)
     assert fast.shape == ref.shape == (*lead, 6, k_last)
     assert fast.tobytes() == ref.tobytes()

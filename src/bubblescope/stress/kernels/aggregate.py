@@ -156,8 +156,10 @@ def sum_by_last(x: FloatArray, index: IntArray, n: int) -> FloatArray:
     (..., n, K), each entity's sum in contract order.
 
     Bit-identical to :func:`sum_by_last_reference` (a dense 0/1 matrix contracted with
-    ``np.einsum``, whose sums also run in contract order) without its n x m matrix and
-    its n x m x K products (the ledger of a 100,000-entity web could not be built).
+    ``np.einsum``) for ``K >= 2``, as in the ledger (3 loss classes): einsum's sums over
+    contracts then run in contract order too. (For ``K == 1`` einsum adds the contiguous
+    contract axis with SIMD partial sums, which can differ in the last bit.) No n x m
+    matrix and n x m x K products: the ledger of a 100,000-entity web could not be built.
 
     >>> sum_by_last(np.array([[1.0, 2.0], [4.0, 8.0]]), np.array([1, 1]), 2).tolist()
     [[0.0, 0.0], [5.0, 10.0]]
