@@ -89,3 +89,18 @@ def test_the_uncertain_section_names_the_line_of_each_parameter(
     err = " ".join(capsys.readouterr().err.split())
     assert f"{path} line 6, column 9: uncertain.shortfall.sd must be > 0, got -1.0" in err
     assert f"{path} line 8, column 40: uncertain.rec.high must be > low (0.9), got 0.2" in err
+
+
+def test_the_exposures_section_names_the_line_and_carries_the_issue(
+        tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    path = tmp_path / "e.yaml"
+    path.write_text("name: bad\nexposures:\n  kind: loan\n  holders: [jpmorgan]\n"
+                    "  obligors: [oracle]\n  density: 3\n", encoding="utf-8")
+    assert run_app(["montecarlo", "--scenario", str(path), "--paths", "8", "--no-store",
+                    "--json"]) == 2
+    out = capsys.readouterr()
+    assert f"{path} line 6, column 12: exposures.density must be a number in (0, 1], got 3" \
+        in " ".join(out.err.split())
+    [issue] = json.loads(out.out)["error"]["issues"]
+    assert (issue["line"], issue["column"], issue["field"], issue["value"]) == (
+        6, 12, "exposures.density", "3")

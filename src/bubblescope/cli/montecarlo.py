@@ -395,6 +395,11 @@ def _scenario(spec: str, uncertain: Path | None) -> tuple[Scenario, dict[str, An
         own = data.pop("uncertain", None)
         exposures = data.pop("exposures", None)
         sc = scenario_from_mapping(data, origin=spec, marks=marks)
+        if exposures is not None:  # checked here, where the file's marks name the line
+            try:
+                parse_exposures(exposures, file=spec)
+            except ScenarioError as exc:
+                raise marks.locate(exc) from None
     else:
         raise ScenarioError(f"--scenario must be a preset ({', '.join(PRESETS)}) or a YAML "
                             f"file, got {spec!r}")

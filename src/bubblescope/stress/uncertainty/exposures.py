@@ -54,27 +54,28 @@ def parse_exposures(section: Mapping[str, Any], file: str = "scenario") -> Expos
     """Validate the ``exposures:`` section of a scenario file (ScenarioError names the key)."""
     where = f"{file}: exposures"
     if not isinstance(section, Mapping):
-        raise ScenarioError(f"{where} must be a mapping, got {section!r}")
+        raise ScenarioError(f"{where} must be a mapping, got {section!r}",
+                            [Issue(file, None, "exposures", "must be a mapping", repr(section))],
+                            ("exposures",))
     allowed = {"kind", "holders", "obligors", "method", "density", "draws"}
     for key in section:
-        if key not in allowed:
-            raise ScenarioError(f"{where}.{key} is not a key (allowed: "
-                                f"{', '.join(sorted(allowed))}), got {section[key]!r}")
+        _need(key in allowed, where, str(key),
+              f"is not a key (allowed: {', '.join(sorted(allowed))})", section[key], file)
     kind = section.get("kind")
     _need(kind in CONTRACT_KINDS, where, "kind", f"must be one of {', '.join(CONTRACT_KINDS)}",
-          kind)
+          kind, file)
     ids = {k: section.get(k) for k in ("holders", "obligors")}
     for key, value in ids.items():
         ok = isinstance(value, list) and value and all(isinstance(v, str) for v in value)
-        _need(bool(ok), where, key, "must be a non-empty list of entity ids", value)
+        _need(bool(ok), where, key, "must be a non-empty list of entity ids", value, file)
     method = section.get("method", "sample")
     _need(method in EXPOSURE_METHODS, where, "method",
-          f"must be one of {', '.join(EXPOSURE_METHODS)}", method)
+          f"must be one of {', '.join(EXPOSURE_METHODS)}", method, file)
     density, draws = section.get("density", 0.5), section.get("draws", 8)
     _need(isinstance(density, int | float) and 0 < density <= 1, where, "density",
-          "must be a number in (0, 1]", density)
+          "must be a number in (0, 1]", density, file)
     _need(isinstance(draws, int) and not isinstance(draws, bool) and 1 <= draws <= 1000, where,
-          "draws", "must be an integer from 1 to 1000", draws)
+          "draws", "must be an integer from 1 to 1000", draws, file)
     return ExposureSpec(str(kind), tuple(ids["holders"]), tuple(ids["obligors"]),  # type: ignore[arg-type]
                         method, float(density), int(draws))
 
@@ -142,6 +143,10 @@ def _check_ids(web: Web, spec: ExposureSpec) -> None:
         raise DataError(issues)
 
 
-def _need(ok: bool, where: str, key: str, rule: str, value: object) -> None:
+def _need(ok: bool, where: str, key: str, rule: str, value: object, file: str) -> None:
+    """Raise the error of ``exposures.KEY`` breaking ``rule`` with ``value`` (located by a
+    reader of the file through its key path)."""
     if not ok:
-        raise ScenarioError(f"{where}.{key} {rule}, got {value!r}")
+        raise ScenarioError(f"{where}.{key} {rule}, got {value!r}",
+                            [Issue(file, None, f"exposures.{key}", rule, str(value))],
+                            ("exposures", key))
