@@ -151,6 +151,21 @@ def test_headline_counts_one_path_and_averages_many(crash: StressResult, web: We
     assert f"{two.n_defaults.mean():.1f} defaults on average" in headline(two)
 
 
+def test_headline_shows_the_marks_peak_and_the_private_credit_trough(crash: StressResult,
+                                                                     web: Web) -> None:
+    """Spread and liquidity premia are given back by the end of the run, so the headline
+    also says how much debt was marked down at the worst and how far private-credit funds'
+    NAV fell; a run with no shock says neither."""
+    text = headline(crash)
+    held = crash.timeline["debt_marks"].cumsum()
+    assert f"held at most USD {held.max():,.0f}bn, {held.idxmax()}" in text
+    nav = crash.fund_nav_index[0, :, crash.entity_ids.index("private_credit_funds")]
+    assert f"NAV per share low {nav.min():.2f}" in text
+    calm = headline(run(web, "baseline"))
+    assert "held at most" not in calm
+    assert "NAV per share" not in calm
+
+
 # --- bad files --------------------------------------------------------------------------------
 def test_invalid_yaml_is_a_scenario_error_naming_file_and_line(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]

@@ -34,16 +34,42 @@ def headline(result: StressResult) -> str:
 
     The numbers are means over paths; USD bn.
     """
-    last = result.timeline.iloc[-1]
+    tl = result.timeline
+    last = tl.iloc[-1]
     credit, marks, equity = result.ledger.holder_sector_totals().mean(axis=0)[:3]
     return (
         f"Who gets hurt ({result.scenario.name}): {defaults_text(result)}; holder sectors "
         f"(funds looked through) lose USD {credit:,.0f}bn realised credit and "
-        f"{marks:,.0f}bn debt marks, with USD {equity:,.0f}bn of equity marks beside; "
+        f"{marks:,.0f}bn debt marks{_marks_peak(tl, marks)}, with USD {equity:,.0f}bn of "
+        f"equity marks beside; {_private_credit(result)}"
         f"jobs {last['jobs_millions']:+.1f}M (US 2008-10: -{JOBS_2008_US_MILLIONS:g}M, BLS), "
         f"USD {last['downgraded']:,.0f}bn junked "
         f"({last['downgraded'] / DOWNGRADED_2008_USD_BN:.2f}x 2008)"
     )
+
+
+def _marks_peak(tl: pd.DataFrame, end: float) -> str:
+    """`` (held at most USD Xbn, 2026Q2)`` when debt marks held during the run peak well above
+    what is left at the end (spread and liquidity premia given back), else ``""``."""
+    held = tl["debt_marks"].cumsum()
+    if held.empty or held.max() < end + max(5.0, 0.1 * abs(end)):
+        return ""
+    return f" (held at most USD {held.max():,.0f}bn, {held.idxmax()})"
+
+
+def _private_credit(result: StressResult) -> str:
+    """``"private-credit funds' NAV per share low 0.79 (2026Q2), gated 2026Q2; "`` or ``""``."""
+    pc = [i for i, k in enumerate(result.entity_kinds) if k == "private_credit_fund"]
+    if not pc or result.fund_nav_index.size == 0:
+        return ""
+    nav = result.fund_nav_index[:, :, pc].mean(axis=(0, 2))
+    if nav.min() > 0.99:
+        return ""
+    labels = result.quarter_labels
+    gated = result.gated[:, :, pc].mean(axis=(0, 2)) >= 0.5
+    gate = f", gated {labels[int(np.argmax(gated))]}" if gated.any() else ""
+    return (f"private-credit funds' NAV per share low {nav.min():.2f} "
+            f"({labels[int(np.argmin(nav))]}){gate}; ")
 
 
 def totals_note(result: StressResult) -> str:
