@@ -55,3 +55,21 @@ def test_no_shock_moves_no_rating_more_than_a_notch_down() -> None:
     # commitments over the run: two notches up is the most)
     assert {o: n for o, n in up.items() if o in rated and n < -2} == {}
     assert base.issued[0].sum() > 500  # the debt did grow: ~USD 130bn a year of issuance
+
+
+def test_nothing_departs_from_the_baseline_before_the_shock_quarter() -> None:
+    # issue 11: in atlantic-crash (shock in 2026Q2) hedge funds gated in 2026Q1, because the
+    # scenario's AI growth (15 % against 50 % priced in) ran from the first quarter
+    web = bs.load_default()
+    base, crash = run(web, "baseline"), run(web, "atlantic-crash")
+    s = crash.scenario.shock_quarter
+    assert s >= 1
+    # (the scenario's standing terms, such as lenders rolling over 80 %, hold from the
+    # start: cash may differ; prices, revenue and losses may not)
+    for name in ("ai_revenue", "valuation", "loss"):
+        before, ref = getattr(crash, name)[:, :s], getattr(base, name)[:, :s]
+        np.testing.assert_allclose(before, ref, rtol=1e-12, atol=1e-9, err_msg=name)
+    assert not crash.gated[:, :s].any()
+    assert crash.gated[:, s:].any()  # the shock does gate funds
+    # and the scenario's growth runs from the shock on: AI revenue is below the baseline's
+    assert crash.ai_revenue[0, -1] < 0.5 * base.ai_revenue[0, -1]

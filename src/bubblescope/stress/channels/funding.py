@@ -66,6 +66,10 @@ def refinance(ctx: RunContext, st: State, q: Quarter, due: FloatArray, principal
     rolled = principal * share[:, cw.obligor] * willing
     # a granular pool's maturities roll: its refinancing failures are in its default rate
     rolled = np.where(ix.pool[cw.obligor][None, :], principal, rolled)
+    # a leveraged fund's borrowing rolls while it has NAV: its lenders are repaid from the
+    # holdings it sells on margin calls and lose what is beyond its NAV (leverage.py); a
+    # fund does not default on a line for want of cash while its holdings cover it
+    rolled = np.where(ix.funds.fund_debt[None, :], principal, rolled)
     reprice = excess + prm.rate_shock * q.after
     is_rolled = rolled > 0
     maturity = np.where(is_rolled, t + ctx.scenario.refinancing_term_quarters, st.maturity)

@@ -15,9 +15,11 @@ class Quarter:
     """Quarter ``t`` of the run.
 
     ``hit`` is the shock quarter itself, ``after`` any quarter from it on; ``growth`` is the
-    AI revenue growth per year realised this quarter (the scenario's until
-    ``growth_quarters``, then the growth priced in), shape (n_paths,); ``eps`` the
-    standard-normal revenue noise, shape (n_paths,).
+    AI revenue growth per year realised this quarter, shape (n_paths,): the growth priced in
+    before the shock quarter (a scenario departs from the no-shock path at its shock
+    quarter, so nothing moves before it), the scenario's for ``growth_quarters`` from the
+    shock quarter on, then the growth priced in again; ``eps`` the standard-normal revenue
+    noise, shape (n_paths,).
     """
 
     t: int
@@ -30,5 +32,6 @@ class Quarter:
     def of(cls, ctx: RunContext, t: int, eps: FloatArray) -> Quarter:
         """Quarter ``t`` of ``ctx``'s scenario with the revenue noise ``eps``."""
         sc, prm = ctx.scenario, ctx.params
-        growth = prm.ai_revenue_growth if t < sc.growth_quarters else prm.expected_ai_growth
+        realised = sc.shock_quarter <= t < sc.shock_quarter + sc.growth_quarters
+        growth = prm.ai_revenue_growth if realised else prm.expected_ai_growth
         return cls(t, t == sc.shock_quarter, t >= sc.shock_quarter, growth, eps)
