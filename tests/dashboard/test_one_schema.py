@@ -1,6 +1,6 @@
 """One schema per result: the dashboard sends what the CLI's ``--json`` prints, plus ``view``.
 
-``StressResult.to_dict`` is the only serialiser of a stress run, ``card_payload`` of the
+``StressResult.to_dict`` is the only serialiser of a stress run, ``SizeCard.to_dict`` of the
 bubble card and ``SignalsResult.to_dict`` of a series' signals analysis (docs/json.md). For
 the same inputs, the CLI's JSON and the dashboard's payload (without its ``view`` key, the
 page's own presentation) must carry the same keys at every depth and the same values.

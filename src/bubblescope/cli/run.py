@@ -23,7 +23,6 @@ import bubblescope
 from bubblescope.cli.common import DbOption, JsonOption, console, default_db, print_json
 from bubblescope.cli.montecarlo import data_variants, stored_result, with_data_draw
 from bubblescope.cli.signals import default_cache_dir
-from bubblescope.cli.size import card_payload
 from bubblescope.datadir import resolve_data_dir
 from bubblescope.model.atomic import write_file
 from bubblescope.model.errors import ScenarioError
@@ -90,7 +89,7 @@ def _web_part(web: Web, options: RunOptions) -> Part:
 
 def _size_part(web: Web, options: RunOptions) -> Part:
     card = report_size.card_for(web, options.data_dir)
-    return Part("size", report_size.headline(card), card_payload(card),
+    return Part("size", report_size.headline(card), card.to_dict(),
                 report_size.section(card))
 
 

@@ -23,10 +23,9 @@ from bubblescope.size.data import (
     default_rates,
     load_inputs,
 )
-from bubblescope.size.payload import card_payload
 from bubblescope.size.wicksell import WicksellConfig
 
-__all__ = ["card_payload", "register", "size"]
+__all__ = ["register", "size"]
 
 ThetaOption = Annotated[float, typer.Option("--theta", help="Required premium θ of the "
                                             "borrowing cost over nominal GDP growth, pp.")]
@@ -97,7 +96,7 @@ def size(
     card = bubble_card(inputs, CardOptions(rates=chosen, wicksell=config, margin=margin))
     export_tables(card.tables(), export)
     if as_json:
-        print_json(card_payload(card))
+        print_json(card.to_dict())
         return
     _print_card(card)
 

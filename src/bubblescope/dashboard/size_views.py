@@ -7,7 +7,6 @@ from typing import Any, Final
 
 from bubblescope.model.web import Web
 from bubblescope.report.size import card_for
-from bubblescope.size.payload import card_payload
 
 __all__ = ["OVERVIEW_FIGURES", "size_json"]
 
@@ -18,11 +17,10 @@ OVERVIEW_FIGURES: Final = ("wicksell", "revenue_gap", "debt_mix", "gdp", "gk")
 
 
 def size_json(web: Web, data_dir: Path | None) -> Json:
-    """The bubble card of ``web`` in its one schema (:func:`~bubblescope.size.payload.
-    card_payload`, as ``bubblescope size --json`` prints it) plus ``view``: the overview's
-    headline figures."""
+    """The bubble card of ``web`` in its one schema (``SizeCard.to_dict()``, as
+    ``bubblescope size --json`` prints it) plus ``view``: the overview's headline figures."""
     card = card_for(web, data_dir)
-    payload = card_payload(card)
+    payload = card.to_dict()
     by_key = {f["key"]: f for f in payload["figures"]}
     headlines = [{"label": by_key[k]["label"], "text": by_key[k]["value"],
                   "note": by_key[k]["vs_dotcom"] and f"vs dot-com {by_key[k]['vs_dotcom']}"}

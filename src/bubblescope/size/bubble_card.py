@@ -187,6 +187,13 @@ class SizeCard(Tabular):
                 f"variants {lo_d:.1f}..{hi_d:.0f}x and {lo_s:.1f}..{hi_s:.1f}x){gk}. "
                 f"Default: {_DEFAULT_WHY.get(w.rate_name, 'chosen by the user')}")
 
+    def to_dict(self) -> dict[str, Any]:
+        """The card as JSON-ready data (:func:`bubblescope.size.payload.card_payload`): what
+        ``size --json`` prints, the ``size`` part of ``run --json`` and ``/api/size``."""
+        from bubblescope.size.payload import card_payload  # payload imports this module
+
+        return card_payload(self)
+
     def tables(self) -> dict[str, pd.DataFrame]:
         """The card (one row per figure, its numbers with units in their names), the
         Wicksell series and variants, and the web measures behind the card (USD bn)."""
