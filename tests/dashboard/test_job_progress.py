@@ -48,7 +48,7 @@ def wait_job(client: TestClient, job_id: str) -> dict[str, object]:
 def test_signal_analysis_reports_its_stages_in_order() -> None:
     heard = Heard()
     out = signal_views.named("nasdaq-dotcom", None, heard)
-    assert out["name"] == "nasdaq-dotcom"
+    assert out["series"] == "nasdaq-dotcom"  # the one schema (PsyResult.to_dict)
     assert heard.fractions == sorted(heard.fractions)
     assert heard.said("loading nasdaq-dotcom")
     assert heard.said("critical values")
