@@ -44,7 +44,8 @@ from bubblescope.stress.kernels.credit_pool import cycle_factor
 from bubblescope.stress.kernels.el_marks import LIQUIDITY_HALF_LIFE_Q
 from bubblescope.stress.kernels.ratings import rating_of
 from bubblescope.stress.ledger import CHANNEL_CLASS, LossClass
-from bubblescope.stress.result import LossChannel, QuarterRecord, Recorder, StressResult
+from bubblescope.stress.recorder import QuarterRecord, Recorder
+from bubblescope.stress.result import LossChannel, StressResult
 from bubblescope.stress.scenario import PRESETS, Scenario, load_preset
 from bubblescope.stress.state import State
 
@@ -203,8 +204,7 @@ def _quarter(ctx: RunContext, st: State, rec: Recorder, q: Quarter) -> State:
         ai_debt=(st.outstanding * ctx.index.debt).sum(axis=1), issued=new.issued,
         pool_defaulted=pooled.defaulted, el_marks=ctx.by_holder(st.el_mark),
         spread_marks=ctx.by_holder(st.spread_mark), pool_exposed=pooled.exposed,
-        fund_nav=lev.nav, fund_nav_index=lev.nav_index,
-        margin_sales=lev.sales,
+        fund_nav=lev.nav, fund_nav_index=lev.nav_index, margin_sales=lev.sales,
         lines_drawn=ctx.by_obligor(st.outstanding * ctx.index.funds.line), gated=st.gated,
         ig_bonds=_ig_bonds(ctx, st),
     ))

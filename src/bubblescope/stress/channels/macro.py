@@ -25,7 +25,7 @@ import numpy as np
 from bubblescope.model._typing import FloatArray
 from bubblescope.stress.context import RunContext
 from bubblescope.stress.params import Params
-from bubblescope.stress.result import MacroPaths, Recorder
+from bubblescope.stress.recorder import MacroPaths, Recorder
 from bubblescope.stress.state import State
 
 __all__ = ["displaced_jobs", "macro_paths", "okun_jobs", "output_gap", "wealth_change",
