@@ -138,7 +138,7 @@ class RunSeries:
         self.destroyed[:, t], self.ai_index[:, t] = record.destroyed, record.ai_index
         self.gpu_rental[:, t], self.ai_debt[:, t] = record.gpu_rental, record.ai_debt
         self.issued[:, t], self.pool_defaulted[:, t] = record.issued, record.pool_defaulted
-        self.issued[:, t], self.ig_bonds[:, t] = record.issued, record.ig_bonds
+        self.ig_bonds[:, t] = record.ig_bonds
         self.pool_exposed[:, t] = record.pool_exposed
 
 

@@ -99,14 +99,14 @@ def deleverage(ctx: RunContext, st: State, q: Quarter) -> Leverage:
     sold = pro_rata(need, np.where(stakes.any(axis=0), cw.holder, -1), stakes, cap=stakes)
     frac = np.where(stakes > 0, sold / np.where(stakes > 0, stakes, 1.0), 0.0)
     margin_loss = sold * ctx.params.forced_sale_discount[:, None]
-    sales = ctx.by_holder(sold)
-    proceeds = sales - ctx.by_holder(margin_loss)
+    sales, discount = ctx.by_holder(sold), ctx.by_holder(margin_loss)
+    proceeds = sales - discount
     out = out * (1.0 - frac)
     lenders = np.where(fb.fund_debt, cw.obligor, -1)
     repaid = pro_rata(proceeds, lenders, out, cap=out * fb.fund_debt)
     out = out - repaid
     cash = st.cash + ctx.by_holder(repaid) + proceeds - ctx.by_obligor(repaid)
-    cum = st.cum_loss + ctx.by_holder(margin_loss)
+    cum = st.cum_loss + discount
     short = lender_shortfall(cum, np.maximum(nav0, 0.0), st.passed)
     lent = pro_rata(short, lenders, out, cap=out * fb.fund_debt)
     nav = np.where(fb.nav0 > 0, np.maximum(nav0 - cum, 0.0), 0.0)

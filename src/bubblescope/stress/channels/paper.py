@@ -17,7 +17,8 @@ from typing import Final
 import numpy as np
 
 from bubblescope.model._typing import BoolArray, FloatArray, IntArray
-from bubblescope.stress.channels.holders import forced_sale_loss, recovery_rate
+from bubblescope.stress.channels.holders import forced_sale_loss
+from bubblescope.stress.channels.marks import lgd
 from bubblescope.stress.channels.quarter import Quarter
 from bubblescope.stress.context import RunContext
 from bubblescope.stress.kernels.merton import distance_to_default
@@ -164,11 +165,8 @@ def expected_loss_and_pd(ctx: RunContext, st: State, t: int, *, shocked: bool
     pd = anchored_pd(dd, reference_distance(ctx, st), ix.pd_anchor,
                      _sigma(ctx, shocked) * root_h, _sigma(ctx, False) * root_h)
     pd = np.where(st.alive, pd, 1.0)
-    rec = recovery_rate(cw.rank, prm.recovery_senior_secured, prm.recovery_senior,
-                        prm.recovery_subordinated)
     # a granular pool's loans lose its pool_lgd on the borrowers that default
-    lgd = np.where(ix.pool[cw.obligor], ix.pool_lgd[cw.obligor], 1.0 - rec)
-    el = pd[:, cw.obligor] * lgd
+    el = pd[:, cw.obligor] * lgd(ctx)
     # an SPV's paper carries its main tenant's credit: collections if the tenant survives
     # (rent and guarantee paid) and if it defaults (their recoveries), mixed by its PD; other
     # tenants and guarantors enter at their expected payments in both states
