@@ -98,6 +98,11 @@ def main(argv: list[str] | None = None) -> None:
               f" ({med['before']['cpu'] / med['after']['cpu']:.2f}x); median wall "
               f"{med['before']['wall']:.2f} s -> {med['after']['wall']:.2f} s "
               f"({med['before']['wall'] / med['after']['wall']:.2f}x)", flush=True)
+        checks = {k: {x["check"] for x in v} for k, v in ok.items()}
+        if checks["before"] != checks["after"]:
+            print(f"{name}: WARNING the trees compute different results (check "
+                  f"{sorted(checks['before'])} vs {sorted(checks['after'])}): the ratio "
+                  "compares different work", flush=True)
     print(f"load average at end: {os.getloadavg()[0]:.1f}", flush=True)
 
 

@@ -114,5 +114,5 @@ def analyse(series: Series, reading: Reading, *, lppls: bool = True, fit: bool =
             if lppls and confidence_applies(s) else None)
     one = (fit_lppls(s, rng=np.random.default_rng(reading.seed), n_starts=FIT_STARTS)
            if fit else None)
-    table = robustness(s, reading) if robust else None
+    table = robustness(s, reading, base=psy) if robust else None
     return SignalsResult(psy, conf, one, table, transform_source, note)

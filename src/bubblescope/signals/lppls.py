@@ -16,6 +16,7 @@ a negative one). Qualified fits give a distribution of tc rather than a point.
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import zipfile
 from dataclasses import dataclass, field
@@ -394,6 +395,7 @@ def _run(t: FloatArray, y: FloatArray, ends: IntArray, lens: IntArray, box: Sear
     return par, sse, conv
 
 
+@functools.cache
 def _code_digest() -> bytes:
     """SHA-256 of this module's and its kernels' source (a cache of fits made by other code
     is never read) and of the numba and numpy versions."""

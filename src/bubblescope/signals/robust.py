@@ -19,7 +19,7 @@ import numpy as np
 
 from bubblescope.model.series import Series
 from bubblescope.signals.cvtable import table_cv
-from bubblescope.signals.datestamp import Episode, psy_analysis, psy_input
+from bubblescope.signals.datestamp import Episode, PsyResult, psy_analysis, psy_input
 from bubblescope.signals.psy import PsyConfig
 from bubblescope.signals.reading import Reading, read_psy, select
 
@@ -85,8 +85,12 @@ class Robustness:
 
 def robustness(series: Series, reading: Reading, *,
                window_factors: tuple[float, ...] = (0.75, 1.0, 1.5),
-               lags: tuple[int, ...] = (0, 1, 2)) -> Robustness:
+               lags: tuple[int, ...] = (0, 1, 2), base: PsyResult | None = None
+               ) -> Robustness:
     """Date ``series`` under every (window, lag) variant and match the reading's episodes.
+
+    ``base`` is the reading's own result when the caller has it already (``read_psy(series,
+    reading)``; with simulated critical values it is not computed a second time).
 
     Examples
     --------
@@ -96,7 +100,7 @@ def robustness(series: Series, reading: Reading, *,
     >>> rb.rows[0].of, len(rb.variants)
     (9, 9)
     """
-    base = read_psy(series, reading)
+    base = base if base is not None else read_psy(series, reading)
     s = select(series, reading.start, reading.end)
     T, w0 = len(s), base.stats.window
     windows = tuple(sorted({max(round(w0 * f), 8) for f in window_factors}))
