@@ -126,8 +126,12 @@ class Issuance:
 
     cash: FloatArray
     outstanding: FloatArray
-    issued: FloatArray
     by_obligor: FloatArray
+
+    @property
+    def issued(self) -> FloatArray:
+        """The quarter's new debt, (n_paths,)."""
+        return np.asarray(self.by_obligor.sum(axis=1), dtype=np.float64)
 
 
 def issue(ctx: RunContext, st: State, t: int, spent: FloatArray) -> Issuance:
@@ -151,5 +155,4 @@ def issue(ctx: RunContext, st: State, t: int, spent: FloatArray) -> Issuance:
     share = held / np.where(existing > 0, existing, 1.0)[:, cw.obligor]
     return Issuance(st.cash + new, np.asarray(st.outstanding + new[:, cw.obligor] * share,
                                               dtype=np.float64),
-                    np.asarray(new.sum(axis=1), dtype=np.float64),
                     np.asarray(new, dtype=np.float64))

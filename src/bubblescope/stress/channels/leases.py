@@ -16,8 +16,8 @@ import numpy as np
 
 from bubblescope.model._typing import BoolArray, FloatArray, IntArray
 from bubblescope.stress.channels.obligations import running
+from bubblescope.stress.channels.settlement import flow_loss_share
 from bubblescope.stress.context import RunContext
-from bubblescope.stress.kernels.backlog import lost_share, sale_lost_share
 from bubblescope.stress.state import State
 
 __all__ = ["Cuts", "cut", "cut_factor", "guarantee_due"]
@@ -62,13 +62,9 @@ def cut(ctx: RunContext, st: State, t: int, due: FloatArray, income: FloatArray)
     # started or not: a cut before the start costs the provider its backlog too
     left_q = np.maximum(st.maturity - np.maximum(t, cw.start_q[None, :]), 0)
     remaining = cw.annual_payment[None, :] / 4 * st.scale * left_q
-    # a compute commitment's provider loses its margin and stranded capacity, no more
-    commitment = cw.kind_mask(("compute_commitment",))
-    at_margin = lost_share(cw.start_q <= t, prm.provider_margin, prm.backlog_built_share,
-                           prm.recovery_flow)
-    # a chip order's supplier loses its gross margin on what it no longer makes
-    sale = sale_lost_share(ix.sale_margin, prm.recovery_flow)
-    share = np.where(commitment[None, :], at_margin, np.where(np.isnan(sale), 1.0, sale))
+    # a compute commitment's provider loses its margin and stranded capacity, a chip order's
+    # supplier its gross margin on what it no longer makes, a lease its face
+    share = flow_loss_share(ctx, cw.start_q <= t, recovered=False)
     lost = remaining * (1.0 - f) * ix.cuttable * share
     scale = st.scale * f
     new_due = due * f

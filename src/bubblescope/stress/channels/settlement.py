@@ -132,18 +132,22 @@ def clear_paths(obligor: IntArray, holder: IntArray, dues: FloatArray, rank: Int
     return out
 
 
-def flow_loss_share(ctx: RunContext, started: BoolArray) -> FloatArray:
+def flow_loss_share(ctx: RunContext, started: BoolArray, *, recovered: bool = True
+                    ) -> FloatArray:
     """Share of the remaining value of each flow contract its holder loses when it goes,
     (n_paths, m): a compute commitment at its provider's margin plus stranded capacity
     (:func:`~bubblescope.stress.kernels.backlog.lost_share`), a chip order at its supplier's
     gross margin (:func:`~bubblescope.stress.kernels.backlog.sale_lost_share`), any other
-    flow at face less ``recovery_flow``. ``started`` is (m,) or (n_paths, m)."""
+    flow at face less ``recovery_flow`` (at face when not ``recovered``: a lease torn up by
+    a tenant that lives). ``started`` is (m,) or (n_paths, m)."""
     prm = ctx.params
     at_margin = lost_share(started, prm.provider_margin, prm.backlog_built_share,
                            prm.recovery_flow)
     commitment = ctx.web.kind_mask(("compute_commitment",))
-    sale = sale_lost_share(ctx.index.sale_margin, prm.recovery_flow)
-    face = np.where(np.isnan(sale), 1.0 - prm.recovery_flow[:, None], sale)
+    sale = ctx.constant("sale_lost_share", lambda: sale_lost_share(ctx.index.sale_margin,
+                                                                   prm.recovery_flow))
+    face = np.where(np.isnan(sale), 1.0 - prm.recovery_flow[:, None] if recovered else 1.0,
+                    sale)
     return np.asarray(np.where(commitment[None, :], at_margin, face), dtype=np.float64)
 
 
