@@ -2,7 +2,9 @@
 
 Series the package may not redistribute (FRED yields, vendor prices) are read from a data
 directory: ``--data-dir`` when given, else ``$BUBBLESCOPE_DATA_DIR``, else ``../shared/data``
-beside the working directory or beside the source checkout, when it exists.
+beside the working directory or beside the source checkout, when it exists. Computed
+results worth keeping between runs (PSY critical values, LPPLS fits) go to the cache
+directory, ``$BUBBLESCOPE_CACHE`` or ``~/.cache/bubblescope``.
 """
 
 from __future__ import annotations
@@ -12,10 +14,18 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Final
 
-__all__ = ["DATA_ENV", "find_data_dir", "resolve_data_dir"]
+__all__ = ["CACHE_ENV", "DATA_ENV", "default_cache_dir", "find_data_dir", "resolve_data_dir"]
 
 #: Environment variable naming the vendor data directory.
 DATA_ENV: Final = "BUBBLESCOPE_DATA_DIR"
+#: Environment variable naming the cache directory.
+CACHE_ENV: Final = "BUBBLESCOPE_CACHE"
+
+
+def default_cache_dir() -> Path:
+    """``$BUBBLESCOPE_CACHE`` or ``~/.cache/bubblescope``: the one cache every command and
+    the dashboard use."""
+    return Path(os.environ.get(CACHE_ENV) or Path.home() / ".cache" / "bubblescope")
 
 
 def find_data_dir(explicit: Path | None, env_value: str | None, cwd: Path) -> Path | None:

@@ -8,11 +8,14 @@ from __future__ import annotations
 
 import time
 from dataclasses import replace
+from pathlib import Path
 
+import pytest
 from fastapi.testclient import TestClient
 
 from bubblescope.dashboard import signal_views, stress_views
 from bubblescope.dashboard.when_views import when_json
+from bubblescope.datadir import CACHE_ENV
 from bubblescope.model import Web
 from bubblescope.signals import load_named
 from bubblescope.signals.reading import standard_reading
@@ -54,6 +57,27 @@ def test_signal_analysis_reports_its_stages_in_order() -> None:
     assert heard.said("critical values")
     assert heard.said("LPPLS fit")
     assert heard.fractions[-1] >= 0.95
+
+
+def test_named_analysis_keeps_its_fits_in_the_commands_cache(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv(CACHE_ENV, str(tmp_path))
+    first = signal_views.named("nasdaq-dotcom", None)
+    stored = sorted(p.relative_to(tmp_path) for p in tmp_path.rglob("*") if p.is_file())
+    assert stored, "the dashboard's analysis stored nothing in $BUBBLESCOPE_CACHE"
+    again = signal_views.named("nasdaq-dotcom", None)
+    assert again == first  # read back from the cache: the same analysis
+    assert sorted(p.relative_to(tmp_path) for p in tmp_path.rglob("*") if p.is_file()) == stored
+
+
+def test_uploaded_analysis_stores_nothing(tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+                                          ) -> None:
+    monkeypatch.setenv(CACHE_ENV, str(tmp_path))
+    s = load_named("nasdaq-dotcom").between("1999-01-01", "2000-12-31")
+    rows = [{"date": str(d)[:10], "value": f"{v:.4f}"}
+            for d, v in zip(s.dates, s.values, strict=True)]
+    signal_views.uploaded(rows)
+    assert not any(p.is_file() for p in tmp_path.rglob("*"))
 
 
 def test_simulated_critical_values_report_replications() -> None:

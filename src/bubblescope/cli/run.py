@@ -22,8 +22,7 @@ from rich.console import Group, RenderableType
 import bubblescope
 from bubblescope.cli.common import DbOption, JsonOption, console, default_db, print_json
 from bubblescope.cli.montecarlo import data_variants, stored_result, with_data_draw
-from bubblescope.cli.signals import default_cache_dir
-from bubblescope.datadir import resolve_data_dir
+from bubblescope.datadir import default_cache_dir, resolve_data_dir
 from bubblescope.model.atomic import write_file
 from bubblescope.model.errors import ScenarioError
 from bubblescope.model.web import Web

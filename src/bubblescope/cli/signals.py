@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 from dataclasses import replace
 from pathlib import Path
 from typing import Annotated
@@ -12,7 +11,7 @@ from rich.table import Table
 
 from bubblescope.cli.common import ExportOption, JsonOption, console, export_tables, print_json
 from bubblescope.cli.progress import progress
-from bubblescope.datadir import DATA_ENV, resolve_data_dir
+from bubblescope.datadir import CACHE_ENV, DATA_ENV, default_cache_dir, resolve_data_dir
 from bubblescope.model.errors import ScenarioError
 from bubblescope.model.series import Series
 from bubblescope.signals.analysis import SignalsResult, analyse
@@ -25,14 +24,7 @@ from bubblescope.signals.reading import (
 )
 from bubblescope.signals.registry import REGISTRY, Transform, resolve_series
 
-__all__ = ["CACHE_ENV", "default_cache_dir", "register", "run_signals"]
-
-CACHE_ENV = "BUBBLESCOPE_CACHE"
-
-
-def default_cache_dir() -> Path:
-    """``$BUBBLESCOPE_CACHE`` or ``~/.cache/bubblescope``."""
-    return Path(os.environ.get(CACHE_ENV) or Path.home() / ".cache" / "bubblescope")
+__all__ = ["register", "run_signals"]
 
 
 def register(app: typer.Typer) -> None:

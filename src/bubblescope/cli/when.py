@@ -10,8 +10,7 @@ import typer
 
 import bubblescope
 from bubblescope.cli.common import JsonOption, console, print_json
-from bubblescope.cli.signals import default_cache_dir
-from bubblescope.datadir import DATA_ENV, resolve_data_dir
+from bubblescope.datadir import DATA_ENV, default_cache_dir, resolve_data_dir
 from bubblescope.model.errors import ScenarioError
 from bubblescope.stress.scenario import PRESETS
 from bubblescope.when import when as compute_when

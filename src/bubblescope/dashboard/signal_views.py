@@ -21,6 +21,7 @@ from typing import Any, Final
 import numpy as np
 
 from bubblescope.dashboard.jobs import Progress as JobProgress
+from bubblescope.datadir import default_cache_dir
 from bubblescope.model._typing import FloatArray
 from bubblescope.model.errors import DataError, Issue
 from bubblescope.model.inputs import numbered, parse_decimal
@@ -64,8 +65,11 @@ def named(name: str, data_dir: Path | None, progress: JobProgress | None = None)
     tell(0.02, f"loading {name}")
     series = load_named(name, data_dir)
     spec = REGISTRY[name]
+    # a registered series' fits are kept in the one cache the commands use; an upload's are
+    # not (a visitor's data should not fill the server's disk)
     return analyse(series, standard_reading(name), spec.description, tell,
-                   transform_source=f"registry setting for {name}", note=spec.note)
+                   transform_source=f"registry setting for {name}", note=spec.note,
+                   cache_dir=default_cache_dir())
 
 
 def uploaded(rows: Sequence[Row], file: str = UPLOAD) -> Json:
@@ -76,12 +80,13 @@ def uploaded(rows: Sequence[Row], file: str = UPLOAD) -> Json:
 
 def analyse(series: Series, reading: Reading, title: str,
             progress: JobProgress | None = None, *, transform_source: str = "",
-            note: str = "") -> Json:
+            note: str = "", cache_dir: Path | None = None) -> Json:
     """The signals analysis of ``series`` in its one schema, plus the page's ``view``.
 
     ``progress(fraction, message)`` hears the stages: critical values (per block of
     replications when they are simulated) up to 50%, the LPPLS confidence, then the fit
-    of the run-up drawn on the chart.
+    of the run-up drawn on the chart. ``cache_dir``: where PSY critical values and LPPLS
+    fits are kept between requests (none: computed afresh).
     """
     tell = _silent if progress is None else progress
 
@@ -90,7 +95,7 @@ def analyse(series: Series, reading: Reading, title: str,
              "replications")
 
     tell(0.05, "PSY statistics and critical values; LPPLS confidence at the last date")
-    result = analyse_signals(series, reading, progress=reps,
+    result = analyse_signals(series, reading, progress=reps, cache_dir=cache_dir,
                              transform_source=transform_source, note=note)
     s = select(series, reading.start, reading.end)
     tell(0.6, "LPPLS fit of the run-up (for the chart)")
@@ -114,7 +119,7 @@ def latest(data_dir: Path | None) -> Json:
     """The latest PSY reading of :data:`LATEST_NAMES` for the overview card: each row in its
     one schema (``LatestSignal.to_dict``, as in ``run --json``) plus ``view``, the card's
     headlines."""
-    rows = latest_signals(LATEST_NAMES, data_dir, lppls=False)
+    rows = latest_signals(LATEST_NAMES, data_dir, lppls=False, cache_dir=default_cache_dir())
     return {"latest": [r.to_dict() for r in rows], "view": {"headlines": [
         {"label": r.name.upper(), "text": "no data here", "note": r.missing} if r.missing else
         {"label": f"{r.name.upper()} on {r.date}",
