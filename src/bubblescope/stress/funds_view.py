@@ -13,13 +13,16 @@ import numpy as np
 import pandas as pd
 
 from bubblescope.stress.capital_ratios import capital_ratios
+from bubblescope.stress.compile import FUND_KINDS
 
 if TYPE_CHECKING:
     from bubblescope.stress.result import StressResult
 
 __all__ = ["fund_table", "pool_default_rates", "private_credit_and_leverage"]
 
-_FUND_KINDS = ("private_credit_fund", "hedge_fund", "private_equity", "mutual_fund")
+#: Funds whose investors redeem (NAV per share, gates): the engine's fund kinds less pension
+#: funds, whose members do not redeem (their position is in :mod:`capital_ratios`).
+_FUND_KINDS = FUND_KINDS - {"pension_fund"}
 
 
 def _funds(result: StressResult) -> list[int]:
