@@ -95,6 +95,11 @@ def test_run_adds_the_uncertainty_section_with_its_plots(
                   "Investment-grade paper junked"):
         assert title in part
     assert "60 paths from seed 3" in part
+    # the preset's one path (the "Who gets hurt" figure) placed among the paths
+    central = mc["central_path"]
+    stress_credit = payload["stress"]["credit_first"]["holder_sectors"]["realised credit"]
+    assert central["realised_credit_usd_bn"] == pytest.approx(stress_credit)
+    assert 0.0 <= central["percentile_of_paths"] <= 1.0
     # the same run as `bubblescope montecarlo` with the same scenario, paths and seed
     assert app_main(["montecarlo", "--web", str(web_dir), "--scenario", "atlantic-crash",
                      "--paths", "60", "--seed", "3", "--no-store", "--json"]) == 0

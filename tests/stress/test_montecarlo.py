@@ -107,6 +107,13 @@ def test_statistics_against_hand_computed_values() -> None:
     assert r.default_probability_se()["a"] == pytest.approx(np.sqrt(p["a"] * (1 - p["a"]) / 2000))
     assert r.p_downgrades_exceed() == pytest.approx(np.mean(4000 * x > 1900))
     assert 0 < r.p_downgrades_exceed_se() < 0.02
+    credit = r.outcome.measure("credit")
+    assert r.percentile_of(float(credit.max()) + 1) == 1.0
+    assert r.percentile_of(float(credit.min()) - 1) == 0.0
+    cut = float(np.quantile(credit, 0.3))
+    assert r.percentile_of(cut) == pytest.approx(np.mean(credit < cut)
+                                                 + 0.5 * np.mean(credit == cut))
+    assert abs(r.percentile_of(cut) - 0.3) < 2 / 2000
     sectors = r.sector_losses()
     assert sectors.loc["bank", "mean"] == pytest.approx(5 * x.mean())
     assert sectors.loc["bank", "p95"] == pytest.approx(np.quantile(5 * x, 0.95))

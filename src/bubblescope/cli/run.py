@@ -138,19 +138,27 @@ def _stress_part(web: Web, options: RunOptions) -> Part:
 
 
 def _montecarlo_part(web: Web, options: RunOptions) -> Part | None:
+    central: float | None = None  # a stored run's scenario need not be --scenario
     if options.montecarlo_run is not None:
         result = stored_result(options.db or default_db(), options.montecarlo_run)
         origin = f"stored run {options.montecarlo_run!r}"
     elif options.paths > 0:
         unc = parse_uncertainty(with_data_draw(DEFAULT_UNCERTAIN), file="default uncertainty")
-        model = engine_model(compile_web(web), load_preset(options.scenario), unc,
+        cw = compile_web(web)
+        model = engine_model(cw, load_preset(options.scenario), unc,
                              data_variants(web, options.seed))
         result = run_montecarlo(model, unc, options.paths, options.seed)
         origin = f"{options.scenario} over the documented default uncertainty"
+        central = float(run_stress(cw, options.scenario).ledger.holder_sector_totals()
+                        .mean(axis=0)[0])
     else:
         return None
-    head = report_montecarlo.headline(result, origin)
-    return Part("montecarlo", head, {"source": origin, **result.to_dict()},
+    head = report_montecarlo.headline(result, origin, central_credit=central)
+    payload: dict[str, object] = {"source": origin, **result.to_dict()}
+    if central is not None:
+        payload["central_path"] = {"realised_credit_usd_bn": central,
+                                   "percentile_of_paths": result.percentile_of(central)}
+    return Part("montecarlo", head, payload,
                 report_montecarlo.section(result, origin))
 
 

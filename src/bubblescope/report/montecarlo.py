@@ -26,22 +26,46 @@ SYSTEM_LOSS = ("Losses are what the holder sectors (banks, insurers, pensions, f
                "marks are shown beside and never added. Downgrades: " + DOWNGRADE_MEASURE + ".")
 
 
-def headline(result: MonteCarloResult, origin: str = "") -> str:
+def headline(result: MonteCarloResult, origin: str = "", *,
+             central_credit: float | None = None) -> str:
     """One line, credit first: mean, VaR and ES of the holder sectors' realised credit and
-    debt-mark losses, realised credit alone, equity marks beside, and the 2008 odds (USD bn)."""
+    debt-mark losses, realised credit alone, equity marks beside, and the 2008 odds (USD bn).
+
+    ``central_credit``: the realised credit of the preset's one path at its central inputs
+    (the "Who gets hurt" figure); the line then says where it falls among these paths, since
+    a path at central inputs is not the mean of paths over uncertain inputs.
+    """
     lv = f"{result.level:.0%}"
     where = f" ({origin})" if origin else ""
     o = result.outcome
+    credit = o.measure("credit")
+    central = ""
+    if central_credit is not None and credit.size:
+        rank = result.percentile_of(central_credit)
+        central = (f"; the preset's one path at central inputs (Who gets hurt) loses USD "
+                   f"{central_credit:,.0f}bn realised credit, at the {_ordinal(rank)} "
+                   f"percentile of these paths")
     return (f"Uncertainty{where}: over {result.n_paths:,} paths holder sectors (funds looked "
             f"through) lose USD {o.measure('credit_and_debt').mean():,.0f}bn realised credit "
             f"and debt marks on average (VaR {lv} {result.var():,.0f}bn, expected shortfall "
             f"{result.expected_shortfall():,.0f}bn; realised credit alone "
-            f"{o.measure('credit').mean():,.0f}bn, VaR {result.var(of='credit'):,.0f}bn), with "
+            f"{credit.mean():,.0f}bn, VaR {result.var(of='credit'):,.0f}bn), with "
             f"USD {o.measure('equity').mean():,.0f}bn of equity marks beside (VaR "
-            f"{result.var(of='equity'):,.0f}bn); P(downgrades > 2008's $1.9T) = "
+            f"{result.var(of='equity'):,.0f}bn){central}; P(downgrades > 2008's $1.9T) = "
             f"{result.p_downgrades_exceed():.3f} (largest path USD "
             f"{float(o.downgraded.max()):,.0f}bn; face amount of investment-grade paper "
             f"junked, as in Who gets hurt)")
+
+
+def _ordinal(share: float) -> str:
+    """A share in [0, 1] as a whole percentile: ``0.713 -> "71st"``.
+
+    >>> [_ordinal(x) for x in (0.01, 0.02, 0.03, 0.111, 0.5, 0.999)]
+    ['1st', '2nd', '3rd', '11th', '50th', '100th']
+    """
+    n = round(100 * share)
+    suffix = "th" if 10 <= n % 100 <= 20 else {1: "st", 2: "nd", 3: "rd"}.get(n % 10, "th")
+    return f"{n}{suffix}"
 
 
 def section(result: MonteCarloResult, origin: str = "") -> Section:

@@ -217,6 +217,14 @@ class MonteCarloResult(Tabular):
         """Value at risk of the holder sectors' loss ``of``: its ``level`` quantile, USD bn."""
         return _var(self.outcome.measure(of), self.level if level is None else level)
 
+    def percentile_of(self, loss: float, of: LossMeasure = "credit") -> float:
+        """Where ``loss`` falls among the paths' losses ``of``: the share of paths below it
+        plus half the share equal to it (mid-rank), in [0, 1]; NaN with no paths."""
+        x = self.outcome.measure(of)
+        if x.size == 0:
+            return float("nan")
+        return float((x < loss).mean() + 0.5 * (x == loss).mean())
+
     def expected_shortfall(self, level: float | None = None,
                            of: LossMeasure = "credit_and_debt") -> float:
         """Mean loss ``of`` in the worst ``1 - level`` of paths, USD bn."""
