@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import numpy as np
 import pytest
 
 import bubblescope as bs
 from bubblescope.model.errors import DataError
+from bubblescope.model.inputs import read_csv
 from bubblescope.model.web import Web
 from bubblescope.portfolio import Portfolio, map_portfolio, parse_positions, run_portfolio
 from bubblescope.portfolio.run import CHANNELS, _baseline, _losses
@@ -16,6 +19,9 @@ from bubblescope.stress.ledger import LossClass
 
 CREDIT, DEBT, EQUITY, PREMIUM = (int(LossClass.CREDIT), int(LossClass.DEBT_MARK),
                                  int(LossClass.EQUITY), 3)
+
+
+EXAMPLE = Path(__file__).resolve().parents[2] / "examples" / "insurer_portfolio.csv"
 
 
 @pytest.fixture(scope="module")
@@ -84,6 +90,23 @@ def test_a_fund_share_is_its_share_of_the_funds_ledger_losses(web: Web) -> None:
     np.testing.assert_allclose(loss[0, :, 0, :3].sum(axis=0), result.ledger.direct[0, f] / nav,
                                atol=1e-12)
     assert loss[0, :, 0, :3].sum() > 0
+
+
+def test_no_quarter_books_a_negative_realised_credit_loss(web: Web) -> None:
+    """Debt marks given back as spreads fade are a negative debt mark in that quarter, not
+    a negative credit loss (before, each quarter's total was split by the run's class mix,
+    so the example book's CoreWeave bond and fund units showed credit "gains")."""
+    p = parse_positions(read_csv(EXAMPLE), "insurer_portfolio.csv")
+    out = run_portfolio(web, p, "atlantic-crash", worst_of=())
+    for k, pos in enumerate(p.positions):
+        credit = out.loss[0, :, k, CREDIT]
+        if pos.instrument == "cds":
+            assert (credit <= 1e-12).all(), pos.id  # protection: a gain, never a loss
+        else:
+            assert (credit >= -1e-12).all(), (pos.id, credit.round(4).tolist())
+    k = [pos.id for pos in p.positions].index("coreweave_2030")
+    marks = out.loss[0, :, k, DEBT]
+    assert (marks < -1e-6).any(), "the crash's marks on CoreWeave's notes are never given back"
 
 
 def test_cds_pays_its_premium_and_gains_on_the_name(web: Web) -> None:

@@ -166,7 +166,7 @@ def test_k_paths_with_identical_draws_equal_k_copies(tables: dict[str, list[dict
     one = simulate(cw, sc, noise)
     many = simulate(cw, sc, np.repeat(noise, k, axis=0))
     for name, arr in _arrays(one).items():
-        if name in ("capital", "contract_amount", "contract_class_quarter"):  # no path axis
+        if name in ("capital", "contract_amount"):  # no path axis
             continue
         np.testing.assert_allclose(_arrays(many)[name], np.repeat(arr, k, axis=0),
                                    rtol=1e-10, atol=1e-10, err_msg=name)

@@ -265,18 +265,11 @@ def _checked(result: StressResult, cw: CompiledWeb | None) -> CompiledWeb:
 
 
 def _pool_classes(result: StressResult, js: IntArray) -> FloatArray:
-    """The pool's losses per path, quarter and ledger class, (n_paths, quarters, 3).
-
-    Each contract's quarterly loss is split by its class mix over the run, so the sum over
-    quarters is exactly its booked loss by class (``contract_class``).
-    """
-    per_class = result.contract_class[:, js, :]  # (n_paths, J, 3)
-    total = per_class.sum(axis=2, keepdims=True)
-    credit = np.zeros_like(per_class)
-    credit[..., LossClass.CREDIT] = 1.0
-    mix = np.where(np.abs(total) > 1e-12, per_class / np.where(total == 0, 1.0, total), credit)
-    quarterly = result.contract_loss_by_quarter[:, :, js]  # (n_paths, quarters, J)
-    return np.asarray(np.einsum("pqj,pjk->pqk", quarterly, mix), dtype=np.float64)
+    """The pool's losses per path, quarter and ledger class, (n_paths, quarters, 3): the
+    engine's own split of each quarter, so the sum over quarters is exactly the booked loss
+    by class (``contract_class``) and marks given back stay debt marks."""
+    return np.asarray(result.contract_class_by_quarter[:, :, js, :].sum(axis=2),
+                      dtype=np.float64)
 
 
 def _rating_ratio(pos: Position, js: IntArray, result: StressResult, base: StressResult,
@@ -315,18 +308,19 @@ def _yearly_el(code: IntArray) -> FloatArray:
 
 def _fund_share(amount: float, f: int, result: StressResult, cw: CompiledWeb) -> FloatArray:
     """A fund share's loss by class: its share of the fund's NAV times the fund's own
-    losses in the ledger, timed by the fund's quarterly losses, (n_paths, quarters, 3)."""
+    losses in the ledger, each class timed by that class's quarterly losses on the fund's
+    holdings, (n_paths, quarters, 3)."""
     held = float(cw.amount[cw.holder == f].sum())
     borrowed = float(cw.amount[(cw.obligor == f) & cw.kind_mask(DEBT_KINDS)].sum())
     nav = held - borrowed if held > borrowed else held
     if nav <= 0:
         return np.zeros((result.n_paths, result.quarters, 3))
     own = result.ledger.direct[:, f, :]  # (n_paths, 3)
-    flow = result.contract_loss_by_quarter[:, :, cw.holder == f].sum(axis=2)  # (n_paths, q)
+    flow = result.contract_class_by_quarter[:, :, cw.holder == f, :].sum(axis=2)  # (p, q, 3)
     total = flow.sum(axis=1, keepdims=True)
     timing = np.where(np.abs(total) > 1e-12, flow / np.where(total == 0, 1.0, total),
                       1.0 / result.quarters)
-    return np.asarray(amount / nav * timing[:, :, None] * own[:, None, :], dtype=np.float64)
+    return np.asarray(amount / nav * timing * own[:, None, :], dtype=np.float64)
 
 
 def _alive(maturity: dt.date | None, result: StressResult, t: np.ndarray) -> FloatArray:

@@ -156,9 +156,8 @@ class Recorder:
         self.funds = FundSeries.zeros(n_paths, quarters, n)
         self.cash_start = cash_start.copy()
         self.contract_loss = np.zeros((n_paths, m))
-        self.contract_loss_by_quarter = np.zeros((n_paths, quarters, m))
         self.contract_class = np.zeros((n_paths, m, len(CLASS_NAMES)))
-        self.contract_class_quarter = np.zeros((quarters, m, len(CLASS_NAMES)))
+        self.contract_class_by_quarter = np.zeros((n_paths, quarters, m, len(CLASS_NAMES)))
         self.quarter_class = np.zeros((n_paths, quarters, len(CLASS_NAMES)))
         self.rating: IntArray = np.zeros((n_paths, quarters, m), dtype=np.int8)
         self.rating_start: IntArray = np.zeros((n_paths, m), dtype=np.int8)
@@ -169,9 +168,8 @@ class Recorder:
                                                                  record.cut)
         self.funds.store(t, record)
         self.contract_loss += record.contract_loss
-        self.contract_loss_by_quarter[:, t] = record.contract_loss
         self.contract_class += record.contract_class
-        self.contract_class_quarter[t] = record.contract_class.mean(axis=0)
+        self.contract_class_by_quarter[:, t] = record.contract_class
         self.quarter_class[:, t] = (record.contract_class
                                     * record.underlying[None, :, None]).sum(axis=1)
         self.loss[:, t] = record.loss.sum(axis=2)
@@ -204,12 +202,11 @@ class Recorder:
             contract_obligor=tuple(cw.ids[i] for i in cw.obligor),
             contract_holder=tuple(cw.ids[i] if i >= 0 else "outside" for i in cw.holder),
             contract_loss=self.contract_loss, cut=self.cut,
-            contract_loss_by_quarter=self.contract_loss_by_quarter,
             ai_index=s.ai_index, gpu_rental=s.gpu_rental,
             ai_debt=s.ai_debt, issued=s.issued, ig_bonds=s.ig_bonds,
             contract_kinds=cw.contract_kinds, contract_amount=cw.amount,
             contract_class=self.contract_class,
-            contract_class_quarter=self.contract_class_quarter,
+            contract_class_by_quarter=self.contract_class_by_quarter,
             quarter_class=self.quarter_class, rating=self.rating,
             pool_defaulted=s.pool_defaulted, rating_start=self.rating_start,
             el_marks=self.funds.el_marks, fund_nav=self.funds.fund_nav,

@@ -146,8 +146,6 @@ class StressResult(Tabular):
     contract_obligor: tuple[str, ...] = ()
     contract_holder: tuple[str, ...] = ()
     contract_loss: FloatArray = field(default_factory=lambda: np.zeros((0, 0)))
-    #: Loss of each contract's holder in each quarter, (n_paths, quarters, n_contracts).
-    contract_loss_by_quarter: FloatArray = field(default_factory=lambda: np.zeros((0, 0, 0)))
     cut: FloatArray = field(default_factory=lambda: np.zeros((0, 0, 0)))
     ai_index: FloatArray = field(default_factory=lambda: np.zeros((0, 0)))
     """The anchored AI index (1 at the start), (n_paths, quarters)."""
@@ -165,8 +163,10 @@ class StressResult(Tabular):
     contract_amount: FloatArray = field(default_factory=lambda: np.zeros(0))
     #: Loss by contract and class over the run, (n_paths, m, K) (``ledger.LossClass``).
     contract_class: FloatArray = field(default_factory=lambda: np.zeros((0, 0, 0)))
-    #: The same by quarter, mean over paths, (quarters, m, K).
-    contract_class_quarter: FloatArray = field(default_factory=lambda: np.zeros((0, 0, 0)))
+    #: The same by quarter, (n_paths, quarters, m, K): a quarter's marks given back (a
+    #: negative debt mark) stay debt marks, never a negative realised credit loss.
+    contract_class_by_quarter: FloatArray = field(
+        default_factory=lambda: np.zeros((0, 0, 0, 0)))
     #: Loss on underlying (non-fund) obligors by quarter and class, (n_paths, quarters, K).
     quarter_class: FloatArray = field(default_factory=lambda: np.zeros((0, 0, 0)))
     #: Rating code (``kernels.ratings.RATINGS``) of each contract at the end of each quarter,
@@ -221,6 +221,16 @@ class StressResult(Tabular):
         aggregates such as ``rest_of_world`` (:func:`~bubblescope.stress.ledger.bearer_mask`)."""
         obligor, holder = self._contract_ends
         return bearer_mask(self.entity_kinds, frozenset(HOLDER_SECTORS), obligor, holder)
+
+    @property
+    def contract_loss_by_quarter(self) -> FloatArray:
+        """Loss of each contract's holder in each quarter, all classes, (n_paths, quarters, m)."""
+        return np.asarray(self.contract_class_by_quarter.sum(axis=3), dtype=np.float64)
+
+    @property
+    def contract_class_quarter(self) -> FloatArray:
+        """Loss by quarter, contract and class, mean over paths, (quarters, m, K)."""
+        return np.asarray(self.contract_class_by_quarter.mean(axis=0), dtype=np.float64)
 
     @functools.cached_property
     def ledger(self) -> LossLedger:
