@@ -5,12 +5,14 @@ from __future__ import annotations
 from dataclasses import replace
 
 import numpy as np
+import pytest
 
 import bubblescope as bs
 from bubblescope.stress import run
 from bubblescope.stress.compile import DEBT_KINDS
 from bubblescope.stress.kernels.ratings import RATINGS
 from bubblescope.stress.payload import baseline_downgrades, structural_findings
+from bubblescope.stress.scenario import PRESETS, load_preset
 
 
 def test_baseline_rating_drifts_are_findings_one_per_obligor() -> None:
@@ -65,18 +67,35 @@ def test_no_shock_moves_no_rating_more_than_a_notch_down() -> None:
     assert base.issued[0].sum() > 500  # the debt did grow: ~USD 130bn a year of issuance
 
 
-def test_nothing_departs_from_the_baseline_before_the_shock_quarter() -> None:
+@pytest.mark.parametrize("preset", [p for p in PRESETS if p != "baseline"])
+def test_nothing_departs_from_the_baseline_before_the_shock_quarter(preset: str) -> None:
     # issue 11: in atlantic-crash (shock in 2026Q2) hedge funds gated in 2026Q1, because the
-    # scenario's AI growth (15 % against 50 % priced in) ran from the first quarter
+    # scenario's AI growth (15 % against 50 % priced in) ran from the first quarter; then the
+    # standing terms (big-short-rerating's equity_raise_capacity defaulted xAI in 2026Q1,
+    # rollover_base 0.8 moved SoftBank's and xAI's grades) acted before the shock too
+    web = bs.load_default()
+    sc = load_preset(preset)
+    base = run(web, load_preset("baseline").with_values({"quarters": sc.quarters}))
+    crash = run(web, sc)
+    s = sc.shock_quarter
+    assert s >= 1
+    for name in ("ai_revenue", "valuation", "loss", "cash", "jobs_millions", "spread",
+                 "downgraded", "rating", "fund_nav", "gated"):
+        before, ref = getattr(crash, name)[:, :s], getattr(base, name)[:, :s]
+        np.testing.assert_allclose(before, ref, rtol=1e-12, atol=1e-9, err_msg=name)
+    def early(dq: np.ndarray) -> np.ndarray:
+        return np.where(dq < s, dq, -1)  # defaults before the shock quarter
+    np.testing.assert_array_equal(early(crash.default_quarter), early(base.default_quarter))
+    # and the scenario departs from the shock quarter on
+    moved = [not np.allclose(getattr(crash, n)[:, s:], getattr(base, n)[:, s:])
+             for n in ("ai_revenue", "valuation", "loss", "cash", "jobs_millions")]
+    assert any(moved)
+
+
+def test_the_shock_gates_funds_and_its_growth_runs_from_the_shock() -> None:
     web = bs.load_default()
     base, crash = run(web, "baseline"), run(web, "atlantic-crash")
     s = crash.scenario.shock_quarter
-    assert s >= 1
-    # (the scenario's standing terms, such as lenders rolling over 80 %, hold from the
-    # start: cash may differ; prices, revenue and losses may not)
-    for name in ("ai_revenue", "valuation", "loss"):
-        before, ref = getattr(crash, name)[:, :s], getattr(base, name)[:, :s]
-        np.testing.assert_allclose(before, ref, rtol=1e-12, atol=1e-9, err_msg=name)
     assert not crash.gated[:, :s].any()
     assert crash.gated[:, s:].any()  # the shock does gate funds
     # and the scenario's growth runs from the shock on: AI revenue is below the baseline's

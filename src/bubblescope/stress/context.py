@@ -222,6 +222,15 @@ class RunContext:
         prm = Params.of(scenario, n_paths)
         return RunContext(cw, scenario, prm, RunIndex.of(cw, scenario, prm), n_paths)
 
+    def before_shock(self) -> RunContext:
+        """This context with the baseline's scenario terms
+        (:meth:`~bubblescope.stress.scenario.Scenario.before_shock`): what the channels read
+        in the quarters before the shock quarter. Constants are shared (none depends on a
+        scenario term)."""
+        prm = Params.of(self.scenario.before_shock(), self.n_paths)
+        return RunContext(self.web, self.scenario, prm, self.index, self.n_paths,
+                          self._constants)
+
     def constant(self, key: str, make: Callable[[], _T], *inputs: object) -> _T:
         """``make()``, computed on the first call for ``key`` and then reused while the
         same ``inputs`` (compared by identity: arrays of the state fixed at the start) are

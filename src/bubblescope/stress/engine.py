@@ -126,14 +126,17 @@ def simulate(
 
 def _simulate(ctx: RunContext, noise: FloatArray, progress: Progress | None) -> StressResult:
     sc = ctx.scenario
-    st = start(ctx)
+    calm = ctx.before_shock()  # nothing departs from the baseline before the shock quarter
+    st = start(calm)
     rec = Recorder(ctx.n_paths, sc.quarters, ctx.web.n, ctx.web.m, st.cash)
     rec.rating_start = rating_of(st.el0).astype(np.int8)
     for t in range(sc.quarters):
-        st = _quarter(ctx, st, rec, Quarter.of(ctx, t, noise[:, t]))
+        q = Quarter.of(ctx, t, noise[:, t])
+        st = _quarter(ctx if q.after else calm, st, rec, q)
         if progress is not None:
             progress(t + 1, sc.quarters)
-    return rec.result(ctx.web, sc, macro.macro_paths(ctx.params, rec), st.default_q,
+    return rec.result(ctx.web, sc, macro.macro_paths(ctx.params, rec, calm.params,
+                                                        sc.shock_quarter), st.default_q,
                       st.reason, ctx.index.capital)
 
 

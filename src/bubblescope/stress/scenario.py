@@ -29,6 +29,7 @@ from bubblescope.model.yamldoc import Marks, read_yaml
 __all__ = [
     "FIELD_RULES",
     "PRESETS",
+    "SCENARIO_TERMS",
     "Param",
     "Scenario",
     "load_preset",
@@ -47,6 +48,23 @@ PRESETS: Final[tuple[str, ...]] = (
     "big-short-rerating",
     "openai-shortfall",
     "boom",
+)
+
+
+#: The fields that describe a scenario's conditions rather than the model or the data: the
+#: shocks and the standing terms (lenders rolling less, tenants cutting leases, GPUs losing
+#: value faster, funds selling cheaper...). They hold from the shock quarter; before it
+#: every path runs on the baseline's values (:meth:`Scenario.before_shock`), so nothing
+#: departs from the no-shock path before the shock (issue 11). AI revenue growth is timed
+#: by :class:`~bubblescope.stress.channels.quarter.Quarter`.
+SCENARIO_TERMS: Final[tuple[str, ...]] = (
+    "ai_revenue_shock", "equity_shock", "spread_shock", "rate_shock", "gpu_price_shock",
+    "volatility_shock", "expectation_learning", "capex_growth", "capex_valuation_elasticity",
+    "valuation_spread_beta", "rollover_base", "rollover_valuation_elasticity",
+    "rollover_spread_sensitivity", "equity_raise_capacity", "lease_cut", "lease_cut_trigger",
+    "renegotiation", "gpu_depreciation", "generation_step", "fire_sale_impact",
+    "gpu_market_depth", "ltv_covenant_headroom", "forced_sale_discount", "default_cost_alpha",
+    "default_cost_beta", "displacement_share",
 )
 
 
@@ -265,6 +283,18 @@ class Scenario:
                 )
             return np.asarray(value, dtype=np.float64)
         return np.full(n_paths, float(value))
+
+    def before_shock(self) -> Scenario:
+        """This scenario before its shock quarter: every :data:`SCENARIO_TERMS` field at the
+        baseline's (default) value, the rest (model parameters, data, timing) unchanged.
+
+        >>> s = Scenario("x", rollover_base=0.8, recovery_senior=0.3).before_shock()
+        >>> s.rollover_base, s.recovery_senior
+        (1.0, 0.3)
+        """
+        defaults = {f.name: f.default for f in dataclasses.fields(Scenario)
+                    if f.name in SCENARIO_TERMS}
+        return dataclasses.replace(self, **defaults)  # type: ignore[arg-type]
 
     def with_values(self, updates: Mapping[str, object]) -> Scenario:
         """Return a copy with ``updates`` applied (values may be strings, as from a CLI).

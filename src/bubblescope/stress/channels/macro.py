@@ -41,14 +41,21 @@ def wealth_change(ctx: RunContext, st: State) -> FloatArray:
     return np.asarray(wealth, dtype=np.float64)
 
 
-def macro_paths(prm: Params, rec: Recorder) -> MacroPaths:
-    """Output gap, GDP growth and jobs of every path and quarter from the run's records."""
+def macro_paths(prm: Params, rec: Recorder, calm: Params | None = None,
+                shock_quarter: int = 0) -> MacroPaths:
+    """Output gap, GDP growth and jobs of every path and quarter from the run's records;
+    the scenario's displacement of jobs by AI holds from ``shock_quarter`` (``calm``'s,
+    the baseline's, before it)."""
     s = rec.series
+    share = prm.displacement_share[:, None]
+    if calm is not None:
+        before = np.arange(s.ai_revenue.shape[1])[None, :] < shock_quarter
+        share = np.where(before, calm.displacement_share[:, None], share)
     gap = output_gap(4 * s.capex, 4 * s.capex_plan, s.wealth_change,
                      prm.gdp_usd_bn[:, None], prm.capex_multiplier[:, None],
                      prm.wealth_effect[:, None])
     displaced = displaced_jobs(s.ai_revenue, prm.ai_revenue_usd_bn[:, None],
-                               prm.displacement_share[:, None],
+                               share,
                                prm.compensation_per_job_usd_k[:, None])
     jobs = okun_jobs(gap, prm.okun_coefficient[:, None],
                      prm.labor_force_millions[:, None]) - displaced
