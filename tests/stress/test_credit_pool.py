@@ -11,10 +11,7 @@ import bubblescope as bs
 from bubblescope.stress import CompiledWeb, StressResult, compile_web
 from bubblescope.stress.funds_view import pool_default_rates
 from bubblescope.stress.kernels.credit_pool import (
-    BBB_WIDENING_2008_PP,
     LOAN_DEFAULT_2009_PEAK,
-    LOAN_DEFAULT_AVERAGE,
-    cycle_factor,
     cycle_rate,
     pool_defaults,
     pool_defaults_reference,
@@ -109,28 +106,6 @@ def test_a_default_releases_the_mark_so_the_loss_counts_once(runs: dict[str, Str
     assert written == pytest.approx(float(web.amount[k]) * (1 - 0.4), rel=0.35)
 
 
-def test_the_cycle_slope_reproduces_the_2009_leveraged_loan_default_peak() -> None:
-    """2008's BBB widening on a pool at the loan market's average default rate, fading with
-    the cycle's half-life, defaults 10.81% in its first year (S&P/LSTA peak, Nov 2009)."""
-    c, before, survive = np.zeros(1), np.array([0.0]), 1.0
-    c = cycle_factor(c, before, before + BBB_WIDENING_2008_PP / 100)
-    for _ in range(4):
-        a = cycle_rate(np.array([LOAN_DEFAULT_AVERAGE]), c)
-        survive *= float((1 - a[0]) ** 0.25)
-        c = cycle_factor(c, before, before)
-    assert 1 - survive == pytest.approx(LOAN_DEFAULT_2009_PEAK, abs=5e-4)
-
-
-@given(st.floats(-5.0, 20.0), st.floats(0.0, 0.2), st.floats(0.0, 0.2), st.floats(0.5, 12.0))
-def test_the_cycle_factor_adds_the_spread_change_and_fades(c0: float, s0: float, s1: float,
-                                                            h: float) -> None:
-    c1 = float(cycle_factor(np.array([c0]), np.array([s0]), np.array([s1]), h)[0])
-    assert c1 == pytest.approx(0.5 ** (1 / h) * c0 + 100 * (s1 - s0), abs=1e-9)
-    # no spread move: the factor only decays towards zero
-    still = float(cycle_factor(np.array([c0]), np.array([s0]), np.array([s0]), h)[0])
-    assert abs(still) <= abs(c0) + 1e-12
-
-
 def test_the_cycle_moves_the_default_rate_monotonically_and_not_at_zero() -> None:
     a = np.full(5, 0.028)
     out = cycle_rate(a, np.array([-2.0, 0.0, 1.0, 3.0, 6.0]))
@@ -150,11 +125,14 @@ def test_the_premium_scales_with_the_factor_and_the_life_left_and_only_where_mar
 
 def test_the_pool_default_rate_reaches_the_2009_envelope_in_a_crash_not_in_baseline(
         runs: dict[str, StressResult]) -> None:
-    """Leveraged-loan defaults peaked at 10.81% (trailing 12 months, Nov 2009); a crash on
-    AI and tech borrowers takes the pool there, the baseline stays near the B average."""
+    """Leveraged-loan defaults peaked at 10.81% (trailing 12 months, Nov 2009) after the BBB
+    OAS spent two quarters about 5.9 points over its calm; atlantic-crash's spread peaks
+    about 4.9 points over its base and starts giving it back the next quarter, so its pool
+    defaults less than 2009 (about 6.4%) but about twice the baseline's B average."""
     crash = pool_default_rates(runs["atlantic-crash"])
     base = pool_default_rates(runs["baseline"])
-    assert 0.07 <= max(crash["trailing_year"]) <= LOAN_DEFAULT_2009_PEAK
+    assert 0.055 <= max(crash["trailing_year"]) <= LOAN_DEFAULT_2009_PEAK
+    assert max(crash["trailing_year"]) > 2 * max(base["trailing_year"][4:])
     assert max(base["trailing_year"]) < 0.035
     # the cycle fades: by the last year the rate is back within 2 points of the baseline's
     assert crash["trailing_year"][-1] < base["trailing_year"][-1] + 0.02

@@ -37,11 +37,14 @@ __all__ = [
     "History",
     "Measured",
     "Peak",
+    "SpreadEpisode",
     "load_history",
     "max_drawdown",
     "measure",
     "read_close",
     "series_peak",
+    "spread_episode",
+    "spread_half_life",
 ]
 
 #: The three reference episodes and the windows their figures are measured in.
@@ -89,6 +92,40 @@ class Peak:
 
     def __str__(self) -> str:
         return f"{self.name}: {self.value:g} on {self.date}"
+
+
+@dataclass(frozen=True)
+class SpreadEpisode:
+    """A credit spread's rise to its peak and its decay after it, in one episode.
+
+    ``calm`` is the lowest close within two years either side of the peak (the level the
+    market was at, or returned to, without the stress); ``time_to_peak_q`` the quarters from
+    the lowest close of the two years before the peak to the peak; ``excess`` each calendar
+    quarter's mean less ``calm``, from the quarter with the highest mean through the four
+    after it, and ``excess_before`` that of the quarter before it (percentage points).
+    """
+
+    name: str
+    episode: str
+    peak: float
+    peak_date: str
+    calm: float
+    calm_date: str
+    time_to_peak_q: float
+    peak_quarter: str
+    excess: tuple[float, ...]
+    excess_before: float = float("nan")
+
+    @property
+    def half_life_q(self) -> float:
+        """Half-life of the excess, quarters: the log excess over the peak quarter's fitted
+        on quarters through the origin (:func:`spread_half_life` of this episode alone)."""
+        return spread_half_life((self,))
+
+    def __str__(self) -> str:
+        return (f"{self.name} {self.episode}: peak {self.peak:g} on {self.peak_date} after "
+                f"{self.time_to_peak_q:.1f} quarters, calm {self.calm:g} ({self.calm_date}), "
+                f"half-life {self.half_life_q:.2f} quarters")
 
 
 @dataclass(frozen=True)
@@ -208,6 +245,16 @@ def _spread_rows(oas: pd.DataFrame) -> list[Measured]:
             p = series_peak(w.index.to_numpy(), w[col].to_numpy(dtype=np.float64), col)
             rows.append(Measured(label, episode, p.value, "percent", f"peak on {p.date}",
                                  f"ICE BofA {col.upper()} OAS"))
+        for col in ("bbb", "hy"):
+            if episode == "2022 tech":
+                continue
+            e = spread_episode(oas[col], episode, col)
+            rows.append(Measured(f"{col}_oas_half_life_q", episode, e.half_life_q, "quarters",
+                                 f"excess over {e.calm:g} ({e.calm_date}) from {e.peak_quarter}",
+                                 f"ICE BofA {col.upper()} OAS"))
+            rows.append(Measured(f"{col}_oas_time_to_peak_q", episode, e.time_to_peak_q,
+                                 "quarters", f"two-year low to the peak on {e.peak_date}",
+                                 f"ICE BofA {col.upper()} OAS"))
     slope = hy_bbb_slope(oas)
     rows.append(Measured("hy_per_bbb", "all", slope, "pp per pp",
                          f"least squares of HY on BBB OAS, {oas.index[0]}..{oas.index[-1]}",
@@ -225,6 +272,63 @@ def hy_bbb_slope(oas: pd.DataFrame) -> float:
     both = oas[["bbb", "hy"]].dropna()
     x, y = both["bbb"].to_numpy(np.float64), both["hy"].to_numpy(np.float64)
     return float(np.polyfit(x, y, 1)[0])
+
+
+def spread_episode(s: pd.Series, episode: str, name: str = "spread") -> SpreadEpisode:
+    """Measure the peak, time to peak and decay of a daily spread series in ``episode``.
+
+    Parameters
+    ----------
+    s : pandas.Series
+        Daily spread (percent) indexed by ISO dates (strings or timestamps); gaps allowed.
+    episode : str
+        One of :data:`EPISODES` (the window the peak is searched in).
+    name : str
+
+    Notes
+    -----
+    Peak ``p`` on ``d``: the highest close in the window. Calm ``b``: the lowest close in
+    ``[d - 2y, d + 2y]``. Excess ``x_k = mean(quarter P + k) - b`` for ``k = 0..4``, with
+    ``P`` the calendar quarter of the window with the highest mean.
+    """
+    x = s.dropna()
+    days = pd.DatetimeIndex(pd.to_datetime(x.index))
+    v = x.to_numpy(np.float64)
+    lo, hi = (pd.Timestamp(d) for d in EPISODES[episode])
+    inside = np.flatnonzero((days >= lo) & (days <= hi))
+    peak = int(inside[np.argmax(v[inside])])
+    day, two = days[peak], pd.DateOffset(years=2)
+    before = np.flatnonzero((days >= day - two) & (days <= day))
+    around = np.flatnonzero((days >= day - two) & (days <= day + two))
+    low, calm_at = int(before[np.argmin(v[before])]), int(around[np.argmin(v[around])])
+    q = pd.Series(v, index=days).resample("QE").mean()
+    qdays = pd.DatetimeIndex(q.index)
+    q_in = np.flatnonzero((qdays >= lo) & (qdays <= hi))
+    i = int(q_in[np.argmax(q.to_numpy()[q_in])])
+    top, calm = qdays[i], float(v[calm_at])
+    return SpreadEpisode(
+        name=name, episode=episode, peak=float(v[peak]), peak_date=str(day.date()),
+        calm=calm, calm_date=str(days[calm_at].date()),
+        time_to_peak_q=(day - days[low]).days / (365.25 / 4),
+        peak_quarter=f"{top.year}Q{top.quarter}",
+        excess=tuple(float(v) - calm for v in q.iloc[i:i + 5]),
+        excess_before=float(q.iloc[i - 1]) - calm,
+    )
+
+
+def spread_half_life(episodes: tuple[SpreadEpisode, ...]) -> float:
+    """Half-life (quarters) of the spreads' excess after their peaks, pooled over episodes.
+
+    ``ln(x_k / x_0) = -k ln 2 / h``, fitted by least squares through the origin on
+    ``k = 1..4`` of every episode: ``h = -ln 2 * sum(k^2) / sum(k ln(x_k / x_0))``.
+
+    >>> e = SpreadEpisode("s", "2008", 8.0, "", 1.0, "", 6.0, "", (4.0, 2.0, 1.0, 0.5, 0.25))
+    >>> round(spread_half_life((e,)), 9)
+    1.0
+    """
+    k = np.concatenate([np.arange(1, len(e.excess)) for e in episodes]).astype(np.float64)
+    y = np.concatenate([np.log(np.asarray(e.excess[1:]) / e.excess[0]) for e in episodes])
+    return float(-np.log(2.0) * (k @ k) / (k @ y))
 
 
 def _gdp_rows(gdp: pd.Series) -> list[Measured]:

@@ -40,8 +40,6 @@ from bubblescope.stress.channels.holders import Losses
 from bubblescope.stress.channels.quarter import Quarter
 from bubblescope.stress.compile import CompiledWeb, compile_web
 from bubblescope.stress.context import RunContext
-from bubblescope.stress.kernels.credit_pool import cycle_factor
-from bubblescope.stress.kernels.el_marks import LIQUIDITY_HALF_LIFE_Q
 from bubblescope.stress.kernels.ratings import rating_of
 from bubblescope.stress.ledger import CHANNEL_CLASS, LossClass
 from bubblescope.stress.recorder import QuarterRecord, Recorder
@@ -146,12 +144,12 @@ def start(ctx: RunContext) -> State:
     st = replace(st, worth0=collateral.start_worth(ctx))
     ratings = paper.start(ctx, st)
     return replace(st, equity0=ratings.equity0, owed0=ratings.owed0, ig0=ratings.ig0,
-                   el0=ratings.el0, pd=ratings.pd0)
+                   el0=ratings.el0, pd=ratings.pd0, pd0=ratings.pd0)
 
 
 def _quarter(ctx: RunContext, st: State, rec: Recorder, q: Quarter) -> State:
     """One quarter: each channel in turn, then the quarter's record; the next state."""
-    t = q.t
+    t, defaulted_before = q.t, st.defaulted_debt
     dem = demand.demand(ctx, st, q)
     st = replace(st, ai_index=dem.ai_index)
     val = valuation.revalue(ctx, st, q, dem.ai_index)
@@ -176,12 +174,9 @@ def _quarter(ctx: RunContext, st: State, rec: Recorder, q: Quarter) -> State:
     st = replace(st, price=gpus.price, worth=gpus.worth, units=gpus.units,
                  outstanding=gpus.outstanding, cash=gpus.cash, rental=gpus.rental,
                  supply=gpus.supply)
-    rated = paper.rerate(ctx, st, q)
+    rated = paper.rerate(ctx, st, q, st.defaulted_debt - defaulted_before)
     rec.paper(t, rated.downgraded, rated.tranche_loss, rated.grade)
-    st = replace(st, junk=rated.junk, spread=rated.spread, pd=rated.pd,
-                 credit_cycle=cycle_factor(st.credit_cycle, st.spread, rated.spread),
-                 liquidity=cycle_factor(st.liquidity, st.spread, rated.spread,
-                                        LIQUIDITY_HALF_LIFE_Q))
+    st = replace(st, junk=rated.junk, spread=rated.spread, pd=rated.pd)
     st, losses, lev = _holders(ctx, st, q, [
         (LossChannel.CUTS, cuts.torn_up), (LossChannel.MISSED_PAYMENTS, cleared.missed),
         (LossChannel.DEFAULT_WRITE_OFFS, cleared.written_off + pooled.written_off),

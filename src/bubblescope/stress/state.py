@@ -43,7 +43,8 @@ class State:
     value : (n_paths, n)
         Valuation index (1 at the start).
     spread : (n_paths,)
-        Credit spread (decimal).
+        Credit spread (decimal), a state that flows widen and that reverts to the base
+        (:mod:`~bubblescope.stress.kernels.spread`).
     ai_index, capex_index, capex_norm : (n_paths,)
         AI end revenue and capex spent against their starting paths; capex spent in the
         first quarter against plan (what valuations price in).
@@ -96,10 +97,9 @@ class State:
     spread_mark : (n_paths, m)
         Spread and liquidity premium each fund-held contract below investment grade carries
         now (:func:`~bubblescope.stress.kernels.el_marks.premium_target`).
-    credit_cycle, liquidity : (n_paths,)
-        Credit-cycle factor of granular pools and liquidity factor of debt marks, percentage
-        points of spread widening fading with their half-lives
-        (:func:`~bubblescope.stress.kernels.credit_pool.cycle_factor`).
+    pd0 : (n_paths, n)
+        Each issuer's 10-year default probability at the start (the granular pools' credit
+        cycle moves it: :mod:`~bubblescope.stress.channels.pool`).
     sold, passed, redeemed, retained : (n_paths, n)
         What each fund sold on margin calls, passed to its lenders beyond its NAV, paid
         redeeming investors from its bank lines and kept of its interest income so far
@@ -148,8 +148,7 @@ class State:
     pd: FloatArray
     el_mark: FloatArray
     spread_mark: FloatArray
-    credit_cycle: FloatArray
-    liquidity: FloatArray
+    pd0: FloatArray
     sold: FloatArray
     passed: FloatArray
     redeemed: FloatArray
@@ -159,8 +158,8 @@ class State:
 
     @staticmethod
     def initial(ctx: RunContext) -> State:
-        """The state at the as-of date (``equity0``, ``owed0``, ``ig0``, ``el0`` and ``pd`` are
-        set by the paper channel)."""
+        """The state at the as-of date (``equity0``, ``owed0``, ``ig0``, ``el0``, ``pd`` and
+        ``pd0`` are set by the paper channel)."""
         cw, ix, prm, n_paths = ctx.web, ctx.index, ctx.params, ctx.n_paths
         started = (cw.start_q < 0)[None, :]
         out = np.where(started & (ix.debt | ix.equity), cw.amount[None, :], 0.0)
@@ -190,7 +189,7 @@ class State:
             supply=np.zeros((n_paths, 2)), worth0=np.ones((n_paths, ix.gsub.size)),
             el0=np.zeros((n_paths, cw.m)), pd=np.zeros((n_paths, cw.n)),
             el_mark=np.zeros((n_paths, cw.m)), spread_mark=np.zeros((n_paths, cw.m)),
-            credit_cycle=np.zeros(n_paths), liquidity=np.zeros(n_paths),
+            pd0=np.zeros((n_paths, cw.n)),
             sold=np.zeros((n_paths, cw.n)),
             passed=np.zeros((n_paths, cw.n)), redeemed=np.zeros((n_paths, cw.n)),
             retained=np.zeros((n_paths, cw.n)),

@@ -9,10 +9,11 @@ releases the mark in the same quarter in which the write-off realises the loss: 
 run each loss is counted once.
 
 Paper rated below investment grade also carries a spread and liquidity premium
-(:func:`~bubblescope.stress.kernels.el_marks.premium_target`), driven by the liquidity
-factor the engine keeps from the spread path: it widens with spreads and gives back as they
-tighten and liquidity returns. It is booked apart (``spread and liquidity marks``, a debt
-mark), released like the expected-loss mark when the principal defaults or is repaid.
+(:func:`~bubblescope.stress.kernels.el_marks.premium_target`), driven by the credit
+spread's excess over its base: it widens with spreads and gives back as the spread reverts
+(:mod:`~bubblescope.stress.kernels.spread`). It is booked apart (``spread and liquidity
+marks``, a debt mark), released like the expected-loss mark when the principal defaults or
+is repaid.
 """
 
 from __future__ import annotations
@@ -26,6 +27,7 @@ from bubblescope.stress.channels.holders import recoveries
 from bubblescope.stress.context import RunContext
 from bubblescope.stress.kernels.el_marks import mark_target, premium_target, remaining_el
 from bubblescope.stress.kernels.ratings import INVESTMENT_GRADE_FLOOR
+from bubblescope.stress.kernels.spread import excess_pp
 from bubblescope.stress.state import State
 
 __all__ = ["Marks", "lgd", "remark"]
@@ -45,7 +47,7 @@ class Marks:
 
 def remark(ctx: RunContext, st: State, t: int, el: FloatArray, grade: IntArray) -> Marks:
     """Mark fund-held debt at the end of quarter ``t`` from its 10-year expected loss ``el``,
-    its rating code ``grade`` (n_paths, m) and the liquidity factor in ``st``."""
+    its rating code ``grade`` (n_paths, m) and the spread's excess over its base."""
     ix = ctx.index
     loss_given = lgd(ctx)
     years = np.minimum(np.maximum(st.maturity - (t + 1), 1), 40) / 4.0
@@ -53,7 +55,8 @@ def remark(ctx: RunContext, st: State, t: int, el: FloatArray, grade: IntArray) 
     then = remaining_el(st.el0, loss_given, years)
     target = mark_target(st.outstanding, now, then, ix.fair_value)
     junk = ix.fair_value[None, :] & (grade > INVESTMENT_GRADE_FLOOR)
-    premium = premium_target(st.outstanding, st.liquidity, years, junk)
+    premium = premium_target(st.outstanding, excess_pp(st.spread, ctx.params.base_spread),
+                             years, junk)
     premium = np.minimum(premium, np.maximum(st.outstanding - target, 0.0))
     return Marks(target, np.asarray(target - st.el_mark, dtype=np.float64),
                  premium, np.asarray(premium - st.spread_mark, dtype=np.float64))

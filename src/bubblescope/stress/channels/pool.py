@@ -10,9 +10,10 @@ defaulted principal times ``pool_lgd`` and get the rest back. The pool's maturit
 defaults as one name at a maturity wall.
 
 The pool's borrowers also share the credit cycle: the annual rate implied by the pool's
-PD is shifted by the credit-cycle factor the engine keeps from the spread path
+starting PD is shifted by the spread's excess over its base
 (:func:`~bubblescope.stress.kernels.credit_pool.cycle_rate`), calibrated so that 2008's
-spread widening gives the 2009 leveraged-loan default peak (10.8%).
+BBB spread path gives the 2009 leveraged-loan default peak (10.8%); where the pool's
+structural PD now is worse, it is the rate (the systematic factor counted once).
 """
 
 from __future__ import annotations
@@ -29,6 +30,7 @@ from bubblescope.stress.kernels.credit_pool import (
     pool_defaults,
     quarterly_default_rate,
 )
+from bubblescope.stress.kernels.spread import excess_pp
 from bubblescope.stress.state import State
 
 __all__ = ["PoolQuarter", "default"]
@@ -68,7 +70,8 @@ def default(ctx: RunContext, st: State) -> PoolQuarter:
     cw, ix = ctx.web, ctx.index
     on_pool = ix.pool[cw.obligor] & ix.debt & ix.inside
     live = on_pool[None, :] & st.alive[:, cw.obligor]
-    annual = cycle_rate(annual_rate(st.pd), st.credit_cycle[:, None])
+    cycle = excess_pp(st.spread, ctx.params.base_spread)[:, None]
+    annual = cycle_rate(annual_rate(st.pd0), cycle, annual_now=annual_rate(st.pd))
     pd10 = 1.0 - (1.0 - annual) ** 10
     rate = np.where(live, quarterly_default_rate(pd10)[:, cw.obligor], 0.0)
     exposed = np.where(live, st.outstanding, 0.0)

@@ -10,6 +10,7 @@
 :mod:`.debtrank`         DebtRank distress propagation
 :mod:`.reconstruct`      exposure matrices from their totals (RAS, sparse fills)
 :mod:`.leverage`         funds' NAV, margin-call sales, losses beyond NAV, gates
+:mod:`.spread`           the credit spread: flows widen it, it mean-reverts to its base
 :mod:`.aggregate`        contract arrays summed by obligor or holder (numba, in order)
 =======================  ===========================================================
 

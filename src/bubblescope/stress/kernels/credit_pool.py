@@ -16,21 +16,30 @@ The credit cycle
 ----------------
 A pool's borrowers default together in a bust far more than their own balance sheets
 suggest: the one-factor (Vasicek) view of a loan book. The pool's annual default rate is
-shifted in probit space by a credit-cycle factor ``c`` (percentage points of credit-spread
-widening, :func:`cycle_factor`):
+shifted in probit space by a credit-cycle factor ``c``, the credit spread's excess over its
+base in percentage points (:func:`~bubblescope.stress.kernels.spread.excess_pp`):
 
-``a = Phi(Phi^-1(a_0) + CYCLE_PROBIT_PER_PP * c)``,
+``a = Phi(max(Phi^-1(a_now), Phi^-1(a_0) + CYCLE_PROBIT_PER_PP * c))``,
 
-with ``a_0`` the pool's own annual PD. ``c`` follows the scenario's spread: widening adds
-to it, tightening takes off, and it fades with a ``CYCLE_HALF_LIFE_Q`` half-life (the
-engine's spread stays wide after a shock; defaults do not: :data:`CYCLE_HALF_LIFE_Q`).
-The slope is calibrated on 2008 (:data:`CYCLE_PROBIT_PER_PP`). All arrays carry the path
-axis first.
+with ``a_0`` the pool's annual PD at the start and ``a_now`` its structural PD now
+(:func:`cycle_rate`). The spread is itself a mean-reverting state
+(:mod:`~bubblescope.stress.kernels.spread`), so the factor follows it and does not fade a
+second time. The slope is calibrated on 2008 (:data:`CYCLE_PROBIT_PER_PP`): the BBB OAS
+path of 2008-09 on a pool at the loan market's average default rate gives the 2009 peak.
+
+The systematic factor is counted once: the 2008 calibration maps spreads to the default
+rate of borrowers whose own equity fell with the market, so the spread already carries the
+market-wide part of a structural (Merton) move. A pool's structural PD moves with the AI
+index, the market index and the shocked asset volatility; adding the cycle on top of it
+counted the market's fall twice. The rate is therefore the larger of the structural PD and
+the cycle applied to the starting PD: a pool whose borrowers fall further than the market's
+spreads imply keeps its own, worse PD. All arrays carry the path axis first.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from statistics import NormalDist
 from typing import Final
 
 import numpy as np
@@ -38,9 +47,9 @@ from scipy.special import ndtr, ndtri
 
 from bubblescope.model._typing import FloatArray
 
-__all__ = ["CYCLE_HALF_LIFE_Q", "CYCLE_PROBIT_PER_PP", "LOAN_DEFAULT_2009_PEAK",
-           "LOAN_DEFAULT_AVERAGE", "PoolDefaults", "annual_rate", "cycle_factor",
-           "cycle_rate", "pool_defaults", "pool_defaults_reference", "quarterly_default_rate"]
+__all__ = ["CYCLE_PROBIT_PER_PP", "LOAN_DEFAULT_2009_PEAK", "LOAN_DEFAULT_AVERAGE",
+           "PoolDefaults", "annual_rate", "cycle_rate", "cycle_rate_reference",
+           "pool_defaults", "pool_defaults_reference", "quarterly_default_rate"]
 
 #: Peak trailing-12-month default rate of the S&P/LSTA Leveraged Loan Index by principal
 #: amount, November 2009 (S&P Global Market Intelligence, LCD: "US leveraged loan default
@@ -50,21 +59,17 @@ LOAN_DEFAULT_2009_PEAK: Final[float] = 0.1081
 #: Long-run average default rate of the same index, 3.1% (LCD, "US leveraged loan default
 #: rate dips to 2.37%", 2018: "well inside the 3.1% historical average"). Confidence medium.
 LOAN_DEFAULT_AVERAGE: Final[float] = 0.031
-#: BBB OAS widening of 2008 that went with that peak, percentage points: 1.26% on
-#: 2007-06-29 to 8.04% on 2008-12-16 (ICE BofA BBB OAS, FRED BAMLC0A4CBBB, measured from
-#: ``shared/data/fred_BAMLC0A4CBBB.csv``).
-BBB_WIDENING_2008_PP: Final[float] = 8.04 - 1.26
-#: Half-life of the credit-cycle factor, quarters (assumption, confidence low): the loan
-#: default rate fell from its November 2009 peak back towards its average within about a
-#: year, and the BBB OAS gave back most of its widening within three quarters of its peak
-#: (quarterly means 7.03% in 2009Q1, 2.83% in 2009Q4; FRED BAMLC0A4CBBB).
-CYCLE_HALF_LIFE_Q: Final[float] = 4.0
-#: Probit shift of a pool's annual default rate per percentage point of the cycle factor.
-#: Calibrated so that 2008's BBB widening (:data:`BBB_WIDENING_2008_PP`), hitting a pool at
-#: the loan market's average default rate (:data:`LOAN_DEFAULT_AVERAGE`) and fading with
-#: :data:`CYCLE_HALF_LIFE_Q`, gives a first-year default rate of 10.81%, the 2009 peak
-#: (:data:`LOAN_DEFAULT_2009_PEAK`); ``tests/stress/test_credit_pool.py`` re-derives it.
-CYCLE_PROBIT_PER_PP: Final[float] = 0.1163
+#: Probit shift of a pool's annual default rate per percentage point of the spread's excess
+#: over its base. Calibrated on 2008-09: a pool at the loan market's average default rate
+#: (:data:`LOAN_DEFAULT_AVERAGE`) whose defaults in 2009Q1-Q4 each read the BBB OAS excess
+#: of the quarter before (the engine's timing: a pool defaults on the spread left by the last
+#: quarter) -- quarterly means of 2008Q4 to 2009Q3 less the 1.12% calm of 2007-02-20, i.e.
+#: 5.90, 5.91, 4.53 and 2.47 points (ICE BofA BBB OAS, FRED BAMLC0A4CBBB,
+#: ``shared/data/fred_BAMLC0A4CBBB.csv``) -- defaults 10.81% in the year, the November 2009
+#: peak (:data:`LOAN_DEFAULT_2009_PEAK`). ``tests/stress/test_spread.py`` re-derives it from
+#: the bundled series. (Before the spread mean-reverted: 0.1163 on a 6.78-point widening
+#: fading with a 4-quarter half-life.)
+CYCLE_PROBIT_PER_PP: Final[float] = 0.1291
 
 
 def annual_rate(pd_horizon: FloatArray, horizon_years: float = 10.0) -> FloatArray:
@@ -77,40 +82,52 @@ def annual_rate(pd_horizon: FloatArray, horizon_years: float = 10.0) -> FloatArr
     return np.asarray(1.0 - (1.0 - p) ** (1.0 / horizon_years), dtype=np.float64)
 
 
-def cycle_factor(previous: FloatArray, spread_before: FloatArray, spread_now: FloatArray,
-                 half_life_q: float = CYCLE_HALF_LIFE_Q) -> FloatArray:
-    """The credit-cycle factor after a quarter, percentage points, same shape as ``previous``.
+def cycle_rate(annual: FloatArray, factor: FloatArray, per_pp: float = CYCLE_PROBIT_PER_PP,
+               annual_now: FloatArray | None = None) -> FloatArray:
+    """Annual default rate moved by the credit cycle, the systematic factor counted once.
 
-    ``c_t = 0.5 ** (1 / half_life_q) * c_{t-1} + 100 * (s_t - s_{t-1})``: the quarter's
-    spread change (decimal spreads) enters in full, then fades.
-
-    >>> cycle_factor(np.array([0.0]), np.array([0.01]), np.array([0.05])).round(6).tolist()
-    [4.0]
-    >>> cycle_factor(np.array([4.0]), np.array([0.05]), np.array([0.05]), 1.0).tolist()
-    [2.0]
-    """
-    keep = 0.5 ** (1.0 / half_life_q)
-    return np.asarray(keep * previous + 100.0 * (spread_now - spread_before), dtype=np.float64)
-
-
-def cycle_rate(annual: FloatArray, factor: FloatArray,
-               per_pp: float = CYCLE_PROBIT_PER_PP) -> FloatArray:
-    """Annual default rate moved by the credit cycle: ``Phi(Phi^-1(annual) + per_pp * c)``.
+    ``Phi(max(Phi^-1(annual_now), Phi^-1(annual) + per_pp * c))``.
 
     Parameters
     ----------
     annual : ndarray
-        The pool's own annual default rate (0..1).
+        The pool's annual default rate at the start (0..1), what the cycle moves.
     factor : ndarray
-        Credit-cycle factor (:func:`cycle_factor`), broadcast against ``annual``.
+        Credit-cycle factor ``c``: the spread's excess over its base, percentage points
+        (:func:`~bubblescope.stress.kernels.spread.excess_pp`), broadcast against ``annual``.
+    per_pp : float
+        Probit shift per percentage point.
+    annual_now : ndarray, optional
+        The pool's structural annual rate now (same shape as ``annual``); where it is worse
+        than the cycle's, it is the rate. Default: ``annual``.
 
     >>> round(float(cycle_rate(np.array(0.031), np.array(0.0))), 6)
     0.031
     >>> float(cycle_rate(np.array(0.031), np.array(6.78))) > 0.12
     True
+    >>> round(float(cycle_rate(np.array(0.03), np.array(0.0), annual_now=np.array(0.05))), 6)
+    0.05
     """
     a = np.clip(np.asarray(annual, dtype=np.float64), 1e-12, 1.0 - 1e-12)
-    return np.asarray(ndtr(ndtri(a) + per_pp * np.asarray(factor)), dtype=np.float64)
+    z = ndtri(a) + per_pp * np.asarray(factor)
+    if annual_now is not None:
+        now = np.clip(np.asarray(annual_now, dtype=np.float64), 1e-12, 1.0 - 1e-12)
+        z = np.maximum(z, ndtri(now))
+    return np.asarray(ndtr(z), dtype=np.float64)
+
+
+def cycle_rate_reference(annual: FloatArray, factor: FloatArray, per_pp: float,
+                         annual_now: FloatArray) -> FloatArray:
+    """Element by element, the worse of the two rates (twin of :func:`cycle_rate`)."""
+    nd = NormalDist()
+    a0, c, now = (np.broadcast_to(np.asarray(x, dtype=np.float64), np.shape(annual_now))
+                  for x in (annual, factor, annual_now))
+    out = np.empty(np.shape(annual_now))
+    for i in np.ndindex(out.shape):
+        lo = min(max(float(a0[i]), 1e-12), 1.0 - 1e-12)
+        cyc = nd.cdf(nd.inv_cdf(lo) + per_pp * float(c[i]))
+        out[i] = max(cyc, min(max(float(now[i]), 1e-12), 1.0 - 1e-12))
+    return out
 
 
 def quarterly_default_rate(pd_horizon: FloatArray, horizon_years: float = 10.0) -> FloatArray:

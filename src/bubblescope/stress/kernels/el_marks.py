@@ -21,10 +21,10 @@ paper rated below investment grade therefore adds a premium for spread and liqui
 
 ``premium = PREMIUM_PTS_PER_PP * x * min(years_left, LOAN_LIFE_YEARS) / LOAN_LIFE_YEARS``
 
-per unit of par, with ``x`` the liquidity factor: the spread's widening in percentage
-points, entering in full when spreads widen and fading with ``LIQUIDITY_HALF_LIFE_Q`` (and
-falling when they tighten) -- the same recursion as the pool's credit cycle
-(:func:`~bubblescope.stress.kernels.credit_pool.cycle_factor`) with a shorter half-life.
+per unit of par, with ``x`` the credit spread's excess over its base in percentage points
+(:func:`~bubblescope.stress.kernels.spread.excess_pp`). The spread is a mean-reverting
+state (:mod:`~bubblescope.stress.kernels.spread`, half-life measured on the BBB OAS after
+2002 and 2008), so the premium gives back as the spread does, with no second fade.
 A loan near maturity is pulled to par, so the premium scales with its remaining life up to
 the average effective life of a direct loan. The premium is a mark, never a realised loss.
 """
@@ -37,28 +37,25 @@ import numpy as np
 
 from bubblescope.model._typing import BoolArray, FloatArray
 
-__all__ = ["LIQUIDITY_HALF_LIFE_Q", "LOAN_LIFE_YEARS", "PREMIUM_PTS_PER_PP", "mark_target",
-           "premium_target", "remaining_el"]
+__all__ = ["LOAN_LIFE_YEARS", "PREMIUM_PTS_PER_PP", "mark_target", "premium_target",
+           "remaining_el"]
 
 #: Price points (per 100 of par) of spread and liquidity premium per percentage point of
-#: the liquidity factor, on paper with at least :data:`LOAN_LIFE_YEARS` to run. Calibrated
-#: on 2008: the S&P/LSTA average loan bid fell from about par in mid-2007 to 64.8-65.8
-#: cents in mid-December 2008 (S&P LCD, as reported by the Financial Times, "Leveraged loan
-#: prices hit European lows", 22 Dec 2008), about 35 points, while the BBB OAS widened
-#: 6.78 points (1.26% to 8.04%, FRED BAMLC0A4CBBB). About 5 of the 35 points are the rise
-#: of expected loss of a B loan book whose default rate goes from 3.1% to the 2009 peak
-#: (:mod:`~bubblescope.stress.kernels.credit_pool`), which the expected-loss mark carries;
-#: the rest, 30 / 6.78 = 4.4 points per point, is premium. Confidence medium.
-PREMIUM_PTS_PER_PP: Final[float] = 4.4
+#: the spread's excess over its base, on paper with at least :data:`LOAN_LIFE_YEARS` to run.
+#: Calibrated on 2008: the S&P/LSTA average loan bid fell from about par in mid-2007 to
+#: 64.8-65.8 cents in mid-December 2008 (S&P LCD, as reported by the Financial Times,
+#: "Leveraged loan prices hit European lows", 22 Dec 2008), about 35 points, while the BBB
+#: OAS stood 6.92 points above its pre-crisis calm (8.04% on 2008-12-16 against 1.12% on
+#: 2007-02-20, FRED BAMLC0A4CBBB, ``shared/data/fred_BAMLC0A4CBBB.csv``). About 5 of the 35
+#: points are the rise of expected loss of a B loan book whose default rate goes from 3.1%
+#: to the 2009 peak (:mod:`~bubblescope.stress.kernels.credit_pool`; assumption, confidence
+#: medium), which the expected-loss mark carries; the rest, 30 / 6.92 = 4.3 points per
+#: point, is premium. ``tests/stress/test_spread.py`` re-derives the 6.92. Confidence medium.
+PREMIUM_PTS_PER_PP: Final[float] = 4.3
 #: Average effective life of a US middle-market direct loan, years: 3.07 (Cliffwater
 #: Direct Lending Index historical average, Cliffwater Q2 2023 report as summarised in its
 #: video notes). A loan with less to run carries a proportionally smaller premium.
 LOAN_LIFE_YEARS: Final[float] = 3.07
-#: Half-life of the liquidity factor, quarters (assumption, confidence medium): loan prices
-#: gave back most of their fall within a year -- the S&P/LSTA index returned about 52% in
-#: 2009 (S&P LCD, as recalled) -- and the BBB OAS fell from a 7.03% quarterly mean in 2009Q1
-#: to 2.83% in 2009Q4 (FRED BAMLC0A4CBBB), about half every two quarters.
-LIQUIDITY_HALF_LIFE_Q: Final[float] = 2.0
 
 
 def remaining_el(el_10: FloatArray, lgd: FloatArray, years_left: FloatArray) -> FloatArray:
@@ -110,8 +107,8 @@ def premium_target(outstanding: FloatArray, factor: FloatArray, years_left: Floa
     ----------
     outstanding : ndarray of shape (n_paths, m)
     factor : ndarray of shape (n_paths,)
-        Liquidity factor, percentage points of spread widening (negative: tighter than at
-        the start, no premium).
+        The spread's excess over its base, percentage points (negative: tighter than the
+        base, no premium).
     years_left : ndarray of shape (n_paths, m)
     marked : ndarray of bool, shape (n_paths, m) or (m,)
         Contracts that carry a premium (fair-value paper below investment grade).
