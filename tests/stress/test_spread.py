@@ -31,7 +31,15 @@ from bubblescope.stress.kernels.credit_pool import (
     cycle_rate,
     cycle_rate_reference,
 )
-from bubblescope.stress.kernels.el_marks import PREMIUM_PTS_PER_PP
+from bubblescope.stress.kernels.el_marks import (
+    AAA_SPREAD_BETA,
+    PREMIUM_PTS_PER_PP,
+    bond_price_fall,
+    bond_price_fall_reference,
+    grade_beta,
+    market_mark_target,
+)
+from bubblescope.stress.kernels.ratings import INVESTMENT_GRADE_FLOOR, RATINGS
 from bubblescope.stress.kernels.spread import (
     SPREAD_HALF_LIFE_Q,
     excess_pp,
@@ -40,7 +48,8 @@ from bubblescope.stress.kernels.spread import (
     next_spread_reference,
 )
 
-_SHARED = Path(__file__).resolve().parents[3] / "shared" / "data" / "fred_BAMLC0A4CBBB.csv"
+_DATA = Path(__file__).resolve().parents[3] / "shared" / "data"
+_SHARED = _DATA / "fred_BAMLC0A4CBBB.csv"
 
 
 @pytest.fixture(scope="module")
@@ -162,3 +171,58 @@ def test_the_crash_spread_peaks_inside_2008_and_tightens(crash: StressResult) ->
     assert s[-1] - base < 0.25
     assert excess_pp(crash.spread[0], np.full(crash.quarters, base / 100)).max() == \
         pytest.approx(s.max() - base)
+
+
+def test_aaa_spreads_widen_a_third_as_much_as_bbb(bbb: dict[str, SpreadEpisode]) -> None:
+    """el_marks.AAA_SPREAD_BETA: AAA OAS excess over BBB OAS excess, summed over the BBB
+    peak quarter and the four after, pooled over 2002 and 2008 (FRED BAMLC0A1CAAA)."""
+    path = _DATA / "fred_BAMLC0A1CAAA.csv"
+    if not path.exists():
+        pytest.skip("../shared/data is not next to this checkout (AAA OAS is not bundled)")
+    aaa = read_close(path, {"BAMLC0A1CAAA": "aaa"})["aaa"]
+    a = {n: spread_episode(aaa, n, "aaa") for n in bbb}
+    for n in bbb:  # the same quarters: the BBB peak quarter is the AAA's too
+        assert a[n].peak_quarter == bbb[n].peak_quarter
+    ratio = sum(sum(a[n].excess) for n in bbb) / sum(sum(bbb[n].excess) for n in bbb)
+    assert ratio == pytest.approx(AAA_SPREAD_BETA, abs=0.005)
+    assert 0.25 < sum(a["dot-com"].excess) / sum(bbb["dot-com"].excess) < 0.45
+
+
+@given(st.floats(0.0, 0.2), st.floats(0.0, 0.2), st.integers(1, 30))
+def test_the_bond_price_fall_matches_its_cash_flows(c: float, w: float, years: int) -> None:
+    fast = float(bond_price_fall(np.array(c), np.array(w), np.array(float(years))))
+    assert fast == pytest.approx(bond_price_fall_reference(c, w, years), abs=1e-9)
+    assert 0.0 <= fast + 1e-12 < 1.0
+    # a longer bond or a wider spread loses more
+    assert float(bond_price_fall(np.array(c), np.array(w + 0.01), np.array(float(years)))) > fast
+    assert float(bond_price_fall(np.array(c), np.array(w), np.array(years + 1.0))) >= fast - 1e-12
+
+
+def test_ig_marks_follow_the_grade_and_junk_is_never_tighter_than_bbb() -> None:
+    beta = grade_beta(np.arange(len(RATINGS) - 1))
+    assert beta[0] == AAA_SPREAD_BETA
+    assert beta[RATINGS.index("BBB")] == 1.0
+    assert np.all(np.diff(beta) >= 0)
+    grades = np.array([[0, RATINGS.index("A"), INVESTMENT_GRADE_FLOOR,
+                        INVESTMENT_GRADE_FLOOR + 1, INVESTMENT_GRADE_FLOOR + 1]])
+    out = market_mark_target(np.full((1, 5), 100.0), np.array([5.0]), grades,
+                             np.full((1, 5), 0.05), np.array([[10, 10, 10, 10, 10.0]]),
+                             np.array([True, True, True, True, False]))[0]
+    assert out[0] < out[1] < out[2] == out[3]  # AAA < A < BBB-; BB+ at least BBB's fall
+    assert out[4] == 0.0  # not held at fair value: no mark
+    # 2008-sized widening (5.91 points, the 2009Q1 excess) on a 10-year BBB at 6%: about a
+    # third of par, spread alone
+    fall = float(bond_price_fall(np.array(0.06), np.array(0.0591), np.array(10.0)))
+    assert 0.30 < fall < 0.36
+
+
+def test_funds_mark_ig_bonds_for_spreads_and_give_it_back_insurers_do_not(
+        crash: StressResult) -> None:
+    hit = crash.scenario.shock_quarter
+    pimco = crash.entity_ids.index("pimco")  # holds Hyperion's bonds, investment grade
+    marks = crash.spread_marks[0, :, pimco]
+    assert marks[hit] > 2.0
+    assert marks[-1] < 0.1 * marks[hit]
+    # life insurers and banks hold to maturity: no spread marks on what they hold directly
+    for holder in ("life_insurers", "us_banks"):
+        assert np.abs(crash.spread_marks[0, :, crash.entity_ids.index(holder)]).max() == 0.0

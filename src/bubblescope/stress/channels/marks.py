@@ -8,12 +8,17 @@ mark (:class:`~bubblescope.stress.ledger.LossClass`). A default zeroes the princ
 releases the mark in the same quarter in which the write-off realises the loss: over the
 run each loss is counted once.
 
-Paper rated below investment grade also carries a spread and liquidity premium
-(:func:`~bubblescope.stress.kernels.el_marks.premium_target`), driven by the credit
-spread's excess over its base: it widens with spreads and gives back as the spread reverts
+Fund-held debt also carries a spread mark, driven by the credit spread's excess over its
+base (:func:`~bubblescope.stress.kernels.el_marks.market_mark_target`): investment-grade
+paper loses its spread duration times its grade's share of the widening; paper below
+investment grade the larger of a loan's spread and liquidity premium and a BBB bond's fall.
+It widens with spreads and gives back as the spread reverts
 (:mod:`~bubblescope.stress.kernels.spread`). It is booked apart (``spread and liquidity
 marks``, a debt mark), released like the expected-loss mark when the principal defaults or
-is repaid.
+is repaid. Insurers and banks are not marked: they hold their bonds and loans to maturity
+at amortised cost (statutory accounting for NAIC 1-2 bonds; banks' loans and
+held-to-maturity securities), so a spread move reaches them through ratings (capital
+charges), forced sales of junked paper and realised defaults, not through a mark.
 """
 
 from __future__ import annotations
@@ -25,8 +30,7 @@ import numpy as np
 from bubblescope.model._typing import FloatArray, IntArray
 from bubblescope.stress.channels.holders import recoveries
 from bubblescope.stress.context import RunContext
-from bubblescope.stress.kernels.el_marks import mark_target, premium_target, remaining_el
-from bubblescope.stress.kernels.ratings import INVESTMENT_GRADE_FLOOR
+from bubblescope.stress.kernels.el_marks import mark_target, market_mark_target, remaining_el
 from bubblescope.stress.kernels.spread import excess_pp
 from bubblescope.stress.state import State
 
@@ -54,9 +58,8 @@ def remark(ctx: RunContext, st: State, t: int, el: FloatArray, grade: IntArray) 
     now = remaining_el(el, loss_given, years)
     then = remaining_el(st.el0, loss_given, years)
     target = mark_target(st.outstanding, now, then, ix.fair_value)
-    junk = ix.fair_value[None, :] & (grade > INVESTMENT_GRADE_FLOOR)
-    premium = premium_target(st.outstanding, excess_pp(st.spread, ctx.params.base_spread),
-                             years, junk)
+    premium = market_mark_target(st.outstanding, excess_pp(st.spread, ctx.params.base_spread),
+                                 grade, st.interest_rate, years, ix.fair_value)
     premium = np.minimum(premium, np.maximum(st.outstanding - target, 0.0))
     return Marks(target, np.asarray(target - st.el_mark, dtype=np.float64),
                  premium, np.asarray(premium - st.spread_mark, dtype=np.float64))
