@@ -45,11 +45,15 @@ def test_outside_debt_and_operating_costs_are_synthetic_contracts(toy_web: Web) 
     assert cw.amount[outside].sum() == pytest.approx(25.0)
     assert (cw.holder[outside] == -1).all()
     assert sorted(cw.maturity_q[outside]) == [3, 7, 11, 15, 19]
-    # lab's 20 of operating cost are covered by 24/yr of compute bills: nothing owed outside
-    assert "operating_cost:lab" not in cw.contract_ids
+    # lab's 20 of operating cost are covered by 24/yr of compute bills: nothing owed outside,
+    # but the contract is there (at 0) to take the bills back when they run out
+    lab = cw.contract_ids.index("operating_cost:lab")
+    assert cw.annual_payment[lab] == 0.0
     op = cw.contract_ids.index("operating_cost:cloud")
-    # cloud: 150 of costs less 3 of rent and 30 of chip purchases paid through the web
-    assert cw.annual_payment[op] == pytest.approx(117.0)
+    # cloud: 150 of costs less 3 of rent paid through the web; its 30 of chip purchases are
+    # capex, taken out of its capex plan of 80 instead
+    assert cw.annual_payment[op] == pytest.approx(147.0)
+    assert cw.capex[cw.ids.index("cloud")] == pytest.approx(50.0)
     assert cw.rank[op] == 0
     assert cw.holder[op] == -1
 

@@ -96,6 +96,11 @@ FigureMetric = Literal[
     "ai_value_share",
     "pool_lgd",
     "gross_margin",
+    "operating_cash_flow",
+    "dividends",
+    "buybacks",
+    "daily_dollar_volume",
+    "daily_volatility",
 ]
 
 ENTITY_KINDS: Final[tuple[str, ...]] = get_args(EntityKind)

@@ -275,7 +275,8 @@ def parse_figures(
 def _figure_value(r: _Reader, metric: str) -> float | None:
     """A figure's value under its metric's rule: a share in 0..1, a head count, or USD bn.
 
-    Only book ``equity`` may be negative (a firm whose liabilities exceed its assets); a
+    Only book ``equity`` (a firm whose liabilities exceed its assets) and
+    ``operating_cash_flow`` (a firm that burns cash) may be negative; a
     negative cash, debt, revenue or asset figure would turn into negative assets inside the
     stress engine, so it is refused here, on its row.
     """
@@ -285,9 +286,12 @@ def _figure_value(r: _Reader, metric: str) -> float | None:
         return r.number("value", lo=0.0, hi=1.0, unit=" (a loss given default, 0..1)")
     if metric == "gross_margin":
         return r.number("value", lo=0.0, hi=1.0, unit=" (a gross margin, 0..1)")
+    if metric == "daily_volatility":
+        return r.number("value", lo=0.0, hi=1.0, unit=" (a daily volatility, 0..1)")
     if metric == "employees":
         return r.number("value", lo=0.0, hi=1e8, unit=" (a head count)")
-    lo = -MAX_AMOUNT_USD_BN if metric == "equity" else 0.0
+    # book equity and operating cash flow may be negative (a firm that burns cash)
+    lo = -MAX_AMOUNT_USD_BN if metric in ("equity", "operating_cash_flow") else 0.0
     return r.number("value", lo=lo, hi=MAX_AMOUNT_USD_BN, unit=f" (USD bn; {metric})")
 
 

@@ -37,6 +37,7 @@ __all__ = [
     "RATING_CONSTRAINED",
     "Assumption",
     "CompiledWeb",
+    "chip_order",
     "compile_web",
 ]
 
@@ -158,6 +159,16 @@ class CompiledWeb:
     #: Gross margin of each entity with a ``gross_margin`` figure (a chip supplier: what a
     #: cancelled order costs it), NaN elsewhere. Shape (n,); empty = none.
     gross_margin: FloatArray = field(default_factory=lambda: np.zeros(0))
+    #: Dividends and buybacks each entity paid over the last four quarters (its
+    #: ``dividends`` and ``buybacks`` figures, 0 without), USD bn a year. Shape (n,);
+    #: empty = none.
+    dividends: FloatArray = field(default_factory=lambda: np.zeros(0))
+    buybacks: FloatArray = field(default_factory=lambda: np.zeros(0))
+    #: Each listed firm's mean daily traded value (USD bn) and daily volatility of its
+    #: shares (``daily_dollar_volume`` and ``daily_volatility`` figures), NaN without: the
+    #: price impact of forced sales of its shares. Shape (n,); empty = none.
+    dollar_volume: FloatArray = field(default_factory=lambda: np.zeros(0))
+    daily_volatility: FloatArray = field(default_factory=lambda: np.zeros(0))
 
     def __repr__(self) -> str:
         return (
@@ -222,7 +233,8 @@ def compile_web(web: Web) -> CompiledWeb:
     ents = _entity_arrays(web, active, notes)
     edges = [_edge(c, web, notes) for c in active]
     edges += _outside_debt(web, active, ents["debt"], notes)
-    edges += _operating_costs(web, active, ents["op_cost"])
+    _cash_costs(web, ents, edges)
+    edges += _operating_costs(web, active, ents["op_cost"], ents["capex"])
     _break_even(web, ents, edges, notes)
     ratings = _agency_ratings(web, notes)
     cols = list(zip(*edges, strict=True)) if edges else [()] * 12
@@ -252,7 +264,46 @@ def compile_web(web: Web) -> CompiledWeb:
         pool_lgd=np.array([_pool_lgd(e) for e in web.entities], dtype=np.float64),
         gross_margin=np.array([_figure_or_nan(e, "gross_margin") for e in web.entities],
                               dtype=np.float64),
+        dividends=_figures(web, "dividends", 0.0), buybacks=_figures(web, "buybacks", 0.0),
+        dollar_volume=_figures(web, "daily_dollar_volume"),
+        daily_volatility=_figures(web, "daily_volatility"),
     )
+
+
+def chip_order(contract_kind: str, seller_kind: str) -> bool:
+    """A purchase from a chipmaker: the buyer's capex, not its operating cost."""
+    return contract_kind == "customer_revenue" and seller_kind == "chipmaker"
+
+
+def _figures(web: Web, metric: str, missing: float = math.nan) -> FloatArray:
+    """Each entity's ``metric`` figure at ``as_of`` (the latest year not after it), shape (n,);
+    ``missing`` where it has none."""
+    year = web.as_of.year
+    values = [_figure(e, metric, year) for e in web.entities]
+    return np.array([missing if v is None else v for v in values], dtype=np.float64)
+
+
+def _cash_costs(web: Web, ents: dict[str, FloatArray], edges: list[Edge]) -> None:
+    """Operating cost in cash for each firm with an ``operating_cash_flow`` figure.
+
+    The filings' operating cost (revenue less operating income) includes depreciation and
+    amortisation, which is not cash: the engine also pays capex in cash, so counting both
+    took a firm's depreciation twice (Amazon's cash flow before capex came out at about
+    USD 76bn a year against 121bn of operating cash flow). For a firm whose operating cash
+    flow is known the cash operating cost is set so that, at the start, revenue less it less
+    the interest the engine charges on the firm's debt equals that operating cash flow
+    (taxes, working capital and operating leases paid are inside it, as in the cash-flow
+    statement): ``C_i = max(R_i - OCF_i - I_i, 0)``.
+    """
+    year = web.as_of.year
+    interest = np.zeros(len(web.entities))
+    for e in edges:
+        if e[7] < 0 and e[1] in DEBT_KINDS:
+            interest[e[2]] += e[5]
+    for i, ent in enumerate(web.entities):
+        ocf = _figure(ent, "operating_cash_flow", year)
+        if ocf is not None and not ents["no_revenue"][i]:
+            ents["op_cost"][i] = max(ents["revenue"][i] - ocf - interest[i], 0.0)
 
 
 def _pool_lgd(e: Entity) -> float:
@@ -500,15 +551,27 @@ def _outside_debt(web: Web, active: list[Contract], debt: FloatArray,
     return out
 
 
-def _operating_costs(web: Web, active: list[Contract], op_cost: FloatArray) -> list[Edge]:
-    """Operating costs not paid through the web's own leases and commitments, owed outside."""
+def _operating_costs(web: Web, active: list[Contract], op_cost: FloatArray,
+                     capex: FloatArray) -> list[Edge]:
+    """Operating costs not paid through the web's own leases and commitments, owed outside.
+
+    An order of chips from a chipmaker is capex, not operating cost: it is taken out of the
+    buyer's ``capex`` plan (in place, floored at 0), not out of its operating cost. An
+    entity that pays flows gets an operating-cost contract even when nothing is left
+    (amount 0): what it pays through them returns to it when they run out
+    (:func:`~bubblescope.stress.channels.demand.renewed`).
+    """
     paid = np.zeros(len(web.entities))
     for c in active:
         if c.kind in FLOW_KINDS and not (c.start and c.start > web.as_of):
-            paid[web.index[c.obligor]] += _annual_flow(c, web.as_of)
+            i = web.index[c.obligor]
+            if chip_order(c.kind, web.entities[web.index[c.holder]].kind):
+                capex[i] = max(capex[i] - _annual_flow(c, web.as_of), 0.0)
+            else:
+                paid[i] += _annual_flow(c, web.as_of)
     rest = np.maximum(op_cost - paid, 0.0)
     return [
         (f"operating_cost:{web.entities[i].id}", "operating_cost", int(i), -1, float(rest[i]),
          float(rest[i]), 0.0, -1, 10_000, RANK["senior_secured"], -1, math.nan)
-        for i in np.flatnonzero(rest > 0)
+        for i in np.flatnonzero((rest > 0) | (paid > 0))
     ]

@@ -24,6 +24,7 @@ from bubblescope.stress.compile import (
     FUND_KINDS,
     RATING_CONSTRAINED,
     CompiledWeb,
+    chip_order,
 )
 from bubblescope.stress.kernels.aggregate import sum_by
 from bubblescope.stress.kernels.leverage import (
@@ -109,7 +110,9 @@ class RunIndex:
     (0 elsewhere); ``fair_value`` the debt held by funds, marked each quarter by expected
     loss (:mod:`~bubblescope.stress.kernels.el_marks`); ``sale_margin`` the supplier's gross
     margin on each customer purchase whose seller has a ``gross_margin`` figure (NaN
-    elsewhere: lost at face), :func:`~bubblescope.stress.kernels.backlog.sale_lost_share`.
+    elsewhere: lost at face), :func:`~bubblescope.stress.kernels.backlog.sale_lost_share`;
+    ``chip_order`` the purchases from a chipmaker (the buyer's capex,
+    :func:`~bubblescope.stress.compile.chip_order`).
     """
 
     debt: BoolArray
@@ -147,6 +150,7 @@ class RunIndex:
     fair_value: BoolArray
     funds: FundBook
     sale_margin: FloatArray
+    chip_order: BoolArray
 
     @staticmethod
     def of(cw: CompiledWeb, sc: Scenario, prm: Params) -> RunIndex:
@@ -197,6 +201,9 @@ class RunIndex:
             pool=_pools(cw), pool_lgd=np.nan_to_num(_pool_lgd(cw), nan=0.0),
             fair_value=debt & (cw.holder >= 0) & fund[np.maximum(cw.holder, 0)],
             funds=funds, sale_margin=_sale_margin(cw),
+            chip_order=np.array([chip_order(k, cw.kinds[h] if h >= 0 else "")
+                                 for k, h in zip(cw.contract_kinds, cw.holder, strict=True)],
+                                dtype=np.bool_),
         )
 
 

@@ -204,7 +204,8 @@ def _quarter(ctx: RunContext, st: State, rec: Recorder, q: Quarter) -> State:
         spread_marks=ctx.by_holder(st.spread_mark), pool_exposed=pooled.exposed,
         fund_nav=lev.nav, fund_nav_index=lev.nav_index, margin_sales=lev.sales,
         lines_drawn=ctx.by_obligor(st.outstanding * ctx.index.funds.line), gated=st.gated,
-        ig_bonds=_ig_bonds(ctx, st),
+        ig_bonds=_ig_bonds(ctx, st), operating_cash=cleared.operating,
+        new_business=cleared.new_business,
     ))
     return st
 

@@ -55,6 +55,8 @@ class QuarterRecord:
     ig_bonds: FloatArray
     spread_marks: FloatArray
     pool_exposed: FloatArray
+    operating_cash: FloatArray
+    new_business: FloatArray
 
 
 @dataclass(frozen=True)
@@ -149,6 +151,7 @@ class Recorder:
                  ) -> None:
         shape3 = (n_paths, quarters, n)
         self.cash, self.valuation, self.loss = (np.zeros(shape3) for _ in range(3))
+        self.operating_cash, self.new_business = np.zeros(shape3), np.zeros(shape3)
         self.loss_by_channel = np.zeros((n_paths, quarters, len(LossChannel)))
         self.tranche_loss = np.zeros((n_paths, quarters, 3))
         self.cut = np.zeros(shape3)
@@ -167,6 +170,8 @@ class Recorder:
         self.cash[:, t], self.valuation[:, t], self.cut[:, t] = (record.cash, record.value,
                                                                  record.cut)
         self.funds.store(t, record)
+        self.operating_cash[:, t] = record.operating_cash
+        self.new_business[:, t] = record.new_business
         self.contract_loss += record.contract_loss
         self.contract_class += record.contract_class
         self.contract_class_by_quarter[:, t] = record.contract_class
@@ -213,4 +218,5 @@ class Recorder:
             fund_nav_index=self.funds.fund_nav_index, margin_sales=self.funds.margin_sales,
             lines_drawn=self.funds.lines_drawn, gated=self.funds.gated,
             spread_marks=self.funds.spread_marks, pool_exposed=s.pool_exposed,
+            operating_cash=self.operating_cash, new_business=self.new_business,
         )

@@ -197,6 +197,13 @@ class StressResult(Tabular):
     #: Whether each fund has gated redemptions by the end of each quarter, (n_paths,
     #: quarters, n).
     gated: BoolArray = field(default_factory=lambda: np.zeros((0, 0, 0), dtype=np.bool_))
+    #: Each entity's operating cash flow before capex in each quarter (revenue plus interest
+    #: and flows received, less operating costs, leases, commitments and interest paid;
+    #: ``stress.channels.settlement``), (n_paths, quarters, n), USD bn a quarter.
+    operating_cash: FloatArray = field(default_factory=lambda: np.zeros((0, 0, 0)))
+    #: The part of :attr:`operating_cash` from contracts that start after the as-of date
+    #: (signed deals not yet in the trailing filings), (n_paths, quarters, n), USD bn.
+    new_business: FloatArray = field(default_factory=lambda: np.zeros((0, 0, 0)))
     #: Rating code of each contract at the start, before any shock, (n_paths, m), int8.
     rating_start: IntArray = field(default_factory=lambda: np.zeros((0, 0), dtype=np.int8))
 

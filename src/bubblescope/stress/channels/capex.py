@@ -13,10 +13,11 @@ from dataclasses import dataclass
 import numpy as np
 
 from bubblescope.model._typing import BoolArray, FloatArray
+from bubblescope.stress.channels.demand import renewed
 from bubblescope.stress.context import RunContext
 from bubblescope.stress.state import State
 
-__all__ = ["Capex", "plan", "spend"]
+__all__ = ["Capex", "orders_back", "plan", "spend"]
 
 
 @dataclass(frozen=True, eq=False)
@@ -34,9 +35,10 @@ class Capex:
 def spend(ctx: RunContext, st: State, t: int) -> Capex:
     """Spend quarter ``t``'s capex from cash."""
     cw, prm = ctx.web, ctx.params
-    wanted = plan(ctx, st.value, st.alive, t)
+    orders = orders_back(ctx, st, t)
+    wanted = plan(ctx, st.value, st.alive, t, orders)
     spent = np.minimum(wanted, np.maximum(st.cash, 0.0))
-    ref = cw.capex[None, :] / 4 * (1.0 + prm.capex_growth[:, None]) ** (t / 4)
+    ref = cw.capex[None, :] / 4 * (1.0 + prm.capex_growth[:, None]) ** (t / 4) + orders
     index = spent.sum(axis=1) / np.maximum(ref.sum(axis=1), 1e-12)
     if ref.sum() <= 0:
         index = np.ones_like(index)
@@ -46,9 +48,21 @@ def spend(ctx: RunContext, st: State, t: int) -> Capex:
                  np.asarray(ref.sum(axis=1)))
 
 
-def plan(ctx: RunContext, value: FloatArray, alive: BoolArray, t: int) -> FloatArray:
-    """Each entity's capex plan for quarter ``t`` at valuations ``value``, (n_paths, n)."""
+def plan(ctx: RunContext, value: FloatArray, alive: BoolArray, t: int,
+         orders: FloatArray | float = 0.0) -> FloatArray:
+    """Each entity's capex plan for quarter ``t`` at valuations ``value``, (n_paths, n);
+    ``orders`` (n_paths, n) are chip orders that ran out and are placed again
+    (:func:`orders_back`)."""
     cw, prm = ctx.web, ctx.params
     growth = (1.0 + prm.capex_growth[:, None]) ** (t / 4)
     cut = np.clip(value, 0.0, 1.0) ** prm.capex_valuation_elasticity[:, None]
-    return np.asarray(cw.capex[None, :] / 4 * growth * cut * alive, dtype=np.float64)
+    return np.asarray((cw.capex[None, :] / 4 * growth + orders) * cut * alive,
+                      dtype=np.float64)
+
+
+def orders_back(ctx: RunContext, st: State, t: int) -> FloatArray:
+    """Chip orders in the web that ran out by quarter ``t``, by buyer, (n_paths, n), USD bn a
+    quarter: the compiler took them out of the buyer's capex plan while they run, so when
+    they end the buyer orders again through its plan (the seller's side:
+    :func:`~bubblescope.stress.channels.demand.renewed`)."""
+    return ctx.by_obligor(renewed(ctx, st, t) * ctx.index.chip_order[None, :])

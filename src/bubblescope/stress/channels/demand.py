@@ -17,7 +17,7 @@ from bubblescope.stress.channels.quarter import Quarter
 from bubblescope.stress.context import RunContext
 from bubblescope.stress.state import State
 
-__all__ = ["Demand", "demand"]
+__all__ = ["Demand", "demand", "renewed"]
 
 
 @dataclass(frozen=True, eq=False)
@@ -35,9 +35,10 @@ def demand(ctx: RunContext, st: State, q: Quarter) -> Demand:
     Notes
     -----
     ``A_t = A_{t-1} (1 + g)^{1/4} exp(sigma eps / 2 - sigma^2 / 8) (1 - shock [t = t_s])``;
-    revenue ``R_i = R_i^0 / 4 ((1 - a_i) + a_i D_i) (1 - s_i [t >= t_s])`` with ``a_i`` the
+    revenue ``R_i = (R_i^0 / 4 + N_i) ((1 - a_i) + a_i D_i) (1 - s_i [t >= t_s])`` with ``a_i`` the
     AI share, ``D_i`` the AI index (the capex index for chipmakers), ``s_i`` the entity's
-    own shock; zero for entities in default.
+    own shock, ``N_i`` the customer contracts renewed at the market (:func:`renewed`); zero
+    for entities in default.
     """
     cw, ix, prm = ctx.web, ctx.index, ctx.params
     sigma = prm.revenue_volatility
@@ -46,6 +47,27 @@ def demand(ctx: RunContext, st: State, q: Quarter) -> Demand:
     index = np.where(ix.chip[None, :], st.capex_index[:, None], ai_index[:, None])
     mix = (1.0 - cw.ai_share)[None, :] + cw.ai_share[None, :] * index
     shock = 1.0 - ix.shock_by_entity[None, :] * q.after
-    revenue = np.asarray(cw.outside_revenue[None, :] / 4 * mix * shock * st.alive,
-                         dtype=np.float64)
+    base = cw.outside_revenue[None, :] / 4 + ctx.by_holder(renewed(ctx, st, q.t))
+    revenue = np.asarray(base * mix * shock * st.alive, dtype=np.float64)
     return Demand(ai_index, revenue)
+
+
+def renewed(ctx: RunContext, st: State, t: int) -> FloatArray:
+    """Payments of flow contracts inside the web that ran at the start and have reached their
+    term by quarter ``t``, (n_paths, m), USD bn a quarter.
+
+    Such a payment was in the seller's revenue figure and the buyer's operating cost, so
+    the compiler took it out of both (outside revenue; the operating-cost contract); at the
+    end of its term the business is renewed at the market (at the scale it ran at: a cut
+    or a defaulted customer's contract does not come back): it returns to the seller's
+    outside revenue, moving with its AI or capex index like the rest, and to the buyer's
+    operating cost (:func:`~bubblescope.stress.channels.obligations.fall_due`).
+    Without this a chipmaker's revenue fell by its customers' orders as they ran out
+    (NVIDIA's operating cash flow from about 67 to 21bn a year within a year of baseline).
+    """
+    cw, ix = ctx.web, ctx.index
+    term = ctx.constant("renewable", lambda: np.asarray(
+        ix.flow & ~ix.opcost & ix.inside & (cw.start_q < 0), dtype=np.bool_))
+    ended = term[None, :] & (st.maturity <= t)
+    return np.asarray(np.where(ended, cw.annual_payment[None, :] / 4 * st.scale, 0.0),
+                      dtype=np.float64)

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from bubblescope.model._typing import BoolArray, FloatArray, IntArray
-from bubblescope.stress.channels.capex import plan
+from bubblescope.stress.channels.capex import orders_back, plan
 from bubblescope.stress.channels.holders import value_index
 from bubblescope.stress.channels.quarter import Quarter
 from bubblescope.stress.context import RunContext
@@ -75,7 +75,8 @@ def refinance(ctx: RunContext, st: State, q: Quarter, due: FloatArray, principal
     maturity = np.where(is_rolled, t + ctx.scenario.refinancing_term_quarters, st.maturity)
     rate = np.where(is_rolled, cw.rate[None, :] + reprice[:, None], st.interest_rate)
     unrolled = principal - rolled
-    gap = ctx.by_obligor(due - rolled) + plan(ctx, st.value, st.alive, t) - st.cash - revenue
+    gap = ctx.by_obligor(due - rolled) + plan(ctx, st.value, st.alive, t,
+                                                  orders_back(ctx, st, t)) - st.cash - revenue
     gap -= ctx.by_holder(due)
     cap = equity_capacity(cw.market_cap, st.value, prm.equity_raise_capacity, ix.listed)
     raised = np.minimum(np.maximum(gap, 0.0), cap) * st.alive

@@ -1,7 +1,9 @@
 """Obligations fall due: interest and principal of debt, lease and commitment payments.
 
 A flow contract pays ``annual_payment / 4 * scale`` a quarter while it runs; the variable
-share of operating costs falls with the obligor's revenue.
+share of operating costs falls with the obligor's revenue; flows inside the web that ran
+out at their term are renewed as operating cost
+(:func:`~bubblescope.stress.channels.demand.renewed`).
 """
 
 from __future__ import annotations
@@ -11,10 +13,11 @@ from dataclasses import dataclass
 import numpy as np
 
 from bubblescope.model._typing import BoolArray, FloatArray
+from bubblescope.stress.channels.demand import renewed
 from bubblescope.stress.context import RunContext
 from bubblescope.stress.state import State
 
-__all__ = ["Obligations", "fall_due", "running"]
+__all__ = ["Obligations", "carved", "fall_due", "running"]
 
 
 @dataclass(frozen=True, eq=False)
@@ -33,11 +36,30 @@ def fall_due(ctx: RunContext, st: State, t: int, revenue: FloatArray) -> Obligat
     interest = st.outstanding * st.interest_rate / 4 * live * ix.debt
     principal = st.outstanding * (st.maturity == t) * ix.debt * st.alive[:, cw.obligor]
     flow = cw.annual_payment[None, :] / 4 * st.scale * live * ix.flow
+    # what a buyer paid through contracts that ran out is its operating cost again (renewed)
+    back = ctx.by_obligor(renewed(ctx, st, t) * ~ix.chip_order[None, :])  # orders: capex
+    back = (back * carved(ctx)[None, :])[:, cw.obligor]
+    flow = np.where(ix.opcost, flow + back * live, flow)
     base = cw.outside_revenue[None, :] / 4
     ratio = np.where(base > 0, np.minimum(revenue / np.where(base > 0, base, 1.0), 1.0), 1.0)
     share = prm.variable_cost_share[:, None]
     flow = np.where(ix.opcost, flow * (1.0 - share + share * ratio)[:, cw.obligor], flow)
     return Obligations(interest + principal + flow, principal)
+
+
+def carved(ctx: RunContext) -> FloatArray:
+    """Share of each entity's flows inside the web at the start that the compiler took out of
+    its operating cost, (n,): ``min(C_i, P_i) / P_i`` with ``C_i`` its cash operating cost
+    and ``P_i`` what it paid through those flows (1 without any). A flow that ran out is
+    operating cost again only for the part that had been taken out of it (CoreWeave pays
+    more through its leases and orders than its whole operating cost)."""
+    def make() -> FloatArray:
+        cw, ix = ctx.web, ctx.index
+        kept = ix.flow & ~ix.opcost & ~ix.chip_order & (cw.start_q < 0)
+        paid = ctx.by_obligor((cw.annual_payment * kept)[None, :])[0]
+        return np.asarray(np.where(paid > 0, np.minimum(cw.op_cost, paid)
+                                   / np.where(paid > 0, paid, 1.0), 1.0), dtype=np.float64)
+    return ctx.constant("carved", make)
 
 
 def running(ctx: RunContext, st: State, t: int) -> BoolArray:

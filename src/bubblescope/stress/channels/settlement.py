@@ -45,6 +45,13 @@ class Settlement:
         of a defaulter that had not started yet (lost backlog).
     destroyed, recovered, paid_outside : (n_paths,)
         Value lost to default costs, recoveries paid to holders, payments leaving the web.
+    operating : (n_paths, n)
+        Operating cash flow before capex: outside revenue plus interest and flow payments
+        received, less interest and flow payments made (principal, financing, equity
+        raised and chip orders, which are capex, are not operating cash).
+    new_business : (n_paths, n)
+        The part of ``operating`` from contracts that start after the as-of date (deals
+        signed but not yet in the trailing filings).
     """
 
     cash: FloatArray
@@ -62,6 +69,8 @@ class Settlement:
     destroyed: FloatArray
     recovered: FloatArray
     paid_outside: FloatArray
+    operating: FloatArray
+    new_business: FloatArray
 
 
 def settle(ctx: RunContext, st: State, t: int, due: FloatArray, principal_due: FloatArray,
@@ -90,6 +99,13 @@ def settle(ctx: RunContext, st: State, t: int, due: FloatArray, principal_due: F
     frac = np.where(due > 0, paid / np.where(due > 0, due, 1.0), 1.0)
     out = st.outstanding + principal_due * (1.0 - frac) + got_disb  # unpaid principal stays
     interest_short = (due - paid) - principal_due * (1.0 - frac)
+    running = paid - principal_due * frac  # interest and flows actually paid
+    # a chip order is the buyer's capex (compile.chip_order), the seller's operating income
+    operating = (revenue + ctx.by_holder(running)
+                 - ctx.by_obligor(np.where(ix.chip_order, 0.0, running)))
+    fresh = np.where(cw.start_q[None, :] >= 0, running, 0.0)
+    new_business = (ctx.by_holder(fresh)
+                    - ctx.by_obligor(np.where(ix.chip_order, 0.0, fresh)))
     missed = np.where(ix.inside, interest_short, 0.0) * ~ix.guarantee
     reason = np.where(res.default_round > 1, DefaultReason.CONTAGION,
                       np.where(unrolled > 1e-9, DefaultReason.MATURITY_WALL,
@@ -103,7 +119,8 @@ def settle(ctx: RunContext, st: State, t: int, due: FloatArray, principal_due: F
         scale=np.where(w.dead, 0.0, st.scale), defaulted_debt=st.defaulted_debt + w.debt,
         missed=missed, written_off=w.loss, backlog=w.backlog, destroyed=destroyed,
         recovered=w.recovered,
-        paid_outside=(paid * ~ix.inside).sum(axis=1),
+        paid_outside=(paid * ~ix.inside).sum(axis=1), operating=operating,
+        new_business=new_business,
     )
 
 
