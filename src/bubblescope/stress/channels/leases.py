@@ -18,6 +18,7 @@ from bubblescope.model._typing import BoolArray, FloatArray, IntArray
 from bubblescope.stress.channels.obligations import running
 from bubblescope.stress.channels.settlement import flow_loss_share
 from bubblescope.stress.context import RunContext
+from bubblescope.stress.kernels.cuts import apply_cuts
 from bubblescope.stress.state import State
 
 __all__ = ["Cuts", "cut", "cut_factor", "guarantee_due"]
@@ -58,22 +59,29 @@ def cut(ctx: RunContext, st: State, t: int, due: FloatArray, income: FloatArray)
     distressed &= ix.listed[None, :]
     factor = cut_factor(np.maximum(gap, 0.0), flow_due, prm.renegotiation, distressed,
                         prm.lease_cut)
-    f = np.where(ix.cuttable[None, :], factor[:, cw.obligor], 1.0)
-    # started or not: a cut before the start costs the provider its backlog too
-    left_q = np.maximum(st.maturity - np.maximum(t, cw.start_q[None, :]), 0)
-    remaining = cw.annual_payment[None, :] / 4 * st.scale * left_q
-    # a compute commitment's provider loses its margin and stranded capacity, a chip order's
-    # supplier its gross margin on what it no longer makes, a lease its face
-    share = flow_loss_share(ctx, cw.start_q <= t, recovered=False)
-    lost = remaining * (1.0 - f) * ix.cuttable * share
-    scale = st.scale * f
-    new_due = due * f
-    income_lost = ctx.by_holder(cw.annual_payment[None, :] / 4 * (1.0 - scale)
-                                * ix.cuttable * running(ctx, st, t))
+    # started or not, a cut loses what is left of the contract (a cut before the start costs
+    # the provider its backlog too); a compute commitment's provider loses its margin and
+    # stranded capacity, a chip order's supplier its gross margin on what it no longer
+    # makes, a lease its face
+    lost, scale, new_due, income = apply_cuts(
+        factor, cw.obligor, ix.cuttable, st.maturity, cw.start_q, t, cw.annual_payment,
+        st.scale, due, _lost_share(ctx, t), running(ctx, st, t))
+    income_lost = ctx.by_holder(income)
     g_due = guarantee_due(st.guarantee_left[:, ix.guarantee], income_lost,
                           cw.holder[ix.guarantee], ix.g_share)
     new_due[:, ix.guarantee] = g_due * st.alive[:, cw.obligor[ix.guarantee]]
     return Cuts(new_due, scale, st.cut_done | distressed, lost, ctx.by_obligor(lost))
+
+
+def _lost_share(ctx: RunContext, t: int) -> FloatArray:
+    """:func:`~bubblescope.stress.channels.settlement.flow_loss_share` of a cut in quarter
+    ``t`` (n_paths, m), kept for the run: it changes only when a contract starts (the
+    contracts started by ``t`` grow with ``t``, so their number names the set)."""
+    started = ctx.web.start_q <= t
+    prm = ctx.params
+    return ctx.constant(f"cut_loss_share_{np.count_nonzero(started)}",
+                        lambda: flow_loss_share(ctx, started, recovered=False),
+                        prm.provider_margin, prm.backlog_built_share, prm.recovery_flow)
 
 
 def cut_factor(

@@ -12,6 +12,7 @@
 :mod:`.leverage`         funds' NAV, margin-call sales, losses beyond NAV, gates
 :mod:`.spread`           the credit spread: flows widen it, it mean-reverts to its base
 :mod:`.aggregate`        contract arrays summed by obligor or holder (numba, in order)
+:mod:`.cuts`             lease and commitment cuts on the contract axis (numba, one pass)
 =======================  ===========================================================
 
 Kernels are pure functions of arrays (shapes in their docstrings); they import nothing of
