@@ -77,11 +77,12 @@ __all__ = [
 #: Paths per random-stream block; part of a run's identity (changing it changes the draws).
 BLOCK_SIZE: Final[int] = 256
 #: Default number of paths per chunk (one engine call). The engine's arrays are (paths,
-#: contracts): 0.6 MB each at 256 paths of the default web, near a core's 2 MB L2 cache,
+#: contracts): 0.6 MB each at 250 paths of the default web, near a core's 2 MB L2 cache,
 #: against 2.4 MB at 1,024, where a Monte Carlo of the default web costs about 16% more CPU
 #: (measured, docs/benchmarks/scale.md); much smaller chunks lose more to the engine's
-#: per-quarter overhead. Does not change results.
-DEFAULT_CHUNK: Final[int] = 256
+#: per-quarter overhead. Under 256 paths the engine clears on one thread: at 256 its two
+#: numba threads cost 1.5-2x the CPU on a shared machine. Does not change results.
+DEFAULT_CHUNK: Final[int] = 250
 #: Key of the per-path standard-normal noise in the fields passed to a model.
 NOISE: Final[str] = "noise"
 
