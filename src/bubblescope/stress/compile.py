@@ -557,12 +557,18 @@ def _operating_costs(web: Web, active: list[Contract], op_cost: FloatArray,
 
     An order of chips from a chipmaker is capex, not operating cost: it is taken out of the
     buyer's ``capex`` plan (in place, floored at 0), not out of its operating cost. An
-    entity that pays flows gets an operating-cost contract even when nothing is left
-    (amount 0): what it pays through them returns to it when they run out
-    (:func:`~bubblescope.stress.channels.demand.renewed`).
+    entity that pays flows, or sells on contracts that start later, gets an operating-cost
+    contract even when nothing is left (amount 0): what it pays through them returns to it
+    when they run out (:func:`~bubblescope.stress.channels.demand.renewed`), and new
+    business costs it cash
+    (:func:`~bubblescope.stress.channels.obligations.new_business_cost`).
     """
     paid = np.zeros(len(web.entities))
+    sells = np.zeros(len(web.entities), dtype=np.bool_)  # new business costs it cash
     for c in active:
+        if c.kind in ("customer_revenue", "compute_commitment") and c.start \
+                and c.start > web.as_of:
+            sells[web.index[c.holder]] = True
         if c.kind in FLOW_KINDS and not (c.start and c.start > web.as_of):
             i = web.index[c.obligor]
             if chip_order(c.kind, web.entities[web.index[c.holder]].kind):
@@ -573,5 +579,5 @@ def _operating_costs(web: Web, active: list[Contract], op_cost: FloatArray,
     return [
         (f"operating_cost:{web.entities[i].id}", "operating_cost", int(i), -1, float(rest[i]),
          float(rest[i]), 0.0, -1, 10_000, RANK["senior_secured"], -1, math.nan)
-        for i in np.flatnonzero((rest > 0) | (paid > 0))
+        for i in np.flatnonzero((rest > 0) | (paid > 0) | sells)
     ]

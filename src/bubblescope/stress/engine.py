@@ -32,6 +32,7 @@ from bubblescope.stress.channels import (
     marks,
     obligations,
     paper,
+    payouts,
     pool,
     settlement,
     valuation,
@@ -188,6 +189,8 @@ def _quarter(ctx: RunContext, st: State, rec: Recorder, q: Quarter) -> State:
     st = replace(st, cash=new.cash - (st.cash - spent.cash), capex_index=spent.capex_index,
                  capex_norm=spent.capex_norm, outstanding=new.outstanding,
                  issued_debt=st.issued_debt + new.by_obligor)
+    paid = payouts.pay(ctx, st)  # dividends, buybacks; cash above target returned
+    st = replace(st, cash=paid.cash)
     rec.quarter(t, QuarterRecord(
         cash=st.cash, value=st.value, loss=losses.entity, contract_loss=losses.contract,
         contract_class=losses.contract_class, underlying=ctx.index.underlying,
@@ -197,7 +200,7 @@ def _quarter(ctx: RunContext, st: State, rec: Recorder, q: Quarter) -> State:
         destroyed=cleared.destroyed,
         inflow=(dem.revenue.sum(axis=1) + fund.raised.sum(axis=1) + cleared.recovered
                 + pooled.recovered + gpus.proceeds + lev.proceeds + new.issued),
-        outflow=cleared.paid_outside + spent.spent,
+        outflow=cleared.paid_outside + spent.spent + paid.total.sum(axis=1),
         ai_index=st.ai_value, gpu_rental=st.rental,
         ai_debt=(st.outstanding * ctx.index.debt).sum(axis=1), issued=new.issued,
         pool_defaulted=pooled.defaulted, el_marks=ctx.by_holder(st.el_mark),
@@ -205,7 +208,7 @@ def _quarter(ctx: RunContext, st: State, rec: Recorder, q: Quarter) -> State:
         fund_nav=lev.nav, fund_nav_index=lev.nav_index, margin_sales=lev.sales,
         lines_drawn=ctx.by_obligor(st.outstanding * ctx.index.funds.line), gated=st.gated,
         ig_bonds=_ig_bonds(ctx, st), operating_cash=cleared.operating,
-        new_business=cleared.new_business,
+        new_business=cleared.new_business - owed.new_cost, payouts=paid.total,
     ))
     return st
 

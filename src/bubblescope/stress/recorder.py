@@ -57,6 +57,7 @@ class QuarterRecord:
     pool_exposed: FloatArray
     operating_cash: FloatArray
     new_business: FloatArray
+    payouts: FloatArray
 
 
 @dataclass(frozen=True)
@@ -152,6 +153,7 @@ class Recorder:
         shape3 = (n_paths, quarters, n)
         self.cash, self.valuation, self.loss = (np.zeros(shape3) for _ in range(3))
         self.operating_cash, self.new_business = np.zeros(shape3), np.zeros(shape3)
+        self.payouts = np.zeros(shape3)
         self.loss_by_channel = np.zeros((n_paths, quarters, len(LossChannel)))
         self.tranche_loss = np.zeros((n_paths, quarters, 3))
         self.cut = np.zeros(shape3)
@@ -172,6 +174,7 @@ class Recorder:
         self.funds.store(t, record)
         self.operating_cash[:, t] = record.operating_cash
         self.new_business[:, t] = record.new_business
+        self.payouts[:, t] = record.payouts
         self.contract_loss += record.contract_loss
         self.contract_class += record.contract_class
         self.contract_class_by_quarter[:, t] = record.contract_class
@@ -219,4 +222,5 @@ class Recorder:
             lines_drawn=self.funds.lines_drawn, gated=self.funds.gated,
             spread_marks=self.funds.spread_marks, pool_exposed=s.pool_exposed,
             operating_cash=self.operating_cash, new_business=self.new_business,
+            payouts=self.payouts,
         )

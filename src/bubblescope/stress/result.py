@@ -202,8 +202,12 @@ class StressResult(Tabular):
     #: ``stress.channels.settlement``), (n_paths, quarters, n), USD bn a quarter.
     operating_cash: FloatArray = field(default_factory=lambda: np.zeros((0, 0, 0)))
     #: The part of :attr:`operating_cash` from contracts that start after the as-of date
-    #: (signed deals not yet in the trailing filings), (n_paths, quarters, n), USD bn.
+    #: (signed deals not yet in the trailing filings), net of their cash cost,
+    #: (n_paths, quarters, n), USD bn.
     new_business: FloatArray = field(default_factory=lambda: np.zeros((0, 0, 0)))
+    #: Dividends, buybacks and extra buybacks each firm paid in each quarter
+    #: (``stress.channels.payouts``), (n_paths, quarters, n), USD bn.
+    payouts: FloatArray = field(default_factory=lambda: np.zeros((0, 0, 0)))
     #: Rating code of each contract at the start, before any shock, (n_paths, m), int8.
     rating_start: IntArray = field(default_factory=lambda: np.zeros((0, 0), dtype=np.int8))
 

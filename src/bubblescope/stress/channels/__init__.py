@@ -13,6 +13,7 @@ In the order the engine runs them (:mod:`bubblescope.stress.engine`):
 :mod:`.paper`         expected losses rate the debt; junk widens spreads, forces sales
 :mod:`.holders`       equity and fund shares are marked; losses are booked by holder
 :mod:`.capex`         the web spends on AI what it can
+:mod:`.payouts`       firms pay dividends and buybacks; cash above target is returned
 :mod:`.macro`         capex and wealth feed GDP; output feeds jobs (after the run)
 ====================  ==============================================================
 

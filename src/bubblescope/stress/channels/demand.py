@@ -35,7 +35,8 @@ def demand(ctx: RunContext, st: State, q: Quarter) -> Demand:
     Notes
     -----
     ``A_t = A_{t-1} (1 + g)^{1/4} exp(sigma eps / 2 - sigma^2 / 8) (1 - shock [t = t_s])``;
-    revenue ``R_i = (R_i^0 / 4 + N_i) ((1 - a_i) + a_i D_i) (1 - s_i [t >= t_s])`` with ``a_i`` the
+    revenue ``R_i = (R_i^0 / 4 (1 - a_i + a_i D_i) + N_i (1 - a_i + a_i min(D_i, 1)))
+    (1 - s_i [t >= t_s])`` with ``a_i`` the
     AI share, ``D_i`` the AI index (the capex index for chipmakers), ``s_i`` the entity's
     own shock, ``N_i`` the customer contracts renewed at the market (:func:`renewed`); zero
     for entities in default.
@@ -47,8 +48,12 @@ def demand(ctx: RunContext, st: State, q: Quarter) -> Demand:
     index = np.where(ix.chip[None, :], st.capex_index[:, None], ai_index[:, None])
     mix = (1.0 - cw.ai_share)[None, :] + cw.ai_share[None, :] * index
     shock = 1.0 - ix.shock_by_entity[None, :] * q.after
-    base = cw.outside_revenue[None, :] / 4 + ctx.by_holder(renewed(ctx, st, q.t))
-    revenue = np.asarray(base * mix * shock * st.alive, dtype=np.float64)
+    # renewed contracts fall with the index but do not grow with it: the AI growth priced
+    # in is in the outside revenue already (counting it again made CoreWeave's renewed
+    # contracts grow 50% a year in the baseline)
+    down = (1.0 - cw.ai_share)[None, :] + cw.ai_share[None, :] * np.minimum(index, 1.0)
+    base = cw.outside_revenue[None, :] / 4 * mix + ctx.by_holder(renewed(ctx, st, q.t)) * down
+    revenue = np.asarray(base * shock * st.alive, dtype=np.float64)
     return Demand(ai_index, revenue)
 
 
@@ -60,7 +65,7 @@ def renewed(ctx: RunContext, st: State, t: int) -> FloatArray:
     the compiler took it out of both (outside revenue; the operating-cost contract); at the
     end of its term the business is renewed at the market (at the scale it ran at: a cut
     or a defaulted customer's contract does not come back): it returns to the seller's
-    outside revenue, moving with its AI or capex index like the rest, and to the buyer's
+    outside revenue, falling with its AI or capex index (not growing with it), and to the buyer's
     operating cost (:func:`~bubblescope.stress.channels.obligations.fall_due`).
     Without this a chipmaker's revenue fell by its customers' orders as they ran out
     (NVIDIA's operating cash flow from about 67 to 21bn a year within a year of baseline).

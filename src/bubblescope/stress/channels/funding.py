@@ -3,7 +3,9 @@
 Lenders roll over a share of maturing debt that falls with valuations and spreads (and
 with their own lost capital); rolled debt is repriced at the spread and any rate shock.
 Firms raise new equity up to a share of their market value to close what they cannot
-pay. Unrolled principal is paid, or defaulted on, this quarter.
+pay. Unrolled principal is paid, or defaulted on, this quarter. A firm with cash above its
+starting cash repays maturing debt with it and, unless it runs a buyback programme, issues
+less new debt (:func:`~bubblescope.stress.channels.payouts.excess_cash`).
 """
 
 from __future__ import annotations
@@ -15,6 +17,7 @@ import numpy as np
 from bubblescope.model._typing import BoolArray, FloatArray, IntArray
 from bubblescope.stress.channels.capex import orders_back, plan
 from bubblescope.stress.channels.holders import value_index
+from bubblescope.stress.channels.payouts import excess_cash, returns_cash
 from bubblescope.stress.channels.quarter import Quarter
 from bubblescope.stress.context import RunContext
 from bubblescope.stress.state import State
@@ -64,6 +67,13 @@ def refinance(ctx: RunContext, st: State, q: Quarter, due: FloatArray, principal
     willing = np.where(ix.sector_holder, np.clip(lender, 0.0, 1.0), 1.0)
     willing = willing ** prm.rollover_valuation_elasticity[:, None]
     rolled = principal * share[:, cw.obligor] * willing
+    # a firm with cash above its starting cash (after this quarter's capex plan) repays
+    # maturing debt with it rather than rolling it (channels/payouts.py)
+    wanted = plan(ctx, st.value, st.alive, t, orders_back(ctx, st, t))
+    spare = excess_cash(ctx, st.cash - wanted)
+    to_roll = ctx.by_obligor(rolled)
+    repay = np.clip(spare / np.where(to_roll > 0, to_roll, 1.0), 0.0, 1.0)
+    rolled = rolled * (1.0 - repay[:, cw.obligor])
     # a granular pool's maturities roll: its refinancing failures are in its default rate
     rolled = np.where(ix.pool[cw.obligor][None, :], principal, rolled)
     # a leveraged fund's borrowing rolls while it has NAV: its lenders are repaid from the
@@ -75,8 +85,7 @@ def refinance(ctx: RunContext, st: State, q: Quarter, due: FloatArray, principal
     maturity = np.where(is_rolled, t + ctx.scenario.refinancing_term_quarters, st.maturity)
     rate = np.where(is_rolled, cw.rate[None, :] + reprice[:, None], st.interest_rate)
     unrolled = principal - rolled
-    gap = ctx.by_obligor(due - rolled) + plan(ctx, st.value, st.alive, t,
-                                                  orders_back(ctx, st, t)) - st.cash - revenue
+    gap = ctx.by_obligor(due - rolled) + wanted - st.cash - revenue
     gap -= ctx.by_holder(due)
     cap = equity_capacity(cw.market_cap, st.value, prm.equity_raise_capacity, ix.listed)
     raised = np.minimum(np.maximum(gap, 0.0), cap) * st.alive
@@ -149,6 +158,11 @@ def issue(ctx: RunContext, st: State, t: int, spent: FloatArray) -> Issuance:
     willing = rollover_share(st.value, excess, np.ones_like(excess),
                              prm.rollover_valuation_elasticity, prm.rollover_spread_sensitivity)
     want = prm.debt_share_of_capex[:, None] * spent * willing * st.alive
+    # a firm without a buyback programme issues less when it has cash above its starting
+    # cash; one with a programme keeps its financing mix and pays the excess out
+    # (channels/payouts.py: Alphabet and Meta issued bonds in 2025 while buying back shares)
+    spare = excess_cash(ctx, st.cash - spent) * ~returns_cash(ctx)[None, :]
+    want = np.maximum(want - spare, 0.0)
     running = (cw.start_q[None, :] <= t) & (t < st.maturity) & ix.debt & ~ix.gpu
     held = np.where(running, st.outstanding, 0.0)
     existing = ctx.by_obligor(held)

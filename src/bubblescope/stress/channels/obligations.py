@@ -15,18 +15,21 @@ import numpy as np
 from bubblescope.model._typing import BoolArray, FloatArray
 from bubblescope.stress.channels.demand import renewed
 from bubblescope.stress.context import RunContext
+from bubblescope.stress.kernels.backlog import COMPUTE_CASH_MARGIN
 from bubblescope.stress.state import State
 
-__all__ = ["Obligations", "carved", "fall_due", "running"]
+__all__ = ["Obligations", "carved", "fall_due", "new_business_cost", "running"]
 
 
 @dataclass(frozen=True, eq=False)
 class Obligations:
     """What each contract asks of its obligor this quarter and the principal part of it,
-    both (n_paths, m), USD bn."""
+    both (n_paths, m), USD bn; the cash cost of new business inside the operating costs,
+    by seller (n_paths, n)."""
 
     due: FloatArray
     principal: FloatArray
+    new_cost: FloatArray
 
 
 def fall_due(ctx: RunContext, st: State, t: int, revenue: FloatArray) -> Obligations:
@@ -38,13 +41,35 @@ def fall_due(ctx: RunContext, st: State, t: int, revenue: FloatArray) -> Obligat
     flow = cw.annual_payment[None, :] / 4 * st.scale * live * ix.flow
     # what a buyer paid through contracts that ran out is its operating cost again (renewed)
     back = ctx.by_obligor(renewed(ctx, st, t) * ~ix.chip_order[None, :])  # orders: capex
-    back = (back * carved(ctx)[None, :])[:, cw.obligor]
-    flow = np.where(ix.opcost, flow + back * live, flow)
+    new_cost = new_business_cost(ctx, st, t)
+    back = back * carved(ctx)[None, :] + new_cost
+    flow = np.where(ix.opcost, flow + back[:, cw.obligor] * live, flow)
     base = cw.outside_revenue[None, :] / 4
     ratio = np.where(base > 0, np.minimum(revenue / np.where(base > 0, base, 1.0), 1.0), 1.0)
     share = prm.variable_cost_share[:, None]
     flow = np.where(ix.opcost, flow * (1.0 - share + share * ratio)[:, cw.obligor], flow)
-    return Obligations(interest + principal + flow, principal)
+    return Obligations(interest + principal + flow, principal,
+                       np.asarray(new_cost * st.alive, dtype=np.float64))
+
+
+def new_business_cost(ctx: RunContext, st: State, t: int) -> FloatArray:
+    """Cash cost of the business each seller does on contracts that start after the as-of
+    date, (n_paths, n), USD bn a quarter: ``1 - gross_margin`` of a chip order and
+    ``1 - COMPUTE_CASH_MARGIN`` of a compute commitment
+    (:data:`~bubblescope.stress.kernels.backlog.COMPUTE_CASH_MARGIN`); other flows (rent to
+    a landlord or an SPV) cost nothing beyond the seller's own operating costs. Running
+    contracts are in the filed operating cash flow already."""
+    cw = ctx.web
+
+    def make() -> FloatArray:
+        ix = ctx.index
+        compute = cw.kind_mask(("compute_commitment",))
+        share = np.where(~np.isnan(ix.sale_margin), 1.0 - np.nan_to_num(ix.sale_margin),
+                         np.where(compute, 1.0 - COMPUTE_CASH_MARGIN, 0.0))
+        return np.asarray(share * (cw.start_q >= 0) * ix.inside * cw.annual_payment / 4,
+                          dtype=np.float64)
+    cost = ctx.constant("new_business_cost", make)
+    return ctx.by_holder(cost[None, :] * st.scale * running(ctx, st, t))
 
 
 def carved(ctx: RunContext) -> FloatArray:

@@ -41,6 +41,18 @@ does not make the chips: it loses its **gross margin** on what is not delivered,
 price, and nothing on what it resells (``relet``): ``lost = (1 - relet) * margin``. The
 margin is the seller's ``gross_margin`` figure (trailing four quarters from its filings:
 NVIDIA 69.9%, Broadcom 66.8%, AMD 44.2%); a purchase whose seller has none is lost at face.
+
+New business costs cash (:data:`COMPUTE_CASH_MARGIN`)
+-----------------------------------------------------
+A contract that starts after the as-of date is revenue the filings do not hold yet, and it
+does not come free: a chip supplier pays ``1 - gross_margin`` of it to make the chips; a
+compute provider pays ``1 - COMPUTE_CASH_MARGIN`` of it in cash costs (power, operations,
+staff; its capex is paid through its capex plan). ``COMPUTE_CASH_MARGIN`` is CoreWeave's
+EBITDA margin over the three quarters to 2025-06-30 with EBITDA reported,
+(485.1 + 438.7 + 583.7) / (747.4 + 981.6 + 1212.8) = 51.2%, measured from
+``shared/data/quarterly_financials_alphavantage_CRWV.csv`` (the pure-play GPU cloud). It
+is lower than the ``(1 - m)(1 - k)`` cash cost implied above (79.5% margin), which counts
+only power and operations of the GPUs.
 """
 
 from __future__ import annotations
@@ -52,8 +64,12 @@ import numpy as np
 from bubblescope.model._typing import BoolArray, FloatArray
 from bubblescope.stress.kernels.gpu_rental import CASH_COST_USD_H
 
-__all__ = ["BREAK_EVEN_USD_H", "CAPITAL_SHARE", "lost_share", "lost_share_reference",
-           "sale_lost_share"]
+__all__ = ["BREAK_EVEN_USD_H", "CAPITAL_SHARE", "COMPUTE_CASH_MARGIN", "lost_share",
+           "lost_share_reference", "sale_lost_share"]
+
+#: EBITDA margin of a GPU cloud: CoreWeave's, three quarters to 2025-06-30 (CRWV file).
+COMPUTE_CASH_MARGIN: Final[float] = (485.112 + 438.727 + 583.713) / (747.430 + 981.632
+                                                                     + 1212.788)
 
 #: Rental below which a new H100 does not recoup its cost, USD per GPU-hour (Latent Space,
 #: "GPU bubble"; CALIBRATION.md).
