@@ -77,12 +77,14 @@ def book(ctx: RunContext, per_contract: Sequence[tuple[LossChannel, FloatArray]]
     Contracts held outside the web book nothing. The contract total adds the channels in
     the order given; ``contract_class`` splits it by :class:`~bubblescope.stress.ledger.LossClass`.
     """
+    shape = (ctx.n_paths, ctx.web.m)
     entity = np.zeros((ctx.n_paths, ctx.web.n, len(LossChannel)))
-    contract = np.zeros((ctx.n_paths, ctx.web.m))
-    by_class = np.zeros((ctx.n_paths, ctx.web.m, len(CLASS_NAMES)))
-    for channel, loss in per_contract:
-        book_losses(loss, ctx.web.holder, int(channel), int(CHANNEL_CLASS[channel.label]),
-                    entity, contract, by_class)
+    contract = np.zeros(shape)
+    by_class = np.zeros((*shape, len(CLASS_NAMES)))
+    book_losses(np.stack([np.broadcast_to(loss, shape) for _, loss in per_contract]),
+                ctx.web.holder, np.array([int(c) for c, _ in per_contract]),
+                np.array([int(CHANNEL_CLASS[c.label]) for c, _ in per_contract]),
+                entity, contract, by_class)
     return Losses(entity, contract, by_class)
 
 
