@@ -161,6 +161,10 @@ def test_headline_shows_the_marks_peak_and_the_private_credit_trough(crash: Stre
     assert f"held at most USD {held.max():,.0f}bn, {held.idxmax()}" in text
     nav = crash.fund_nav_index[0, :, crash.entity_ids.index("private_credit_funds")]
     assert f"NAV per share low {nav.min():.2f}" in text
+    # prices recover as spreads tighten, so the end-of-run equity marks understate the fall
+    equity = crash.timeline["equity_marks"].cumsum()
+    assert equity.max() > equity.iloc[-1] * 1.1
+    assert f"at the trough USD {equity.max():,.0f}bn, {equity.idxmax()}" in text
     calm = headline(run(web, "baseline"))
     assert "held at most" not in calm
     assert "NAV per share" not in calm

@@ -41,20 +41,23 @@ def headline(result: StressResult) -> str:
         f"Who gets hurt ({result.scenario.name}): {defaults_text(result)}; holder sectors "
         f"(funds looked through) lose USD {credit:,.0f}bn realised credit and "
         f"{marks:,.0f}bn debt marks{_marks_peak(tl, marks)}, with USD {equity:,.0f}bn of "
-        f"equity marks beside; {_private_credit(result)}"
+        f"equity marks beside{_marks_peak(tl, equity, 'equity_marks', 'at the trough')}; "
+        f"{_private_credit(result)}"
         f"jobs {last['jobs_millions']:+.1f}M (US 2008-10: -{JOBS_2008_US_MILLIONS:g}M, BLS), "
         f"USD {last['downgraded']:,.0f}bn junked "
         f"({last['downgraded'] / DOWNGRADED_2008_USD_BN:.2f}x 2008)"
     )
 
 
-def _marks_peak(tl: pd.DataFrame, end: float) -> str:
-    """`` (held at most USD Xbn, 2026Q2)`` when debt marks held during the run peak well above
-    what is left at the end (spread and liquidity premia given back), else ``""``."""
-    held = tl["debt_marks"].cumsum()
+def _marks_peak(tl: pd.DataFrame, end: float, column: str = "debt_marks",
+                label: str = "held at most") -> str:
+    """`` (held at most USD Xbn, 2026Q2)`` when the marks held during the run (``column`` of
+    the timeline: debt or equity marks) peak well above what is left at the end (spread and
+    liquidity premia given back, prices recovering), else ``""``; ``label`` names the peak."""
+    held = tl[column].cumsum()
     if held.empty or held.max() < end + max(5.0, 0.1 * abs(end)):
         return ""
-    return f" (held at most USD {held.max():,.0f}bn, {held.idxmax()})"
+    return f" ({label} USD {held.max():,.0f}bn, {held.idxmax()})"
 
 
 def _private_credit(result: StressResult) -> str:
