@@ -13,6 +13,7 @@ import numpy as np
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from bubblescope.stress.kernels.aggregate import masked_total, masked_total_reference
 from bubblescope.stress.kernels.cuts import apply_cuts, apply_cuts_reference
 
 _finite = st.floats(-1e6, 1e6, allow_nan=False, allow_subnormal=False)
@@ -50,3 +51,21 @@ def test_apply_cuts_is_bit_identical_to_its_twin(n_paths: int, n: int, m: int, t
     )
     with np.errstate(all="ignore"):  # inf * 0 is NaN in both (numpy warns, numba does not)
         _same(apply_cuts(*args), apply_cuts_reference(*args))
+
+
+@settings(max_examples=100, deadline=None)
+@given(st.integers(1, 4), st.integers(1, 40), st.integers(1, 4), st.data())
+def test_masked_total_is_bit_identical_to_its_twin(n_paths: int, m: int, k: int,
+                                                   data: st.DataObject) -> None:
+    x = _floats(data, (n_paths, m, k))
+    mask = np.array(data.draw(st.lists(st.booleans(), min_size=m, max_size=m)))
+    with np.errstate(all="ignore"):
+        _same((masked_total(x, mask),), (masked_total_reference(x, mask),))
+
+
+def test_masked_total_adds_from_zero_in_contract_order() -> None:
+    # -0.0 alone sums to +0.0 (numpy starts from 0); 1e16 + 1 + 1 loses both ones
+    got = masked_total(np.array([[[-0.0], [-0.0]]]), np.array([True, True]))
+    assert got.tobytes() == np.zeros((1, 1)).tobytes()
+    ones = masked_total(np.array([[[1e16], [1.0], [1.0]]]), np.array([True, True, True]))
+    assert ones[0, 0] == (1e16 + 1.0) + 1.0

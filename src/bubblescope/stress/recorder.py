@@ -11,6 +11,7 @@ import numpy as np
 
 from bubblescope.model._typing import BoolArray, FloatArray, IntArray
 from bubblescope.stress.compile import CompiledWeb
+from bubblescope.stress.kernels.aggregate import masked_total
 from bubblescope.stress.ledger import CLASS_NAMES
 from bubblescope.stress.result import LossChannel, StressResult
 from bubblescope.stress.scenario import Scenario
@@ -178,8 +179,7 @@ class Recorder:
         self.contract_loss += record.contract_loss
         self.contract_class += record.contract_class
         self.contract_class_by_quarter[:, t] = record.contract_class
-        self.quarter_class[:, t] = (record.contract_class
-                                    * record.underlying[None, :, None]).sum(axis=1)
+        self.quarter_class[:, t] = masked_total(record.contract_class, record.underlying)
         self.loss[:, t] = record.loss.sum(axis=2)
         self.loss_by_channel[:, t] = record.loss.sum(axis=1)
         self.series.store(t, record)
