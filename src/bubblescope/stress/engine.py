@@ -233,7 +233,7 @@ def _holders(ctx: RunContext, st: State, q: Quarter,
                               (LossChannel.DEFAULT_WRITE_OFFS, lev.lender_loss)])
     st = replace(st, outstanding=lev.outstanding, basis=lev.basis, undrawn=lev.undrawn,
                  cash=lev.cash, sold=lev.sold, passed=lev.passed, redeemed=lev.redeemed,
-                 retained=lev.retained, gated=lev.gated,
+                 retained=lev.retained, gated=lev.gated, impact=lev.impact,
                  cum_loss=st.cum_loss + more.entity.sum(axis=2),
                  cum_credit=st.cum_credit + more.entity[:, :, _CREDIT].sum(axis=2))
     return st, losses.plus(more), lev

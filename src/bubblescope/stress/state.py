@@ -108,6 +108,9 @@ class State:
         Bank lines to funds still undrawn.
     gated : (n_paths, n)
         Funds that have gated redemptions.
+    impact : (n_paths, n)
+        Price impact of forced sales of each listed firm's shares still weighing on its
+        value, a fraction (:mod:`~bubblescope.stress.kernels.price_impact`).
     """
 
     cash: FloatArray
@@ -155,6 +158,7 @@ class State:
     retained: FloatArray
     undrawn: FloatArray
     gated: BoolArray
+    impact: FloatArray
 
     @staticmethod
     def initial(ctx: RunContext) -> State:
@@ -195,4 +199,5 @@ class State:
             retained=np.zeros((n_paths, cw.n)),
             undrawn=np.repeat(ix.funds.undrawn0[None, :], n_paths, axis=0),
             gated=np.zeros((n_paths, cw.n), dtype=np.bool_),
+            impact=np.zeros((n_paths, cw.n)),
         )

@@ -13,7 +13,8 @@ after the holders' losses are booked (:mod:`~bubblescope.stress.kernels.leverage
 2. **Gates.** A fund gates once its NAV per share is ``GATE_DRAWDOWN`` below the start.
 3. **Margin calls.** A hedge fund whose gross holdings pass ``MAX_LEVERAGE`` times its NAV
    sells equity stakes pro rata at the forced-sale discount; the proceeds repay its
-   lenders (prime brokers).
+   lenders (prime brokers). The sales move the sold firms' prices by the square-root law
+   (:mod:`~bubblescope.stress.kernels.price_impact`), carried into next quarter's value.
 4. **Lenders.** Losses beyond a fund's NAV are its lenders' (pro rata to what each lent):
    realised credit losses of the banks.
 """
@@ -36,9 +37,10 @@ from bubblescope.stress.kernels.leverage import (
     margin_call_sales,
     pro_rata,
 )
+from bubblescope.stress.kernels.price_impact import carry, sale_impact
 from bubblescope.stress.state import State
 
-__all__ = ["Leverage", "deleverage", "income_kept"]
+__all__ = ["Leverage", "deleverage", "income_kept", "market_depth"]
 
 
 @dataclass(frozen=True, eq=False)
@@ -60,6 +62,9 @@ class Leverage:
         Each fund's NAV (USD bn) and NAV per share against the start (1 elsewhere).
     margin_loss, lender_loss : (n_paths, m)
         Sale discounts on the stakes sold; lenders' write-offs on funds.
+    impact : (n_paths, n)
+        Price impact of the sales on each firm whose shares were sold, carried into next
+        quarter's valuation (:mod:`~bubblescope.stress.kernels.price_impact`).
     sales : (n_paths, n)
         What each fund sold on margin calls this quarter (at par value).
     proceeds : (n_paths,)
@@ -81,6 +86,7 @@ class Leverage:
     lender_loss: FloatArray
     proceeds: FloatArray
     sales: FloatArray
+    impact: FloatArray
 
 
 def deleverage(ctx: RunContext, st: State, q: Quarter) -> Leverage:
@@ -121,8 +127,33 @@ def deleverage(ctx: RunContext, st: State, q: Quarter) -> Leverage:
         gated=st.gated | (fb.gating[None, :] & (index < 1.0 - GATE_DRAWDOWN)),
         nav=nav, nav_index=np.asarray(index, dtype=np.float64), margin_loss=margin_loss,
         lender_loss=lent, proceeds=np.asarray(proceeds.sum(axis=1), dtype=np.float64),
-        sales=sales,
+        sales=sales, impact=_impact(ctx, st, ctx.by_obligor(sold)),
     )
+
+
+def _impact(ctx: RunContext, st: State, sold: FloatArray) -> FloatArray:
+    """Price impact carried into next quarter after selling ``sold`` (n_paths, n, USD bn) of
+    each firm's shares (:mod:`~bubblescope.stress.kernels.price_impact`)."""
+    volume, vol = ctx.constant("market_depth", lambda: market_depth(ctx))
+    new = sale_impact(sold, volume[None, :] * np.clip(st.value, 0.0, None), vol)
+    return carry(st.impact, new)
+
+
+def market_depth(ctx: RunContext) -> tuple[FloatArray, FloatArray]:
+    """Each listed firm's daily traded value (USD bn) and daily volatility at the start, (n,)
+    each. A listed firm without figures trades the median turnover (daily value over market
+    cap) of those with them at the highest measured volatility (``assumption``, low);
+    entities that are not listed have no market (0)."""
+    cw, ix = ctx.web, ctx.index
+    n = cw.n
+    volume = cw.dollar_volume if cw.dollar_volume.size == n else np.full(n, np.nan)
+    vol = cw.daily_volatility if cw.daily_volatility.size == n else np.full(n, np.nan)
+    known = ~np.isnan(volume) & ~np.isnan(vol) & (cw.market_cap > 0)
+    turnover = float(np.median(volume[known] / cw.market_cap[known])) if known.any() else 0.0
+    worst = float(vol[known].max()) if known.any() else 0.0
+    volume = np.where(known, volume, turnover * cw.market_cap) * ix.listed
+    return (np.asarray(np.nan_to_num(volume), dtype=np.float64),
+            np.asarray(np.where(known, vol, worst), dtype=np.float64))
 
 
 def income_kept(ctx: RunContext, st: State) -> FloatArray:

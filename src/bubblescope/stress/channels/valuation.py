@@ -6,7 +6,9 @@ The AI index rises with AI revenue surprises and spending, falls with credit spr
 is anchored on AI revenue and the growth priced in; that growth learns the realised trend
 (adaptive expectations), so a lasting shortfall is a level loss, not a decay for ever. The
 scenario's one-off equity shock is a sentiment discount on the AI index that fades with a
-half-life. Holder sectors and SPVs are worth their capital left.
+half-life; margin-call sales of a firm's shares take the price impact of the last quarters
+off its value (:mod:`~bubblescope.stress.kernels.price_impact`). Holder sectors and SPVs
+are worth their capital left.
 """
 
 from __future__ import annotations
@@ -56,7 +58,8 @@ def revalue(ctx: RunContext, st: State, q: Quarter, ai_index: FloatArray) -> Val
     market = firm_value.market_index(excess, prm.valuation_spread_beta)
     v = firm_value.firm_value(ai_value, market, ix.ai_value_share, ix.beta)
     held = value_index(st.cum_loss, ix.capital)
-    value = np.where(ix.listed[None, :], v, held) * st.alive
+    # forced sales of a firm's shares weigh on its price (kernels/price_impact.py)
+    value = np.where(ix.listed[None, :], v * (1.0 - st.impact), held) * st.alive
     return Valuation(value, equity_shock, expected, expected_growth, ai_value)
 
 
