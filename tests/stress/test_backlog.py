@@ -33,22 +33,29 @@ def test_capital_share_from_the_gpu_break_even() -> None:
     assert pytest.approx(1.0 - 0.45 / 1.65) == CAPITAL_SHARE
 
 
-def test_cutting_openais_commitment_moves_oracles_rating() -> None:
-    """Oracle's bonds rate worse when OpenAI's commitment is lost than without it, and the
-    loss is valued at margin plus stranded capacity, not at 80% of face."""
-    from bubblescope.stress.kernels.ratings import RATINGS
+def test_cutting_openais_commitment_moves_oracles_credit() -> None:
+    """The market marks Oracle's bonds down more when OpenAI's commitment is lost than
+    without it, and the loss is valued at margin plus stranded capacity, not at 80% of face.
+
+    The agencies' grade (through the cycle, issue 11) stays BBB in both: the lost backlog
+    takes Oracle's model grade one notch down, short of the 1.8-notch migration trigger
+    (docs/calibration.md, what an analyst would still object to)."""
+    from bubblescope.stress.ledger import LossClass
 
     web = bs.load_default()
     without = dataclasses.replace(web, contracts=tuple(
         c for c in web.contracts if c.id != "oracle_openai_compute"))
 
-    def worst(r: bs.stress.StressResult) -> int:
-        ob = [k for k, (o, kind) in enumerate(zip(r.contract_obligor, r.contract_kinds,
-                                                  strict=True)) if o == "oracle" and kind == "bond"]
-        return int(r.rating[0][:, ob].max())
+    def bonds(r: bs.stress.StressResult) -> list[int]:
+        pairs = zip(r.contract_obligor, r.contract_kinds, strict=True)
+        return [k for k, (o, kind) in enumerate(pairs) if o == "oracle" and kind == "bond"]
+
+    def marks(r: bs.stress.StressResult) -> float:  # debt marks over the first three years
+        return float(r.contract_class_quarter[:12, bonds(r), LossClass.DEBT_MARK].sum())
 
     crash, calm = run(web, "atlantic-crash"), run(without, "atlantic-crash")
-    assert worst(crash) > worst(calm), (RATINGS[worst(crash)], RATINGS[worst(calm)])
+    assert marks(crash) > marks(calm) + 0.3
+    assert crash.rating[0][:, bonds(crash)].max() >= calm.rating[0][:, bonds(calm)].max()
     j = crash.contract_ids.index("oracle_openai_compute")
     lost = float(crash.contract_class[0, j].sum())
     assert 50.0 < lost < 0.8 * 300.0

@@ -42,8 +42,11 @@ def test_ratios_start_at_their_sources_and_a_crash_lowers_them(
     assert crash["life_insurers"].ratio_before == pytest.approx(LIFE_INDUSTRY["rbc_ratio"])
     assert crash["us_banks"].ratio_before == pytest.approx(BANK_START_RATIO)
     life = crash["life_insurers"]
-    assert life.ratio_after < base["life_insurers"].ratio_after - 0.5  # 100+ points lower
-    assert life.required_after > life.required_before  # downgrades raise the charges
+    # about 8 points lower than the baseline's (was 100+ while a blanket volatility add-on
+    # junked USD 982bn: insurers sold it at a discount and held junk at higher charges; with
+    # through-the-cycle ratings the crash junks tens of billions, issue 11)
+    assert life.ratio_after < base["life_insurers"].ratio_after - 0.05
+    assert life.capital_after < base["life_insurers"].capital_after
     assert life.capital_after < life.capital_before
     assert base["life_insurers"].ratio_after > 0.95 * base["life_insurers"].ratio_before
 

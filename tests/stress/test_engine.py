@@ -218,14 +218,17 @@ def test_every_channel_fires_on_the_toy_web(toy_web: Web) -> None:
     sc = Scenario("all", quarters=12, equity_shock=0.6, ai_revenue_shock=0.5,
                   spread_shock=0.05, lease_cut=0.8, lease_cut_trigger=0.9, renegotiation=0.5,
                   gpu_price_shock=0.5, ltv_covenant_headroom=0.02, rollover_base=0.5,
-                  forced_sale_discount=0.3, volatility_shock=1.0)
+                  forced_sale_discount=0.3, crisis_volatility_ratio=4.0,
+                  crisis_volatility_years=3.0)
     r = run(toy_web, sc)
     by_channel = r.losses_by_channel
     assert by_channel["lease and commitment cuts"] > 0
     assert by_channel["equity marks"] > 0
     assert by_channel["default write-offs"] > 0
     assert r.n_defaults[0] >= 1
-    assert r.downgraded[0, -1] > 0
+    # ratings move (the neocloud's loan BB+ to CCC); the cloud's BBB bond is looked through
+    # by the agencies (a 41 % equity fall on little debt), so nothing investment grade is junked
+    assert (r.rating[0, -1] > r.rating_start[0]).any()
     assert r.gpu_price[0, -1] < r.gpu_price[0, 0]
     assert set(r.defaults["reason"]) <= {"shortfall", "contagion", "maturity wall"}
 

@@ -47,7 +47,7 @@ def test_a_crash_draws_lines_gates_funds_and_calls_margin(crash: StressResult) -
     assert crash.gated[0, -1, pc]
     assert crash.gated[0, -1, hf]
     assert crash.margin_sales[0, :, hf].sum() > 10.0
-    assert crash.fund_nav_index[0, -1, pc] < 0.95
+    assert crash.fund_nav_index[0, -1, pc] < 0.97  # 0.96 (0.94 before issue 11's ratings)
     # NAV falls with the marks: the NAV path is the fund's capital less its losses
     assert crash.fund_nav[0, -1, pc] < crash.fund_nav[0, 0, pc]
     assert crash.ledger.reconciliation_error() < 1e-6

@@ -221,7 +221,7 @@ def test_funds_mark_ig_bonds_for_spreads_and_give_it_back_insurers_do_not(
     hit = crash.scenario.shock_quarter
     pimco = crash.entity_ids.index("pimco")  # holds Hyperion's bonds, investment grade
     marks = crash.spread_marks[0, :, pimco]
-    assert marks[hit] > 2.0
+    assert marks[hit] > 1.5  # 1.9 (2.4 while USD 943bn junked at the shock widened spreads)
     assert marks[-1] < 0.1 * marks[hit]
     # life insurers and banks hold to maturity: no spread marks on what they hold directly
     for holder in ("life_insurers", "us_banks"):

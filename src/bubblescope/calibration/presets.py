@@ -40,11 +40,12 @@ from bubblescope.stress.compile import DEBT_KINDS, CompiledWeb, compile_web
 from bubblescope.stress.engine import run
 from bubblescope.stress.funds_view import pool_default_rates
 from bubblescope.stress.kernels.firm_value import drawdowns
+from bubblescope.stress.kernels.ratings import INVESTMENT_GRADE_FLOOR
 from bubblescope.stress.result import StressResult
 from bubblescope.stress.scenario import PRESETS, load_preset
 
 __all__ = ["FIRM_KINDS", "CalibrationTable", "PresetCalibration", "calibrate", "figures",
-           "h100_equivalent"]
+           "h100_equivalent", "ig_issuers_downgraded"]
 
 #: Entity kinds whose equity drawdown the table reports, grouped as in :data:`METRICS`.
 FIRM_KINDS: Final[dict[str, tuple[str, ...]]] = {
@@ -189,6 +190,29 @@ def h100_equivalent(result: StressResult) -> FloatArray:
     return np.asarray(result.gpu_rental / trend, dtype=np.float64)
 
 
+def ig_issuers_downgraded(result: StressResult, cw: CompiledWeb) -> float:
+    """Share of issuers rated investment grade at the start of a year whose rating is lower
+    at its end (any notch; a default counts), in the worst year of the run (mean over
+    paths): the measure of Moody's 22 % of investment-grade issuers downgraded in 2002.
+
+    An issuer's rating is that of its best-rated debt outstanding at the start (its senior
+    paper; SPVs by their senior tranche)."""
+    debt = np.flatnonzero(cw.kind_mask(DEBT_KINDS) & (cw.start_q < 0))
+    if debt.size == 0 or result.rating.size == 0:
+        return float("nan")
+    paths, quarters = result.rating.shape[:2]
+    grades = np.concatenate([result.rating_start[:, None, debt], result.rating[:, :, debt]],
+                            axis=1).astype(np.int64)  # (paths, quarters + 1, k)
+    issuer = np.full((paths, quarters + 1, cw.n), np.iinfo(np.int64).max)
+    for c, o in enumerate(cw.obligor[debt]):
+        issuer[:, :, o] = np.minimum(issuer[:, :, o], grades[:, :, c])
+    years = issuer[:, ::4]  # the start, then the end of each year
+    before, after = years[:, :-1], years[:, 1:]
+    ig = before <= INVESTMENT_GRADE_FLOOR
+    share = (ig & (after > before)).sum(axis=2) / np.maximum(ig.sum(axis=2), 1)
+    return float(share.mean(axis=0).max()) if share.size else float("nan")
+
+
 def _credit(result: StressResult, cw: CompiledWeb) -> dict[str, float]:
     debt = cw.kind_mask(DEBT_KINDS) & (cw.start_q < 0)
     owed = np.bincount(cw.obligor[debt], weights=cw.amount[debt], minlength=cw.n)
@@ -212,6 +236,7 @@ def _credit(result: StressResult, cw: CompiledWeb) -> dict[str, float]:
         "downgraded_usd_bn": float(result.downgraded.mean(axis=0).max()),
         "downgraded_share": (float(result.downgraded.mean(axis=0).max()) / total
                              if total > 0 else float("nan")),
+        "ig_issuers_downgraded_share": ig_issuers_downgraded(result, cw),
         "private_credit_default_rate": max(pool) if pool else float("nan"),
         "private_credit_nav_drawdown": nav_fall,
         "regulated_loss_share": float(reg["share"].max()) if len(reg) else float("nan"),

@@ -101,6 +101,7 @@ FigureMetric = Literal[
     "buybacks",
     "daily_dollar_volume",
     "daily_volatility",
+    "equity_volatility",
 ]
 
 ENTITY_KINDS: Final[tuple[str, ...]] = get_args(EntityKind)

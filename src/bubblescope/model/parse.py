@@ -288,6 +288,9 @@ def _figure_value(r: _Reader, metric: str) -> float | None:
         return r.number("value", lo=0.0, hi=1.0, unit=" (a gross margin, 0..1)")
     if metric == "daily_volatility":
         return r.number("value", lo=0.0, hi=1.0, unit=" (a daily volatility, 0..1)")
+    if metric == "equity_volatility":
+        return r.number("value", lo=0.01, hi=5.0, unit=" (realised equity volatility per "
+                        "sqrt(year))")
     if metric == "employees":
         return r.number("value", lo=0.0, hi=1e8, unit=" (a head count)")
     # book equity and operating cash flow may be negative (a firm that burns cash)

@@ -169,6 +169,10 @@ class CompiledWeb:
     #: price impact of forced sales of its shares. Shape (n,); empty = none.
     dollar_volume: FloatArray = field(default_factory=lambda: np.zeros(0))
     daily_volatility: FloatArray = field(default_factory=lambda: np.zeros(0))
+    #: Realised equity volatility of each listed entity with an ``equity_volatility``
+    #: figure (per sqrt(year), measured: ``calibration/volatility.py``), NaN elsewhere.
+    #: Shape (n,); empty = none.
+    equity_volatility: FloatArray = field(default_factory=lambda: np.zeros(0))
 
     def __repr__(self) -> str:
         return (
@@ -267,6 +271,8 @@ def compile_web(web: Web) -> CompiledWeb:
         dividends=_figures(web, "dividends", 0.0), buybacks=_figures(web, "buybacks", 0.0),
         dollar_volume=_figures(web, "daily_dollar_volume"),
         daily_volatility=_figures(web, "daily_volatility"),
+        equity_volatility=np.array([_figure_or_nan(e, "equity_volatility")
+                                    for e in web.entities], dtype=np.float64),
     )
 
 

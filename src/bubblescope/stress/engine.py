@@ -145,7 +145,8 @@ def start(ctx: RunContext) -> State:
     st = replace(st, worth0=collateral.start_worth(ctx))
     ratings = paper.start(ctx, st)
     return replace(st, equity0=ratings.equity0, owed0=ratings.owed0, ig0=ratings.ig0,
-                   el0=ratings.el0, pd=ratings.pd0, pd0=ratings.pd0)
+                   el0=ratings.el0, pd=ratings.pd0, pd0=ratings.pd0, rated_pd=ratings.pd0,
+                   equity_rated=ratings.equity0)
 
 
 def _quarter(ctx: RunContext, st: State, rec: Recorder, q: Quarter) -> State:
@@ -177,7 +178,8 @@ def _quarter(ctx: RunContext, st: State, rec: Recorder, q: Quarter) -> State:
                  supply=gpus.supply)
     rated = paper.rerate(ctx, st, q, st.defaulted_debt - defaulted_before)
     rec.paper(t, rated.downgraded, rated.tranche_loss, rated.grade)
-    st = replace(st, junk=rated.junk, spread=rated.spread, pd=rated.pd)
+    st = replace(st, junk=rated.junk, spread=rated.spread, pd=rated.pd,
+                 rated_pd=rated.rated_pd, equity_rated=rated.equity_rated)
     st, losses, lev = _holders(ctx, st, q, [
         (LossChannel.CUTS, cuts.torn_up), (LossChannel.MISSED_PAYMENTS, cleared.missed),
         (LossChannel.DEFAULT_WRITE_OFFS, cleared.written_off + pooled.written_off),

@@ -61,7 +61,8 @@ class Params:
     ltv: FloatArray
     ltv_covenant_headroom: FloatArray
     asset_volatility: FloatArray
-    volatility_shock: FloatArray
+    crisis_volatility_ratio: FloatArray
+    crisis_volatility_years: FloatArray
     forced_sale_discount: FloatArray
     recovery_senior_secured: FloatArray
     recovery_senior: FloatArray

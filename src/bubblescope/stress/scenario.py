@@ -59,7 +59,8 @@ PRESETS: Final[tuple[str, ...]] = (
 #: by :class:`~bubblescope.stress.channels.quarter.Quarter`.
 SCENARIO_TERMS: Final[tuple[str, ...]] = (
     "ai_revenue_shock", "equity_shock", "spread_shock", "rate_shock", "gpu_price_shock",
-    "volatility_shock", "expectation_learning", "capex_growth", "capex_valuation_elasticity",
+    "crisis_volatility_ratio", "crisis_volatility_years", "expectation_learning",
+    "capex_growth", "capex_valuation_elasticity",
     "valuation_spread_beta", "rollover_base", "rollover_valuation_elasticity",
     "rollover_spread_sensitivity", "equity_raise_capacity", "lease_cut", "lease_cut_trigger",
     "renegotiation", "gpu_depreciation", "generation_step", "fire_sale_impact",
@@ -127,7 +128,10 @@ FIELD_RULES: Final[dict[str, Rule]] = {
     "ltv": Rule(0.05, 1.0, "ratio", "loan-to-value at origination when a loan gives none"),
     "ltv_covenant_headroom": Rule(0.0, 1.0, "ratio", "covenant LTV minus origination LTV"),
     "asset_volatility": Rule(0.01, 3.0, "per sqrt(year)", "asset volatility for default odds"),
-    "volatility_shock": Rule(0.0, 3.0, "per sqrt(year)", "rise of asset volatility at the shock"),
+    "crisis_volatility_ratio": Rule(1.0, 20.0, "", "crisis / calm realised volatility from "
+                                    "the shock (measured on an index: stress/volatility.py)"),
+    "crisis_volatility_years": Rule(0.0, 20.0, "years", "how long the crisis volatility lasts "
+                                    "from the shock (measured with the ratio)"),
     "forced_sale_discount": Rule(0.0, 0.95, "fraction", "discount when insurers sell junk"),
     "recovery_senior_secured": Rule(0.0, 1.0, "fraction", "recovery of senior secured debt"),
     "recovery_senior": Rule(0.0, 1.0, "fraction", "recovery of senior unsecured debt"),
@@ -209,7 +213,8 @@ class Scenario:
     ltv: Param = 0.7
     ltv_covenant_headroom: Param = 0.15
     asset_volatility: Param = 0.35
-    volatility_shock: Param = 0.0
+    crisis_volatility_ratio: Param = 1.0
+    crisis_volatility_years: Param = 0.0
     forced_sale_discount: Param = 0.1
     recovery_senior_secured: Param = 0.6
     recovery_senior: Param = 0.4

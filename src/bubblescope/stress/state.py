@@ -90,7 +90,11 @@ class State:
     el0 : (n_paths, m)
         10-year expected loss of each debt contract priced at the start.
     pd : (n_paths, n)
-        Each issuer's 10-year default probability at the end of the last quarter.
+        Each issuer's 10-year default probability at the end of the last quarter (the
+        market's, point in time).
+    rated_pd, equity_rated : (n_paths, n)
+        The default probability each issuer's agency rating stands for, and the equity
+        value the agencies rate on (looked through; :mod:`~bubblescope.stress.channels.paper`).
     el_mark : (n_paths, m)
         Expected-loss mark each fund-held contract carries now
         (:mod:`~bubblescope.stress.kernels.el_marks`).
@@ -149,6 +153,8 @@ class State:
     worth0: FloatArray
     el0: FloatArray
     pd: FloatArray
+    rated_pd: FloatArray
+    equity_rated: FloatArray
     el_mark: FloatArray
     spread_mark: FloatArray
     pd0: FloatArray
@@ -162,8 +168,8 @@ class State:
 
     @staticmethod
     def initial(ctx: RunContext) -> State:
-        """The state at the as-of date (``equity0``, ``owed0``, ``ig0``, ``el0``, ``pd`` and
-        ``pd0`` are set by the paper channel)."""
+        """The state at the as-of date (``equity0``, ``owed0``, ``ig0``, ``el0``, ``pd``,
+        ``pd0``, ``rated_pd`` and ``equity_rated`` are set by the paper channel)."""
         cw, ix, prm, n_paths = ctx.web, ctx.index, ctx.params, ctx.n_paths
         started = (cw.start_q < 0)[None, :]
         out = np.where(started & (ix.debt | ix.equity), cw.amount[None, :], 0.0)
@@ -192,6 +198,7 @@ class State:
             ai_value=np.ones(n_paths), rental=np.full(n_paths, RENTAL_START_USD_H),
             supply=np.zeros((n_paths, 2)), worth0=np.ones((n_paths, ix.gsub.size)),
             el0=np.zeros((n_paths, cw.m)), pd=np.zeros((n_paths, cw.n)),
+            rated_pd=np.zeros((n_paths, cw.n)), equity_rated=np.zeros((n_paths, cw.n)),
             el_mark=np.zeros((n_paths, cw.m)), spread_mark=np.zeros((n_paths, cw.m)),
             pd0=np.zeros((n_paths, cw.n)),
             sold=np.zeros((n_paths, cw.n)),

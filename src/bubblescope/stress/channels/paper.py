@@ -1,14 +1,27 @@
 """Paper and ratings: expected losses rate the debt; junk moves spreads and forces sales.
 
-Each issuer's default probability is Merton's (10 years) anchored at its agency rating
-(:func:`~bubblescope.stress.kernels.ratings.anchored_pd`); an SPV's paper takes the loss
-its tranche would bear in the SPV's waterfall given what the SPV is projected to collect
-(leases weighted by the tenant's survival, guarantees by the guarantor's, GPU collateral
-at today's value). Debt rated investment grade at the start that falls to junk is
-downgraded: rating-constrained holders sell it at a discount. The credit spread is a state
-(:mod:`~bubblescope.stress.kernels.spread`): the scenario's shock, the debt junked this
-quarter and the debt defaulted this quarter widen it, and it gives the widening back with
-the half-life measured on the BBB OAS after 2002 and 2008.
+Two views of each issuer's default probability (Merton, 10 years, anchored at its agency
+rating: :func:`~bubblescope.stress.kernels.ratings.anchored_pd`):
+
+* the market's, point in time: each issuer's own asset volatility (its measured equity
+  volatility delevered, :func:`asset_volatility`) times the crisis multiplier of the
+  scenario (:func:`crisis_multiplier`: the measured crisis / calm volatility of an index
+  over the crisis's measured length, fading as the crisis passes). It marks fund-held debt
+  and drives the granular pools' defaults;
+* the agencies', through the cycle: the structural grade at the calm volatility on equity
+  looked through (:data:`LOOK_THROUGH_HALF_LIFE_Q`), to which the agency rating moves by the
+  agencies' migration policy (:func:`~bubblescope.stress.kernels.ratings.migrate`: at least
+  1.8 notches away, then 70 % of the gap down, 60 % up; Altman and Rijken 2005). It rates
+  the paper: junk, forced sales, capital charges. A fund's rating does not rise during a
+  stress (selling assets in a crash does not make it safer to lend to).
+
+An SPV's paper takes the loss its tranche would bear in the SPV's waterfall given what the
+SPV is projected to collect (leases weighted by the tenant's survival, guarantees by the
+guarantor's, GPU collateral at today's value). Debt rated investment grade at the start
+that falls to junk is downgraded: rating-constrained holders sell it at a discount. The
+credit spread is a state (:mod:`~bubblescope.stress.kernels.spread`): the scenario's shock,
+the debt junked this quarter and the debt defaulted this quarter widen it, and it gives the
+widening back with the half-life measured on the BBB OAS after 2002 and 2008.
 """
 
 from __future__ import annotations
@@ -24,16 +37,44 @@ from bubblescope.stress.channels.marks import lgd
 from bubblescope.stress.channels.quarter import Quarter
 from bubblescope.stress.context import RunContext
 from bubblescope.stress.kernels.merton import distance_to_default
-from bubblescope.stress.kernels.ratings import anchored_pd, is_investment_grade, rating_of
+from bubblescope.stress.kernels.ratings import (
+    anchored_pd,
+    is_investment_grade,
+    look_through,
+    migrate,
+    rating_of,
+)
 from bubblescope.stress.kernels.spread import impulse, next_spread
 from bubblescope.stress.kernels.waterfall import tenant_mixture
 from bubblescope.stress.state import State
 
-__all__ = ["MERTON_HORIZON_YEARS", "Paper", "StartingRatings", "balance", "distance",
-           "expected_loss", "expected_loss_and_pd", "reference_distance", "rerate", "start"]
+__all__ = [
+    "LOOK_THROUGH_HALF_LIFE_Q",
+    "MERTON_HORIZON_YEARS",
+    "Paper",
+    "StartingRatings",
+    "asset_volatility",
+    "balance",
+    "crisis_multiplier",
+    "default_probability",
+    "distance",
+    "expected_loss",
+    "expected_loss_and_pd",
+    "expected_loss_given_pd",
+    "reference_distance",
+    "rerate",
+    "start",
+]
 
 #: Horizon of the Merton distance to default (the rating horizon of the EL table), years.
 MERTON_HORIZON_YEARS: Final[float] = 10.0
+#: Half-life, in quarters, of the equity the agencies rate on moving toward the market's
+#: (:func:`~bubblescope.stress.kernels.ratings.look_through`). Calibrated: the shortest
+#: half-life, in half-quarter steps, at which the measured 2021-11..2022-12 drawdowns of the
+#: eight large tech issuers (quarterly lows from shared/data/stock_daily_*.csv) move none of
+#: their grades by more than one notch under the migration policy (Meta, -74 %, moves one
+#: notch at 2 quarters and two at 1.5); re-derived in tests/stress/test_ratings_calibration.py.
+LOOK_THROUGH_HALF_LIFE_Q: Final[float] = 2.0
 
 
 @dataclass(frozen=True, eq=False)
@@ -67,11 +108,15 @@ class Paper:
     tranche_loss : (n_paths, 3)
         Projected principal loss of the SPVs' senior, mezzanine and equity tranches.
     grade : (n_paths, m)
-        Rating code of each contract.
+        Agency rating code of each contract (through the cycle).
     el : (n_paths, m)
-        10-year expected loss of each debt contract (fraction of par).
+        10-year expected loss of each debt contract (fraction of par), the market's.
     pd : (n_paths, n)
-        10-year default probability of each issuer (1 once it defaulted).
+        10-year default probability of each issuer (1 once it defaulted), the market's.
+    rated_pd : (n_paths, n)
+        Default probability each issuer's agency rating stands for.
+    equity_rated : (n_paths, n)
+        Equity value the agencies rate on (looked through).
     """
 
     junk: BoolArray
@@ -82,6 +127,8 @@ class Paper:
     grade: IntArray
     el: FloatArray
     pd: FloatArray
+    rated_pd: FloatArray
+    equity_rated: FloatArray
 
 
 def start(ctx: RunContext, st: State) -> StartingRatings:
@@ -101,8 +148,22 @@ def rerate(ctx: RunContext, st: State, q: Quarter, defaulted: FloatArray) -> Pap
     (:func:`~bubblescope.stress.kernels.spread.next_spread`).
     """
     cw, ix, prm = ctx.web, ctx.index, ctx.params
-    el, tr_loss, pd = expected_loss_and_pd(ctx, st, q.t + 1, shocked=q.after)
-    grade = rating_of(el)
+    t = q.t + 1
+    equity, owed, owed_flows = balance(ctx, st, t)
+    pd = default_probability(ctx, st, equity, owed, crisis_multiplier(ctx, q))
+    el, tr_loss = expected_loss_given_pd(ctx, st, pd, owed_flows)
+    # the agencies: the calm structural grade on equity looked through, reached by their
+    # migration policy; a default is a D at once; a fund's grade does not rise in a stress
+    equity_rated = look_through(st.equity_rated, equity, LOOK_THROUGH_HALF_LIFE_Q)
+    target = default_probability(ctx, st, equity_rated, owed, 1.0)
+    rated = migrate(st.rated_pd, target)
+    stressed = q.after and not ctx.scenario.unshocked
+    if stressed:  # a fund selling assets in a crash is no safer a borrower for it
+        rated = np.where(ix.fund[None, :], np.maximum(rated, st.rated_pd), rated)
+    rated = np.where(st.alive, rated, 1.0)
+    grade = rating_of(expected_loss_given_pd(ctx, st, rated, owed_flows)[0])
+    if stressed:  # nor is a firm whose debt ran off in the crash: no grade above its start
+        grade = np.maximum(grade, _start_grade(ctx, st))
     # an SPV's equity piece is first-loss capital, not rated paper: never "downgraded"
     junk_now = ~is_investment_grade(grade) & ix.debt & (cw.rank < 3) & st.ig0
     newly = junk_now & ~st.junk
@@ -113,7 +174,12 @@ def rerate(ctx: RunContext, st: State, q: Quarter, defaulted: FloatArray) -> Pap
                        defaulted, prm.spread_per_100bn_downgraded,
                        prm.spread_per_100bn_defaulted)
     spread = next_spread(st.spread, prm.base_spread, widening)
-    return Paper(junk, spread, forced, volume, tr_loss.sum(axis=1), grade, el, pd)
+    return Paper(junk, spread, forced, volume, tr_loss.sum(axis=1), grade, el, pd, rated,
+                 equity_rated)
+
+
+def _start_grade(ctx: RunContext, st: State) -> IntArray:
+    return ctx.constant("start_grade", lambda: rating_of(st.el0), st.el0)
 
 
 def balance(ctx: RunContext, st: State, t: int) -> tuple[FloatArray, FloatArray, FloatArray]:
@@ -130,29 +196,69 @@ def balance(ctx: RunContext, st: State, t: int) -> tuple[FloatArray, FloatArray,
 
 def distance(ctx: RunContext, st: State, t: int, *, shocked: bool
              ) -> tuple[FloatArray, FloatArray]:
-    """Merton distance to default of each entity (10 years), (n_paths, n), and the flows
-    still owed on each contract, (n_paths, m)."""
+    """Merton distance to default of each entity (10 years), (n_paths, n), at the calm
+    volatility (``shocked``: at the crisis's full multiplier), and the flows still owed on
+    each contract, (n_paths, m)."""
     equity, owed, owed_flows = balance(ctx, st, t)
-    return (distance_to_default(equity, owed, _sigma(ctx, shocked), MERTON_HORIZON_YEARS),
-            owed_flows)
+    sigma = asset_volatility(ctx, st) * _full_crisis(ctx, shocked)[:, None]
+    return distance_to_default(equity, owed, sigma, MERTON_HORIZON_YEARS), owed_flows
 
 
 def reference_distance(ctx: RunContext, st: State) -> FloatArray:
     """Distance to default the anchored ratings move from, (n_paths, n): the starting
     balance sheet plus the debt issued since to finance capex (``st.issued_debt``), at the
-    starting volatility.
+    calm volatility.
 
     The agencies rated the issuers on their published capex and financing plans; debt
     raised to carry out the plan buys the assets it finances (``A = E + D`` grows by it),
     so it moves the grade only through what happens to the equity behind it.
     """
-    return distance_to_default(st.equity0, st.owed0 + st.issued_debt, _sigma(ctx, False),
-                               MERTON_HORIZON_YEARS)
+    return distance_to_default(st.equity0, st.owed0 + st.issued_debt,
+                               asset_volatility(ctx, st), MERTON_HORIZON_YEARS)
 
 
-def _sigma(ctx: RunContext, shocked: bool) -> FloatArray:
+def asset_volatility(ctx: RunContext, st: State) -> FloatArray:
+    """Calm asset volatility of each entity, (n_paths, n): its measured equity volatility
+    delevered on the starting balance sheet, ``sigma_E E0 / (E0 + D0)`` (Merton; the
+    figures are measured in ``calibration/volatility.py``), ``asset_volatility`` (an
+    assumption) for an entity without one (unlisted labs, neoclouds, SPVs, funds,
+    aggregates)."""
+    def make() -> FloatArray:
+        vol = ctx.web.equity_volatility
+        if vol.size != ctx.web.n:
+            vol = np.full(ctx.web.n, np.nan)
+        assets = st.equity0 + st.owed0
+        share = np.where(assets > 0, st.equity0 / np.where(assets > 0, assets, 1.0), 1.0)
+        return np.asarray(np.where(np.isnan(vol)[None, :],
+                                   ctx.params.asset_volatility[:, None], vol[None, :] * share),
+                          dtype=np.float64)
+    return ctx.constant("asset_volatility", make, st.equity0, st.owed0)
+
+
+def crisis_multiplier(ctx: RunContext, q: Quarter) -> FloatArray:
+    """Volatility over the 10-year horizon as a multiple of the calm one at the end of
+    quarter ``q``, (n_paths,): 1 before the shock; from it, with the scenario's measured
+    ``crisis_volatility_ratio`` ``r`` lasting ``crisis_volatility_years`` ``tau``,
+    ``sqrt(1 + (r^2 - 1) max(tau - e, 0) / h)``, ``e`` the years since the shock quarter
+    (the crisis's excess variance still ahead within the horizon)."""
     prm = ctx.params
-    return np.asarray(prm.asset_volatility + prm.volatility_shock * float(shocked),
+    if not q.after:
+        return np.ones(ctx.n_paths)
+    left = np.maximum(prm.crisis_volatility_years - (q.t - ctx.scenario.shock_quarter) / 4.0,
+                      0.0)
+    return _multiplier(prm.crisis_volatility_ratio, np.minimum(left, MERTON_HORIZON_YEARS))
+
+
+def _full_crisis(ctx: RunContext, shocked: bool) -> FloatArray:
+    prm = ctx.params
+    if not shocked:
+        return np.ones(ctx.n_paths)
+    return _multiplier(prm.crisis_volatility_ratio,
+                       np.minimum(prm.crisis_volatility_years, MERTON_HORIZON_YEARS))
+
+
+def _multiplier(ratio: FloatArray, years_left: FloatArray) -> FloatArray:
+    return np.asarray(np.sqrt(1.0 + (ratio ** 2 - 1.0) * years_left / MERTON_HORIZON_YEARS),
                       dtype=np.float64)
 
 
@@ -166,15 +272,34 @@ def expected_loss(ctx: RunContext, st: State, t: int, *, shocked: bool
 
 def expected_loss_and_pd(ctx: RunContext, st: State, t: int, *, shocked: bool
                          ) -> tuple[FloatArray, FloatArray, FloatArray]:
-    """:func:`expected_loss` and each issuer's 10-year default probability, (n_paths, n)."""
-    cw, ix, prm = ctx.web, ctx.index, ctx.params
-    dd, owed_flows = distance(ctx, st, t, shocked=shocked)
-    # issuers with an agency rating start at it; the structural model moves them (on
-    # leverage, from the starting balance sheet plus the debt the capex plan issued)
+    """:func:`expected_loss` and each issuer's 10-year default probability, (n_paths, n)
+    (``shocked``: at the crisis's full volatility multiplier)."""
+    equity, owed, owed_flows = balance(ctx, st, t)
+    pd = default_probability(ctx, st, equity, owed, _full_crisis(ctx, shocked))
+    el, tr_loss = expected_loss_given_pd(ctx, st, pd, owed_flows)
+    return el, tr_loss, pd
+
+
+def default_probability(ctx: RunContext, st: State, equity: FloatArray, owed: FloatArray,
+                        crisis: FloatArray | float) -> FloatArray:
+    """Each issuer's 10-year default probability on ``equity`` and ``owed`` at the calm
+    volatility times ``crisis``, (n_paths, n); 1 once it defaulted. Issuers with an agency
+    rating start at it and the structural model moves them (on leverage, from the starting
+    balance sheet plus the debt the capex plan issued)."""
+    calm = asset_volatility(ctx, st)
+    now = calm * np.reshape(np.asarray(crisis, dtype=np.float64), (-1, 1))
+    dd = distance_to_default(equity, owed, now, MERTON_HORIZON_YEARS)
     root_h = np.sqrt(MERTON_HORIZON_YEARS)
-    pd = anchored_pd(dd, reference_distance(ctx, st), ix.pd_anchor,
-                     _sigma(ctx, shocked) * root_h, _sigma(ctx, False) * root_h)
-    pd = np.where(st.alive, pd, 1.0)
+    pd = anchored_pd(dd, reference_distance(ctx, st), ctx.index.pd_anchor, now * root_h,
+                     calm * root_h)
+    return np.asarray(np.where(st.alive, pd, 1.0), dtype=np.float64)
+
+
+def expected_loss_given_pd(ctx: RunContext, st: State, pd: FloatArray,
+                           owed_flows: FloatArray) -> tuple[FloatArray, FloatArray]:
+    """Expected loss of each debt contract, (n_paths, m), and the SPVs' projected tranche
+    losses, (n_paths, s, 3), given each issuer's default probability ``pd`` (n_paths, n)."""
+    cw, ix, prm = ctx.web, ctx.index, ctx.params
     # a granular pool's loans lose its pool_lgd on the borrowers that default
     el = pd[:, cw.obligor] * lgd(ctx)
     # an SPV's paper carries its main tenant's credit: collections if the tenant survives
@@ -197,4 +322,4 @@ def expected_loss_and_pd(ctx: RunContext, st: State, t: int, *, shocked: bool
     pd_tenant = np.where(has[None, :], pd[:, np.maximum(ix.spv_tenant, 0)], 0.0)
     tr_loss, el_spv = tenant_mixture(ix.book, survive, default, pd_tenant)
     el = np.where(ix.book.contract_spv[None, :] >= 0, el_spv, el)
-    return np.clip(np.where(ix.debt, el, 0.0), 0.0, 1.0), tr_loss, pd
+    return np.clip(np.where(ix.debt, el, 0.0), 0.0, 1.0), tr_loss

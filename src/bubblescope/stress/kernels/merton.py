@@ -28,8 +28,8 @@ def default_probability(
     ----------
     equity_value, liabilities : ndarray of shape (n_paths, n)
         Market value of equity and what the entity owes (debt plus remaining commitments).
-    sigma : ndarray of shape (n_paths,)
-        Asset volatility per sqrt(year).
+    sigma : ndarray of shape (n_paths,) or (n_paths, n)
+        Asset volatility per sqrt(year): one for every entity, or one per entity.
 
     Notes
     -----
@@ -53,6 +53,8 @@ def distance_to_default(
 ) -> FloatArray:
     """Merton distance to default ``ln(A / D) / (sigma sqrt(h))``, ``+inf`` owing nothing.
 
+    ``sigma`` is (n_paths,) (one volatility for every entity) or (n_paths, n).
+
     >>> distance_to_default(np.array([[1.0, 1.0]]), np.array([[1.0, 0.0]]),
     ...                     np.array([0.5]), 1.0).round(4).tolist()
     [[1.3863, inf]]
@@ -60,5 +62,7 @@ def distance_to_default(
     debt = np.maximum(liabilities, 0.0)
     assets = np.maximum(equity_value, 0.0) + debt
     safe = np.where(debt > 0, debt, 1.0)
-    dd = np.log(np.maximum(assets, 1e-300) / safe) / (sigma[:, None] * np.sqrt(horizon))
+    vol = np.asarray(sigma, dtype=np.float64)
+    vol = vol if vol.ndim == 2 else vol[:, None]
+    dd = np.log(np.maximum(assets, 1e-300) / safe) / (vol * np.sqrt(horizon))
     return np.asarray(np.where(debt > 0, dd, np.inf), dtype=np.float64)

@@ -39,6 +39,7 @@ two units, i.e. to BB: the path from investment grade to junk that seed 001 desc
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 from typing import ClassVar, Final
 
@@ -53,6 +54,9 @@ __all__ = [
     "EL_THRESHOLDS",
     "IDEALIZED_LGD",
     "INVESTMENT_GRADE_FLOOR",
+    "MIGRATION_DOWN",
+    "MIGRATION_THRESHOLD_NOTCHES",
+    "MIGRATION_UP",
     "RATINGS",
     "DowngradedVolume",
     "anchor_pds",
@@ -60,7 +64,12 @@ __all__ = [
     "downgraded_volume",
     "grade_pd",
     "is_investment_grade",
+    "look_through",
+    "migrate",
+    "migrate_reference",
     "migration_matrix",
+    "notch_of",
+    "pd_of_notch",
     "rating_of",
     "rating_of_reference",
 ]
@@ -77,6 +86,17 @@ INVESTMENT_GRADE_FLOOR: Final[int] = RATINGS.index("BBB-")
 _CCC, _D = RATINGS.index("CCC"), RATINGS.index("D")
 #: Loss given default behind Moody's idealized expected losses (EL = PD x 55 %).
 IDEALIZED_LGD: Final[float] = 0.55
+#: The agencies' migration policy (Altman, E. I. and Rijken, H. A. (2005), "The impact of the
+#: rating agencies' through-the-cycle methodology on rating dynamics", *Economic Notes* 34(2),
+#: 127-154, abstract): "A rating migration is triggered only when the rating predicted by
+#: the agency-rating prediction model differs by at least a threshold level of 1.8 notch
+#: steps from the actual agency rating. If triggered, ratings are only partly adjusted by 70
+#: per cent at the downside and 60 per cent at the upside." Estimated on yearly data; the
+#: engine reviews each quarter (assumption, medium confidence: a gap that opens within a year
+#: is closed as fast or a quarter faster).
+MIGRATION_THRESHOLD_NOTCHES: Final[float] = 1.8
+MIGRATION_DOWN: Final[float] = 0.7
+MIGRATION_UP: Final[float] = 0.6
 
 def rating_of(expected_loss: FloatArray, *, default_at: float = 1.0) -> IntArray:
     """Rate each expected loss: the best grade whose idealized EL is not exceeded.
@@ -163,9 +183,9 @@ def anchored_pd(dd_now: FloatArray, dd_start: FloatArray, pd_anchor: FloatArray,
         Model distance to default of the reference the move is measured from (the start).
     pd_anchor : ndarray of shape (n,)
         Default probability implied by each issuer's starting rating, NaN if none.
-    scale_now, scale_start : ndarray of shape (n_paths,) or float
+    scale_now, scale_start : ndarray of shape (n_paths,) or (n_paths, n), or float
         ``sigma sqrt(horizon)`` behind ``dd_now`` and ``dd_start`` (1: distances are
-        log-leverage already).
+        log-leverage already), one for every issuer or one per issuer.
 
     Examples
     --------
@@ -176,8 +196,7 @@ def anchored_pd(dd_now: FloatArray, dd_start: FloatArray, pd_anchor: FloatArray,
     """
     anchor = np.asarray(pd_anchor, dtype=np.float64)
     now = np.asarray(dd_now, dtype=np.float64)
-    s_now = np.asarray(scale_now, dtype=np.float64).reshape(-1, 1)
-    s_0 = np.asarray(scale_start, dtype=np.float64).reshape(-1, 1)
+    s_now, s_0 = _per_issuer(scale_now), _per_issuer(scale_start)
     has = ~np.isnan(anchor)
     dd_a = -ndtri(np.where(has, np.clip(anchor, 1e-12, 1 - 1e-12), 0.5))
     lev_a = np.exp(-dd_a * s_0)
@@ -188,6 +207,112 @@ def anchored_pd(dd_now: FloatArray, dd_start: FloatArray, pd_anchor: FloatArray,
     dd = np.where(has, -np.log(np.maximum(lev, 1e-300)) / s_now, now)
     dd = np.where(np.isposinf(now), np.inf, dd)
     return np.asarray(ndtr(-dd), dtype=np.float64)
+
+
+def notch_of(pd: FloatArray) -> FloatArray:
+    """Position of each default probability on the notch scale, continuous.
+
+    Grade ``g``'s middle default probability (:func:`grade_pd`) sits at ``g`` (0 = AAA,
+    16 = CCC); between two middles the position is linear in ``log PD``; below AAA's middle
+    it is 0, above CCC's 16.
+
+    >>> notch_of(grade_pd(np.array([0, 9, 16]))).round(6).tolist()  # AAA, BBB-, CCC
+    [0.0, 9.0, 16.0]
+    """
+    grid = np.log(grade_pd(np.arange(_CCC + 1)))
+    x = np.log(np.clip(np.asarray(pd, dtype=np.float64), 1e-300, 1.0))
+    return np.asarray(np.interp(x, grid, np.arange(_CCC + 1.0)), dtype=np.float64)
+
+
+def pd_of_notch(notch: FloatArray) -> FloatArray:
+    """Default probability at each notch position: the inverse of :func:`notch_of` on
+    [0, 16].
+
+    >>> bool(np.allclose(pd_of_notch(notch_of(np.array([0.002, 0.03]))), [0.002, 0.03]))
+    True
+    """
+    grid = np.log(grade_pd(np.arange(_CCC + 1)))
+    return np.asarray(np.exp(np.interp(notch, np.arange(_CCC + 1.0), grid)), dtype=np.float64)
+
+
+def migrate(rated_pd: FloatArray, target_pd: FloatArray,
+            threshold: float = MIGRATION_THRESHOLD_NOTCHES, down: float = MIGRATION_DOWN,
+            up: float = MIGRATION_UP) -> FloatArray:
+    """Move agency ratings toward the model's by the agencies' migration policy.
+
+    A rating moves only when the model's grade is at least ``threshold`` notches from it,
+    and then by ``down`` (worse) or ``up`` (better) of the gap, on the continuous notch
+    scale of :func:`notch_of` (Altman and Rijken 2005; :data:`MIGRATION_THRESHOLD_NOTCHES`).
+
+    Parameters
+    ----------
+    rated_pd, target_pd : ndarray, same shape (e.g. (n_paths, n))
+        Default probability the agency rating stands for now, and the model's.
+
+    Returns
+    -------
+    ndarray, same shape
+        The default probability the agency rating stands for after the review
+        (``rated_pd`` itself where nothing moved).
+
+    Examples
+    --------
+    >>> bbb, bbb_minus, bb_minus = grade_pd(np.array([RATINGS.index(g) for g in
+    ...                                               ("BBB", "BBB-", "BB-")]))
+    >>> [RATINGS[int(round(float(notch_of(p))))] for p in migrate(
+    ...     np.array([bbb, bbb]), np.array([bbb_minus, bb_minus]))]  # 1 notch: none; 4: 70 %
+    ['BBB', 'BB']
+    """
+    now, target = np.asarray(rated_pd, dtype=np.float64), np.asarray(target_pd, dtype=np.float64)
+    x = notch_of(now)
+    gap = notch_of(target) - x
+    share = np.where(gap > 0, down, up)
+    moved = pd_of_notch(x + share * gap)
+    return np.asarray(np.where(np.abs(gap) >= threshold, moved, now), dtype=np.float64)
+
+
+def migrate_reference(rated_pd: FloatArray, target_pd: FloatArray,
+                      threshold: float = MIGRATION_THRESHOLD_NOTCHES,
+                      down: float = MIGRATION_DOWN, up: float = MIGRATION_UP) -> FloatArray:
+    """One rating at a time, with the notch scale found by walking the grades: the twin of
+    :func:`migrate`."""
+    mids = [float(grade_pd(g)) for g in range(_CCC + 1)]
+
+    def notch(p: float) -> float:
+        if p <= mids[0]:
+            return 0.0
+        for g in range(_CCC):
+            if p <= mids[g + 1]:
+                lo, hi = math.log(mids[g]), math.log(mids[g + 1])
+                return g + (math.log(p) - lo) / (hi - lo)
+        return float(_CCC)
+
+    def pd_at(x: float) -> float:
+        g = min(int(x), _CCC - 1)
+        lo, hi = math.log(mids[g]), math.log(mids[g + 1])
+        return math.exp(lo + (x - g) * (hi - lo))
+
+    now, target = np.asarray(rated_pd, dtype=np.float64), np.asarray(target_pd, dtype=np.float64)
+    out = now.copy()
+    for i in np.ndindex(now.shape):
+        gap = notch(float(target[i])) - notch(float(now[i]))
+        if abs(gap) >= threshold:
+            out[i] = pd_at(notch(float(now[i])) + (down if gap > 0 else up) * gap)
+    return out
+
+
+def look_through(smoothed: FloatArray, value: FloatArray, half_life: float) -> FloatArray:
+    """The value the agencies rate on: ``smoothed`` moved toward ``value`` with the given
+    half-life (quarters; 0: no smoothing), so a fall of equity that reverses within a few
+    quarters moves a grade less than one that lasts.
+
+    >>> look_through(np.array([1.0]), np.array([0.5]), 1.0).tolist()
+    [0.75]
+    """
+    if half_life <= 0:
+        return np.asarray(value, dtype=np.float64)
+    w = 1.0 - 0.5 ** (1.0 / half_life)
+    return np.asarray(smoothed + w * (np.asarray(value) - smoothed), dtype=np.float64)
 
 
 def anchor_pds(codes: IntArray) -> FloatArray:
@@ -305,6 +430,12 @@ def downgraded_volume(amounts: FloatArray, before: IntArray, after: IntArray) ->
         np.asarray((w * fell).sum(axis=-1), dtype=np.float64),
         np.asarray((w * ig_before).sum(axis=-1), dtype=np.float64),
     )
+
+
+def _per_issuer(scale: FloatArray | float) -> FloatArray:
+    """A scale of shape (n_paths,) or a float as a column (n_paths, 1); (n_paths, n) as is."""
+    s = np.asarray(scale, dtype=np.float64)
+    return s if s.ndim == 2 else s.reshape(-1, 1)
 
 
 def _check_el(expected_loss: FloatArray) -> FloatArray:
