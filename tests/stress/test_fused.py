@@ -15,6 +15,7 @@ from hypothesis import strategies as st
 
 from bubblescope.stress.kernels.aggregate import masked_total, masked_total_reference
 from bubblescope.stress.kernels.cuts import apply_cuts, apply_cuts_reference
+from bubblescope.stress.kernels.payments import contract_payments, contract_payments_reference
 
 _finite = st.floats(-1e6, 1e6, allow_nan=False, allow_subnormal=False)
 _any = st.one_of(_finite, st.sampled_from([0.0, -0.0, np.inf, -np.inf, np.nan, 1e-300]))
@@ -69,3 +70,16 @@ def test_masked_total_adds_from_zero_in_contract_order() -> None:
     assert got.tobytes() == np.zeros((1, 1)).tobytes()
     ones = masked_total(np.array([[[1e16], [1.0], [1.0]]]), np.array([True, True, True]))
     assert ones[0, 0] == (1e16 + 1.0) + 1.0
+
+
+@settings(max_examples=100, deadline=None)
+@given(st.integers(1, 4), st.integers(1, 12), st.data())
+def test_contract_payments_is_bit_identical_to_its_twin(n_paths: int, m: int,
+                                                        data: st.DataObject) -> None:
+    arrays = [_floats(data, (n_paths, m)) for _ in range(7)]
+    masks = [np.array(data.draw(st.lists(st.booleans(), min_size=m, max_size=m)))
+             for _ in range(5)]
+    with np.errstate(all="ignore"):
+        fast = contract_payments(*arrays, *masks)
+        ref = contract_payments_reference(*arrays, *masks)
+    _same(tuple(vars(fast).values()), tuple(vars(ref).values()))

@@ -21,6 +21,7 @@ from bubblescope.stress.context import RunContext
 from bubblescope.stress.kernels.aggregate import sum_by
 from bubblescope.stress.kernels.backlog import lost_share, sale_lost_share
 from bubblescope.stress.kernels.clearing import ClearingResult, clear
+from bubblescope.stress.kernels.payments import contract_payments
 from bubblescope.stress.result import DefaultReason
 from bubblescope.stress.state import State
 
@@ -96,30 +97,25 @@ def settle(ctx: RunContext, st: State, t: int, due: FloatArray, principal_due: F
     new = res.defaulted & st.alive
     cash = np.where(res.defaulted, 0.0, res.equity)
     destroyed = np.where(res.defaulted, ext + res.received - res.paid, 0.0).sum(axis=1)
-    frac = np.where(due > 0, paid / np.where(due > 0, due, 1.0), 1.0)
-    out = st.outstanding + principal_due * (1.0 - frac) + got_disb  # unpaid principal stays
-    interest_short = (due - paid) - principal_due * (1.0 - frac)
-    running = paid - principal_due * frac  # interest and flows actually paid
-    # a chip order is the buyer's capex (compile.chip_order), the seller's operating income
-    operating = (revenue + ctx.by_holder(running)
-                 - ctx.by_obligor(np.where(ix.chip_order, 0.0, running)))
-    fresh = np.where(cw.start_q[None, :] >= 0, running, 0.0)
-    new_business = (ctx.by_holder(fresh)
-                    - ctx.by_obligor(np.where(ix.chip_order, 0.0, fresh)))
-    missed = np.where(ix.inside, interest_short, 0.0) * ~ix.guarantee
+    # unpaid principal stays owed; interest and flows paid are operating cash, but a chip
+    # order is the buyer's capex (compile.chip_order), the seller's operating income
+    pay = contract_payments(due, principal_due, paid, got_disb, st.outstanding, st.basis,
+                            st.guarantee_left, ix.inside, ix.guarantee, ix.equity,
+                            ix.chip_order, cw.start_q >= 0)
+    operating = revenue + ctx.by_holder(pay.running) - ctx.by_obligor(pay.running_obligor)
+    new_business = ctx.by_holder(pay.fresh) - ctx.by_obligor(pay.fresh_obligor)
     reason = np.where(res.default_round > 1, DefaultReason.CONTAGION,
                       np.where(unrolled > 1e-9, DefaultReason.MATURITY_WALL,
                                DefaultReason.SHORTFALL))
-    w = _write_offs(ctx, st, t, new, out, cash)
+    w = _write_offs(ctx, st, t, new, pay.outstanding, cash)
     return Settlement(
         cash=w.cash, alive=st.alive & ~new, default_q=np.where(new, t, st.default_q),
         reason=np.where(new, reason, st.reason), outstanding=w.outstanding,
-        basis=st.basis + got_disb * ix.equity,
-        guarantee_left=st.guarantee_left - np.where(ix.guarantee, paid, 0.0),
+        basis=pay.basis, guarantee_left=pay.guarantee_left,
         scale=np.where(w.dead, 0.0, st.scale), defaulted_debt=st.defaulted_debt + w.debt,
-        missed=missed, written_off=w.loss, backlog=w.backlog, destroyed=destroyed,
+        missed=pay.missed, written_off=w.loss, backlog=w.backlog, destroyed=destroyed,
         recovered=w.recovered,
-        paid_outside=(paid * ~ix.inside).sum(axis=1), operating=operating,
+        paid_outside=pay.paid_outside.sum(axis=1), operating=operating,
         new_business=new_business,
     )
 

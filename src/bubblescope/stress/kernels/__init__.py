@@ -13,6 +13,7 @@
 :mod:`.spread`           the credit spread: flows widen it, it mean-reverts to its base
 :mod:`.aggregate`        contract arrays summed by obligor or holder (numba, in order)
 :mod:`.cuts`             lease and commitment cuts on the contract axis (numba, one pass)
+:mod:`.payments`         what the clearing's payments leave on each contract (numba, one pass)
 =======================  ===========================================================
 
 Kernels are pure functions of arrays (shapes in their docstrings); they import nothing of
