@@ -196,3 +196,17 @@ def test_cash_above_target_repays_maturing_debt_and_replaces_issuance(toy_web: W
     spent = np.where(np.arange(cw.n) == neo, 5.0, 0.0)[None, :]  # while the loan runs
     assert funding.issue(ctx, st, 0, spent).by_obligor[0, neo] > 0
     assert funding.issue(ctx, rich, 0, spent).by_obligor[0, neo] == 0.0
+
+
+def test_firm_cash_flows_table_and_json(web: CompiledWeb, baseline: StressResult) -> None:
+    """The first screen's firm cash table and the JSON carry the same figures as the arrays."""
+    table = baseline.firm_cash_flows
+    i = web.ids.index("amazon")
+    row = table.loc["amazon"]
+    assert row["ocf_first_year"] == pytest.approx(baseline.operating_cash[0, :4, i].sum())
+    assert row["cash_start"] == pytest.approx(web.cash[i])
+    assert row["cash_low"] <= row["cash_start"]
+    assert "openai" not in table.index  # a lab, not a listed firm with filings
+    payload = baseline.to_dict()["firm_cash_flows_usd_bn"]
+    assert payload["google"]["payouts_first_year"] == pytest.approx(
+        table.loc["google", "payouts_first_year"])

@@ -202,6 +202,7 @@ def _print(result: StressResult, web: Web, base: StressResult | None = None) -> 
                   "filled with documented defaults", highlight=False)
     console.print(_credit_table(result, base))
     console.print(_firms_table(result, base))
+    console.print(_cash_table(result))
     console.print(_findings_table(base if base is not None else result))
     console.print(_quarter_table(result))
     console.print(_who_table(result))
@@ -265,6 +266,17 @@ def _firms_table(result: StressResult, base: StressResult | None) -> Table:
     for row in firms.itertuples(index=False):
         if row[1] > 1e-6:
             table.add_row(str(row.firm), f"{row[1]:,.1f}", f"{before.get(row.firm, 0.0):,.1f}")
+    return table
+
+
+def _cash_table(result: StressResult) -> Table:
+    """Firms' cash: operating cash flow and payouts in the first year, cash start/low/end."""
+    table = Table(title="Firms' cash, USD bn (operating cash flow before capex and dividends "
+                  "+ buybacks over the first year; cash at the start, lowest and end)")
+    for col in ("firm", "OCF yr 1", "payouts yr 1", "cash start", "low", "end"):
+        table.add_column(col, justify="left" if col == "firm" else "right")
+    for firm, row in result.firm_cash_flows.head(10).iterrows():
+        table.add_row(str(firm), *(f"{v:,.1f}" for v in row))
     return table
 
 

@@ -340,6 +340,25 @@ class StressResult(Tabular):
                                                      name="entity"), name="drawdown")
         return out.sort_values(ascending=False)
 
+    @property
+    def firm_cash_flows(self) -> pd.DataFrame:
+        """Listed firms' cash, USD bn (mean over paths; firms with operating cash flow or
+        payouts): operating cash flow before capex and payouts over the first four quarters,
+        cash at the start, at its lowest and at the end of the run."""
+        if self.operating_cash.size == 0:
+            return pd.DataFrame(columns=["ocf_first_year", "payouts_first_year", "cash_start",
+                                         "cash_low", "cash_end"])
+        firms = ("hyperscaler", "chipmaker", "neocloud")
+        mask = np.array([k in firms for k in self.entity_kinds], dtype=bool)
+        cash = self.cash.mean(axis=0)
+        out = pd.DataFrame({
+            "ocf_first_year": self.operating_cash[:, :4].sum(axis=1).mean(axis=0),
+            "payouts_first_year": self.payouts[:, :4].sum(axis=1).mean(axis=0),
+            "cash_start": self.cash_start.mean(axis=0),
+            "cash_low": np.minimum(cash.min(axis=0), self.cash_start.mean(axis=0)),
+            "cash_end": cash[-1]}, index=pd.Index(self.entity_ids, name="entity"))
+        return out[mask].sort_values("ocf_first_year", ascending=False)
+
     def debt_crossing(self, threshold: float, measure: DebtMeasure = "all") -> str | None:
         """Label of the first quarter whose AI-linked debt (mean over paths) is at least
         ``threshold`` USD bn, ``None`` if it never is.
