@@ -16,6 +16,8 @@ from hypothesis import strategies as st
 from bubblescope.stress.kernels.aggregate import masked_total, masked_total_reference
 from bubblescope.stress.kernels.cuts import apply_cuts, apply_cuts_reference
 from bubblescope.stress.kernels.payments import contract_payments, contract_payments_reference
+from bubblescope.stress.kernels.stakes import mark_stakes, mark_stakes_reference
+from bubblescope.stress.kernels.write_offs import write_offs, write_offs_reference
 
 _finite = st.floats(-1e6, 1e6, allow_nan=False, allow_subnormal=False)
 _any = st.one_of(_finite, st.sampled_from([0.0, -0.0, np.inf, -np.inf, np.nan, 1e-300]))
@@ -26,6 +28,9 @@ def _same(fast: tuple[np.ndarray, ...], ref: tuple[np.ndarray, ...]) -> None:
     for a, b in zip(fast, ref, strict=True):
         assert a.shape == b.shape
         assert a.dtype == b.dtype
+        if a.dtype == np.bool_:
+            assert (a == b).all()
+            continue
         nan = np.isnan(a)
         assert (nan == np.isnan(b)).all()
         assert np.where(nan, 0.0, a).tobytes() == np.where(nan, 0.0, b).tobytes()
@@ -83,3 +88,32 @@ def test_contract_payments_is_bit_identical_to_its_twin(n_paths: int, m: int,
         fast = contract_payments(*arrays, *masks)
         ref = contract_payments_reference(*arrays, *masks)
     _same(tuple(vars(fast).values()), tuple(vars(ref).values()))
+
+
+@settings(max_examples=100, deadline=None)
+@given(st.integers(1, 4), st.integers(1, 5), st.integers(1, 12), st.integers(-2, 30), st.data())
+def test_write_offs_is_bit_identical_to_its_twin(n_paths: int, n: int, m: int, t: int,
+                                                 data: st.DataObject) -> None:
+    rng = np.random.default_rng(data.draw(st.integers(0, 2**32 - 1)))
+    args = (
+        rng.random((n_paths, n)) < 0.5, rng.integers(0, n, m), rng.random(m) < 0.8,
+        rng.random(m) < 0.5, rng.random(m) < 0.5, _floats(data, (n_paths, m)),
+        _floats(data, (n_paths, m)), rng.integers(-5, 40, (n_paths, m)),
+        rng.integers(-3, 20, m), t, _floats(data, (m,), _finite), _floats(data, (n_paths, m)),
+        _floats(data, (n_paths,)), _floats(data, (n_paths, m)),
+    )
+    with np.errstate(all="ignore"):
+        fast, ref = write_offs(*args), write_offs_reference(*args)
+    _same(tuple(vars(fast).values()), tuple(vars(ref).values()))
+
+
+@settings(max_examples=100, deadline=None)
+@given(st.integers(1, 4), st.integers(1, 5), st.integers(1, 12), st.data())
+def test_mark_stakes_is_bit_identical_to_its_twin(n_paths: int, n: int, m: int,
+                                                  data: st.DataObject) -> None:
+    rng = np.random.default_rng(data.draw(st.integers(0, 2**32 - 1)))
+    args = (_floats(data, (n_paths, m)), _floats(data, (n_paths, m)), _floats(data, (n_paths, n)),
+            _floats(data, (n_paths, n)), rng.integers(0, n, m), rng.random(m) < 0.4,
+            rng.random(m) < 0.6)
+    with np.errstate(all="ignore"):
+        _same(mark_stakes(*args), mark_stakes_reference(*args))

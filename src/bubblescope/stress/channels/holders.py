@@ -19,6 +19,7 @@ import numpy as np
 from bubblescope.model._typing import BoolArray, FloatArray, IntArray
 from bubblescope.stress.context import RunContext
 from bubblescope.stress.kernels.aggregate import book_losses
+from bubblescope.stress.kernels.stakes import mark_stakes
 from bubblescope.stress.ledger import CHANNEL_CLASS, CLASS_NAMES
 from bubblescope.stress.result import LossChannel
 from bubblescope.stress.state import State
@@ -63,12 +64,10 @@ def mark(ctx: RunContext, st: State) -> Marks:
     """Mark equity stakes to their obligor's valuation (capped at 10x) and fund shares to
     the fund's capital left."""
     cw, ix = ctx.web, ctx.index
-    started = st.basis > 0
-    value = st.basis * np.where(ix.fund[cw.obligor], value_index(
-        st.cum_loss, ix.capital)[:, cw.obligor], np.minimum(st.value[:, cw.obligor], 10.0))
-    new = np.where(ix.equity & started, value, 0.0)
-    loss = np.where(ix.equity, st.outstanding - new, 0.0)
-    return Marks(np.where(ix.equity, new, st.outstanding), loss)
+    fund = ctx.constant("fund_obligor", lambda: ix.fund[cw.obligor])
+    return Marks(*mark_stakes(st.basis, st.outstanding, st.value,
+                              value_index(st.cum_loss, ix.capital), cw.obligor, fund,
+                              ix.equity))
 
 
 def book(ctx: RunContext, per_contract: Sequence[tuple[LossChannel, FloatArray]]) -> Losses:

@@ -16,7 +16,7 @@ import numpy as np
 
 from bubblescope.model._typing import BoolArray, FloatArray, IntArray
 from bubblescope.stress.channels.obligations import running
-from bubblescope.stress.channels.settlement import flow_loss_share
+from bubblescope.stress.channels.settlement import started_loss_share
 from bubblescope.stress.context import RunContext
 from bubblescope.stress.kernels.cuts import apply_cuts
 from bubblescope.stress.state import State
@@ -65,23 +65,12 @@ def cut(ctx: RunContext, st: State, t: int, due: FloatArray, income: FloatArray)
     # makes, a lease its face
     lost, scale, new_due, income = apply_cuts(
         factor, cw.obligor, ix.cuttable, st.maturity, cw.start_q, t, cw.annual_payment,
-        st.scale, due, _lost_share(ctx, t), running(ctx, st, t))
+        st.scale, due, started_loss_share(ctx, t, recovered=False), running(ctx, st, t))
     income_lost = ctx.by_holder(income)
     g_due = guarantee_due(st.guarantee_left[:, ix.guarantee], income_lost,
                           cw.holder[ix.guarantee], ix.g_share)
     new_due[:, ix.guarantee] = g_due * st.alive[:, cw.obligor[ix.guarantee]]
     return Cuts(new_due, scale, st.cut_done | distressed, lost, ctx.by_obligor(lost))
-
-
-def _lost_share(ctx: RunContext, t: int) -> FloatArray:
-    """:func:`~bubblescope.stress.channels.settlement.flow_loss_share` of a cut in quarter
-    ``t`` (n_paths, m), kept for the run: it changes only when a contract starts (the
-    contracts started by ``t`` grow with ``t``, so their number names the set)."""
-    started = ctx.web.start_q <= t
-    prm = ctx.params
-    return ctx.constant(f"cut_loss_share_{np.count_nonzero(started)}",
-                        lambda: flow_loss_share(ctx, started, recovered=False),
-                        prm.provider_margin, prm.backlog_built_share, prm.recovery_flow)
 
 
 def cut_factor(

@@ -22,10 +22,11 @@ from bubblescope.stress.kernels.aggregate import sum_by
 from bubblescope.stress.kernels.backlog import lost_share, sale_lost_share
 from bubblescope.stress.kernels.clearing import ClearingResult, clear
 from bubblescope.stress.kernels.payments import contract_payments
+from bubblescope.stress.kernels.write_offs import write_offs
 from bubblescope.stress.result import DefaultReason
 from bubblescope.stress.state import State
 
-__all__ = ["Settlement", "clear_paths", "flow_loss_share", "settle"]
+__all__ = ["Settlement", "clear_paths", "flow_loss_share", "settle", "started_loss_share"]
 
 
 @dataclass(frozen=True, eq=False)
@@ -112,7 +113,7 @@ def settle(ctx: RunContext, st: State, t: int, due: FloatArray, principal_due: F
         cash=w.cash, alive=st.alive & ~new, default_q=np.where(new, t, st.default_q),
         reason=np.where(new, reason, st.reason), outstanding=w.outstanding,
         basis=pay.basis, guarantee_left=pay.guarantee_left,
-        scale=np.where(w.dead, 0.0, st.scale), defaulted_debt=st.defaulted_debt + w.debt,
+        scale=w.scale, defaulted_debt=st.defaulted_debt + w.debt,
         missed=pay.missed, written_off=w.loss, backlog=w.backlog, destroyed=destroyed,
         recovered=w.recovered,
         paid_outside=pay.paid_outside.sum(axis=1), operating=operating,
@@ -164,6 +165,17 @@ def flow_loss_share(ctx: RunContext, started: BoolArray, *, recovered: bool = Tr
     return np.asarray(np.where(commitment[None, :], at_margin, face), dtype=np.float64)
 
 
+def started_loss_share(ctx: RunContext, t: int, *, recovered: bool = True) -> FloatArray:
+    """:func:`flow_loss_share` of the contracts lost in quarter ``t`` (n_paths, m), kept for
+    the run: it changes only when a contract starts (the contracts started by ``t`` grow
+    with ``t``, so their number names the set)."""
+    started = ctx.web.start_q <= t
+    prm = ctx.params
+    return ctx.constant(f"loss_share_{recovered}_{np.count_nonzero(started)}",
+                        lambda: flow_loss_share(ctx, started, recovered=recovered),
+                        prm.provider_margin, prm.backlog_built_share, prm.recovery_flow)
+
+
 def _disbursements(ctx: RunContext, st: State, t: int) -> FloatArray:
     """Financing starting in quarter ``t`` (n_paths, m): paid if the obligor is alive, in
     proportion to its valuation up to 1."""
@@ -179,7 +191,7 @@ def _disbursements(ctx: RunContext, st: State, t: int) -> FloatArray:
 class _WriteOffs:
     cash: FloatArray
     outstanding: FloatArray
-    dead: BoolArray
+    scale: FloatArray
     debt: FloatArray
     loss: FloatArray
     backlog: FloatArray
@@ -192,27 +204,18 @@ def _write_offs(ctx: RunContext, st: State, t: int, new: BoolArray, out: FloatAr
     cw, ix, prm = ctx.web, ctx.index, ctx.params
     n_paths = new.shape[0]
     if not new.any():
-        return _WriteOffs(cash, out, np.zeros((n_paths, cw.m), dtype=np.bool_),
-                          np.zeros(n_paths), np.zeros((n_paths, cw.m)),
-                          np.zeros((n_paths, cw.m)), np.zeros(n_paths))
-    gone = new[:, cw.obligor] & ix.inside
-    rec = recoveries(ctx)
-    debt_left = out * gone * ix.debt
-    started = cw.start_q[None, :] <= t
-    left_q = np.maximum(st.maturity - np.maximum(t + 1, cw.start_q[None, :]), 0)
-    flow_left = cw.annual_payment[None, :] / 4 * st.scale * left_q * gone * ix.flow
-    recovered = debt_left * rec + flow_left * started * prm.recovery_flow[:, None]
+        return _WriteOffs(cash, out, st.scale.copy(), np.zeros(n_paths),
+                          np.zeros((n_paths, cw.m)), np.zeros((n_paths, cw.m)),
+                          np.zeros(n_paths))
     # a compute commitment lost costs its provider the margin and the stranded capacity, not
-    # the face (kernels/backlog.py); other flows lose what is left net of recovery_flow
-    share = flow_loss_share(ctx, started)
-    # a commitment that has not started is lost backlog; recovery_flow stands for the capacity
+    # the face (kernels/backlog.py); other flows lose what is left net of recovery_flow. A
+    # commitment that has not started is lost backlog; recovery_flow stands for the capacity
     # the provider re-lets, not cash now (asm_backlog_loss)
-    backlog = flow_left * ~started * share
-    dead = new[:, cw.obligor]
+    w = write_offs(new, cw.obligor, ix.inside, ix.debt, ix.flow, out, recoveries(ctx),
+                   st.maturity, cw.start_q, t, cw.annual_payment, st.scale, prm.recovery_flow,
+                   started_loss_share(ctx, t))
     return _WriteOffs(
-        cash=cash + ctx.by_holder(recovered),
-        outstanding=np.where(dead & (ix.debt | ix.flow), 0.0, out), dead=dead,
-        debt=(out * new[:, cw.obligor] * ix.debt).sum(axis=1),
-        loss=debt_left * (1.0 - rec) + flow_left * started * share, backlog=backlog,
-        recovered=np.asarray(recovered.sum(axis=1), dtype=np.float64),
+        cash=cash + ctx.by_holder(w.recovered), outstanding=w.outstanding, scale=w.scale,
+        debt=w.defaulted_debt.sum(axis=1), loss=w.loss, backlog=w.backlog,
+        recovered=np.asarray(w.recovered.sum(axis=1), dtype=np.float64),
     )

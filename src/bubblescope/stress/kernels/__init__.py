@@ -14,6 +14,8 @@
 :mod:`.aggregate`        contract arrays summed by obligor or holder (numba, in order)
 :mod:`.cuts`             lease and commitment cuts on the contract axis (numba, one pass)
 :mod:`.payments`         what the clearing's payments leave on each contract (numba, one pass)
+:mod:`.write_offs`       write-offs at default on the contract axis (numba, one pass)
+:mod:`.stakes`           equity stakes and fund shares marked to their issuer (numba, one pass)
 =======================  ===========================================================
 
 Kernels are pure functions of arrays (shapes in their docstrings); they import nothing of
