@@ -190,6 +190,7 @@ def _quarter(ctx: RunContext, st: State, rec: Recorder, q: Quarter) -> State:
     new = funding.issue(ctx, st, t, st.cash - spent.cash)  # debt finances part of the capex
     st = replace(st, cash=new.cash - (st.cash - spent.cash), capex_index=spent.capex_index,
                  capex_norm=spent.capex_norm, outstanding=new.outstanding,
+                 interest_rate=new.interest_rate,
                  issued_debt=st.issued_debt + new.by_obligor)
     paid = payouts.pay(ctx, st)  # dividends, buybacks; cash above target returned
     st = replace(st, cash=paid.cash)

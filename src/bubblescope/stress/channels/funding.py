@@ -1,7 +1,11 @@
 """Funding: the reflexive loop of seed 004, second half.
 
 Lenders roll over a share of maturing debt that falls with valuations and spreads (and
-with their own lost capital); rolled debt is repriced at the spread and any rate shock.
+with their own lost capital); rolled debt is repriced by the move of its issuer's own
+spread, read off the BBB spread by its rating now against its rating at the start
+(:mod:`~bubblescope.stress.kernels.issuer_spread`), plus any rate shock. While the spread
+is far above its base the market is shut to the lowest grades: they roll and issue
+nothing (:func:`~bubblescope.stress.kernels.issuer_spread.market_open`).
 Firms raise new equity up to a share of their market value to close what they cannot
 pay. Unrolled principal is paid, or defaulted on, this quarter. A firm with cash above its
 starting cash repays maturing debt with it and, unless it runs a buyback programme, issues
@@ -20,9 +24,13 @@ from bubblescope.stress.channels.holders import value_index
 from bubblescope.stress.channels.payouts import excess_cash, returns_cash
 from bubblescope.stress.channels.quarter import Quarter
 from bubblescope.stress.context import RunContext
+from bubblescope.stress.kernels.issuer_spread import grade_spread, market_open
+from bubblescope.stress.kernels.ratings import IDEALIZED_LGD, rating_of
+from bubblescope.stress.kernels.spread import excess_pp
 from bubblescope.stress.state import State
 
-__all__ = ["Funding", "Issuance", "equity_capacity", "issue", "refinance", "rollover_share"]
+__all__ = ["Funding", "Issuance", "equity_capacity", "issue", "issuer_grade", "refinance",
+           "reprice", "rollover_share", "spread_move"]
 
 
 @dataclass(frozen=True, eq=False)
@@ -59,9 +67,10 @@ def refinance(ctx: RunContext, st: State, q: Quarter, due: FloatArray, principal
     ``due`` and ``principal`` are (n_paths, m), ``revenue`` (n_paths, n).
     """
     cw, ix, prm, t = ctx.web, ctx.index, ctx.params, q.t
-    excess = st.spread - prm.base_spread
-    share = rollover_share(st.value, excess, prm.rollover_base,
+    move = spread_move(ctx, st)
+    share = rollover_share(st.value, move, prm.rollover_base,
                            prm.rollover_valuation_elasticity, prm.rollover_spread_sensitivity)
+    share = share * _open(ctx, st)
     # a lender that has lost its capital stops rolling too: its constraint propagates
     lender = value_index(st.cum_loss, ix.capital)[:, np.maximum(cw.holder, 0)]
     willing = np.where(ix.sector_holder, np.clip(lender, 0.0, 1.0), 1.0)
@@ -80,10 +89,9 @@ def refinance(ctx: RunContext, st: State, q: Quarter, due: FloatArray, principal
     # holdings it sells on margin calls and lose what is beyond its NAV (leverage.py); a
     # fund does not default on a line for want of cash while its holdings cover it
     rolled = np.where(ix.funds.fund_debt[None, :], principal, rolled)
-    reprice = excess + prm.rate_shock * q.after
     is_rolled = rolled > 0
     maturity = np.where(is_rolled, t + ctx.scenario.refinancing_term_quarters, st.maturity)
-    rate = np.where(is_rolled, cw.rate[None, :] + reprice[:, None], st.interest_rate)
+    rate = np.where(is_rolled, reprice(ctx, move, q.after), st.interest_rate)
     unrolled = principal - rolled
     gap = ctx.by_obligor(due - rolled) + wanted - st.cash - revenue
     gap -= ctx.by_holder(due)
@@ -94,6 +102,62 @@ def refinance(ctx: RunContext, st: State, q: Quarter, due: FloatArray, principal
                    st.outstanding - unrolled)
 
 
+def issuer_grade(ctx: RunContext, pd: FloatArray) -> IntArray:
+    """Rating code each issuer borrows at, (n_paths, n), from the issuers' 10-year default
+    probabilities ``pd`` (n_paths, n).
+
+    An issuer's grade is the one its idealized expected loss (``pd * IDEALIZED_LGD``) rates
+    (:func:`~bubblescope.stress.kernels.ratings.rating_of`); an SPV borrows on its main
+    tenant's credit (lease-backed paper carries the tenant's), as the paper channel rates it.
+    """
+    ix = ctx.index
+    has = ix.spv_tenant >= 0
+    own = pd.copy()
+    own[:, ix.book.spv[has]] = pd[:, ix.spv_tenant[has]]
+    grade = rating_of(np.clip(own * IDEALIZED_LGD, 0.0, 1.0))
+    return np.asarray(grade, dtype=np.int64)
+
+
+def spread_move(ctx: RunContext, st: State) -> FloatArray:
+    """How far each issuer's own spread stands above its spread at the start (decimal),
+    (n_paths, n): ``max(s_g(S) - s_g0(b), 0)``.
+
+    ``g`` is the issuer's agency grade now (``st.rated_pd``, through the cycle: the spread
+    of a rating bucket already widens with ``S`` in a stress, so the market's point-in-time
+    PD would count the stress twice), ``g0`` at the start (``st.pd0``), ``S`` the
+    BBB spread and ``b`` its base (:func:`~bubblescope.stress.kernels.issuer_spread.
+    grade_spread`). A granular pool keeps its starting grade (its borrowers'
+    refinancing failures are in its default rate), and so does a leveraged fund (its lines
+    roll while it has NAV). An upgrade does not count (most upgrades here are
+    unrated issuers leaving the raw model's starting grade, not a lender's view;
+    assumption, confidence medium).
+    """
+    ix, prm = ctx.index, ctx.params
+    start = issuer_grade(ctx, st.pd0)
+    keep = ix.pool | ix.funds.leveraged
+    grade = np.where(keep[None, :], start, issuer_grade(ctx, st.rated_pd))
+    move = (grade_spread(grade, st.spread, prm.base_spread)
+            - grade_spread(start, prm.base_spread, prm.base_spread))
+    return np.asarray(np.maximum(move, 0.0), dtype=np.float64)
+
+
+def reprice(ctx: RunContext, move: FloatArray, after: bool) -> FloatArray:
+    """Coupon of debt rolled or issued now, (n_paths, m): the contract's coupon plus its
+    issuer's :func:`spread_move` ``move`` (n_paths, n) and the rate shock once it has hit.
+
+    """
+    cw, prm = ctx.web, ctx.params
+    return np.asarray(cw.rate[None, :] + move[:, cw.obligor] + (prm.rate_shock * after)[:, None],
+                      dtype=np.float64)
+
+
+def _open(ctx: RunContext, st: State) -> FloatArray:
+    """1 where the issuer's grade can borrow at the spread now, 0 where its market is shut,
+    (n_paths, n)."""
+    x = excess_pp(st.spread, ctx.params.base_spread)
+    return np.asarray(market_open(issuer_grade(ctx, st.rated_pd), x), dtype=np.float64)
+
+
 def rollover_share(
     valuation_index: FloatArray, spread_excess: FloatArray, base: FloatArray,
     elasticity: FloatArray, sensitivity: FloatArray,
@@ -101,15 +165,19 @@ def rollover_share(
     """Share of maturing debt that lenders roll over, shape (n_paths, n).
 
     ``base * min(V, 1)**elasticity * exp(-sensitivity * max(spread_excess, 0))``, with the
-    per-path parameters of shape (n_paths,) and ``valuation_index`` of shape (n_paths, n).
+    per-path parameters of shape (n_paths,), ``valuation_index`` of shape (n_paths, n) and
+    ``spread_excess`` (decimal) of shape (n_paths,) (the market's) or (n_paths, n) (each
+    issuer's own, :func:`spread_move`).
 
     >>> float(rollover_share(np.ones((1, 1)), np.zeros(1), np.full(1, .9), np.ones(1),
     ...                      np.ones(1))[0, 0])
     0.9
     """
     v = np.clip(valuation_index, 0.0, 1.0) ** elasticity[:, None]
-    calm = np.exp(-sensitivity * np.maximum(spread_excess, 0.0))
-    return np.asarray(base[:, None] * v * calm[:, None], dtype=np.float64)
+    x = np.asarray(spread_excess, dtype=np.float64)
+    x = x if x.ndim == 2 else x[:, None]
+    calm = np.exp(-sensitivity[:, None] * np.maximum(x, 0.0))
+    return np.asarray(base[:, None] * v * calm, dtype=np.float64)
 
 
 def equity_capacity(
@@ -132,11 +200,13 @@ def equity_capacity(
 @dataclass(frozen=True, eq=False)
 class Issuance:
     """New debt financing capex: cash after (n_paths, n), debt outstanding after (n_paths, m),
-    the new debt of the quarter (n_paths,) and by issuer (n_paths, n)."""
+    the new debt of the quarter by issuer (n_paths, n) and the coupons after (n_paths, m):
+    each contract's coupon blended with the issuer's coupon now on the debt added to it."""
 
     cash: FloatArray
     outstanding: FloatArray
     by_obligor: FloatArray
+    interest_rate: FloatArray
 
     @property
     def issued(self) -> FloatArray:
@@ -150,14 +220,16 @@ def issue(ctx: RunContext, st: State, t: int, spent: FloatArray) -> Issuance:
     Seed 000: at least $141bn of 2025's $500bn AI capex (~30%) was on-balance-sheet debt
     (issue 11 item 7: AI debt grows with capex). New debt goes to the firm's running lenders
     pro rata (bonds and loans; not GPU-backed loans, whose collateral is fixed) and shares
-    their terms; markets take it as they take a rollover (valuation and spreads). The money
-    comes from the holders' own inflows, outside the web.
+    their maturity; its coupon is the issuer's now (:func:`reprice`), blended into each
+    contract's by amount. Markets take it as they take a rollover (valuation and spreads),
+    and not at all from an issuer whose grade the market has shut. The money comes from the
+    holders' own inflows, outside the web.
     """
     cw, ix, prm = ctx.web, ctx.index, ctx.params
-    excess = st.spread - prm.base_spread
-    willing = rollover_share(st.value, excess, np.ones_like(excess),
+    move = spread_move(ctx, st)
+    willing = rollover_share(st.value, move, np.ones(ctx.n_paths),
                              prm.rollover_valuation_elasticity, prm.rollover_spread_sensitivity)
-    want = prm.debt_share_of_capex[:, None] * spent * willing * st.alive
+    want = prm.debt_share_of_capex[:, None] * spent * willing * _open(ctx, st) * st.alive
     # a firm without a buyback programme issues less when it has cash above its starting
     # cash; one with a programme keeps its financing mix and pays the excess out
     # (channels/payouts.py: Alphabet and Meta issued bonds in 2025 while buying back shares)
@@ -168,6 +240,10 @@ def issue(ctx: RunContext, st: State, t: int, spent: FloatArray) -> Issuance:
     existing = ctx.by_obligor(held)
     new = np.where(existing > 0, want, 0.0)
     share = held / np.where(existing > 0, existing, 1.0)[:, cw.obligor]
-    return Issuance(st.cash + new, np.asarray(st.outstanding + new[:, cw.obligor] * share,
-                                              dtype=np.float64),
-                    np.asarray(new, dtype=np.float64))
+    added = new[:, cw.obligor] * share
+    outstanding = st.outstanding + added
+    now = reprice(ctx, move, t >= ctx.scenario.shock_quarter)
+    mixed = st.interest_rate * st.outstanding + now * added
+    rate = np.where(added > 0, mixed / np.where(added > 0, outstanding, 1.0), st.interest_rate)
+    return Issuance(st.cash + new, np.asarray(outstanding, dtype=np.float64),
+                    np.asarray(new, dtype=np.float64), np.asarray(rate, dtype=np.float64))

@@ -11,6 +11,7 @@
 :mod:`.reconstruct`      exposure matrices from their totals (RAS, sparse fills)
 :mod:`.leverage`         funds' NAV, margin-call sales, losses beyond NAV, gates
 :mod:`.spread`           the credit spread: flows widen it, it mean-reverts to its base
+:mod:`.issuer_spread`    an issuer's own spread by its rating; which grades can borrow
 :mod:`.aggregate`        contract arrays summed by obligor or holder (numba, in order)
 :mod:`.cuts`             lease and commitment cuts on the contract axis (numba, one pass)
 :mod:`.payments`         what the clearing's payments leave on each contract (numba, one pass)
