@@ -7,6 +7,7 @@ import math
 import os
 from pathlib import Path
 
+import numpy as np
 import pytest
 from fastapi.testclient import TestClient
 
@@ -14,6 +15,7 @@ import bubblescope
 from bubblescope.cli import app_main
 from bubblescope.dashboard import Settings, create_app
 from bubblescope.model import Web
+from bubblescope.stress import run
 from bubblescope.stress.compile import compile_web
 from bubblescope.when import THRESHOLD_2008, debt_crossing, maturity_wall, quarter_label, when
 
@@ -108,7 +110,20 @@ def test_when_on_the_default_web() -> None:
     json.dumps(payload)
     # the baseline run dates the crossing from the engine's own debt path
     assert payload["ai_debt_crossing"]["engine_has_debt_growth"] is True
-    assert res.crossing.quarter is not None
+    # the engine's path of the seeds' measure near the seeds' own "$1.5T by 2028"
+    base = run(bubblescope.load_default(), "baseline")
+    ig = base.ig_bonds.mean(axis=0)
+    end_2028 = float(ig[base.quarter_labels.index("2028Q4")])
+    assert 0.9 * 1500 <= end_2028 <= 1.1 * 1500
+    assert f"{end_2028:,.0f} at the end of 2028" in res.crossing.note
+    # a crossing is dated where the path passes $1.9T, else the headline says where it ends
+    crossed = np.flatnonzero(ig >= 1900)
+    if crossed.size:
+        assert res.crossing.quarter == base.quarter_labels[int(crossed[0])]
+    else:
+        assert res.crossing.quarter is None
+        assert (f"stay below $1.9T through {base.quarter_labels[-1]} (USD {ig[-1]:,.0f}bn then)"
+                in res.crossing.headline())
     assert "Engine baseline" in res.crossing.note
     assert res.headline().startswith("When: maturity wall 2026-2032")
 

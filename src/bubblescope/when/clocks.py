@@ -275,6 +275,9 @@ class DebtCrossing:
     start: float | None = None
     all_debt_quarter: str | None = None
     all_debt_start: float | None = None
+    #: The measure at the engine run's last quarter, USD bn, and that quarter.
+    end: float | None = None
+    end_quarter: str | None = None
 
     def to_dict(self) -> dict[str, Any]:
         """JSON-ready form."""
@@ -284,14 +287,16 @@ class DebtCrossing:
                 "growth_per_year": self.growth, "quarter": self.quarter,
                 "measure": self.measure, "start_usd_bn": self.start,
                 "all_debt_quarter": self.all_debt_quarter,
-                "all_debt_start_usd_bn": self.all_debt_start, "note": self.note}
+                "all_debt_start_usd_bn": self.all_debt_start, "end_usd_bn": self.end,
+                "end_quarter": self.end_quarter, "note": self.note}
 
     def headline(self) -> str:
         """The crossing in a clause: the seeds' measure first, all AI-linked debt beside."""
         if not self.engine_has_debt_growth:
             return (f"AI-linked debt at or above $1.9T from {self.quarter} (web figures)"
                     if self.quarter else "AI-linked debt stays below $1.9T (web figures)")
-        when = f"pass $1.9T in {self.quarter}" if self.quarter else "stay below $1.9T"
+        when = (f"pass $1.9T in {self.quarter}" if self.quarter else
+                f"stay below $1.9T through {self.end_quarter} (USD {self.end or 0.0:,.0f}bn then)")
         beside = (f"from {self.all_debt_quarter}" if self.all_debt_quarter else "never")
         return (f"{self.measure}, USD {self.start or 0.0:,.0f}bn now, {when} (engine "
                 f"baseline, debt issued from capex); all AI-linked debt incl. loans, private "
@@ -336,7 +341,7 @@ def _engine_crossing(base: StressResult, pts: tuple[tuple[int, float], ...],
             f"{labels[0]}, {every[-1]:,.0f} in {labels[-1]}, at or above $1,900bn "
             f"{'from ' + all_q if all_q else 'never'}. Web figures: {web_reading[2]}")
     return DebtCrossing(True, pts, web_reading[0], quarter, note, IG_MEASURE, float(ig[0]),
-                        all_q, float(every[0]))
+                        all_q, float(every[0]), float(ig[-1]), labels[-1])
 
 
 def _web_reading(pts: tuple[tuple[int, float], ...]) -> tuple[float | None, str | None, str]:
