@@ -562,7 +562,8 @@ def _operating_costs(web: Web, active: list[Contract], op_cost: FloatArray,
     """Operating costs not paid through the web's own leases and commitments, owed outside.
 
     An order of chips from a chipmaker is capex, not operating cost: it is taken out of the
-    buyer's ``capex`` plan (in place, floored at 0), not out of its operating cost. An
+    buyer's ``capex`` plan (in place) as far as that goes, and only the rest out of its
+    operating cost (Anthropic, with no capex figure, pays for its TPUs from its costs). An
     entity that pays flows, or sells on contracts that start later, gets an operating-cost
     contract even when nothing is left (amount 0): what it pays through them returns to it
     when they run out (:func:`~bubblescope.stress.channels.demand.renewed`), and new
@@ -577,10 +578,14 @@ def _operating_costs(web: Web, active: list[Contract], op_cost: FloatArray,
             sells[web.index[c.holder]] = True
         if c.kind in FLOW_KINDS and not (c.start and c.start > web.as_of):
             i = web.index[c.obligor]
+            flow = _annual_flow(c, web.as_of)
             if chip_order(c.kind, web.entities[web.index[c.holder]].kind):
-                capex[i] = max(capex[i] - _annual_flow(c, web.as_of), 0.0)
-            else:
-                paid[i] += _annual_flow(c, web.as_of)
+                # capex pays for it as far as the buyer plans capex; the rest (a lab with no
+                # capex figure buying TPUs) was in its operating cost
+                take = min(capex[i], flow)
+                capex[i] -= take
+                flow -= take
+            paid[i] += flow
     rest = np.maximum(op_cost - paid, 0.0)
     return [
         (f"operating_cost:{web.entities[i].id}", "operating_cost", int(i), -1, float(rest[i]),
