@@ -176,8 +176,10 @@ def _masked_total(x: FloatArray, mask: BoolArray, out: FloatArray) -> None:  # p
 def masked_total(x: FloatArray, mask: BoolArray) -> FloatArray:
     """Sum ``x`` of shape (n_paths, m, K) over the contracts in ``mask`` (m,): (n_paths, K).
 
-    Bit-identical to :func:`masked_total_reference` (numpy multiplies by the mask and adds
-    the contracts one after the other from 0): one pass, no (n_paths, m, K) temporary.
+    Bit-identical to :func:`masked_total_reference` for ``K >= 2``, as in the recorder (3
+    loss classes): numpy then adds the contracts one after the other from 0. (For ``K == 1``
+    numpy sums the contiguous contract axis pairwise, which can differ in the last bit.) One
+    pass, no (n_paths, m, K) temporary.
 
     >>> masked_total(np.array([[[1.0, 2.0], [4.0, 8.0]]]), np.array([False, True])).tolist()
     [[4.0, 8.0]]
