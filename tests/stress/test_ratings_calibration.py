@@ -33,6 +33,8 @@ from bubblescope.stress.engine import start
 from bubblescope.stress.kernels.ratings import (
     IDEALIZED_LGD,
     MIGRATION_THRESHOLD_NOTCHES,
+    cash_flow_pd,
+    cash_flow_pd_reference,
     grade_pd,
     look_through,
     migrate,
@@ -150,3 +152,29 @@ def test_migration_matches_its_reference_and_moves_only_past_the_threshold(
     # down 70 % of the gap, up 60 %: toward the target, never past it
     assert np.all(np.abs(moved[~still]) < np.abs(gap[~still]))
     assert np.all(moved[~still] * gap[~still] > 0)
+
+
+@given(st.floats(0.0, 12.0), st.floats(0.0, 12.0), st.integers(0, 16))
+def test_cash_flow_view_matches_its_reference_twin(ref: float, now: float, grade: int) -> None:
+    anchor = np.array([grade_pd(grade), np.nan])
+    r, n = np.array([[ref, ref]]), np.array([[now, np.inf]])
+    assert np.allclose(cash_flow_pd(anchor, r, n), cash_flow_pd_reference(anchor, r, n),
+                       equal_nan=True)
+
+
+def test_oracle_is_downgraded_when_openais_contract_is_lost() -> None:
+    """The cash-flow view: Oracle's forward debt / EBITDA counts OpenAI's USD 60bn a year at
+    the 51.2 % compute cash margin (start: 1.9x); losing it (less what is re-let) moves it
+    up at least one financial-risk profile, so the agencies cut Oracle to junk in
+    atlantic-crash and openai-shortfall (BB / BB- with the engine's figures); the baseline
+    keeps BBB."""
+    web = bs.load_default()
+    cw = compile_web(web)
+    debt = np.flatnonzero(cw.kind_mask(DEBT_KINDS) & (cw.obligor == cw.ids.index("oracle")))
+    worst: dict[str, int] = {}
+    for preset in ("baseline", "atlantic-crash", "openai-shortfall"):
+        r = run(web, preset, n_paths=1)
+        worst[preset] = int(r.rating[0][:, debt].max()) - int(r.rating_start[0, debt].min())
+    assert worst["baseline"] == 0
+    assert worst["atlantic-crash"] >= 3
+    assert worst["openai-shortfall"] >= 3

@@ -179,7 +179,8 @@ def _quarter(ctx: RunContext, st: State, rec: Recorder, q: Quarter) -> State:
     rated = paper.rerate(ctx, st, q, st.defaulted_debt - defaulted_before)
     rec.paper(t, rated.downgraded, rated.tranche_loss, rated.grade)
     st = replace(st, junk=rated.junk, spread=rated.spread, pd=rated.pd,
-                 rated_pd=rated.rated_pd, equity_rated=rated.equity_rated)
+                 rated_pd=rated.rated_pd, equity_rated=rated.equity_rated,
+                 scale_rated=rated.scale_rated)
     st, losses, lev = _holders(ctx, st, q, [
         (LossChannel.CUTS, cuts.torn_up), (LossChannel.MISSED_PAYMENTS, cleared.missed),
         (LossChannel.DEFAULT_WRITE_OFFS, cleared.written_off + pooled.written_off),

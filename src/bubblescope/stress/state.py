@@ -95,6 +95,9 @@ class State:
     rated_pd, equity_rated : (n_paths, n)
         The default probability each issuer's agency rating stands for, and the equity
         value the agencies rate on (looked through; :mod:`~bubblescope.stress.channels.paper`).
+    scale_rated : (n_paths, m)
+        Running share of each flow contract the agencies' cash-flow view was given on (the
+        baseline's before the shock; :func:`~bubblescope.stress.channels.paper.cash_flow_leverage`).
     el_mark : (n_paths, m)
         Expected-loss mark each fund-held contract carries now
         (:mod:`~bubblescope.stress.kernels.el_marks`).
@@ -155,6 +158,7 @@ class State:
     pd: FloatArray
     rated_pd: FloatArray
     equity_rated: FloatArray
+    scale_rated: FloatArray
     el_mark: FloatArray
     spread_mark: FloatArray
     pd0: FloatArray
@@ -199,6 +203,7 @@ class State:
             supply=np.zeros((n_paths, 2)), worth0=np.ones((n_paths, ix.gsub.size)),
             el0=np.zeros((n_paths, cw.m)), pd=np.zeros((n_paths, cw.n)),
             rated_pd=np.zeros((n_paths, cw.n)), equity_rated=np.zeros((n_paths, cw.n)),
+            scale_rated=np.ones((n_paths, cw.m)),
             el_mark=np.zeros((n_paths, cw.m)), spread_mark=np.zeros((n_paths, cw.m)),
             pd0=np.zeros((n_paths, cw.n)),
             sold=np.zeros((n_paths, cw.n)),

@@ -13,7 +13,11 @@ rating: :func:`~bubblescope.stress.kernels.ratings.anchored_pd`):
   agencies' migration policy (:func:`~bubblescope.stress.kernels.ratings.migrate`: at least
   1.8 notches away, then 70 % of the gap down, 60 % up; Altman and Rijken 2005). It rates
   the paper: junk, forced sales, capital charges. A fund's rating does not rise during a
-  stress (selling assets in a crash does not make it safer to lend to).
+  stress (selling assets in a crash does not make it safer to lend to). The agencies' model
+  grade is the worse of that structural grade and a cash-flow view
+  (:func:`cash_flow_leverage`, :func:`~bubblescope.stress.kernels.ratings.cash_flow_pd`):
+  the starting grade moved by the change of the issuer's debt / EBITDA band when a
+  customer's contract it was rated on is cut or lost.
 
 An SPV's paper takes the loss its tranche would bear in the SPV's waterfall given what the
 SPV is projected to collect (leases weighted by the tenant's survival, guarantees by the
@@ -36,9 +40,11 @@ from bubblescope.stress.channels.holders import forced_sale_loss
 from bubblescope.stress.channels.marks import lgd
 from bubblescope.stress.channels.quarter import Quarter
 from bubblescope.stress.context import RunContext
+from bubblescope.stress.kernels.backlog import COMPUTE_CASH_MARGIN
 from bubblescope.stress.kernels.merton import distance_to_default
 from bubblescope.stress.kernels.ratings import (
     anchored_pd,
+    cash_flow_pd,
     is_investment_grade,
     look_through,
     migrate,
@@ -55,6 +61,7 @@ __all__ = [
     "StartingRatings",
     "asset_volatility",
     "balance",
+    "cash_flow_leverage",
     "crisis_multiplier",
     "default_probability",
     "distance",
@@ -117,6 +124,9 @@ class Paper:
         Default probability each issuer's agency rating stands for.
     equity_rated : (n_paths, n)
         Equity value the agencies rate on (looked through).
+    scale_rated : (n_paths, m)
+        Running share of each contract the cash-flow view measures lost cash flow from
+        (:func:`cash_flow_leverage`).
     """
 
     junk: BoolArray
@@ -129,6 +139,7 @@ class Paper:
     pd: FloatArray
     rated_pd: FloatArray
     equity_rated: FloatArray
+    scale_rated: FloatArray
 
 
 def start(ctx: RunContext, st: State) -> StartingRatings:
@@ -156,8 +167,12 @@ def rerate(ctx: RunContext, st: State, q: Quarter, defaulted: FloatArray) -> Pap
     # migration policy; a default is a D at once; a fund's grade does not rise in a stress
     equity_rated = look_through(st.equity_rated, equity, LOOK_THROUGH_HALF_LIFE_Q)
     target = default_probability(ctx, st, equity_rated, owed, 1.0)
-    rated = migrate(st.rated_pd, target)
     stressed = q.after and not ctx.scenario.unshocked
+    scale_rated = st.scale_rated if stressed else st.scale  # the plan: the baseline's
+    ref, now = cash_flow_leverage(ctx, st, scale_rated)
+    cash_view = cash_flow_pd(ctx.index.pd_anchor, ref, now)
+    target = np.where(np.isnan(cash_view), target, np.maximum(target, cash_view))
+    rated = migrate(st.rated_pd, target)
     if stressed:  # a fund selling assets in a crash is no safer a borrower for it
         rated = np.where(ix.fund[None, :], np.maximum(rated, st.rated_pd), rated)
     rated = np.where(st.alive, rated, 1.0)
@@ -175,11 +190,61 @@ def rerate(ctx: RunContext, st: State, q: Quarter, defaulted: FloatArray) -> Pap
                        prm.spread_per_100bn_defaulted)
     spread = next_spread(st.spread, prm.base_spread, widening)
     return Paper(junk, spread, forced, volume, tr_loss.sum(axis=1), grade, el, pd, rated,
-                 equity_rated)
+                 equity_rated, scale_rated)
 
 
 def _start_grade(ctx: RunContext, st: State) -> IntArray:
     return ctx.constant("start_grade", lambda: rating_of(st.el0), st.el0)
+
+
+def cash_flow_leverage(ctx: RunContext, st: State, scale_rated: FloatArray
+                       ) -> tuple[FloatArray, FloatArray]:
+    """Each issuer's debt / EBITDA on the plan it was rated on and now, (n_paths, n).
+
+    ``scale_rated`` (n_paths, m) is the running share of each contract the ratings were
+    given on: the baseline's up to the quarter before the shock (what the baseline cuts
+    before then is in the plan), so only what the shock takes away moves the view.
+
+    EBITDA is proxied by operating cash flow before capex and interest at the start,
+    ``revenue - op_cost`` (the filed operating cash flow plus the engine's interest where a
+    firm files one: :mod:`~bubblescope.stress.compile`), plus the cash margin of the
+    contracts signed that start later (the forward cash flow the capacity is built for).
+    The plan's debt is the starting debt plus the debt issued since for capex
+    (``issued_debt``, as :func:`reference_distance`). Now, each contract the issuer sells
+    on counts at its running share (``scale``: cuts and a customer's default lower it),
+    less the share re-let to other customers (the scenario's ``recovery_flow``, as
+    :mod:`~bubblescope.stress.kernels.backlog`), and the debt is what it owes now. The cash
+    margin of a sale is the seller's gross
+    margin for a chip order, :data:`~bubblescope.stress.kernels.backlog.COMPUTE_CASH_MARGIN`
+    for a compute commitment and 1 for rent (no cost beyond the seller's own). Leases and
+    commitments the issuer pays are not added to its debt (agencies adjust for leases;
+    omitted here: the anchored change, not the level, moves the grade). An issuer with no
+    cash flow at all on the plan has an infinite multiple on both (no move).
+    """
+    cw, ix = ctx.web, ctx.index
+
+    def make() -> tuple[FloatArray, FloatArray, FloatArray]:
+        compute = cw.kind_mask(("compute_commitment",))
+        margin = np.where(~np.isnan(ix.sale_margin), np.nan_to_num(ix.sale_margin),
+                          np.where(compute, COMPUTE_CASH_MARGIN, 1.0))
+        sold = margin * cw.annual_payment * ix.flow * ~ix.opcost * ix.inside
+        later = ctx.by_holder((sold * (cw.start_q >= 0))[None, :])[0]
+        ebitda0 = np.maximum(cw.revenue - cw.op_cost, 0.0) + later
+        debt0 = ctx.by_obligor((cw.amount * ix.debt * (cw.start_q < 0))[None, :])[0]
+        return (np.asarray(sold, dtype=np.float64), np.asarray(ebitda0, dtype=np.float64),
+                np.asarray(debt0, dtype=np.float64))
+    sold, ebitda0, debt0 = ctx.constant("cash_flow_plan", make)
+    relet = ctx.params.recovery_flow[:, None]  # re-let capacity earns back (kernels.backlog)
+    lost = ctx.by_holder(sold[None, :] * np.maximum(scale_rated - st.scale, 0.0)
+                         * (1.0 - relet))
+    ebitda = ebitda0[None, :] - lost
+    debt_plan = debt0[None, :] + st.issued_debt
+    debt_now = ctx.by_obligor(st.outstanding * ix.debt)
+    ref = np.where(ebitda0[None, :] > 0, debt_plan / np.where(ebitda0 > 0, ebitda0, 1.0),
+                   np.inf)
+    now = np.where(ebitda > 0, debt_now / np.where(ebitda > 0, ebitda, 1.0), np.inf)
+    now = np.where(ebitda0[None, :] > 0, now, np.inf)
+    return np.asarray(ref, dtype=np.float64), np.asarray(now, dtype=np.float64)
 
 
 def balance(ctx: RunContext, st: State, t: int) -> tuple[FloatArray, FloatArray, FloatArray]:

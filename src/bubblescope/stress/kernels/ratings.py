@@ -51,9 +51,12 @@ from bubblescope.model.errors import ScenarioError
 from bubblescope.model.ratings import AGENCY_GRADES
 
 __all__ = [
+    "CASH_FLOW_NOTCHES_PER_BAND",
     "EL_THRESHOLDS",
+    "HIGHLY_LEVERAGED_TOP",
     "IDEALIZED_LGD",
     "INVESTMENT_GRADE_FLOOR",
+    "LEVERAGE_BAND_EDGES",
     "MIGRATION_DOWN",
     "MIGRATION_THRESHOLD_NOTCHES",
     "MIGRATION_UP",
@@ -61,9 +64,12 @@ __all__ = [
     "DowngradedVolume",
     "anchor_pds",
     "anchored_pd",
+    "cash_flow_pd",
+    "cash_flow_pd_reference",
     "downgraded_volume",
     "grade_pd",
     "is_investment_grade",
+    "leverage_band",
     "look_through",
     "migrate",
     "migrate_reference",
@@ -97,6 +103,21 @@ IDEALIZED_LGD: Final[float] = 0.55
 MIGRATION_THRESHOLD_NOTCHES: Final[float] = 1.8
 MIGRATION_DOWN: Final[float] = 0.7
 MIGRATION_UP: Final[float] = 0.6
+#: Debt / EBITDA edges of S&P's financial-risk profiles in its corporate methodology
+#: (Standard & Poor's, "Corporate Methodology", 19 November 2013, core ratio table, standard
+#: volatility): minimal < 1.5x, modest 1.5-2x, intermediate 2-3x, significant 3-4x,
+#: aggressive 4-5x, highly leveraged > 5x. **Recalled**, not verified against the document.
+LEVERAGE_BAND_EDGES: Final[tuple[float, ...]] = (1.5, 2.0, 3.0, 4.0, 5.0)
+#: Debt / EBITDA at which the open-ended "highly leveraged" profile counts as one band
+#: crossed (continuous position 6, the most the cash-flow view can add): **assumption**,
+#: low confidence (S&P puts no upper edge on it; 8x is as far above 5x as 5x is above 2x).
+HIGHLY_LEVERAGED_TOP: Final[float] = 8.0
+#: Notches per financial-risk profile in S&P's anchor matrix: along the "strong" and
+#: "satisfactory" business-risk rows the anchor falls about two notches a profile (strong:
+#: aa, a+, a-, bbb, bb+, bb; satisfactory: a-/bbb+, bbb, bbb-/bb+, bb, b+, b, as recalled).
+#: **Recalled** matrix, **assumption** that one profile is worth 2 notches continuously;
+#: medium confidence.
+CASH_FLOW_NOTCHES_PER_BAND: Final[float] = 2.0
 
 def rating_of(expected_loss: FloatArray, *, default_at: float = 1.0) -> IntArray:
     """Rate each expected loss: the best grade whose idealized EL is not exceeded.
@@ -298,6 +319,94 @@ def migrate_reference(rated_pd: FloatArray, target_pd: FloatArray,
         gap = notch(float(target[i])) - notch(float(now[i]))
         if abs(gap) >= threshold:
             out[i] = pd_at(notch(float(now[i])) + (down if gap > 0 else up) * gap)
+    return out
+
+
+def leverage_band(multiple: FloatArray) -> FloatArray:
+    """Continuous position of a debt / EBITDA multiple on S&P's financial-risk profiles.
+
+    Profile ``k`` (0 = minimal .. 5 = highly leveraged) spans ``[k, k + 1)``: linear in the
+    multiple between the edges of :data:`LEVERAGE_BAND_EDGES` (from 0x for minimal), and
+    from 5x to :data:`HIGHLY_LEVERAGED_TOP` for highly leveraged; 6 beyond it, and for an
+    infinite or negative multiple (no cash flow to pay the debt).
+
+    Examples
+    --------
+    >>> leverage_band(np.array([0.75, 1.5, 2.5, 4.0, 6.5, 20.0, np.inf])).tolist()
+    [0.5, 1.0, 2.5, 4.0, 5.5, 6.0, 6.0]
+    """
+    x = np.asarray(multiple, dtype=np.float64)
+    grid = np.asarray((0.0, *LEVERAGE_BAND_EDGES, HIGHLY_LEVERAGED_TOP))
+    pos = np.interp(np.where(np.isfinite(x) & (x >= 0), x, np.inf), grid,
+                    np.arange(grid.size, dtype=np.float64))
+    return np.asarray(pos, dtype=np.float64)
+
+
+def cash_flow_pd(pd_anchor: FloatArray, multiple_ref: FloatArray, multiple_now: FloatArray,
+                 notches_per_band: float = CASH_FLOW_NOTCHES_PER_BAND) -> FloatArray:
+    """The agencies' cash-flow view: the starting grade moved by the change of leverage band.
+
+    The grade sits at the issuer's starting agency grade (``pd_anchor``, on the notch scale
+    of :func:`notch_of`) plus ``notches_per_band`` times the change of its position on the
+    financial-risk profiles (:func:`leverage_band`) from ``multiple_ref`` (its debt / EBITDA
+    on the plan it was rated on) to ``multiple_now``; clipped to AAA .. CCC. NaN where
+    ``pd_anchor`` is NaN (no agency rating: no anchor to move).
+
+    Parameters
+    ----------
+    pd_anchor : ndarray of shape (n,)
+        Default probability of each issuer's starting agency grade, NaN if unrated.
+    multiple_ref, multiple_now : ndarray of shape (n_paths, n)
+        Debt / EBITDA on the plan and now (``inf``: no cash flow).
+    notches_per_band : float
+        Notches per financial-risk profile (:data:`CASH_FLOW_NOTCHES_PER_BAND`).
+
+    Returns
+    -------
+    ndarray of shape (n_paths, n)
+        Default probability the cash-flow view rates each issuer at.
+
+    Examples
+    --------
+    >>> bbb = grade_pd(RATINGS.index("BBB"))
+    >>> p = cash_flow_pd(np.array([bbb]), np.array([[2.5]]), np.array([[4.0]]))
+    >>> RATINGS[int(round(float(notch_of(p)[0, 0])))]  # 1.5 profiles worse: 3 notches
+    'BB'
+    """
+    anchor = np.asarray(pd_anchor, dtype=np.float64)
+    has = ~np.isnan(anchor)
+    start = notch_of(np.where(has, anchor, 1.0))
+    moved = leverage_band(multiple_now) - leverage_band(multiple_ref)
+    notch = np.clip(start + notches_per_band * moved, 0.0, float(_CCC))
+    return np.asarray(np.where(has, pd_of_notch(notch), np.nan), dtype=np.float64)
+
+
+def cash_flow_pd_reference(pd_anchor: FloatArray, multiple_ref: FloatArray,
+                           multiple_now: FloatArray,
+                           notches_per_band: float = CASH_FLOW_NOTCHES_PER_BAND) -> FloatArray:
+    """One issuer at a time, the profile found by walking the edges: the twin of
+    :func:`cash_flow_pd`."""
+    edges = (0.0, *LEVERAGE_BAND_EDGES, HIGHLY_LEVERAGED_TOP)
+
+    def band(x: float) -> float:
+        if not math.isfinite(x) or x < 0:
+            return float(len(edges) - 1)
+        for k in range(len(edges) - 1):
+            if x < edges[k + 1]:
+                return k + (x - edges[k]) / (edges[k + 1] - edges[k])
+        return float(len(edges) - 1)
+
+    anchor = np.asarray(pd_anchor, dtype=np.float64)
+    ref = np.asarray(multiple_ref, dtype=np.float64)
+    now = np.asarray(multiple_now, dtype=np.float64)
+    out = np.full(np.broadcast_shapes(ref.shape, now.shape), np.nan)
+    for idx in np.ndindex(out.shape):
+        a = float(anchor[idx[-1]])
+        if math.isnan(a):
+            continue
+        x = float(notch_of(np.array(a))) + notches_per_band * (
+            band(float(now[idx])) - band(float(ref[idx])))
+        out[idx] = float(pd_of_notch(np.array(min(max(x, 0.0), float(_CCC)))))
     return out
 
 
