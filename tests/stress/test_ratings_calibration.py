@@ -17,6 +17,7 @@ from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
+import pandas as pd
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
@@ -181,3 +182,41 @@ def test_oracle_is_downgraded_when_openais_contract_is_lost() -> None:
     junk = RATINGS.index("BB+") - RATINGS.index("BBB")  # Oracle starts BBB
     assert worst["atlantic-crash"] >= junk
     assert worst["openai-shortfall"] >= junk
+
+
+def _ocf_leverage_2022(shared_data: Path, ticker: str) -> tuple[float, float, float]:
+    """From the filings: trailing four-quarter operating cash flow at the last quarter of
+    2021 and its lowest in 2022 (USD bn), and the most notches the cash-flow view would
+    move on gross debt / that cash flow through 2022."""
+    f = pd.read_csv(shared_data / f"quarterly_financials_alphavantage_{ticker}.csv",
+                    na_values=["None"]).sort_values("fiscalDateEnding")
+    ocf = f["operatingCashflow"].rolling(4).sum().to_numpy()
+    lev = (f["shortTermDebt"].fillna(0) + f["longTermDebt"].fillna(0)).to_numpy() / ocf
+    d = f["fiscalDateEnding"].astype(str).to_numpy()
+    last21 = np.flatnonzero((d >= "2021-09-30") & (d <= "2021-12-31"))[-1]
+    in22 = (d >= "2022-01-01") & (d <= "2022-12-31")
+    anchor = np.array([grade_pd(RATINGS.index("A"))])
+    moved = notch_of(cash_flow_pd(anchor, np.full((1, 1), lev[last21]),
+                                  lev[in22].reshape(-1, 1))) - notch_of(anchor)
+    return float(ocf[last21] / 1e9), float(ocf[in22].min() / 1e9), float(moved.max())
+
+
+def test_2022_cash_flows_from_the_filings(shared_data: Path) -> None:
+    """Why the cash-flow view reads contracts lost, not realised operating cash flow.
+
+    Measured (shared/data/quarterly_financials_alphavantage_*.csv): the trailing operating
+    cash flow of Microsoft, Alphabet, Broadcom and AMD did not fall in 2022; Amazon's fell
+    from 46.3 to 35.6bn while its debt rose, which on gross debt / cash flow moves the view
+    2.4 notches, past the 1.8-notch trigger, yet Amazon kept its grade (recalled: agencies
+    net its cash and weigh its business risk). Read on realised cash flow the view would
+    cut Amazon in 2022; read on lost contracts (the engine) it does not move at all
+    without a shock.
+    """
+    got = {t: _ocf_leverage_2022(shared_data, t) for t in TICKERS.values()}
+    for t in ("MSFT", "GOOGL", "AVGO", "AMD"):
+        start, low, moved = got[t]
+        assert low >= 0.98 * start, (t, got[t])
+        assert moved < 1.0, (t, got[t])
+    start, low, moved = got["AMZN"]
+    assert low < 0.8 * start
+    assert moved >= MIGRATION_THRESHOLD_NOTCHES
