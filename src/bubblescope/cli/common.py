@@ -12,8 +12,10 @@ import pandas as pd
 import typer
 from rich.console import Console
 
+import bubblescope
 from bubblescope.model.jsonsafe import finite, plain
 from bubblescope.model.tables import write_tables
+from bubblescope.model.web import Web
 
 __all__ = [
     "DB_ENV",
@@ -25,6 +27,7 @@ __all__ = [
     "default_db",
     "err_console",
     "export_tables",
+    "load_web_dir",
     "print_json",
 ]
 
@@ -32,6 +35,11 @@ DB_ENV = "BUBBLESCOPE_DB"
 
 console = Console()
 err_console = Console(stderr=True)
+
+
+def load_web_dir(web_dir: Path | str | None) -> Web:
+    """The web in ``web_dir`` (``--web``), or the bundled default when none is given."""
+    return bubblescope.load_default() if web_dir is None else bubblescope.load_web(str(web_dir))
 
 
 def default_db() -> Path:

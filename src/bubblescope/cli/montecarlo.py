@@ -33,7 +33,6 @@ from rich.progress import (
     TimeRemainingColumn,
 )
 
-import bubblescope
 from bubblescope.cli.common import (
     DbOption,
     ExportOption,
@@ -42,6 +41,7 @@ from bubblescope.cli.common import (
     default_db,
     err_console,
     export_tables,
+    load_web_dir,
     print_json,
 )
 from bubblescope.cli.progress import progress as plain_progress
@@ -310,7 +310,7 @@ def _holder_measure(holder: str) -> str:
 def _data_ranking(web_dir: Path | None, sc: Scenario, holder: str) -> DataSensitivity:
     """Rank the web's assumption sources by their one-sigma effect on ``holder``'s credit
     and debt-mark losses in ``sc`` (one engine path per move)."""
-    web = bubblescope.load_default() if web_dir is None else bubblescope.load_web(str(web_dir))
+    web = load_web_dir(web_dir)
 
     def loss(w: Any) -> float:
         led = run_stress(w, sc).ledger
@@ -421,8 +421,7 @@ def _scenario_values(sc: Scenario) -> dict[str, Any]:
 
 
 def _compiled(web_dir: str | None) -> Any:
-    web = bubblescope.load_default() if web_dir is None else bubblescope.load_web(web_dir)
-    return compile_web(web)
+    return compile_web(load_web_dir(web_dir))
 
 
 def data_variants(web: Any, seed: int) -> tuple[Any, ...]:
@@ -442,8 +441,7 @@ def with_data_draw(section: Mapping[str, Any]) -> dict[str, Any]:
 
 def _model(params: Mapping[str, Any], sc: Scenario, unc: Uncertainty) -> EngineModel:
     """The engine model of a run, with its reconstructed exposure webs if it declares any."""
-    web = bubblescope.load_default() if params["web"] is None else \
-        bubblescope.load_web(params["web"])
+    web = load_web_dir(params["web"])
     if not params.get("exposures"):
         if EXPOSURE not in unc.names:
             return engine_model(compile_web(web), sc, unc)

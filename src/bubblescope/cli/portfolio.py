@@ -10,16 +10,15 @@ from rich import box
 from rich.progress import Progress
 from rich.table import Table
 
-import bubblescope
 from bubblescope.cli.common import (
     ExportOption,
     JsonOption,
     console,
     err_console,
     export_tables,
+    load_web_dir,
     print_json,
 )
-from bubblescope.model.web import Web
 from bubblescope.portfolio import CHANNELS, PortfolioResult, run_portfolio
 from bubblescope.store.portfolio_file import read_portfolio
 from bubblescope.stress.scenario import PRESETS
@@ -46,7 +45,7 @@ def portfolio(
     """Run a portfolio through a crash: loss per position, quarter and channel, worst preset,
     VaR and expected shortfall under Monte Carlo, and what drives the loss."""
     book = read_portfolio(file)
-    web = _load(web_dir)
+    web = load_web_dir(web_dir)
     if as_json or paths == 1:
         result = run_portfolio(web, book, scenario, n_paths=paths, seed=seed)
     else:
@@ -59,10 +58,6 @@ def portfolio(
         print_json(portfolio_payload(result))
         return
     _print(result)
-
-
-def _load(web_dir: Path | None) -> Web:
-    return bubblescope.load_default() if web_dir is None else bubblescope.load_web(str(web_dir))
 
 
 def portfolio_payload(result: PortfolioResult) -> dict[str, Any]:

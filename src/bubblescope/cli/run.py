@@ -19,8 +19,14 @@ from typing import Annotated, Any
 import typer
 from rich.console import Group, RenderableType
 
-import bubblescope
-from bubblescope.cli.common import DbOption, JsonOption, console, default_db, print_json
+from bubblescope.cli.common import (
+    DbOption,
+    JsonOption,
+    console,
+    default_db,
+    load_web_dir,
+    print_json,
+)
 from bubblescope.cli.montecarlo import data_variants, stored_result, with_data_draw
 from bubblescope.datadir import default_cache_dir, resolve_data_dir
 from bubblescope.model.atomic import write_file
@@ -188,10 +194,6 @@ McRunOption = Annotated[str | None, typer.Option(
     metavar="RUN_ID")]
 
 
-def _load(web_dir: Path | None) -> Web:
-    return bubblescope.load_default() if web_dir is None else bubblescope.load_web(str(web_dir))
-
-
 def _write_report(parts: list[Part], out: Path, web: Web) -> Path:
     title = f"bubblescope report: web {web.name!r} as of {web.as_of}"
     page = report_html.render([p.section for p in parts], title)
@@ -245,7 +247,7 @@ def run(
     montecarlo: McRunOption = None, db: DbOption = None,
 ) -> None:
     """Answer how big, when and who gets hurt on the bundled default web; write out/report.html."""
-    web = _load(web_dir)
+    web = load_web_dir(web_dir)
     parts = _parts(web, _options(scenario, data_dir, paths, seed, no_montecarlo, montecarlo, db))
     path = _write_report(parts, out, web)
     if as_json:
@@ -267,7 +269,7 @@ def report(
 
     --montecarlo RUN_ID puts a stored Monte Carlo run in the Uncertainty section.
     """
-    web = _load(web_dir)
+    web = load_web_dir(web_dir)
     options = _options(scenario, data_dir, paths, seed, no_montecarlo, montecarlo, db)
     path = _write_report(_parts(web, options), out, web)
     console.print(f"Report written to [bold]{path}[/]")

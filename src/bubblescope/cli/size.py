@@ -11,8 +11,14 @@ from typing import Annotated, Any
 
 import typer
 
-import bubblescope
-from bubblescope.cli.common import ExportOption, JsonOption, console, export_tables, print_json
+from bubblescope.cli.common import (
+    ExportOption,
+    JsonOption,
+    console,
+    export_tables,
+    load_web_dir,
+    print_json,
+)
 from bubblescope.datadir import resolve_data_dir
 from bubblescope.model.errors import ScenarioError
 from bubblescope.report.size import rich_card
@@ -89,7 +95,7 @@ def size(
         raise ScenarioError(f"--rates must be one of {', '.join(RATE_CHOICES)}, got {chosen!r}")
     config = WicksellConfig(theta=theta, rule=rule, frequency=frequency)  # type: ignore[arg-type]
     # An explicit --web must load: its DataError lists every problem and exits 2.
-    web = bubblescope.load_default() if web_dir is None else bubblescope.load_web(str(web_dir))
+    web = load_web_dir(web_dir)
     files = InputFiles(rubric=rubric, contributions=gdp_contributions, flows=flows,
                        scaling=scaling, gdp=gdp)
     inputs = load_inputs(ddir, web, files=files)

@@ -8,8 +8,7 @@ from typing import Annotated
 
 import typer
 
-import bubblescope
-from bubblescope.cli.common import JsonOption, console, print_json
+from bubblescope.cli.common import JsonOption, console, load_web_dir, print_json
 from bubblescope.datadir import DATA_ENV, default_cache_dir, resolve_data_dir
 from bubblescope.model.errors import ScenarioError
 from bubblescope.stress.scenario import PRESETS
@@ -41,7 +40,7 @@ def when(
     if bad or not names:
         raise ScenarioError(f"--presets must name presets from {', '.join(PRESETS)}; got "
                             f"{', '.join(bad) or 'none'}")
-    web = bubblescope.load_default() if web_dir is None else bubblescope.load_web(str(web_dir))
+    web = load_web_dir(web_dir)
     result = compute_when(web, resolve_data_dir(data_dir), cache_dir=default_cache_dir(),
                           presets=names, market=market, lppls=lppls)
     if json:
