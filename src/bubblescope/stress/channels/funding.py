@@ -67,10 +67,11 @@ def refinance(ctx: RunContext, st: State, q: Quarter, due: FloatArray, principal
     ``due`` and ``principal`` are (n_paths, m), ``revenue`` (n_paths, n).
     """
     cw, ix, prm, t = ctx.web, ctx.index, ctx.params, q.t
-    move = spread_move(ctx, st)
+    grade = issuer_grade(ctx, st.rated_pd)
+    move = spread_move(ctx, st, grade)
     share = rollover_share(st.value, move, prm.rollover_base,
                            prm.rollover_valuation_elasticity, prm.rollover_spread_sensitivity)
-    share = share * _open(ctx, st)
+    share = share * _open(ctx, st, grade)
     # a lender that has lost its capital stops rolling too: its constraint propagates
     lender = value_index(st.cum_loss, ix.capital)[:, np.maximum(cw.holder, 0)]
     willing = np.where(ix.sector_holder, np.clip(lender, 0.0, 1.0), 1.0)
@@ -118,7 +119,8 @@ def issuer_grade(ctx: RunContext, pd: FloatArray) -> IntArray:
     return np.asarray(grade, dtype=np.int64)
 
 
-def spread_move(ctx: RunContext, st: State) -> FloatArray:
+def spread_move(ctx: RunContext, st: State, grade_now: IntArray | None = None
+                ) -> FloatArray:
     """How far each issuer's own spread stands above its spread at the start (decimal),
     (n_paths, n): ``max(s_g(S) - s_g0(b), 0)``.
 
@@ -130,15 +132,30 @@ def spread_move(ctx: RunContext, st: State) -> FloatArray:
     refinancing failures are in its default rate), and so does a leveraged fund (its lines
     roll while it has NAV). An upgrade does not count (most upgrades here are
     unrated issuers leaving the raw model's starting grade, not a lender's view;
-    assumption, confidence medium).
+    assumption, confidence medium). ``grade_now``: :func:`issuer_grade` of ``st.rated_pd``
+    when the caller has it already.
     """
     ix, prm = ctx.index, ctx.params
-    start = issuer_grade(ctx, st.pd0)
-    keep = ix.pool | ix.funds.leveraged
-    grade = np.where(keep[None, :], start, issuer_grade(ctx, st.rated_pd))
-    move = (grade_spread(grade, st.spread, prm.base_spread)
-            - grade_spread(start, prm.base_spread, prm.base_spread))
+    start, start_spread = _start(ctx, st)
+    now = issuer_grade(ctx, st.rated_pd) if grade_now is None else grade_now
+    grade = np.where((ix.pool | ix.funds.leveraged)[None, :], start, now)
+    move = grade_spread(grade, st.spread, prm.base_spread) - start_spread
     return np.asarray(np.maximum(move, 0.0), dtype=np.float64)
+
+
+def _start(ctx: RunContext, st: State) -> tuple[IntArray, FloatArray]:
+    """Each issuer's grade at the start and its spread then, at the calm base (n_paths, n):
+    computed once a run."""
+    prm = ctx.params
+
+    def make() -> tuple[IntArray, FloatArray]:
+        start = issuer_grade(ctx, st.pd0)
+        start.flags.writeable = False
+        spread = grade_spread(start, prm.base_spread, prm.base_spread)
+        spread.flags.writeable = False
+        return start, spread
+
+    return ctx.constant("issuer_start", make, st.pd0)
 
 
 def reprice(ctx: RunContext, move: FloatArray, after: bool) -> FloatArray:
@@ -151,11 +168,11 @@ def reprice(ctx: RunContext, move: FloatArray, after: bool) -> FloatArray:
                       dtype=np.float64)
 
 
-def _open(ctx: RunContext, st: State) -> FloatArray:
-    """1 where the issuer's grade can borrow at the spread now, 0 where its market is shut,
-    (n_paths, n)."""
+def _open(ctx: RunContext, st: State, grade: IntArray) -> FloatArray:
+    """1 where the issuer's ``grade`` (:func:`issuer_grade` now) can borrow at the spread
+    now, 0 where its market is shut, (n_paths, n)."""
     x = excess_pp(st.spread, ctx.params.base_spread)
-    return np.asarray(market_open(issuer_grade(ctx, st.rated_pd), x), dtype=np.float64)
+    return np.asarray(market_open(grade, x), dtype=np.float64)
 
 
 def rollover_share(
@@ -226,10 +243,11 @@ def issue(ctx: RunContext, st: State, t: int, spent: FloatArray) -> Issuance:
     holders' own inflows, outside the web.
     """
     cw, ix, prm = ctx.web, ctx.index, ctx.params
-    move = spread_move(ctx, st)
+    grade = issuer_grade(ctx, st.rated_pd)
+    move = spread_move(ctx, st, grade)
     willing = rollover_share(st.value, move, np.ones(ctx.n_paths),
                              prm.rollover_valuation_elasticity, prm.rollover_spread_sensitivity)
-    want = prm.debt_share_of_capex[:, None] * spent * willing * _open(ctx, st) * st.alive
+    want = prm.debt_share_of_capex[:, None] * spent * willing * _open(ctx, st, grade) * st.alive
     # a firm without a buyback programme issues less when it has cash above its starting
     # cash; one with a programme keeps its financing mix and pays the excess out
     # (channels/payouts.py: Alphabet and Meta issued bonds in 2025 while buying back shares)

@@ -57,11 +57,13 @@ from bubblescope.stress.state import State
 __all__ = [
     "LOOK_THROUGH_HALF_LIFE_Q",
     "MERTON_HORIZON_YEARS",
+    "Collections",
     "Paper",
     "StartingRatings",
     "asset_volatility",
     "balance",
     "cash_flow_leverage",
+    "collections_owed",
     "crisis_multiplier",
     "default_probability",
     "distance",
@@ -162,7 +164,8 @@ def rerate(ctx: RunContext, st: State, q: Quarter, defaulted: FloatArray) -> Pap
     t = q.t + 1
     equity, owed, owed_flows = balance(ctx, st, t)
     pd = default_probability(ctx, st, equity, owed, crisis_multiplier(ctx, q))
-    el, tr_loss = expected_loss_given_pd(ctx, st, pd, owed_flows)
+    owed_now = collections_owed(ctx, st, owed_flows)
+    el, tr_loss = expected_loss_given_pd(ctx, st, pd, owed_flows, owed_now)
     # the agencies: the calm structural grade on equity looked through, reached by their
     # migration policy; a default is a D at once; a fund's grade does not rise in a stress
     equity_rated = look_through(st.equity_rated, equity, LOOK_THROUGH_HALF_LIFE_Q)
@@ -176,7 +179,7 @@ def rerate(ctx: RunContext, st: State, q: Quarter, defaulted: FloatArray) -> Pap
     if stressed:  # a fund selling assets in a crash is no safer a borrower for it
         rated = np.where(ix.fund[None, :], np.maximum(rated, st.rated_pd), rated)
     rated = np.where(st.alive, rated, 1.0)
-    grade = rating_of(expected_loss_given_pd(ctx, st, rated, owed_flows)[0])
+    grade = rating_of(expected_loss_given_pd(ctx, st, rated, owed_flows, owed_now)[0])
     if stressed:  # nor is a firm whose debt ran off in the crash: no grade above its start
         grade = np.maximum(grade, _start_grade(ctx, st))
     # an SPV's equity piece is first-loss capital, not rated paper: never "downgraded"
@@ -361,30 +364,55 @@ def default_probability(ctx: RunContext, st: State, equity: FloatArray, owed: Fl
 
 
 def expected_loss_given_pd(ctx: RunContext, st: State, pd: FloatArray,
-                           owed_flows: FloatArray) -> tuple[FloatArray, FloatArray]:
+                           owed_flows: FloatArray, collections: Collections | None = None,
+                           ) -> tuple[FloatArray, FloatArray]:
     """Expected loss of each debt contract, (n_paths, m), and the SPVs' projected tranche
-    losses, (n_paths, s, 3), given each issuer's default probability ``pd`` (n_paths, n)."""
-    cw, ix, prm = ctx.web, ctx.index, ctx.params
+    losses, (n_paths, s, 3), given each issuer's default probability ``pd`` (n_paths, n).
+    ``collections``: :func:`collections_owed` of ``st`` and ``owed_flows`` when the caller
+    rates the same quarter under two default probabilities."""
+    cw, ix = ctx.web, ctx.index
+    c = collections_owed(ctx, st, owed_flows) if collections is None else collections
     # a granular pool's loans lose its pool_lgd on the borrowers that default
     el = pd[:, cw.obligor] * lgd(ctx)
     # an SPV's paper carries its main tenant's credit: collections if the tenant survives
     # (rent and guarantee paid) and if it defaults (their recoveries), mixed by its PD; other
     # tenants and guarantors enter at their expected payments in both states
-    flows = owed_flows * ix.cuttable
-    g_owed = st.guarantee_left * ix.guarantee * st.alive[:, cw.obligor]
-    lost = (flows * (1.0 - prm.recovery_flow[:, None])
-            + g_owed * (1.0 - prm.recovery_senior[:, None]))
     main = ix.main_tenant_contract[None, :]
-    expected = flows + g_owed - pd[:, cw.obligor] * lost
-    survive = ctx.by_holder(np.where(main, flows + g_owed, expected)) + st.cash
-    default = ctx.by_holder(np.where(main, flows + g_owed - lost, expected)) + st.cash
-    if ix.gsub.size:  # a GPU-backed SPV can also sell its collateral at today's vintage value
-        pledged = np.zeros_like(flows)
-        pledged[:, ix.gsub] = st.units * st.worth * st.price[:, None]
-        survive = survive + ctx.by_obligor(pledged)
-        default = default + ctx.by_obligor(pledged)
+    expected = c.paid - pd[:, cw.obligor] * c.lost
+    survive = ctx.by_holder(np.where(main, c.paid, expected)) + st.cash
+    default = ctx.by_holder(np.where(main, c.paid - c.lost, expected)) + st.cash
+    if c.pledged is not None:  # a GPU-backed SPV can also sell its collateral
+        survive = survive + c.pledged
+        default = default + c.pledged
     has = ix.spv_tenant >= 0
     pd_tenant = np.where(has[None, :], pd[:, np.maximum(ix.spv_tenant, 0)], 0.0)
     tr_loss, el_spv = tenant_mixture(ix.book, survive, default, pd_tenant)
     el = np.where(ix.book.contract_spv[None, :] >= 0, el_spv, el)
     return np.clip(np.where(ix.debt, el, 0.0), 0.0, 1.0), tr_loss
+
+
+@dataclass(frozen=True, eq=False)
+class Collections:
+    """What each contract still owes an SPV whatever the default probabilities: flows and
+    guarantees in full (``paid``) and what a default loses of them (``lost``), (n_paths, m);
+    the GPU collateral each SPV can sell at today's vintage value, (n_paths, n), or ``None``
+    without GPU-backed SPVs."""
+
+    paid: FloatArray
+    lost: FloatArray
+    pledged: FloatArray | None
+
+
+def collections_owed(ctx: RunContext, st: State, owed_flows: FloatArray) -> Collections:
+    """:class:`Collections` of the state ``st`` with ``owed_flows`` (:func:`balance`)."""
+    cw, ix, prm = ctx.web, ctx.index, ctx.params
+    flows = owed_flows * ix.cuttable
+    g_owed = st.guarantee_left * ix.guarantee * st.alive[:, cw.obligor]
+    lost = (flows * (1.0 - prm.recovery_flow[:, None])
+            + g_owed * (1.0 - prm.recovery_senior[:, None]))
+    pledged = None
+    if ix.gsub.size:
+        held = np.zeros_like(flows)
+        held[:, ix.gsub] = st.units * st.worth * st.price[:, None]
+        pledged = ctx.by_obligor(held)
+    return Collections(flows + g_owed, lost, pledged)
