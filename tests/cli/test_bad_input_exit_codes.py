@@ -139,6 +139,7 @@ def test_stress_set_errors_exit_2(sets: list[str], needle: str,
     ("name: x\nrevenue_shocks: {openai: [1]}\n", "revenue_shocks"),
     ("name: x\nequity_shock: 2025-13-45\n", "date"),
     ("name: [unclosed\n", "not valid YAML"),
+    ("[" * 5000 + "]" * 5000, "not nested this deeply"),
     ("- a list\n", "mapping"),
 ])
 def test_bad_scenario_files_exit_2(tmp_path: Path, text: str, needle: str,

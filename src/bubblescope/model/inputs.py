@@ -34,6 +34,7 @@ import os
 import re
 import stat
 from collections.abc import Iterable, Iterator, Mapping
+from dataclasses import dataclass
 from typing import Any, Final, TypeVar
 
 import yaml
@@ -49,6 +50,7 @@ __all__ = [
     "MAX_NAME_CHARS",
     "MAX_VERSION_CHARS",
     "CsvRow",
+    "YamlFailure",
     "check_label",
     "decode_text",
     "is_decimal",
@@ -61,6 +63,7 @@ __all__ = [
     "read_input_bytes",
     "read_input_text",
     "to_number",
+    "yaml_failure",
     "yaml_item_lines",
 ]
 
@@ -347,7 +350,7 @@ def load_yaml(text: str, file: str) -> Any:
 
     Besides syntax errors (reported with line and column), PyYAML raises ``ValueError``
     for a date-like scalar that is no date (``2025-13-45``) and ``RecursionError`` for
-    absurdly deep nesting; both become a ``DataError`` too.
+    absurdly deep nesting; both become a ``DataError`` too (:func:`yaml_failure`).
 
     >>> load_yaml("as_of: 2025-12-31", "web.yaml")
     {'as_of': datetime.date(2025, 12, 31)}
@@ -359,19 +362,52 @@ def load_yaml(text: str, file: str) -> Any:
     """
     try:
         return yaml.safe_load(text)
-    except yaml.MarkedYAMLError as exc:
+    except (yaml.YAMLError, ValueError, TypeError, OverflowError, RecursionError) as exc:
+        bad = yaml_failure(exc)
+        where = f" (line {bad.line}, column {bad.column})" if bad.line else ""
+        hint = f" ({bad.hint})" if bad.hint else ""
+        raise DataError.single(file, None, "file", f"must be valid YAML{where}{hint}",
+                               bad.what) from None
+
+
+@dataclass(frozen=True)
+class YamlFailure:
+    """Why PyYAML refused a document, in the terms every reader reports it in.
+
+    ``line`` and ``column`` (1-based) are where a syntax error stands (``None`` when PyYAML
+    gives no mark), ``what`` is PyYAML's words, ``hint`` what the rule asks for where
+    PyYAML's words do not say it (an impossible date, absurd nesting), else ``""``.
+    """
+
+    line: int | None
+    column: int | None
+    what: str
+    hint: str
+
+
+def yaml_failure(exc: BaseException) -> YamlFailure:
+    """Describe an exception PyYAML's safe loader raised (:func:`load_yaml`, and the marked
+    reader of :mod:`bubblescope.model.yamldoc`).
+
+    >>> try:
+    ...     yaml.safe_load("a: [1,\\n")
+    ... except yaml.YAMLError as exc:
+    ...     bad = yaml_failure(exc)
+    >>> bad.line, bad.column
+    (2, 1)
+    """
+    if isinstance(exc, yaml.MarkedYAMLError):
         mark = exc.problem_mark or exc.context_mark
-        where = f" (line {mark.line + 1}, column {mark.column + 1})" if mark else ""
         what = " ".join(str(p) for p in (exc.context, exc.problem) if p)
-        raise DataError.single(file, None, "file", f"must be valid YAML{where}", what) from None
-    except yaml.YAMLError as exc:
-        raise DataError.single(file, None, "file", "must be valid YAML", exc) from None
-    except (ValueError, TypeError, OverflowError) as exc:
-        raise DataError.single(file, None, "file", "must be valid YAML (a date must be a real "
-                               "date YYYY-MM-DD)", exc) from None
-    except RecursionError:
-        raise DataError.single(file, None, "file", "must be valid YAML (not nested this "
-                               "deeply)", "too deep") from None
+        if mark is None:
+            return YamlFailure(None, None, what, "")
+        return YamlFailure(mark.line + 1, mark.column + 1, what, "")
+    if isinstance(exc, RecursionError):
+        return YamlFailure(None, None, "too deep", "not nested this deeply")
+    if isinstance(exc, yaml.YAMLError):
+        return YamlFailure(None, None, str(exc), "")
+    return YamlFailure(None, None, f"{type(exc).__name__}: {exc}",
+                       "a date must be a real date YYYY-MM-DD")
 
 
 def yaml_item_lines(text: str) -> list[int]:

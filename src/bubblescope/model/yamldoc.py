@@ -25,7 +25,7 @@ from typing import Any, Final
 import yaml
 
 from bubblescope.model.errors import DataError, ScenarioError
-from bubblescope.model.inputs import read_input_text
+from bubblescope.model.inputs import read_input_text, yaml_failure
 
 __all__ = ["DEPTH", "Marks", "read_yaml", "read_yaml_marked"]
 
@@ -112,16 +112,11 @@ def read_yaml_marked(path: str | os.PathLike[str]) -> tuple[Any, Marks]:
         loader = yaml.SafeLoader(text)  # the reader checks the characters here
         node = loader.get_single_node()
         data = None if node is None else loader.construct_document(node)
-    except yaml.MarkedYAMLError as exc:
-        mark = exc.problem_mark or exc.context_mark
-        where = f" at line {mark.line + 1}, column {mark.column + 1}" if mark else ""
-        what = " ".join(str(p) for p in (exc.context, exc.problem) if p)
-        raise ScenarioError(f"{path}: not valid YAML{where}: {what}") from None
-    except yaml.YAMLError as exc:
-        raise ScenarioError(f"{path}: not valid YAML: {exc}") from None
-    except (ValueError, TypeError, OverflowError, RecursionError) as exc:
-        raise ScenarioError(f"{path}: not valid YAML ({type(exc).__name__}: {exc}); a date "
-                            "must be a real date YYYY-MM-DD") from None
+    except (yaml.YAMLError, ValueError, TypeError, OverflowError, RecursionError) as exc:
+        bad = yaml_failure(exc)
+        where = f" at line {bad.line}, column {bad.column}" if bad.line else ""
+        hint = f"; {bad.hint}" if bad.hint else ""
+        raise ScenarioError(f"{path}: not valid YAML{where}: {bad.what}{hint}") from None
     finally:
         if loader is not None:
             loader.dispose()
