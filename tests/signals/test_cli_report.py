@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 
 from bubblescope.cli import app_main
-from bubblescope.report.signals import section
+from bubblescope.report.signals import figure, section
 from bubblescope.signals.critical import monte_carlo_cv
 from bubblescope.signals.datestamp import psy_analysis
 from bubblescope.signals.latest import LatestSignal, latest_signals, report_confidence
@@ -58,6 +58,28 @@ def test_section_html(tmp_path: Path) -> None:
     assert "BSADF" in sec.html
     assert "LPPLS" in sec.html
     assert section(res, s).html.count("plotly") >= 1
+
+
+def test_section_gives_one_lppls_number_for_the_last_date() -> None:
+    """The report's panel history uses coarse windows; at the last date the section gives
+    and marks the standard reading (what `signals` and `run --json` print), not a second
+    number from the panel's own windows."""
+    s = load_named("nasdaq-dotcom").between("1997-01-01", "2001-12-31")
+    cv = monte_carlo_cv(len(s), reps=20, rng=np.random.default_rng(0))
+    res = psy_analysis(s, cv)
+    last = len(s) - 1
+    panel = confidence(s, rng=np.random.default_rng(0), ends=np.array([800, last]),
+                       lengths=np.array([200, 400]))
+    standard = confidence(s, rng=np.random.default_rng(0), lengths=np.array([150, 300, 450]))
+    fig = figure(res, s, panel, latest=float(standard.positive[-1]))
+    [marker] = [t for t in fig.data if "standard reading" in (t.name or "")]
+    assert list(marker.y) == [float(standard.positive[-1])]
+    assert str(marker.x[0]) == str(panel.dates[-1])
+    html = section(res, s, panel, standard=standard).html
+    assert (f"At the last date ({standard.dates[-1]}) the standard reading" in html
+            and f"is positive {standard.positive[-1]:.0%}, negative {standard.negative[-1]:.0%}"
+            in html)
+    assert "standard reading" not in section(res, s, panel).html
 
 
 def test_latest_signals(tmp_path: Path) -> None:

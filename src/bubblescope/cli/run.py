@@ -117,7 +117,7 @@ def _signals_part(web: Web, options: RunOptions) -> Part:
                        note=spec.note)
     psy = analysis.psy
     conf = report_confidence(series, seed=0, cache_dir=cache)  # the LPPLS panel
-    section = report_signals.section(psy, series, conf)
+    section = report_signals.section(psy, series, conf, standard=analysis.lppls)
     live = [x for x in latest if x.missing is None]
     section = replace(section, html=report_signals.latest_html(latest, data_dir, cache)
                       + f"<h3>{html.escape(series.name)}</h3>{section.html}")

@@ -14,28 +14,39 @@ from bubblescope.model.series import Series
 from bubblescope.report.base import Section
 from bubblescope.signals.datestamp import PsyResult
 from bubblescope.signals.latest import LatestSignal, recent_confidence
-from bubblescope.signals.lppls import LpplsConfidence, confidence_applies
+from bubblescope.signals.lppls import FCO_LENGTHS, LpplsConfidence, confidence_applies
 from bubblescope.signals.reading import read_psy, standard_reading
 from bubblescope.signals.registry import load_named
 
 __all__ = ["figure", "latest_html", "section"]
 
-def section(psy: PsyResult, series: Series, conf: LpplsConfidence | None = None) -> Section:
+def section(psy: PsyResult, series: Series, conf: LpplsConfidence | None = None,
+            standard: LpplsConfidence | None = None) -> Section:
     """The "When" section: price with episodes shaded, BSADF vs its critical values, and the
     LPPLS confidence panel (positive and negative indicator over the end dates of ``conf``,
     with the t_c quantiles of the latest date in the text); without ``conf`` the section says
-    the panel was not computed."""
+    the panel was not computed.
+
+    ``standard`` is the standard reading at the last date (FCO's 126 windows, what
+    `signals`, `run --json` and the AI names' table print): the text gives it and the panel
+    marks it, so the report shows one LPPLS number for the last date, not the panel's own
+    (coarser) last point beside it.
+    """
+    latest = None if standard is None else float(standard.positive[-1])
     body = (f"<p>{html.escape(str(psy)).replace(chr(10), '<br>')}<br>"
             f"reading: {html.escape(psy.describe())}</p>"
-            + f"<p>{html.escape(_confidence_text(series, conf))}</p>"
-            + figure(psy, series, conf).to_html(full_html=False, include_plotlyjs=False))
+            + f"<p>{html.escape(_confidence_text(series, conf, standard))}</p>"
+            + figure(psy, series, conf, latest=latest).to_html(full_html=False,
+                                                                include_plotlyjs=False))
     return Section("when", "When: market bubble signals", body)
 
 
 def figure(psy: PsyResult, series: Series, conf: LpplsConfidence | None = None,
-           height: int = 300) -> go.Figure:
+           height: int = 300, latest: float | None = None) -> go.Figure:
     """Price with episodes shaded, BSADF against its critical-value sequence and, with
-    ``conf``, the LPPLS confidence (one row each)."""
+    ``conf``, the LPPLS confidence (one row each). ``latest``: the standard reading's positive
+    confidence at the last date
+    (:data:`~bubblescope.signals.lppls.FCO_LENGTHS`), marked on the confidence panel."""
     rows = 3 if conf is not None else 2
     fig = make_subplots(rows=rows, cols=1, shared_xaxes=False, vertical_spacing=0.08,
                         subplot_titles=_titles(psy, conf))
@@ -49,7 +60,7 @@ def figure(psy: PsyResult, series: Series, conf: LpplsConfidence | None = None,
     fig.add_trace(go.Scatter(x=psy.dates, y=psy.cv_sequence, name=f"{psy.level:.0%} cv",
                              line={"dash": "dash"}), row=2, col=1)
     if conf is not None:
-        _confidence_panel(fig, conf)
+        _confidence_panel(fig, conf, latest)
     fig.update_layout(height=height * rows, margin={"t": 40, "b": 30})
     return fig
 
@@ -91,31 +102,45 @@ def latest_html(latest: Sequence[LatestSignal], data_dir: Path | None,
         s = load_named(x.name, data_dir)
         psy = read_psy(s, standard_reading(x.name), cache_dir=cache_dir)
         conf = recent_confidence(s, cache_dir=cache_dir)
+        mark = None if np.isnan(x.lppls_positive) else x.lppls_positive
         out += (f"<h4>{html.escape(x.name)}</h4>"
-                + figure(psy, s, conf, height=220).to_html(full_html=False,
-                                                           include_plotlyjs=False))
+                + figure(psy, s, conf, height=220, latest=mark).to_html(
+                    full_html=False, include_plotlyjs=False))
     return out
 
 
-def _confidence_panel(fig: go.Figure, conf: LpplsConfidence) -> None:
-    """Positive (B < 0) confidence up, negative (B > 0) down, one point per end date."""
+def _confidence_panel(fig: go.Figure, conf: LpplsConfidence, latest: float | None) -> None:
+    """Positive (B < 0) confidence up, negative (B > 0) down, one point per end date; the
+    standard reading's positive confidence at the last date (``latest``) as a marker."""
     kind = go.Bar if conf.dates.shape[0] <= 3 else go.Scatter
     fig.add_trace(kind(x=conf.dates, y=conf.positive, name="LPPLS confidence (+, bubble)"),
                   row=3, col=1)
     fig.add_trace(kind(x=conf.dates, y=-conf.negative, name="LPPLS confidence (−, crash)"),
                   row=3, col=1)
+    if latest is not None:
+        fig.add_trace(go.Scatter(
+            x=conf.dates[-1:], y=[latest], mode="markers", marker={"symbol": "diamond", "size": 10},
+            name=f"last date, standard reading ({FCO_LENGTHS.shape[0]} windows)"), row=3, col=1)
     fig.update_yaxes(range=[-1, 1], title_text="share of windows", row=3, col=1)
 
 
-def _confidence_text(series: Series, conf: LpplsConfidence | None) -> str:
+def _confidence_text(series: Series, conf: LpplsConfidence | None,
+                     standard: LpplsConfidence | None = None) -> str:
     if conf is None:
         why = ("a daily series of at least 750 positive prices is needed"
                if not confidence_applies(series) else "not requested")
         return f"LPPLS confidence indicator: not computed ({why})."
     i = int(np.argmax(conf.positive))
-    return (f"{conf}. Highest positive confidence {conf.positive[i]:.0%} on {conf.dates[i]}; "
+    text = (f"{conf}. Highest positive confidence {conf.positive[i]:.0%} on {conf.dates[i]}; "
             f"{conf.lengths.shape[0]} windows of {conf.lengths[0]}…{conf.lengths[-1]} trading "
             f"days per end date.")
+    if standard is None:
+        return text
+    return (f"At the last date ({standard.dates[-1]}) the standard reading, the number every "
+            f"face prints ({standard.lengths.shape[0]} windows of {standard.lengths[0]}…"
+            f"{standard.lengths[-1]} trading days), is positive {standard.positive[-1]:.0%}, "
+            f"negative {standard.negative[-1]:.0%} (the diamond on the panel). The panel's "
+            f"history: {text}")
 
 
 def _titles(psy: PsyResult, conf: LpplsConfidence | None) -> tuple[str, ...]:

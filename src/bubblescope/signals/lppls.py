@@ -33,6 +33,7 @@ from bubblescope.signals._lppls_kernels import nested_fits
 from bubblescope.signals.series import require_length, require_positive
 
 __all__ = [
+    "FCO_LENGTHS",
     "FILTER_NAMES",
     "WARM_EVERY",
     "WARM_MAX_GAP",
@@ -48,6 +49,10 @@ __all__ = [
 
 _DAYS_PER_YEAR = 365.25
 
+#: Window lengths of the standard reading (:func:`confidence`'s default): 750 down to 125
+#: trading days in steps of 5, the table of Filimonov, Demos and Sornette (2017).
+FCO_LENGTHS: IntArray = np.arange(125, 751, 5)
+FCO_LENGTHS.flags.writeable = False
 #: Default of :func:`confidence`'s ``warm`` for consecutive end dates: a full search every
 #: this many end dates, Newton from the neighbour's fits in between.
 WARM_EVERY = 25
@@ -338,7 +343,7 @@ def confidence(
         search settings, random starts, the source of this module and of its kernels, and
         the numba and numpy versions, so any change to data, settings or code misses it.
     """
-    lens = np.arange(125, 751, 5) if lengths is None else np.asarray(lengths, dtype=np.int64)
+    lens = FCO_LENGTHS if lengths is None else np.asarray(lengths, dtype=np.int64)
     lens = np.sort(lens)
     t, y = _prepare(series, int(lens[-1]))
     e = np.array([t.shape[0] - 1]) if ends is None else np.asarray(ends, dtype=np.int64)
