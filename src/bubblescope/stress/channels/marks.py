@@ -30,7 +30,7 @@ import numpy as np
 from bubblescope.model._typing import FloatArray, IntArray
 from bubblescope.stress.channels.holders import recoveries
 from bubblescope.stress.context import RunContext
-from bubblescope.stress.kernels.el_marks import mark_target, market_mark_target, remaining_el
+from bubblescope.stress.kernels.el_marks import fair_value_marks
 from bubblescope.stress.kernels.spread import excess_pp
 from bubblescope.stress.state import State
 
@@ -53,16 +53,10 @@ def remark(ctx: RunContext, st: State, t: int, el: FloatArray, grade: IntArray) 
     """Mark fund-held debt at the end of quarter ``t`` from its 10-year expected loss ``el``,
     its rating code ``grade`` (n_paths, m) and the spread's excess over its base."""
     ix = ctx.index
-    loss_given = lgd(ctx)
-    years = np.minimum(np.maximum(st.maturity - (t + 1), 1), 40) / 4.0
-    now = remaining_el(el, loss_given, years)
-    then = remaining_el(st.el0, loss_given, years)
-    target = mark_target(st.outstanding, now, then, ix.fair_value)
-    premium = market_mark_target(st.outstanding, excess_pp(st.spread, ctx.params.base_spread),
-                                 grade, st.interest_rate, years, ix.fair_value)
-    premium = np.minimum(premium, np.maximum(st.outstanding - target, 0.0))
-    return Marks(target, np.asarray(target - st.el_mark, dtype=np.float64),
-                 premium, np.asarray(premium - st.spread_mark, dtype=np.float64))
+    cols = ctx.constant("fair_value_columns", lambda: np.flatnonzero(ix.fair_value))
+    return Marks(*fair_value_marks(
+        cols, el, st.el0, lgd(ctx), st.maturity, t, grade, st.interest_rate, st.outstanding,
+        excess_pp(st.spread, ctx.params.base_spread), st.el_mark, st.spread_mark))
 
 
 def lgd(ctx: RunContext) -> FloatArray:

@@ -44,20 +44,30 @@ this fall at ``beta = 1``: junk does not trade tighter than BBB. Only the spread
 base rates are held (no flight-to-quality rally; in 2008 the 10-year Treasury fell from
 4.72% in February 2007 to 2.42% in December 2008, FRED GS10, which offset part of the fall
 for holders who did not hedge rates).
+
+One pass for the engine
+-----------------------
+:func:`fair_value_marks` computes both marks of every contract held at fair value in two
+numba passes around one numpy ``**`` (the power stays in numpy: its vectorised ``pow``
+and the C library's differ in the last bit on some inputs), with the same IEEE operations
+in the same order as the numpy chain :func:`fair_value_marks_reference`
+(:func:`remaining_el`, :func:`mark_target`, :func:`market_mark_target`); contracts not held
+at fair value are never marked (0) and cost nothing.
 """
 
 from __future__ import annotations
 
 from typing import Final
 
+import numba
 import numpy as np
 
 from bubblescope.model._typing import BoolArray, FloatArray, IntArray
 from bubblescope.stress.kernels.ratings import INVESTMENT_GRADE_FLOOR, RATINGS
 
 __all__ = ["AAA_SPREAD_BETA", "LOAN_LIFE_YEARS", "PREMIUM_PTS_PER_PP", "bond_price_fall",
-           "bond_price_fall_reference", "grade_beta", "mark_target", "market_mark_target",
-           "premium_target", "remaining_el"]
+           "bond_price_fall_reference", "fair_value_marks", "fair_value_marks_reference",
+           "grade_beta", "mark_target", "market_mark_target", "premium_target", "remaining_el"]
 
 #: Price points (per 100 of par) of spread and liquidity premium per percentage point of
 #: the spread's excess over its base, on paper with at least :data:`LOAN_LIFE_YEARS` to run.
@@ -241,3 +251,182 @@ def market_mark_target(outstanding: FloatArray, excess: FloatArray, grade: IntAr
                           life_years)
     bond = np.maximum(outstanding, 0.0) * fall * held
     return np.asarray(np.where(junk, np.maximum(loan, bond), bond), dtype=np.float64)
+
+
+# ------------------------------------------------------------ the engine's fused pass
+# numpy's semantics, element by element: maximum/minimum keep a NaN first argument, take
+# the second on ties (so max(-0.0, 0.0) is 0.0); clip keeps NaN and a -0.0 within bounds.
+
+
+@numba.njit(cache=True, nogil=True, error_model="numpy", inline="always")
+def _max(a: float, b: float) -> float:  # pragma: no cover
+    return a if (a > b or a != a) else b
+
+
+@numba.njit(cache=True, nogil=True, error_model="numpy", inline="always")
+def _min(a: float, b: float) -> float:  # pragma: no cover
+    return a if (a < b or a != a) else b
+
+
+@numba.njit(cache=True, nogil=True, error_model="numpy", inline="always")
+def _clip01(x: float) -> float:  # pragma: no cover
+    if x != x:
+        return x
+    return 0.0 if x < 0.0 else (1.0 if x > 1.0 else x)
+
+
+@numba.njit(cache=True, nogil=True, error_model="numpy", inline="always")
+def _years(maturity: int, t: int) -> float:  # pragma: no cover
+    return float(min(max(maturity - (t + 1), 1), 40)) / 4.0
+
+
+@numba.njit(cache=True, nogil=True, error_model="numpy")
+def _mark_bases(cols: IntArray, el: FloatArray, el0: FloatArray, lgd: FloatArray,
+                maturity: IntArray, t: int, grade: IntArray, coupon: FloatArray,
+                excess: FloatArray, base: FloatArray, expo: FloatArray,
+                ) -> None:  # pragma: no cover
+    # base ** expo, three blocks: the survival over the remaining life now and at the
+    # start (remaining_el) and the discount factor of the bond (bond_price_fall)
+    n_paths = el.shape[0]
+    for p in range(n_paths):
+        x = _max(excess[p], 0.0)
+        for j in range(cols.size):
+            k = cols[j]
+            years = _years(maturity[p, k], t)
+            lg = lgd[p, k]
+            safe = lg if lg > 0 else 1.0
+            base[0, p, j] = 1.0 - _clip01(el[p, k] / safe)
+            base[1, p, j] = 1.0 - _clip01(el0[p, k] / safe)
+            e = _max(years, 0.0) / 10.0
+            expo[0, p, j] = e
+            expo[1, p, j] = e
+            g = grade[p, k]
+            beta = 1.0 if g > INVESTMENT_GRADE_FLOOR else (
+                AAA_SPREAD_BETA + (1.0 - AAA_SPREAD_BETA) * _clip01(float(g) / _BBB))
+            c = _max(coupon[p, k], 0.0)
+            y = c + _max(beta * x / 100.0, 0.0)
+            base[2, p, j] = 1.0 + y
+            expo[2, p, j] = -_max(years, 0.0)
+
+
+@numba.njit(cache=True, nogil=True, error_model="numpy")
+def _mark_finish(cols: IntArray, lgd: FloatArray, maturity: IntArray, t: int,
+                 grade: IntArray, coupon: FloatArray, outstanding: FloatArray,
+                 excess: FloatArray, power: FloatArray, pts_per_pp: float, life_years: float,
+                 el_mark: FloatArray, spread_mark: FloatArray, target: FloatArray,
+                 loss: FloatArray, premium: FloatArray, spread_loss: FloatArray,
+                 ) -> None:  # pragma: no cover
+    n_paths, m = outstanding.shape
+    for p in range(n_paths):
+        for k in range(m):  # not held at fair value: no mark, the old one released
+            loss[p, k] = 0.0 - el_mark[p, k]
+            spread_loss[p, k] = 0.0 - spread_mark[p, k]
+        x = excess[p]
+        rate = _clip01(pts_per_pp * _max(x, 0.0) / 100.0)
+        for j in range(cols.size):
+            k = cols[j]
+            years = _years(maturity[p, k], t)
+            lg = lgd[p, k]
+            now = lg * (1.0 - power[0, p, j]) if lg > 0 else 0.0
+            then = lg * (1.0 - power[1, p, j]) if lg > 0 else 0.0
+            out = outstanding[p, k]
+            held = _max(out, 0.0)
+            mark = held * _max(now - then, 0.0)
+            # bond_price_fall
+            beta = 1.0 if grade[p, k] > INVESTMENT_GRADE_FLOOR else (
+                AAA_SPREAD_BETA + (1.0 - AAA_SPREAD_BETA) * _clip01(float(grade[p, k]) / _BBB))
+            c = _max(coupon[p, k], 0.0)
+            y = c + _max(beta * _max(x, 0.0) / 100.0, 0.0)
+            h = _max(years, 0.0)
+            disc = power[2, p, j]
+            annuity = (1.0 - disc) / y if y > 1e-12 else h
+            bond = held * (1.0 - (c * annuity + disc))
+            if grade[p, k] > INVESTMENT_GRADE_FLOOR:  # premium_target, at least the fall
+                share = _clip01(years / life_years)
+                spread = _max(held * rate * share, bond)
+            else:
+                spread = bond
+            spread = _min(spread, _max(out - mark, 0.0))
+            target[p, k] = mark
+            loss[p, k] = mark - el_mark[p, k]
+            premium[p, k] = spread
+            spread_loss[p, k] = spread - spread_mark[p, k]
+
+
+def fair_value_marks(cols: IntArray, el: FloatArray, el0: FloatArray, lgd: FloatArray,
+                     maturity: IntArray, t: int, grade: IntArray, coupon: FloatArray,
+                     outstanding: FloatArray, excess: FloatArray, el_mark: FloatArray,
+                     spread_mark: FloatArray, pts_per_pp: float = PREMIUM_PTS_PER_PP,
+                     life_years: float = LOAN_LIFE_YEARS,
+                     ) -> tuple[FloatArray, FloatArray, FloatArray, FloatArray]:
+    """Expected-loss and spread marks of the debt held at fair value at the end of quarter
+    ``t``, and their changes.
+
+    Parameters
+    ----------
+    cols : ndarray of int, shape (f,)
+        The contracts held at fair value (increasing); only they are marked.
+    el, el0 : ndarray of shape (n_paths, m)
+        10-year expected loss of each contract now and at the start (fraction of par).
+    lgd : ndarray of shape (n_paths, m)
+        Loss given default.
+    maturity : ndarray of int, shape (n_paths, m)
+        Quarter each contract ends; the years left are ``clip(maturity - t - 1, 1, 40) / 4``.
+    t : int
+        This quarter.
+    grade : ndarray of int, shape (n_paths, m)
+        Rating code of each contract now.
+    coupon, outstanding : ndarray of shape (n_paths, m)
+        Annual coupon (decimal) and principal outstanding, USD bn.
+    excess : ndarray of shape (n_paths,)
+        The spread's excess over its base, percentage points
+        (:func:`~bubblescope.stress.kernels.spread.excess_pp`).
+    el_mark, spread_mark : ndarray of shape (n_paths, m)
+        The marks carried so far.
+    pts_per_pp, life_years : float
+        :data:`PREMIUM_PTS_PER_PP` and :data:`LOAN_LIFE_YEARS`.
+
+    Returns
+    -------
+    el_mark, loss, spread_mark, spread_loss : ndarray of shape (n_paths, m)
+        The expected-loss mark (:func:`mark_target` of :func:`remaining_el` now and at the
+        start), its change, the spread mark (:func:`market_mark_target`, at most what the
+        principal keeps above the expected-loss mark) and its change; 0 for a contract not
+        held at fair value. Bit-identical to :func:`fair_value_marks_reference` on the
+        contracts held at fair value (elsewhere the reference's ``+-0.0`` is ``0.0``).
+    """
+    n_paths, m = outstanding.shape
+    base = np.empty((3, n_paths, cols.size))
+    expo = np.empty((3, n_paths, cols.size))
+    _mark_bases(cols, el, el0, lgd, maturity, int(t), grade, coupon, excess, base, expo)
+    power = base ** expo
+    target = np.zeros((n_paths, m))
+    premium = np.zeros((n_paths, m))
+    loss = np.empty((n_paths, m))
+    spread_loss = np.empty((n_paths, m))
+    _mark_finish(cols, lgd, maturity, int(t), grade, coupon, outstanding, excess, power,
+                 float(pts_per_pp), float(life_years), el_mark, spread_mark, target, loss,
+                 premium, spread_loss)
+    return target, loss, premium, spread_loss
+
+
+def fair_value_marks_reference(cols: IntArray, el: FloatArray, el0: FloatArray,
+                               lgd: FloatArray, maturity: IntArray, t: int, grade: IntArray,
+                               coupon: FloatArray, outstanding: FloatArray, excess: FloatArray,
+                               el_mark: FloatArray, spread_mark: FloatArray,
+                               pts_per_pp: float = PREMIUM_PTS_PER_PP,
+                               life_years: float = LOAN_LIFE_YEARS,
+                               ) -> tuple[FloatArray, FloatArray, FloatArray, FloatArray]:
+    """The numpy twin of :func:`fair_value_marks`: the chain the marks channel ran, on every
+    contract (``cols`` marks the ones held at fair value)."""
+    held = np.zeros(outstanding.shape[1], dtype=np.bool_)
+    held[cols] = True
+    years = np.minimum(np.maximum(maturity - (t + 1), 1), 40) / 4.0
+    now = remaining_el(el, lgd, years)
+    then = remaining_el(el0, lgd, years)
+    target = mark_target(outstanding, now, then, held)
+    premium = market_mark_target(outstanding, excess, grade, coupon, years, held, pts_per_pp,
+                                 life_years)
+    premium = np.minimum(premium, np.maximum(outstanding - target, 0.0))
+    return (target, np.asarray(target - el_mark, dtype=np.float64), premium,
+            np.asarray(premium - spread_mark, dtype=np.float64))
