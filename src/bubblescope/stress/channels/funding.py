@@ -26,11 +26,12 @@ from bubblescope.stress.channels.quarter import Quarter
 from bubblescope.stress.context import RunContext
 from bubblescope.stress.kernels.issuer_spread import grade_spread, market_open
 from bubblescope.stress.kernels.ratings import IDEALIZED_LGD, rating_of
+from bubblescope.stress.kernels.rollover import issue_contracts, roll_contracts
 from bubblescope.stress.kernels.spread import excess_pp
 from bubblescope.stress.state import State
 
 __all__ = ["Funding", "Issuance", "equity_capacity", "issue", "issuer_grade", "refinance",
-           "reprice", "rollover_share", "spread_move"]
+           "rollover_share", "spread_move"]
 
 
 @dataclass(frozen=True, eq=False)
@@ -73,34 +74,27 @@ def refinance(ctx: RunContext, st: State, q: Quarter, due: FloatArray, principal
                            prm.rollover_valuation_elasticity, prm.rollover_spread_sensitivity)
     share = share * _open(ctx, st, grade)
     # a lender that has lost its capital stops rolling too: its constraint propagates
-    lender = value_index(st.cum_loss, ix.capital)[:, np.maximum(cw.holder, 0)]
-    willing = np.where(ix.sector_holder, np.clip(lender, 0.0, 1.0), 1.0)
-    willing = willing ** prm.rollover_valuation_elasticity[:, None]
-    rolled = principal * share[:, cw.obligor] * willing
+    # (each sector's appetite per holder, read by its contracts; other lenders' is 1 ** e)
+    e = prm.rollover_valuation_elasticity
+    willing = np.clip(value_index(st.cum_loss, ix.capital), 0.0, 1.0) ** e[:, None]
     # a firm with cash above its starting cash (after this quarter's capex plan) repays
     # maturing debt with it rather than rolling it (channels/payouts.py)
     wanted = plan(ctx, st.value, st.alive, t, orders_back(ctx, st, t))
     spare = excess_cash(ctx, st.cash - wanted)
-    to_roll = ctx.by_obligor(rolled)
-    repay = np.clip(spare / np.where(to_roll > 0, to_roll, 1.0), 0.0, 1.0)
-    rolled = rolled * (1.0 - repay[:, cw.obligor])
-    # a granular pool's maturities roll: its refinancing failures are in its default rate
-    rolled = np.where(ix.pool[cw.obligor][None, :], principal, rolled)
+    # a granular pool's maturities roll: its refinancing failures are in its default rate;
     # a leveraged fund's borrowing rolls while it has NAV: its lenders are repaid from the
     # holdings it sells on margin calls and lose what is beyond its NAV (leverage.py); a
     # fund does not default on a line for want of cash while its holdings cover it
-    rolled = np.where(ix.funds.fund_debt[None, :], principal, rolled)
-    is_rolled = rolled > 0
-    maturity = np.where(is_rolled, t + ctx.scenario.refinancing_term_quarters, st.maturity)
-    rate = np.where(is_rolled, reprice(ctx, move, q.after), st.interest_rate)
-    unrolled = principal - rolled
-    gap = ctx.by_obligor(due - rolled) + wanted - st.cash - revenue
-    gap -= ctx.by_holder(due)
+    whole = ctx.constant("rolls_whole", lambda: np.asarray(
+        ix.pool[cw.obligor] | ix.funds.fund_debt, dtype=np.bool_))
     cap = equity_capacity(cw.market_cap, st.value, prm.equity_raise_capacity, ix.listed)
-    raised = np.minimum(np.maximum(gap, 0.0), cap) * st.alive
     # unrolled principal is paid (or defaulted) now
-    return Funding(raised, rolled, unrolled, ctx.by_obligor(unrolled), maturity, rate,
-                   st.outstanding - unrolled)
+    raised, rolled, unrolled, by_obligor, maturity, rate, outstanding = roll_contracts(
+        principal, due, st.outstanding, st.maturity, st.interest_rate, cw.obligor, cw.holder,
+        ix.sector_holder, whole, cw.rate, share, willing, np.ones(ctx.n_paths) ** e, spare,
+        move, _shock(ctx, q.after), wanted, st.cash, revenue, cap, st.alive, t,
+        ctx.scenario.refinancing_term_quarters)
+    return Funding(raised, rolled, unrolled, by_obligor, maturity, rate, outstanding)
 
 
 def issuer_grade(ctx: RunContext, pd: FloatArray) -> IntArray:
@@ -158,14 +152,10 @@ def _start(ctx: RunContext, st: State) -> tuple[IntArray, FloatArray]:
     return ctx.constant("issuer_start", make, st.pd0)
 
 
-def reprice(ctx: RunContext, move: FloatArray, after: bool) -> FloatArray:
-    """Coupon of debt rolled or issued now, (n_paths, m): the contract's coupon plus its
-    issuer's :func:`spread_move` ``move`` (n_paths, n) and the rate shock once it has hit.
-
-    """
-    cw, prm = ctx.web, ctx.params
-    return np.asarray(cw.rate[None, :] + move[:, cw.obligor] + (prm.rate_shock * after)[:, None],
-                      dtype=np.float64)
+def _shock(ctx: RunContext, after: bool) -> FloatArray:
+    """The rate shock on debt rolled or issued now, (n_paths,), added to a repriced coupon
+    (the contract's coupon plus its issuer's :func:`spread_move`): 0 before it hits."""
+    return np.asarray(ctx.params.rate_shock * after, dtype=np.float64)
 
 
 def _open(ctx: RunContext, st: State, grade: IntArray) -> FloatArray:
@@ -237,7 +227,8 @@ def issue(ctx: RunContext, st: State, t: int, spent: FloatArray) -> Issuance:
     Seed 000: at least $141bn of 2025's $500bn AI capex (~30%) was on-balance-sheet debt
     (issue 11 item 7: AI debt grows with capex). New debt goes to the firm's running lenders
     pro rata (bonds and loans; not GPU-backed loans, whose collateral is fixed) and shares
-    their maturity; its coupon is the issuer's now (:func:`reprice`), blended into each
+    their maturity; its coupon is the issuer's now (its coupon plus :func:`spread_move` and the
+    rate shock), blended into each
     contract's by amount. Markets take it as they take a rollover (valuation and spreads),
     and not at all from an issuer whose grade the market has shut. The money comes from the
     holders' own inflows, outside the web.
@@ -253,15 +244,9 @@ def issue(ctx: RunContext, st: State, t: int, spent: FloatArray) -> Issuance:
     # (channels/payouts.py: Alphabet and Meta issued bonds in 2025 while buying back shares)
     spare = excess_cash(ctx, st.cash - spent) * ~returns_cash(ctx)[None, :]
     want = np.maximum(want - spare, 0.0)
-    running = (cw.start_q[None, :] <= t) & (t < st.maturity) & ix.debt & ~ix.gpu
-    held = np.where(running, st.outstanding, 0.0)
-    existing = ctx.by_obligor(held)
-    new = np.where(existing > 0, want, 0.0)
-    share = held / np.where(existing > 0, existing, 1.0)[:, cw.obligor]
-    added = new[:, cw.obligor] * share
-    outstanding = st.outstanding + added
-    now = reprice(ctx, move, t >= ctx.scenario.shock_quarter)
-    mixed = st.interest_rate * st.outstanding + now * added
-    rate = np.where(added > 0, mixed / np.where(added > 0, outstanding, 1.0), st.interest_rate)
-    return Issuance(st.cash + new, np.asarray(outstanding, dtype=np.float64),
-                    np.asarray(new, dtype=np.float64), np.asarray(rate, dtype=np.float64))
+    eligible = ctx.constant("issue_eligible", lambda: np.asarray(ix.debt & ~ix.gpu,
+                                                                 dtype=np.bool_))
+    new, outstanding, rate = issue_contracts(
+        st.outstanding, st.maturity, st.interest_rate, cw.obligor, cw.start_q, eligible,
+        cw.rate, want, move, _shock(ctx, t >= ctx.scenario.shock_quarter), t)
+    return Issuance(st.cash + new, outstanding, new, rate)

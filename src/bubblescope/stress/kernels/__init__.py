@@ -17,6 +17,7 @@
 :mod:`.payments`         what the clearing's payments leave on each contract (numba, one pass)
 :mod:`.write_offs`       write-offs at default on the contract axis (numba, one pass)
 :mod:`.stakes`           equity stakes and fund shares marked to their issuer (numba, one pass)
+:mod:`.rollover`         refinancing and new issuance on the contract axis (numba, one pass)
 =======================  ===========================================================
 
 Kernels are pure functions of arrays (shapes in their docstrings); they import nothing of

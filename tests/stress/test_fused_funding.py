@@ -1,0 +1,85 @@
+"""The funding, obligations and leverage kernels equal their numpy twins bit for bit.
+
+As in ``test_fused.py``: bytes are compared (signed zeros and infinities included); NaNs
+compare as NaN whatever their sign bit.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from bubblescope.stress.kernels.rollover import (
+    issue_contracts,
+    issue_contracts_reference,
+    roll_contracts,
+    roll_contracts_reference,
+)
+
+_finite = st.floats(-1e6, 1e6, allow_nan=False, allow_subnormal=False)
+_any = st.one_of(_finite, st.sampled_from([0.0, -0.0, np.inf, -np.inf, np.nan, 1e-300]))
+
+
+def _same(fast: tuple[np.ndarray, ...], ref: tuple[np.ndarray, ...]) -> None:
+    assert len(fast) == len(ref)
+    for a, b in zip(fast, ref, strict=True):
+        assert a.shape == b.shape
+        assert a.dtype == b.dtype
+        assert a.flags.c_contiguous == b.flags.c_contiguous  # later sums depend on layout
+        if a.dtype.kind in "bi":
+            assert (a == b).all()
+            continue
+        nan = np.isnan(a)
+        assert (nan == np.isnan(b)).all()
+        assert np.where(nan, 0.0, a).tobytes() == np.where(nan, 0.0, b).tobytes()
+
+
+def _floats(data: st.DataObject, shape: tuple[int, ...],
+            values: st.SearchStrategy[float] = _any) -> np.ndarray:
+    size = int(np.prod(shape))
+    return np.array(data.draw(st.lists(values, min_size=size, max_size=size)),
+                    dtype=np.float64).reshape(shape)
+
+
+def _mixed(rng: np.random.Generator, data: st.DataObject, shape: tuple[int, ...]) -> np.ndarray:
+    """Mostly ordinary amounts (zeros, ties, small and large), some drawn from ``_any``."""
+    x = rng.choice([0.0, -0.0, 1.0, 0.5, 2.0, 1e-3, 7.25], size=shape) * rng.random(shape)
+    x = np.where(rng.random(shape) < 0.5, x, rng.choice([0.0, 1.0, 3.0], size=shape))
+    return np.where(rng.random(shape) < 0.2, _floats(data, shape), x)
+
+
+@settings(max_examples=100, deadline=None)
+@given(st.integers(1, 4), st.integers(1, 5), st.integers(1, 12), st.integers(-2, 30), st.data())
+def test_roll_contracts_is_bit_identical_to_its_twin(n_paths: int, n: int, m: int, t: int,
+                                                     data: st.DataObject) -> None:
+    rng = np.random.default_rng(data.draw(st.integers(0, 2**32 - 1)))
+    pm, pn = (n_paths, m), (n_paths, n)
+    holder = rng.integers(-1, n, m)
+    args = (
+        _mixed(rng, data, pm), _mixed(rng, data, pm), _mixed(rng, data, pm),
+        rng.integers(-3, 35, pm), _mixed(rng, data, pm), rng.integers(0, n, m), holder,
+        (rng.random(m) < 0.5) & (holder >= 0), rng.random(m) < 0.2, rng.random(m) * 0.1,
+        _mixed(rng, data, pn), _mixed(rng, data, pn), rng.random(n_paths),
+        _mixed(rng, data, pn), _mixed(rng, data, pn), _mixed(rng, data, (n_paths,)),
+        _mixed(rng, data, pn), _mixed(rng, data, pn), _mixed(rng, data, pn),
+        _mixed(rng, data, pn), rng.random(pn) < 0.8, t, int(rng.integers(1, 12)),
+    )
+    with np.errstate(all="ignore"):
+        _same(roll_contracts(*args), roll_contracts_reference(*args))
+
+
+@settings(max_examples=100, deadline=None)
+@given(st.integers(1, 4), st.integers(1, 5), st.integers(1, 12), st.integers(-2, 30), st.data())
+def test_issue_contracts_is_bit_identical_to_its_twin(n_paths: int, n: int, m: int, t: int,
+                                                      data: st.DataObject) -> None:
+    rng = np.random.default_rng(data.draw(st.integers(0, 2**32 - 1)))
+    pm, pn = (n_paths, m), (n_paths, n)
+    args = (
+        _mixed(rng, data, pm), rng.integers(-3, 35, pm), _mixed(rng, data, pm),
+        rng.integers(0, n, m), rng.integers(-3, 20, m), rng.random(m) < 0.7,
+        rng.random(m) * 0.1, _mixed(rng, data, pn), _mixed(rng, data, pn),
+        _mixed(rng, data, (n_paths,)), t,
+    )
+    with np.errstate(all="ignore"):
+        _same(issue_contracts(*args), issue_contracts_reference(*args))
