@@ -9,11 +9,20 @@ held at fair value carries no mark), the twin's ``+-0.0`` there is compared by v
 from __future__ import annotations
 
 import numpy as np
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from bubblescope.model.errors import ScenarioError
+from bubblescope.stress.kernels.debt_el import (
+    DebtLayout,
+    debt_expected_loss,
+    debt_expected_loss_reference,
+    debt_layout,
+)
 from bubblescope.stress.kernels.el_marks import fair_value_marks, fair_value_marks_reference
 from bubblescope.stress.kernels.ratings import RATINGS
+from bubblescope.stress.kernels.waterfall import spv_book
 
 _finite = st.floats(-1e6, 1e6, allow_nan=False, allow_subnormal=False)
 _any = st.one_of(_finite, st.sampled_from([0.0, -0.0, np.inf, -np.inf, np.nan, 1e-300]))
@@ -87,3 +96,66 @@ def test_fair_value_marks_on_an_engine_like_book() -> None:
     assert (fast[2][:, 1] > 0).any()
     assert not fast[0][:, 2].any()
     assert not fast[2][:, 2].any()
+
+
+def _debt_book(rng: np.random.Generator, n: int, m: int) -> DebtLayout:
+    obligor = rng.integers(0, n, m)
+    holder = np.where(rng.random(m) < 0.8, rng.integers(0, n, m), -1)
+    is_spv = rng.random(n) < 0.4
+    debt = rng.random(m) < 0.6
+    book = spv_book(obligor, rng.random(m) * 50, rng.integers(0, 4, m),
+                    np.where(rng.random(m) < 0.3, rng.integers(0, 3, m), -1), debt, is_spv)
+    tenant = np.where(rng.random(book.spv.size) < 0.7, rng.integers(0, n, book.spv.size), -1)
+    return debt_layout(obligor, holder, debt, rng.random(m) < 0.3, book, tenant)
+
+
+@settings(max_examples=150, deadline=None)
+@given(st.integers(1, 4), st.integers(1, 6), st.integers(1, 14), st.booleans(), st.booleans(),
+       st.data())
+def test_debt_expected_loss_is_bit_identical_to_its_twin(n_paths: int, n: int, m: int,
+                                                         pledged: bool, grade: bool,
+                                                         data: st.DataObject) -> None:
+    rng = np.random.default_rng(data.draw(st.integers(0, 2**32 - 1)))
+    layout = _debt_book(rng, n, m)
+    money = st.one_of(st.floats(0.0, 1e3), st.sampled_from([0.0, -0.0, 1e-300]))
+    args = (layout, _floats(data, (n_paths, n), _unit), _floats(data, (n_paths, m), _unit),
+            _floats(data, (n_paths, m), money), _floats(data, (n_paths, m), money),
+            _floats(data, (n_paths, n), money),
+            _floats(data, (n_paths, n), money) if pledged else None)
+    outcomes = []
+    for fn in (debt_expected_loss, debt_expected_loss_reference):
+        try:
+            with np.errstate(all="ignore"):
+                outcomes.append(fn(*args, grade=grade))
+        except ScenarioError as err:
+            outcomes.append(str(err))
+    fast, ref = outcomes
+    if isinstance(ref, str):
+        assert fast == ref
+        return
+    assert not isinstance(fast, str)
+    _bytes_equal(fast[0], ref[0])
+    _bytes_equal(fast[1], ref[1])
+    if grade:
+        assert fast[2] is not None
+        assert ref[2] is not None
+        assert (fast[2] == ref[2]).all()
+    else:
+        assert fast[2] is None
+
+
+def test_debt_expected_loss_raises_as_its_twin() -> None:
+    rng = np.random.default_rng(3)
+    layout = _debt_book(rng, 6, 30)
+    assert layout.book.spv.size
+    args = (layout, np.full((2, 6), 0.1), np.full((2, 30), 0.5), np.zeros((2, 30)),
+            np.zeros((2, 30)), np.full((2, 6), -1.0), None)
+    with pytest.raises(ScenarioError, match="finite and >= 0"):
+        debt_expected_loss(*args)
+    with pytest.raises(ScenarioError, match="finite and >= 0"):
+        debt_expected_loss_reference(*args)
+    nan = (layout, args[1], np.full((2, 30), np.nan), *args[3:5], np.ones((2, 6)), None)
+    with pytest.raises(ScenarioError, match="expected_loss"):
+        debt_expected_loss(*nan, grade=True)
+    with pytest.raises(ScenarioError, match="expected_loss"):
+        debt_expected_loss_reference(*nan, grade=True)

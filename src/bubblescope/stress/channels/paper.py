@@ -41,6 +41,7 @@ from bubblescope.stress.channels.marks import lgd
 from bubblescope.stress.channels.quarter import Quarter
 from bubblescope.stress.context import RunContext
 from bubblescope.stress.kernels.backlog import COMPUTE_CASH_MARGIN
+from bubblescope.stress.kernels.debt_el import debt_expected_loss, debt_layout
 from bubblescope.stress.kernels.merton import distance_to_default
 from bubblescope.stress.kernels.ratings import (
     anchored_pd,
@@ -165,7 +166,7 @@ def rerate(ctx: RunContext, st: State, q: Quarter, defaulted: FloatArray) -> Pap
     equity, owed, owed_flows = balance(ctx, st, t)
     pd = default_probability(ctx, st, equity, owed, crisis_multiplier(ctx, q))
     owed_now = collections_owed(ctx, st, owed_flows)
-    el, tr_loss = expected_loss_given_pd(ctx, st, pd, owed_flows, owed_now)
+    el, tr_loss, _ = _debt_el(ctx, st, pd, owed_now)
     # the agencies: the calm structural grade on equity looked through, reached by their
     # migration policy; a default is a D at once; a fund's grade does not rise in a stress
     equity_rated = look_through(st.equity_rated, equity, LOOK_THROUGH_HALF_LIFE_Q)
@@ -179,7 +180,7 @@ def rerate(ctx: RunContext, st: State, q: Quarter, defaulted: FloatArray) -> Pap
     if stressed:  # a fund selling assets in a crash is no safer a borrower for it
         rated = np.where(ix.fund[None, :], np.maximum(rated, st.rated_pd), rated)
     rated = np.where(st.alive, rated, 1.0)
-    grade = rating_of(expected_loss_given_pd(ctx, st, rated, owed_flows, owed_now)[0])
+    grade = _debt_el(ctx, st, rated, owed_now, grade=True)[2]
     if stressed:  # nor is a firm whose debt ran off in the crash: no grade above its start
         grade = np.maximum(grade, _start_grade(ctx, st))
     # an SPV's equity piece is first-loss capital, not rated paper: never "downgraded"
@@ -194,6 +195,18 @@ def rerate(ctx: RunContext, st: State, q: Quarter, defaulted: FloatArray) -> Pap
     spread = next_spread(st.spread, prm.base_spread, widening)
     return Paper(junk, spread, forced, volume, tr_loss.sum(axis=1), grade, el, pd, rated,
                  equity_rated, scale_rated)
+
+
+def _debt_el(ctx: RunContext, st: State, pd: FloatArray, c: Collections, *,
+             grade: bool = False) -> tuple[FloatArray, FloatArray, IntArray]:
+    """:func:`expected_loss_given_pd` (and the grade of each contract) in one pass
+    (:func:`~bubblescope.stress.kernels.debt_el.debt_expected_loss`)."""
+    cw, ix = ctx.web, ctx.index
+    layout = ctx.constant("debt_layout", lambda: debt_layout(
+        cw.obligor, cw.holder, ix.debt, ix.main_tenant_contract, ix.book, ix.spv_tenant))
+    el, tr_loss, codes = debt_expected_loss(layout, pd, lgd(ctx), c.paid, c.lost, st.cash,
+                                            c.pledged, grade=grade)
+    return el, tr_loss, codes if codes is not None else np.zeros((0, 0), dtype=np.int64)
 
 
 def _start_grade(ctx: RunContext, st: State) -> IntArray:

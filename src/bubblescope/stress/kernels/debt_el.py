@@ -1,0 +1,283 @@
+"""Expected loss of every debt contract in one pass: the paper channel's hot loop.
+
+Given each issuer's 10-year default probability, a debt contract's expected loss is its
+issuer's default probability times its loss given default, except for an SPV's paper,
+which takes the loss its tranche would bear in the SPV's waterfall when the SPV's main
+tenant survives or defaults, mixed by the tenant's default probability
+(:func:`~bubblescope.stress.kernels.waterfall.tenant_mixture`). What the SPV is projected
+to collect in either state is what its contracts still owe it (``paid``; ``lost`` of it
+goes if the obligor defaults: its main tenant's in full in the default state, the others'
+at their expected loss in both), plus its cash and the GPU collateral it can sell.
+
+:func:`debt_expected_loss` does all of it in one numba pass per path over the debt
+contracts and the contracts SPVs hold (nothing else can carry an expected loss), with the
+same IEEE operations in the same order as the numpy chain it replaced,
+:func:`debt_expected_loss_reference` (each SPV's collections summed over its contracts in
+contract order, as :func:`~bubblescope.stress.kernels.aggregate.sum_by`; the waterfall of
+:func:`~bubblescope.stress.kernels.waterfall.waterfall_many`; the grade of
+:func:`~bubblescope.stress.kernels.ratings.rating_of`), so the results are equal bit for
+bit.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numba
+import numpy as np
+
+from bubblescope.model._typing import BoolArray, FloatArray, IntArray
+from bubblescope.model.errors import ScenarioError
+from bubblescope.stress.kernels.aggregate import sum_by
+from bubblescope.stress.kernels.ratings import EL_THRESHOLDS, RATINGS, rating_of
+from bubblescope.stress.kernels.waterfall import SpvBook, tenant_mixture
+
+__all__ = ["DebtLayout", "debt_expected_loss", "debt_expected_loss_reference", "debt_layout"]
+
+_THRESHOLDS = np.asarray(EL_THRESHOLDS, dtype=np.float64)
+_CCC, _D = RATINGS.index("CCC"), RATINGS.index("D")
+
+
+@dataclass(frozen=True, eq=False)
+class DebtLayout:
+    """The web's contracts as the expected-loss pass reads them (fixed for a run).
+
+    Attributes
+    ----------
+    obligor, holder : ndarray of int, shape (m,)
+    debt : ndarray of bool, shape (m,)
+        Debt contracts (the only ones with an expected loss).
+    main : ndarray of bool, shape (m,)
+        Contracts owed by their SPV's main tenant.
+    book : SpvBook
+        The SPVs' tranches.
+    spv_tenant : ndarray of int, shape (s,)
+        Entity index of each SPV's main tenant, -1 if none.
+    debt_cols : ndarray of int
+        Indices of the debt contracts, increasing.
+    held_cols, held_spv : ndarray of int
+        Contracts an SPV holds, increasing, and the position of their SPV in ``book.spv``.
+    before, claims : ndarray of shape (s, 6)
+        The waterfall's claims (coupons, then principal) and what ranks ahead of each.
+    due, par_safe : ndarray of shape (s, 3)
+        What each tranche is due, and its par (1 where it has none) to divide by.
+    """
+
+    obligor: IntArray
+    holder: IntArray
+    debt: BoolArray
+    main: BoolArray
+    book: SpvBook
+    spv_tenant: IntArray
+    debt_cols: IntArray
+    held_cols: IntArray
+    held_spv: IntArray
+    before: FloatArray
+    claims: FloatArray
+    due: FloatArray
+    par_safe: FloatArray
+
+
+def debt_layout(obligor: IntArray, holder: IntArray, debt: BoolArray, main: BoolArray,
+                book: SpvBook, spv_tenant: IntArray) -> DebtLayout:
+    """The :class:`DebtLayout` of a web (computed once a run).
+
+    >>> from bubblescope.stress.kernels.waterfall import spv_book
+    >>> b = spv_book(np.array([1, 1, 0]), np.array([60.0, 40.0, 5.0]), np.array([1, 2, 1]),
+    ...              np.array([-1, -1, -1]), np.array([True, True, False]),
+    ...              np.array([False, True]))
+    >>> lay = debt_layout(np.array([1, 1, 0]), np.array([-1, -1, 1]),
+    ...                   np.array([True, True, False]), np.array([False, False, True]), b,
+    ...                   np.array([0]))
+    >>> lay.debt_cols.tolist(), lay.held_cols.tolist(), lay.claims.tolist()
+    ([0, 1], [2], [[0.0, 0.0, 0.0, 60.0, 40.0, 0.0]])
+    """
+    pos = np.full(int(max(obligor.max(initial=-1), holder.max(initial=-1),
+                          book.spv.max(initial=-1))) + 1, -1, dtype=np.int64)
+    pos[book.spv] = np.arange(book.spv.size)
+    held_cols = np.flatnonzero((holder >= 0) & (pos[np.maximum(holder, 0)] >= 0))
+    coupons = np.zeros_like(book.par)  # the waterfall_many of tranche_expected_loss
+    claims = np.concatenate([coupons, book.par], axis=-1)
+    before = np.cumsum(claims, axis=-1) - claims
+    return DebtLayout(
+        np.asarray(obligor, dtype=np.int64), np.asarray(holder, dtype=np.int64),
+        np.asarray(debt, dtype=np.bool_), np.asarray(main, dtype=np.bool_), book,
+        np.asarray(spv_tenant, dtype=np.int64), np.flatnonzero(debt).astype(np.int64),
+        held_cols.astype(np.int64), pos[holder[held_cols]].astype(np.int64),
+        np.asarray(before, dtype=np.float64).reshape(-1, 6),
+        np.asarray(claims, dtype=np.float64).reshape(-1, 6),
+        np.asarray(coupons + book.par, dtype=np.float64).reshape(-1, 3),
+        np.asarray(np.where(book.par > 0, book.par, 1.0), dtype=np.float64).reshape(-1, 3))
+
+
+@numba.njit(cache=True, nogil=True, error_model="numpy", inline="always")
+def _max(a: float, b: float) -> float:  # pragma: no cover
+    return a if (a > b or a != a) else b  # np.maximum: NaN first kept, ties the second
+
+
+@numba.njit(cache=True, nogil=True, error_model="numpy", inline="always")
+def _min(a: float, b: float) -> float:  # pragma: no cover
+    return a if (a < b or a != a) else b
+
+
+@numba.njit(cache=True, nogil=True, error_model="numpy", inline="always")
+def _clip01(x: float) -> float:  # pragma: no cover
+    if x != x:  # np.clip with scalar bounds: NaN kept, -0.0 kept
+        return x
+    return 0.0 if x < 0.0 else (1.0 if x > 1.0 else x)
+
+
+@numba.njit(cache=True, nogil=True, error_model="numpy")
+def _debt_el(pd: FloatArray, lgd: FloatArray, obligor: IntArray, debt_cols: IntArray,
+             contract_spv: IntArray, contract_tranche: IntArray, held_cols: IntArray,
+             held_spv: IntArray, main: BoolArray, paid: FloatArray, lost: FloatArray,
+             cash: FloatArray, pledged: FloatArray, has_pledged: bool, spv: IntArray,
+             spv_tenant: IntArray, before: FloatArray, claims: FloatArray, due: FloatArray,
+             par_safe: FloatArray, thresholds: FloatArray, want_grade: bool, el: FloatArray,
+             tr_loss: FloatArray, grade: IntArray) -> int:  # pragma: no cover
+    n_paths = pd.shape[0]
+    n_spv = spv.size
+    survive = np.empty(n_spv)
+    default = np.empty(n_spv)
+    p_tenant = np.empty(n_spv)
+    rate_s = np.empty((n_spv, 3))
+    rate_d = np.empty((n_spv, 3))
+    bad = 0
+    for p in range(n_paths):
+        for s in range(n_spv):
+            survive[s] = 0.0
+            default[s] = 0.0
+        for j in range(held_cols.size):  # by_holder, in contract order
+            k = held_cols[j]
+            s = held_spv[j]
+            if main[k]:
+                survive[s] += paid[p, k]
+                default[s] += paid[p, k] - lost[p, k]
+            else:
+                expected = paid[p, k] - pd[p, obligor[k]] * lost[p, k]
+                survive[s] += expected
+                default[s] += expected
+        for s in range(n_spv):
+            e = spv[s]
+            x_s = survive[s] + cash[p, e]
+            x_d = default[s] + cash[p, e]
+            if has_pledged:
+                x_s = x_s + pledged[p, e]
+                x_d = x_d + pledged[p, e]
+            if not (np.isfinite(x_s) and x_s >= 0 and np.isfinite(x_d) and x_d >= 0):
+                bad |= 1
+            i = spv_tenant[s]
+            pt = pd[p, i] if i >= 0 else 0.0
+            p_tenant[s] = pt
+            for tr in range(3):  # waterfall_many: coupons (0) then principal
+                got_s = (_min(_max(x_s - before[s, tr], 0.0), claims[s, tr])
+                         + _min(_max(x_s - before[s, 3 + tr], 0.0), claims[s, 3 + tr]))
+                got_d = (_min(_max(x_d - before[s, tr], 0.0), claims[s, tr])
+                         + _min(_max(x_d - before[s, 3 + tr], 0.0), claims[s, 3 + tr]))
+                loss_s = _max(due[s, tr] - got_s, 0.0)
+                loss_d = _max(due[s, tr] - got_d, 0.0)
+                rate_s[s, tr] = loss_s / par_safe[s, tr]
+                rate_d[s, tr] = loss_d / par_safe[s, tr]
+                tr_loss[p, s, tr] = (1.0 - pt) * loss_s + pt * loss_d
+        for j in range(debt_cols.size):
+            k = debt_cols[j]
+            s = contract_spv[k]
+            if s >= 0:
+                tr = contract_tranche[k]
+                pc = p_tenant[s]
+                v = _clip01((1.0 - pc) * _clip01(rate_s[s, tr]) + pc * _clip01(rate_d[s, tr]))
+            else:
+                v = pd[p, obligor[k]] * lgd[p, k]
+            v = _clip01(v)
+            el[p, k] = v
+            if want_grade:
+                if not (v >= 0.0 and v <= 1.0):
+                    bad |= 2
+                code = 0  # np.searchsorted(thresholds, v, "left")
+                while code < thresholds.size and thresholds[code] < v:
+                    code += 1
+                grade[p, k] = _D if v >= 1.0 else min(code, _CCC)
+    return bad
+
+
+def debt_expected_loss(layout: DebtLayout, pd: FloatArray, lgd: FloatArray, paid: FloatArray,
+                       lost: FloatArray, cash: FloatArray, pledged: FloatArray | None,
+                       *, grade: bool = False
+                       ) -> tuple[FloatArray, FloatArray, IntArray | None]:
+    """Expected loss of each debt contract, the SPVs' projected tranche losses and,
+    optionally, each contract's grade.
+
+    Parameters
+    ----------
+    layout : DebtLayout
+    pd : ndarray of shape (n_paths, n)
+        10-year default probability of each issuer.
+    lgd : ndarray of shape (n_paths, m)
+        Loss given default of each contract.
+    paid, lost : ndarray of shape (n_paths, m)
+        What each contract still owes its holder, and what its obligor's default loses of
+        it (:class:`~bubblescope.stress.channels.paper.Collections`; only the contracts
+        an SPV holds are read).
+    cash : ndarray of shape (n_paths, n)
+    pledged : ndarray of shape (n_paths, n), or None
+        GPU collateral each SPV can sell; ``None`` without GPU-backed SPVs.
+    grade : bool
+        Also rate each contract (:func:`~bubblescope.stress.kernels.ratings.rating_of`).
+
+    Returns
+    -------
+    el : ndarray of shape (n_paths, m)
+        Expected loss (fraction of par) of each debt contract, 0 for other contracts.
+    tranche_loss : ndarray of shape (n_paths, s, 3)
+        Expected principal loss by SPV and tranche.
+    grade : ndarray of int, shape (n_paths, m), or None
+        Rating code of each contract (AAA, code 0, for contracts that are not debt).
+
+    Raises
+    ------
+    ScenarioError
+        An SPV's projected collections are negative or not finite (as
+        :func:`~bubblescope.stress.kernels.waterfall.waterfall_many`), or an expected loss
+        is NaN (as :func:`~bubblescope.stress.kernels.ratings.rating_of`).
+    """
+    n_paths, m = lgd.shape
+    el = np.zeros((n_paths, m))
+    tr_loss = np.empty((n_paths, layout.book.spv.size, 3))
+    codes = np.zeros((n_paths, m) if grade else (0, 0), dtype=np.int64)
+    book = layout.book
+    bad = _debt_el(np.asarray(pd, dtype=np.float64), np.asarray(lgd, dtype=np.float64),
+                   layout.obligor, layout.debt_cols, book.contract_spv, book.contract_tranche,
+                   layout.held_cols, layout.held_spv, layout.main,
+                   np.asarray(paid, dtype=np.float64), np.asarray(lost, dtype=np.float64),
+                   np.asarray(cash, dtype=np.float64),
+                   np.asarray(cash if pledged is None else pledged, dtype=np.float64),
+                   pledged is not None, book.spv, layout.spv_tenant, layout.before,
+                   layout.claims, layout.due, layout.par_safe, _THRESHOLDS, grade, el,
+                   tr_loss, codes)
+    if bad & 1:
+        raise ScenarioError("waterfall: every 'collections' must be finite and >= 0")
+    if bad & 2:
+        raise ScenarioError("rating_of: every 'expected_loss' must lie in [0, 1] (fraction of par)")
+    return el, tr_loss, codes if grade else None
+
+
+def debt_expected_loss_reference(layout: DebtLayout, pd: FloatArray, lgd: FloatArray,
+                                 paid: FloatArray, lost: FloatArray, cash: FloatArray,
+                                 pledged: FloatArray | None, *, grade: bool = False
+                                 ) -> tuple[FloatArray, FloatArray, IntArray | None]:
+    """The numpy twin of :func:`debt_expected_loss` (the chain the paper channel ran)."""
+    n = cash.shape[1]
+    el = pd[:, layout.obligor] * lgd
+    main = layout.main[None, :]
+    expected = paid - pd[:, layout.obligor] * lost
+    survive = sum_by(np.where(main, paid, expected), layout.holder, n) + cash
+    default = sum_by(np.where(main, paid - lost, expected), layout.holder, n) + cash
+    if pledged is not None:
+        survive = survive + pledged
+        default = default + pledged
+    has = layout.spv_tenant >= 0
+    pd_tenant = np.where(has[None, :], pd[:, np.maximum(layout.spv_tenant, 0)], 0.0)
+    tr_loss, el_spv = tenant_mixture(layout.book, survive, default, pd_tenant)
+    el = np.where(layout.book.contract_spv[None, :] >= 0, el_spv, el)
+    el = np.clip(np.where(layout.debt, el, 0.0), 0.0, 1.0)
+    return el, tr_loss, rating_of(el) if grade else None
