@@ -76,9 +76,9 @@ def test_section_gives_one_lppls_number_for_the_last_date() -> None:
     assert list(marker.y) == [float(standard.positive[-1])]
     assert str(marker.x[0]) == str(panel.dates[-1])
     html = section(res, s, panel, standard=standard).html
-    assert (f"At the last date ({standard.dates[-1]}) the standard reading" in html
-            and f"is positive {standard.positive[-1]:.0%}, negative {standard.negative[-1]:.0%}"
-            in html)
+    assert f"At the last date ({standard.dates[-1]}) the standard reading" in html
+    pos, neg = standard.positive[-1], standard.negative[-1]
+    assert f"is positive {pos:.0%}, negative {neg:.0%}" in html
     assert "standard reading" not in section(res, s, panel).html
 
 
