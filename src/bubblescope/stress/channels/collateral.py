@@ -70,9 +70,7 @@ def sell(ctx: RunContext, st: State, t: int) -> Collateral:
     price = st.price * (1.0 - prm.gpu_price_shock * (t == ctx.scenario.shock_quarter))
     rent, supply = rental(ctx, st, t)
     trend = _decline(ctx) ** (t + 1)
-    start = np.full(n_paths, gpu_rental.RENTAL_START_USD_H)
-    new = (gpu_worth(ctx, rent, trend, np.full((n_paths, 1), t + 1.0))[:, 0]
-           / gpu_worth(ctx, start, np.ones(n_paths), np.zeros((n_paths, 1)))[:, 0])
+    new = gpu_worth(ctx, rent, trend, np.full((n_paths, 1), t + 1.0))[:, 0] / _new_worth(ctx)
     if ix.gsub.size == 0:
         return Collateral(price, price * new, st.worth, st.units, st.outstanding, st.cash,
                           np.zeros_like(st.outstanding), np.zeros(n_paths), rent, supply)
@@ -133,6 +131,18 @@ def start_worth(ctx: RunContext) -> FloatArray:
     n, ix = ctx.n_paths, ctx.index
     return gpu_worth(ctx, np.full(n, gpu_rental.RENTAL_START_USD_H), np.ones(n),
                      np.broadcast_to(ix.gpu_age0[None, :], (n, ix.gsub.size)))
+
+
+def _new_worth(ctx: RunContext) -> FloatArray:
+    """Value of a new GPU at the start, (n_paths,): what the reported GPU price index is
+    relative to, kept for the run."""
+    n, prm = ctx.n_paths, ctx.params
+
+    def make() -> FloatArray:
+        start = np.full(n, gpu_rental.RENTAL_START_USD_H)
+        return np.asarray(gpu_worth(ctx, start, np.ones(n), np.zeros((n, 1)))[:, 0])
+
+    return ctx.constant("gpu_new_worth", make, prm.gpu_depreciation, prm.generation_step)
 
 
 def _decline(ctx: RunContext) -> FloatArray:

@@ -22,14 +22,16 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from bubblescope.model._typing import FloatArray
+from bubblescope.model._typing import FloatArray, IntArray
 from bubblescope.stress.context import RunContext
+from bubblescope.stress.kernels.aggregate import sum_by
 from bubblescope.stress.kernels.credit_pool import (
     annual_rate,
     cycle_rate,
     pool_defaults,
     quarterly_default_rate,
 )
+from bubblescope.stress.kernels.row_sums import scattered_row_sums
 from bubblescope.stress.kernels.spread import excess_pp
 from bubblescope.stress.state import State
 
@@ -66,20 +68,49 @@ class PoolQuarter:
 
 def default(ctx: RunContext, st: State) -> PoolQuarter:
     """This quarter's defaults in every pool, at the PD the paper channel left in ``st``
-    moved by the credit cycle."""
+    moved by the credit cycle.
+
+    Only the pool loans (debt owed by a pool, held in the web) and the pools' columns of the
+    entity arrays are computed; every other contract defaults nothing (its rate is 0), so
+    the totals are those of the full arrays
+    (:func:`~bubblescope.stress.kernels.row_sums.scattered_row_sums`).
+    """
     cw, ix = ctx.web, ctx.index
-    on_pool = ix.pool[cw.obligor] & ix.debt & ix.inside
-    live = on_pool[None, :] & st.alive[:, cw.obligor]
+    cols, pools, local = ctx.constant("pool_loans", lambda: _pool_loans(ctx))
+    n_paths, m = st.outstanding.shape
+    if cols.size == 0:
+        zeros = np.zeros(n_paths)
+        return PoolQuarter(st.outstanding.copy(), st.cash.copy(), np.zeros((n_paths, m)),
+                           zeros, zeros, zeros)
+    live = st.alive[:, cw.obligor[cols]]
     cycle = excess_pp(st.spread, ctx.params.base_spread)[:, None]
-    annual = cycle_rate(annual_rate(st.pd0), cycle, annual_now=annual_rate(st.pd))
+    annual = cycle_rate(_start_rate(ctx, st, pools), cycle,
+                        annual_now=annual_rate(st.pd[:, pools]))
     pd10 = 1.0 - (1.0 - annual) ** 10
-    rate = np.where(live, quarterly_default_rate(pd10)[:, cw.obligor], 0.0)
-    exposed = np.where(live, st.outstanding, 0.0)
-    d = pool_defaults(exposed, rate, ix.pool_lgd[cw.obligor])
+    rate = np.where(live, quarterly_default_rate(pd10)[:, local], 0.0)
+    exposed = np.where(live, st.outstanding[:, cols], 0.0)
+    d = pool_defaults(exposed, rate, ix.pool_lgd[cw.obligor[cols]])
+    outstanding = st.outstanding.copy()
+    outstanding[:, cols] -= d.defaulted
+    written_off = np.zeros((n_paths, m))
+    written_off[:, cols] = d.written_off
     return PoolQuarter(
-        outstanding=np.asarray(st.outstanding - d.defaulted, dtype=np.float64),
-        cash=st.cash + ctx.by_holder(d.recovered), written_off=d.written_off,
-        defaulted=np.asarray(d.defaulted.sum(axis=1), dtype=np.float64),
-        recovered=np.asarray(d.recovered.sum(axis=1), dtype=np.float64),
-        exposed=np.asarray(exposed.sum(axis=1), dtype=np.float64),
+        outstanding=outstanding,
+        cash=st.cash + sum_by(d.recovered, cw.holder[cols], cw.n), written_off=written_off,
+        defaulted=scattered_row_sums(d.defaulted, cols, m),
+        recovered=scattered_row_sums(d.recovered, cols, m),
+        exposed=scattered_row_sums(exposed, cols, m),
     )
+
+
+def _pool_loans(ctx: RunContext) -> tuple[IntArray, IntArray, IntArray]:
+    """The pool loans (m-axis indices), the pools (n-axis) and each loan's pool among them."""
+    cw, ix = ctx.web, ctx.index
+    cols = np.flatnonzero(ix.pool[cw.obligor] & ix.debt & ix.inside)
+    pools, local = np.unique(cw.obligor[cols], return_inverse=True)
+    return cols, pools, np.asarray(local, dtype=np.int64).reshape(-1)
+
+
+def _start_rate(ctx: RunContext, st: State, pools: IntArray) -> FloatArray:
+    """The pools' annual default rate at the start, (n_paths, pools), kept for the run."""
+    return ctx.constant("pool_start_rate", lambda: annual_rate(st.pd0[:, pools]), st.pd0)

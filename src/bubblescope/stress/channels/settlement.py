@@ -84,7 +84,7 @@ def settle(ctx: RunContext, st: State, t: int, due: FloatArray, principal_due: F
     fut = ix.future
     obligor = np.concatenate([cw.obligor, cw.holder[fut]])
     holder = np.concatenate([cw.holder, cw.obligor[fut]])
-    dues = np.concatenate([due, _disbursements(ctx, st, t)[:, fut]], axis=1)
+    dues = np.concatenate([due, _disbursements(ctx, st, t)], axis=1)
     ext = st.cash + revenue + raised
     # Cash of 0 can come out of the last clearing as -3e-26 (round-off in ext + received -
     # paid), which the kernel refuses as negative outside assets (found by hardening with
@@ -168,23 +168,37 @@ def flow_loss_share(ctx: RunContext, started: BoolArray, *, recovered: bool = Tr
 def started_loss_share(ctx: RunContext, t: int, *, recovered: bool = True) -> FloatArray:
     """:func:`flow_loss_share` of the contracts lost in quarter ``t`` (n_paths, m), kept for
     the run: it changes only when a contract starts (the contracts started by ``t`` grow
-    with ``t``, so their number names the set)."""
+    with ``t``, so their number names the set). Each contract's share depends only on
+    whether it has started, so it is picked from the shares of all started and none started
+    (computed once a run)."""
     started = ctx.web.start_q <= t
     prm = ctx.params
-    return ctx.constant(f"loss_share_{recovered}_{np.count_nonzero(started)}",
-                        lambda: flow_loss_share(ctx, started, recovered=recovered),
-                        prm.provider_margin, prm.backlog_built_share, prm.recovery_flow)
+    inputs = (prm.provider_margin, prm.backlog_built_share, prm.recovery_flow)
+
+    def ends() -> tuple[FloatArray, FloatArray]:
+        m = ctx.web.m
+        return (flow_loss_share(ctx, np.ones(m, dtype=np.bool_), recovered=recovered),
+                flow_loss_share(ctx, np.zeros(m, dtype=np.bool_), recovered=recovered))
+
+    def pick() -> FloatArray:
+        now, later = ctx.constant(f"loss_share_ends_{recovered}", ends, *inputs)
+        return np.asarray(np.where(started[None, :], now, later), dtype=np.float64)
+
+    return ctx.constant(f"loss_share_{recovered}_{np.count_nonzero(started)}", pick, *inputs)
 
 
 def _disbursements(ctx: RunContext, st: State, t: int) -> FloatArray:
-    """Financing starting in quarter ``t`` (n_paths, m): paid if the obligor is alive, in
-    proportion to its valuation up to 1."""
+    """Financing starting in quarter ``t`` (n_paths, f) on the future financing
+    ``ctx.index.future``: paid if the obligor is alive, in proportion to its valuation up
+    to 1."""
     cw, ix = ctx.web, ctx.index
-    starts = (cw.start_q == t) & (ix.debt | ix.equity) & ix.inside
+    fut = ix.future
+    starts = cw.start_q[fut] == t
     if t >= ctx.scenario.shock_quarter:  # an announced, unfunded deal (LOI) stops then
-        starts = starts & ~ix.contingent
-    willing = np.clip(st.value[:, cw.obligor], 0.0, 1.0) * st.alive[:, cw.obligor]
-    return np.asarray(cw.amount[None, :] * starts * willing, dtype=np.float64)
+        starts = starts & ~ix.contingent[fut]
+    obligor = cw.obligor[fut]
+    willing = np.clip(st.value[:, obligor], 0.0, 1.0) * st.alive[:, obligor]
+    return np.asarray(cw.amount[fut][None, :] * starts * willing, dtype=np.float64)
 
 
 @dataclass(frozen=True, eq=False)
