@@ -16,6 +16,9 @@ from hypothesis import strategies as st
 from bubblescope.model.errors import ScenarioError
 from bubblescope.stress.kernels.debt_el import (
     DebtLayout,
+    balance_layout,
+    balance_sums,
+    balance_sums_reference,
     debt_expected_loss,
     debt_expected_loss_reference,
     debt_layout,
@@ -118,8 +121,9 @@ def test_debt_expected_loss_is_bit_identical_to_its_twin(n_paths: int, n: int, m
     rng = np.random.default_rng(data.draw(st.integers(0, 2**32 - 1)))
     layout = _debt_book(rng, n, m)
     money = st.one_of(st.floats(0.0, 1e3), st.sampled_from([0.0, -0.0, 1e-300]))
+    h = layout.held_cols.size
     args = (layout, _floats(data, (n_paths, n), _unit), _floats(data, (n_paths, m), _unit),
-            _floats(data, (n_paths, m), money), _floats(data, (n_paths, m), money),
+            _floats(data, (n_paths, h), money), _floats(data, (n_paths, h), money),
             _floats(data, (n_paths, n), money),
             _floats(data, (n_paths, n), money) if pledged else None)
     outcomes = []
@@ -148,8 +152,9 @@ def test_debt_expected_loss_raises_as_its_twin() -> None:
     rng = np.random.default_rng(3)
     layout = _debt_book(rng, 6, 30)
     assert layout.book.spv.size
-    args = (layout, np.full((2, 6), 0.1), np.full((2, 30), 0.5), np.zeros((2, 30)),
-            np.zeros((2, 30)), np.full((2, 6), -1.0), None)
+    h = layout.held_cols.size
+    args = (layout, np.full((2, 6), 0.1), np.full((2, 30), 0.5), np.zeros((2, h)),
+            np.zeros((2, h)), np.full((2, 6), -1.0), None)
     with pytest.raises(ScenarioError, match="finite and >= 0"):
         debt_expected_loss(*args)
     with pytest.raises(ScenarioError, match="finite and >= 0"):
@@ -159,3 +164,39 @@ def test_debt_expected_loss_raises_as_its_twin() -> None:
         debt_expected_loss(*nan, grade=True)
     with pytest.raises(ScenarioError, match="expected_loss"):
         debt_expected_loss_reference(*nan, grade=True)
+
+
+@settings(max_examples=150, deadline=None)
+@given(st.integers(1, 4), st.integers(1, 6), st.integers(1, 14), st.integers(-2, 30),
+       st.data())
+def test_balance_sums_are_bit_identical_to_their_twin(n_paths: int, n: int, m: int, t: int,
+                                                      data: st.DataObject) -> None:
+    rng = np.random.default_rng(data.draw(st.integers(0, 2**32 - 1)))
+    debt_book = _debt_book(rng, n, m)
+    debt = debt_book.debt
+    cuttable = ~debt & (rng.random(m) < 0.6)
+    sold = np.where(cuttable & (rng.random(m) < 0.7), rng.random(m) * 3, 0.0)
+    gsub = np.flatnonzero(debt & (rng.random(m) < 0.4))
+    layout = balance_layout(debt_book.obligor, debt_book.holder, debt, cuttable,
+                            ~debt & ~cuttable & (rng.random(m) < 0.5),
+                            _floats(data, (m,), _finite), sold, gsub, debt_book.held_cols)
+    money = st.one_of(_finite, st.sampled_from([0.0, -0.0, 1e-300]))
+    args = (layout, t, _floats(data, (n_paths, m), _unit), rng.integers(-5, 40, (n_paths, m)),
+            _floats(data, (n_paths, m), money), _floats(data, (n_paths, m), money),
+            rng.random((n_paths, n)) < 0.7, _floats(data, (n,), money),
+            _floats(data, (n_paths, n), money), _floats(data, (n_paths, n), money),
+            rng.random(n) < 0.5, _floats(data, (n_paths,), _unit),
+            _floats(data, (n_paths,), _unit), _floats(data, (n_paths, gsub.size), money),
+            _floats(data, (n_paths, m), _unit))
+    with np.errstate(all="ignore"):
+        fast = balance_sums(*args)
+        ref = balance_sums_reference(*args)
+    for name in ("equity", "owed", "debt_now", "lost_sales", "paid", "lost"):
+        _bytes_equal(getattr(fast, name), getattr(ref, name))
+    if gsub.size:
+        assert fast.pledged is not None
+        assert ref.pledged is not None
+        _bytes_equal(fast.pledged, ref.pledged)
+    else:
+        assert fast.pledged is None
+        assert ref.pledged is None

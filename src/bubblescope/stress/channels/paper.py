@@ -41,7 +41,14 @@ from bubblescope.stress.channels.marks import lgd
 from bubblescope.stress.channels.quarter import Quarter
 from bubblescope.stress.context import RunContext
 from bubblescope.stress.kernels.backlog import COMPUTE_CASH_MARGIN
-from bubblescope.stress.kernels.debt_el import debt_expected_loss, debt_layout
+from bubblescope.stress.kernels.debt_el import (
+    BalanceSums,
+    DebtLayout,
+    balance_layout,
+    balance_sums,
+    debt_expected_loss,
+    debt_layout,
+)
 from bubblescope.stress.kernels.merton import distance_to_default
 from bubblescope.stress.kernels.ratings import (
     anchored_pd,
@@ -163,24 +170,26 @@ def rerate(ctx: RunContext, st: State, q: Quarter, defaulted: FloatArray) -> Pap
     """
     cw, ix, prm = ctx.web, ctx.index, ctx.params
     t = q.t + 1
-    equity, owed, owed_flows = balance(ctx, st, t)
-    pd = default_probability(ctx, st, equity, owed, crisis_multiplier(ctx, q))
-    owed_now = collections_owed(ctx, st, owed_flows)
-    el, tr_loss, _ = _debt_el(ctx, st, pd, owed_now)
+    stressed = q.after and not ctx.scenario.unshocked
+    scale_rated = st.scale_rated if stressed else st.scale  # the plan: the baseline's
+    sums = _balance_sums(ctx, st, t, scale_rated)  # balance, collections_owed, cash flow
+    equity, owed = sums.equity, sums.owed
+    reference = reference_distance(ctx, st)  # the same for both views
+    pd = default_probability(ctx, st, equity, owed, crisis_multiplier(ctx, q),
+                             reference=reference)
+    el, tr_loss, _ = _debt_el(ctx, st, pd, sums)
     # the agencies: the calm structural grade on equity looked through, reached by their
     # migration policy; a default is a D at once; a fund's grade does not rise in a stress
     equity_rated = look_through(st.equity_rated, equity, LOOK_THROUGH_HALF_LIFE_Q)
-    target = default_probability(ctx, st, equity_rated, owed, 1.0)
-    stressed = q.after and not ctx.scenario.unshocked
-    scale_rated = st.scale_rated if stressed else st.scale  # the plan: the baseline's
-    ref, now = cash_flow_leverage(ctx, st, scale_rated)
+    target = default_probability(ctx, st, equity_rated, owed, 1.0, reference=reference)
+    ref, now = _leverage_multiples(ctx, st, sums.lost_sales, sums.debt_now)
     cash_view = cash_flow_pd(ctx.index.pd_anchor, ref, now)
     target = np.where(np.isnan(cash_view), target, np.maximum(target, cash_view))
     rated = migrate(st.rated_pd, target)
     if stressed:  # a fund selling assets in a crash is no safer a borrower for it
         rated = np.where(ix.fund[None, :], np.maximum(rated, st.rated_pd), rated)
     rated = np.where(st.alive, rated, 1.0)
-    grade = _debt_el(ctx, st, rated, owed_now, grade=True)[2]
+    grade = _debt_el(ctx, st, rated, sums, grade=True)[2]
     if stressed:  # nor is a firm whose debt ran off in the crash: no grade above its start
         grade = np.maximum(grade, _start_grade(ctx, st))
     # an SPV's equity piece is first-loss capital, not rated paper: never "downgraded"
@@ -197,16 +206,34 @@ def rerate(ctx: RunContext, st: State, q: Quarter, defaulted: FloatArray) -> Pap
                  equity_rated, scale_rated)
 
 
-def _debt_el(ctx: RunContext, st: State, pd: FloatArray, c: Collections, *,
+def _debt_el(ctx: RunContext, st: State, pd: FloatArray, sums: BalanceSums, *,
              grade: bool = False) -> tuple[FloatArray, FloatArray, IntArray]:
     """:func:`expected_loss_given_pd` (and the grade of each contract) in one pass
     (:func:`~bubblescope.stress.kernels.debt_el.debt_expected_loss`)."""
-    cw, ix = ctx.web, ctx.index
-    layout = ctx.constant("debt_layout", lambda: debt_layout(
-        cw.obligor, cw.holder, ix.debt, ix.main_tenant_contract, ix.book, ix.spv_tenant))
-    el, tr_loss, codes = debt_expected_loss(layout, pd, lgd(ctx), c.paid, c.lost, st.cash,
-                                            c.pledged, grade=grade)
+    el, tr_loss, codes = debt_expected_loss(_debt_layout(ctx), pd, lgd(ctx), sums.paid,
+                                            sums.lost, st.cash, sums.pledged, grade=grade)
     return el, tr_loss, codes if codes is not None else np.zeros((0, 0), dtype=np.int64)
+
+
+def _debt_layout(ctx: RunContext) -> DebtLayout:
+    cw, ix = ctx.web, ctx.index
+    return ctx.constant("debt_layout", lambda: debt_layout(
+        cw.obligor, cw.holder, ix.debt, ix.main_tenant_contract, ix.book, ix.spv_tenant))
+
+
+def _balance_sums(ctx: RunContext, st: State, t: int, scale_rated: FloatArray) -> BalanceSums:
+    """:func:`balance`, :func:`collections_owed` and the sums of
+    :func:`cash_flow_leverage` in one pass
+    (:func:`~bubblescope.stress.kernels.debt_el.balance_sums`)."""
+    cw, ix, prm = ctx.web, ctx.index, ctx.params
+    layout = ctx.constant("balance_layout", lambda: balance_layout(
+        cw.obligor, cw.holder, ix.debt, ix.cuttable, ix.guarantee, cw.annual_payment,
+        _cash_flow_plan(ctx)[0], ix.gsub, _debt_layout(ctx).held_cols))
+    gpu = (st.units * st.worth * st.price[:, None] if ix.gsub.size
+           else np.zeros((ctx.n_paths, 0)))
+    return balance_sums(layout, t, st.scale, st.maturity, st.outstanding, st.guarantee_left,
+                        st.alive, cw.market_cap, st.value, st.cum_credit, ix.listed,
+                        prm.recovery_flow, prm.recovery_senior, gpu, scale_rated)
 
 
 def _start_grade(ctx: RunContext, st: State) -> IntArray:
@@ -237,6 +264,16 @@ def cash_flow_leverage(ctx: RunContext, st: State, scale_rated: FloatArray
     omitted here: the anchored change, not the level, moves the grade). An issuer with no
     cash flow at all on the plan has an infinite multiple on both (no move).
     """
+    ix = ctx.index
+    sold = _cash_flow_plan(ctx)[0]
+    relet = ctx.params.recovery_flow[:, None]  # re-let capacity earns back (kernels.backlog)
+    lost = ctx.by_holder(sold[None, :] * np.maximum(scale_rated - st.scale, 0.0)
+                         * (1.0 - relet))
+    return _leverage_multiples(ctx, st, lost, ctx.by_obligor(st.outstanding * ix.debt))
+
+
+def _cash_flow_plan(ctx: RunContext) -> tuple[FloatArray, FloatArray, FloatArray]:
+    """Cash margin of each contract sold (m,), EBITDA and debt on the plan (n,)."""
     cw, ix = ctx.web, ctx.index
 
     def make() -> tuple[FloatArray, FloatArray, FloatArray]:
@@ -249,13 +286,16 @@ def cash_flow_leverage(ctx: RunContext, st: State, scale_rated: FloatArray
         debt0 = ctx.by_obligor((cw.amount * ix.debt * (cw.start_q < 0))[None, :])[0]
         return (np.asarray(sold, dtype=np.float64), np.asarray(ebitda0, dtype=np.float64),
                 np.asarray(debt0, dtype=np.float64))
-    sold, ebitda0, debt0 = ctx.constant("cash_flow_plan", make)
-    relet = ctx.params.recovery_flow[:, None]  # re-let capacity earns back (kernels.backlog)
-    lost = ctx.by_holder(sold[None, :] * np.maximum(scale_rated - st.scale, 0.0)
-                         * (1.0 - relet))
+    return ctx.constant("cash_flow_plan", make)
+
+
+def _leverage_multiples(ctx: RunContext, st: State, lost: FloatArray, debt_now: FloatArray
+                        ) -> tuple[FloatArray, FloatArray]:
+    """Debt / EBITDA on the plan and now from the cash margin ``lost`` and the debt owed
+    now, (n_paths, n) (:func:`cash_flow_leverage`)."""
+    _, ebitda0, debt0 = _cash_flow_plan(ctx)
     ebitda = ebitda0[None, :] - lost
     debt_plan = debt0[None, :] + st.issued_debt
-    debt_now = ctx.by_obligor(st.outstanding * ix.debt)
     ref = np.where(ebitda0[None, :] > 0, debt_plan / np.where(ebitda0 > 0, ebitda0, 1.0),
                    np.inf)
     now = np.where(ebitda > 0, debt_now / np.where(ebitda > 0, ebitda, 1.0), np.inf)
@@ -362,17 +402,19 @@ def expected_loss_and_pd(ctx: RunContext, st: State, t: int, *, shocked: bool
 
 
 def default_probability(ctx: RunContext, st: State, equity: FloatArray, owed: FloatArray,
-                        crisis: FloatArray | float) -> FloatArray:
+                        crisis: FloatArray | float, *, reference: FloatArray | None = None,
+                        ) -> FloatArray:
     """Each issuer's 10-year default probability on ``equity`` and ``owed`` at the calm
     volatility times ``crisis``, (n_paths, n); 1 once it defaulted. Issuers with an agency
     rating start at it and the structural model moves them (on leverage, from the starting
-    balance sheet plus the debt the capex plan issued)."""
+    balance sheet plus the debt the capex plan issued: :func:`reference_distance`, which
+    ``reference`` passes when the caller has it)."""
     calm = asset_volatility(ctx, st)
     now = calm * np.reshape(np.asarray(crisis, dtype=np.float64), (-1, 1))
     dd = distance_to_default(equity, owed, now, MERTON_HORIZON_YEARS)
     root_h = np.sqrt(MERTON_HORIZON_YEARS)
-    pd = anchored_pd(dd, reference_distance(ctx, st), ctx.index.pd_anchor, now * root_h,
-                     calm * root_h)
+    start = reference_distance(ctx, st) if reference is None else reference
+    pd = anchored_pd(dd, start, ctx.index.pd_anchor, now * root_h, calm * root_h)
     return np.asarray(np.where(st.alive, pd, 1.0), dtype=np.float64)
 
 

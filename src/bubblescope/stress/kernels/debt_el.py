@@ -17,6 +17,13 @@ contract order, as :func:`~bubblescope.stress.kernels.aggregate.sum_by`; the wat
 :func:`~bubblescope.stress.kernels.waterfall.waterfall_many`; the grade of
 :func:`~bubblescope.stress.kernels.ratings.rating_of`), so the results are equal bit for
 bit.
+
+The inputs come from :func:`balance_sums`, one pass over the contracts that can owe
+anything: each entity's equity and what it owes (its debt and the flows it still owes), the
+debt on its books, the cash flow it lost on the contracts it sells (the agencies'
+cash-flow view) and what each SPV's contracts owe it, twin :func:`balance_sums_reference`.
+The contracts that carry none of these (0 in every path) are skipped: their zeros add
+nothing to a sum.
 """
 
 from __future__ import annotations
@@ -32,7 +39,9 @@ from bubblescope.stress.kernels.aggregate import sum_by
 from bubblescope.stress.kernels.ratings import EL_THRESHOLDS, RATINGS, rating_of
 from bubblescope.stress.kernels.waterfall import SpvBook, tenant_mixture
 
-__all__ = ["DebtLayout", "debt_expected_loss", "debt_expected_loss_reference", "debt_layout"]
+__all__ = ["BalanceLayout", "BalanceSums", "DebtLayout", "balance_layout", "balance_sums",
+           "balance_sums_reference", "debt_expected_loss", "debt_expected_loss_reference",
+           "debt_layout"]
 
 _THRESHOLDS = np.asarray(EL_THRESHOLDS, dtype=np.float64)
 _CCC, _D = RATINGS.index("CCC"), RATINGS.index("D")
@@ -151,10 +160,10 @@ def _debt_el(pd: FloatArray, lgd: FloatArray, obligor: IntArray, debt_cols: IntA
             k = held_cols[j]
             s = held_spv[j]
             if main[k]:
-                survive[s] += paid[p, k]
-                default[s] += paid[p, k] - lost[p, k]
+                survive[s] += paid[p, j]
+                default[s] += paid[p, j] - lost[p, j]
             else:
-                expected = paid[p, k] - pd[p, obligor[k]] * lost[p, k]
+                expected = paid[p, j] - pd[p, obligor[k]] * lost[p, j]
                 survive[s] += expected
                 default[s] += expected
         for s in range(n_spv):
@@ -214,10 +223,9 @@ def debt_expected_loss(layout: DebtLayout, pd: FloatArray, lgd: FloatArray, paid
         10-year default probability of each issuer.
     lgd : ndarray of shape (n_paths, m)
         Loss given default of each contract.
-    paid, lost : ndarray of shape (n_paths, m)
-        What each contract still owes its holder, and what its obligor's default loses of
-        it (:class:`~bubblescope.stress.channels.paper.Collections`; only the contracts
-        an SPV holds are read).
+    paid, lost : ndarray of shape (n_paths, h)
+        What each contract an SPV holds (``layout.held_cols``) still owes it, and what its
+        obligor's default loses of that (:class:`BalanceSums`).
     cash : ndarray of shape (n_paths, n)
     pledged : ndarray of shape (n_paths, n), or None
         GPU collateral each SPV can sell; ``None`` without GPU-backed SPVs.
@@ -265,8 +273,11 @@ def debt_expected_loss_reference(layout: DebtLayout, pd: FloatArray, lgd: FloatA
                                  paid: FloatArray, lost: FloatArray, cash: FloatArray,
                                  pledged: FloatArray | None, *, grade: bool = False
                                  ) -> tuple[FloatArray, FloatArray, IntArray | None]:
-    """The numpy twin of :func:`debt_expected_loss` (the chain the paper channel ran)."""
+    """The numpy twin of :func:`debt_expected_loss` (the chain the paper channel ran, on
+    ``paid`` and ``lost`` laid out on every contract, 0 on those no SPV holds)."""
     n = cash.shape[1]
+    paid = _on_contracts(paid, layout)
+    lost = _on_contracts(lost, layout)
     el = pd[:, layout.obligor] * lgd
     main = layout.main[None, :]
     expected = paid - pd[:, layout.obligor] * lost
@@ -281,3 +292,226 @@ def debt_expected_loss_reference(layout: DebtLayout, pd: FloatArray, lgd: FloatA
     el = np.where(layout.book.contract_spv[None, :] >= 0, el_spv, el)
     el = np.clip(np.where(layout.debt, el, 0.0), 0.0, 1.0)
     return el, tr_loss, rating_of(el) if grade else None
+
+
+def _on_contracts(held: FloatArray, layout: DebtLayout) -> FloatArray:
+    out = np.zeros((held.shape[0], layout.obligor.size))
+    out[:, layout.held_cols] = held
+    return out
+
+
+# ------------------------------------------------------------------ balance sheets
+
+
+@dataclass(frozen=True, eq=False)
+class BalanceLayout:
+    """The web's contracts as :func:`balance_sums` reads them (fixed for a run).
+
+    Attributes
+    ----------
+    obligor, holder : ndarray of int, shape (m,)
+    debt, cuttable, guarantee : ndarray of bool, shape (m,)
+    annual_payment : ndarray of shape (m,)
+        Annual payment of each flow contract, USD bn.
+    sold : ndarray of shape (m,)
+        Cash margin of each contract its holder sells (0 elsewhere), USD bn a year.
+    gsub : ndarray of int
+        The GPU-backed loans, increasing (contract order), whose collateral the borrower
+        can sell.
+    held_cols : ndarray of int
+        Contracts an SPV holds (:attr:`DebtLayout.held_cols`).
+    owed_cols, debt_cols, sold_cols : ndarray of int
+        Debt or cuttable contracts, debt contracts, and contracts with a cash margin
+        inside the web: the only ones with something to add.
+    """
+
+    obligor: IntArray
+    holder: IntArray
+    debt: BoolArray
+    cuttable: BoolArray
+    guarantee: BoolArray
+    annual_payment: FloatArray
+    sold: FloatArray
+    gsub: IntArray
+    held_cols: IntArray
+    owed_cols: IntArray
+    debt_cols: IntArray
+    sold_cols: IntArray
+
+
+def balance_layout(obligor: IntArray, holder: IntArray, debt: BoolArray, cuttable: BoolArray,
+                   guarantee: BoolArray, annual_payment: FloatArray, sold: FloatArray,
+                   gsub: IntArray, held_cols: IntArray) -> BalanceLayout:
+    """The :class:`BalanceLayout` of a web (computed once a run).
+
+    >>> lay = balance_layout(np.array([0, 1, 1]), np.array([1, -1, 0]),
+    ...                      np.array([True, False, False]), np.array([False, True, False]),
+    ...                      np.zeros(3, dtype=bool), np.array([0.0, 4.0, 0.0]),
+    ...                      np.array([0.0, 2.0, 0.0]), np.array([], dtype=np.int64),
+    ...                      np.array([], dtype=np.int64))
+    >>> lay.owed_cols.tolist(), lay.debt_cols.tolist(), lay.sold_cols.tolist()
+    ([0, 1], [0], [])
+    """
+    as_int = np.int64
+    return BalanceLayout(
+        np.asarray(obligor, dtype=as_int), np.asarray(holder, dtype=as_int),
+        np.asarray(debt, dtype=np.bool_), np.asarray(cuttable, dtype=np.bool_),
+        np.asarray(guarantee, dtype=np.bool_), np.asarray(annual_payment, dtype=np.float64),
+        np.asarray(sold, dtype=np.float64), np.asarray(gsub, dtype=as_int),
+        np.asarray(held_cols, dtype=as_int), np.flatnonzero(debt | cuttable).astype(as_int),
+        np.flatnonzero(debt).astype(as_int),
+        np.flatnonzero((sold != 0) & (holder >= 0)).astype(as_int))
+
+
+@dataclass(frozen=True, eq=False)
+class BalanceSums:
+    """What :func:`balance_sums` returns.
+
+    Attributes
+    ----------
+    equity, owed : ndarray of shape (n_paths, n)
+        Each entity's equity value and what it owes (debt plus the flows it still owes).
+    debt_now : ndarray of shape (n_paths, n)
+        Debt each entity owes.
+    lost_sales : ndarray of shape (n_paths, n)
+        Cash margin each entity lost on the contracts it sells, USD bn a year.
+    paid, lost : ndarray of shape (n_paths, h)
+        What each contract an SPV holds still owes it, and what its obligor's default
+        loses of that (:attr:`DebtLayout.held_cols`).
+    pledged : ndarray of shape (n_paths, n), or None
+        GPU collateral of each entity's GPU-backed loans at today's value; ``None``
+        without any.
+    """
+
+    equity: FloatArray
+    owed: FloatArray
+    debt_now: FloatArray
+    lost_sales: FloatArray
+    paid: FloatArray
+    lost: FloatArray
+    pledged: FloatArray | None
+
+
+@numba.njit(cache=True, nogil=True, error_model="numpy")
+def _balance(obligor: IntArray, holder: IntArray, debt: BoolArray, cuttable: BoolArray,
+             guarantee: BoolArray, payment: FloatArray, sold: FloatArray, gsub: IntArray,
+             held_cols: IntArray, owed_cols: IntArray, debt_cols: IntArray,
+             sold_cols: IntArray, t: int, scale: FloatArray, maturity: IntArray,
+             outstanding: FloatArray, guarantee_left: FloatArray, alive: BoolArray,
+             market_cap: FloatArray, value: FloatArray, cum_credit: FloatArray,
+             listed: BoolArray, recovery_flow: FloatArray, recovery_senior: FloatArray,
+             gpu_value: FloatArray, scale_rated: FloatArray, equity: FloatArray,
+             owed: FloatArray, debt_now: FloatArray, lost_sales: FloatArray,
+             paid: FloatArray, lost: FloatArray, pledged: FloatArray,
+             ) -> None:  # pragma: no cover
+    n_paths, n = equity.shape
+    for p in range(n_paths):
+        for i in range(n):
+            eq = market_cap[i] * value[p, i] - cum_credit[p, i] * (1.0 if listed[i] else 0.0)
+            equity[p, i] = _max(eq, 0.0)
+            owed[p, i] = 0.0
+            debt_now[p, i] = 0.0
+            lost_sales[p, i] = 0.0
+            pledged[p, i] = 0.0
+        for j in range(owed_cols.size):
+            k = owed_cols[j]
+            flows = payment[k] * scale[p, k] * float(max(maturity[p, k] - t, 0)) / 4
+            owed[p, obligor[k]] += (outstanding[p, k] * (1.0 if debt[k] else 0.0)
+                                    + flows * (1.0 if cuttable[k] else 0.0))
+        for j in range(debt_cols.size):
+            k = debt_cols[j]
+            debt_now[p, obligor[k]] += outstanding[p, k] * 1.0
+        keep = 1.0 - recovery_flow[p]
+        for j in range(sold_cols.size):
+            k = sold_cols[j]
+            lost_sales[p, holder[k]] += sold[k] * _max(scale_rated[p, k] - scale[p, k], 0.0) * keep
+        for j in range(held_cols.size):
+            k = held_cols[j]
+            flows = (payment[k] * scale[p, k] * float(max(maturity[p, k] - t, 0)) / 4
+                     * (1.0 if cuttable[k] else 0.0))
+            g_owed = (guarantee_left[p, k] * (1.0 if guarantee[k] else 0.0)
+                      * (1.0 if alive[p, obligor[k]] else 0.0))
+            lost[p, j] = flows * (1.0 - recovery_flow[p]) + g_owed * (1.0 - recovery_senior[p])
+            paid[p, j] = flows + g_owed
+        for j in range(gsub.size):
+            pledged[p, obligor[gsub[j]]] += gpu_value[p, j]
+
+
+def balance_sums(layout: BalanceLayout, t: int, scale: FloatArray, maturity: IntArray,
+                 outstanding: FloatArray, guarantee_left: FloatArray, alive: BoolArray,
+                 market_cap: FloatArray, value: FloatArray, cum_credit: FloatArray,
+                 listed: BoolArray, recovery_flow: FloatArray, recovery_senior: FloatArray,
+                 gpu_value: FloatArray, scale_rated: FloatArray) -> BalanceSums:
+    """Each entity's balance sheet at the end of quarter ``t - 1`` in one pass.
+
+    Parameters
+    ----------
+    layout : BalanceLayout
+    t : int
+        The quarter the flows still owed are counted from.
+    scale, outstanding, guarantee_left, scale_rated : ndarray of shape (n_paths, m)
+        Share of each flow contract still running, principal outstanding, guarantee left,
+        and the share the ratings were given on.
+    maturity : ndarray of int, shape (n_paths, m)
+    alive : ndarray of bool, shape (n_paths, n)
+    market_cap : ndarray of shape (n,)
+    value, cum_credit : ndarray of shape (n_paths, n)
+        Equity value (multiple of the start) and realised credit losses of each entity.
+    listed : ndarray of bool, shape (n,)
+    recovery_flow, recovery_senior : ndarray of shape (n_paths,)
+    gpu_value : ndarray of shape (n_paths, g)
+        Today's value of the collateral of each GPU-backed loan (``layout.gsub``).
+
+    Returns
+    -------
+    BalanceSums
+        Each sum adds its contracts in contract order, as
+        :func:`~bubblescope.stress.kernels.aggregate.sum_by`: bit-identical to
+        :func:`balance_sums_reference` (on a finite state: a contract that cannot add
+        anything is skipped rather than added as ``0 * x``).
+    """
+    n_paths, n = value.shape
+    lay = layout
+    equity, owed, debt_now, lost_sales, pledged = (np.empty((n_paths, n)) for _ in range(5))
+    paid = np.empty((n_paths, lay.held_cols.size))
+    lost = np.empty((n_paths, lay.held_cols.size))
+    _balance(lay.obligor, lay.holder, lay.debt, lay.cuttable, lay.guarantee,
+             lay.annual_payment, lay.sold, lay.gsub, lay.held_cols, lay.owed_cols,
+             lay.debt_cols, lay.sold_cols, int(t), scale, maturity, outstanding,
+             guarantee_left, alive, np.asarray(market_cap, dtype=np.float64), value,
+             cum_credit, np.asarray(listed, dtype=np.bool_), recovery_flow, recovery_senior,
+             np.asarray(gpu_value, dtype=np.float64).reshape(n_paths, -1), scale_rated,
+             equity, owed, debt_now, lost_sales, paid, lost, pledged)
+    return BalanceSums(equity, owed, debt_now, lost_sales, paid, lost,
+                       pledged if lay.gsub.size else None)
+
+
+def balance_sums_reference(layout: BalanceLayout, t: int, scale: FloatArray,
+                           maturity: IntArray, outstanding: FloatArray,
+                           guarantee_left: FloatArray, alive: BoolArray,
+                           market_cap: FloatArray, value: FloatArray, cum_credit: FloatArray,
+                           listed: BoolArray, recovery_flow: FloatArray,
+                           recovery_senior: FloatArray, gpu_value: FloatArray,
+                           scale_rated: FloatArray) -> BalanceSums:
+    """The numpy twin of :func:`balance_sums` (what ``paper.balance``,
+    ``paper.collections_owed`` and ``paper.cash_flow_leverage`` compute)."""
+    lay = layout
+    n = value.shape[1]
+    owed_flows = lay.annual_payment[None, :] * scale * np.maximum(maturity - t, 0) / 4
+    owed = sum_by(outstanding * lay.debt + owed_flows * lay.cuttable, lay.obligor, n)
+    equity = np.maximum(market_cap[None, :] * value - cum_credit * listed, 0.0)
+    flows = owed_flows * lay.cuttable
+    g_owed = guarantee_left * lay.guarantee * alive[:, lay.obligor]
+    lost = (flows * (1.0 - recovery_flow[:, None])
+            + g_owed * (1.0 - recovery_senior[:, None]))
+    pledged = None
+    if lay.gsub.size:
+        held = np.zeros_like(flows)
+        held[:, lay.gsub] = gpu_value
+        pledged = sum_by(held, lay.obligor, n)
+    lost_sales = sum_by(lay.sold[None, :] * np.maximum(scale_rated - scale, 0.0)
+                        * (1.0 - recovery_flow[:, None]), lay.holder, n)
+    debt_now = sum_by(outstanding * lay.debt, lay.obligor, n)
+    paid = flows + g_owed
+    return BalanceSums(np.asarray(equity, dtype=np.float64), owed, debt_now, lost_sales,
+                       paid[:, lay.held_cols], lost[:, lay.held_cols], pledged)
