@@ -149,10 +149,12 @@ def test_private_credit_nav_falls_like_bdcs_in_2008_gates_early_and_recovers(
     crash, base = runs["atlantic-crash"], runs["baseline"]
     i = crash.entity_ids.index("private_credit_funds")
     nav = crash.fund_nav_index[0, :, i]
-    # about 0.85 (a 15 % fall; 0.79 while a blanket volatility add-on junked USD 982bn and
-    # the junked volume widened spreads by 2 points; issue 11's through-the-cycle ratings
-    # junk tens of billions): inside 2008's 20-30 %-falls envelope from above
-    assert 0.70 <= nav.min() <= 0.87
+    # about 0.87 (a 13 % fall, reached as the spread shock builds over 6 quarters, as BDC
+    # NAVs fell through 2008 into 2009; 0.85 while the whole shock landed in one quarter,
+    # 0.79 while a blanket volatility add-on junked USD 982bn): short of 2008's 20-30 %
+    # falls, as the presets' spread peak (4.2 %) is short of 2008's (8.0 %)
+    assert 0.70 <= nav.min() <= 0.88
+    assert int(np.argmin(nav)) > crash.scenario.shock_quarter + 2  # a fall over quarters
     first = int(np.argmax(crash.gated[0, :, i]))
     assert crash.gated[0, :, i].any()
     assert first <= crash.scenario.shock_quarter + 2
@@ -169,8 +171,10 @@ def test_spread_marks_are_debt_marks_and_never_realised_credit(
     crash = runs["atlantic-crash"]
     k = crash.contract_ids.index("private_credit_other_tech_2030")
     by_q = crash.contract_class_quarter[:, k]
-    # the shock quarter's mark is mostly premium, booked as a debt mark
-    assert by_q[crash.scenario.shock_quarter, LossClass.DEBT_MARK] > 5.0
+    # the shock quarter's mark is mostly premium, booked as a debt mark (4.1bn against 0.3bn
+    # of realised credit; 5.6bn while the whole spread shock landed in that quarter)
+    hit = crash.scenario.shock_quarter
+    assert by_q[hit, LossClass.DEBT_MARK] > 10 * by_q[hit, LossClass.CREDIT] > 0
     # realised credit on the loan is its defaulted principal times the pool's LGD, no more
     lost = by_q[:, LossClass.CREDIT].sum()
     assert 0 < lost < 0.52 * 86.2

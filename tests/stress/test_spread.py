@@ -46,7 +46,9 @@ from bubblescope.stress.kernels.spread import (
     impulse,
     next_spread,
     next_spread_reference,
+    shock_impulse,
 )
+from bubblescope.stress.scenario import load_preset
 
 _DATA = Path(__file__).resolve().parents[3] / "shared" / "data"
 _SHARED = _DATA / "fred_BAMLC0A4CBBB.csv"
@@ -162,15 +164,47 @@ def test_the_crash_spread_peaks_inside_2008_and_tightens(crash: StressResult) ->
     s = 100 * crash.spread[0]
     base = 100 * float(crash.scenario.values("base_spread", 1)[0])
     hit = crash.scenario.shock_quarter
-    assert int(np.argmax(s)) == hit  # the shock and the junking wave land together
+    top = hit + crash.scenario.spread_build_quarters - 1
+    assert int(np.argmax(s)) == top  # the shock builds to its peak, then fades
+    assert np.all(np.diff(s[hit - 1:top + 1]) > 0)
     assert base + 3.0 < s.max() <= 8.04  # 2008's BBB OAS peak
     # a year after the peak at most a third of the widening is left (2008: 1.16 of 5.91)
-    assert s[hit + 4] - base < (s[hit] - base) / 3
+    assert s[top + 4] - base < (s[top] - base) / 3
     # and the junked volume still stands: it no longer holds the spread up
     assert crash.downgraded[0, -1] >= crash.downgraded[0, hit]
     assert s[-1] - base < 0.25
     assert excess_pp(crash.spread[0], np.full(crash.quarters, base / 100)).max() == \
         pytest.approx(s.max() - base)
+
+
+def test_the_presets_build_their_spread_shock_over_historys_time_to_peak(
+        bbb: dict[str, SpreadEpisode]) -> None:
+    """2002: 5.4 quarters from the low of the two years before the peak to the peak; 2008:
+    7.3; the crash presets build over the mean, rounded."""
+    times = [bbb[e].time_to_peak_q for e in ("dot-com", "2008")]
+    assert times == pytest.approx([5.4, 7.3], abs=0.05)
+    build = round(float(np.mean(times)))
+    for name in ("atlantic-crash", "big-short-rerating", "gpu-spiral"):
+        assert load_preset(name).spread_build_quarters == build, name
+
+
+@given(st.floats(0.0, 0.3), st.integers(1, 12), st.floats(0.5, 8.0))
+def test_the_shock_alone_ramps_to_its_peak_in_equal_steps(shock: float, build: int,
+                                                          half_life: float) -> None:
+    base = np.array([0.01])
+    s = base.copy()
+    path = []
+    for j in range(-1, build + 3):
+        s = next_spread(s, base, shock_impulse(np.array([shock]), j, build, half_life),
+                        half_life)
+        path.append(float(s[0] - base[0]))
+    assert path[0] == 0.0
+    want = [shock * (j + 1) / build for j in range(build)]
+    assert path[1:build + 1] == pytest.approx(want, abs=1e-12)
+    keep = 0.5 ** (1.0 / half_life)
+    assert path[build + 1] == pytest.approx(keep * shock, abs=1e-12)  # then it fades
+    one = shock_impulse(np.array([shock]), 0, 1)
+    assert one.tolist() == [shock]  # one quarter: the whole shock at once, bit for bit
 
 
 def test_aaa_spreads_widen_a_third_as_much_as_bbb(bbb: dict[str, SpreadEpisode]) -> None:
@@ -218,11 +252,12 @@ def test_ig_marks_follow_the_grade_and_junk_is_never_tighter_than_bbb() -> None:
 
 def test_funds_mark_ig_bonds_for_spreads_and_give_it_back_insurers_do_not(
         crash: StressResult) -> None:
-    hit = crash.scenario.shock_quarter
+    top = crash.scenario.shock_quarter + crash.scenario.spread_build_quarters - 1
     pimco = crash.entity_ids.index("pimco")  # holds Hyperion's bonds, investment grade
     marks = crash.spread_marks[0, :, pimco]
-    assert marks[hit] > 1.5  # 1.9 (2.4 while USD 943bn junked at the shock widened spreads)
-    assert marks[-1] < 0.1 * marks[hit]
+    assert int(np.argmax(marks)) == top  # the marks follow the spread to its peak
+    assert marks[top] > 1.5  # 1.9 (2.4 while USD 943bn junked at the shock widened spreads)
+    assert marks[-1] < 0.1 * marks[top]
     # life insurers and banks hold to maturity: no spread marks on what they hold directly
     for holder in ("life_insurers", "us_banks"):
         assert np.abs(crash.spread_marks[0, :, crash.entity_ids.index(holder)]).max() == 0.0

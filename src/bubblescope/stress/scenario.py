@@ -106,7 +106,10 @@ FIELD_RULES: Final[dict[str, Rule]] = {
     "valuation_capex_beta": Rule(0.0, 10.0, "", "log valuation per log capex index"),
     "valuation_spread_beta": Rule(0.0, 200.0, "per unit spread", "log valuation per spread"),
     "base_spread": Rule(0.0, 0.3, "decimal", "credit spread at the start (BBB OAS)"),
-    "spread_shock": Rule(0.0, 0.3, "decimal", "one-off rise of credit spreads"),
+    "spread_shock": Rule(0.0, 0.3, "decimal", "rise of credit spreads from the shock"),
+    "spread_build_quarters": Rule(1, 40, "quarters",
+                                  "quarters over which the spread shock builds to its peak",
+                                  integer=True),
     "rate_shock": Rule(-0.05, 0.2, "decimal", "one-off rise of base rates (repricing)"),
     "spread_per_100bn_downgraded": Rule(0.0, 0.1, "decimal", "spread rise per USD 100bn junked"),
     "spread_per_100bn_defaulted": Rule(0.0, 0.1, "decimal", "spread rise per USD 100bn defaulted"),
@@ -193,6 +196,7 @@ class Scenario:
     valuation_spread_beta: Param = 5.0
     base_spread: Param = 0.0101
     spread_shock: Param = 0.0
+    spread_build_quarters: int = 1
     rate_shock: Param = 0.0
     spread_per_100bn_downgraded: Param = 0.002
     spread_per_100bn_defaulted: Param = 0.002

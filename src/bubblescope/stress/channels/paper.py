@@ -58,7 +58,7 @@ from bubblescope.stress.kernels.ratings import (
     migrate,
     rating_of,
 )
-from bubblescope.stress.kernels.spread import impulse, next_spread
+from bubblescope.stress.kernels.spread import impulse, next_spread, shock_impulse
 from bubblescope.stress.kernels.waterfall import tenant_mixture
 from bubblescope.stress.state import State
 
@@ -164,7 +164,8 @@ def rerate(ctx: RunContext, st: State, q: Quarter, defaulted: FloatArray) -> Pap
     """Rate the debt at the end of quarter ``q``; junk, forced sales and spreads.
 
     ``defaulted`` is the debt that defaulted this quarter, USD bn, shape (n_paths,): with
-    the debt junked this quarter and the shock in its quarter, it widens the spread, which
+    the debt junked this quarter and the scenario's shock while it builds
+    (:func:`~bubblescope.stress.kernels.spread.shock_impulse`), it widens the spread, which
     otherwise reverts to ``base_spread``
     (:func:`~bubblescope.stress.kernels.spread.next_spread`).
     """
@@ -198,7 +199,9 @@ def rerate(ctx: RunContext, st: State, q: Quarter, defaulted: FloatArray) -> Pap
     junk = st.junk | junk_now
     forced = forced_sale_loss(newly, ix.constrained, st.outstanding, prm.forced_sale_discount)
     volume = (cw.amount[None, :] * junk).sum(axis=1)
-    widening = impulse(prm.spread_shock, q.hit, (cw.amount[None, :] * newly).sum(axis=1),
+    shock = shock_impulse(prm.spread_shock, q.t - ctx.scenario.shock_quarter,
+                          ctx.scenario.spread_build_quarters)
+    widening = impulse(shock, q.after, (cw.amount[None, :] * newly).sum(axis=1),
                        defaulted, prm.spread_per_100bn_downgraded,
                        prm.spread_per_100bn_defaulted)
     spread = next_spread(st.spread, prm.base_spread, widening)

@@ -7,10 +7,20 @@ spread (the BBB OAS, ``base_spread`` at the start) moves each quarter as
 ``s_t = b + k (s_{t-1} - b) + i_t``,  ``k = 0.5 ** (1 / SPREAD_HALF_LIFE_Q)``
 
 with ``b`` the base spread and ``i_t`` the quarter's impulse: the scenario's spread shock
-in its shock quarter, plus ``spread_per_100bn_downgraded`` per USD 100bn of debt junked
+(:func:`shock_impulse`), plus ``spread_per_100bn_downgraded`` per USD 100bn of debt junked
 *this quarter* and ``spread_per_100bn_defaulted`` per USD 100bn defaulted *this quarter*
 (:func:`impulse`). Impulses are flows: debt junked or defaulted a year ago no longer holds
 the spread up.
+
+The scenario's shock builds over ``spread_build_quarters`` quarters: news of a credit
+crisis arrives over quarters, not at once. The BBB OAS took 5.4 quarters (2002) and 7.3
+(2008) from its lowest close of the two years before its peak to the peak
+(:func:`~bubblescope.calibration.history.spread_episode` on the bundled series); the crash
+presets build over 6, the mean, rounded. The shock's excess rises in equal steps to
+``spread_shock`` in the build's last quarter, each step fading by the half-life below like
+every other impulse, so the quarter's shock impulse is the step to the next level of the
+ramp less what the last level keeps
+(:func:`shock_impulse`); with one quarter it is the whole shock at once.
 
 The half-life is fitted on the BBB OAS after its 2002 and 2008 peaks
 (:data:`SPREAD_HALF_LIFE_Q`; ``tests/stress/test_spread.py`` re-derives it from the bundled
@@ -34,7 +44,7 @@ import numpy as np
 from bubblescope.model._typing import FloatArray
 
 __all__ = ["SPREAD_HALF_LIFE_Q", "excess_pp", "impulse", "next_spread",
-           "next_spread_reference"]
+           "next_spread_reference", "shock_impulse"]
 
 #: Half-life of the credit spread's excess over its base, quarters. Fitted on the ICE BofA
 #: BBB OAS (FRED BAMLC0A4CBBB; ``shared/data/fred_BAMLC0A4CBBB.csv``, bundled as
@@ -70,6 +80,31 @@ def impulse(shock: FloatArray, hit: bool, junked_usd_bn: FloatArray,
     out = (shock * float(hit) + per_100bn_junked * junked_usd_bn / 100.0
            + per_100bn_defaulted * defaulted_usd_bn / 100.0)
     return np.asarray(out, dtype=np.float64)
+
+
+def shock_impulse(shock: FloatArray, since_shock: int, build_quarters: int,
+                  half_life_q: float = SPREAD_HALF_LIFE_Q) -> FloatArray:
+    """The scenario's part of the quarter's impulse (decimal), shape (n_paths,).
+
+    ``j = since_shock`` quarters after the shock quarter (0 in it), for ``j <
+    build_quarters``: ``shock * (j + 1) / N - k * shock * j / N`` with ``N =
+    build_quarters`` and ``k = 0.5 ** (1 / half_life_q)``, so that the shock's own excess
+    (the impulses so far, each fading by ``k`` a quarter) stands at ``shock * (j + 1) / N``;
+    0 before the shock quarter and after the build. ``N = 1`` is the whole shock in its
+    quarter.
+
+    >>> shock_impulse(np.array([0.03]), 0, 1).tolist()
+    [0.03]
+    >>> steps = [shock_impulse(np.array([0.03]), j, 3, 1.0)[0] for j in range(-1, 4)]
+    >>> [round(float(x), 4) for x in steps]
+    [0.0, 0.01, 0.015, 0.02, 0.0]
+    """
+    if not 0 <= since_shock < build_quarters:
+        return np.zeros_like(shock, dtype=np.float64)
+    keep = 0.5 ** (1.0 / half_life_q)
+    level = shock * (since_shock + 1) / build_quarters
+    before = shock * since_shock / build_quarters
+    return np.asarray(level - keep * before, dtype=np.float64)
 
 
 def next_spread(spread: FloatArray, base: FloatArray, widening: FloatArray,
