@@ -10,6 +10,12 @@ import numpy as np
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from bubblescope.stress.kernels.dues import (
+    fall_due_contracts,
+    fall_due_contracts_reference,
+    renewed_sums,
+    renewed_sums_reference,
+)
 from bubblescope.stress.kernels.rollover import (
     issue_contracts,
     issue_contracts_reference,
@@ -83,3 +89,36 @@ def test_issue_contracts_is_bit_identical_to_its_twin(n_paths: int, n: int, m: i
     )
     with np.errstate(all="ignore"):
         _same(issue_contracts(*args), issue_contracts_reference(*args))
+
+
+@settings(max_examples=100, deadline=None)
+@given(st.integers(1, 4), st.integers(1, 5), st.integers(1, 12), st.integers(-2, 30), st.data())
+def test_renewed_sums_is_bit_identical_to_its_twin(n_paths: int, n: int, m: int, t: int,
+                                                   data: st.DataObject) -> None:
+    rng = np.random.default_rng(data.draw(st.integers(0, 2**32 - 1)))
+    pm = (n_paths, m)
+    args = (
+        np.flatnonzero(rng.random(m) < 0.6), rng.integers(0, n, m), rng.integers(0, n, m),
+        rng.random(m) < 0.4, rng.integers(-3, 35, pm), _mixed(rng, data, pm),
+        _mixed(rng, data, (m,)), t, n,
+    )
+    with np.errstate(all="ignore"):
+        _same(renewed_sums(*args), renewed_sums_reference(*args))
+
+
+@settings(max_examples=100, deadline=None)
+@given(st.integers(1, 4), st.integers(1, 5), st.integers(1, 12), st.integers(-2, 30), st.data())
+def test_fall_due_contracts_is_bit_identical_to_its_twin(n_paths: int, n: int, m: int, t: int,
+                                                         data: st.DataObject) -> None:
+    rng = np.random.default_rng(data.draw(st.integers(0, 2**32 - 1)))
+    pm, pn = (n_paths, m), (n_paths, n)
+    args = (
+        _mixed(rng, data, pm), _mixed(rng, data, pm), rng.integers(-3, 35, pm),
+        _mixed(rng, data, pm), rng.random(pn) < 0.8, rng.integers(-3, 20, m),
+        rng.integers(0, n, m), rng.integers(-1, n, m), rng.random(m) < 0.5,
+        rng.random(m) < 0.5, rng.random(m) < 0.3, _mixed(rng, data, (m,)),
+        _mixed(rng, data, (m,)), _mixed(rng, data, pn), _mixed(rng, data, (n,)),
+        _mixed(rng, data, pn), _mixed(rng, data, (n,)), _mixed(rng, data, (n_paths,)), t,
+    )
+    with np.errstate(all="ignore"):
+        _same(fall_due_contracts(*args), fall_due_contracts_reference(*args))

@@ -65,4 +65,4 @@ def orders_back(ctx: RunContext, st: State, t: int) -> FloatArray:
     quarter: the compiler took them out of the buyer's capex plan while they run, so when
     they end the buyer orders again through its plan (the seller's side:
     :func:`~bubblescope.stress.channels.demand.renewed`)."""
-    return ctx.by_obligor(renewed(ctx, st, t) * ctx.index.chip_order[None, :])
+    return renewed(ctx, st, t)[2]

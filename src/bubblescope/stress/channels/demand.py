@@ -15,6 +15,7 @@ import numpy as np
 from bubblescope.model._typing import FloatArray
 from bubblescope.stress.channels.quarter import Quarter
 from bubblescope.stress.context import RunContext
+from bubblescope.stress.kernels.dues import renewed_sums
 from bubblescope.stress.state import State
 
 __all__ = ["Demand", "demand", "renewed"]
@@ -52,27 +53,29 @@ def demand(ctx: RunContext, st: State, q: Quarter) -> Demand:
     # in is in the outside revenue already (counting it again made CoreWeave's renewed
     # contracts grow 50% a year in the baseline)
     down = (1.0 - cw.ai_share)[None, :] + cw.ai_share[None, :] * np.minimum(index, 1.0)
-    base = cw.outside_revenue[None, :] / 4 * mix + ctx.by_holder(renewed(ctx, st, q.t)) * down
+    base = cw.outside_revenue[None, :] / 4 * mix + renewed(ctx, st, q.t)[0] * down
     revenue = np.asarray(base * shock * st.alive, dtype=np.float64)
     return Demand(ai_index, revenue)
 
 
-def renewed(ctx: RunContext, st: State, t: int) -> FloatArray:
+def renewed(ctx: RunContext, st: State, t: int) -> tuple[FloatArray, FloatArray, FloatArray]:
     """Payments of flow contracts inside the web that ran at the start and have reached their
-    term by quarter ``t``, (n_paths, m), USD bn a quarter.
+    term by quarter ``t``, USD bn a quarter, (n_paths, n) each: by seller, by buyer (chip
+    orders left out) and the buyer's chip orders
+    (:func:`~bubblescope.stress.kernels.dues.renewed_sums`).
 
     Such a payment was in the seller's revenue figure and the buyer's operating cost, so
     the compiler took it out of both (outside revenue; the operating-cost contract); at the
     end of its term the business is renewed at the market (at the scale it ran at: a cut
     or a defaulted customer's contract does not come back): it returns to the seller's
     outside revenue, falling with its AI or capex index (not growing with it), and to the buyer's
-    operating cost (:func:`~bubblescope.stress.channels.obligations.fall_due`).
+    operating cost (:func:`~bubblescope.stress.channels.obligations.fall_due`), or to its
+    capex plan for a chip order (:func:`~bubblescope.stress.channels.capex.orders_back`).
     Without this a chipmaker's revenue fell by its customers' orders as they ran out
     (NVIDIA's operating cash flow from about 67 to 21bn a year within a year of baseline).
     """
     cw, ix = ctx.web, ctx.index
-    term = ctx.constant("renewable", lambda: np.asarray(
-        ix.flow & ~ix.opcost & ix.inside & (cw.start_q < 0), dtype=np.bool_))
-    ended = term[None, :] & (st.maturity <= t)
-    return np.asarray(np.where(ended, cw.annual_payment[None, :] / 4 * st.scale, 0.0),
-                      dtype=np.float64)
+    term = ctx.constant("renewable", lambda: np.flatnonzero(
+        ix.flow & ~ix.opcost & ix.inside & (cw.start_q < 0)))
+    return renewed_sums(term, cw.obligor, cw.holder, ix.chip_order, st.maturity, st.scale,
+                        cw.annual_payment, t, cw.n)

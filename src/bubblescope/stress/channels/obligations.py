@@ -16,6 +16,7 @@ from bubblescope.model._typing import BoolArray, FloatArray
 from bubblescope.stress.channels.demand import renewed
 from bubblescope.stress.context import RunContext
 from bubblescope.stress.kernels.backlog import COMPUTE_CASH_MARGIN
+from bubblescope.stress.kernels.dues import fall_due_contracts
 from bubblescope.stress.state import State
 
 __all__ = ["Obligations", "carved", "fall_due", "new_business_cost", "running"]
@@ -35,30 +36,26 @@ class Obligations:
 def fall_due(ctx: RunContext, st: State, t: int, revenue: FloatArray) -> Obligations:
     """What falls due in quarter ``t`` given each entity's revenue (n_paths, n)."""
     cw, ix, prm = ctx.web, ctx.index, ctx.params
-    live = running(ctx, st, t)
-    interest = st.outstanding * st.interest_rate / 4 * live * ix.debt
-    principal = st.outstanding * (st.maturity == t) * ix.debt * st.alive[:, cw.obligor]
-    flow = cw.annual_payment[None, :] / 4 * st.scale * live * ix.flow
-    # what a buyer paid through contracts that ran out is its operating cost again (renewed)
-    back = ctx.by_obligor(renewed(ctx, st, t) * ~ix.chip_order[None, :])  # orders: capex
-    new_cost = new_business_cost(ctx, st, t)
-    back = back * carved(ctx)[None, :] + new_cost
-    flow = np.where(ix.opcost, flow + back[:, cw.obligor] * live, flow)
-    base = cw.outside_revenue[None, :] / 4
-    ratio = np.where(base > 0, np.minimum(revenue / np.where(base > 0, base, 1.0), 1.0), 1.0)
-    share = prm.variable_cost_share[:, None]
-    flow = np.where(ix.opcost, flow * (1.0 - share + share * ratio)[:, cw.obligor], flow)
-    return Obligations(interest + principal + flow, principal,
-                       np.asarray(new_cost * st.alive, dtype=np.float64))
+    # what a buyer paid through contracts that ran out is its operating cost again (renewed;
+    # chip orders come back through its capex plan), and so is the cash cost of the
+    # business it sells on contracts that start later (new_business_cost)
+    due, principal, new_cost = fall_due_contracts(
+        st.outstanding, st.interest_rate, st.maturity, st.scale, st.alive, cw.start_q,
+        cw.obligor, cw.holder, ix.debt, ix.flow, ix.opcost, cw.annual_payment,
+        new_business_cost(ctx), renewed(ctx, st, t)[1], carved(ctx), revenue,
+        cw.outside_revenue / 4, prm.variable_cost_share, t)
+    return Obligations(due, principal, new_cost)
 
 
-def new_business_cost(ctx: RunContext, st: State, t: int) -> FloatArray:
-    """Cash cost of the business each seller does on contracts that start after the as-of
-    date, (n_paths, n), USD bn a quarter: ``1 - gross_margin`` of a chip order and
+def new_business_cost(ctx: RunContext) -> FloatArray:
+    """Cash cost to its seller of each contract that starts after the as-of date, (m,), USD
+    bn a quarter at full scale (0 for the others): ``1 - gross_margin`` of a chip order and
     ``1 - COMPUTE_CASH_MARGIN`` of a compute commitment
     (:data:`~bubblescope.stress.kernels.backlog.COMPUTE_CASH_MARGIN`); other flows (rent to
     a landlord or an SPV) cost nothing beyond the seller's own operating costs. Running
-    contracts are in the filed operating cash flow already."""
+    contracts are in the filed operating cash flow already. While a contract runs its cost
+    (times its scale) is its seller's operating cost
+    (:func:`~bubblescope.stress.kernels.dues.fall_due_contracts`)."""
     cw = ctx.web
 
     def make() -> FloatArray:
@@ -68,8 +65,7 @@ def new_business_cost(ctx: RunContext, st: State, t: int) -> FloatArray:
                          np.where(compute, 1.0 - COMPUTE_CASH_MARGIN, 0.0))
         return np.asarray(share * (cw.start_q >= 0) * ix.inside * cw.annual_payment / 4,
                           dtype=np.float64)
-    cost = ctx.constant("new_business_cost", make)
-    return ctx.by_holder(cost[None, :] * st.scale * running(ctx, st, t))
+    return ctx.constant("new_business_cost", make)
 
 
 def carved(ctx: RunContext) -> FloatArray:

@@ -18,6 +18,7 @@
 :mod:`.write_offs`       write-offs at default on the contract axis (numba, one pass)
 :mod:`.stakes`           equity stakes and fund shares marked to their issuer (numba, one pass)
 :mod:`.rollover`         refinancing and new issuance on the contract axis (numba, one pass)
+:mod:`.dues`             what falls due on each contract; flows renewed at term (numba)
 =======================  ===========================================================
 
 Kernels are pure functions of arrays (shapes in their docstrings); they import nothing of
