@@ -8,7 +8,7 @@ after the holders' losses are booked (:mod:`~bubblescope.stress.kernels.leverage
    until it gates; the bank's exposure rises and the fund's NAV falls by what it paid out
    (redeemers leave at the NAV before the losses: the first-mover advantage gates stop).
    A fund distributes its interest income but keeps the part that pays for the expected
-   loss priced into its loans at the start (:func:`income_kept`): ordinary defaults of a
+   loss priced into its loans at the start (:func:`_quarter_el`): ordinary defaults of a
    B-rated book do not erode its NAV, losses beyond them do.
 2. **Gates.** A fund gates once its NAV per share is ``GATE_DRAWDOWN`` below the start.
 3. **Margin calls.** A hedge fund whose gross holdings pass ``MAX_LEVERAGE`` times its NAV
@@ -30,17 +30,11 @@ from bubblescope.stress.channels.marks import lgd
 from bubblescope.stress.channels.quarter import Quarter
 from bubblescope.stress.context import RunContext
 from bubblescope.stress.kernels.el_marks import remaining_el
-from bubblescope.stress.kernels.leverage import (
-    GATE_DRAWDOWN,
-    LINE_DRAW_RATE,
-    lender_shortfall,
-    margin_call_sales,
-    pro_rata,
-)
+from bubblescope.stress.kernels.leverage import deleverage_contracts
 from bubblescope.stress.kernels.price_impact import carry, sale_impact
 from bubblescope.stress.state import State
 
-__all__ = ["Leverage", "deleverage", "income_kept", "market_depth"]
+__all__ = ["Leverage", "deleverage", "market_depth"]
 
 
 @dataclass(frozen=True, eq=False)
@@ -91,43 +85,21 @@ class Leverage:
 
 def deleverage(ctx: RunContext, st: State, q: Quarter) -> Leverage:
     """Lines, gates, margin calls and lenders' losses of quarter ``q``."""
-    cw, fb = ctx.web, ctx.index.funds
+    cw, ix, fb = ctx.web, ctx.index, ctx.index.funds
     # redemptions come with the shock (none on the no-shock path) and stop at the gate
     stressed = q.after and not ctx.scenario.unshocked
-    open_ = fb.gating[None, :] & ~st.gated & stressed
-    draw = st.undrawn * LINE_DRAW_RATE * open_[:, cw.obligor]
-    redeemed = st.redeemed + ctx.by_obligor(draw)
-    out = st.outstanding + draw
-    retained = st.retained + income_kept(ctx, st)
-    nav0 = fb.nav0[None, :] - redeemed + retained
-    stakes = np.where(fb.margin_stakes, out, 0.0)
-    need = margin_call_sales(fb.gross0 + retained, nav0, st.cum_loss, fb.max_leverage, st.sold)
-    sold = pro_rata(need, np.where(stakes.any(axis=0), cw.holder, -1), stakes, cap=stakes)
-    frac = np.where(stakes > 0, sold / np.where(stakes > 0, stakes, 1.0), 0.0)
-    margin_loss = sold * ctx.params.forced_sale_discount[:, None]
-    sales, discount = ctx.by_holder(sold), ctx.by_holder(margin_loss)
-    proceeds = sales - discount
-    out = out * (1.0 - frac)
-    lenders = np.where(fb.fund_debt, cw.obligor, -1)
-    repaid = pro_rata(proceeds, lenders, out, cap=out * fb.fund_debt)
-    out = out - repaid
-    cash = st.cash + ctx.by_holder(repaid) + proceeds - ctx.by_obligor(repaid)
-    cum = st.cum_loss + discount
-    short = lender_shortfall(cum, np.maximum(nav0, 0.0), st.passed)
-    lent = pro_rata(short, lenders, out, cap=out * fb.fund_debt)
-    nav = np.where(fb.nav0 > 0, np.maximum(nav0 - cum, 0.0), 0.0)
-    paid_in = fb.nav0[None, :] - redeemed  # what the investors still in the fund put in
-    index = np.where(paid_in > 0, nav / np.where(paid_in > 0, paid_in, 1.0), 1.0)
+    got = deleverage_contracts(
+        st.outstanding, st.undrawn, st.basis, _quarter_el(ctx, st), cw.obligor, cw.holder,
+        ix.fair_value, fb.margin_stakes, fb.fund_debt, fb.gating, fb.nav0, fb.gross0,
+        fb.max_leverage, st.gated, st.redeemed, st.retained, st.cum_loss, st.sold, st.passed,
+        st.cash, ctx.params.forced_sale_discount, stressed)
     return Leverage(
-        outstanding=np.asarray(out - lent, dtype=np.float64),
-        basis=np.asarray(st.basis * (1.0 - frac), dtype=np.float64),
-        undrawn=np.asarray(st.undrawn - draw, dtype=np.float64), cash=cash,
-        sold=st.sold + sales, passed=st.passed + ctx.by_obligor(lent), redeemed=redeemed,
-        retained=retained,
-        gated=st.gated | (fb.gating[None, :] & (index < 1.0 - GATE_DRAWDOWN)),
-        nav=nav, nav_index=np.asarray(index, dtype=np.float64), margin_loss=margin_loss,
-        lender_loss=lent, proceeds=np.asarray(proceeds.sum(axis=1), dtype=np.float64),
-        sales=sales, impact=_impact(ctx, st, ctx.by_obligor(sold)),
+        outstanding=got.outstanding, basis=got.basis, undrawn=got.undrawn, cash=got.cash,
+        sold=got.sold, passed=got.passed, redeemed=got.redeemed, retained=got.retained,
+        gated=got.gated, nav=got.nav, nav_index=got.nav_index, margin_loss=got.margin_loss,
+        lender_loss=got.lender_loss,
+        proceeds=np.asarray(got.proceeds.sum(axis=1), dtype=np.float64), sales=got.sales,
+        impact=_impact(ctx, st, got.sold_by_obligor),
     )
 
 
@@ -156,9 +128,10 @@ def market_depth(ctx: RunContext) -> tuple[FloatArray, FloatArray]:
             np.asarray(np.where(known, vol, worst), dtype=np.float64))
 
 
-def income_kept(ctx: RunContext, st: State) -> FloatArray:
-    """Interest income each fund keeps this quarter, (n_paths, n): the quarter's expected
-    loss at the start on the debt it holds at fair value (the rest is distributed)."""
-    quarter = ctx.constant("income_kept", lambda: remaining_el(
+def _quarter_el(ctx: RunContext, st: State) -> FloatArray:
+    """Each contract's expected loss over a quarter at the start, (n_paths, m): the interest
+    income a fund keeps on the debt it holds at fair value (the rest is distributed), so
+    that ordinary defaults of its book do not erode its NAV
+    (:func:`~bubblescope.stress.kernels.leverage.deleverage_contracts`)."""
+    return ctx.constant("income_kept", lambda: remaining_el(
         st.el0, lgd(ctx), np.full(st.el0.shape, 0.25)), st.el0)  # el0 is set at the start
-    return ctx.by_holder(st.outstanding * ctx.index.fair_value * quarter)
