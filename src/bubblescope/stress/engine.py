@@ -12,7 +12,6 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import replace
-from typing import Final
 
 import numba
 import numpy as np
@@ -42,7 +41,6 @@ from bubblescope.stress.channels.quarter import Quarter
 from bubblescope.stress.compile import CompiledWeb, compile_web
 from bubblescope.stress.context import RunContext
 from bubblescope.stress.kernels.ratings import rating_of
-from bubblescope.stress.ledger import CHANNEL_CLASS, LossClass
 from bubblescope.stress.recorder import QuarterRecord, Recorder
 from bubblescope.stress.result import LossChannel, StressResult
 from bubblescope.stress.scenario import PRESETS, Scenario, load_preset
@@ -229,23 +227,16 @@ def _holders(ctx: RunContext, st: State, q: Quarter,
     losses = holders.book(ctx, [*booked, (LossChannel.EQUITY_MARKS, marked.loss),
                                 (LossChannel.EXPECTED_LOSS_MARKS, remarked.loss),
                                 (LossChannel.SPREAD_MARKS, remarked.spread_loss)])
-    st = replace(st, outstanding=marked.outstanding,
-                 cum_loss=st.cum_loss + losses.entity.sum(axis=2),
-                 cum_credit=st.cum_credit + losses.entity[:, :, _CREDIT].sum(axis=2))
+    st = replace(st, outstanding=marked.outstanding, cum_loss=st.cum_loss + losses.booked,
+                 cum_credit=st.cum_credit + losses.booked_credit)
     lev = leverage.deleverage(ctx, st, q)
     more = holders.book(ctx, [(LossChannel.MARGIN_CALL_SALES, lev.margin_loss),
-                              (LossChannel.DEFAULT_WRITE_OFFS, lev.lender_loss)])
+                              (LossChannel.DEFAULT_WRITE_OFFS, lev.lender_loss)], losses)
     st = replace(st, outstanding=lev.outstanding, basis=lev.basis, undrawn=lev.undrawn,
                  cash=lev.cash, sold=lev.sold, passed=lev.passed, redeemed=lev.redeemed,
                  retained=lev.retained, gated=lev.gated, impact=lev.impact,
-                 cum_loss=st.cum_loss + more.entity.sum(axis=2),
-                 cum_credit=st.cum_credit + more.entity[:, :, _CREDIT].sum(axis=2))
-    return st, losses.plus(more), lev
-
-
-#: Loss channels that are realised credit (``ledger.CHANNEL_CLASS``).
-_CREDIT: Final[list[int]] = [int(c) for c in LossChannel
-                             if CHANNEL_CLASS[c.label] == LossClass.CREDIT]
+                 cum_loss=st.cum_loss + more.booked, cum_credit=st.cum_credit + more.booked_credit)
+    return st, more, lev
 
 
 def _ig_bonds(ctx: RunContext, st: State) -> FloatArray:

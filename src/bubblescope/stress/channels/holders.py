@@ -13,6 +13,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import Final
 
 import numpy as np
 
@@ -20,7 +21,7 @@ from bubblescope.model._typing import BoolArray, FloatArray, IntArray
 from bubblescope.stress.context import RunContext
 from bubblescope.stress.kernels.aggregate import book_losses
 from bubblescope.stress.kernels.stakes import mark_stakes
-from bubblescope.stress.ledger import CHANNEL_CLASS, CLASS_NAMES
+from bubblescope.stress.ledger import CHANNEL_CLASS, CLASS_NAMES, LossClass
 from bubblescope.stress.result import LossChannel
 from bubblescope.stress.state import State
 
@@ -47,17 +48,16 @@ class Marks:
 
 @dataclass(frozen=True, eq=False)
 class Losses:
-    """A quarter's losses: by holder and channel (n_paths, n, channel), by contract
-    (n_paths, m)."""
+    """A quarter's losses so far: by holder and channel (n_paths, n, channel), by contract
+    (n_paths, m) and by contract and loss class (n_paths, m, class); and what the last
+    booking added by holder (n_paths, n), in all (``booked``) and realised credit
+    (``booked_credit``)."""
 
     entity: FloatArray
     contract: FloatArray
     contract_class: FloatArray
-
-    def plus(self, other: Losses) -> Losses:
-        """Both quarters' bookings together."""
-        return Losses(self.entity + other.entity, self.contract + other.contract,
-                      self.contract_class + other.contract_class)
+    booked: FloatArray
+    booked_credit: FloatArray
 
 
 def mark(ctx: RunContext, st: State) -> Marks:
@@ -70,21 +70,34 @@ def mark(ctx: RunContext, st: State) -> Marks:
                               ix.equity))
 
 
-def book(ctx: RunContext, per_contract: Sequence[tuple[LossChannel, FloatArray]]) -> Losses:
+def book(ctx: RunContext, per_contract: Sequence[tuple[LossChannel, FloatArray]],
+         onto: Losses | None = None) -> Losses:
     """Book each channel's losses by contract (n_paths, m) on the contracts' holders.
 
     Contracts held outside the web book nothing. The contract total adds the channels in
     the order given; ``contract_class`` splits it by :class:`~bubblescope.stress.ledger.LossClass`.
+    With ``onto``, this booking's totals are added to its arrays, which are updated in
+    place and returned (as ``onto`` plus a booking from zero, bit for bit).
     """
-    shape = (ctx.n_paths, ctx.web.m)
-    entity = np.zeros((ctx.n_paths, ctx.web.n, len(LossChannel)))
-    contract = np.zeros(shape)
-    by_class = np.zeros((*shape, len(CLASS_NAMES)))
-    book_losses(np.stack([np.broadcast_to(loss, shape) for _, loss in per_contract]),
-                ctx.web.holder, np.array([int(c) for c, _ in per_contract]),
-                np.array([int(CHANNEL_CLASS[c.label]) for c, _ in per_contract]),
-                entity, contract, by_class)
-    return Losses(entity, contract, by_class)
+    n_paths, n, m = ctx.n_paths, ctx.web.n, ctx.web.m
+    fresh = onto is None
+    if onto is None:
+        onto = Losses(np.empty((n_paths, n, len(LossChannel))), np.empty((n_paths, m)),
+                      np.empty((n_paths, m, len(CLASS_NAMES))), np.empty((0, n)),
+                      np.empty((0, n)))
+    channels = tuple(c for c, _ in per_contract)
+    position, klass = ctx.constant(f"book:{channels}", lambda: (
+        np.array([int(c) for c in channels]),
+        np.array([int(CHANNEL_CLASS[c.label]) for c in channels])))
+    booked, credit = book_losses([loss for _, loss in per_contract], ctx.web.holder,
+                                 position, klass, _CREDIT, onto.entity, onto.contract,
+                                 onto.contract_class, fresh=fresh)
+    return Losses(onto.entity, onto.contract, onto.contract_class, booked, credit)
+
+
+#: Positions of the loss channels that are realised credit (``ledger.CHANNEL_CLASS``).
+_CREDIT: Final[IntArray] = np.array([int(c) for c in LossChannel
+                                     if CHANNEL_CLASS[c.label] == LossClass.CREDIT])
 
 
 def recoveries(ctx: RunContext) -> FloatArray:

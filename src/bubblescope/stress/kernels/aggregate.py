@@ -16,6 +16,8 @@ sum bit-identical too.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 import numba
 import numpy as np
 from scipy import sparse
@@ -100,65 +102,194 @@ def sum_by_reference(x: FloatArray, index: IntArray, n: int) -> FloatArray:
     return np.asarray((agg @ np.asarray(x, dtype=np.float64).T).T, dtype=np.float64)
 
 
+@numba.njit(cache=True, nogil=True, inline="always")
+def _numpy_sum(a: FloatArray) -> float:  # pragma: no cover
+    # what numpy's add.reduce does with a contiguous row of at most 128 values: 0.0 plus
+    # its pairwise sum (eight accumulators from 8 values on, then the rest in order)
+    n = a.size
+    if n < 8:
+        res = 0.0
+        for i in range(n):
+            res += a[i]
+        return 0.0 + res
+    r0, r1, r2, r3, r4, r5, r6, r7 = a[0], a[1], a[2], a[3], a[4], a[5], a[6], a[7]
+    i = 8
+    while i < n - n % 8:
+        r0 += a[i]
+        r1 += a[i + 1]
+        r2 += a[i + 2]
+        r3 += a[i + 3]
+        r4 += a[i + 4]
+        r5 += a[i + 5]
+        r6 += a[i + 6]
+        r7 += a[i + 7]
+        i += 8
+    res = ((r0 + r1) + (r2 + r3)) + ((r4 + r5) + (r6 + r7))
+    while i < n:
+        res += a[i]
+        i += 1
+    out: float = 0.0 + res
+    return out
+
+
+#: Most loss channels one booking takes (:func:`book_losses`).
+_MOST_CHANNELS = 16
+
+
 @numba.njit(cache=True, nogil=True)
-def _book(loss: FloatArray, holder: IntArray, channel: IntArray, klass: IntArray,
-          entity: FloatArray, contract: FloatArray, by_class: FloatArray
+def _book(losses: tuple[FloatArray, ...], holder: IntArray, channel: IntArray,
+          klass: IntArray, credit: IntArray, entity: FloatArray, contract: FloatArray,
+          by_class: FloatArray, total: FloatArray, credit_total: FloatArray, fresh: bool,
           ) -> None:  # pragma: no cover
-    n_channels, n_paths, m = loss.shape
-    acc = np.zeros((n_channels, entity.shape[1]))
-    for p in range(n_paths):
-        acc[:] = 0.0
+    # This booking's sums start from +0.0 and only add, so they are never -0.0 and adding
+    # a zero leaves them as they are: each channel books only the contracts held inside
+    # the web on which it is not zero on some path (a few dozen of hundreds), and nothing
+    # at all when it is zero everywhere (most channels, most quarters). ``fresh``: the
+    # totals are zero, so this booking is written into them directly.
+    n_paths, m = contract.shape
+    n, n_pos = entity.shape[1], entity.shape[2]
+    n_classes = by_class.shape[2]
+    n_ch = channel.size
+    cols = np.empty((n_ch, m), np.int64)
+    n_cols = np.zeros(n_ch, np.int64)
+    hit = np.zeros(m, np.bool_)
+    seen = np.zeros(m, np.bool_)  # on any channel
+    for j in range(n_ch):
+        x = losses[j]
+        hit[:] = False
+        for p in range(n_paths):
+            for k in range(m):
+                hit[k] |= x[p, k] != 0.0
+        c = 0
         for k in range(m):
-            i = holder[k]
-            if i >= 0:
-                total = contract[p, k]
-                for j in range(n_channels):  # channel order: each sum as channel by channel
-                    v = loss[j, p, k]
-                    acc[j, i] += v
-                    total += v
-                    by_class[p, k, klass[j]] += v
-                contract[p, k] = total
-        for j in range(n_channels):
-            for i in range(acc.shape[1]):
-                entity[p, i, channel[j]] += acc[j, i]
+            if hit[k] and holder[k] >= 0:
+                cols[j, c] = k
+                c += 1
+                seen[k] = True
+        n_cols[j] = c
+    union = np.flatnonzero(seen)
+    e = np.zeros((n, n_pos))  # this booking's entity losses on a path
+    acc = np.zeros(n)
+    row = np.zeros(m)
+    cls = np.zeros((m, n_classes))
+    for p in range(n_paths):
+        if fresh:
+            to_row, to_cls = contract[p], by_class[p]
+            to_row[:] = 0.0
+            to_cls[:] = 0.0
+        else:
+            to_row, to_cls = row, cls
+            for u in union:
+                row[u] = 0.0
+                for q in range(n_classes):
+                    cls[u, q] = 0.0
+        e[:] = 0.0
+        for j in range(n_ch):
+            if n_cols[j] == 0:
+                continue
+            x = losses[j]
+            c = klass[j]
+            acc[:] = 0.0
+            for q in range(n_cols[j]):
+                k = cols[j, q]
+                v = x[p, k]
+                acc[holder[k]] += v
+                to_row[k] += v
+                to_cls[k, c] += v
+            ch = channel[j]
+            for i in range(n):
+                e[i, ch] += acc[i]
+        for i in range(n):
+            total[p, i] = _numpy_sum(e[i])
+            # numpy's copy of the picked positions has them outermost in memory, so it adds
+            # them one after the other from 0.0 (not pairwise)
+            s = 0.0
+            for q in range(credit.size):
+                s += e[i, credit[q]]
+            credit_total[p, i] = s
+            if fresh:
+                for q in range(n_pos):
+                    entity[p, i, q] = e[i, q]
+            elif union.size:
+                for q in range(n_pos):
+                    entity[p, i, q] += e[i, q]
+        if not fresh:
+            for u in union:
+                contract[p, u] += row[u]
+                for q in range(n_classes):
+                    by_class[p, u, q] += cls[u, q]
 
 
-def book_losses(loss: FloatArray, holder: IntArray, channel: IntArray, klass: IntArray,
-                entity: FloatArray, contract: FloatArray, by_class: FloatArray) -> None:
-    """Add loss channels' contract losses to the running totals, in place.
+def book_losses(losses: Sequence[FloatArray], holder: IntArray, channel: IntArray,
+                klass: IntArray, credit: IntArray, entity: FloatArray, contract: FloatArray,
+                by_class: FloatArray, *, fresh: bool = False) -> tuple[FloatArray, FloatArray]:
+    """Book loss channels' contract losses on their holders and add them to running totals.
 
     Parameters
     ----------
-    loss : ndarray of shape (channels, n_paths, m)
-        Each channel's loss on each contract.
+    losses : sequence of ndarray of shape (n_paths, m)
+        Each channel's loss on each contract (broadcast to that shape); 1 to 16 channels.
     holder : ndarray of int, shape (m,)
         Each contract's holder (-1: outside the web, books nothing).
     channel, klass : ndarray of int, shape (channels,)
         Each channel's position on ``entity``'s last axis (a position may come twice) and
         its loss class on ``by_class``'s.
+    credit : ndarray of int
+        Positions on ``entity``'s last axis (at most 128) summed into ``credit_total``.
     entity : ndarray of shape (n_paths, n, channel positions)
-        Gains each channel's losses summed by holder (:func:`sum_by`).
     contract : ndarray of shape (n_paths, m)
     by_class : ndarray of shape (n_paths, m, classes)
-        Gain the losses of contracts held inside the web, channel after channel.
+        Running totals; each gains this booking's totals (updated in place): the channels'
+        losses summed by holder (:func:`sum_by`), and the losses of contracts held inside
+        the web summed channel after channel, in all and by class.
+    fresh : bool
+        The totals hold nothing yet: their values are not read but overwritten (as if
+        they were zeros); they may be uninitialised or views into larger arrays.
+
+    Returns
+    -------
+    total, credit_total : ndarray of shape (n_paths, n)
+        This booking's losses by holder over all positions and over ``credit``: numpy's
+        ``booked.sum(axis=2)`` and ``booked[:, :, credit].sum(axis=2)``.
 
     Bit-identical to :func:`book_losses_reference`, which books one channel after the other
-    (one pass over the contracts instead of five array operations a channel).
+    in numpy (one pass over the contracts here instead of five array operations a channel,
+    and no stacked copy of the channels).
     """
-    _book(np.asarray(loss, dtype=np.float64), np.asarray(holder, dtype=np.int64),
-          np.asarray(channel, dtype=np.int64), np.asarray(klass, dtype=np.int64), entity,
-          contract, by_class)
+    shape = contract.shape
+    if not 0 < len(losses) <= _MOST_CHANNELS:
+        raise ValueError(f"book_losses: {len(losses)} channels, 1 to {_MOST_CHANNELS} allowed")
+    rows = [np.ascontiguousarray(np.broadcast_to(np.asarray(x, dtype=np.float64), shape))
+            for x in losses]
+    rows += [rows[0]] * (_MOST_CHANNELS - len(rows))  # one tuple type: compiled once
+    total, credit_total = np.empty(shape[:1] + entity.shape[1:2]), np.empty(
+        shape[:1] + entity.shape[1:2])
+    _book(tuple(rows), np.asarray(holder, dtype=np.int64), np.asarray(channel, dtype=np.int64),
+          np.asarray(klass, dtype=np.int64), np.asarray(credit, dtype=np.int64), entity,
+          contract, by_class, total, credit_total, fresh)
+    return total, credit_total
 
 
-def book_losses_reference(loss: FloatArray, holder: IntArray, channel: IntArray,
-                          klass: IntArray, entity: FloatArray, contract: FloatArray,
-                          by_class: FloatArray) -> None:
-    """The numpy twin of :func:`book_losses`: channel by channel."""
-    for one, ch, k in zip(loss, channel, klass, strict=True):
-        entity[:, :, ch] += sum_by_reference(one, holder, entity.shape[1])
+def book_losses_reference(losses: Sequence[FloatArray], holder: IntArray, channel: IntArray,
+                          klass: IntArray, credit: IntArray, entity: FloatArray,
+                          contract: FloatArray, by_class: FloatArray, *, fresh: bool = False,
+                          ) -> tuple[FloatArray, FloatArray]:
+    """The numpy twin of :func:`book_losses`: channel by channel from zero, then added."""
+    if fresh:
+        for total in (entity, contract, by_class):
+            total[...] = 0.0
+    booked, row, cls = np.zeros_like(entity), np.zeros_like(contract), np.zeros_like(by_class)
+    for one, ch, k in zip(losses, channel, klass, strict=True):
+        one = np.broadcast_to(one, contract.shape)
+        booked[:, :, ch] += sum_by_reference(one, holder, entity.shape[1])
         inside = np.where(holder >= 0, one, 0.0)
-        contract += inside
-        by_class[:, :, k] += inside
+        row += inside
+        cls[:, :, k] += inside
+    entity += booked
+    contract += row
+    by_class += cls
+    return (np.asarray(booked.sum(axis=2), dtype=np.float64),
+            np.asarray(booked[:, :, credit].sum(axis=2), dtype=np.float64))
 
 
 @numba.njit(cache=True, nogil=True)
