@@ -22,6 +22,9 @@ from bubblescope.stress.kernels.debt_el import (
     debt_expected_loss,
     debt_expected_loss_reference,
     debt_layout,
+    junk,
+    junk_reference,
+    row_sums,
 )
 from bubblescope.stress.kernels.el_marks import fair_value_marks, fair_value_marks_reference
 from bubblescope.stress.kernels.ratings import RATINGS
@@ -200,3 +203,42 @@ def test_balance_sums_are_bit_identical_to_their_twin(n_paths: int, n: int, m: i
     else:
         assert fast.pledged is None
         assert ref.pledged is None
+
+
+@settings(max_examples=100, deadline=None)
+@given(st.integers(1, 5), st.integers(1, 700), st.data())
+def test_row_sums_add_in_numpys_pairwise_order(n_paths: int, m: int,
+                                               data: st.DataObject) -> None:
+    rng = np.random.default_rng(data.draw(st.integers(0, 2**32 - 1)))
+    x = rng.standard_normal((n_paths, m)) * 10.0 ** rng.integers(-12, 12, (n_paths, m))
+    x[rng.random((n_paths, m)) < 0.3] = data.draw(st.sampled_from([0.0, -0.0]))
+    assert row_sums(x).tobytes() == x.sum(axis=1).tobytes()
+
+
+def test_row_sums_of_long_rows_and_signed_zeros() -> None:
+    rng = np.random.default_rng(11)
+    for m in (129, 136, 1031, 9000, 30000):
+        x = rng.standard_normal((3, m)) * 10.0 ** rng.integers(-10, 10, (3, m))
+        assert row_sums(x).tobytes() == x.sum(axis=1).tobytes()
+    assert row_sums(np.full((1, 300), -0.0)).tobytes() == np.zeros(1).tobytes()
+
+
+@settings(max_examples=150, deadline=None)
+@given(st.integers(1, 4), st.integers(1, 40), st.booleans(), st.data())
+def test_junk_is_bit_identical_to_its_twin(n_paths: int, m: int, floor: bool,
+                                           data: st.DataObject) -> None:
+    rng = np.random.default_rng(data.draw(st.integers(0, 2**32 - 1)))
+    grades = len(RATINGS)
+    grade = rng.integers(0, grades, (n_paths, m))
+    start = rng.integers(0, grades, (n_paths, m)) if floor else None
+    rest = (rng.random(m) < 0.7, rng.random((n_paths, m)) < 0.7, rng.random((n_paths, m)) < 0.3,
+            rng.random(m) < 0.5, _floats(data, (n_paths, m), _finite),
+            _floats(data, (n_paths,), _unit), _floats(data, (m,), _finite))
+    with np.errstate(all="ignore"):
+        ref = junk_reference(grade.copy(), start, *rest)
+        fast = junk(grade.copy(), start, *rest)
+    assert (fast.grade == ref.grade).all()
+    assert (fast.junk == ref.junk).all()
+    _bytes_equal(fast.forced, ref.forced)
+    _bytes_equal(fast.volume, ref.volume)
+    _bytes_equal(fast.newly, ref.newly)

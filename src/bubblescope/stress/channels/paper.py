@@ -36,7 +36,6 @@ from typing import Final
 import numpy as np
 
 from bubblescope.model._typing import BoolArray, FloatArray, IntArray
-from bubblescope.stress.channels.holders import forced_sale_loss
 from bubblescope.stress.channels.marks import lgd
 from bubblescope.stress.channels.quarter import Quarter
 from bubblescope.stress.context import RunContext
@@ -48,6 +47,7 @@ from bubblescope.stress.kernels.debt_el import (
     balance_sums,
     debt_expected_loss,
     debt_layout,
+    junk,
 )
 from bubblescope.stress.kernels.merton import distance_to_default
 from bubblescope.stress.kernels.ratings import (
@@ -191,22 +191,19 @@ def rerate(ctx: RunContext, st: State, q: Quarter, defaulted: FloatArray) -> Pap
         rated = np.where(ix.fund[None, :], np.maximum(rated, st.rated_pd), rated)
     rated = np.where(st.alive, rated, 1.0)
     grade = _debt_el(ctx, st, rated, sums, grade=True)[2]
-    if stressed:  # nor is a firm whose debt ran off in the crash: no grade above its start
-        grade = np.maximum(grade, _start_grade(ctx, st))
+    # nor is a firm whose debt ran off in the crash: no grade above its start (stressed);
     # an SPV's equity piece is first-loss capital, not rated paper: never "downgraded"
-    junk_now = ~is_investment_grade(grade) & ix.debt & (cw.rank < 3) & st.ig0
-    newly = junk_now & ~st.junk
-    junk = st.junk | junk_now
-    forced = forced_sale_loss(newly, ix.constrained, st.outstanding, prm.forced_sale_discount)
-    volume = (cw.amount[None, :] * junk).sum(axis=1)
+    ratable = ctx.constant("ratable", lambda: np.asarray(ix.debt & (cw.rank < 3)))
+    junked = junk(grade, _start_grade(ctx, st) if stressed else None, ratable, st.ig0,
+                  st.junk, ix.constrained, st.outstanding, prm.forced_sale_discount,
+                  cw.amount)
     shock = shock_impulse(prm.spread_shock, q.t - ctx.scenario.shock_quarter,
                           ctx.scenario.spread_build_quarters)
-    widening = impulse(shock, q.after, (cw.amount[None, :] * newly).sum(axis=1),
-                       defaulted, prm.spread_per_100bn_downgraded,
-                       prm.spread_per_100bn_defaulted)
+    widening = impulse(shock, q.after, junked.newly, defaulted,
+                       prm.spread_per_100bn_downgraded, prm.spread_per_100bn_defaulted)
     spread = next_spread(st.spread, prm.base_spread, widening)
-    return Paper(junk, spread, forced, volume, tr_loss.sum(axis=1), grade, el, pd, rated,
-                 equity_rated, scale_rated)
+    return Paper(junked.junk, spread, junked.forced, junked.volume, tr_loss.sum(axis=1),
+                 junked.grade, el, pd, rated, equity_rated, scale_rated)
 
 
 def _debt_el(ctx: RunContext, st: State, pd: FloatArray, sums: BalanceSums, *,
