@@ -27,7 +27,14 @@ from bubblescope.stress.kernels.debt_el import (
     row_sums,
 )
 from bubblescope.stress.kernels.el_marks import fair_value_marks, fair_value_marks_reference
-from bubblescope.stress.kernels.ratings import RATINGS
+from bubblescope.stress.kernels.ratings import (
+    RATINGS,
+    anchor_leverage,
+    anchored_merton_pd,
+    anchored_merton_pd_reference,
+    grade_pd,
+    start_leverage,
+)
 from bubblescope.stress.kernels.waterfall import spv_book
 
 _finite = st.floats(-1e6, 1e6, allow_nan=False, allow_subnormal=False)
@@ -242,3 +249,25 @@ def test_junk_is_bit_identical_to_its_twin(n_paths: int, m: int, floor: bool,
     _bytes_equal(fast.forced, ref.forced)
     _bytes_equal(fast.volume, ref.volume)
     _bytes_equal(fast.newly, ref.newly)
+
+
+@settings(max_examples=150, deadline=None)
+@given(st.integers(1, 4), st.integers(1, 8), st.data())
+def test_anchored_merton_pd_is_bit_identical_to_its_twin(n_paths: int, n: int,
+                                                         data: st.DataObject) -> None:
+    rng = np.random.default_rng(data.draw(st.integers(0, 2**32 - 1)))
+    anchor = np.where(rng.random(n) < 0.6, grade_pd(rng.integers(0, 17, n)), np.nan)
+    money = st.one_of(st.floats(-10.0, 1e4), st.sampled_from([0.0, -0.0, 1e-300, np.inf]))
+    vol = _floats(data, (n_paths, n), st.floats(0.01, 2.0))
+    calm = _floats(data, (n_paths, n), st.floats(0.01, 2.0)) * np.sqrt(10.0)
+    dd_start = _floats(data, (n_paths, n), st.one_of(st.floats(-5.0, 40.0),
+                                                     st.sampled_from([np.inf, -np.inf])))
+    equity, owed = _floats(data, (n_paths, n), money), _floats(data, (n_paths, n), money)
+    alive = rng.random((n_paths, n)) < 0.8
+    with np.errstate(all="ignore"):
+        has, lev_a = anchor_leverage(anchor, calm)
+        fast = anchored_merton_pd(equity, owed, vol, 10.0, has, lev_a,
+                                  start_leverage(dd_start, calm), alive)
+        ref = anchored_merton_pd_reference(equity, owed, vol, 10.0, anchor, dd_start, calm,
+                                           alive)
+    _bytes_equal(fast, ref)

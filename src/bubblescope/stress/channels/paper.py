@@ -51,12 +51,14 @@ from bubblescope.stress.kernels.debt_el import (
 )
 from bubblescope.stress.kernels.merton import distance_to_default
 from bubblescope.stress.kernels.ratings import (
-    anchored_pd,
+    anchor_leverage,
+    anchored_merton_pd,
     cash_flow_pd,
     is_investment_grade,
     look_through,
     migrate,
     rating_of,
+    start_leverage,
 )
 from bubblescope.stress.kernels.spread import impulse, next_spread, shock_impulse
 from bubblescope.stress.kernels.waterfall import tenant_mixture
@@ -411,11 +413,12 @@ def default_probability(ctx: RunContext, st: State, equity: FloatArray, owed: Fl
     ``reference`` passes when the caller has it)."""
     calm = asset_volatility(ctx, st)
     now = calm * np.reshape(np.asarray(crisis, dtype=np.float64), (-1, 1))
-    dd = distance_to_default(equity, owed, now, MERTON_HORIZON_YEARS)
     root_h = np.sqrt(MERTON_HORIZON_YEARS)
+    has, lev_a = ctx.constant("anchor_leverage", lambda: anchor_leverage(
+        ctx.index.pd_anchor, calm * root_h), calm)
     start = reference_distance(ctx, st) if reference is None else reference
-    pd = anchored_pd(dd, start, ctx.index.pd_anchor, now * root_h, calm * root_h)
-    return np.asarray(np.where(st.alive, pd, 1.0), dtype=np.float64)
+    return anchored_merton_pd(equity, owed, now, MERTON_HORIZON_YEARS, has, lev_a,
+                              start_leverage(start, calm * root_h), st.alive)
 
 
 def expected_loss_given_pd(ctx: RunContext, st: State, pd: FloatArray,

@@ -43,6 +43,7 @@ import math
 from dataclasses import dataclass
 from typing import ClassVar, Final
 
+import numba
 import numpy as np
 from scipy.special import ndtr, ndtri
 
@@ -62,7 +63,10 @@ __all__ = [
     "MIGRATION_UP",
     "RATINGS",
     "DowngradedVolume",
+    "anchor_leverage",
     "anchor_pds",
+    "anchored_merton_pd",
+    "anchored_merton_pd_reference",
     "anchored_pd",
     "cash_flow_pd",
     "cash_flow_pd_reference",
@@ -78,6 +82,7 @@ __all__ = [
     "pd_of_notch",
     "rating_of",
     "rating_of_reference",
+    "start_leverage",
 ]
 
 #: Rating grades, best first (S&P/Fitch letters; Moody's equivalents in the module doc).
@@ -228,6 +233,138 @@ def anchored_pd(dd_now: FloatArray, dd_start: FloatArray, pd_anchor: FloatArray,
     dd = np.where(has, -np.log(np.maximum(lev, 1e-300)) / s_now, now)
     dd = np.where(np.isposinf(now), np.inf, dd)
     return np.asarray(ndtr(-dd), dtype=np.float64)
+
+
+# ------------------------------------------------ the engine's anchored Merton PD, fused
+# anchored_pd of merton.distance_to_default with the glue between the transcendentals
+# (log, exp, log, ndtr: numpy's and scipy's, kept) in numba, element by element as numpy
+# does it; the anchor's leverage is fixed for a run and the start's shared by the views.
+
+
+def anchor_leverage(pd_anchor: FloatArray, scale_start: FloatArray
+                    ) -> tuple[BoolArray, FloatArray]:
+    """Which issuers are anchored (n,) and the leverage their grade implies at
+    ``scale_start`` (n_paths, n), as :func:`anchored_pd` computes them.
+
+    >>> has, lev = anchor_leverage(np.array([grade_pd(RATINGS.index("A")), np.nan]),
+    ...                            np.array([[1.0, 1.0]]))
+    >>> has.tolist(), bool(0 < lev[0, 0] < 1)
+    ([True, False], True)
+    """
+    anchor = np.asarray(pd_anchor, dtype=np.float64)
+    has = ~np.isnan(anchor)
+    dd_a = -ndtri(np.where(has, np.clip(anchor, 1e-12, 1 - 1e-12), 0.5))
+    return has, np.asarray(np.exp(-dd_a * _per_issuer(scale_start)), dtype=np.float64)
+
+
+def start_leverage(dd_start: FloatArray, scale_start: FloatArray) -> FloatArray:
+    """The model's leverage at the reference distance ``dd_start``, (n_paths, n), as
+    :func:`anchored_pd` computes it.
+
+    >>> start_leverage(np.array([[1.0, np.inf]]), np.array([[0.5, 0.5]])).round(4).tolist()
+    [[0.6065, 0.0]]
+    """
+    start = np.asarray(dd_start, dtype=np.float64)
+    return np.asarray(np.exp(-np.where(np.isfinite(start), start, np.inf)
+                             * _per_issuer(scale_start)), dtype=np.float64)
+
+
+@numba.njit(cache=True, nogil=True, error_model="numpy")
+def _ratio(equity: FloatArray, owed: FloatArray, out: FloatArray) -> None:  # pragma: no cover
+    n_paths, n = equity.shape
+    for p in range(n_paths):
+        for i in range(n):
+            debt = owed[p, i] if (owed[p, i] > 0.0 or owed[p, i] != owed[p, i]) else 0.0
+            e = equity[p, i] if (equity[p, i] > 0.0 or equity[p, i] != equity[p, i]) else 0.0
+            assets = e + debt
+            assets = assets if (assets > 1e-300 or assets != assets) else 1e-300
+            out[p, i] = assets / (debt if debt > 0 else 1.0)
+
+
+@numba.njit(cache=True, nogil=True, error_model="numpy")
+def _distance(log_ratio: FloatArray, owed: FloatArray, vol: FloatArray, root_h: float,
+              dd: FloatArray, out: FloatArray) -> None:  # pragma: no cover
+    n_paths, n = owed.shape
+    for p in range(n_paths):
+        for i in range(n):
+            o = owed[p, i]
+            debt = o if (o > 0.0 or o != o) else 0.0
+            scale = vol[p, i] * root_h
+            d = log_ratio[p, i] / scale if debt > 0 else np.inf
+            dd[p, i] = d
+            out[p, i] = -(d if np.isfinite(d) else np.inf) * scale
+
+
+@numba.njit(cache=True, nogil=True, error_model="numpy")
+def _moved(lev_now: FloatArray, lev_a: FloatArray, lev_0: FloatArray,
+           out: FloatArray) -> None:  # pragma: no cover
+    n_paths, n = lev_now.shape
+    for p in range(n_paths):
+        for i in range(n):
+            a, s = lev_a[p, i], lev_0[p, i]
+            big = s if (s > a or s != s) else a
+            lev = a + (lev_now[p, i] - s) * a / big
+            out[p, i] = lev if (lev > 1e-300 or lev != lev) else 1e-300
+
+
+@numba.njit(cache=True, nogil=True, error_model="numpy")
+def _anchored(log_lev: FloatArray, dd: FloatArray, vol: FloatArray, root_h: float,
+              has: BoolArray, out: FloatArray) -> None:  # pragma: no cover
+    n_paths, n = dd.shape
+    for p in range(n_paths):
+        for i in range(n):
+            now = dd[p, i]
+            d = -log_lev[p, i] / (vol[p, i] * root_h) if has[i] else now
+            out[p, i] = -(np.inf if now == np.inf else d)
+
+
+def anchored_merton_pd(equity: FloatArray, owed: FloatArray, vol: FloatArray, horizon: float,
+                       has: BoolArray, lev_a: FloatArray, lev_0: FloatArray, alive: BoolArray
+                       ) -> FloatArray:
+    """Anchored default probability over ``horizon`` years of each issuer, 1 once it
+    defaulted, (n_paths, n): :func:`anchored_pd` of the Merton distance
+    (:func:`~bubblescope.stress.kernels.merton.distance_to_default`) on ``equity``,
+    ``owed`` and asset volatility ``vol`` (all (n_paths, n)), with the anchors' leverage
+    ``lev_a`` and ``has`` (:func:`anchor_leverage`) and the model's at the reference
+    distance ``lev_0`` (:func:`start_leverage`).
+
+    Bit-identical to :func:`anchored_merton_pd_reference`: the logarithms, exponential and
+    normal distribution are numpy's and scipy's, on the same values.
+
+    >>> has, lev_a = anchor_leverage(np.array([grade_pd(RATINGS.index("A"))]),
+    ...                              np.array([[0.3 * np.sqrt(10.0)]]))
+    >>> lev_0 = start_leverage(np.array([[3.0]]), np.array([[0.3 * np.sqrt(10.0)]]))
+    >>> p = anchored_merton_pd(np.array([[1.0]]), np.array([[0.2]]), np.array([[0.3]]), 10.0,
+    ...                        has, lev_a, lev_0, np.array([[True]]))
+    >>> bool(0 < p[0, 0] < 1)
+    True
+    """
+    shape = np.shape(owed)
+    eq = np.asarray(equity, dtype=np.float64)
+    ow = np.asarray(owed, dtype=np.float64)
+    sigma = np.asarray(vol, dtype=np.float64)
+    root_h = float(np.sqrt(horizon))
+    ratio = np.empty(shape)
+    _ratio(eq, ow, ratio)
+    dd = np.empty(shape)
+    arg = np.empty(shape)
+    _distance(np.log(ratio), ow, sigma, root_h, dd, arg)
+    moved = np.empty(shape)
+    _moved(np.exp(arg), lev_a, lev_0, moved)
+    neg = np.empty(shape)
+    _anchored(np.log(moved), dd, sigma, root_h, np.asarray(has, dtype=np.bool_), neg)
+    return np.asarray(np.where(alive, ndtr(neg), 1.0), dtype=np.float64)
+
+
+def anchored_merton_pd_reference(equity: FloatArray, owed: FloatArray, vol: FloatArray,
+                                 horizon: float, pd_anchor: FloatArray, dd_start: FloatArray,
+                                 scale_start: FloatArray, alive: BoolArray) -> FloatArray:
+    """The numpy twin of :func:`anchored_merton_pd` (the chain ``paper.default_probability``
+    ran)."""
+    from bubblescope.stress.kernels.merton import distance_to_default
+    dd = distance_to_default(equity, owed, vol, horizon)
+    pd = anchored_pd(dd, dd_start, pd_anchor, vol * np.sqrt(horizon), scale_start)
+    return np.asarray(np.where(alive, pd, 1.0), dtype=np.float64)
 
 
 def notch_of(pd: FloatArray) -> FloatArray:
