@@ -11,12 +11,14 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from bubblescope.model.errors import ScenarioError
 from bubblescope.stress.kernels.dues import (
     fall_due_contracts,
     fall_due_contracts_reference,
     renewed_sums,
     renewed_sums_reference,
 )
+from bubblescope.stress.kernels.issuer_spread import issuer_terms, issuer_terms_reference
 from bubblescope.stress.kernels.leverage import (
     deleverage_contracts,
     deleverage_contracts_reference,
@@ -172,3 +174,32 @@ def test_deleverage_contracts_on_busy_funds_is_bit_identical(seed: int) -> None:
     fast, ref = deleverage_contracts(*args), deleverage_contracts_reference(*args)
     assert (ref.margin_loss > 0).any()  # and most seeds pass losses to lenders
     _same(fast, ref)
+
+
+@settings(max_examples=100, deadline=None)
+@given(st.integers(1, 4), st.integers(1, 6), st.data())
+def test_issuer_terms_is_bit_identical_to_its_twin(n_paths: int, n: int,
+                                                   data: st.DataObject) -> None:
+    rng = np.random.default_rng(data.draw(st.integers(0, 2**32 - 1)))
+    pn = (n_paths, n)
+    # probabilities at and around every grade's threshold, beyond 1 and below 0
+    edges = np.array([0.0, 1e-4, 1e-3, 0.002, 0.04, 0.1, 0.2, 0.3, 0.5, 1.0, 1.9, 2.0, -0.1])
+    pd = np.where(rng.random(pn) < 0.5, rng.choice(edges, pn) / 0.55 * (rng.random(pn) < 0.5)
+                  + rng.choice(edges, pn), rng.random(pn) ** 4 * 2)
+    pd = np.where(rng.random(pn) < 0.1, _floats(data, pn, _finite), pd)
+    base = rng.choice([0.01, 0.012, 0.0], n_paths)
+    spread = base + rng.choice([0.0, -0.001, 0.02, 0.06, 0.061, 0.1], n_paths)
+    args = (pd, rng.integers(0, n, n), rng.random(n) < 0.3, rng.integers(0, 23, pn),
+            _mixed(rng, data, pn) * 0.01, spread, base)
+    fast, ref = issuer_terms(*args), issuer_terms_reference(*args)
+    assert fast is not None
+    _same(fast, ref)
+
+
+def test_issuer_terms_leaves_a_nan_probability_to_rating_of() -> None:
+    one = np.ones(1)
+    args = (np.array([[np.nan]]), np.zeros(1, dtype=np.int64), np.zeros(1, dtype=np.bool_),
+            np.zeros((1, 1), dtype=np.int64), np.zeros((1, 1)), 0.02 * one, 0.01 * one)
+    assert issuer_terms(*args) is None
+    with pytest.raises(ScenarioError, match="rating_of"):
+        issuer_terms_reference(*args)

@@ -24,7 +24,7 @@ from bubblescope.stress.channels.holders import value_index
 from bubblescope.stress.channels.payouts import excess_cash, returns_cash
 from bubblescope.stress.channels.quarter import Quarter
 from bubblescope.stress.context import RunContext
-from bubblescope.stress.kernels.issuer_spread import grade_spread, market_open
+from bubblescope.stress.kernels.issuer_spread import grade_spread, issuer_terms, market_open
 from bubblescope.stress.kernels.ratings import IDEALIZED_LGD, rating_of
 from bubblescope.stress.kernels.rollover import issue_contracts, roll_contracts
 from bubblescope.stress.kernels.spread import excess_pp
@@ -68,11 +68,10 @@ def refinance(ctx: RunContext, st: State, q: Quarter, due: FloatArray, principal
     ``due`` and ``principal`` are (n_paths, m), ``revenue`` (n_paths, n).
     """
     cw, ix, prm, t = ctx.web, ctx.index, ctx.params, q.t
-    grade = issuer_grade(ctx, st.rated_pd)
-    move = spread_move(ctx, st, grade)
+    move, open_ = _terms(ctx, st)
     share = rollover_share(st.value, move, prm.rollover_base,
                            prm.rollover_valuation_elasticity, prm.rollover_spread_sensitivity)
-    share = share * _open(ctx, st, grade)
+    share = share * open_
     # a lender that has lost its capital stops rolling too: its constraint propagates
     # (each sector's appetite per holder, read by its contracts; other lenders' is 1 ** e)
     e = prm.rollover_valuation_elasticity
@@ -95,6 +94,30 @@ def refinance(ctx: RunContext, st: State, q: Quarter, due: FloatArray, principal
         move, _shock(ctx, q.after), wanted, st.cash, revenue, cap, st.alive, t,
         ctx.scenario.refinancing_term_quarters)
     return Funding(raised, rolled, unrolled, by_obligor, maturity, rate, outstanding)
+
+
+def _terms(ctx: RunContext, st: State) -> tuple[FloatArray, FloatArray]:
+    """Each issuer's :func:`spread_move` and market access (1.0 open, 0.0 shut: the
+    :func:`~bubblescope.stress.kernels.issuer_spread.market_open` of its grade now), both
+    (n_paths, n), in one pass (:func:`~bubblescope.stress.kernels.issuer_spread.
+    issuer_terms`; the numpy chain of :func:`issuer_grade`, :func:`spread_move` and
+    :func:`_open` is its twin)."""
+    ix = ctx.index
+    start, start_spread = _start(ctx, st)
+
+    def make() -> tuple[IntArray, BoolArray]:
+        source = np.arange(ctx.web.n)
+        has = ix.spv_tenant >= 0
+        source[ix.book.spv[has]] = ix.spv_tenant[has]
+        return source, np.asarray(ix.pool | ix.funds.leveraged, dtype=np.bool_)
+
+    source, keep = ctx.constant("issuer_source", make)
+    got = issuer_terms(st.rated_pd, source, keep, start, start_spread, st.spread,
+                       ctx.params.base_spread)
+    if got is None:  # a NaN probability: rating_of says what is wrong
+        grade = issuer_grade(ctx, st.rated_pd)
+        return spread_move(ctx, st, grade), _open(ctx, st, grade)
+    return got[1], got[2]
 
 
 def issuer_grade(ctx: RunContext, pd: FloatArray) -> IntArray:
@@ -234,11 +257,10 @@ def issue(ctx: RunContext, st: State, t: int, spent: FloatArray) -> Issuance:
     holders' own inflows, outside the web.
     """
     cw, ix, prm = ctx.web, ctx.index, ctx.params
-    grade = issuer_grade(ctx, st.rated_pd)
-    move = spread_move(ctx, st, grade)
+    move, open_ = _terms(ctx, st)
     willing = rollover_share(st.value, move, np.ones(ctx.n_paths),
                              prm.rollover_valuation_elasticity, prm.rollover_spread_sensitivity)
-    want = prm.debt_share_of_capex[:, None] * spent * willing * _open(ctx, st, grade) * st.alive
+    want = prm.debt_share_of_capex[:, None] * spent * willing * open_ * st.alive
     # a firm without a buyback programme issues less when it has cash above its starting
     # cash; one with a programme keeps its financing mix and pays the excess out
     # (channels/payouts.py: Alphabet and Meta issued bonds in 2025 while buying back shares)

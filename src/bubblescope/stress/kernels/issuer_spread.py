@@ -29,14 +29,16 @@ from __future__ import annotations
 
 from typing import Final
 
+import numba
 import numpy as np
 
 from bubblescope.model._typing import BoolArray, FloatArray, IntArray
 from bubblescope.stress.kernels.el_marks import AAA_SPREAD_BETA
-from bubblescope.stress.kernels.ratings import RATINGS
+from bubblescope.stress.kernels.ratings import EL_THRESHOLDS, IDEALIZED_LGD, RATINGS, rating_of
 
 __all__ = ["CALM_RATIO", "CLOSED_AT_PP", "HY_GRADE", "WIDENING_RATIO", "grade_spread",
-           "grade_spread_reference", "market_open", "market_open_reference"]
+           "grade_spread_reference", "grade_tables", "issuer_terms", "issuer_terms_reference",
+           "market_open", "market_open_reference"]
 
 #: The grade whose spread the ICE BofA US High Yield index stands for: single B. The index
 #: is mostly BB and B with some CCC; its calm and bust levels match the ICE BofA Single-B
@@ -156,3 +158,112 @@ def market_open_reference(grade: int, excess_pp: float) -> bool:
     :func:`market_open`)."""
     limits = [points for code, points in CLOSED_AT_PP.items() if grade >= code]
     return not limits or excess_pp < min(limits)
+
+
+def grade_tables() -> tuple[FloatArray, FloatArray]:
+    """:data:`CALM_RATIO` and :data:`WIDENING_RATIO` interpolated at every rating code,
+    (len(RATINGS),) each: ``grade_spread`` reads these for an integer grade (the same
+    ``np.interp`` values, looked up instead of interpolated each quarter)."""
+    codes = np.arange(len(RATINGS))
+    return _ratio(codes, CALM_RATIO), _ratio(codes, WIDENING_RATIO)
+
+
+@numba.njit(cache=True, nogil=True, error_model="numpy")
+def _issuer_terms(pd: FloatArray, source: IntArray, keep_start: BoolArray,
+                  start_grade: IntArray, start_spread: FloatArray, spread: FloatArray,
+                  base: FloatArray, lgd: float, thresholds: FloatArray, ccc: int, d: int,
+                  calm: FloatArray, wide: FloatArray, shut_codes: IntArray,
+                  shut_points: FloatArray, grade: IntArray, move: FloatArray,
+                  open_: FloatArray) -> bool:  # pragma: no cover
+    n_paths, n = pd.shape
+    top = calm.size - 1
+    for p in range(n_paths):
+        b = base[p]
+        excess = spread[p] - b
+        x = spread[p] - b
+        pp = 100.0 * (x if (x > 0.0 or x != x) else 0.0)
+        for i in range(n):
+            el = pd[p, source[i]] * lgd
+            el = 0.0 if el < 0.0 else el
+            el = 1.0 if el > 1.0 else el
+            if not (el >= 0.0 and el <= 1.0):
+                return False  # NaN: the caller's rating_of raises
+            code = 0
+            for c in range(thresholds.size):
+                if thresholds[c] < el:
+                    code += 1
+            now = d if el >= 1.0 else min(code, ccc)
+            grade[p, i] = now
+            g = start_grade[p, i] if keep_start[i] else now
+            g = min(max(g, 0), top)
+            m = calm[g] * b + wide[g] * excess - start_spread[p, i]
+            move[p, i] = m if (m > 0.0 or m != m) else 0.0
+            shut = False
+            for c in range(shut_codes.size):
+                if now >= shut_codes[c] and pp >= shut_points[c]:
+                    shut = True
+            open_[p, i] = 0.0 if shut else 1.0
+    return True
+
+
+def issuer_terms(pd: FloatArray, source: IntArray, keep_start: BoolArray,
+                 start_grade: IntArray, start_spread: FloatArray, spread: FloatArray,
+                 base: FloatArray) -> tuple[IntArray, FloatArray, FloatArray] | None:
+    """Each issuer's grade, spread move and market access in one pass, (n_paths, n) each.
+
+    Parameters
+    ----------
+    pd : ndarray of shape (n_paths, n)
+        Issuers' 10-year default probabilities (agency view).
+    source : ndarray of int, shape (n,)
+        Whose probability each issuer borrows on (itself; an SPV its main tenant).
+    keep_start : ndarray of bool, shape (n,)
+        Issuers that keep their starting grade (pools, leveraged funds).
+    start_grade : ndarray of int, shape (n_paths, n)
+        Grades at the start; ``start_spread`` (n_paths, n) their spreads at the calm base.
+    spread, base : ndarray of shape (n_paths,)
+        The BBB spread now and its base (decimal).
+
+    Returns
+    -------
+    (grade, move, open) or None
+        The grade ``rating_of(clip(pd[source] * IDEALIZED_LGD, 0, 1))``; the spread move
+        ``max(grade_spread(g, spread, base) - start_spread, 0)`` with ``g`` the starting
+        grade where kept; 1.0 where :func:`market_open` at the grade, 0.0 where shut.
+        ``None`` when a probability is NaN (``rating_of`` raises on it).
+
+    Bit-identical to the numpy chain of ``channels.funding`` (``issuer_grade``,
+    ``spread_move``, ``_open``), which ``tests/stress/test_fused_funding.py`` compares.
+    """
+    n_paths, n = pd.shape
+    grade = np.empty((n_paths, n), dtype=np.int64)
+    move, open_ = np.empty((n_paths, n)), np.empty((n_paths, n))
+    calm, wide = _TABLES
+    ok = _issuer_terms(np.asarray(pd, dtype=np.float64), np.asarray(source, dtype=np.int64),
+                       np.asarray(keep_start, dtype=np.bool_),
+                       np.asarray(start_grade, dtype=np.int64),
+                       np.asarray(start_spread, dtype=np.float64),
+                       np.asarray(spread, dtype=np.float64), np.asarray(base, dtype=np.float64),
+                       IDEALIZED_LGD, _THRESHOLDS, _CCC, RATINGS.index("D"), calm, wide,
+                       _SHUT_CODES, _SHUT_POINTS, grade, move, open_)
+    return (grade, move, open_) if ok else None
+
+
+_TABLES: Final[tuple[FloatArray, FloatArray]] = grade_tables()
+_THRESHOLDS: Final[FloatArray] = np.asarray(EL_THRESHOLDS, dtype=np.float64)
+_SHUT_CODES: Final[IntArray] = np.array(list(CLOSED_AT_PP), dtype=np.int64)
+_SHUT_POINTS: Final[FloatArray] = np.array(list(CLOSED_AT_PP.values()), dtype=np.float64)
+
+
+def issuer_terms_reference(pd: FloatArray, source: IntArray, keep_start: BoolArray,
+                           start_grade: IntArray, start_spread: FloatArray, spread: FloatArray,
+                           base: FloatArray) -> tuple[IntArray, FloatArray, FloatArray]:
+    """The numpy twin of :func:`issuer_terms` (``rating_of``, :func:`grade_spread` and
+    :func:`market_open` as the funding channel called them)."""
+    grade = np.asarray(rating_of(np.clip(pd[:, source] * IDEALIZED_LGD, 0.0, 1.0)),
+                       dtype=np.int64)
+    kept = np.where(keep_start[None, :], start_grade, grade)
+    move = np.maximum(grade_spread(kept, spread, base) - start_spread, 0.0)
+    x = np.asarray(100.0 * np.maximum(spread - base, 0.0), dtype=np.float64)
+    return grade, np.asarray(move, dtype=np.float64), np.asarray(market_open(grade, x),
+                                                                 dtype=np.float64)

@@ -212,8 +212,9 @@ class Deleveraged(NamedTuple):
 
 @numba.njit(cache=True, nogil=True, error_model="numpy")
 def _share_of(per: float, w: float, total: float, keep: float, cap: float) -> float:
-    # one contract's part of pro_rata_shares (aggregate._pro_rata), capped
-    share = w / total if total > 0 else 0.0
+    # one contract's part of pro_rata_shares (aggregate._pro_rata), capped; a zero weight's
+    # share is itself (+-0 / t for t > 0), without the division
+    share = (w if w == 0.0 else w / total) if total > 0 else 0.0
     o = per * share * keep
     return o if (o < cap or o != o) else cap
 
@@ -252,6 +253,7 @@ def _deleverage(outstanding: FloatArray, undrawn: FloatArray, basis: FloatArray,
     income = np.zeros(n)
     need = np.zeros(n)
     total = np.zeros(n)
+    total2 = np.zeros(n)
     sales = np.zeros(n)
     lost = np.zeros(n)
     proceeds = np.zeros(n)
@@ -260,7 +262,6 @@ def _deleverage(outstanding: FloatArray, undrawn: FloatArray, basis: FloatArray,
     short = np.zeros(n)
     lent_o = np.zeros(n)
     nav_left = np.zeros(n)
-    frac = np.zeros(m)
     for p in range(n_paths):
         drawn[:] = 0.0
         income[:] = 0.0
@@ -299,6 +300,7 @@ def _deleverage(outstanding: FloatArray, undrawn: FloatArray, basis: FloatArray,
                 need[i] = 0.0
         sales[:] = 0.0
         lost[:] = 0.0
+        total2[:] = 0.0
         for i in range(n):
             o_sold_by[i, p] = 0.0
         for k in range(m):
@@ -310,7 +312,6 @@ def _deleverage(outstanding: FloatArray, undrawn: FloatArray, basis: FloatArray,
             s = max(s, 0)
             sale = _share_of(need[s], w, total[s], keep, stake)
             f = sale / stake if stake > 0 else 0.0
-            frac[k] = f
             loss = sale * discount[p]
             o_margin[p, k] = loss
             h = holder[k]
@@ -318,35 +319,34 @@ def _deleverage(outstanding: FloatArray, undrawn: FloatArray, basis: FloatArray,
                 sales[h] += sale
                 lost[h] += loss
             o_sold_by[obligor[k], p] += sale
-            o_out[p, k] = out * (1.0 - f)
+            left = out * (1.0 - f)
+            o_out[p, k] = left
             o_basis[p, k] = basis[p, k] * (1.0 - f)
-        total[:] = 0.0
-        for k in range(m):
             if lender[k] >= 0:
-                total[lender[k]] += o_out[p, k]
+                total2[lender[k]] += left
         for i in range(n):
             proceeds[i] = sales[i] - lost[i]
             o_proceeds[i, p] = proceeds[i]
             o_sales[i, p] = sales[i]
         rep_h[:] = 0.0
         rep_o[:] = 0.0
+        total[:] = 0.0
         for k in range(m):
             out = o_out[p, k]
             j = lender[k]
             keep = 1.0 if j >= 0 else 0.0
             w = out if j >= 0 else 0.0
             j = max(j, 0)
-            repaid = _share_of(proceeds[j], w, total[j], keep,
+            repaid = _share_of(proceeds[j], w, total2[j], keep,
                                out * (1.0 if fund_debt[k] else 0.0))
             h = holder[k]
             if h >= 0:
                 rep_h[h] += repaid
             rep_o[obligor[k]] += repaid
-            o_out[p, k] = out - repaid
-        total[:] = 0.0
-        for k in range(m):
+            left = out - repaid
+            o_out[p, k] = left
             if lender[k] >= 0:
-                total[lender[k]] += o_out[p, k]
+                total[lender[k]] += left
         for i in range(n):
             o_cash[p, i] = cash[p, i] + rep_h[i] + proceeds[i] - rep_o[i]
             cum = cum_loss[p, i] + lost[i]
