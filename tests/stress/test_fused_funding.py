@@ -23,6 +23,7 @@ from bubblescope.stress.kernels.leverage import (
     deleverage_contracts,
     deleverage_contracts_reference,
 )
+from bubblescope.stress.kernels.payouts import pay_out, pay_out_reference
 from bubblescope.stress.kernels.rollover import (
     issue_contracts,
     issue_contracts_reference,
@@ -203,3 +204,17 @@ def test_issuer_terms_leaves_a_nan_probability_to_rating_of() -> None:
     assert issuer_terms(*args) is None
     with pytest.raises(ScenarioError, match="rating_of"):
         issuer_terms_reference(*args)
+
+
+@settings(max_examples=100, deadline=None)
+@given(st.integers(1, 4), st.integers(1, 6), st.data())
+def test_pay_out_is_bit_identical_to_its_twin(n_paths: int, n: int,
+                                              data: st.DataObject) -> None:
+    rng = np.random.default_rng(data.draw(st.integers(0, 2**32 - 1)))
+    pn = (n_paths, n)
+    value = np.where(rng.random(pn) < 0.8, rng.random(pn) * 1.5, _floats(data, pn))
+    args = (value, _mixed(rng, data, (n,)) * 10, _mixed(rng, data, (n,)) * 10,
+            rng.random(pn) < 0.8, _mixed(rng, data, pn) * 20, _mixed(rng, data, (n,)) * 10,
+            rng.random(n) < 0.8, rng.random(n) < 0.6)
+    with np.errstate(all="ignore"):
+        _same(pay_out(*args), pay_out_reference(*args))

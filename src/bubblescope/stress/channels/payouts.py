@@ -19,7 +19,7 @@ import numpy as np
 
 from bubblescope.model._typing import BoolArray, FloatArray
 from bubblescope.stress.context import RunContext
-from bubblescope.stress.kernels.payouts import payout
+from bubblescope.stress.kernels.payouts import pay_out
 from bubblescope.stress.state import State
 
 __all__ = ["Payouts", "excess_cash", "pay", "returns_cash"]
@@ -46,14 +46,10 @@ def pay(ctx: RunContext, st: State) -> Payouts:
     n = cw.n
     dividends = cw.dividends if cw.dividends.size == n else np.zeros(n)
     buybacks = cw.buybacks if cw.buybacks.size == n else np.zeros(n)
-    cash = np.maximum(st.cash, 0.0)
-    wanted, _ = payout(st.value, dividends, buybacks, np.zeros_like(cash))
-    regular = np.minimum(wanted * st.alive, cash)
-    left = excess_cash(ctx, st.cash - regular) * returns_cash(ctx)[None, :]
-    _, extra = payout(st.value, dividends, buybacks, left)
-    extra = extra * st.alive
-    return Payouts(np.asarray(st.cash - regular - extra, dtype=np.float64),
-                   np.asarray(regular, dtype=np.float64), extra)
+    firm = ctx.index.listed & ~ctx.index.pool  # as excess_cash
+    cash, regular, extra = pay_out(st.value, dividends, buybacks, st.alive, st.cash, cw.cash,
+                                   firm, returns_cash(ctx))
+    return Payouts(cash, regular, extra)
 
 
 def excess_cash(ctx: RunContext, cash: FloatArray) -> FloatArray:
