@@ -14,10 +14,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from bubblescope.stress.kernels.aggregate import masked_total, masked_total_reference
-from bubblescope.stress.kernels.cuts import apply_cuts, apply_cuts_reference
-from bubblescope.stress.kernels.payments import contract_payments, contract_payments_reference
 from bubblescope.stress.kernels.stakes import mark_stakes, mark_stakes_reference
-from bubblescope.stress.kernels.write_offs import write_offs, write_offs_reference
 
 _finite = st.floats(-1e6, 1e6, allow_nan=False, allow_subnormal=False)
 _any = st.one_of(_finite, st.sampled_from([0.0, -0.0, np.inf, -np.inf, np.nan, 1e-300]))
@@ -44,22 +41,6 @@ def _floats(data: st.DataObject, shape: tuple[int, ...], values: st.SearchStrate
 
 
 @settings(max_examples=100, deadline=None)
-@given(st.integers(1, 4), st.integers(1, 5), st.integers(1, 12), st.integers(-2, 30), st.data())
-def test_apply_cuts_is_bit_identical_to_its_twin(n_paths: int, n: int, m: int, t: int,
-                                                 data: st.DataObject) -> None:
-    rng = np.random.default_rng(data.draw(st.integers(0, 2**32 - 1)))
-    args = (
-        _floats(data, (n_paths, n)), rng.integers(0, n, m), rng.random(m) < 0.6,
-        rng.integers(-5, 40, (n_paths, m)), rng.integers(-3, 20, m), t,
-        _floats(data, (m,), _finite), _floats(data, (n_paths, m)),
-        _floats(data, (n_paths, m)), _floats(data, (n_paths, m)),
-        rng.random((n_paths, m)) < 0.7,
-    )
-    with np.errstate(all="ignore"):  # inf * 0 is NaN in both (numpy warns, numba does not)
-        _same(apply_cuts(*args), apply_cuts_reference(*args))
-
-
-@settings(max_examples=100, deadline=None)
 @given(st.integers(1, 4), st.integers(1, 40), st.integers(2, 4), st.data())
 def test_masked_total_is_bit_identical_to_its_twin(n_paths: int, m: int, k: int,
                                                    data: st.DataObject) -> None:
@@ -77,36 +58,6 @@ def test_masked_total_adds_from_zero_in_contract_order() -> None:
     assert got.tobytes() == np.zeros((1, 1)).tobytes()
     ones = masked_total(np.array([[[1e16], [1.0], [1.0]]]), np.array([True, True, True]))
     assert ones[0, 0] == (1e16 + 1.0) + 1.0
-
-
-@settings(max_examples=100, deadline=None)
-@given(st.integers(1, 4), st.integers(1, 12), st.data())
-def test_contract_payments_is_bit_identical_to_its_twin(n_paths: int, m: int,
-                                                        data: st.DataObject) -> None:
-    arrays = [_floats(data, (n_paths, m)) for _ in range(7)]
-    masks = [np.array(data.draw(st.lists(st.booleans(), min_size=m, max_size=m)))
-             for _ in range(5)]
-    with np.errstate(all="ignore"):
-        fast = contract_payments(*arrays, *masks)
-        ref = contract_payments_reference(*arrays, *masks)
-    _same(tuple(vars(fast).values()), tuple(vars(ref).values()))
-
-
-@settings(max_examples=100, deadline=None)
-@given(st.integers(1, 4), st.integers(1, 5), st.integers(1, 12), st.integers(-2, 30), st.data())
-def test_write_offs_is_bit_identical_to_its_twin(n_paths: int, n: int, m: int, t: int,
-                                                 data: st.DataObject) -> None:
-    rng = np.random.default_rng(data.draw(st.integers(0, 2**32 - 1)))
-    args = (
-        rng.random((n_paths, n)) < 0.5, rng.integers(0, n, m), rng.random(m) < 0.8,
-        rng.random(m) < 0.5, rng.random(m) < 0.5, _floats(data, (n_paths, m)),
-        _floats(data, (n_paths, m)), rng.integers(-5, 40, (n_paths, m)),
-        rng.integers(-3, 20, m), t, _floats(data, (m,), _finite), _floats(data, (n_paths, m)),
-        _floats(data, (n_paths,)), _floats(data, (n_paths, m)),
-    )
-    with np.errstate(all="ignore"):
-        fast, ref = write_offs(*args), write_offs_reference(*args)
-    _same(tuple(vars(fast).values()), tuple(vars(ref).values()))
 
 
 @settings(max_examples=100, deadline=None)

@@ -11,10 +11,15 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from bubblescope.stress.kernels.cuts import cut_contracts, cut_contracts_reference
+from bubblescope.stress.kernels.gpu_rental import gpu_value
+from bubblescope.stress.kernels.payments import settle_payments, settle_payments_reference
 from bubblescope.stress.kernels.row_sums import row_sums, row_sums_reference, scattered_row_sums
+from bubblescope.stress.kernels.write_offs import write_offs, write_offs_reference
 
 _finite = st.floats(-1e12, 1e12, allow_nan=False, allow_subnormal=False)
 _value = st.one_of(_finite, st.sampled_from([0.0, -0.0, 1e-300, 1e16, -1e16]))
+_any = st.one_of(_finite, st.sampled_from([0.0, -0.0, np.inf, -np.inf, np.nan, 1e-300]))
 
 
 @settings(max_examples=150, deadline=None)
@@ -38,3 +43,97 @@ def test_row_sums_adds_as_numpy_does(m: int) -> None:
     x[rng.random((6, m)) < 0.1] = -0.0
     assert row_sums(x).tobytes() == x.sum(axis=1).tobytes()
     assert row_sums(-np.zeros((1, m))).tobytes() == np.zeros(1).tobytes()  # 0 + (-0) = 0
+
+
+def _floats(data: st.DataObject, shape: tuple[int, ...],
+            values: st.SearchStrategy[float] = _any) -> np.ndarray:
+    size = int(np.prod(shape))
+    return np.array(data.draw(st.lists(values, min_size=size, max_size=size)),
+                    dtype=np.float64).reshape(shape)
+
+
+def _same(fast: tuple[np.ndarray, ...], ref: tuple[np.ndarray, ...]) -> None:
+    """Equal bytes (NaNs equal whatever their sign bit: see test_fused.py)."""
+    assert len(fast) == len(ref)
+    for a, b in zip(fast, ref, strict=True):
+        assert a.shape == b.shape
+        assert a.dtype == b.dtype
+        nan = np.isnan(a) if a.dtype.kind == "f" else np.zeros(a.shape, dtype=bool)
+        assert (nan == (np.isnan(b) if b.dtype.kind == "f" else nan)).all()
+        assert np.where(nan, 0, a).tobytes() == np.where(nan, 0, b).tobytes()
+
+
+@settings(max_examples=100, deadline=None)
+@given(st.integers(1, 4), st.integers(2, 5), st.integers(1, 14), st.data())
+def test_settle_payments_is_bit_identical_to_its_twin(n_paths: int, n: int, m: int,
+                                                      data: st.DataObject) -> None:
+    rng = np.random.default_rng(data.draw(st.integers(0, 2**32 - 1)))
+    fut = np.flatnonzero(rng.random(m) < 0.3)
+    arrays = [_floats(data, (n_paths, m)) for _ in range(2)]
+    payments = _floats(data, (n_paths, m + fut.size))
+    state = [_floats(data, (n_paths, m)) for _ in range(3)]
+    masks = [rng.random(m) < 0.5 for _ in range(5)]
+    obligor = rng.integers(0, n, m)
+    holder = np.where(rng.random(m) < 0.2, -1, rng.integers(0, n, m))
+    args = (*arrays, payments, fut, *state, *masks, obligor, holder,
+            _floats(data, (n_paths, n)))
+    with np.errstate(all="ignore"):
+        fast, ref = settle_payments(*args), settle_payments_reference(*args)
+    _same(tuple(vars(fast).values()), tuple(vars(ref).values()))
+    assert fast.new_business.flags.f_contiguous  # laid out as sum_by's sums
+
+
+@settings(max_examples=150, deadline=None)
+@given(st.integers(1, 4), st.integers(2, 5), st.integers(1, 12), st.integers(-2, 30), st.data())
+def test_cut_contracts_is_bit_identical_to_its_twin(n_paths: int, n: int, m: int, t: int,
+                                                    data: st.DataObject) -> None:
+    rng = np.random.default_rng(data.draw(st.integers(0, 2**32 - 1)))
+    g_idx = np.flatnonzero(rng.random(m) < 0.3)
+    args = (
+        _floats(data, (n_paths, m)), _floats(data, (n_paths, n)), _floats(data, (n_paths, n)),
+        rng.random((n_paths, n)) < 0.4, rng.random(n_paths), rng.random(n_paths),
+        rng.integers(0, n, m), np.where(rng.random(m) < 0.2, -1, rng.integers(0, n, m)),
+        rng.random(m) < 0.6, rng.integers(-5, 40, (n_paths, m)), rng.integers(-3, 20, m), t,
+        _floats(data, (m,), _finite), _floats(data, (n_paths, m)), _floats(data, (n_paths, m)),
+        rng.random((n_paths, m)) < 0.7, g_idx, rng.random(g_idx.size),
+        _floats(data, (n_paths, m)), rng.random((n_paths, n)) < 0.8,
+    )
+    with np.errstate(all="ignore"):  # inf * 0 is NaN in both (numpy warns, numba does not)
+        fast, ref = cut_contracts(*args), cut_contracts_reference(*args)
+    _same(fast, ref)
+    assert fast[3].flags.f_contiguous  # laid out as sum_by's sums
+
+
+@settings(max_examples=150, deadline=None)
+@given(st.integers(1, 4), st.integers(1, 5), st.integers(1, 12), st.integers(-2, 30), st.data())
+def test_write_offs_is_bit_identical_to_its_twin(n_paths: int, n: int, m: int, t: int,
+                                                 data: st.DataObject) -> None:
+    rng = np.random.default_rng(data.draw(st.integers(0, 2**32 - 1)))
+    args = (
+        rng.random((n_paths, n)) < 0.5, rng.integers(0, n, m),
+        np.where(rng.random(m) < 0.2, -1, rng.integers(0, n, m)), rng.random(m) < 0.8,
+        rng.random(m) < 0.5, rng.random(m) < 0.5, _floats(data, (n_paths, m)),
+        _floats(data, (n_paths, m)), rng.integers(-5, 40, (n_paths, m)),
+        rng.integers(-3, 20, m), t, _floats(data, (m,), _finite), _floats(data, (n_paths, m)),
+        _floats(data, (n_paths,)), _floats(data, (n_paths, m)),
+    )
+    with np.errstate(all="ignore"):
+        fast, ref = write_offs(*args), write_offs_reference(*args)
+    _same(tuple(vars(fast).values()), tuple(vars(ref).values()))
+    assert fast.by_holder.flags.f_contiguous  # laid out as sum_by's sums
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.integers(1, 40), st.integers(1, 7), st.integers(0, 2**32 - 1))
+def test_gpu_value_of_a_vintage_does_not_depend_on_the_others(n_paths: int, k: int,
+                                                              seed: int) -> None:
+    # collateral.sell values a new GPU and the loans' vintages in one call
+    rng = np.random.default_rng(seed)
+    rent, trend = rng.uniform(0.5, 4.0, n_paths), rng.uniform(0.5, 3.0, n_paths)
+    life, decline = rng.uniform(4.0, 30.0, n_paths), rng.uniform(0.9, 1.0, n_paths)
+    one = np.full((n_paths, 1), float(rng.integers(1, 30)))
+    many = rng.uniform(0.0, 30.0, (n_paths, k))
+    kw = {"life_quarters": life, "decline": decline}
+    both = gpu_value(rent, trend, np.concatenate([one, many], axis=1), **kw)
+    assert both[:, :1].tobytes() == gpu_value(rent, trend, one, **kw).tobytes()
+    assert both[:, 1:].tobytes() == gpu_value(rent, trend, many, **kw).tobytes()

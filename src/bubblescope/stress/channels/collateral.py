@@ -20,6 +20,7 @@ import numpy as np
 from bubblescope.model._typing import FloatArray
 from bubblescope.stress.context import RunContext
 from bubblescope.stress.kernels import gpu_rental
+from bubblescope.stress.kernels.aggregate import sum_by
 from bubblescope.stress.kernels.fire_sale import fire_sale
 from bubblescope.stress.state import State
 
@@ -70,14 +71,20 @@ def sell(ctx: RunContext, st: State, t: int) -> Collateral:
     price = st.price * (1.0 - prm.gpu_price_shock * (t == ctx.scenario.shock_quarter))
     rent, supply = rental(ctx, st, t)
     trend = _decline(ctx) ** (t + 1)
-    new = gpu_worth(ctx, rent, trend, np.full((n_paths, 1), t + 1.0))[:, 0] / _new_worth(ctx)
+    age = ix.gpu_age0[None, :] + np.maximum(t + 1 - ix.gpu_start, 0)[None, :]
+    # one valuation for a GPU bought at the start and each loan's vintage (a vintage's
+    # value does not depend on the others valued with it: tests/stress/test_fused_channels)
+    ages = np.empty((n_paths, 1 + ix.gsub.size))
+    ages[:, 0] = t + 1.0
+    ages[:, 1:] = age
+    values = gpu_worth(ctx, rent, trend, ages)
+    new = values[:, 0] / _new_worth(ctx)
     if ix.gsub.size == 0:
         return Collateral(price, price * new, st.worth, st.units, st.outstanding, st.cash,
                           np.zeros_like(st.outstanding), np.zeros(n_paths), rent, supply)
     debt = st.outstanding[:, ix.gsub]
     ltv_max = np.minimum(ix.ltv0 + float(prm.ltv_covenant_headroom[0]), 0.999)
-    age = ix.gpu_age0[None, :] + np.maximum(t + 1 - ix.gpu_start, 0)[None, :]
-    worth = gpu_worth(ctx, rent, trend, np.broadcast_to(age, debt.shape)) / st.worth0
+    worth = values[:, 1:] / st.worth0
     res = fire_sale(st.units * worth, debt, ltv_max, price,
                     impact=float(prm.fire_sale_impact[0]),
                     market_depth=float(prm.gpu_market_depth[0]))
@@ -89,10 +96,10 @@ def sell(ctx: RunContext, st: State, t: int) -> Collateral:
     lender_loss[:, ix.gsub] = left * wiped
     out = st.outstanding.copy()
     out[:, ix.gsub] = np.where(wiped, 0.0, left)
-    repaid = np.zeros((n_paths, ctx.web.m))
-    repaid[:, ix.gsub] = repay
-    return Collateral(res.price, res.price * new, worth, units, out,
-                      st.cash + ctx.by_holder(repaid), lender_loss,
+    # the lenders' proceeds: only the GPU-backed loans repay (summed as ctx.by_holder sums)
+    repaid = sum_by(repay, ctx.web.holder[ix.gsub], ctx.web.n)
+    return Collateral(res.price, res.price * new, worth, units, out, st.cash + repaid,
+                      lender_loss,
                       np.asarray(repay.sum(axis=1), dtype=np.float64), rent, supply)
 
 

@@ -20,8 +20,8 @@ from bubblescope.stress.channels.holders import recoveries
 from bubblescope.stress.context import RunContext
 from bubblescope.stress.kernels.aggregate import sum_by
 from bubblescope.stress.kernels.backlog import lost_share, sale_lost_share
-from bubblescope.stress.kernels.clearing import ClearingResult, clear
-from bubblescope.stress.kernels.payments import contract_payments
+from bubblescope.stress.kernels.clearing import ClearingResult, Topology, clear, topology
+from bubblescope.stress.kernels.payments import settle_payments
 from bubblescope.stress.kernels.write_offs import write_offs
 from bubblescope.stress.result import DefaultReason
 from bubblescope.stress.state import State
@@ -82,29 +82,23 @@ def settle(ctx: RunContext, st: State, t: int, due: FloatArray, principal_due: F
     cw, ix = ctx.web, ctx.index
     # future financing is paid in holder -> obligor: those contracts enter reversed
     fut = ix.future
-    obligor = np.concatenate([cw.obligor, cw.holder[fut]])
-    holder = np.concatenate([cw.holder, cw.obligor[fut]])
+    net = ctx.constant("clearing_network", lambda: _network(ctx))
     dues = np.concatenate([due, _disbursements(ctx, st, t)], axis=1)
     ext = st.cash + revenue + raised
     # Cash of 0 can come out of the last clearing as -3e-26 (round-off in ext + received -
     # paid), which the kernel refuses as negative outside assets (found by hardening with
     # extreme but valid inputs). Such dust is set to 0; no other value changes.
     ext = np.where((ext < 0.0) & (ext > -1e-9), 0.0, ext)
-    res = clear_paths(obligor, holder, dues, np.concatenate([cw.rank, cw.rank[fut]]), ext,
-                      cw.n, ctx.params.default_cost_alpha, ctx.params.default_cost_beta)
-    paid = res.payments[:, : cw.m]
-    got_disb = np.zeros_like(paid)
-    got_disb[:, fut] = res.payments[:, cw.m :]
+    res = clear_paths(net.obligor, net.holder, dues, net.rank, ext, cw.n,
+                      ctx.params.default_cost_alpha, ctx.params.default_cost_beta, net)
     new = res.defaulted & st.alive
     cash = np.where(res.defaulted, 0.0, res.equity)
     destroyed = np.where(res.defaulted, ext + res.received - res.paid, 0.0).sum(axis=1)
     # unpaid principal stays owed; interest and flows paid are operating cash, but a chip
     # order is the buyer's capex (compile.chip_order), the seller's operating income
-    pay = contract_payments(due, principal_due, paid, got_disb, st.outstanding, st.basis,
-                            st.guarantee_left, ix.inside, ix.guarantee, ix.equity,
-                            ix.chip_order, cw.start_q >= 0)
-    operating = revenue + ctx.by_holder(pay.running) - ctx.by_obligor(pay.running_obligor)
-    new_business = ctx.by_holder(pay.fresh) - ctx.by_obligor(pay.fresh_obligor)
+    pay = settle_payments(due, principal_due, res.payments, fut, st.outstanding, st.basis,
+                          st.guarantee_left, ix.inside, ix.guarantee, ix.equity,
+                          ix.chip_order, cw.start_q >= 0, cw.obligor, cw.holder, revenue)
     reason = np.where(res.default_round > 1, DefaultReason.CONTAGION,
                       np.where(unrolled > 1e-9, DefaultReason.MATURITY_WALL,
                                DefaultReason.SHORTFALL))
@@ -116,17 +110,18 @@ def settle(ctx: RunContext, st: State, t: int, due: FloatArray, principal_due: F
         scale=w.scale, defaulted_debt=st.defaulted_debt + w.debt,
         missed=pay.missed, written_off=w.loss, backlog=w.backlog, destroyed=destroyed,
         recovered=w.recovered,
-        paid_outside=pay.paid_outside.sum(axis=1), operating=operating,
-        new_business=new_business,
+        paid_outside=pay.paid_outside, operating=pay.operating,
+        new_business=pay.new_business,
     )
 
 
 def clear_paths(obligor: IntArray, holder: IntArray, dues: FloatArray, rank: IntArray,
-                ext: FloatArray, n: int, alpha: FloatArray, beta: FloatArray
-                ) -> ClearingResult:
+                ext: FloatArray, n: int, alpha: FloatArray, beta: FloatArray,
+                topo: Topology | None = None) -> ClearingResult:
     """Clear only the paths where someone cannot pay from its own outside assets.
 
-    ``alpha`` and ``beta`` (n_paths,) are each path's Rogers–Veraart recovery fractions.
+    ``alpha`` and ``beta`` (n_paths,) are each path's Rogers–Veraart recovery fractions;
+    ``topo`` the network's :func:`~bubblescope.stress.kernels.clearing.topology`, if kept.
 
     On the other paths everyone pays in full (``e_i >= pbar_i`` for all ``i`` makes the full
     payment vector the greatest clearing vector), so the kernel is skipped there.
@@ -138,12 +133,21 @@ def clear_paths(obligor: IntArray, holder: IntArray, dues: FloatArray, rank: Int
                          np.zeros((n_paths, n), dtype=bool), np.full((n_paths, n), -1), 0)
     if need.size:
         res = clear(obligor, holder, dues[need], rank, ext[need], n,
-                    alpha=alpha[need, None], beta=beta[need, None])
+                    alpha=alpha[need, None], beta=beta[need, None], topology=topo)
         out.payments[need], out.paid[need], out.received[need] = (res.payments, res.paid,
                                                                    res.received)
         out.equity[need], out.defaulted[need] = res.equity, res.defaulted
         out.default_round[need] = res.default_round
     return out
+
+
+def _network(ctx: RunContext) -> Topology:
+    """The network cleared every quarter: the contracts, then the future financing reversed
+    (paid holder -> obligor when it starts)."""
+    cw, fut = ctx.web, ctx.index.future
+    return topology(np.concatenate([cw.obligor, cw.holder[fut]]),
+                    np.concatenate([cw.holder, cw.obligor[fut]]),
+                    np.concatenate([cw.rank, cw.rank[fut]]), cw.n)
 
 
 def flow_loss_share(ctx: RunContext, started: BoolArray, *, recovered: bool = True
@@ -225,11 +229,10 @@ def _write_offs(ctx: RunContext, st: State, t: int, new: BoolArray, out: FloatAr
     # the face (kernels/backlog.py); other flows lose what is left net of recovery_flow. A
     # commitment that has not started is lost backlog; recovery_flow stands for the capacity
     # the provider re-lets, not cash now (asm_backlog_loss)
-    w = write_offs(new, cw.obligor, ix.inside, ix.debt, ix.flow, out, recoveries(ctx),
-                   st.maturity, cw.start_q, t, cw.annual_payment, st.scale, prm.recovery_flow,
-                   started_loss_share(ctx, t))
+    w = write_offs(new, cw.obligor, cw.holder, ix.inside, ix.debt, ix.flow, out,
+                   recoveries(ctx), st.maturity, cw.start_q, t, cw.annual_payment, st.scale,
+                   prm.recovery_flow, started_loss_share(ctx, t))
     return _WriteOffs(
-        cash=cash + ctx.by_holder(w.recovered), outstanding=w.outstanding, scale=w.scale,
-        debt=w.defaulted_debt.sum(axis=1), loss=w.loss, backlog=w.backlog,
-        recovered=np.asarray(w.recovered.sum(axis=1), dtype=np.float64),
+        cash=cash + w.by_holder, outstanding=w.outstanding, scale=w.scale,
+        debt=w.defaulted_debt, loss=w.loss, backlog=w.backlog, recovered=w.recovered,
     )

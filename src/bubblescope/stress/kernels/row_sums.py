@@ -18,7 +18,8 @@ import numpy as np
 
 from bubblescope.model._typing import FloatArray, IntArray
 
-__all__ = ["row_sums", "row_sums_reference", "scattered_row_sums"]
+__all__ = ["pairwise_plan", "plan_sum", "row_sums", "row_sums_reference",
+           "scattered_row_sums"]
 
 #: numpy's PW_BLOCKSIZE: rows up to this length are summed with eight running sums.
 _BLOCK = 128
@@ -54,8 +55,9 @@ def _block(a: FloatArray, lo: int, n: int) -> float:  # pragma: no cover - numba
 
 
 @numba.njit(cache=True, nogil=True)
-def _run(a: FloatArray, plan: IntArray, stack: FloatArray) -> float:  # pragma: no cover
-    """Evaluate a :func:`_plan` on row ``a``: leaves pushed, ``-1`` adds the top two."""
+def plan_sum(a: FloatArray, plan: IntArray, stack: FloatArray) -> float:  # pragma: no cover
+    """numpy's row sum of ``a``: a :func:`pairwise_plan` evaluated on it (leaves pushed on
+    ``stack``, ``-1`` adds the top two), added to 0."""
     top = 0
     for q in range(plan.shape[0]):
         lo, n = plan[q, 0], plan[q, 1]
@@ -72,7 +74,7 @@ def _run(a: FloatArray, plan: IntArray, stack: FloatArray) -> float:  # pragma: 
 def _row_sums(x: FloatArray, plan: IntArray, out: FloatArray) -> None:  # pragma: no cover
     stack = np.empty(plan.shape[0] + 1)
     for p in range(x.shape[0]):
-        out[p] = _run(x[p], plan, stack)
+        out[p] = plan_sum(x[p], plan, stack)
 
 
 @numba.njit(cache=True, nogil=True)
@@ -82,13 +84,13 @@ def _scattered(vals: FloatArray, cols: IntArray, row: FloatArray, plan: IntArray
     for p in range(vals.shape[0]):
         for j in range(cols.shape[0]):
             row[cols[j]] = vals[p, j]
-        out[p] = _run(row, plan, stack)
+        out[p] = plan_sum(row, plan, stack)
         for j in range(cols.shape[0]):
             row[cols[j]] = 0.0
 
 
 @functools.lru_cache(maxsize=64)
-def _plan(m: int) -> IntArray:
+def pairwise_plan(m: int) -> IntArray:
     """numpy's pairwise recursion over a row of ``m`` as a postfix program, (steps, 2):
     ``(lo, n)`` sums the leaf ``[lo, lo + n)``, ``(-1, 0)`` adds the last two results."""
     steps: list[tuple[int, int]] = []
@@ -114,7 +116,7 @@ def row_sums(x: FloatArray) -> FloatArray:
     (the order in which numpy adds a contiguous row), (n_paths,)."""
     arr = np.ascontiguousarray(x, dtype=np.float64)
     out = np.empty(arr.shape[0])
-    _row_sums(arr, _plan(arr.shape[1]), out)
+    _row_sums(arr, pairwise_plan(arr.shape[1]), out)
     return out
 
 
@@ -140,7 +142,7 @@ def scattered_row_sums(vals: FloatArray, cols: IntArray, m: int) -> FloatArray:
     """
     out = np.empty(vals.shape[0])
     _scattered(np.ascontiguousarray(vals, dtype=np.float64),
-               np.asarray(cols, dtype=np.int64), np.zeros(m), _plan(m), out)
+               np.asarray(cols, dtype=np.int64), np.zeros(m), pairwise_plan(m), out)
     return out
 
 

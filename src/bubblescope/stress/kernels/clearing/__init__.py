@@ -5,8 +5,8 @@ twin :func:`clear_reference`; both read a validated :class:`~.net.Net` and retur
 :class:`ClearingResult`.
 """
 
-from bubblescope.stress.kernels.clearing.net import ClearingResult
+from bubblescope.stress.kernels.clearing.net import ClearingResult, Topology, topology
 from bubblescope.stress.kernels.clearing.reference import clear_reference
 from bubblescope.stress.kernels.clearing.solver import clear
 
-__all__ = ["ClearingResult", "clear", "clear_reference"]
+__all__ = ["ClearingResult", "Topology", "clear", "clear_reference", "topology"]

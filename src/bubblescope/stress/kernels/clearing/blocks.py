@@ -34,7 +34,6 @@ from typing import TYPE_CHECKING
 
 import numba as nb
 import numpy as np
-from scipy import sparse
 
 from bubblescope.model._typing import BoolArray, FloatArray, IntArray
 from bubblescope.model.errors import ConvergenceError
@@ -105,10 +104,8 @@ def pack(net: Net, tol_abs: float) -> Blocks:
 
 def _first_shortfalls(net: Net, tol_abs: float) -> IntArray:
     """Entities that cannot pay in full when everyone else does, per path, (n_paths,)."""
-    n, m = net.e.shape[0], net.obligor.size
-    h = net.h_order
-    to_holder = sparse.csr_array((np.ones(h.size), (net.holder[h], h)), shape=(n, m))
-    claims = np.asarray(to_holder @ net.due, dtype=np.float64).reshape(n, -1)
+    n = net.e.shape[0]
+    claims = np.asarray(net.to_holder @ net.due, dtype=np.float64).reshape(n, -1)
     return np.asarray((net.e + claims < net.pbar - tol_abs).sum(axis=0), dtype=np.int64)
 
 

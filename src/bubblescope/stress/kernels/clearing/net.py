@@ -16,7 +16,7 @@ from scipy import sparse
 from bubblescope.model._typing import BoolArray, FloatArray, IntArray
 from bubblescope.model.errors import ScenarioError
 
-__all__ = ["ClearingResult", "Net", "prepare"]
+__all__ = ["ClearingResult", "Net", "Topology", "prepare", "topology"]
 
 
 @dataclass(frozen=True)
@@ -92,11 +92,61 @@ class Net:
     e: FloatArray  # (n, n_paths)
     alpha: FloatArray  # (n, n_paths)
     beta: FloatArray  # (n, n_paths)
+    to_holder: sparse.csr_array  # (n, m) contracts held inside summed into their holders
 
     @property
     def stride(self) -> int:
         """1 when ``due`` varies by path, else 0 (path ``p`` reads column ``p * stride``)."""
         return 1 if self.due.shape[1] > 1 else 0
+
+
+@dataclass(frozen=True, eq=False)
+class Topology:
+    """What :func:`prepare` derives from the edge list alone (obligor, holder, rank, n):
+    computed once by :func:`topology` and passed to every clearing of the same network.
+
+    ``to_group`` sums contracts into their (obligor, seniority class) groups, ``to_ent``
+    groups into obligors, ``to_holder`` the contracts held inside into their holders.
+    """
+
+    obligor: IntArray
+    holder: IntArray
+    rank: IntArray
+    n: int
+    group: IntArray
+    g_obligor: IntArray
+    to_group: sparse.csr_array
+    to_ent: sparse.csr_array
+    to_holder: sparse.csr_array
+    h_ptr: IntArray
+    h_order: IntArray
+
+
+def topology(obligor: IntArray, holder: IntArray, rank: IntArray, n: int) -> Topology:
+    """The :class:`Topology` of an edge list (validated as :func:`prepare` does)."""
+    obl, hol, rk = (np.asarray(x, dtype=np.int64) for x in (obligor, holder, rank))
+    _check(obl, hol, rk, np.zeros(obl.shape), np.zeros((1, n)), n)
+    return _topology(obl, hol, rk, n)
+
+
+def _topology(obl: IntArray, hol: IntArray, rk: IntArray, n: int) -> Topology:
+    key = obl * (int(rk.max(initial=0)) + 1) + rk
+    keys, group = np.unique(key, return_inverse=True)
+    g_obl = keys // (int(rk.max(initial=0)) + 1)
+    to_group = sparse.csr_array(
+        (np.ones(obl.size), (group, np.arange(obl.size))), shape=(keys.size, obl.size)
+    )
+    to_ent = sparse.csr_array(
+        (np.ones(keys.size), (g_obl, np.arange(keys.size))), shape=(n, keys.size)
+    )
+    inside = np.flatnonzero(hol >= 0)
+    h_order = inside[np.argsort(hol[inside], kind="stable")]
+    h_ptr = np.concatenate(([0], np.cumsum(np.bincount(hol[inside], minlength=n))))
+    to_holder = sparse.csr_array((np.ones(h_order.size), (hol[h_order], h_order)),
+                                 shape=(n, obl.size))
+    return Topology(obl, hol, rk, n, group.astype(np.int64).reshape(-1),
+                    g_obl.astype(np.int64), to_group, to_ent, to_holder,
+                    h_ptr.astype(np.int64), h_order.astype(np.int64))
 
 
 def prepare(
@@ -108,36 +158,36 @@ def prepare(
     n: int,
     alpha: float | FloatArray,
     beta: float | FloatArray,
+    topo: Topology | None = None,
 ) -> Net:
-    obl, hol, rk = (np.asarray(x, dtype=np.int64) for x in (obligor, holder, rank))
+    """Validate a network and lay it out for the kernels.
+
+    ``topo`` (:func:`topology` of the same ``obligor``, ``holder``, ``rank`` and ``n``)
+    skips what depends on the edge list alone; then only ``due`` and ``external_assets``
+    are checked.
+    """
     e = np.asarray(external_assets, dtype=np.float64)
     dues = np.asarray(due, dtype=np.float64)
-    _check(obl, hol, rk, dues, e, n)
+    if topo is None:
+        obl, hol, rk = (np.asarray(x, dtype=np.int64) for x in (obligor, holder, rank))
+        _check(obl, hol, rk, dues, e, n)
+        topo = _topology(obl, hol, rk, n)
+    else:
+        _check_flows(topo.obligor.shape[0], dues, e, n)
     n_paths = e.shape[0]
     due_t = np.array(np.atleast_2d(dues).T, order="C")
-    key = obl * (int(rk.max(initial=0)) + 1) + rk
-    keys, group = np.unique(key, return_inverse=True)
-    g_obl = keys // (int(rk.max(initial=0)) + 1)
-    to_group = sparse.csr_array(
-        (np.ones(obl.size), (group, np.arange(obl.size))), shape=(keys.size, obl.size)
-    )
-    g_due = np.asarray(to_group @ due_t, dtype=np.float64).reshape(keys.size, -1)
+    g_obl = topo.g_obligor
+    g_due = np.asarray(topo.to_group @ due_t, dtype=np.float64).reshape(g_obl.size, -1)
     g_before = _senior_before(g_due, g_obl)
-    to_ent = sparse.csr_array(
-        (np.ones(keys.size), (g_obl, np.arange(keys.size))), shape=(n, keys.size)
-    )
-    pbar = np.asarray(to_ent @ g_due, dtype=np.float64).reshape(n, -1)
-    inside = np.flatnonzero(hol >= 0)
-    h_order = inside[np.argsort(hol[inside], kind="stable")]
-    h_ptr = np.concatenate(([0], np.cumsum(np.bincount(hol[inside], minlength=n))))
+    pbar = np.asarray(topo.to_ent @ g_due, dtype=np.float64).reshape(n, -1)
     return Net(
-        obl, hol, due_t, rk, group.astype(np.int64), g_obl.astype(np.int64),
+        topo.obligor, topo.holder, due_t, topo.rank, topo.group, g_obl,
         np.ascontiguousarray(g_due), g_before,
         np.divide(1.0, g_due, out=np.zeros_like(g_due), where=g_due > 0),
-        np.ascontiguousarray(pbar),
-        h_ptr.astype(np.int64), h_order.astype(np.int64),
+        np.ascontiguousarray(pbar), topo.h_ptr, topo.h_order,
         np.ascontiguousarray(e.T),
         _per_entity("alpha", alpha, n_paths, n), _per_entity("beta", beta, n_paths, n),
+        topo.to_holder,
     )
 
 
@@ -170,6 +220,11 @@ def _check(obl: IntArray, hol: IntArray, rk: IntArray, due: FloatArray, e: Float
             f"clear: 'obligor', 'holder', 'rank' must be 1-d of one length, got "
             f"{obl.shape}, {hol.shape}, {rk.shape}"
         )
+    _check_shapes(m, due, e, n)
+    _check_values(obl, hol, rk, due, e, n)
+
+
+def _check_shapes(m: int, due: FloatArray, e: FloatArray, n: int) -> None:
     if e.ndim != 2 or e.shape[1] != n:
         raise ScenarioError(
             f"clear: 'external_assets' must have shape (n_paths, {n}), got {e.shape}"
@@ -178,7 +233,15 @@ def _check(obl: IntArray, hol: IntArray, rk: IntArray, due: FloatArray, e: Float
         raise ScenarioError(
             f"clear: 'due' must have shape ({m},) or {(e.shape[0], m)}, got {due.shape}"
         )
-    _check_values(obl, hol, rk, due, e, n)
+
+
+def _check_flows(m: int, due: FloatArray, e: FloatArray, n: int) -> None:
+    """:func:`_check` of ``due`` and ``e`` alone (the edge list checked by :func:`topology`)."""
+    _check_shapes(m, due, e, n)
+    for name, ok in (("due", bool(np.all(np.isfinite(due) & (due >= 0)))),
+                     ("external_assets", bool(np.all(np.isfinite(e) & (e >= 0))))):
+        if not ok:
+            raise ScenarioError(f"clear: every {name!r} must be finite and >= 0")
 
 
 def _check_values(obl: IntArray, hol: IntArray, rk: IntArray, due: FloatArray, e: FloatArray,

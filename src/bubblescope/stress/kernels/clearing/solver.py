@@ -25,7 +25,7 @@ from bubblescope.model._typing import FloatArray, IntArray
 from bubblescope.model.errors import ScenarioError
 from bubblescope.stress.kernels.clearing import blocks as _blocks
 from bubblescope.stress.kernels.clearing.flat import fictitious_default
-from bubblescope.stress.kernels.clearing.net import ClearingResult, prepare
+from bubblescope.stress.kernels.clearing.net import ClearingResult, Topology, prepare
 
 __all__ = ["clear"]
 
@@ -44,6 +44,7 @@ def clear(
     round_tol: float = 1e-6,
     max_iter: int = 100_000,
     kernel: Literal["blocked", "flat"] = "blocked",
+    topology: Topology | None = None,
 ) -> ClearingResult:
     """Clear a network on every path: the greatest clearing vector, defaults and their order.
 
@@ -85,6 +86,10 @@ def clear(
         per thread at a time, sweeping only what can change; ``"flat"`` sweeps all paths at
         once (the earlier kernel, kept for comparison). Same algorithm per path: results
         agree to rounding (only the order of terms in a sum differs).
+    topology : Topology, optional
+        :func:`~bubblescope.stress.kernels.clearing.net.topology` of ``obligor``,
+        ``holder``, ``rank`` and ``n_entities``, computed once for a network cleared again
+        and again with other dues and assets (the crash engine's quarters).
 
     Returns
     -------
@@ -117,7 +122,8 @@ def clear(
         raise ScenarioError(f"clear: 'method' must be 'fictitious_default', got {method!r}")
     if kernel not in ("blocked", "flat"):
         raise ScenarioError(f"clear: 'kernel' must be 'blocked' or 'flat', got {kernel!r}")
-    net = prepare(obligor, holder, due, rank, external_assets, n_entities, alpha, beta)
+    net = prepare(obligor, holder, due, rank, external_assets, n_entities, alpha, beta,
+                  topology)
     scale = max(1.0, float(net.pbar.max(initial=0.0)))
     tol_abs = tol * scale
     if not (math.isfinite(round_tol) and round_tol >= 0):
