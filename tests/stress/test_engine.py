@@ -254,3 +254,19 @@ def test_clearing_fast_path_equals_the_kernel(seed: int, n_paths: int) -> None:
     np.testing.assert_allclose(fast.equity, ref.equity, atol=1e-9)
     np.testing.assert_array_equal(fast.defaulted, ref.defaulted)
     np.testing.assert_array_equal(fast.default_round, ref.default_round)
+
+
+def test_state_replace_changes_only_the_named_fields_and_checks_names() -> None:
+    import bubblescope as bubbles
+    from bubblescope.stress.context import RunContext
+    from bubblescope.stress.state import State
+
+    ctx = RunContext.of(compile_web(bubbles.load_default()), load_preset("baseline"), 2)
+    st = State.initial(ctx)
+    moved = st.replace(cash=st.cash + 1.0)
+    assert (moved.cash == st.cash + 1.0).all()
+    assert moved.value is st.value
+    assert moved is not st
+    assert (st.cash == ctx.web.cash).all()  # the old state is untouched
+    with pytest.raises(TypeError, match="no field kash"):
+        st.replace(kash=st.cash)

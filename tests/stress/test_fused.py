@@ -13,7 +13,7 @@ import numpy as np
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from bubblescope.stress.kernels.aggregate import masked_total, masked_total_reference
+from bubblescope.stress.kernels.aggregate import record_losses, record_losses_reference
 from bubblescope.stress.kernels.stakes import mark_stakes, mark_stakes_reference
 
 _finite = st.floats(-1e6, 1e6, allow_nan=False, allow_subnormal=False)
@@ -41,23 +41,44 @@ def _floats(data: st.DataObject, shape: tuple[int, ...], values: st.SearchStrate
 
 
 @settings(max_examples=100, deadline=None)
-@given(st.integers(1, 4), st.integers(1, 40), st.integers(2, 4), st.data())
-def test_masked_total_is_bit_identical_to_its_twin(n_paths: int, m: int, k: int,
-                                                   data: st.DataObject) -> None:
-    # K >= 2, as in the engine (3 loss classes): with K == 1 the contract axis is contiguous
-    # and numpy sums it pairwise, which can differ in the last bit (hypothesis found it)
-    x = _floats(data, (n_paths, m, k))
+@given(st.integers(1, 4), st.integers(1, 6), st.integers(1, 40), st.integers(2, 4),
+       st.integers(2, 12), st.booleans(), st.data())
+def test_record_losses_is_bit_identical_to_its_twin(n_paths: int, n: int, m: int, k: int,
+                                                    channels: int, in_place: bool,
+                                                    data: st.DataObject) -> None:
+    # K >= 2 classes and >= 2 channels, as in the engine (3 and 10): with one, numpy sums a
+    # contiguous axis pairwise where the kernel adds in order
+    entity, contract = _floats(data, (n_paths, n, channels)), _floats(data, (n_paths, m))
+    by_class = _floats(data, (n_paths, m, k))
     mask = np.array(data.draw(st.lists(st.booleans(), min_size=m, max_size=m)))
+    fast = [_floats(data, (n_paths, m)), _floats(data, (n_paths, m, k))]
+    ref = [a.copy() for a in fast]
+    # the copy may be a quarter of a larger array, or the booked array itself
+    store = np.zeros((n_paths, 3, m, k))
+    store_ref = store.copy()
+    if in_place:
+        store[:, 1], store_ref[:, 1] = by_class, by_class
+        booked, booked_ref = store[:, 1], store_ref[:, 1]
+    else:
+        booked = booked_ref = by_class
     with np.errstate(all="ignore"):
-        _same((masked_total(x, mask),), (masked_total_reference(x, mask),))
+        got = record_losses(entity, contract, booked, mask, *fast, store[:, 1])
+        want = record_losses_reference(entity, contract, booked_ref, mask, *ref,
+                                       store_ref[:, 1])
+    _same((*got, *fast, store), (*want, *ref, store_ref))
 
 
-def test_masked_total_adds_from_zero_in_contract_order() -> None:
+def test_record_losses_adds_from_zero_in_contract_order() -> None:
     # -0.0 alone sums to +0.0 (numpy starts from 0); 1e16 + 1 + 1 loses both ones
-    got = masked_total(np.array([[[-0.0], [-0.0]]]), np.array([True, True]))
-    assert got.tobytes() == np.zeros((1, 1)).tobytes()
-    ones = masked_total(np.array([[[1e16], [1.0], [1.0]]]), np.array([True, True, True]))
-    assert ones[0, 0] == (1e16 + 1.0) + 1.0
+    entity = np.array([[[-0.0, -0.0], [-0.0, 1.0]]])
+    by_class = np.array([[[-0.0, 1e16], [-0.0, 1.0], [5.0, 1.0]]])
+    contract, totals = np.zeros((1, 3)), [np.zeros((1, 3)), np.zeros((1, 3, 2))]
+    masked, by_entity, by_channel = record_losses(entity, contract, by_class,
+                                                  np.array([True, True, True]), *totals,
+                                                  np.zeros((1, 3, 2)))
+    assert masked.tobytes() == np.array([[5.0, (1e16 + 1.0) + 1.0]]).tobytes()
+    assert by_entity.tobytes() == np.array([[0.0, 1.0]]).tobytes()
+    assert by_channel.tobytes() == np.array([[0.0, 1.0]]).tobytes()
 
 
 @settings(max_examples=100, deadline=None)

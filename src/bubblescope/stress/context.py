@@ -8,6 +8,7 @@ axis (n,). It also sums contract arrays by obligor or holder.
 
 from __future__ import annotations
 
+import operator
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any, TypeVar
@@ -244,7 +245,7 @@ class RunContext:
         passed. The value must not be modified by the caller."""
         held = self._constants.get(key)
         if held is not None and len(held[0]) == len(inputs) and all(
-                a is b for a, b in zip(held[0], inputs, strict=True)):
+                map(operator.is_, held[0], inputs)):
             return held[1]  # type: ignore[no-any-return]
         value = make()
         if isinstance(value, np.ndarray):

@@ -11,7 +11,6 @@ quarter is a channel (:mod:`bubblescope.stress.channels`) that reads the frozen
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import replace
 
 import numba
 import numpy as np
@@ -140,9 +139,9 @@ def _simulate(ctx: RunContext, noise: FloatArray, progress: Progress | None) -> 
 def start(ctx: RunContext) -> State:
     """The state at the as-of date, issuers at their starting ratings."""
     st = State.initial(ctx)
-    st = replace(st, worth0=collateral.start_worth(ctx))
+    st = st.replace(worth0=collateral.start_worth(ctx))
     ratings = paper.start(ctx, st)
-    return replace(st, equity0=ratings.equity0, owed0=ratings.owed0, ig0=ratings.ig0,
+    return st.replace(equity0=ratings.equity0, owed0=ratings.owed0, ig0=ratings.ig0,
                    el0=ratings.el0, pd=ratings.pd0, pd0=ratings.pd0, rated_pd=ratings.pd0,
                    equity_rated=ratings.equity0)
 
@@ -151,32 +150,32 @@ def _quarter(ctx: RunContext, st: State, rec: Recorder, q: Quarter) -> State:
     """One quarter: each channel in turn, then the quarter's record; the next state."""
     t, defaulted_before = q.t, st.defaulted_debt
     dem = demand.demand(ctx, st, q)
-    st = replace(st, ai_index=dem.ai_index)
+    st = st.replace(ai_index=dem.ai_index)
     val = valuation.revalue(ctx, st, q, dem.ai_index)
-    st = replace(st, value=val.value, equity_shock=val.equity_shock, expected=val.expected,
+    st = st.replace(value=val.value, equity_shock=val.equity_shock, expected=val.expected,
                  expected_growth=val.expected_growth, ai_value=val.ai_value)
     owed = obligations.fall_due(ctx, st, t, dem.revenue)
     fund = funding.refinance(ctx, st, q, owed.due, owed.principal, dem.revenue)
-    st = replace(st, maturity=fund.maturity, interest_rate=fund.interest_rate,
+    st = st.replace(maturity=fund.maturity, interest_rate=fund.interest_rate,
                  outstanding=fund.outstanding)
     cuts = leases.cut(ctx, st, t, owed.due - fund.rolled, dem.revenue + fund.raised)
-    st = replace(st, scale=cuts.scale, cut_done=cuts.cut_done)
+    st = st.replace(scale=cuts.scale, cut_done=cuts.cut_done)
     cleared = settlement.settle(ctx, st, t, cuts.due, fund.principal_due, fund.unrolled,
                                 dem.revenue, fund.raised)
-    st = replace(st, cash=cleared.cash, alive=cleared.alive, default_q=cleared.default_q,
+    st = st.replace(cash=cleared.cash, alive=cleared.alive, default_q=cleared.default_q,
                  reason=cleared.reason, outstanding=cleared.outstanding, basis=cleared.basis,
                  guarantee_left=cleared.guarantee_left, scale=cleared.scale,
                  defaulted_debt=cleared.defaulted_debt)
     pooled = pool.default(ctx, st)
-    st = replace(st, outstanding=pooled.outstanding, cash=pooled.cash,
+    st = st.replace(outstanding=pooled.outstanding, cash=pooled.cash,
                  defaulted_debt=st.defaulted_debt + pooled.defaulted)
     gpus = collateral.sell(ctx, st, t)
-    st = replace(st, price=gpus.price, worth=gpus.worth, units=gpus.units,
+    st = st.replace(price=gpus.price, worth=gpus.worth, units=gpus.units,
                  outstanding=gpus.outstanding, cash=gpus.cash, rental=gpus.rental,
                  supply=gpus.supply)
     rated = paper.rerate(ctx, st, q, st.defaulted_debt - defaulted_before)
     rec.paper(t, rated.downgraded, rated.tranche_loss, rated.grade)
-    st = replace(st, junk=rated.junk, spread=rated.spread, pd=rated.pd,
+    st = st.replace(junk=rated.junk, spread=rated.spread, pd=rated.pd,
                  rated_pd=rated.rated_pd, equity_rated=rated.equity_rated,
                  scale_rated=rated.scale_rated)
     st, losses, lev = _holders(ctx, st, q, [
@@ -184,15 +183,15 @@ def _quarter(ctx: RunContext, st: State, rec: Recorder, q: Quarter) -> State:
         (LossChannel.DEFAULT_WRITE_OFFS, cleared.written_off + pooled.written_off),
         (LossChannel.BACKLOG_LOST, cleared.backlog),
         (LossChannel.GPU_COLLATERAL, gpus.lender_loss), (LossChannel.FORCED_SALES, rated.forced),
-    ], rated.el, rated.grade)
+    ], rated.el, rated.grade, rec.loss_arrays(t))
     spent = capex.spend(ctx, st, t)
     new = funding.issue(ctx, st, t, st.cash - spent.cash)  # debt finances part of the capex
-    st = replace(st, cash=new.cash - (st.cash - spent.cash), capex_index=spent.capex_index,
+    st = st.replace(cash=new.cash - (st.cash - spent.cash), capex_index=spent.capex_index,
                  capex_norm=spent.capex_norm, outstanding=new.outstanding,
                  interest_rate=new.interest_rate,
                  issued_debt=st.issued_debt + new.by_obligor)
     paid = payouts.pay(ctx, st)  # dividends, buybacks; cash above target returned
-    st = replace(st, cash=paid.cash)
+    st = st.replace(cash=paid.cash)
     rec.quarter(t, QuarterRecord(
         cash=st.cash, value=st.value, loss=losses.entity, contract_loss=losses.contract,
         contract_class=losses.contract_class, underlying=ctx.index.underlying,
@@ -217,22 +216,24 @@ def _quarter(ctx: RunContext, st: State, rec: Recorder, q: Quarter) -> State:
 
 def _holders(ctx: RunContext, st: State, q: Quarter,
              booked: list[tuple[LossChannel, FloatArray]], el: FloatArray, grade: IntArray,
+             into: tuple[FloatArray, FloatArray, FloatArray],
              ) -> tuple[State, Losses, leverage.Leverage]:
     """Marks (expected loss and spread premium on fund-held debt, equity and fund shares),
-    the quarter's losses booked on holders, then leverage (lines, gates, margin calls,
-    lenders beyond NAV)."""
+    the quarter's losses booked on holders (in ``into``, :func:`holders.book`), then
+    leverage (lines, gates, margin calls, lenders beyond NAV)."""
     remarked = marks.remark(ctx, st, q.t, el, grade)
-    st = replace(st, el_mark=remarked.el_mark, spread_mark=remarked.spread_mark)
+    st = st.replace(el_mark=remarked.el_mark, spread_mark=remarked.spread_mark)
     marked = holders.mark(ctx, st)
     losses = holders.book(ctx, [*booked, (LossChannel.EQUITY_MARKS, marked.loss),
                                 (LossChannel.EXPECTED_LOSS_MARKS, remarked.loss),
-                                (LossChannel.SPREAD_MARKS, remarked.spread_loss)])
-    st = replace(st, outstanding=marked.outstanding, cum_loss=st.cum_loss + losses.booked,
+                                (LossChannel.SPREAD_MARKS, remarked.spread_loss)],
+                          into=into)
+    st = st.replace(outstanding=marked.outstanding, cum_loss=st.cum_loss + losses.booked,
                  cum_credit=st.cum_credit + losses.booked_credit)
     lev = leverage.deleverage(ctx, st, q)
     more = holders.book(ctx, [(LossChannel.MARGIN_CALL_SALES, lev.margin_loss),
                               (LossChannel.DEFAULT_WRITE_OFFS, lev.lender_loss)], losses)
-    st = replace(st, outstanding=lev.outstanding, basis=lev.basis, undrawn=lev.undrawn,
+    st = st.replace(outstanding=lev.outstanding, basis=lev.basis, undrawn=lev.undrawn,
                  cash=lev.cash, sold=lev.sold, passed=lev.passed, redeemed=lev.redeemed,
                  retained=lev.retained, gated=lev.gated, impact=lev.impact,
                  cum_loss=st.cum_loss + more.booked, cum_credit=st.cum_credit + more.booked_credit)
@@ -242,6 +243,6 @@ def _holders(ctx: RunContext, st: State, q: Quarter,
 def _ig_bonds(ctx: RunContext, st: State) -> FloatArray:
     """Bonds rated investment grade at the start still outstanding, (n_paths,), USD bn: the
     measure of the seeds' clock (JPMorgan's AI-linked investment-grade debt, $1.2T)."""
-    bonds = ctx.web.kind_mask(("bond",))
+    bonds = ctx.constant("bonds", lambda: ctx.web.kind_mask(("bond",)))
     return np.asarray((st.outstanding * (st.ig0 & bonds)).sum(axis=1), dtype=np.float64)
 

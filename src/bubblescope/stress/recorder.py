@@ -11,7 +11,7 @@ import numpy as np
 
 from bubblescope.model._typing import BoolArray, FloatArray, IntArray
 from bubblescope.stress.compile import CompiledWeb
-from bubblescope.stress.kernels.aggregate import masked_total
+from bubblescope.stress.kernels.aggregate import record_losses
 from bubblescope.stress.ledger import CLASS_NAMES
 from bubblescope.stress.result import LossChannel, StressResult
 from bubblescope.stress.scenario import Scenario
@@ -167,6 +167,16 @@ class Recorder:
         self.quarter_class = np.zeros((n_paths, quarters, len(CLASS_NAMES)))
         self.rating: IntArray = np.zeros((n_paths, quarters, m), dtype=np.int8)
         self.rating_start: IntArray = np.zeros((n_paths, m), dtype=np.int8)
+        # where a quarter's losses are booked (reused; the classes straight into their place)
+        self._entity = np.empty((n_paths, n, len(LossChannel)))
+        self._contract = np.empty((n_paths, m))
+
+    def loss_arrays(self, t: int) -> tuple[FloatArray, FloatArray, FloatArray]:
+        """Arrays to book quarter ``t``'s losses into (by holder and channel, by contract,
+        by contract and class; the last is quarter ``t`` of ``contract_class_by_quarter``),
+        to be passed back in its :class:`QuarterRecord`. Their values are not defined until
+        booked; they are reused by the next quarter."""
+        return self._entity, self._contract, self.contract_class_by_quarter[:, t]
 
     def quarter(self, t: int, record: QuarterRecord) -> None:
         """Store quarter ``t``."""
@@ -176,12 +186,13 @@ class Recorder:
         self.operating_cash[:, t] = record.operating_cash
         self.new_business[:, t] = record.new_business
         self.payouts[:, t] = record.payouts
-        self.contract_loss += record.contract_loss
-        self.contract_class += record.contract_class
-        self.contract_class_by_quarter[:, t] = record.contract_class
-        self.quarter_class[:, t] = masked_total(record.contract_class, record.underlying)
-        self.loss[:, t] = record.loss.sum(axis=2)
-        self.loss_by_channel[:, t] = record.loss.sum(axis=1)
+        this_quarter = self.contract_class_by_quarter[:, t]
+        same = record.contract_class.base is self.contract_class_by_quarter and (
+            record.contract_class.__array_interface__ == this_quarter.__array_interface__)
+        self.quarter_class[:, t], self.loss[:, t], self.loss_by_channel[:, t] = record_losses(
+            record.loss, record.contract_loss, record.contract_class, record.underlying,
+            self.contract_loss, self.contract_class,
+            record.contract_class if same else this_quarter)
         self.series.store(t, record)
 
     def paper(self, t: int, downgraded: FloatArray, tranche_loss: FloatArray,

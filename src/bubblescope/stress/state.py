@@ -3,12 +3,14 @@
 Every array carries the path axis first: ``(n_paths, n)`` on entities, ``(n_paths, m)`` on
 contracts, ``(n_paths, k)`` on the GPU-backed loans, ``(n_paths,)`` for market-wide values.
 A channel reads a :class:`State` and returns a small result; the engine makes the next
-state with :func:`dataclasses.replace`.
+state with :meth:`State.replace` (:func:`dataclasses.replace` without its per-field
+checks, about 10x cheaper: the engine replaces the state about 15 times a quarter).
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
+from typing import Any
 
 import numpy as np
 
@@ -170,6 +172,16 @@ class State:
     gated: BoolArray
     impact: FloatArray
 
+    def replace(self, **changes: Any) -> State:
+        """This state with the given fields changed (the arrays are shared, not copied);
+        a name that is not a field raises TypeError, as :func:`dataclasses.replace`."""
+        if not changes.keys() <= _FIELDS:
+            raise TypeError(f"State has no field {', '.join(sorted(changes.keys() - _FIELDS))}")
+        new = object.__new__(State)
+        new.__dict__.update(self.__dict__)
+        new.__dict__.update(changes)
+        return new
+
     @staticmethod
     def initial(ctx: RunContext) -> State:
         """The state at the as-of date (``equity0``, ``owed0``, ``ig0``, ``el0``, ``pd``,
@@ -213,3 +225,6 @@ class State:
             gated=np.zeros((n_paths, cw.n), dtype=np.bool_),
             impact=np.zeros((n_paths, cw.n)),
         )
+
+
+_FIELDS = frozenset(f.name for f in fields(State))

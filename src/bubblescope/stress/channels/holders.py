@@ -71,28 +71,34 @@ def mark(ctx: RunContext, st: State) -> Marks:
 
 
 def book(ctx: RunContext, per_contract: Sequence[tuple[LossChannel, FloatArray]],
-         onto: Losses | None = None) -> Losses:
+         onto: Losses | None = None, *,
+         into: tuple[FloatArray, FloatArray, FloatArray] | None = None) -> Losses:
     """Book each channel's losses by contract (n_paths, m) on the contracts' holders.
 
     Contracts held outside the web book nothing. The contract total adds the channels in
     the order given; ``contract_class`` splits it by :class:`~bubblescope.stress.ledger.LossClass`.
     With ``onto``, this booking's totals are added to its arrays, which are updated in
-    place and returned (as ``onto`` plus a booking from zero, bit for bit).
+    place and returned (as ``onto`` plus a booking from zero, bit for bit). Otherwise they
+    are written into ``into`` (by holder and channel, by contract, by contract and class;
+    e.g. :meth:`~bubblescope.stress.recorder.Recorder.loss_arrays`) or new arrays.
     """
     n_paths, n, m = ctx.n_paths, ctx.web.n, ctx.web.m
-    fresh = onto is None
-    if onto is None:
-        onto = Losses(np.empty((n_paths, n, len(LossChannel))), np.empty((n_paths, m)),
-                      np.empty((n_paths, m, len(CLASS_NAMES))), np.empty((0, n)),
-                      np.empty((0, n)))
+    if onto is not None:
+        entity, contract, by_class = onto.entity, onto.contract, onto.contract_class
+    elif into is not None:
+        entity, contract, by_class = into
+    else:
+        entity, contract, by_class = (np.empty((n_paths, n, len(LossChannel))),
+                                      np.empty((n_paths, m)),
+                                      np.empty((n_paths, m, len(CLASS_NAMES))))
     channels = tuple(c for c, _ in per_contract)
     position, klass = ctx.constant(f"book:{channels}", lambda: (
         np.array([int(c) for c in channels]),
         np.array([int(CHANNEL_CLASS[c.label]) for c in channels])))
     booked, credit = book_losses([loss for _, loss in per_contract], ctx.web.holder,
-                                 position, klass, _CREDIT, onto.entity, onto.contract,
-                                 onto.contract_class, fresh=fresh)
-    return Losses(onto.entity, onto.contract, onto.contract_class, booked, credit)
+                                 position, klass, _CREDIT, entity, contract, by_class,
+                                 fresh=onto is None)
+    return Losses(entity, contract, by_class, booked, credit)
 
 
 #: Positions of the loss channels that are realised credit (``ledger.CHANNEL_CLASS``).

@@ -27,9 +27,10 @@ from bubblescope.model._typing import BoolArray, FloatArray, IntArray
 __all__ = [
     "book_losses",
     "book_losses_reference",
-    "masked_total",
     "masked_total_reference",
     "pro_rata_shares",
+    "record_losses",
+    "record_losses_reference",
     "sum_by",
     "sum_by_last",
     "sum_by_last_reference",
@@ -293,36 +294,93 @@ def book_losses_reference(losses: Sequence[FloatArray], holder: IntArray, channe
 
 
 @numba.njit(cache=True, nogil=True)
-def _masked_total(x: FloatArray, mask: BoolArray, out: FloatArray) -> None:  # pragma: no cover
-    n_paths, m, k_last = x.shape
+def _record(entity: FloatArray, contract: FloatArray, by_class: FloatArray, mask: BoolArray,
+            contract_total: FloatArray, class_total: FloatArray, class_copy: FloatArray,
+            copy: bool, masked: FloatArray, by_entity: FloatArray, by_channel: FloatArray,
+            ) -> None:  # pragma: no cover
+    n_paths, m = contract.shape
+    n, n_pos = entity.shape[1], entity.shape[2]
+    n_classes = by_class.shape[2]
     for p in range(n_paths):
-        for c in range(k_last):
-            out[p, c] = 0.0
+        for k in range(m):
+            contract_total[p, k] += contract[p, k]
+        for c in range(n_classes):
+            masked[p, c] = 0.0
         for k in range(m):
             w = 1.0 if mask[k] else 0.0
-            for c in range(k_last):
-                out[p, c] += x[p, k, c] * w
+            for c in range(n_classes):
+                v = by_class[p, k, c]
+                class_total[p, k, c] += v
+                if copy:
+                    class_copy[p, k, c] = v
+                masked[p, c] += v * w
+        for c in range(n_pos):
+            by_channel[p, c] = 0.0
+        for i in range(n):
+            by_entity[p, i] = _numpy_sum(entity[p, i])
+            for c in range(n_pos):
+                by_channel[p, c] += entity[p, i, c]
 
 
-def masked_total(x: FloatArray, mask: BoolArray) -> FloatArray:
-    """Sum ``x`` of shape (n_paths, m, K) over the contracts in ``mask`` (m,): (n_paths, K).
+def record_losses(entity: FloatArray, contract: FloatArray, by_class: FloatArray,
+                  mask: BoolArray, contract_total: FloatArray, class_total: FloatArray,
+                  class_copy: FloatArray) -> tuple[FloatArray, FloatArray, FloatArray]:
+    """Keep a quarter's losses: running totals, a copy, and three sums, in one pass.
 
-    Bit-identical to :func:`masked_total_reference` for ``K >= 2``, as in the recorder (3
-    loss classes): numpy then adds the contracts one after the other from 0. (For ``K == 1``
-    numpy sums the contiguous contract axis pairwise, which can differ in the last bit.) One
-    pass, no (n_paths, m, K) temporary.
+    Parameters
+    ----------
+    entity : ndarray of shape (n_paths, n, channels), C-ordered
+        The quarter's losses by holder and channel.
+    contract : ndarray of shape (n_paths, m)
+    by_class : ndarray of shape (n_paths, m, classes), classes >= 2
+        The quarter's losses by contract, in all and by class.
+    mask : ndarray of bool, shape (m,)
+        Contracts counted in ``masked`` (:func:`masked_total`).
+    contract_total, class_total : ndarray of shape (n_paths, m) and (n_paths, m, classes)
+        Running totals, gain ``contract`` and ``by_class`` (in place).
+    class_copy : ndarray of shape (n_paths, m, classes)
+        Gets a copy of ``by_class`` (nothing to do when it is ``by_class`` itself).
 
-    >>> masked_total(np.array([[[1.0, 2.0], [4.0, 8.0]]]), np.array([False, True])).tolist()
-    [[4.0, 8.0]]
+    Returns
+    -------
+    masked, by_entity, by_channel : ndarray of shape (n_paths, classes), (n_paths, n) and
+        (n_paths, channels)
+        ``masked_total(by_class, mask)``, ``entity.sum(axis=2)`` and ``entity.sum(axis=1)``
+        as numpy adds them: bit-identical to :func:`record_losses_reference`.
     """
-    arr = np.asarray(x, dtype=np.float64)
-    out = np.empty((arr.shape[0], arr.shape[2]))
-    _masked_total(arr, np.asarray(mask, dtype=np.bool_), out)
-    return out
+    n_paths, n, n_pos = entity.shape
+    masked, by_entity, by_channel = (np.empty((n_paths, by_class.shape[2])),
+                                     np.empty((n_paths, n)), np.empty((n_paths, n_pos)))
+    _record(np.ascontiguousarray(entity, dtype=np.float64), contract, by_class,
+            np.asarray(mask, dtype=np.bool_), contract_total, class_total, class_copy,
+            class_copy is not by_class, masked, by_entity, by_channel)
+    return masked, by_entity, by_channel
+
+
+def record_losses_reference(entity: FloatArray, contract: FloatArray, by_class: FloatArray,
+                            mask: BoolArray, contract_total: FloatArray,
+                            class_total: FloatArray, class_copy: FloatArray
+                            ) -> tuple[FloatArray, FloatArray, FloatArray]:
+    """The numpy twin of :func:`record_losses`."""
+    contract_total += contract
+    class_total += by_class
+    class_copy[...] = by_class
+    return (masked_total_reference(by_class, mask),
+            np.asarray(entity.sum(axis=2), dtype=np.float64),
+            np.asarray(entity.sum(axis=1), dtype=np.float64))
 
 
 def masked_total_reference(x: FloatArray, mask: BoolArray) -> FloatArray:
-    """The numpy twin of :func:`masked_total`."""
+    """Sum ``x`` of shape (n_paths, m, K) over the contracts in ``mask`` (m,): (n_paths, K).
+
+    For ``K >= 2`` (the recorder's 3 loss classes) numpy adds the contracts one after the
+    other from 0, as :func:`record_losses` does. (For ``K == 1`` numpy sums the contiguous
+    contract axis pairwise.)
+
+    >>> masked_total_reference(np.array([[[1.0, 2.0], [4.0, 8.0]]]),
+    ...                        np.array([False, True])).tolist()
+    [[4.0, 8.0]]
+    """
     return np.asarray((x * mask[None, :, None]).sum(axis=1), dtype=np.float64)
 
 
