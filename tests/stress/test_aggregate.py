@@ -106,6 +106,9 @@ def test_book_losses_matches_its_twin_at_the_engines_size() -> None:
     want = book_losses_reference(list(loss), holder, channel, klass, credit, *ref)
     got += book_losses(list(loss[:2]), holder, channel[:2], klass[:2], credit, *fast)
     want += book_losses_reference(list(loss[:2]), holder, channel[:2], klass[:2], credit, *ref)
+    nothing = [np.zeros((n_paths, m)), -np.zeros((n_paths, m))]  # the usual second booking
+    got += book_losses(nothing, holder, channel[:2], klass[:2], credit, *fast)
+    want += book_losses_reference(nothing, holder, channel[:2], klass[:2], credit, *ref)
     for a, b in zip([*fast, *got], [*ref, *want], strict=True):
         assert a.tobytes() == b.tobytes()
 
