@@ -13,7 +13,12 @@ from hypothesis import strategies as st
 
 from bubblescope.stress.kernels.cuts import cut_contracts, cut_contracts_reference
 from bubblescope.stress.kernels.gpu_rental import gpu_value
-from bubblescope.stress.kernels.payments import settle_payments, settle_payments_reference
+from bubblescope.stress.kernels.payments import (
+    owed_and_due,
+    owed_and_due_reference,
+    settle_payments,
+    settle_payments_reference,
+)
 from bubblescope.stress.kernels.row_sums import row_sums, row_sums_reference, scattered_row_sums
 from bubblescope.stress.kernels.write_offs import write_offs, write_offs_reference
 
@@ -95,7 +100,8 @@ def test_cut_contracts_is_bit_identical_to_its_twin(n_paths: int, n: int, m: int
         rng.integers(0, n, m), np.where(rng.random(m) < 0.2, -1, rng.integers(0, n, m)),
         rng.random(m) < 0.6, rng.integers(-5, 40, (n_paths, m)), rng.integers(-3, 20, m), t,
         _floats(data, (m,), _finite), _floats(data, (n_paths, m)), _floats(data, (n_paths, m)),
-        rng.random((n_paths, m)) < 0.7, g_idx, rng.random(g_idx.size),
+        _floats(data, (n_paths, m)), rng.random((n_paths, m)) < 0.7, g_idx,
+        rng.random(g_idx.size),
         _floats(data, (n_paths, m)), rng.random((n_paths, n)) < 0.8,
     )
     with np.errstate(all="ignore"):  # inf * 0 is NaN in both (numpy warns, numba does not)
@@ -115,7 +121,7 @@ def test_write_offs_is_bit_identical_to_its_twin(n_paths: int, n: int, m: int, t
         rng.random(m) < 0.5, rng.random(m) < 0.5, _floats(data, (n_paths, m)),
         _floats(data, (n_paths, m)), rng.integers(-5, 40, (n_paths, m)),
         rng.integers(-3, 20, m), t, _floats(data, (m,), _finite), _floats(data, (n_paths, m)),
-        _floats(data, (n_paths,)), _floats(data, (n_paths, m)),
+        _floats(data, (n_paths,)), _floats(data, (n_paths, m)), _floats(data, (n_paths, m)),
     )
     with np.errstate(all="ignore"):
         fast, ref = write_offs(*args), write_offs_reference(*args)
@@ -137,3 +143,17 @@ def test_gpu_value_of_a_vintage_does_not_depend_on_the_others(n_paths: int, k: i
     both = gpu_value(rent, trend, np.concatenate([one, many], axis=1), **kw)
     assert both[:, :1].tobytes() == gpu_value(rent, trend, one, **kw).tobytes()
     assert both[:, 1:].tobytes() == gpu_value(rent, trend, many, **kw).tobytes()
+
+
+@settings(max_examples=100, deadline=None)
+@given(st.integers(1, 40), st.integers(1, 6), st.integers(1, 30), st.data())
+def test_owed_and_due_is_bit_identical_to_its_twin(n_paths: int, n: int, m: int,
+                                                   data: st.DataObject) -> None:
+    rng = np.random.default_rng(data.draw(st.integers(0, 2**32 - 1)))
+    dues = _floats(data, (n_paths, m), _value)
+    obligor = rng.integers(0, n, m)
+    holder = np.where(rng.random(m) < 0.2, -1, rng.integers(0, n, m))
+    fast = owed_and_due(dues, obligor, holder, n)
+    _same(fast, owed_and_due_reference(dues, obligor, holder, n))
+    assert fast[0].flags.f_contiguous
+    assert fast[1].flags.f_contiguous

@@ -16,7 +16,7 @@ import numpy as np
 
 from bubblescope.model._typing import BoolArray, FloatArray, IntArray
 from bubblescope.stress.channels.obligations import running
-from bubblescope.stress.channels.settlement import started_loss_share
+from bubblescope.stress.channels.settlement import loss_share_ends
 from bubblescope.stress.context import RunContext
 from bubblescope.stress.kernels.cuts import cut_contracts, cut_factor, guarantee_due
 from bubblescope.stress.state import State
@@ -62,7 +62,7 @@ def cut(ctx: RunContext, st: State, t: int, due: FloatArray, income: FloatArray)
     new_due, scale, lost, by_obligor = cut_contracts(
         due, st.cash, income, distressed, prm.renegotiation, prm.lease_cut, cw.obligor,
         cw.holder, ix.cuttable, st.maturity, cw.start_q, t, cw.annual_payment, st.scale,
-        started_loss_share(ctx, t, recovered=False), running(ctx, st, t),
+        *loss_share_ends(ctx, recovered=False), running(ctx, st, t),
         _guarantees(ctx), ix.g_share, st.guarantee_left, st.alive)
     return Cuts(new_due, scale, st.cut_done | distressed, lost, by_obligor)
 

@@ -18,15 +18,14 @@ import numpy as np
 from bubblescope.model._typing import BoolArray, FloatArray, IntArray
 from bubblescope.stress.channels.holders import recoveries
 from bubblescope.stress.context import RunContext
-from bubblescope.stress.kernels.aggregate import sum_by
 from bubblescope.stress.kernels.backlog import lost_share, sale_lost_share
 from bubblescope.stress.kernels.clearing import ClearingResult, Topology, clear, topology
-from bubblescope.stress.kernels.payments import settle_payments
+from bubblescope.stress.kernels.payments import owed_and_due, settle_payments
 from bubblescope.stress.kernels.write_offs import write_offs
 from bubblescope.stress.result import DefaultReason
 from bubblescope.stress.state import State
 
-__all__ = ["Settlement", "clear_paths", "flow_loss_share", "settle", "started_loss_share"]
+__all__ = ["Settlement", "clear_paths", "flow_loss_share", "loss_share_ends", "settle"]
 
 
 @dataclass(frozen=True, eq=False)
@@ -127,9 +126,10 @@ def clear_paths(obligor: IntArray, holder: IntArray, dues: FloatArray, rank: Int
     payment vector the greatest clearing vector), so the kernel is skipped there.
     """
     n_paths = ext.shape[0]
-    owed, got = sum_by(dues, obligor, n), sum_by(dues, holder, n)
+    owed, got = owed_and_due(dues, obligor, holder, n)
     need = np.flatnonzero((ext < owed - 1e-12 * np.maximum(owed, 1.0)).any(axis=1))
-    out = ClearingResult(dues.copy(), owed, got, ext + got - owed,
+    # everyone pays in full where no path needs clearing: the payments are the dues
+    out = ClearingResult(dues.copy() if need.size else dues, owed, got, ext + got - owed,
                          np.zeros((n_paths, n), dtype=bool), np.full((n_paths, n), -1), 0)
     if need.size:
         res = clear(obligor, holder, dues[need], rank, ext[need], n,
@@ -169,26 +169,20 @@ def flow_loss_share(ctx: RunContext, started: BoolArray, *, recovered: bool = Tr
     return np.asarray(np.where(commitment[None, :], at_margin, face), dtype=np.float64)
 
 
-def started_loss_share(ctx: RunContext, t: int, *, recovered: bool = True) -> FloatArray:
-    """:func:`flow_loss_share` of the contracts lost in quarter ``t`` (n_paths, m), kept for
-    the run: it changes only when a contract starts (the contracts started by ``t`` grow
-    with ``t``, so their number names the set). Each contract's share depends only on
-    whether it has started, so it is picked from the shares of all started and none started
-    (computed once a run)."""
-    started = ctx.web.start_q <= t
-    prm = ctx.params
-    inputs = (prm.provider_margin, prm.backlog_built_share, prm.recovery_flow)
+def loss_share_ends(ctx: RunContext, *, recovered: bool = True
+                    ) -> tuple[FloatArray, FloatArray]:
+    """:func:`flow_loss_share` of every contract lost after it started and before it
+    started, each (n_paths, m), kept for the run: a contract lost in quarter ``t`` reads the
+    first where ``start_q <= t``, else the second (each contract's share depends only on
+    whether it has started)."""
+    prm, m = ctx.params, ctx.web.m
 
     def ends() -> tuple[FloatArray, FloatArray]:
-        m = ctx.web.m
         return (flow_loss_share(ctx, np.ones(m, dtype=np.bool_), recovered=recovered),
                 flow_loss_share(ctx, np.zeros(m, dtype=np.bool_), recovered=recovered))
 
-    def pick() -> FloatArray:
-        now, later = ctx.constant(f"loss_share_ends_{recovered}", ends, *inputs)
-        return np.asarray(np.where(started[None, :], now, later), dtype=np.float64)
-
-    return ctx.constant(f"loss_share_{recovered}_{np.count_nonzero(started)}", pick, *inputs)
+    return ctx.constant(f"loss_share_ends_{recovered}", ends, prm.provider_margin,
+                        prm.backlog_built_share, prm.recovery_flow)
 
 
 def _disbursements(ctx: RunContext, st: State, t: int) -> FloatArray:
@@ -231,7 +225,7 @@ def _write_offs(ctx: RunContext, st: State, t: int, new: BoolArray, out: FloatAr
     # the provider re-lets, not cash now (asm_backlog_loss)
     w = write_offs(new, cw.obligor, cw.holder, ix.inside, ix.debt, ix.flow, out,
                    recoveries(ctx), st.maturity, cw.start_q, t, cw.annual_payment, st.scale,
-                   prm.recovery_flow, started_loss_share(ctx, t))
+                   prm.recovery_flow, *loss_share_ends(ctx))
     return _WriteOffs(
         cash=cash + w.by_holder, outstanding=w.outstanding, scale=w.scale,
         debt=w.defaulted_debt, loss=w.loss, backlog=w.backlog, recovered=w.recovered,

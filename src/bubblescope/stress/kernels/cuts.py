@@ -61,10 +61,11 @@ def _cut_contracts(due: FloatArray, cash: FloatArray, income: FloatArray,
                    distressed: BoolArray, renegotiation: FloatArray, lease_cut: FloatArray,
                    obligor: IntArray, holder: IntArray, cuttable: BoolArray,
                    maturity: IntArray, start_q: IntArray, t: int, payment: FloatArray,
-                   scale: FloatArray, share: FloatArray, live: BoolArray, g_idx: IntArray,
-                   g_share: FloatArray, guarantee_left: FloatArray, alive: BoolArray,
-                   new_due: FloatArray, new_scale: FloatArray, lost: FloatArray,
-                   by_obligor: FloatArray) -> None:  # pragma: no cover
+                   scale: FloatArray, share_now: FloatArray, share_later: FloatArray,
+                   live: BoolArray, g_idx: IntArray, g_share: FloatArray,
+                   guarantee_left: FloatArray, alive: BoolArray, new_due: FloatArray,
+                   new_scale: FloatArray, lost: FloatArray, by_obligor: FloatArray
+                   ) -> None:  # pragma: no cover
     n_paths, m = due.shape
     n = cash.shape[1]
     owes, owed, flows = np.zeros((BLOCK, n)), np.zeros((BLOCK, n)), np.zeros((BLOCK, n))
@@ -101,7 +102,8 @@ def _cut_contracts(due: FloatArray, cash: FloatArray, income: FloatArray,
                 f = factor[j, obligor[k]] if cuttable[k] else 1.0
                 left = max(maturity[p, k] - max(t, start_q[k]), 0)
                 quarter = payment[k] / 4
-                x = quarter * scale[p, k] * float(left) * (1.0 - f) * c * share[p, k]
+                x = (quarter * scale[p, k] * float(left) * (1.0 - f) * c
+                     * (share_now[p, k] if start_q[k] <= t else share_later[p, k]))
                 lost[p, k] = x
                 s = scale[p, k] * f
                 new_scale[p, k] = s
@@ -127,8 +129,9 @@ def cut_contracts(due: FloatArray, cash: FloatArray, income: FloatArray,
                   distressed: BoolArray, renegotiation: FloatArray, lease_cut: FloatArray,
                   obligor: IntArray, holder: IntArray, cuttable: BoolArray,
                   maturity: IntArray, start_q: IntArray, t: int, payment: FloatArray,
-                  scale: FloatArray, share: FloatArray, live: BoolArray, g_idx: IntArray,
-                  g_share: FloatArray, guarantee_left: FloatArray, alive: BoolArray,
+                  scale: FloatArray, share_now: FloatArray, share_later: FloatArray,
+                  live: BoolArray, g_idx: IntArray, g_share: FloatArray,
+                  guarantee_left: FloatArray, alive: BoolArray,
                   ) -> tuple[FloatArray, FloatArray, FloatArray, FloatArray]:
     """Each tenant's cut factor applied to its contracts, and the guarantees it calls.
 
@@ -154,8 +157,9 @@ def cut_contracts(due: FloatArray, cash: FloatArray, income: FloatArray,
         Annual payment of each flow contract, USD bn.
     scale : ndarray of shape (n_paths, m)
         Share of each flow contract still running before the cuts.
-    share : ndarray of shape (n_paths, m)
-        Share of the remaining value the holder loses when the contract is cut.
+    share_now, share_later : ndarray of shape (n_paths, m)
+        Share of the remaining value the holder loses when the contract is cut, if it has
+        started by ``t`` (``start_q <= t``) and if not.
     live : ndarray of bool, shape (n_paths, m)
         Contracts running this quarter.
     g_idx : ndarray of int, shape (g,)
@@ -185,7 +189,8 @@ def cut_contracts(due: FloatArray, cash: FloatArray, income: FloatArray,
                    np.broadcast_to(np.asarray(maturity, dtype=i64), shape),
                    np.asarray(start_q, dtype=i64), int(t), np.asarray(payment, dtype=f64),
                    np.broadcast_to(np.asarray(scale, dtype=f64), shape),
-                   np.broadcast_to(np.asarray(share, dtype=f64), shape),
+                   np.broadcast_to(np.asarray(share_now, dtype=f64), shape),
+                   np.broadcast_to(np.asarray(share_later, dtype=f64), shape),
                    np.broadcast_to(np.asarray(live, dtype=np.bool_), shape),
                    np.asarray(g_idx, dtype=i64), np.asarray(g_share, dtype=f64),
                    np.asarray(guarantee_left, dtype=f64), np.asarray(alive, dtype=np.bool_),
@@ -197,12 +202,13 @@ def cut_contracts_reference(due: FloatArray, cash: FloatArray, income: FloatArra
                             distressed: BoolArray, renegotiation: FloatArray,
                             lease_cut: FloatArray, obligor: IntArray, holder: IntArray,
                             cuttable: BoolArray, maturity: IntArray, start_q: IntArray, t: int,
-                            payment: FloatArray, scale: FloatArray, share: FloatArray,
-                            live: BoolArray, g_idx: IntArray, g_share: FloatArray,
-                            guarantee_left: FloatArray, alive: BoolArray,
+                            payment: FloatArray, scale: FloatArray, share_now: FloatArray,
+                            share_later: FloatArray, live: BoolArray, g_idx: IntArray,
+                            g_share: FloatArray, guarantee_left: FloatArray, alive: BoolArray,
                             ) -> tuple[FloatArray, FloatArray, FloatArray, FloatArray]:
     """The numpy twin of :func:`cut_contracts` (what the leases channel used to compute)."""
     n = cash.shape[1]
+    share = np.where(start_q[None, :] <= t, share_now, share_later)
     gap = (sum_by_reference(due, obligor, n) - cash - income
            - sum_by_reference(due, holder, n))
     flow_due = sum_by_reference(due * cuttable, obligor, n)

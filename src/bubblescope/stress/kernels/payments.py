@@ -32,8 +32,8 @@ from bubblescope.stress.kernels.aggregate import sum_by_reference
 from bubblescope.stress.kernels.cuts import BLOCK
 from bubblescope.stress.kernels.row_sums import pairwise_plan, plan_sum
 
-__all__ = ["ContractPayments", "SettledPayments", "contract_payments_reference",
-           "settle_payments", "settle_payments_reference"]
+__all__ = ["ContractPayments", "SettledPayments", "contract_payments_reference", "owed_and_due",
+           "owed_and_due_reference", "settle_payments", "settle_payments_reference"]
 
 
 @dataclass(frozen=True, eq=False)
@@ -208,6 +208,50 @@ def settle_payments_reference(due: FloatArray, principal: FloatArray, payments: 
                            np.asarray(operating, dtype=np.float64),
                            np.asarray(new_business, dtype=np.float64),
                            np.asarray(pay.paid_outside.sum(axis=1), dtype=np.float64))
+
+
+@numba.njit(cache=True, nogil=True)
+def _owed_and_due(dues: FloatArray, obligor: IntArray, holder: IntArray, owes: FloatArray,
+                  owed: FloatArray) -> None:  # pragma: no cover
+    n_paths, m = dues.shape
+    n = owes.shape[1]
+    a, b = np.zeros((BLOCK, n)), np.zeros((BLOCK, n))
+    for p0 in range(0, n_paths, BLOCK):
+        w = min(BLOCK, n_paths - p0)
+        a[:] = 0.0
+        b[:] = 0.0
+        for k in range(m):
+            o, h = obligor[k], holder[k]
+            for j in range(w):
+                d = dues[p0 + j, k]
+                a[j, o] += d
+                if h >= 0:
+                    b[j, h] += d
+        for j in range(w):
+            for i in range(n):
+                owes[p0 + j, i] = a[j, i]
+                owed[p0 + j, i] = b[j, i]
+
+
+def owed_and_due(dues: FloatArray, obligor: IntArray, holder: IntArray, n: int
+                 ) -> tuple[FloatArray, FloatArray]:
+    """What each entity owes and is owed, both (n_paths, n), in one pass over ``dues``.
+
+    ``sum_by(dues, obligor, n)`` and ``sum_by(dues, holder, n)`` bit for bit and in their
+    layout (entity-major); :func:`owed_and_due_reference` is the twin.
+    """
+    n_paths = dues.shape[0]
+    owes, owed = np.empty((n, n_paths)).T, np.empty((n, n_paths)).T
+    _owed_and_due(np.ascontiguousarray(dues, dtype=np.float64),
+                  np.asarray(obligor, dtype=np.int64), np.asarray(holder, dtype=np.int64),
+                  owes, owed)
+    return owes, owed
+
+
+def owed_and_due_reference(dues: FloatArray, obligor: IntArray, holder: IntArray, n: int
+                           ) -> tuple[FloatArray, FloatArray]:
+    """The twin of :func:`owed_and_due`: two sparse sums."""
+    return sum_by_reference(dues, obligor, n), sum_by_reference(dues, holder, n)
 
 
 def contract_payments_reference(due: FloatArray, principal: FloatArray, paid: FloatArray,

@@ -61,7 +61,8 @@ class WriteOffs:
 def _write_offs(new: BoolArray, obligor: IntArray, holder: IntArray, flags: IntArray,
                 out: FloatArray, rec: FloatArray, maturity: IntArray, start_q: IntArray,
                 t: int, payment: FloatArray, scale: FloatArray, relet: FloatArray,
-                share: FloatArray, plan: IntArray, res: FloatArray, by_holder: FloatArray,
+                share_now: FloatArray, share_later: FloatArray, plan: IntArray,
+                res: FloatArray, by_holder: FloatArray,
                 sums: FloatArray) -> None:  # pragma: no cover
     # a block of paths at a time (cuts.BLOCK): elementwise path by path, then the sums by
     # holder contract-major so the paths' chains of additions overlap
@@ -87,7 +88,7 @@ def _write_offs(new: BoolArray, obligor: IntArray, holder: IntArray, flags: IntA
                              * (1.0 if flow else 0.0))
                 c = 1.0 if start_q[k] <= t else 0.0
                 r = rec[p, k]
-                x = share[p, k]
+                x = share_now[p, k] if start_q[k] <= t else share_later[p, k]
                 recovered[j, k] = debt_left * r + flow_left * c * relet[p]
                 res[0, p, k] = debt_left * (1.0 - r) + flow_left * c * x
                 res[1, p, k] = flow_left * (0.0 if start_q[k] <= t else 1.0) * x
@@ -110,7 +111,8 @@ def _write_offs(new: BoolArray, obligor: IntArray, holder: IntArray, flags: IntA
 def write_offs(new: BoolArray, obligor: IntArray, holder: IntArray, inside: BoolArray,
                debt: BoolArray, flow: BoolArray, outstanding: FloatArray, recovery: FloatArray,
                maturity: IntArray, start_q: IntArray, t: int, payment: FloatArray,
-               scale: FloatArray, relet: FloatArray, share: FloatArray) -> WriteOffs:
+               scale: FloatArray, relet: FloatArray, share_now: FloatArray,
+               share_later: FloatArray) -> WriteOffs:
     """Write off the contracts of the obligors that default in quarter ``t``.
 
     Parameters
@@ -132,8 +134,9 @@ def write_offs(new: BoolArray, obligor: IntArray, holder: IntArray, inside: Bool
         Share of each flow contract still running.
     relet : ndarray of shape (n_paths,)
         ``recovery_flow``: share of a lost flow's value its holder gets back.
-    share : ndarray of shape (n_paths, m)
-        Share of a flow's remaining value its holder loses.
+    share_now, share_later : ndarray of shape (n_paths, m)
+        Share of a flow's remaining value its holder loses, if it has started by ``t``
+        (``start_q <= t``) and if not.
 
     Returns
     -------
@@ -153,7 +156,8 @@ def write_offs(new: BoolArray, obligor: IntArray, holder: IntArray, inside: Bool
                 np.asarray(start_q, dtype=i64), int(t), np.asarray(payment, dtype=f64),
                 np.broadcast_to(np.asarray(scale, dtype=f64), shape),
                 np.asarray(relet, dtype=f64),
-                np.broadcast_to(np.asarray(share, dtype=f64), shape), pairwise_plan(shape[1]),
+                np.broadcast_to(np.asarray(share_now, dtype=f64), shape),
+                np.broadcast_to(np.asarray(share_later, dtype=f64), shape), pairwise_plan(shape[1]),
                 res, by_holder, sums)
     return WriteOffs(res[0], res[1], res[2], res[3], by_holder, sums[0], sums[1])
 
@@ -162,8 +166,10 @@ def write_offs_reference(new: BoolArray, obligor: IntArray, holder: IntArray,
                          inside: BoolArray, debt: BoolArray, flow: BoolArray,
                          outstanding: FloatArray, recovery: FloatArray, maturity: IntArray,
                          start_q: IntArray, t: int, payment: FloatArray, scale: FloatArray,
-                         relet: FloatArray, share: FloatArray) -> WriteOffs:
+                         relet: FloatArray, share_now: FloatArray, share_later: FloatArray
+                         ) -> WriteOffs:
     """The numpy twin of :func:`write_offs` (the arrays settlement used to build)."""
+    share = np.where(start_q[None, :] <= t, share_now, share_later)
     gone = new[:, obligor] & inside
     debt_left = outstanding * gone * debt
     started = start_q[None, :] <= t
