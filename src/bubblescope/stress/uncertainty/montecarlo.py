@@ -371,4 +371,5 @@ def _slice_blocks(seed: int, start: int, stop: int, dim: int, n_noise: int,
 def _exact_rows(x: FloatArray) -> FloatArray:
     # Row sums in the same order whatever the number of rows (numpy may reorder a 2-d
     # reduction by shape), so per-path results do not depend on the chunk size.
-    return np.array([math.fsum(row) for row in x], dtype=np.float64)
+    # (rows as lists of Python floats: fsum then reads no numpy scalars, ~10x faster)
+    return np.array([math.fsum(row) for row in x.tolist()], dtype=np.float64)
