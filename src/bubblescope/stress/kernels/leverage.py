@@ -249,6 +249,13 @@ def _deleverage(outstanding: FloatArray, undrawn: FloatArray, basis: FloatArray,
     for k in range(m):
         if fund_debt[k]:
             lender[k] = obligor[k]
+    # Passive contracts (neither a margined stake nor a fund's debt) sell nothing, repay
+    # nothing and lose nothing: their share of a pro-rata amount is a +-0 (or a NaN from a
+    # non-finite amount), which adds nothing to a sum started at +0. Where every such share
+    # is a zero they are written in bulk below; otherwise every contract takes each pass.
+    everything = np.arange(m)
+    active = np.flatnonzero(margin_stakes | fund_debt)
+    passive = np.flatnonzero(~(margin_stakes | fund_debt))
     drawn = np.zeros(n)
     income = np.zeros(n)
     need = np.zeros(n)
@@ -266,6 +273,7 @@ def _deleverage(outstanding: FloatArray, undrawn: FloatArray, basis: FloatArray,
         drawn[:] = 0.0
         income[:] = 0.0
         total[:] = 0.0
+        finite = True  # every passive contract's amount times 0.0 is a zero
         for k in range(m):
             i = obligor[k]
             on = 1.0 if (gating[i] and not gated[p, i] and stressed) else 0.0
@@ -274,6 +282,8 @@ def _deleverage(outstanding: FloatArray, undrawn: FloatArray, basis: FloatArray,
             drawn[i] += draw
             out = outstanding[p, k] + draw
             o_out[p, k] = out
+            if not (margin_stakes[k] or fund_debt[k]) and out * 0.0 != 0.0:
+                finite = False
             h = holder[k]
             if h >= 0:
                 income[h] += outstanding[p, k] * (1.0 if fair_value[k] else 0.0) * quarter_el[p, k]
@@ -303,7 +313,12 @@ def _deleverage(outstanding: FloatArray, undrawn: FloatArray, basis: FloatArray,
         total2[:] = 0.0
         for i in range(n):
             o_sold_by[i, p] = 0.0
-        for k in range(m):
+        # a passive contract's sale (a share of need[0] at weight 0, capped at 0) and loss
+        idle = _share_of(need[0], 0.0, total[0], 0.0, 0.0)
+        idle_loss = idle * discount[p]
+        quiet = idle == 0.0 and idle_loss == 0.0
+        for c in active if quiet else everything:
+            k = int(c)
             out = o_out[p, k]
             stake = out if margin_stakes[k] else 0.0
             s = seller[k]
@@ -324,6 +339,11 @@ def _deleverage(outstanding: FloatArray, undrawn: FloatArray, basis: FloatArray,
             o_basis[p, k] = basis[p, k] * (1.0 - f)
             if lender[k] >= 0:
                 total2[lender[k]] += left
+        if quiet:
+            for c in passive:
+                k = int(c)  # out * (1 - 0) and basis * (1 - 0) are themselves
+                o_margin[p, k] = idle_loss
+                o_basis[p, k] = basis[p, k]
         for i in range(n):
             proceeds[i] = sales[i] - lost[i]
             o_proceeds[i, p] = proceeds[i]
@@ -331,7 +351,10 @@ def _deleverage(outstanding: FloatArray, undrawn: FloatArray, basis: FloatArray,
         rep_h[:] = 0.0
         rep_o[:] = 0.0
         total[:] = 0.0
-        for k in range(m):
+        # a passive contract repays min(proceeds[0] * 0 * 0, out * 0): out * 0 when a zero
+        quiet = finite and proceeds[0] * 0.0 * 0.0 == 0.0
+        for c in active if quiet else everything:
+            k = int(c)
             out = o_out[p, k]
             j = lender[k]
             keep = 1.0 if j >= 0 else 0.0
@@ -347,6 +370,11 @@ def _deleverage(outstanding: FloatArray, undrawn: FloatArray, basis: FloatArray,
             o_out[p, k] = left
             if lender[k] >= 0:
                 total[lender[k]] += left
+        if quiet:
+            for c in passive:
+                k = int(c)
+                out = o_out[p, k]
+                o_out[p, k] = out - out * 0.0
         for i in range(n):
             o_cash[p, i] = cash[p, i] + rep_h[i] + proceeds[i] - rep_o[i]
             cum = cum_loss[p, i] + lost[i]
@@ -371,7 +399,10 @@ def _deleverage(outstanding: FloatArray, undrawn: FloatArray, basis: FloatArray,
             o_gated[p, i] = gated[p, i] or (gating[i] and index < gate_below)
             o_sold[p, i] = sold[p, i] + sales[i]
         lent_o[:] = 0.0
-        for k in range(m):
+        # (after a pass 3 over everything a passive amount may no longer be finite)
+        quiet = quiet and short[0] * 0.0 * 0.0 == 0.0
+        for c in active if quiet else everything:
+            k = int(c)
             out = o_out[p, k]
             j = lender[k]
             keep = 1.0 if j >= 0 else 0.0
@@ -381,6 +412,13 @@ def _deleverage(outstanding: FloatArray, undrawn: FloatArray, basis: FloatArray,
             o_lent[p, k] = lent
             lent_o[obligor[k]] += lent
             o_out[p, k] = out - lent
+        if quiet:
+            for c in passive:
+                k = int(c)
+                out = o_out[p, k]
+                lent = out * 0.0
+                o_lent[p, k] = lent
+                o_out[p, k] = out - lent
         for i in range(n):
             o_passed[p, i] = passed[p, i] + lent_o[i]
 
