@@ -567,7 +567,7 @@ def _pairwise(a: FloatArray, n: int, stack: IntArray, values: FloatArray
     # halves' sums; walked here with an explicit stack (numba's cache cannot load a
     # recursive function): rows (start, length, children done)
     if n <= 128:
-        whole: float = _block(a, 0, n)
+        whole: float = _block(a, int(np.int64(0)), n)  # int64, not a literal: one compile
         return whole
     top, done = 0, 0
     stack[0, 0], stack[0, 1], stack[0, 2] = 0, n, 0
@@ -700,7 +700,11 @@ def junk(grade: IntArray, start: IntArray | None, ratable: BoolArray, ig0: BoolA
     n_paths, m = grade.shape
     out = Junked(grade, np.empty((n_paths, m), dtype=np.bool_), np.empty((n_paths, m)),
                  np.empty(n_paths), np.empty(n_paths))
-    _junk(grade, grade if start is None else start, start is not None,
+    floor = start
+    if floor is None:  # unused; read-only like the run constant it stands for (one compile)
+        floor = grade.view()
+        floor.flags.writeable = False
+    _junk(grade, floor, start is not None,
           np.asarray(ratable, dtype=np.bool_), ig0, junk_before,
           np.asarray(constrained, dtype=np.bool_), outstanding, discount,
           np.asarray(amount, dtype=np.float64), out.junk, out.forced, out.volume, out.newly)

@@ -340,9 +340,10 @@ def anchored_merton_pd(equity: FloatArray, owed: FloatArray, vol: FloatArray, ho
     True
     """
     shape = np.shape(owed)
-    eq = np.asarray(equity, dtype=np.float64)
-    ow = np.asarray(owed, dtype=np.float64)
-    sigma = np.asarray(vol, dtype=np.float64)
+    # C order throughout (the start's sums come in entity-major order): one compile each
+    eq = np.ascontiguousarray(equity, dtype=np.float64)
+    ow = np.ascontiguousarray(owed, dtype=np.float64)
+    sigma = np.ascontiguousarray(vol, dtype=np.float64)
     root_h = float(np.sqrt(horizon))
     ratio = np.empty(shape)
     _ratio(eq, ow, ratio)
