@@ -80,11 +80,27 @@ def _row_sums(x: FloatArray, plan: IntArray, out: FloatArray) -> None:  # pragma
 @numba.njit(cache=True, nogil=True)
 def _scattered(vals: FloatArray, cols: IntArray, row: FloatArray, plan: IntArray,
                out: FloatArray) -> None:  # pragma: no cover - numba
+    # a leaf holding none of ``cols`` is all +0.0 and sums to +0.0 (numpy's own sum of it),
+    # so only the leaves that hold a value are added up
+    used = np.zeros(plan.shape[0], dtype=np.bool_)
+    for q in range(plan.shape[0]):
+        lo, n = plan[q, 0], plan[q, 1]
+        for j in range(cols.shape[0]):
+            used[q] |= lo >= 0 and lo <= cols[j] < lo + n
     stack = np.empty(plan.shape[0] + 1)
     for p in range(vals.shape[0]):
         for j in range(cols.shape[0]):
             row[cols[j]] = vals[p, j]
-        out[p] = plan_sum(row, plan, stack)
+        top = 0
+        for q in range(plan.shape[0]):
+            lo, n = plan[q, 0], plan[q, 1]
+            if lo >= 0:
+                stack[top] = _block(row, lo, n) if used[q] else 0.0
+                top += 1
+            else:
+                stack[top - 2] = stack[top - 2] + stack[top - 1]
+                top -= 1
+        out[p] = 0.0 + stack[0]
         for j in range(cols.shape[0]):
             row[cols[j]] = 0.0
 
