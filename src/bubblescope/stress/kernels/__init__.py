@@ -13,9 +13,10 @@
 :mod:`.spread`           the credit spread: flows widen it, it mean-reverts to its base
 :mod:`.issuer_spread`    an issuer's own spread by its rating; which grades can borrow
 :mod:`.aggregate`        contract arrays summed by obligor or holder (numba, in order)
-:mod:`.cuts`             lease and commitment cuts on the contract axis (numba, one pass)
-:mod:`.payments`         what the clearing's payments leave on each contract (numba, one pass)
+:mod:`.cuts`             lease cuts, their sums by tenant and landlord, guarantees (numba)
+:mod:`.payments`         the clearing's payments on each contract, operating cash (numba)
 :mod:`.write_offs`       write-offs at default on the contract axis (numba, one pass)
+:mod:`.row_sums`         row totals added as numpy's pairwise ``sum(axis=1)`` (numba)
 :mod:`.stakes`           equity stakes and fund shares marked to their issuer (numba, one pass)
 :mod:`.rollover`         refinancing and new issuance on the contract axis (numba, one pass)
 :mod:`.dues`             what falls due on each contract; flows renewed at term (numba)
