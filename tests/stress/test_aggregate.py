@@ -83,12 +83,20 @@ def test_book_losses_is_bit_identical_to_its_numpy_twin(
     rng = np.random.default_rng(data.draw(st.integers(0, 2**32 - 1)))
     loss[rng.random(loss.shape[:2]) < 0.3] = 0.0
     fast = [np.full_like(a, np.nan) for a in fast]  # a fresh booking reads no total
+    touched, touched_ref = np.zeros(m, dtype=np.bool_), np.zeros(m, dtype=np.bool_)
     with np.errstate(all="ignore"):
         for fresh in (True, False):  # the second booking adds onto the first's totals
-            got = book_losses(list(loss), idx, channel, klass, credit, *fast, fresh=fresh)
-            want = book_losses_reference(list(loss), idx, channel, klass, credit, *ref)
+            got = book_losses(list(loss), idx, channel, klass, credit, *fast, fresh=fresh,
+                              touched=touched)
+            want = book_losses_reference(list(loss), idx, channel, klass, credit, *ref,
+                                         touched=touched_ref)
             for a, b in zip([*fast, *got], [*ref, *want], strict=True):
                 assert _bits(a) == _bits(b)
+            assert (touched == touched_ref).all()
+            # outside the touched contracts the booking's contract arrays are +0.0
+            assert not np.signbit(fast[1][:, ~touched]).any()
+            assert (fast[1][:, ~touched] == 0.0).all()
+            assert (fast[2][:, ~touched] == 0.0).all()
             loss[:, :, rng.random(m) < 0.5] = 0.0  # rows of zeros are skipped
 
 

@@ -210,6 +210,7 @@ def _quarter(ctx: RunContext, st: State, rec: Recorder, q: Quarter) -> State:
         lines_drawn=ctx.by_obligor(st.outstanding * ctx.index.funds.line), gated=st.gated,
         ig_bonds=_ig_bonds(ctx, st), operating_cash=cleared.operating,
         new_business=cleared.new_business - owed.new_cost, payouts=paid.total,
+        booked_columns=np.flatnonzero(losses.touched),
     ))
     return st
 

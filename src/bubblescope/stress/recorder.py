@@ -24,7 +24,8 @@ class QuarterRecord:
     """What one quarter leaves in the result: entity arrays (n_paths, n), per-path series
     (n_paths,), the quarter's losses by holder and channel (n_paths, n, channel) and by
     contract (n_paths, m). ``cut`` is what each obligor tore up of its leases and
-    commitments; ``capex`` and ``capex_plan`` are quarterly amounts."""
+    commitments; ``capex`` and ``capex_plan`` are quarterly amounts. ``booked_columns``
+    are the contracts outside which ``contract_loss`` and ``contract_class`` are +0.0."""
 
     cash: FloatArray
     value: FloatArray
@@ -59,6 +60,7 @@ class QuarterRecord:
     operating_cash: FloatArray
     new_business: FloatArray
     payouts: FloatArray
+    booked_columns: IntArray
 
 
 @dataclass(frozen=True)
@@ -192,7 +194,7 @@ class Recorder:
         self.quarter_class[:, t], self.loss[:, t], self.loss_by_channel[:, t] = record_losses(
             record.loss, record.contract_loss, record.contract_class, record.underlying,
             self.contract_loss, self.contract_class,
-            record.contract_class if same else this_quarter)
+            record.contract_class if same else this_quarter, record.booked_columns)
         self.series.store(t, record)
 
     def paper(self, t: int, downgraded: FloatArray, tranche_loss: FloatArray,

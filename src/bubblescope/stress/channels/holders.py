@@ -49,15 +49,17 @@ class Marks:
 @dataclass(frozen=True, eq=False)
 class Losses:
     """A quarter's losses so far: by holder and channel (n_paths, n, channel), by contract
-    (n_paths, m) and by contract and loss class (n_paths, m, class); and what the last
+    (n_paths, m) and by contract and loss class (n_paths, m, class); what the last
     booking added by holder (n_paths, n), in all (``booked``) and realised credit
-    (``booked_credit``)."""
+    (``booked_credit``); the contracts any booking added to (``touched``, (m,): the
+    contract arrays are +0.0 elsewhere)."""
 
     entity: FloatArray
     contract: FloatArray
     contract_class: FloatArray
     booked: FloatArray
     booked_credit: FloatArray
+    touched: BoolArray
 
 
 def mark(ctx: RunContext, st: State) -> Marks:
@@ -95,10 +97,11 @@ def book(ctx: RunContext, per_contract: Sequence[tuple[LossChannel, FloatArray]]
     position, klass = ctx.constant(f"book:{channels}", lambda: (
         np.array([int(c) for c in channels]),
         np.array([int(CHANNEL_CLASS[c.label]) for c in channels])))
+    touched = np.zeros(m, dtype=np.bool_) if onto is None else onto.touched
     booked, credit = book_losses([loss for _, loss in per_contract], ctx.web.holder,
                                  position, klass, _CREDIT, entity, contract, by_class,
-                                 fresh=onto is None)
-    return Losses(entity, contract, by_class, booked, credit)
+                                 fresh=onto is None, touched=touched)
+    return Losses(entity, contract, by_class, booked, credit, touched)
 
 
 #: Positions of the loss channels that are realised credit (``ledger.CHANNEL_CLASS``).

@@ -149,7 +149,7 @@ _MOST_CHANNELS = 16
 def _book(losses: tuple[FloatArray, ...], holder: IntArray, channel: IntArray,
           klass: IntArray, credit: IntArray, entity: FloatArray, contract: FloatArray,
           by_class: FloatArray, total: FloatArray, credit_total: FloatArray, fresh: bool,
-          ) -> None:  # pragma: no cover
+          touched: BoolArray) -> None:  # pragma: no cover
     # This booking's sums start from +0.0 and only add, so they are never -0.0 and adding
     # a zero leaves them as they are: each channel books only the contracts held inside
     # the web on which it is not zero on some path (a few dozen of hundreds), and nothing
@@ -173,6 +173,8 @@ def _book(losses: tuple[FloatArray, ...], holder: IntArray, channel: IntArray,
                 seen[k] = True
         n_cols[j] = c
     union = np.flatnonzero(seen)
+    for u in union:
+        touched[u] = True
     if not fresh and union.size == 0:  # nothing to add (most quarters' second booking)
         total[:] = 0.0
         credit_total[:] = 0.0
@@ -231,7 +233,8 @@ def _book(losses: tuple[FloatArray, ...], holder: IntArray, channel: IntArray,
 
 def book_losses(losses: Sequence[FloatArray], holder: IntArray, channel: IntArray,
                 klass: IntArray, credit: IntArray, entity: FloatArray, contract: FloatArray,
-                by_class: FloatArray, *, fresh: bool = False) -> tuple[FloatArray, FloatArray]:
+                by_class: FloatArray, *, fresh: bool = False,
+                touched: BoolArray | None = None) -> tuple[FloatArray, FloatArray]:
     """Book loss channels' contract losses on their holders and add them to running totals.
 
     Parameters
@@ -254,6 +257,9 @@ def book_losses(losses: Sequence[FloatArray], holder: IntArray, channel: IntArra
     fresh : bool
         The totals hold nothing yet: their values are not read but overwritten (as if
         they were zeros); they may be uninitialised or views into larger arrays.
+    touched : ndarray of bool, shape (m,), optional
+        Set (in place) on the contracts held inside the web on which some channel is not
+        zero (NaN included) on some path: outside them this booking adds nothing.
 
     Returns
     -------
@@ -275,18 +281,23 @@ def book_losses(losses: Sequence[FloatArray], holder: IntArray, channel: IntArra
         shape[:1] + entity.shape[1:2])
     _book(tuple(rows), np.asarray(holder, dtype=np.int64), np.asarray(channel, dtype=np.int64),
           np.asarray(klass, dtype=np.int64), np.asarray(credit, dtype=np.int64), entity,
-          contract, by_class, total, credit_total, fresh)
+          contract, by_class, total, credit_total, fresh,
+          np.zeros(shape[1], dtype=np.bool_) if touched is None else touched)
     return total, credit_total
 
 
 def book_losses_reference(losses: Sequence[FloatArray], holder: IntArray, channel: IntArray,
                           klass: IntArray, credit: IntArray, entity: FloatArray,
                           contract: FloatArray, by_class: FloatArray, *, fresh: bool = False,
-                          ) -> tuple[FloatArray, FloatArray]:
+                          touched: BoolArray | None = None) -> tuple[FloatArray, FloatArray]:
     """The numpy twin of :func:`book_losses`: channel by channel from zero, then added."""
     if fresh:
         for total in (entity, contract, by_class):
             total[...] = 0.0
+    if touched is not None:
+        for one in losses:
+            hit = np.broadcast_to(one, contract.shape) != 0.0  # NaN counts
+            touched |= hit.any(axis=0) & (holder >= 0)
     booked, row, cls = np.zeros_like(entity), np.zeros_like(contract), np.zeros_like(by_class)
     for one, ch, k in zip(losses, channel, klass, strict=True):
         one = np.broadcast_to(one, contract.shape)
@@ -305,23 +316,27 @@ def book_losses_reference(losses: Sequence[FloatArray], holder: IntArray, channe
 def _record(entity: FloatArray, contract: FloatArray, by_class: FloatArray, mask: BoolArray,
             contract_total: FloatArray, class_total: FloatArray, class_copy: FloatArray,
             copy: bool, masked: FloatArray, by_entity: FloatArray, by_channel: FloatArray,
-            ) -> None:  # pragma: no cover
+            columns: IntArray) -> None:  # pragma: no cover
+    # Outside ``columns`` contract and by_class are +0.0 (the caller's promise): adding
+    # them changes no total (never -0.0) and adds 0.0 * w = +0.0 to ``masked``.
     n_paths, m = contract.shape
     n, n_pos = entity.shape[1], entity.shape[2]
     n_classes = by_class.shape[2]
     for p in range(n_paths):
-        for k in range(m):
+        for k in columns:
             contract_total[p, k] += contract[p, k]
         for c in range(n_classes):
             masked[p, c] = 0.0
-        for k in range(m):
+        for k in columns:
             w = 1.0 if mask[k] else 0.0
             for c in range(n_classes):
                 v = by_class[p, k, c]
                 class_total[p, k, c] += v
-                if copy:
-                    class_copy[p, k, c] = v
                 masked[p, c] += v * w
+        if copy:
+            for k in range(m):
+                for c in range(n_classes):
+                    class_copy[p, k, c] = by_class[p, k, c]
         for c in range(n_pos):
             by_channel[p, c] = 0.0
         for i in range(n):
@@ -332,7 +347,8 @@ def _record(entity: FloatArray, contract: FloatArray, by_class: FloatArray, mask
 
 def record_losses(entity: FloatArray, contract: FloatArray, by_class: FloatArray,
                   mask: BoolArray, contract_total: FloatArray, class_total: FloatArray,
-                  class_copy: FloatArray) -> tuple[FloatArray, FloatArray, FloatArray]:
+                  class_copy: FloatArray, columns: IntArray | None = None,
+                  ) -> tuple[FloatArray, FloatArray, FloatArray]:
     """Keep a quarter's losses: running totals, a copy, and three sums, in one pass.
 
     Parameters
@@ -348,6 +364,11 @@ def record_losses(entity: FloatArray, contract: FloatArray, by_class: FloatArray
         Running totals, gain ``contract`` and ``by_class`` (in place).
     class_copy : ndarray of shape (n_paths, m, classes)
         Gets a copy of ``by_class`` (nothing to do when it is ``by_class`` itself).
+    columns : ndarray of int, optional
+        The only contracts on which ``contract`` and ``by_class`` may not be +0.0 (e.g.
+        those a booking touched, :func:`book_losses`); the others are skipped, which
+        changes no bit as long as the running totals hold no -0.0 (totals that started at
+        0 and only added never do). All contracts when not given.
 
     Returns
     -------
@@ -361,15 +382,18 @@ def record_losses(entity: FloatArray, contract: FloatArray, by_class: FloatArray
                                      np.empty((n_paths, n)), np.empty((n_paths, n_pos)))
     _record(np.ascontiguousarray(entity, dtype=np.float64), contract, by_class,
             np.asarray(mask, dtype=np.bool_), contract_total, class_total, class_copy,
-            class_copy is not by_class, masked, by_entity, by_channel)
+            class_copy is not by_class, masked, by_entity, by_channel,
+            np.arange(contract.shape[1]) if columns is None
+            else np.asarray(columns, dtype=np.int64))
     return masked, by_entity, by_channel
 
 
 def record_losses_reference(entity: FloatArray, contract: FloatArray, by_class: FloatArray,
                             mask: BoolArray, contract_total: FloatArray,
-                            class_total: FloatArray, class_copy: FloatArray
+                            class_total: FloatArray, class_copy: FloatArray,
+                            columns: IntArray | None = None,
                             ) -> tuple[FloatArray, FloatArray, FloatArray]:
-    """The numpy twin of :func:`record_losses`."""
+    """The numpy twin of :func:`record_losses` (all columns)."""
     contract_total += contract
     class_total += by_class
     class_copy[...] = by_class
