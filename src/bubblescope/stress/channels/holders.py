@@ -29,7 +29,6 @@ __all__ = [
     "Losses",
     "Marks",
     "book",
-    "forced_sale_loss",
     "mark",
     "recoveries",
     "recovery_rate",
@@ -144,25 +143,3 @@ def value_index(cum_loss: FloatArray, capital: FloatArray) -> FloatArray:
     safe = np.where(capital > 0, capital, 1.0)
     return np.asarray(np.where(capital > 0, np.maximum(1.0 - cum_loss / safe, 0.0), 1.0),
                       dtype=np.float64)
-
-
-def forced_sale_loss(
-    newly_junk: BoolArray, constrained: BoolArray, outstanding: FloatArray, discount: FloatArray,
-) -> FloatArray:
-    """Loss of rating-constrained holders selling paper that just fell to junk, (n_paths, m).
-
-    Parameters
-    ----------
-    newly_junk : ndarray of bool, shape (n_paths, m)
-        Paper that fell below investment grade this quarter.
-    constrained : ndarray of bool, shape (m,)
-        Whether the contract's holder must sell junk.
-    outstanding : ndarray of shape (n_paths, m)
-    discount : ndarray of shape (n_paths,)
-        Discount to par at which the paper sells.
-
-    >>> forced_sale_loss(np.array([[True, True]]), np.array([True, False]),
-    ...                  np.array([[10.0, 10.0]]), np.array([0.2])).tolist()
-    [[2.0, 0.0]]
-    """
-    return np.asarray(newly_junk * constrained * outstanding * discount[:, None], dtype=np.float64)
