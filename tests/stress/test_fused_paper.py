@@ -24,7 +24,6 @@ from bubblescope.stress.kernels.debt_el import (
     debt_layout,
     junk,
     junk_reference,
-    row_sums,
 )
 from bubblescope.stress.kernels.el_marks import fair_value_marks, fair_value_marks_reference
 from bubblescope.stress.kernels.ratings import (
@@ -35,6 +34,7 @@ from bubblescope.stress.kernels.ratings import (
     grade_pd,
     start_leverage,
 )
+from bubblescope.stress.kernels.row_sums import row_sums
 from bubblescope.stress.kernels.waterfall import spv_book
 
 _finite = st.floats(-1e6, 1e6, allow_nan=False, allow_subnormal=False)

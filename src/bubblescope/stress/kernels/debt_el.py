@@ -20,7 +20,7 @@ bit.
 
 Then :func:`junk`: the debt that fell to junk, the forced sales and the volumes, in one
 pass (twin :func:`junk_reference`); its row totals add as numpy's pairwise sum does
-(:func:`row_sums`).
+(:func:`~bubblescope.stress.kernels.row_sums.plan_sum`).
 
 The inputs come from :func:`balance_sums`, one pass over the contracts that can owe
 anything: each entity's equity and what it owes (its debt and the flows it still owes), the
@@ -47,12 +47,12 @@ from bubblescope.stress.kernels.ratings import (
     is_investment_grade,
     rating_of,
 )
+from bubblescope.stress.kernels.row_sums import pairwise_plan, plan_sum
 from bubblescope.stress.kernels.waterfall import SpvBook, tenant_mixture
 
 __all__ = ["BalanceLayout", "BalanceSums", "DebtLayout", "Junked", "balance_layout",
            "balance_sums", "balance_sums_reference", "debt_expected_loss",
-           "debt_expected_loss_reference", "debt_layout", "junk", "junk_reference",
-           "row_sums"]
+           "debt_expected_loss_reference", "debt_layout", "junk", "junk_reference"]
 
 _THRESHOLDS = np.asarray(EL_THRESHOLDS, dtype=np.float64)
 _CCC, _D = RATINGS.index("CCC"), RATINGS.index("D")
@@ -531,90 +531,6 @@ def balance_sums_reference(layout: BalanceLayout, t: int, scale: FloatArray,
 # ------------------------------------------------------------------ junk and its volume
 
 
-@numba.njit(cache=True, nogil=True, error_model="numpy")
-def _block(a: FloatArray, lo: int, n: int) -> float:  # pragma: no cover
-    # numpy's pairwise summation (loops_utils.h.src) of a contiguous run of n <= 128:
-    # below 8 one by one from 0, else in 8 interleaved accumulators
-    if n < 8:
-        res = 0.0
-        for i in range(lo, lo + n):
-            res += a[i]
-        return res
-    r0, r1, r2, r3 = a[lo], a[lo + 1], a[lo + 2], a[lo + 3]
-    r4, r5, r6, r7 = a[lo + 4], a[lo + 5], a[lo + 6], a[lo + 7]
-    i = 8
-    while i < n - (n % 8):
-        r0 += a[lo + i]
-        r1 += a[lo + i + 1]
-        r2 += a[lo + i + 2]
-        r3 += a[lo + i + 3]
-        r4 += a[lo + i + 4]
-        r5 += a[lo + i + 5]
-        r6 += a[lo + i + 6]
-        r7 += a[lo + i + 7]
-        i += 8
-    total: float = ((r0 + r1) + (r2 + r3)) + ((r4 + r5) + (r6 + r7))
-    while i < n:
-        total += a[lo + i]
-        i += 1
-    return total
-
-
-@numba.njit(cache=True, nogil=True, error_model="numpy")
-def _pairwise(a: FloatArray, n: int, stack: IntArray, values: FloatArray
-              ) -> float:  # pragma: no cover
-    # above 128 numpy splits a run in halves rounded down to a multiple of 8 and adds the
-    # halves' sums; walked here with an explicit stack (numba's cache cannot load a
-    # recursive function): rows (start, length, children done)
-    if n <= 128:
-        whole: float = _block(a, int(np.int64(0)), n)  # int64, not a literal: one compile
-        return whole
-    top, done = 0, 0
-    stack[0, 0], stack[0, 1], stack[0, 2] = 0, n, 0
-    while top >= 0:
-        lo, size = stack[top, 0], stack[top, 1]
-        if size <= 128:
-            values[done] = _block(a, lo, size)
-            done += 1
-            top -= 1
-            continue
-        half = size // 2
-        half -= half % 8
-        if stack[top, 2] < 2:  # push the left half, then the right one
-            first = stack[top, 2] == 0
-            stack[top, 2] += 1
-            top += 1
-            stack[top, 0] = lo if first else lo + half
-            stack[top, 1] = half if first else size - half
-            stack[top, 2] = 0
-        else:
-            done -= 1
-            values[done - 1] = values[done - 1] + values[done]
-            top -= 1
-    total: float = values[0]
-    return total
-
-
-@numba.njit(cache=True, nogil=True, error_model="numpy")
-def _row_sums(x: FloatArray, out: FloatArray) -> None:  # pragma: no cover
-    stack = np.empty((64, 3), dtype=np.int64)
-    values = np.empty(64)
-    for p in range(x.shape[0]):
-        out[p] = 0.0 + _pairwise(x[p], x.shape[1], stack, values)
-
-
-def row_sums(x: FloatArray) -> FloatArray:
-    """``x.sum(axis=1)`` of a C-contiguous (n_paths, m) array, added in numpy's order.
-
-    >>> row_sums(np.array([[1e16, 1.0, 1.0] + [0.0] * 10])).tolist()
-    [1e+16]
-    """
-    a = np.ascontiguousarray(x, dtype=np.float64)
-    out = np.empty(a.shape[0])
-    _row_sums(a, out)
-    return out
-
-
 @dataclass(frozen=True, eq=False)
 class Junked:
     """What :func:`junk` returns.
@@ -643,12 +559,11 @@ def _junk(grade: IntArray, start: IntArray, floor_at_start: bool, ratable: BoolA
           ig0: BoolArray, junk_before: BoolArray, constrained: BoolArray,
           outstanding: FloatArray, discount: FloatArray, amount: FloatArray,
           junk: BoolArray, forced: FloatArray, volume: FloatArray, newly: FloatArray,
-          ) -> None:  # pragma: no cover
+          plan: IntArray) -> None:  # pragma: no cover
     n_paths, m = grade.shape
     row = np.empty(m)
     row_new = np.empty(m)
-    stack = np.empty((64, 3), dtype=np.int64)
-    values = np.empty(64)
+    stack = np.empty(plan.shape[0] + 1)
     for p in range(n_paths):
         for k in range(m):
             g = grade[p, k]
@@ -663,8 +578,8 @@ def _junk(grade: IntArray, start: IntArray, floor_at_start: bool, ratable: BoolA
                             * outstanding[p, k] * discount[p])
             row[k] = amount[k] * (1.0 if j else 0.0)
             row_new[k] = amount[k] * (1.0 if fresh else 0.0)
-        volume[p] = 0.0 + _pairwise(row, m, stack, values)
-        newly[p] = 0.0 + _pairwise(row_new, m, stack, values)
+        volume[p] = plan_sum(row, plan, stack)
+        newly[p] = plan_sum(row_new, plan, stack)
 
 
 def junk(grade: IntArray, start: IntArray | None, ratable: BoolArray, ig0: BoolArray,
@@ -695,7 +610,8 @@ def junk(grade: IntArray, start: IntArray | None, ratable: BoolArray, ig0: BoolA
     -------
     Junked
         Bit-identical to :func:`junk_reference` (the volumes are ``(amount * junk).sum(1)``
-        added in numpy's pairwise order: :func:`row_sums`).
+        added in numpy's pairwise order:
+        :func:`~bubblescope.stress.kernels.row_sums.plan_sum`).
     """
     n_paths, m = grade.shape
     out = Junked(grade, np.empty((n_paths, m), dtype=np.bool_), np.empty((n_paths, m)),
@@ -707,7 +623,8 @@ def junk(grade: IntArray, start: IntArray | None, ratable: BoolArray, ig0: BoolA
     _junk(grade, floor, start is not None,
           np.asarray(ratable, dtype=np.bool_), ig0, junk_before,
           np.asarray(constrained, dtype=np.bool_), outstanding, discount,
-          np.asarray(amount, dtype=np.float64), out.junk, out.forced, out.volume, out.newly)
+          np.asarray(amount, dtype=np.float64), out.junk, out.forced, out.volume, out.newly,
+          pairwise_plan(m))
     return out
 
 
