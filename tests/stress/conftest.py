@@ -4,11 +4,52 @@ from __future__ import annotations
 
 import datetime as dt
 
+import numpy as np
 import pytest
+from hypothesis import strategies as st
 
 from bubblescope.model import Web, build_web
 
 AS_OF = dt.date(2025, 12, 31)
+
+# ------------------------------------------------- fused kernels against their numpy twins
+
+#: Ordinary values for a kernel's inputs, and those plus the values IEEE arithmetic treats
+#: apart (signed zeros, infinities, NaN, a tiny number).
+FINITE = st.floats(-1e6, 1e6, allow_nan=False, allow_subnormal=False)
+ANY = st.one_of(FINITE, st.sampled_from([0.0, -0.0, np.inf, -np.inf, np.nan, 1e-300]))
+
+
+def floats(data: st.DataObject, shape: tuple[int, ...], values: st.SearchStrategy[float] = ANY
+           ) -> np.ndarray:
+    """A float64 array of ``shape`` drawn element by element from ``values``."""
+    size = int(np.prod(shape))
+    return np.array(data.draw(st.lists(values, min_size=size, max_size=size)),
+                    dtype=np.float64).reshape(shape)
+
+
+def same_array(a: np.ndarray, b: np.ndarray, *, layout: bool = False) -> None:
+    """``a`` and ``b`` equal byte for byte (a NaN equals a NaN whatever its sign bit);
+    with ``layout``, both C-contiguous or neither (later numpy sums add in an order that
+    depends on the layout)."""
+    assert a.shape == b.shape
+    assert a.dtype == b.dtype
+    if layout:
+        assert a.flags.c_contiguous == b.flags.c_contiguous
+    if a.dtype.kind in "bi":
+        assert (a == b).all()
+        return
+    nan = np.isnan(a)
+    assert (nan == np.isnan(b)).all()
+    assert np.where(nan, 0.0, a).tobytes() == np.where(nan, 0.0, b).tobytes()
+
+
+def same(fast: tuple[np.ndarray, ...], ref: tuple[np.ndarray, ...], *,
+         layout: bool = False) -> None:
+    """:func:`same_array` for each pair of a kernel's outputs and its twin's."""
+    assert len(fast) == len(ref)
+    for a, b in zip(fast, ref, strict=True):
+        same_array(a, b, layout=layout)
 
 
 def toy_tables() -> dict[str, list[dict[str, str]]]:

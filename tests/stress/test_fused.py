@@ -16,28 +16,8 @@ from hypothesis import strategies as st
 from bubblescope.stress.kernels.aggregate import record_losses, record_losses_reference
 from bubblescope.stress.kernels.stakes import mark_stakes, mark_stakes_reference
 
-_finite = st.floats(-1e6, 1e6, allow_nan=False, allow_subnormal=False)
-_any = st.one_of(_finite, st.sampled_from([0.0, -0.0, np.inf, -np.inf, np.nan, 1e-300]))
-
-
-def _same(fast: tuple[np.ndarray, ...], ref: tuple[np.ndarray, ...]) -> None:
-    assert len(fast) == len(ref)
-    for a, b in zip(fast, ref, strict=True):
-        assert a.shape == b.shape
-        assert a.dtype == b.dtype
-        if a.dtype == np.bool_:
-            assert (a == b).all()
-            continue
-        nan = np.isnan(a)
-        assert (nan == np.isnan(b)).all()
-        assert np.where(nan, 0.0, a).tobytes() == np.where(nan, 0.0, b).tobytes()
-
-
-def _floats(data: st.DataObject, shape: tuple[int, ...], values: st.SearchStrategy[float] = _any
-            ) -> np.ndarray:
-    size = int(np.prod(shape))
-    return np.array(data.draw(st.lists(values, min_size=size, max_size=size)),
-                    dtype=np.float64).reshape(shape)
+from .conftest import floats as _floats
+from .conftest import same as _same
 
 
 @settings(max_examples=100, deadline=None)

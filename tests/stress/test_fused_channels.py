@@ -22,6 +22,8 @@ from bubblescope.stress.kernels.payments import (
 from bubblescope.stress.kernels.row_sums import row_sums, row_sums_reference, scattered_row_sums
 from bubblescope.stress.kernels.write_offs import write_offs, write_offs_reference
 
+from .conftest import same as _same
+
 _finite = st.floats(-1e12, 1e12, allow_nan=False, allow_subnormal=False)
 _value = st.one_of(_finite, st.sampled_from([0.0, -0.0, 1e-300, 1e16, -1e16]))
 _any = st.one_of(_finite, st.sampled_from([0.0, -0.0, np.inf, -np.inf, np.nan, 1e-300]))
@@ -55,17 +57,6 @@ def _floats(data: st.DataObject, shape: tuple[int, ...],
     size = int(np.prod(shape))
     return np.array(data.draw(st.lists(values, min_size=size, max_size=size)),
                     dtype=np.float64).reshape(shape)
-
-
-def _same(fast: tuple[np.ndarray, ...], ref: tuple[np.ndarray, ...]) -> None:
-    """Equal bytes (NaNs equal whatever their sign bit: see test_fused.py)."""
-    assert len(fast) == len(ref)
-    for a, b in zip(fast, ref, strict=True):
-        assert a.shape == b.shape
-        assert a.dtype == b.dtype
-        nan = np.isnan(a) if a.dtype.kind == "f" else np.zeros(a.shape, dtype=bool)
-        assert (nan == (np.isnan(b) if b.dtype.kind == "f" else nan)).all()
-        assert np.where(nan, 0, a).tobytes() == np.where(nan, 0, b).tobytes()
 
 
 @settings(max_examples=100, deadline=None)

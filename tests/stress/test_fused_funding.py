@@ -31,33 +31,16 @@ from bubblescope.stress.kernels.rollover import (
     roll_contracts_reference,
 )
 
-_finite = st.floats(-1e6, 1e6, allow_nan=False, allow_subnormal=False)
-_any = st.one_of(_finite, st.sampled_from([0.0, -0.0, np.inf, -np.inf, np.nan, 1e-300]))
+from .conftest import FINITE, same
+from .conftest import floats as _floats
 
 
 def _same(fast: tuple[np.ndarray, ...], ref: tuple[np.ndarray, ...]) -> None:
-    assert len(fast) == len(ref)
-    for a, b in zip(fast, ref, strict=True):
-        assert a.shape == b.shape
-        assert a.dtype == b.dtype
-        assert a.flags.c_contiguous == b.flags.c_contiguous  # later sums depend on layout
-        if a.dtype.kind in "bi":
-            assert (a == b).all()
-            continue
-        nan = np.isnan(a)
-        assert (nan == np.isnan(b)).all()
-        assert np.where(nan, 0.0, a).tobytes() == np.where(nan, 0.0, b).tobytes()
-
-
-def _floats(data: st.DataObject, shape: tuple[int, ...],
-            values: st.SearchStrategy[float] = _any) -> np.ndarray:
-    size = int(np.prod(shape))
-    return np.array(data.draw(st.lists(values, min_size=size, max_size=size)),
-                    dtype=np.float64).reshape(shape)
+    same(fast, ref, layout=True)  # later sums depend on the layout
 
 
 def _mixed(rng: np.random.Generator, data: st.DataObject, shape: tuple[int, ...]) -> np.ndarray:
-    """Mostly ordinary amounts (zeros, ties, small and large), some drawn from ``_any``."""
+    """Mostly ordinary amounts (zeros, ties, small and large), some drawn from ``ANY``."""
     x = rng.choice([0.0, -0.0, 1.0, 0.5, 2.0, 1e-3, 7.25], size=shape) * rng.random(shape)
     x = np.where(rng.random(shape) < 0.5, x, rng.choice([0.0, 1.0, 3.0], size=shape))
     return np.where(rng.random(shape) < 0.2, _floats(data, shape), x)
@@ -187,7 +170,7 @@ def test_issuer_terms_is_bit_identical_to_its_twin(n_paths: int, n: int,
     edges = np.array([0.0, 1e-4, 1e-3, 0.002, 0.04, 0.1, 0.2, 0.3, 0.5, 1.0, 1.9, 2.0, -0.1])
     pd = np.where(rng.random(pn) < 0.5, rng.choice(edges, pn) / 0.55 * (rng.random(pn) < 0.5)
                   + rng.choice(edges, pn), rng.random(pn) ** 4 * 2)
-    pd = np.where(rng.random(pn) < 0.1, _floats(data, pn, _finite), pd)
+    pd = np.where(rng.random(pn) < 0.1, _floats(data, pn, FINITE), pd)
     base = rng.choice([0.01, 0.012, 0.0], n_paths)
     spread = base + rng.choice([0.0, -0.001, 0.02, 0.06, 0.061, 0.1], n_paths)
     args = (pd, rng.integers(0, n, n), rng.random(n) < 0.3, rng.integers(0, 23, pn),

@@ -37,29 +37,16 @@ from bubblescope.stress.kernels.ratings import (
 from bubblescope.stress.kernels.row_sums import row_sums
 from bubblescope.stress.kernels.waterfall import spv_book
 
-_finite = st.floats(-1e6, 1e6, allow_nan=False, allow_subnormal=False)
-_any = st.one_of(_finite, st.sampled_from([0.0, -0.0, np.inf, -np.inf, np.nan, 1e-300]))
+from .conftest import FINITE
+from .conftest import floats as _floats
+from .conftest import same_array as _bytes_equal
+
 _unit = st.one_of(st.floats(0.0, 1.0), st.sampled_from([0.0, -0.0, 1.0, 1e-300, 0.5]))
-
-
-def _bytes_equal(a: np.ndarray, b: np.ndarray) -> None:
-    assert a.shape == b.shape
-    assert a.dtype == b.dtype
-    nan = np.isnan(a)
-    assert (nan == np.isnan(b)).all()
-    assert np.where(nan, 0.0, a).tobytes() == np.where(nan, 0.0, b).tobytes()
 
 
 def _values_equal(a: np.ndarray, b: np.ndarray) -> None:
     assert a.shape == b.shape
     assert ((a == b) | (np.isnan(a) & np.isnan(b))).all()
-
-
-def _floats(data: st.DataObject, shape: tuple[int, ...], values: st.SearchStrategy[float] = _any
-            ) -> np.ndarray:
-    size = int(np.prod(shape))
-    return np.array(data.draw(st.lists(values, min_size=size, max_size=size)),
-                    dtype=np.float64).reshape(shape)
 
 
 @settings(max_examples=150, deadline=None)
@@ -79,7 +66,7 @@ def test_fair_value_marks_are_bit_identical_to_their_twin(n_paths: int, m: int, 
         rng.integers(0, len(RATINGS), (n_paths, m)),
         _floats(data, (n_paths, m), st.one_of(st.floats(-0.05, 0.3), st.sampled_from([0.0]))),
         outstanding, _floats(data, (n_paths,), st.floats(0.0, 20.0)),
-        _floats(data, (n_paths, m), _finite), _floats(data, (n_paths, m), _finite),
+        _floats(data, (n_paths, m), FINITE), _floats(data, (n_paths, m), FINITE),
     )
     with np.errstate(all="ignore"):
         fast = fair_value_marks(*args)
@@ -189,8 +176,8 @@ def test_balance_sums_are_bit_identical_to_their_twin(n_paths: int, n: int, m: i
     gsub = np.flatnonzero(debt & (rng.random(m) < 0.4))
     layout = balance_layout(debt_book.obligor, debt_book.holder, debt, cuttable,
                             ~debt & ~cuttable & (rng.random(m) < 0.5),
-                            _floats(data, (m,), _finite), sold, gsub, debt_book.held_cols)
-    money = st.one_of(_finite, st.sampled_from([0.0, -0.0, 1e-300]))
+                            _floats(data, (m,), FINITE), sold, gsub, debt_book.held_cols)
+    money = st.one_of(FINITE, st.sampled_from([0.0, -0.0, 1e-300]))
     args = (layout, t, _floats(data, (n_paths, m), _unit), rng.integers(-5, 40, (n_paths, m)),
             _floats(data, (n_paths, m), money), _floats(data, (n_paths, m), money),
             rng.random((n_paths, n)) < 0.7, _floats(data, (n,), money),
@@ -239,8 +226,8 @@ def test_junk_is_bit_identical_to_its_twin(n_paths: int, m: int, floor: bool,
     grade = rng.integers(0, grades, (n_paths, m))
     start = rng.integers(0, grades, (n_paths, m)) if floor else None
     rest = (rng.random(m) < 0.7, rng.random((n_paths, m)) < 0.7, rng.random((n_paths, m)) < 0.3,
-            rng.random(m) < 0.5, _floats(data, (n_paths, m), _finite),
-            _floats(data, (n_paths,), _unit), _floats(data, (m,), _finite))
+            rng.random(m) < 0.5, _floats(data, (n_paths, m), FINITE),
+            _floats(data, (n_paths,), _unit), _floats(data, (m,), FINITE))
     with np.errstate(all="ignore"):
         ref = junk_reference(grade.copy(), start, *rest)
         fast = junk(grade.copy(), start, *rest)
