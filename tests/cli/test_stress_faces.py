@@ -170,6 +170,15 @@ def test_headline_shows_the_marks_peak_and_the_private_credit_trough(crash: Stre
     assert "NAV per share" not in calm
 
 
+def test_headline_gives_the_jobs_trough_as_2008s_figure_is_one(crash: StressResult) -> None:
+    """2008-10's -8.7M is a trough, so the headline gives the run's trough (and its quarter),
+    not the last quarter's jobs, which recover as the output gap closes."""
+    jobs = crash.timeline["jobs_millions"]
+    assert jobs.min() < jobs.iloc[-1] - 0.1  # the end understates the fall
+    assert f"jobs {jobs.min():+.1f}M at the trough ({jobs.idxmin()}; US 2008-10" in \
+        headline(crash)
+
+
 # --- bad files --------------------------------------------------------------------------------
 def test_invalid_yaml_is_a_scenario_error_naming_file_and_line(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]

@@ -42,11 +42,22 @@ def headline(result: StressResult) -> str:
         f"(funds looked through) lose USD {credit:,.0f}bn realised credit and "
         f"{marks:,.0f}bn debt marks{_marks_peak(tl, marks)}, with USD {equity:,.0f}bn of "
         f"equity marks beside{_marks_peak(tl, equity, 'equity_marks', 'at the trough')}; "
-        f"{_private_credit(result)}"
-        f"jobs {last['jobs_millions']:+.1f}M (US 2008-10: -{JOBS_2008_US_MILLIONS:g}M, BLS), "
+        f"{_private_credit(result)}{_jobs(tl)}"
         f"USD {last['downgraded']:,.0f}bn junked "
         f"({last['downgraded'] / DOWNGRADED_2008_USD_BN:.2f}x 2008)"
     )
+
+
+def _jobs(tl: pd.DataFrame) -> str:
+    """``"jobs -1.8M at the trough (2028Q1; US 2008-10: -8.7M, BLS), "``: the trough against
+    the no-shock path, as 2008-10's figure is a trough; ``+X.XM by <last quarter>`` when jobs
+    never fall below that path."""
+    jobs = tl["jobs_millions"]
+    ref = f"US 2008-10: -{JOBS_2008_US_MILLIONS:g}M, BLS"
+    if jobs.empty or jobs.min() >= 0:
+        last = jobs.iloc[-1] if len(jobs) else 0.0
+        return f"jobs {last:+.1f}M by {jobs.index[-1] if len(jobs) else '-'} ({ref}), "
+    return f"jobs {jobs.min():+.1f}M at the trough ({jobs.idxmin()}; {ref}), "
 
 
 def _marks_peak(tl: pd.DataFrame, end: float, column: str = "debt_marks",
