@@ -10,8 +10,8 @@ from scipy.stats import norm
 
 from bubblescope.stress import compile as stress_compile
 from bubblescope.stress import result
-from bubblescope.stress.channels import funding, holders, leases, macro, valuation
-from bubblescope.stress.kernels import merton, waterfall
+from bubblescope.stress.channels import funding, holders, macro, valuation
+from bubblescope.stress.kernels import cuts, merton, waterfall
 from bubblescope.stress.kernels.waterfall import waterfall_reference
 
 # ------------------------------------------------------------------ funding
@@ -56,16 +56,16 @@ def test_equity_capacity_only_for_listed_firms() -> None:
 
 
 def test_cut_factor_renegotiates_the_shortfall_and_tears_up_on_distress() -> None:
-    f = leases.cut_factor(np.array([[10.0, 0.0, 50.0]]), np.array([[20.0, 20.0, 20.0]]),
+    f = cuts.cut_factor(np.array([[10.0, 0.0, 50.0]]), np.array([[20.0, 20.0, 20.0]]),
                           np.array([1.0]), np.array([[False, True, False]]), np.array([0.5]))
     np.testing.assert_allclose(f, [[0.5, 0.5, 0.0]])
-    none = leases.cut_factor(np.array([[5.0]]), np.array([[0.0]]), np.array([1.0]),
+    none = cuts.cut_factor(np.array([[5.0]]), np.array([[0.0]]), np.array([1.0]),
                              np.array([[False]]), np.array([0.5]))
     np.testing.assert_allclose(none, [[1.0]])
 
 
 def test_guarantee_pays_the_lost_income_up_to_what_is_left() -> None:
-    due = leases.guarantee_due(np.array([[5.0, 5.0]]), np.array([[8.0, 0.0]]),
+    due = cuts.guarantee_due(np.array([[5.0, 5.0]]), np.array([[8.0, 0.0]]),
                                np.array([0, 0]), np.array([0.5, 0.5]))
     np.testing.assert_allclose(due, [[4.0, 4.0]])
 

@@ -57,7 +57,7 @@ def test_roll_contracts_is_bit_identical_to_its_twin(n_paths: int, n: int, m: in
         _mixed(rng, data, pm), _mixed(rng, data, pm), _mixed(rng, data, pm),
         rng.integers(-3, 35, pm), _mixed(rng, data, pm), rng.integers(0, n, m), holder,
         (rng.random(m) < 0.5) & (holder >= 0), rng.random(m) < 0.2, rng.random(m) * 0.1,
-        _mixed(rng, data, pn), _mixed(rng, data, pn), rng.random(n_paths),
+        _mixed(rng, data, pn), _mixed(rng, data, pn),
         _mixed(rng, data, pn), _mixed(rng, data, pn), _mixed(rng, data, (n_paths,)),
         _mixed(rng, data, pn), _mixed(rng, data, pn), _mixed(rng, data, pn),
         _mixed(rng, data, pn), rng.random(pn) < 0.8, t, int(rng.integers(1, 12)),

@@ -131,8 +131,12 @@ def test_next_spread_matches_its_reference(rows: list[tuple[float, float, float]
 
 def test_only_this_quarters_flows_widen_the_spread() -> None:
     shock, per = np.array([0.03]), np.array([0.002])
-    assert impulse(shock, False, np.array([0.0]), np.array([0.0]), per, per)[0] == 0.0
-    w = impulse(shock, True, np.array([200.0]), np.array([50.0]), per, per)[0]
+    before = shock_impulse(shock, -1, 1)  # the quarter before the shock: no shock part
+    assert impulse(before, np.array([0.0]), np.array([0.0]), per, per)[0] == 0.0
+    after = shock_impulse(shock, 1, 1)  # a quarter after a one-quarter build: none either
+    assert impulse(after, np.array([200.0]), np.array([50.0]), per, per)[0] == \
+        pytest.approx(0.004 + 0.001)
+    w = impulse(shock_impulse(shock, 0, 1), np.array([200.0]), np.array([50.0]), per, per)[0]
     assert w == pytest.approx(0.03 + 0.004 + 0.001)
 
 

@@ -19,6 +19,7 @@ from bubblescope.cli.common import (
     JsonOption,
     console,
     export_tables,
+    load_web_dir,
     print_json,
 )
 from bubblescope.cli.montecarlo import (
@@ -89,7 +90,7 @@ def stress(
         "timeout": timeout, "no_store": no_store or None}
     given = {k: v for k, v in mc_args.items() if v is not None}  # the rest: montecarlo's defaults
     if calibration:
-        show_calibration(_load_web(web_dir), json_out)
+        show_calibration(load_web_dir(web_dir), json_out)
         return
     if given:
         if quarters is not None or sets:
@@ -100,7 +101,7 @@ def stress(
                    **given)
         return
     sc = resolve_scenario(scenario, quarters, sets or [])
-    web = _load_web(web_dir)
+    web = load_web_dir(web_dir)
     if json_out:
         result = run(web, sc)
     else:
@@ -174,12 +175,6 @@ def _valuation_line(result: StressResult) -> str:
             f"${debt[-1]:,.0f}bn, from {cross or 'never'}.")
 
 # ------------------------------------------------------------------ helpers
-
-
-def _load_web(web_dir: Path | None) -> Web:
-    import bubblescope as bs
-
-    return bs.load_web(str(web_dir)) if web_dir is not None else bs.load_default()
 
 
 def _save(db: Path, result: StressResult) -> None:

@@ -54,9 +54,8 @@ def _jobs(tl: pd.DataFrame) -> str:
     never fall below that path."""
     jobs = tl["jobs_millions"]
     ref = f"US 2008-10: -{JOBS_2008_US_MILLIONS:g}M, BLS"
-    if jobs.empty or jobs.min() >= 0:
-        last = jobs.iloc[-1] if len(jobs) else 0.0
-        return f"jobs {last:+.1f}M by {jobs.index[-1] if len(jobs) else '-'} ({ref}), "
+    if jobs.min() >= 0:
+        return f"jobs {jobs.iloc[-1]:+.1f}M by {jobs.index[-1]} ({ref}), "
     return f"jobs {jobs.min():+.1f}M at the trough ({jobs.idxmin()}; {ref}), "
 
 

@@ -24,6 +24,7 @@ import yaml
 
 from bubblescope.model._typing import FloatArray
 from bubblescope.model.errors import Issue, ScenarioError
+from bubblescope.model.inputs import yaml_failure
 from bubblescope.model.yamldoc import Marks, read_yaml
 
 __all__ = [
@@ -396,7 +397,8 @@ def _yaml_value(scenario: str, name: str, text: str) -> object:
     try:
         return yaml.safe_load(text)
     except (yaml.YAMLError, ValueError, TypeError, OverflowError, RecursionError) as exc:
-        problem = getattr(exc, "problem", None) or type(exc).__name__
+        bad = yaml_failure(exc)
+        problem = bad.hint or bad.what
         raise _bad(scenario, name, "must be a number, a list of numbers [a, b] or a mapping "
                    f"{{id: value}} in YAML syntax ({problem})", text) from None
 

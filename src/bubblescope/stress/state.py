@@ -99,7 +99,7 @@ class State:
         value the agencies rate on (looked through; :mod:`~bubblescope.stress.channels.paper`).
     scale_rated : (n_paths, m)
         Running share of each flow contract the agencies' cash-flow view was given on (the
-        baseline's before the shock; :func:`~bubblescope.stress.channels.paper.cash_flow_leverage`).
+        baseline's before the shock; ``paper._leverage_multiples``).
     el_mark : (n_paths, m)
         Expected-loss mark each fund-held contract carries now
         (:mod:`~bubblescope.stress.kernels.el_marks`).

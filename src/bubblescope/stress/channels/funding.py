@@ -73,7 +73,7 @@ def refinance(ctx: RunContext, st: State, q: Quarter, due: FloatArray, principal
                            prm.rollover_valuation_elasticity, prm.rollover_spread_sensitivity)
     share = share * open_
     # a lender that has lost its capital stops rolling too: its constraint propagates
-    # (each sector's appetite per holder, read by its contracts; other lenders' is 1 ** e)
+    # (each sector's appetite per holder, read by its contracts; other lenders' is 1 ** e = 1)
     e = prm.rollover_valuation_elasticity
     willing = np.clip(value_index(st.cum_loss, ix.capital), 0.0, 1.0) ** e[:, None]
     # a firm with cash above its starting cash (after this quarter's capex plan) repays
@@ -90,7 +90,7 @@ def refinance(ctx: RunContext, st: State, q: Quarter, due: FloatArray, principal
     # unrolled principal is paid (or defaulted) now
     raised, rolled, unrolled, by_obligor, maturity, rate, outstanding = roll_contracts(
         principal, due, st.outstanding, st.maturity, st.interest_rate, cw.obligor, cw.holder,
-        ix.sector_holder, whole, cw.rate, share, willing, np.ones(ctx.n_paths) ** e, spare,
+        ix.sector_holder, whole, cw.rate, share, willing, spare,
         move, _shock(ctx, q.after), wanted, st.cash, revenue, cap, st.alive, t,
         ctx.scenario.refinancing_term_quarters)
     return Funding(raised, rolled, unrolled, by_obligor, maturity, rate, outstanding)

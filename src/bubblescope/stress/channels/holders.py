@@ -21,7 +21,7 @@ from bubblescope.model._typing import BoolArray, FloatArray, IntArray
 from bubblescope.stress.context import RunContext
 from bubblescope.stress.kernels.aggregate import book_losses
 from bubblescope.stress.kernels.stakes import mark_stakes
-from bubblescope.stress.ledger import CHANNEL_CLASS, CLASS_NAMES, LossClass
+from bubblescope.stress.ledger import CHANNEL_CLASS, LossClass
 from bubblescope.stress.result import LossChannel
 from bubblescope.stress.state import State
 
@@ -81,17 +81,16 @@ def book(ctx: RunContext, per_contract: Sequence[tuple[LossChannel, FloatArray]]
     With ``onto``, this booking's totals are added to its arrays, which are updated in
     place and returned (as ``onto`` plus a booking from zero, bit for bit). Otherwise they
     are written into ``into`` (by holder and channel, by contract, by contract and class;
-    e.g. :meth:`~bubblescope.stress.recorder.Recorder.loss_arrays`) or new arrays.
+    e.g. :meth:`~bubblescope.stress.recorder.Recorder.loss_arrays`); one of the two is
+    required.
     """
-    n_paths, n, m = ctx.n_paths, ctx.web.n, ctx.web.m
+    m = ctx.web.m
     if onto is not None:
         entity, contract, by_class = onto.entity, onto.contract, onto.contract_class
     elif into is not None:
         entity, contract, by_class = into
     else:
-        entity, contract, by_class = (np.empty((n_paths, n, len(LossChannel))),
-                                      np.empty((n_paths, m)),
-                                      np.empty((n_paths, m, len(CLASS_NAMES))))
+        raise TypeError("book: give the arrays to book into (into=) or onto (onto=)")
     channels = tuple(c for c, _ in per_contract)
     position, klass = ctx.constant(f"book:{channels}", lambda: (
         np.array([int(c) for c in channels]),

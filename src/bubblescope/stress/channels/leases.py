@@ -18,10 +18,10 @@ from bubblescope.model._typing import BoolArray, FloatArray, IntArray
 from bubblescope.stress.channels.obligations import running
 from bubblescope.stress.channels.settlement import loss_share_ends
 from bubblescope.stress.context import RunContext
-from bubblescope.stress.kernels.cuts import cut_contracts, cut_factor, guarantee_due
+from bubblescope.stress.kernels.cuts import cut_contracts
 from bubblescope.stress.state import State
 
-__all__ = ["Cuts", "cut", "cut_factor", "guarantee_due"]
+__all__ = ["Cuts", "cut"]
 
 
 @dataclass(frozen=True, eq=False)

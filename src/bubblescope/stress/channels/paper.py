@@ -15,7 +15,7 @@ rating: :func:`~bubblescope.stress.kernels.ratings.anchored_pd`):
   the paper: junk, forced sales, capital charges. A fund's rating does not rise during a
   stress (selling assets in a crash does not make it safer to lend to). The agencies' model
   grade is the worse of that structural grade and a cash-flow view
-  (:func:`cash_flow_leverage`, :func:`~bubblescope.stress.kernels.ratings.cash_flow_pd`):
+  (:func:`_leverage_multiples`, :func:`~bubblescope.stress.kernels.ratings.cash_flow_pd`):
   the starting grade moved by the change of the issuer's debt / EBITDA band when a
   customer's contract it was rated on is cut or lost.
 
@@ -72,7 +72,6 @@ __all__ = [
     "StartingRatings",
     "asset_volatility",
     "balance",
-    "cash_flow_leverage",
     "collections_owed",
     "crisis_multiplier",
     "default_probability",
@@ -138,7 +137,7 @@ class Paper:
         Equity value the agencies rate on (looked through).
     scale_rated : (n_paths, m)
         Running share of each contract the cash-flow view measures lost cash flow from
-        (:func:`cash_flow_leverage`).
+        (:func:`_leverage_multiples`).
     """
 
     junk: BoolArray
@@ -201,7 +200,7 @@ def rerate(ctx: RunContext, st: State, q: Quarter, defaulted: FloatArray) -> Pap
                   cw.amount)
     shock = shock_impulse(prm.spread_shock, q.t - ctx.scenario.shock_quarter,
                           ctx.scenario.spread_build_quarters)
-    widening = impulse(shock, q.after, junked.newly, defaulted,
+    widening = impulse(shock, junked.newly, defaulted,
                        prm.spread_per_100bn_downgraded, prm.spread_per_100bn_defaulted)
     spread = next_spread(st.spread, prm.base_spread, widening)
     return Paper(junked.junk, spread, junked.forced, junked.volume, tr_loss.sum(axis=1),
@@ -225,7 +224,7 @@ def _debt_layout(ctx: RunContext) -> DebtLayout:
 
 def _balance_sums(ctx: RunContext, st: State, t: int, scale_rated: FloatArray) -> BalanceSums:
     """:func:`balance`, :func:`collections_owed` and the sums of
-    :func:`cash_flow_leverage` in one pass
+    :func:`_leverage_multiples` in one pass
     (:func:`~bubblescope.stress.kernels.debt_el.balance_sums`)."""
     cw, ix, prm = ctx.web, ctx.index, ctx.params
     layout = ctx.constant("balance_layout", lambda: balance_layout(
@@ -240,38 +239,6 @@ def _balance_sums(ctx: RunContext, st: State, t: int, scale_rated: FloatArray) -
 
 def _start_grade(ctx: RunContext, st: State) -> IntArray:
     return ctx.constant("start_grade", lambda: rating_of(st.el0), st.el0)
-
-
-def cash_flow_leverage(ctx: RunContext, st: State, scale_rated: FloatArray
-                       ) -> tuple[FloatArray, FloatArray]:
-    """Each issuer's debt / EBITDA on the plan it was rated on and now, (n_paths, n).
-
-    ``scale_rated`` (n_paths, m) is the running share of each contract the ratings were
-    given on: the baseline's up to the quarter before the shock (what the baseline cuts
-    before then is in the plan), so only what the shock takes away moves the view.
-
-    EBITDA is proxied by operating cash flow before capex and interest at the start,
-    ``revenue - op_cost`` (the filed operating cash flow plus the engine's interest where a
-    firm files one: :mod:`~bubblescope.stress.compile`), plus the cash margin of the
-    contracts signed that start later (the forward cash flow the capacity is built for).
-    The plan's debt is the starting debt plus the debt issued since for capex
-    (``issued_debt``, as :func:`reference_distance`). Now, each contract the issuer sells
-    on counts at its running share (``scale``: cuts and a customer's default lower it),
-    less the share re-let to other customers (the scenario's ``recovery_flow``, as
-    :mod:`~bubblescope.stress.kernels.backlog`), and the debt is what it owes now. The cash
-    margin of a sale is the seller's gross
-    margin for a chip order, :data:`~bubblescope.stress.kernels.backlog.COMPUTE_CASH_MARGIN`
-    for a compute commitment and 1 for rent (no cost beyond the seller's own). Leases and
-    commitments the issuer pays are not added to its debt (agencies adjust for leases;
-    omitted here: the anchored change, not the level, moves the grade). An issuer with no
-    cash flow at all on the plan has an infinite multiple on both (no move).
-    """
-    ix = ctx.index
-    sold = _cash_flow_plan(ctx)[0]
-    relet = ctx.params.recovery_flow[:, None]  # re-let capacity earns back (kernels.backlog)
-    lost = ctx.by_holder(sold[None, :] * np.maximum(scale_rated - st.scale, 0.0)
-                         * (1.0 - relet))
-    return _leverage_multiples(ctx, st, lost, ctx.by_obligor(st.outstanding * ix.debt))
 
 
 def _cash_flow_plan(ctx: RunContext) -> tuple[FloatArray, FloatArray, FloatArray]:
@@ -293,8 +260,32 @@ def _cash_flow_plan(ctx: RunContext) -> tuple[FloatArray, FloatArray, FloatArray
 
 def _leverage_multiples(ctx: RunContext, st: State, lost: FloatArray, debt_now: FloatArray
                         ) -> tuple[FloatArray, FloatArray]:
-    """Debt / EBITDA on the plan and now from the cash margin ``lost`` and the debt owed
-    now, (n_paths, n) (:func:`cash_flow_leverage`)."""
+    """Each issuer's debt / EBITDA on the plan it was rated on and now, (n_paths, n), from
+    the cash margin ``lost`` since the plan and the debt owed now ``debt_now`` (both summed
+    in one pass by :func:`~bubblescope.stress.kernels.debt_el.balance_sums`; its twin
+    :func:`~bubblescope.stress.kernels.debt_el.balance_sums_reference` is the numpy form).
+
+    The plan rests on ``scale_rated`` (n_paths, m), the running share of each contract the
+    ratings were given on: the baseline's up to the quarter before the shock (what the
+    baseline cuts before then is in the plan), so only what the shock takes away moves
+    the view.
+
+    EBITDA is proxied by operating cash flow before capex and interest at the start,
+    ``revenue - op_cost`` (the filed operating cash flow plus the engine's interest where a
+    firm files one: :mod:`~bubblescope.stress.compile`), plus the cash margin of the
+    contracts signed that start later (the forward cash flow the capacity is built for).
+    The plan's debt is the starting debt plus the debt issued since for capex
+    (``issued_debt``, as :func:`reference_distance`). Now, each contract the issuer sells
+    on counts at its running share (``scale``: cuts and a customer's default lower it),
+    less the share re-let to other customers (the scenario's ``recovery_flow``, as
+    :mod:`~bubblescope.stress.kernels.backlog`), and the debt is what it owes now. The cash
+    margin of a sale is the seller's gross
+    margin for a chip order, :data:`~bubblescope.stress.kernels.backlog.COMPUTE_CASH_MARGIN`
+    for a compute commitment and 1 for rent (no cost beyond the seller's own). Leases and
+    commitments the issuer pays are not added to its debt (agencies adjust for leases;
+    omitted here: the anchored change, not the level, moves the grade). An issuer with no
+    cash flow at all on the plan has an infinite multiple on both (no move).
+    """
     _, ebitda0, debt0 = _cash_flow_plan(ctx)
     ebitda = ebitda0[None, :] - lost
     debt_plan = debt0[None, :] + st.issued_debt
@@ -422,14 +413,13 @@ def default_probability(ctx: RunContext, st: State, equity: FloatArray, owed: Fl
 
 
 def expected_loss_given_pd(ctx: RunContext, st: State, pd: FloatArray,
-                           owed_flows: FloatArray, collections: Collections | None = None,
-                           ) -> tuple[FloatArray, FloatArray]:
+                           owed_flows: FloatArray) -> tuple[FloatArray, FloatArray]:
     """Expected loss of each debt contract, (n_paths, m), and the SPVs' projected tranche
-    losses, (n_paths, s, 3), given each issuer's default probability ``pd`` (n_paths, n).
-    ``collections``: :func:`collections_owed` of ``st`` and ``owed_flows`` when the caller
-    rates the same quarter under two default probabilities."""
+    losses, (n_paths, s, 3), given each issuer's default probability ``pd`` (n_paths, n):
+    the numpy form of :func:`~bubblescope.stress.kernels.debt_el.debt_expected_loss`, run
+    once at the start (:func:`start`)."""
     cw, ix = ctx.web, ctx.index
-    c = collections_owed(ctx, st, owed_flows) if collections is None else collections
+    c = collections_owed(ctx, st, owed_flows)
     # a granular pool's loans lose its pool_lgd on the borrowers that default
     el = pd[:, cw.obligor] * lgd(ctx)
     # an SPV's paper carries its main tenant's credit: collections if the tenant survives

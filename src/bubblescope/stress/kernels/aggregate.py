@@ -221,7 +221,7 @@ def _book(losses: tuple[FloatArray, ...], holder: IntArray, channel: IntArray,
             if fresh:
                 for q in range(n_pos):
                     entity[p, i, q] = e[i, q]
-            elif union.size:
+            else:
                 for q in range(n_pos):
                     entity[p, i, q] += e[i, q]
         if not fresh:
@@ -359,7 +359,7 @@ def record_losses(entity: FloatArray, contract: FloatArray, by_class: FloatArray
     by_class : ndarray of shape (n_paths, m, classes), classes >= 2
         The quarter's losses by contract, in all and by class.
     mask : ndarray of bool, shape (m,)
-        Contracts counted in ``masked`` (:func:`masked_total`).
+        Contracts counted in ``masked`` (:func:`masked_total_reference`).
     contract_total, class_total : ndarray of shape (n_paths, m) and (n_paths, m, classes)
         Running totals, gain ``contract`` and ``by_class`` (in place).
     class_copy : ndarray of shape (n_paths, m, classes)
@@ -374,8 +374,8 @@ def record_losses(entity: FloatArray, contract: FloatArray, by_class: FloatArray
     -------
     masked, by_entity, by_channel : ndarray of shape (n_paths, classes), (n_paths, n) and
         (n_paths, channels)
-        ``masked_total(by_class, mask)``, ``entity.sum(axis=2)`` and ``entity.sum(axis=1)``
-        as numpy adds them: bit-identical to :func:`record_losses_reference`.
+        ``masked_total_reference(by_class, mask)``, ``entity.sum(axis=2)`` and
+        ``entity.sum(axis=1)`` as numpy adds them: bit-identical to :func:`record_losses_reference`.
     """
     n_paths, n, n_pos = entity.shape
     masked, by_entity, by_channel = (np.empty((n_paths, by_class.shape[2])),
@@ -391,7 +391,6 @@ def record_losses(entity: FloatArray, contract: FloatArray, by_class: FloatArray
 def record_losses_reference(entity: FloatArray, contract: FloatArray, by_class: FloatArray,
                             mask: BoolArray, contract_total: FloatArray,
                             class_total: FloatArray, class_copy: FloatArray,
-                            columns: IntArray | None = None,
                             ) -> tuple[FloatArray, FloatArray, FloatArray]:
     """The numpy twin of :func:`record_losses` (all columns)."""
     contract_total += contract

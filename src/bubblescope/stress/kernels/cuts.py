@@ -26,28 +26,10 @@ import numpy as np
 
 from bubblescope.model._typing import BoolArray, FloatArray, IntArray
 from bubblescope.stress.kernels.aggregate import sum_by_reference
+from bubblescope.stress.kernels.scalar import np_clip, np_maximum, np_minimum
 
 __all__ = ["apply_cuts_reference", "cut_contracts", "cut_contracts_reference", "cut_factor",
            "guarantee_due"]
-
-
-@numba.njit(cache=True, nogil=True, inline="always")
-def np_maximum(a: float, b: float) -> float:  # pragma: no cover - numba
-    """``np.maximum(a, b)`` of two floats: NaN from either, ``b`` when equal (signed zeros)."""
-    return a if (a > b or a != a) else b
-
-
-@numba.njit(cache=True, nogil=True, inline="always")
-def np_minimum(a: float, b: float) -> float:  # pragma: no cover - numba
-    """``np.minimum(a, b)`` of two floats: NaN from either, ``b`` when equal (signed zeros)."""
-    return a if (a < b or a != a) else b
-
-
-@numba.njit(cache=True, nogil=True, inline="always")
-def np_clip(x: float, lo: float, hi: float) -> float:  # pragma: no cover - numba
-    """``np.clip(x, lo, hi)`` of a float: NaN stays NaN, ``x`` when equal to a bound."""
-    c = x if (x >= lo or x != x) else lo
-    return c if (c <= hi or c != c) else hi
 
 
 #: Paths a kernel pass takes at once: each entity's sums over contracts are chains of

@@ -48,6 +48,7 @@ from bubblescope.stress.kernels.ratings import (
     rating_of,
 )
 from bubblescope.stress.kernels.row_sums import pairwise_plan, plan_sum
+from bubblescope.stress.kernels.scalar import np_clip, np_maximum, np_minimum
 from bubblescope.stress.kernels.waterfall import SpvBook, tenant_mixture
 
 __all__ = ["BalanceLayout", "BalanceSums", "DebtLayout", "Junked", "balance_layout",
@@ -130,23 +131,6 @@ def debt_layout(obligor: IntArray, holder: IntArray, debt: BoolArray, main: Bool
         np.asarray(np.where(book.par > 0, book.par, 1.0), dtype=np.float64).reshape(-1, 3))
 
 
-@numba.njit(cache=True, nogil=True, error_model="numpy", inline="always")
-def _max(a: float, b: float) -> float:  # pragma: no cover
-    return a if (a > b or a != a) else b  # np.maximum: NaN first kept, ties the second
-
-
-@numba.njit(cache=True, nogil=True, error_model="numpy", inline="always")
-def _min(a: float, b: float) -> float:  # pragma: no cover
-    return a if (a < b or a != a) else b
-
-
-@numba.njit(cache=True, nogil=True, error_model="numpy", inline="always")
-def _clip01(x: float) -> float:  # pragma: no cover
-    if x != x:  # np.clip with scalar bounds: NaN kept, -0.0 kept
-        return x
-    return 0.0 if x < 0.0 else (1.0 if x > 1.0 else x)
-
-
 @numba.njit(cache=True, nogil=True, error_model="numpy")
 def _debt_el(pd: FloatArray, lgd: FloatArray, obligor: IntArray, debt_cols: IntArray,
              contract_spv: IntArray, contract_tranche: IntArray, held_cols: IntArray,
@@ -190,12 +174,12 @@ def _debt_el(pd: FloatArray, lgd: FloatArray, obligor: IntArray, debt_cols: IntA
             pt = pd[p, i] if i >= 0 else 0.0
             p_tenant[s] = pt
             for tr in range(3):  # waterfall_many: coupons (0) then principal
-                got_s = (_min(_max(x_s - before[s, tr], 0.0), claims[s, tr])
-                         + _min(_max(x_s - before[s, 3 + tr], 0.0), claims[s, 3 + tr]))
-                got_d = (_min(_max(x_d - before[s, tr], 0.0), claims[s, tr])
-                         + _min(_max(x_d - before[s, 3 + tr], 0.0), claims[s, 3 + tr]))
-                loss_s = _max(due[s, tr] - got_s, 0.0)
-                loss_d = _max(due[s, tr] - got_d, 0.0)
+                got_s = (np_minimum(np_maximum(x_s - before[s, tr], 0.0), claims[s, tr])
+                         + np_minimum(np_maximum(x_s - before[s, 3 + tr], 0.0), claims[s, 3 + tr]))
+                got_d = (np_minimum(np_maximum(x_d - before[s, tr], 0.0), claims[s, tr])
+                         + np_minimum(np_maximum(x_d - before[s, 3 + tr], 0.0), claims[s, 3 + tr]))
+                loss_s = np_maximum(due[s, tr] - got_s, 0.0)
+                loss_d = np_maximum(due[s, tr] - got_d, 0.0)
                 rate_s[s, tr] = loss_s / par_safe[s, tr]
                 rate_d[s, tr] = loss_d / par_safe[s, tr]
                 tr_loss[p, s, tr] = (1.0 - pt) * loss_s + pt * loss_d
@@ -205,10 +189,11 @@ def _debt_el(pd: FloatArray, lgd: FloatArray, obligor: IntArray, debt_cols: IntA
             if s >= 0:
                 tr = contract_tranche[k]
                 pc = p_tenant[s]
-                v = _clip01((1.0 - pc) * _clip01(rate_s[s, tr]) + pc * _clip01(rate_d[s, tr]))
+                v = np_clip((1.0 - pc) * np_clip(rate_s[s, tr], 0.0, 1.0)
+                            + pc * np_clip(rate_d[s, tr], 0.0, 1.0), 0.0, 1.0)
             else:
                 v = pd[p, obligor[k]] * lgd[p, k]
-            v = _clip01(v)
+            v = np_clip(v, 0.0, 1.0)
             el[p, k] = v
             if want_grade:
                 if not (v >= 0.0 and v <= 1.0):
@@ -419,7 +404,7 @@ def _balance(obligor: IntArray, holder: IntArray, debt: BoolArray, cuttable: Boo
     for p in range(n_paths):
         for i in range(n):
             eq = market_cap[i] * value[p, i] - cum_credit[p, i] * (1.0 if listed[i] else 0.0)
-            equity[p, i] = _max(eq, 0.0)
+            equity[p, i] = np_maximum(eq, 0.0)
             owed[p, i] = 0.0
             debt_now[p, i] = 0.0
             lost_sales[p, i] = 0.0
@@ -435,7 +420,8 @@ def _balance(obligor: IntArray, holder: IntArray, debt: BoolArray, cuttable: Boo
         keep = 1.0 - recovery_flow[p]
         for j in range(sold_cols.size):
             k = sold_cols[j]
-            lost_sales[p, holder[k]] += sold[k] * _max(scale_rated[p, k] - scale[p, k], 0.0) * keep
+            lost_sales[p, holder[k]] += (sold[k] * np_maximum(scale_rated[p, k] - scale[p, k], 0.0)
+                                         * keep)
         for j in range(held_cols.size):
             k = held_cols[j]
             flows = (payment[k] * scale[p, k] * float(max(maturity[p, k] - t, 0)) / 4
@@ -505,7 +491,7 @@ def balance_sums_reference(layout: BalanceLayout, t: int, scale: FloatArray,
                            recovery_senior: FloatArray, gpu_value: FloatArray,
                            scale_rated: FloatArray) -> BalanceSums:
     """The numpy twin of :func:`balance_sums` (what ``paper.balance``,
-    ``paper.collections_owed`` and ``paper.cash_flow_leverage`` compute)."""
+    ``paper.collections_owed`` and ``paper._leverage_multiples`` compute)."""
     lay = layout
     n = value.shape[1]
     owed_flows = lay.annual_payment[None, :] * scale * np.maximum(maturity - t, 0) / 4

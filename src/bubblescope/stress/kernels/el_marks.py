@@ -64,6 +64,7 @@ import numpy as np
 
 from bubblescope.model._typing import BoolArray, FloatArray, IntArray
 from bubblescope.stress.kernels.ratings import INVESTMENT_GRADE_FLOOR, RATINGS
+from bubblescope.stress.kernels.scalar import np_clip, np_maximum, np_minimum
 
 __all__ = ["AAA_SPREAD_BETA", "LOAN_LIFE_YEARS", "PREMIUM_PTS_PER_PP", "bond_price_fall",
            "bond_price_fall_reference", "fair_value_marks", "fair_value_marks_reference",
@@ -259,23 +260,6 @@ def market_mark_target(outstanding: FloatArray, excess: FloatArray, grade: IntAr
 
 
 @numba.njit(cache=True, nogil=True, error_model="numpy", inline="always")
-def _max(a: float, b: float) -> float:  # pragma: no cover
-    return a if (a > b or a != a) else b
-
-
-@numba.njit(cache=True, nogil=True, error_model="numpy", inline="always")
-def _min(a: float, b: float) -> float:  # pragma: no cover
-    return a if (a < b or a != a) else b
-
-
-@numba.njit(cache=True, nogil=True, error_model="numpy", inline="always")
-def _clip01(x: float) -> float:  # pragma: no cover
-    if x != x:
-        return x
-    return 0.0 if x < 0.0 else (1.0 if x > 1.0 else x)
-
-
-@numba.njit(cache=True, nogil=True, error_model="numpy", inline="always")
 def _years(maturity: int, t: int) -> float:  # pragma: no cover
     return float(min(max(maturity - (t + 1), 1), 40)) / 4.0
 
@@ -289,24 +273,24 @@ def _mark_bases(cols: IntArray, el: FloatArray, el0: FloatArray, lgd: FloatArray
     # start (remaining_el) and the discount factor of the bond (bond_price_fall)
     n_paths = el.shape[0]
     for p in range(n_paths):
-        x = _max(excess[p], 0.0)
+        x = np_maximum(excess[p], 0.0)
         for j in range(cols.size):
             k = cols[j]
             years = _years(maturity[p, k], t)
             lg = lgd[p, k]
             safe = lg if lg > 0 else 1.0
-            base[0, p, j] = 1.0 - _clip01(el[p, k] / safe)
-            base[1, p, j] = 1.0 - _clip01(el0[p, k] / safe)
-            e = _max(years, 0.0) / 10.0
+            base[0, p, j] = 1.0 - np_clip(el[p, k] / safe, 0.0, 1.0)
+            base[1, p, j] = 1.0 - np_clip(el0[p, k] / safe, 0.0, 1.0)
+            e = np_maximum(years, 0.0) / 10.0
             expo[0, p, j] = e
             expo[1, p, j] = e
             g = grade[p, k]
             beta = 1.0 if g > INVESTMENT_GRADE_FLOOR else (
-                AAA_SPREAD_BETA + (1.0 - AAA_SPREAD_BETA) * _clip01(float(g) / _BBB))
-            c = _max(coupon[p, k], 0.0)
-            y = c + _max(beta * x / 100.0, 0.0)
+                AAA_SPREAD_BETA + (1.0 - AAA_SPREAD_BETA) * np_clip(float(g) / _BBB, 0.0, 1.0))
+            c = np_maximum(coupon[p, k], 0.0)
+            y = c + np_maximum(beta * x / 100.0, 0.0)
             base[2, p, j] = 1.0 + y
-            expo[2, p, j] = -_max(years, 0.0)
+            expo[2, p, j] = -np_maximum(years, 0.0)
 
 
 @numba.njit(cache=True, nogil=True, error_model="numpy")
@@ -322,7 +306,7 @@ def _mark_finish(cols: IntArray, lgd: FloatArray, maturity: IntArray, t: int,
             loss[p, k] = 0.0 - el_mark[p, k]
             spread_loss[p, k] = 0.0 - spread_mark[p, k]
         x = excess[p]
-        rate = _clip01(pts_per_pp * _max(x, 0.0) / 100.0)
+        rate = np_clip(pts_per_pp * np_maximum(x, 0.0) / 100.0, 0.0, 1.0)
         for j in range(cols.size):
             k = cols[j]
             years = _years(maturity[p, k], t)
@@ -330,23 +314,24 @@ def _mark_finish(cols: IntArray, lgd: FloatArray, maturity: IntArray, t: int,
             now = lg * (1.0 - power[0, p, j]) if lg > 0 else 0.0
             then = lg * (1.0 - power[1, p, j]) if lg > 0 else 0.0
             out = outstanding[p, k]
-            held = _max(out, 0.0)
-            mark = held * _max(now - then, 0.0)
+            held = np_maximum(out, 0.0)
+            mark = held * np_maximum(now - then, 0.0)
             # bond_price_fall
             beta = 1.0 if grade[p, k] > INVESTMENT_GRADE_FLOOR else (
-                AAA_SPREAD_BETA + (1.0 - AAA_SPREAD_BETA) * _clip01(float(grade[p, k]) / _BBB))
-            c = _max(coupon[p, k], 0.0)
-            y = c + _max(beta * _max(x, 0.0) / 100.0, 0.0)
-            h = _max(years, 0.0)
+                AAA_SPREAD_BETA
+                + (1.0 - AAA_SPREAD_BETA) * np_clip(float(grade[p, k]) / _BBB, 0.0, 1.0))
+            c = np_maximum(coupon[p, k], 0.0)
+            y = c + np_maximum(beta * np_maximum(x, 0.0) / 100.0, 0.0)
+            h = np_maximum(years, 0.0)
             disc = power[2, p, j]
             annuity = (1.0 - disc) / y if y > 1e-12 else h
             bond = held * (1.0 - (c * annuity + disc))
             if grade[p, k] > INVESTMENT_GRADE_FLOOR:  # premium_target, at least the fall
-                share = _clip01(years / life_years)
-                spread = _max(held * rate * share, bond)
+                share = np_clip(years / life_years, 0.0, 1.0)
+                spread = np_maximum(held * rate * share, bond)
             else:
                 spread = bond
-            spread = _min(spread, _max(out - mark, 0.0))
+            spread = np_minimum(spread, np_maximum(out - mark, 0.0))
             target[p, k] = mark
             loss[p, k] = mark - el_mark[p, k]
             premium[p, k] = spread

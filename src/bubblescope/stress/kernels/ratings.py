@@ -220,15 +220,11 @@ def anchored_pd(dd_now: FloatArray, dd_start: FloatArray, pd_anchor: FloatArray,
     >>> [RATINGS[int(c)] for c in rating_of(p[0] * IDEALIZED_LGD)]
     ['A', 'BB-']
     """
-    anchor = np.asarray(pd_anchor, dtype=np.float64)
     now = np.asarray(dd_now, dtype=np.float64)
-    s_now, s_0 = _per_issuer(scale_now), _per_issuer(scale_start)
-    has = ~np.isnan(anchor)
-    dd_a = -ndtri(np.where(has, np.clip(anchor, 1e-12, 1 - 1e-12), 0.5))
-    lev_a = np.exp(-dd_a * s_0)
+    s_now = _per_issuer(scale_now)
+    has, lev_a = anchor_leverage(pd_anchor, scale_start)
     lev_now = np.exp(-np.where(np.isfinite(now), now, np.inf) * s_now)
-    start = np.asarray(dd_start, dtype=np.float64)
-    lev_0 = np.exp(-np.where(np.isfinite(start), start, np.inf) * s_0)
+    lev_0 = start_leverage(dd_start, scale_start)
     lev = lev_a + (lev_now - lev_0) * lev_a / np.maximum(lev_0, lev_a)
     dd = np.where(has, -np.log(np.maximum(lev, 1e-300)) / s_now, now)
     dd = np.where(np.isposinf(now), np.inf, dd)
@@ -241,7 +237,7 @@ def anchored_pd(dd_now: FloatArray, dd_start: FloatArray, pd_anchor: FloatArray,
 # does it; the anchor's leverage is fixed for a run and the start's shared by the views.
 
 
-def anchor_leverage(pd_anchor: FloatArray, scale_start: FloatArray
+def anchor_leverage(pd_anchor: FloatArray, scale_start: FloatArray | float
                     ) -> tuple[BoolArray, FloatArray]:
     """Which issuers are anchored (n,) and the leverage their grade implies at
     ``scale_start`` (n_paths, n), as :func:`anchored_pd` computes them.
@@ -257,7 +253,7 @@ def anchor_leverage(pd_anchor: FloatArray, scale_start: FloatArray
     return has, np.asarray(np.exp(-dd_a * _per_issuer(scale_start)), dtype=np.float64)
 
 
-def start_leverage(dd_start: FloatArray, scale_start: FloatArray) -> FloatArray:
+def start_leverage(dd_start: FloatArray, scale_start: FloatArray | float) -> FloatArray:
     """The model's leverage at the reference distance ``dd_start``, (n_paths, n), as
     :func:`anchored_pd` computes it.
 

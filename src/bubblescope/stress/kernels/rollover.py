@@ -9,7 +9,7 @@ coupon moves by and how much new debt it wants; these kernels apply that to each
 :func:`roll_contracts` (refinancing) on contract ``k`` of obligor ``i`` held by ``h``:
 
 * ``rolled = principal * share[i] * willing`` with ``willing = W[h]`` where the holder is a
-  sector in the web (its own rollover appetite) and ``one`` otherwise;
+  sector in the web (its own rollover appetite) and 1 otherwise (``1 ** e``);
 * a firm repays ``repay[i] = clip(spare[i] / to_roll[i], 0, 1)`` of it from cash above its
   target (``to_roll`` the sum of ``rolled`` by obligor): ``rolled *= 1 - repay[i]``;
   a pool's and a leveraged fund's maturities roll whole;
@@ -43,7 +43,7 @@ __all__ = ["issue_contracts", "issue_contracts_reference", "roll_contracts",
 def _roll(principal: FloatArray, due: FloatArray, outstanding: FloatArray,
           maturity: IntArray, interest_rate: FloatArray, obligor: IntArray, holder: IntArray,
           sector_holder: BoolArray, rolls_whole: BoolArray, rate: FloatArray,
-          share: FloatArray, willing: FloatArray, one: FloatArray, spare: FloatArray,
+          share: FloatArray, willing: FloatArray, spare: FloatArray,
           move: FloatArray, shock: FloatArray, wanted: FloatArray, cash: FloatArray,
           revenue: FloatArray, cap: FloatArray, alive: BoolArray, t: int, term: int,
           raised: FloatArray, rolled: FloatArray, unrolled: FloatArray, unrolled_by: FloatArray,
@@ -60,7 +60,7 @@ def _roll(principal: FloatArray, due: FloatArray, outstanding: FloatArray,
         to_roll[:] = 0.0
         for k in range(m):
             i = obligor[k]
-            w = willing[p, holder[k]] if sector_holder[k] else one[p]
+            w = willing[p, holder[k]] if sector_holder[k] else 1.0
             r = principal[p, k] * share[p, i] * w
             rolled[p, k] = r
             to_roll[i] += r
@@ -104,7 +104,7 @@ def _roll(principal: FloatArray, due: FloatArray, outstanding: FloatArray,
 def roll_contracts(principal: FloatArray, due: FloatArray, outstanding: FloatArray,
                    maturity: IntArray, interest_rate: FloatArray, obligor: IntArray,
                    holder: IntArray, sector_holder: BoolArray, rolls_whole: BoolArray,
-                   rate: FloatArray, share: FloatArray, willing: FloatArray, one: FloatArray,
+                   rate: FloatArray, share: FloatArray, willing: FloatArray,
                    spare: FloatArray, move: FloatArray, shock: FloatArray, wanted: FloatArray,
                    cash: FloatArray, revenue: FloatArray, cap: FloatArray, alive: BoolArray,
                    t: int, term: int) -> tuple[FloatArray, FloatArray, FloatArray, FloatArray,
@@ -127,7 +127,7 @@ def roll_contracts(principal: FloatArray, due: FloatArray, outstanding: FloatArr
     share : ndarray of shape (n_paths, n)
         Share of its maturing debt each issuer's lenders roll (0 where its market is shut).
     willing : ndarray of shape (n_paths, n)
-        Rollover appetite of each holder sector; ``one`` (n_paths,) that of other lenders.
+        Rollover appetite of each holder sector (other lenders': 1).
     spare : ndarray of shape (n_paths, n)
         Cash above each firm's target after its capex plan (repays maturing debt).
     move : ndarray of shape (n_paths, n)
@@ -163,7 +163,7 @@ def roll_contracts(principal: FloatArray, due: FloatArray, outstanding: FloatArr
           np.asarray(holder, dtype=np.int64), np.asarray(sector_holder, dtype=np.bool_),
           np.asarray(rolls_whole, dtype=np.bool_), np.asarray(rate, dtype=f64),
           np.asarray(share, dtype=f64), np.asarray(willing, dtype=f64),
-          np.asarray(one, dtype=f64), np.asarray(spare, dtype=f64), np.asarray(move, dtype=f64),
+          np.asarray(spare, dtype=f64), np.asarray(move, dtype=f64),
           np.asarray(shock, dtype=f64), np.asarray(wanted, dtype=f64),
           np.asarray(cash, dtype=f64), np.asarray(revenue, dtype=f64),
           np.asarray(cap, dtype=f64), np.asarray(alive, dtype=np.bool_), int(t), int(term),
@@ -175,7 +175,7 @@ def roll_contracts_reference(principal: FloatArray, due: FloatArray, outstanding
                              maturity: IntArray, interest_rate: FloatArray, obligor: IntArray,
                              holder: IntArray, sector_holder: BoolArray,
                              rolls_whole: BoolArray, rate: FloatArray, share: FloatArray,
-                             willing: FloatArray, one: FloatArray, spare: FloatArray,
+                             willing: FloatArray, spare: FloatArray,
                              move: FloatArray, shock: FloatArray, wanted: FloatArray,
                              cash: FloatArray, revenue: FloatArray, cap: FloatArray,
                              alive: BoolArray, t: int, term: int
@@ -183,7 +183,7 @@ def roll_contracts_reference(principal: FloatArray, due: FloatArray, outstanding
                                         IntArray, FloatArray, FloatArray]:
     """The numpy twin of :func:`roll_contracts` (the arrays the funding channel built)."""
     n = share.shape[1]
-    w = np.where(sector_holder[None, :], willing[:, np.maximum(holder, 0)], one[:, None])
+    w = np.where(sector_holder[None, :], willing[:, np.maximum(holder, 0)], 1.0)
     rolled = principal * share[:, obligor] * w
     to_roll = sum_by(rolled, obligor, n)
     repay = np.clip(spare / np.where(to_roll > 0, to_roll, 1.0), 0.0, 1.0)

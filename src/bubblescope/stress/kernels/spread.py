@@ -62,22 +62,22 @@ __all__ = ["SPREAD_HALF_LIFE_Q", "excess_pp", "impulse", "next_spread",
 SPREAD_HALF_LIFE_Q: Final[float] = 1.53
 
 
-def impulse(shock: FloatArray, hit: bool, junked_usd_bn: FloatArray,
-            defaulted_usd_bn: FloatArray, per_100bn_junked: FloatArray,
-            per_100bn_defaulted: FloatArray) -> FloatArray:
+def impulse(shock: FloatArray, junked_usd_bn: FloatArray, defaulted_usd_bn: FloatArray,
+            per_100bn_junked: FloatArray, per_100bn_defaulted: FloatArray) -> FloatArray:
     """The quarter's widening of the spread (decimal), shape (n_paths,).
 
-    ``shock * hit + per_100bn_junked * junked / 100 + per_100bn_defaulted * defaulted / 100``,
-    with ``junked`` and ``defaulted`` this quarter's flows, USD bn, shape (n_paths,).
+    ``shock + per_100bn_junked * junked / 100 + per_100bn_defaulted * defaulted / 100``,
+    with ``shock`` the scenario's part (:func:`shock_impulse`: 0 outside its build) and
+    ``junked`` and ``defaulted`` this quarter's flows, USD bn, shape (n_paths,).
 
-    >>> impulse(np.array([0.03]), True, np.array([500.0]), np.array([100.0]),
+    >>> impulse(np.array([0.03]), np.array([500.0]), np.array([100.0]),
     ...         np.array([0.002]), np.array([0.002])).round(6).tolist()
     [0.042]
-    >>> impulse(np.array([0.03]), False, np.array([0.0]), np.array([0.0]),
+    >>> impulse(np.array([0.0]), np.array([0.0]), np.array([0.0]),
     ...         np.array([0.002]), np.array([0.002])).tolist()
     [0.0]
     """
-    out = (shock * float(hit) + per_100bn_junked * junked_usd_bn / 100.0
+    out = (shock + per_100bn_junked * junked_usd_bn / 100.0
            + per_100bn_defaulted * defaulted_usd_bn / 100.0)
     return np.asarray(out, dtype=np.float64)
 
